@@ -1,0 +1,1 @@
+"""Release Radar: answers questions about AI model releases and keeps communities posted."""

@@ -1,0 +1,172 @@
+"""The command line: run the bot, ask offline, use the console, import data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import Services, open_services, run_discord
+from bot.commands import COMMANDS, parse_options, run_command
+from bot.config import Config, ConfigError, load_config
+from bot.core.errors import ImportRejected, UserError
+from bot.importers.catalog_yaml import load_catalog_files
+from bot.importers.epoch import load_epoch_file
+from bot.importers.llmstats import load_llmstats
+from bot.logs import setup_logging
+from bot.render.text import reply_to_text, to_json
+
+NO_TOKEN_HELP = """\
+DISCORD_TOKEN is not set, so the bot cannot connect to Discord.
+To get a token: https://discord.com/developers/applications -> New Application -> Bot ->
+Reset Token, then `export DISCORD_TOKEN=...` and run `make run` again. Invite the bot with the
+'bot' and 'applications.commands' scopes (OAuth2 -> URL Generator).
+
+Starting the offline console instead: type `/model gemma 4`, `help`, or `quit`.
+"""
+_OPTION = re.compile(r"(?:^|\s)([a-z][a-z0-9_]*)=")
+IMPORTERS = {
+    "epoch": load_epoch_file,
+    "llmstats": load_llmstats,
+    "catalog": lambda path: load_catalog_files(
+        sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    ),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Release Radar")
+    parser.add_argument("--config", type=Path, help="config file (default: config.yaml if present)")
+    parser.add_argument("--db", type=Path, help="database file (overrides the config)")
+    sub = parser.add_subparsers(dest="action", required=True)
+    sub.add_parser("run", help="connect to Discord; without a token, start the console")
+    ask = sub.add_parser("ask", help="answer one command offline, as the bot would")
+    ask.add_argument("command", help=f"one of: {', '.join(COMMANDS)}")
+    ask.add_argument("options", nargs="*", help="option=value pairs, or the main option's text")
+    ask.add_argument("--json", action="store_true", help="print the structured result")
+    sub.add_parser("console", help="read commands line by line")
+    imp = sub.add_parser("import", help="import a file into the store")
+    imp.add_argument("kind", choices=sorted(IMPORTERS))
+    imp.add_argument("path", type=Path)
+    return parser
+
+
+def parse_line(line: str) -> tuple[str, dict[str, str]]:
+    """'/compare model1=Qwen3.5-Omni model2=GPT-4o' or '/model gemma 4' -> name and options."""
+    text = line.strip().lstrip("/")
+    name, _, rest = text.partition(" ")
+    command = COMMANDS.get(name.lower())
+    if command is None:
+        raise UserError(f"Unknown command '{name[:40]}'. Commands: {', '.join(COMMANDS)}.")
+    options: dict[str, str] = {}
+    marks = list(_OPTION.finditer(rest))
+    head = rest[: marks[0].start()] if marks else rest
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(rest)
+        options[mark.group(1)] = rest[mark.end() : end].strip()
+    if head.strip():
+        first = next((o.name for o in command.options if o.required), None)
+        if first is None or first in options:
+            raise UserError(f"/{command.name} takes option=value pairs, not '{head.strip()[:40]}'.")
+        options[first] = head.strip()
+    return command.name, options
+
+
+async def answer(services: Services, line: str, as_json: bool = False) -> str:
+    name, raw = parse_line(line)
+    options = parse_options(COMMANDS[name], raw)
+    result, reply = await run_command(services.lookups, name, options)
+    return to_json(result) if as_json else reply_to_text(reply)
+
+
+async def _ask(config: Config, line: str, as_json: bool) -> int:
+    async with open_services(config) as services:
+        try:
+            print(await answer(services, line, as_json))
+        except UserError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+    return 0
+
+
+async def console(config: Config, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    """A read-answer loop over stdin, for trying every command without Discord."""
+    async with open_services(config) as services:
+        interactive = stdin.isatty()
+        while True:
+            if interactive:
+                stdout.write("radar> ")
+                stdout.flush()
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                return 0
+            line = line.strip()
+            if not line:
+                continue
+            if line in ("quit", "exit"):
+                return 0
+            if line in ("help", "?"):
+                stdout.write(_console_help() + "\n")
+                continue
+            try:
+                stdout.write(await answer(services, line) + "\n\n")
+            except UserError as exc:
+                stdout.write(f"! {exc}\n\n")
+            stdout.flush()
+
+
+def _console_help() -> str:
+    lines = ["Commands (as in Discord):"]
+    for cmd in COMMANDS.values():
+        opts = " ".join(f"{o.name}=..." if o.required else f"[{o.name}=...]" for o in cmd.options)
+        lines.append(f"  /{cmd.name} {opts} — {cmd.description}")
+    lines.append("Example: /compare model1=Qwen3.5-Omni model2=GPT-4o benchmark=MMMU")
+    return "\n".join(lines)
+
+
+async def _import(config: Config, kind: str, path: Path) -> int:
+    if not path.exists():
+        print(f"{path} does not exist.", file=sys.stderr)
+        return 1
+    try:
+        batch = IMPORTERS[kind](path)
+    except ImportRejected as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    async with open_services(config) as services:
+        try:
+            summary = await services.store.apply(batch)
+        except ImportRejected as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+    print(f"{path.name}: {summary.describe()}.")
+    for row in summary.skipped[:50]:
+        print(f"  skipped {row.where}: {row.reason}")
+    if len(summary.skipped) > 50:
+        print(f"  ... and {len(summary.skipped) - 50} more skipped rows")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config, database=args.db)
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(config.log_level if args.action == "run" else "WARNING")
+    if args.action == "ask":
+        line = " ".join([args.command, *args.options])
+        return asyncio.run(_ask(config, line, args.json))
+    if args.action == "console":
+        return asyncio.run(console(config))
+    if args.action == "import":
+        return asyncio.run(_import(config, args.kind, args.path))
+    if not config.token:
+        print(NO_TOKEN_HELP)
+        return asyncio.run(console(config))
+    asyncio.run(run_discord(config))
+    return 0

@@ -1,0 +1,143 @@
+"""The lookup commands as data: name, options, the core call and the renderer.
+
+Slash commands (the cogs) and the offline command line both answer through `run_command`, so
+the two always say the same thing. A test checks the cogs declare exactly these options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core.errors import UserError
+from bot.core.lookups import Lookups
+from bot.core.results import LicenseListing
+from bot.render import lookups as render
+from bot.render.cards import Reply
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    description: str
+    required: bool = False
+    kind: type = str
+    autocomplete: str | None = None  # 'model' or 'benchmark'
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str
+    options: tuple[Option, ...]
+    run: Callable[[Lookups, dict[str, Any]], Awaitable[Any]]
+    render: Callable[[Any], Reply]
+
+
+def _render_license(result: Any) -> Reply:
+    if isinstance(result, LicenseListing):
+        return render.render_license_listing(result)
+    return render.render_model_licenses(result)
+
+
+async def _about(lookups: Lookups, _: dict[str, Any]) -> Any:
+    return await lookups.about()
+
+
+COMMANDS: dict[str, Command] = {
+    cmd.name: cmd
+    for cmd in (
+        Command(
+            "model",
+            "Facts about a model, each with its source",
+            (Option("name", "Model name (typos are fine)", True, autocomplete="model"),),
+            lambda lk, o: lk.model(o.get("name")),
+            render.render_model,
+        ),
+        Command(
+            "license",
+            "A model's license and openness, or the models under a license",
+            (
+                Option(
+                    "query",
+                    "A model, a license (Apache-2.0) or a class (api_only)",
+                    True,
+                    autocomplete="model",
+                ),
+            ),
+            lambda lk, o: lk.license(o.get("query")),
+            _render_license,
+        ),
+        Command(
+            "compare",
+            "Compare two to four models on the benchmarks they share",
+            (
+                Option("model1", "First model", True, autocomplete="model"),
+                Option("model2", "Second model", True, autocomplete="model"),
+                Option("model3", "Third model", autocomplete="model"),
+                Option("model4", "Fourth model", autocomplete="model"),
+                Option("benchmark", "Only this benchmark", autocomplete="benchmark"),
+            ),
+            lambda lk, o: lk.compare(
+                [o.get("model1"), o.get("model2"), o.get("model3"), o.get("model4")],
+                o.get("benchmark"),
+            ),
+            render.render_comparison,
+        ),
+        Command(
+            "leaderboard",
+            "Top models on a benchmark",
+            (
+                Option("benchmark", "Benchmark name", True, autocomplete="benchmark"),
+                Option(
+                    "openness", "Only this openness class (open, api_only, open_permissive ...)"
+                ),
+                Option("limit", "How many rows (1-25, default 10)", kind=int),
+            ),
+            lambda lk, o: lk.leaderboard(o.get("benchmark"), o.get("openness"), o.get("limit")),
+            render.render_leaderboard,
+        ),
+        Command(
+            "search",
+            "Search models, organisations and events",
+            (Option("text", "What to look for", True),),
+            lambda lk, o: lk.search(o.get("text")),
+            render.render_search,
+        ),
+        Command("about", "Data sources, credits and catalog size", (), _about, render.render_about),
+    )
+}
+
+
+def parse_options(command: Command, raw: dict[str, str]) -> dict[str, Any]:
+    """Check option names and convert values as Discord would; errors name the option."""
+    known = {o.name: o for o in command.options}
+    options: dict[str, Any] = {}
+    for key, value in raw.items():
+        option = known.get(key)
+        if option is None:
+            names = ", ".join(known) or "none"
+            raise UserError(f"/{command.name} has no option '{key}' (options: {names}).")
+        if option.kind is int:
+            try:
+                options[key] = int(value)
+            except ValueError:
+                raise UserError(
+                    f"Option '{key}' must be a whole number, got '{value[:40]}'."
+                ) from None
+        else:
+            options[key] = value
+    for option in command.options:
+        if option.required and option.name not in options:
+            raise UserError(f"/{command.name} needs the option '{option.name}'.")
+    return options
+
+
+async def run_command(lookups: Lookups, name: str, options: dict[str, Any]) -> tuple[Any, Reply]:
+    """Run a lookup command: the core result and its rendered reply, or a UserError."""
+    command = COMMANDS.get(name)
+    if command is None:
+        raise UserError(f"Unknown command '{name[:40]}'. Commands: {', '.join(COMMANDS)}.")
+    result = await command.run(lookups, options)
+    return result, command.render(result)

@@ -1,0 +1,171 @@
+"""Configuration: `config.yaml` (optional) plus `DISCORD_TOKEN` from the environment.
+
+Every key is documented in `config.example.yaml`. A bad value raises `ConfigError` naming the key
+and what is wrong, so start-up fails with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_CONFIG_PATH = Path("config.yaml")
+DEFAULT_DATABASE = Path("var/release-radar.db")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the person who wrote the config."""
+
+
+@dataclass(frozen=True)
+class CuratorConfig:
+    users: frozenset[int] = frozenset()
+    roles: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class DiscordConfig:
+    """Where discord.py connects. Production configs never set these; the test stand-in does."""
+
+    api_base: str | None = None
+    gateway_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    database: Path = DEFAULT_DATABASE
+    log_level: str = "INFO"
+    dev_guild_ids: tuple[int, ...] = ()
+    owners: frozenset[int] = frozenset()
+    curators: CuratorConfig = field(default_factory=CuratorConfig)
+    discord: DiscordConfig = field(default_factory=DiscordConfig)
+    token: str | None = None
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelName(self.log_level)
+
+
+def load_config(
+    path: Path | None = None, env: dict[str, str] | None = None, *, database: Path | None = None
+) -> Config:
+    """Read the YAML file at `path` (or `config.yaml` if present) and the token from `env`."""
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    if path is not None and not path.exists():
+        raise ConfigError(f"config file {path} does not exist")
+    chosen = path if path is not None else DEFAULT_CONFIG_PATH
+    if chosen.exists():
+        raw = _read_yaml(chosen)
+    config = parse_config(raw)
+    token = (env.get("DISCORD_TOKEN") or "").strip() or None
+    overrides: dict[str, Any] = {"token": token}
+    if database is not None:
+        overrides["database"] = database
+    return replace(config, **overrides)
+
+
+def parse_config(raw: dict[str, Any]) -> Config:
+    """Validate a parsed YAML mapping and build a `Config`; unknown keys are errors (typos)."""
+    _reject_unknown(
+        raw, {"database", "log_level", "dev_guild_ids", "owners", "curators", "discord"}
+    )
+    curators = _mapping(raw, "curators")
+    _reject_unknown(curators, {"users", "roles"}, prefix="curators.")
+    discord_raw = _mapping(raw, "discord")
+    _reject_unknown(discord_raw, {"api_base", "gateway_url"}, prefix="discord.")
+    return Config(
+        database=Path(_string(raw, "database", str(DEFAULT_DATABASE))),
+        log_level=_log_level(raw),
+        dev_guild_ids=tuple(_snowflakes(raw, "dev_guild_ids")),
+        owners=frozenset(_snowflakes(raw, "owners")),
+        curators=CuratorConfig(
+            users=frozenset(_snowflakes(curators, "users", "curators.users")),
+            roles=frozenset(_snowflakes(curators, "roles", "curators.roles")),
+        ),
+        discord=DiscordConfig(
+            api_base=_url(discord_raw, "api_base", "discord.api_base", ("http://", "https://")),
+            gateway_url=_url(
+                discord_raw, "gateway_url", "discord.gateway_url", ("ws://", "wss://")
+            ),
+        ),
+    )
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} cannot be read: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must be a mapping of keys to values, not {type(data).__name__}")
+    return data
+
+
+def _reject_unknown(raw: dict[str, Any], known: set[str], prefix: str = "") -> None:
+    for key in raw:
+        if key not in known:
+            choices = ", ".join(sorted(prefix + k for k in known))
+            raise ConfigError(f"unknown key '{prefix}{key}' (known keys: {choices})")
+
+
+def _mapping(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"key '{key}' must be a mapping, got {type(value).__name__}")
+    return value
+
+
+def _string(raw: dict[str, Any], key: str, default: str) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"key '{key}' must be a non-empty string, got {value!r}")
+    return value
+
+
+def _log_level(raw: dict[str, Any]) -> str:
+    value = raw.get("log_level", "INFO")
+    if not isinstance(value, str) or value.upper() not in LOG_LEVELS:
+        raise ConfigError(f"key 'log_level' must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
+    return value.upper()
+
+
+def _snowflakes(raw: dict[str, Any], key: str, label: str | None = None) -> list[int]:
+    label = label or key
+    value = raw.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ConfigError(
+            f"key '{label}' must be a list of Discord ids, got {type(value).__name__}"
+        )
+    ids = []
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int | str) or not str(item).isdigit():
+            raise ConfigError(f"key '{label}' holds {item!r}, which is not a Discord id (digits)")
+        number = int(item)
+        if not 0 < number < 2**64:
+            raise ConfigError(f"key '{label}' holds {item!r}, which is out of the Discord id range")
+        ids.append(number)
+    return ids
+
+
+def _url(raw: dict[str, Any], key: str, label: str, schemes: tuple[str, ...]) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith(schemes):
+        raise ConfigError(f"key '{label}' must be a URL starting with {' or '.join(schemes)}")
+    return value.rstrip("/")

@@ -1,0 +1,1 @@
+"""The domain core: catalog queries, comparison and name resolution. Knows nothing of Discord."""

@@ -1,0 +1,161 @@
+"""In-memory name index: exact, prefix and fuzzy lookups for models and benchmarks.
+
+Autocomplete must answer within milliseconds at 100,000 names, so it never scans every name:
+it bisects a sorted list of word-start keys, and only scores the few hundred candidates that
+share a prefix with the query. Resolving a typed name (a command, not a keystroke) may afford
+a full fuzzy scan.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.core.names import normalize, word_starts
+
+AUTOCOMPLETE_LIMIT = 25
+_POOL = 400  # candidates scored per keystroke at most
+_FUZZY_CUTOFF = 60.0
+_PREFIX_SCORE = 86.0  # a family name typed whole ranks its variants just under a near-exact hit
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    name: str
+    org: str | None = None
+    family: str | None = None
+    released: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    """The outcome of resolving typed text: the best entry, how sure, and close alternatives."""
+
+    entry: Entry
+    exact: bool
+    score: float
+    alternatives: tuple[Entry, ...] = ()
+
+
+class NameIndex:
+    """Names and aliases of one kind of thing (models, benchmarks) with fast lookups."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        self.entries: list[Entry] = list(entries)
+        self._exact: dict[str, int] = {}
+        pairs: list[tuple[str, int]] = []
+        for i, entry in enumerate(self.entries):
+            for name in (entry.name, *entry.aliases):
+                norm = normalize(name)
+                if norm:
+                    self._exact.setdefault(norm, i)
+                for key in word_starts(name):
+                    pairs.append((key, i))
+        pairs.sort()
+        self._keys = [key for key, _ in pairs]
+        self._owners = [i for _, i in pairs]
+        self._name_norms = [normalize(entry.name) for entry in self.entries]
+        self._norms = list(self._exact)
+        self._norm_owner = list(self._exact.values())
+        # Newest first for an empty query: what people most likely want to look up.
+        self._recent = sorted(
+            range(len(self.entries)), key=lambda i: self.entries[i].released or "", reverse=True
+        )
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def exact(self, text: str) -> Entry | None:
+        i = self._exact.get(normalize(text))
+        return None if i is None else self.entries[i]
+
+    def autocomplete(self, text: str, limit: int = AUTOCOMPLETE_LIMIT) -> list[Entry]:
+        """Up to `limit` entries for a partly typed name, best first."""
+        query = normalize(text)
+        if not query:
+            return [self.entries[i] for i in self._recent[:limit]]
+        ranked = self._prefix_candidates(query, limit)
+        if len(ranked) < limit:
+            ranked.extend(i for i in self._typo_candidates(query, limit) if i not in ranked)
+        return [self.entries[i] for i in ranked[:limit]]
+
+    def resolve(self, text: str, alternatives: int = 5) -> Match | None:
+        """The entry `text` most likely means, or None if nothing is close enough."""
+        query = normalize(text)
+        if not query:
+            return None
+        exact = self._exact.get(query)
+        if exact is not None:
+            others = [i for i in self._prefix_candidates(query, alternatives + 1) if i != exact]
+            return Match(self.entries[exact], True, 100.0, self._pick(others[:alternatives]))
+        scores: dict[int, float] = {}
+        for norm, score, pos in process.extract(
+            query,
+            self._norms,
+            scorer=fuzz.ratio,
+            limit=alternatives * 4,
+            score_cutoff=_FUZZY_CUTOFF,
+        ):
+            owner = self._norm_owner[pos]
+            scores[owner] = max(scores.get(owner, 0.0), score - 0.01 * abs(len(norm) - len(query)))
+        for i in self._prefix_candidates(query, alternatives * 4):
+            scores[i] = max(scores.get(i, 0.0), _PREFIX_SCORE)
+        if not scores:
+            return None
+        order = sorted(scores, key=lambda i: (-scores[i], len(self.entries[i].name)))
+        best = order[0]
+        return Match(
+            self.entries[best], False, scores[best], self._pick(order[1 : alternatives + 1])
+        )
+
+    def _pick(self, indexes: Iterable[int]) -> tuple[Entry, ...]:
+        return tuple(self.entries[i] for i in indexes)
+
+    def _range(self, prefix: str) -> range:
+        lo = bisect_left(self._keys, prefix)
+        hi = bisect_left(self._keys, prefix + "\U0010ffff", lo)
+        return range(lo, hi)
+
+    def _prefix_candidates(self, query: str, limit: int) -> list[int]:
+        """Entries with a word starting with `query`; whole-name prefixes and short names first."""
+        span = self._range(query)
+        seen: dict[int, tuple[int, int, str]] = {}
+        for pos in span[:_POOL]:
+            owner = self._owners[pos]
+            if owner in seen:
+                continue
+            entry = self.entries[owner]
+            whole = 0 if self._name_norms[owner].startswith(query) else 1
+            seen[owner] = (whole, len(entry.name), _invert(entry.released))
+        return sorted(seen, key=seen.__getitem__)[:limit]
+
+    def _typo_candidates(self, query: str, limit: int) -> list[int]:
+        """Entries whose keys share a shorter prefix with `query`, ranked by similarity."""
+        for cut in range(len(query) - 1, 1, -1):
+            span = self._range(query[:cut])
+            if not span:
+                continue
+            pool = span[:_POOL]
+            keys = [self._keys[pos][: len(query) + 4] for pos in pool]
+            ranked = process.extract(
+                query, keys, scorer=fuzz.ratio, limit=limit * 2, score_cutoff=_FUZZY_CUTOFF
+            )
+            out: list[int] = []
+            for _, _, j in ranked:
+                owner = self._owners[pool[j]]
+                if owner not in out:
+                    out.append(owner)
+            return out
+        return []
+
+
+def _invert(date: str | None) -> str:
+    """A sort key that puts later dates first."""
+    if not date:
+        return "~"
+    return "".join(chr(0x7E - ord(c) + 0x20) if c.isdigit() else c for c in date)

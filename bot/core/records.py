@@ -1,0 +1,142 @@
+"""Plain records that importers produce and the store applies in one transaction.
+
+An importer turns a file into a `Batch` (validating as it goes); nothing touches the store until
+the whole batch is valid. Model, organisation and benchmark references are by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SourceRec:
+    key: str
+    name: str
+    kind: str
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+    license: str | None = None
+    credit: str | None = None
+
+
+@dataclass(frozen=True)
+class OrgRec:
+    name: str
+    aliases: tuple[str, ...] = ()
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelRec:
+    name: str
+    org: str | None = None
+    family: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where one claim comes from: the source plus the claim's own link and date."""
+
+    source: str
+    url: str | None = None
+    as_of: str | None = None
+    self_reported: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimRec:
+    model: str
+    field: str
+    value: str
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class LicenseRec:
+    id: str
+    name: str
+    openness: str
+    commercial: bool | None = None
+    spdx: bool = False
+    url: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LicenseClaimRec:
+    model: str
+    license: str | None
+    openness: str
+    commercial: bool | None
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class BenchmarkRec:
+    name: str
+    unit: str
+    higher_is_better: bool = True
+    aliases: tuple[str, ...] = ()
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class ScoreRec:
+    model: str
+    benchmark: str
+    value: float
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class EventRec:
+    kind: str
+    title: str
+    prov: Provenance
+    date: str | None = None
+    model: str | None = None
+    org: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    where: str
+    reason: str
+
+
+@dataclass
+class Batch:
+    sources: list[SourceRec] = field(default_factory=list)
+    orgs: list[OrgRec] = field(default_factory=list)
+    licenses: list[LicenseRec] = field(default_factory=list)
+    benchmarks: list[BenchmarkRec] = field(default_factory=list)
+    models: list[ModelRec] = field(default_factory=list)
+    claims: list[ClaimRec] = field(default_factory=list)
+    license_claims: list[LicenseClaimRec] = field(default_factory=list)
+    scores: list[ScoreRec] = field(default_factory=list)
+    events: list[EventRec] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
+
+
+@dataclass
+class ImportSummary:
+    """What applying a batch changed: counts of rows added per kind, and rows skipped."""
+
+    added: dict[str, int] = field(default_factory=dict)
+    skipped: list[SkippedRow] = field(default_factory=list)
+
+    @property
+    def total_added(self) -> int:
+        return sum(self.added.values())
+
+    def describe(self) -> str:
+        parts = [f"{n} {kind}" for kind, n in self.added.items() if n]
+        text = "added " + (", ".join(parts) if parts else "nothing new")
+        if self.skipped:
+            text += f"; skipped {len(self.skipped)} rows"
+        return text

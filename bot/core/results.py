@@ -1,0 +1,184 @@
+"""What the lookups return: plain data that any front end (Discord, the console) can render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.core.vocab import Openness
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """The provenance of one claim."""
+
+    key: str
+    name: str
+    kind: str
+    outlet: str | None = None
+    credit: str | None = None
+    published: str | None = None
+    url: str | None = None
+    as_of: str | None = None
+    self_reported: bool = False
+    note: str | None = None
+
+    @property
+    def date(self) -> str | None:
+        return self.as_of or self.published
+
+
+@dataclass(frozen=True)
+class Claim:
+    value: str
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class FactGroup:
+    field: str
+    label: str
+    claims: tuple[Claim, ...]
+    disputed: bool
+
+
+@dataclass(frozen=True)
+class LicenseClaim:
+    license_id: str | None
+    license_name: str | None
+    spdx: bool
+    openness: Openness
+    commercial: bool | None
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class ScoreClaim:
+    benchmark: str
+    unit: str
+    higher_is_better: bool
+    value: float
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class EventItem:
+    kind: str
+    date: str | None
+    title: str
+    model: str | None
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class MatchInfo:
+    """How the user's text was matched: exactly, or as a best guess with alternatives."""
+
+    query: str
+    matched: str
+    exact: bool
+    alternatives: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    name: str
+    org: str | None
+    family: str | None
+    aliases: tuple[str, ...]
+    variants: tuple[str, ...]
+    facts: tuple[FactGroup, ...]
+    licenses: tuple[LicenseClaim, ...]
+    license_disputed: bool
+    scores: tuple[tuple[ScoreClaim, ...], ...]  # headline benchmarks, each with every claim
+    events: tuple[EventItem, ...]
+    match: MatchInfo
+    credits: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    benchmark: str
+    unit: str
+    higher_is_better: bool
+    cells: tuple[tuple[ScoreClaim, ...], ...]  # one per model, empty when missing
+    winner: int | None  # index of the clear winner, None for a tie or disagreeing sources
+    disputed: bool
+
+
+@dataclass(frozen=True)
+class Comparison:
+    models: tuple[str, ...]
+    rows: tuple[CompareRow, ...]
+    benchmark_counts: tuple[int, ...]
+    matches: tuple[MatchInfo, ...]
+    credits: tuple[str, ...]
+    only_benchmark: str | None = None
+
+
+@dataclass(frozen=True)
+class LeaderRow:
+    rank: int
+    model: str
+    best: ScoreClaim
+    others: tuple[ScoreClaim, ...]
+    openness: tuple[Openness, ...]
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    benchmark: str
+    unit: str
+    higher_is_better: bool
+    description: str | None
+    rows: tuple[LeaderRow, ...]
+    total_models: int
+    openness: Openness | None
+    match: MatchInfo
+    credits: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ModelLicenses:
+    model: str
+    claims: tuple[LicenseClaim, ...]
+    disputed: bool
+    match: MatchInfo
+    credits: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LicenseListing:
+    """Models under one license, or under one openness class."""
+
+    title: str
+    license_id: str | None
+    spdx: bool
+    openness: Openness
+    commercial: bool | None
+    url: str | None
+    models: tuple[tuple[str, SourceRef], ...]
+    credits: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    models: tuple[tuple[str, str | None], ...]
+    organisations: tuple[tuple[str, int], ...]
+    events: tuple[EventItem, ...]
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    name: str
+    kind: str
+    license: str | None
+    credit: str | None
+    url: str | None
+    facts: int
+
+
+@dataclass(frozen=True)
+class About:
+    counts: dict[str, int]
+    sources: tuple[SourceSummary, ...] = field(default_factory=tuple)

@@ -1,0 +1,47 @@
+"""The data that ships with the bot, imported the first time a store is opened empty."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from bot.core.records import Batch, ImportSummary
+from bot.importers.catalog_yaml import load_catalog_files
+from bot.importers.epoch import load_epoch_file
+from bot.importers.llmstats import load_llmstats
+from bot.store.catalog import CatalogStore
+
+log = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+
+
+def bundled_batch(data_dir: Path = DATA_DIR) -> Batch:
+    """The curated catalog first (it defines organisation aliases), then Epoch, then LLM Stats."""
+    parts = [load_catalog_files(sorted((data_dir / "catalog").glob("*.yaml")))]
+    epoch = data_dir / "epoch" / "notable_ai_models.csv"
+    if epoch.exists():
+        parts.append(load_epoch_file(epoch))
+    llmstats = data_dir / "llmstats"
+    if llmstats.exists():
+        parts.append(load_llmstats(llmstats))
+    return merge_batches(parts)
+
+
+def merge_batches(parts: list[Batch]) -> Batch:
+    merged = Batch()
+    for part in parts:
+        for name in vars(merged):
+            getattr(merged, name).extend(getattr(part, name))
+    return merged
+
+
+async def load_bundled_if_empty(
+    store: CatalogStore, data_dir: Path = DATA_DIR
+) -> ImportSummary | None:
+    """Import the bundled data into an empty store, in one transaction; None if not empty."""
+    if not await store.is_empty():
+        return None
+    summary = await store.apply(bundled_batch(data_dir))
+    log.info("bundled data imported: %s", summary.describe())
+    return summary

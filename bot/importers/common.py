@@ -1,0 +1,122 @@
+"""Helpers every importer shares: dates, numbers, and a batch builder that dedups as it goes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from bot.core.licenses import License, default_commercial, normalize_license
+from bot.core.records import (
+    Batch,
+    BenchmarkRec,
+    ClaimRec,
+    LicenseClaimRec,
+    LicenseRec,
+    ModelRec,
+    Provenance,
+    ScoreRec,
+    SourceRec,
+)
+from bot.core.vocab import Openness
+
+EPOCH_SOURCE = SourceRec(
+    key="epoch",
+    name="Epoch AI, 'Data on AI Models'",
+    kind="dataset",
+    url="https://epoch.ai/data/ai-models",
+    license="CC BY 4.0",
+    credit="Epoch AI, 'Data on AI Models' (CC BY 4.0)",
+)
+LLMSTATS_SOURCE = SourceRec(
+    key="llmstats",
+    name="LLM Stats",
+    kind="dataset",
+    url="https://github.com/JonathanChavezTamales/LLMStats",
+    license="CC BY 4.0",
+    credit="LLM Stats (CC BY 4.0)",
+)
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+def parse_date(text: object) -> str | None:
+    """ISO date text (full or partial: 'YYYY', 'YYYY-MM') normalised; None when not a date."""
+    if isinstance(text, dt.datetime):
+        return text.date().isoformat()
+    if isinstance(text, dt.date):
+        return text.isoformat()
+    raw = str(text).strip()
+    match = _DATE.match(raw[:10] if len(raw) > 10 and raw[10] in "T " else raw)
+    if not match:
+        return None
+    year, month, day = match.groups()
+    try:
+        if day:
+            return dt.date(int(year), int(month), int(day)).isoformat()
+        if month:
+            dt.date(int(year), int(month), 1)
+            return f"{int(year):04d}-{int(month):02d}"
+        return f"{int(year):04d}"
+    except ValueError:
+        return None
+
+
+def parse_number(text: object) -> float | None:
+    """A finite number from '1.6e12', '400000000000.0' or 7; None for blanks and junk."""
+    if text is None or isinstance(text, bool):
+        return None
+    try:
+        value = float(str(text).strip().replace(",", ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+class BatchBuilder:
+    """Accumulates records, adding each license and benchmark definition once."""
+
+    def __init__(self, *sources: SourceRec) -> None:
+        self.batch = Batch(sources=list(sources))
+        self._licenses: set[str] = set()
+        self._benchmarks: set[str] = set()
+        self._models: dict[str, ModelRec] = {}
+
+    def model(self, rec: ModelRec) -> None:
+        key = rec.name.casefold()
+        if key not in self._models:
+            self._models[key] = rec
+            self.batch.models.append(rec)
+
+    def fact(self, model: str, field: str, value: object, prov: Provenance) -> None:
+        self.batch.claims.append(ClaimRec(model, field, str(value), prov))
+
+    def license(self, lic: License) -> None:
+        if lic.id not in self._licenses:
+            self._licenses.add(lic.id)
+            self.batch.licenses.append(
+                LicenseRec(lic.id, lic.name, lic.openness.value, lic.commercial, lic.spdx, lic.url)
+            )
+
+    def license_claim(
+        self, model: str, license_text: str | None, openness: Openness | None, prov: Provenance
+    ) -> None:
+        """A license statement: a license name, an openness class, or both."""
+        lic = normalize_license(license_text) if license_text else None
+        if lic is not None:
+            self.license(lic)
+        if openness is None:
+            openness = lic.openness if lic else Openness.UNKNOWN
+        commercial = lic.commercial if lic else default_commercial(openness)
+        self.batch.license_claims.append(
+            LicenseClaimRec(model, lic.id if lic else None, openness.value, commercial, prov)
+        )
+
+    def benchmark(self, rec: BenchmarkRec) -> None:
+        key = rec.name.casefold()
+        if key not in self._benchmarks:
+            self._benchmarks.add(key)
+            self.batch.benchmarks.append(rec)
+
+    def score(self, model: str, benchmark: str, value: float, prov: Provenance) -> None:
+        self.batch.scores.append(ScoreRec(model, benchmark, value, prov))

@@ -1,0 +1,133 @@
+"""Epoch AI's 'Data on AI Models' CSV: columns mapped by header name, any snapshot."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from bot.core.errors import ImportRejected
+from bot.core.licenses import openness_from_epoch
+from bot.core.names import clean_text, normalize
+from bot.core.records import Batch, ModelRec, Provenance, SkippedRow
+from bot.importers.common import EPOCH_SOURCE, BatchBuilder, parse_date, parse_number
+
+MAX_BYTES = 20 * 1024 * 1024
+# Our field -> Epoch's header (matched after normalisation, so case and punctuation do not matter).
+COLUMNS = {
+    "model": "Model",
+    "org": "Organization",
+    "date": "Publication date",
+    "domain": "Domain",
+    "params": "Parameters",
+    "params_notes": "Parameters notes",
+    "access": "Model accessibility",
+    "link": "Link",
+}
+_ACTIVE = re.compile(r"(\d+(?:\.\d+)?)\s*([BT])\s*active", re.IGNORECASE)
+_MULTIPLIER = {"B": 1e9, "T": 1e12}
+
+
+def parse_epoch_csv(data: bytes, origin: str = "Epoch CSV") -> Batch:
+    """Validate and convert an Epoch CSV into a batch; a file that is not one is rejected."""
+    if len(data) > MAX_BYTES:
+        raise ImportRejected(f"{origin} is {len(data):,} bytes; the limit is {MAX_BYTES:,}.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRejected(
+            f"{origin} is not UTF-8 text ({exc.reason} at byte {exc.start})."
+        ) from exc
+    if "\x00" in text:
+        raise ImportRejected(f"{origin} contains NUL bytes; it is not a CSV file.")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        raise ImportRejected(f"{origin} has no header row.") from exc
+    index = _map_columns(header, origin)
+    builder = BatchBuilder(EPOCH_SOURCE)
+    line = 1
+    try:
+        for line, row in enumerate(reader, start=2):
+            _convert_row(builder, row, len(header), index, f"row {line}")
+    except csv.Error as exc:
+        raise ImportRejected(f"{origin} is corrupt near row {line + 1}: {exc}") from exc
+    return builder.batch
+
+
+def _map_columns(header: list[str], origin: str) -> dict[str, int]:
+    by_norm = {normalize(name): i for i, name in enumerate(header)}
+    index = {
+        key: by_norm[normalize(col)] for key, col in COLUMNS.items() if normalize(col) in by_norm
+    }
+    if "model" not in index:
+        shown = ", ".join(header[:8]) + (" ..." if len(header) > 8 else "")
+        raise ImportRejected(
+            f"{origin} has no 'Model' column, so it is not an Epoch models CSV (columns: {shown})."
+        )
+    return index
+
+
+def _convert_row(
+    builder: BatchBuilder, row: list[str], width: int, index: dict[str, int], where: str
+) -> None:
+    skipped = builder.batch.skipped
+    if not any(cell.strip() for cell in row):
+        return
+    if len(row) != width:
+        skipped.append(
+            SkippedRow(
+                where, f"has {len(row)} fields, the header has {width} (truncated or corrupt)"
+            )
+        )
+        return
+
+    def cell(key: str) -> str:
+        return clean_text(row[index[key]]) if key in index else ""
+
+    name = cell("model")[:200]
+    if not normalize(name):
+        skipped.append(SkippedRow(where, "no model name"))
+        return
+    where = f"{where} ({name})"
+    orgs = [o.strip() for o in cell("org").split(",") if o.strip()]
+    builder.model(ModelRec(name, org=orgs[0] if orgs else None))
+    prov = Provenance("epoch", url=_first_url(cell("link")))
+    date_text = cell("date")
+    if date_text:
+        date = parse_date(date_text)
+        if date is None:
+            skipped.append(
+                SkippedRow(where, f"publication date {date_text!r} is not a date; left out")
+            )
+        else:
+            builder.fact(name, "release_date", date, prov)
+    params = parse_number(cell("params"))
+    if cell("params") and (params is None or params <= 0):
+        skipped.append(SkippedRow(where, f"parameters {cell('params')!r} is not a positive number"))
+    elif params:
+        builder.fact(name, "params", int(params), prov)
+    active = _ACTIVE.search(cell("params_notes"))
+    if active:
+        builder.fact(
+            name, "active_params", int(float(active[1]) * _MULTIPLIER[active[2].upper()]), prov
+        )
+    if cell("domain"):
+        modality = ",".join(d.strip().lower() for d in cell("domain").split(",") if d.strip())
+        builder.fact(name, "modality", modality, prov)
+    openness = openness_from_epoch(cell("access"))
+    if openness is not None:
+        builder.license_claim(name, None, openness, prov)
+
+
+def _first_url(text: str) -> str | None:
+    for part in text.split():
+        if part.startswith(("http://", "https://")):
+            return part[:500]
+    return None
+
+
+def load_epoch_file(path: Path) -> Batch:
+    return parse_epoch_csv(path.read_bytes(), origin=path.name)

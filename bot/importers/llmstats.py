@@ -1,0 +1,129 @@
+"""LLM Stats' JSON: one `models/<org>/<id>/model.json` per model, scores as fractions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bot.core.errors import ImportRejected
+from bot.core.names import clean_text
+from bot.core.records import Batch, BenchmarkRec, ModelRec, Provenance, SkippedRow
+from bot.core.vocab import Openness
+from bot.importers.common import LLMSTATS_SOURCE, BatchBuilder, parse_date, parse_number
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+# LLM Stats' organisation folders -> organisation names as the catalog knows them.
+ORG_FOLDERS = {
+    "ai21": "AI21 Labs",
+    "amazon": "Amazon",
+    "anthropic": "Anthropic",
+    "cohere": "Cohere",
+    "deepseek": "DeepSeek",
+    "google": "Google",
+    "ibm": "IBM",
+    "meta": "Meta",
+    "microsoft": "Microsoft",
+    "mistral": "Mistral AI",
+    "moonshotai": "Moonshot AI",
+    "nvidia": "NVIDIA",
+    "openai": "OpenAI",
+    "qwen": "Alibaba",
+    "xai": "xAI",
+}
+# Benchmarks whose figures are error rates or ranks: lower wins.
+LOWER_IS_BETTER = ("wer", "commonvoice", "librispeech", "errorrate")
+
+
+def load_llmstats(path: Path) -> Batch:
+    """Import a LLM Stats checkout (its root or `models/` folder) or a single model.json."""
+    if path.is_file():
+        files = [path]
+    else:
+        root = path / "models" if (path / "models").is_dir() else path
+        files = sorted(root.glob("*/*/model.json"))
+        if not files:
+            raise ImportRejected(f"{path} holds no models/<org>/<id>/model.json files.")
+    builder = BatchBuilder(LLMSTATS_SOURCE)
+    for file in files:
+        where = "/".join(file.parts[-3:-1])
+        try:
+            if file.stat().st_size > MAX_FILE_BYTES:
+                raise ValueError(f"larger than {MAX_FILE_BYTES:,} bytes")
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            builder.batch.skipped.append(SkippedRow(where, f"unreadable JSON: {exc}"))
+            continue
+        org_folder = file.parts[-3] if len(file.parts) >= 3 else ""
+        _convert_model(builder, data, file.parts[-2], ORG_FOLDERS.get(org_folder), where)
+    return builder.batch
+
+
+def _convert_model(
+    builder: BatchBuilder, data: Any, model_id: str, org: str | None, where: str
+) -> None:
+    skipped = builder.batch.skipped
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        skipped.append(SkippedRow(where, "not a model object with a 'name'"))
+        return
+    name = clean_text(data["name"])[:200]
+    builder.model(ModelRec(name, org=org, aliases=(model_id,)))
+    link = data.get("scorecard_blog_link") or data.get("paper_link") or data.get("api_ref_link")
+    prov = Provenance("llmstats", url=link if isinstance(link, str) else None, note=model_id)
+    date = parse_date(data.get("release_date") or "")
+    if date:
+        builder.fact(name, "release_date", date, prov)
+    for key, field in (
+        ("input_context_size", "context_window"),
+        ("output_context_size", "output_context"),
+        ("param_count", "params"),
+    ):
+        number = parse_number(data.get(key))
+        if number and number > 0:
+            builder.fact(name, field, int(number), prov)
+    if isinstance(data.get("multimodal"), bool):
+        builder.fact(name, "modality", "multimodal" if data["multimodal"] else "language", prov)
+    if isinstance(data.get("license"), str) and data["license"].strip():
+        has_weights = bool(data.get("weights_link"))
+        openness = None
+        if data["license"].strip().casefold() == "proprietary":
+            openness = Openness.API_ONLY
+        builder.license_claim(name, data["license"], openness, prov)
+        if has_weights and openness is Openness.API_ONLY:
+            skipped.append(SkippedRow(where, "proprietary license but a weights link; kept both"))
+    for metric in data.get("qualitative_metrics") or []:
+        _convert_score(builder, name, metric, where)
+
+
+def _convert_score(builder: BatchBuilder, model: str, metric: Any, where: str) -> None:
+    if not isinstance(metric, dict) or not isinstance(metric.get("dataset_name"), str):
+        builder.batch.skipped.append(SkippedRow(where, "a score without a dataset_name"))
+        return
+    value = parse_number(metric.get("score"))
+    bench = clean_text(metric["dataset_name"])[:100]
+    if value is None or value < 0:
+        builder.batch.skipped.append(SkippedRow(where, f"{bench}: score {metric.get('score')!r}"))
+        return
+    # Fractions become percentages. A few rows give a percentage already (kept, with a note)
+    # or a rating such as a Codeforces Elo (kept apart, so it never ranks against percentages).
+    note = metric.get("analysis_method") if isinstance(metric.get("analysis_method"), str) else None
+    unit = "%"
+    if value <= 1.0:
+        value = round(value * 100, 4)
+    elif value <= 100:
+        note = "; ".join(
+            filter(None, [note, f"given as {value} in the source, read as a percentage"])
+        )
+    else:
+        bench, unit = f"{bench} (rating)", "score"
+    lower = any(key in bench.casefold().replace(" ", "") for key in LOWER_IS_BETTER)
+    builder.benchmark(BenchmarkRec(bench, unit, higher_is_better=not lower))
+    link = metric.get("source_link")
+    prov = Provenance(
+        "llmstats",
+        url=link if isinstance(link, str) and link.startswith("http") else None,
+        as_of=parse_date(metric.get("date_recorded") or ""),
+        self_reported=bool(metric.get("is_self_reported")),
+        note=note,
+    )
+    builder.score(model, bench, value, prov)

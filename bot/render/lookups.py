@@ -1,0 +1,294 @@
+"""Core lookup results rendered as replies: every fact next to its source."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.results import (
+    About,
+    Claim,
+    Comparison,
+    Leaderboard,
+    LicenseClaim,
+    LicenseListing,
+    MatchInfo,
+    ModelLicenses,
+    ModelReport,
+    ScoreClaim,
+    SearchResults,
+    SourceRef,
+)
+from bot.core.vocab import NUMERIC_FIELDS
+from bot.render.cards import CardBuilder, Reply, clip
+
+DISAGREE = "⚠ sources disagree"
+WIN = "🏆"
+MISSING = "— (no score)"
+
+
+# ---- small formatters ---------------------------------------------------------------------
+
+
+def count(value: float) -> str:
+    """1.6e12 -> '1.6T', 31e9 -> '31B', 256000 -> '256K'."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if value >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:g}"
+
+
+def fact_value(field: str, value: str) -> str:
+    if field in NUMERIC_FIELDS:
+        number = float(value)
+        return (
+            f"{count(number)} tokens"
+            if field in ("context_window", "output_context")
+            else count(number)
+        )
+    if field == "status":
+        return value.replace("_", " ")
+    return value
+
+
+def score_value(claim: ScoreClaim) -> str:
+    value = f"{claim.value:.4g}" if abs(claim.value) < 10_000 else f"{claim.value:,.0f}"
+    if claim.unit == "%":
+        return f"{value}%"
+    if claim.unit in ("score", ""):
+        return value
+    if claim.unit == "rank":
+        return f"#{value}"
+    return f"{value} {claim.unit}"
+
+
+def source_label(source: SourceRef) -> str:
+    """A short, linked name of the source with its date and self-reported flag."""
+    name = source.name if source.kind != "article" else clip(source.name, 48)
+    label = f"[{name}]({source.url})" if source.url else name
+    extras = [source.date] if source.date else []
+    if source.self_reported:
+        extras.append("self-reported")
+    return f"{label} ({', '.join(extras)})" if extras else label
+
+
+def claim_line(value: str, source: SourceRef, note: bool = True) -> str:
+    text = f"{value} — {source_label(source)}"
+    if note and source.note:
+        text += f" · _{clip(source.note, 160)}_"
+    return text
+
+
+def direction(higher: bool) -> str:
+    return "higher is better" if higher else "lower is better"
+
+
+def yes_no(value: bool | None) -> str:
+    return "unknown" if value is None else ("yes" if value else "no")
+
+
+def credits_footer(credits: Sequence[str]) -> str:
+    return ("Data: " + "; ".join(credits)) if credits else ""
+
+
+def match_line(match: MatchInfo) -> str | None:
+    if match.exact:
+        return None
+    line = f"Closest match for “{clip(match.query, 60)}”: **{match.matched}**."
+    if match.alternatives:
+        line += " Did you mean: " + ", ".join(match.alternatives[:5]) + "?"
+    return line
+
+
+def license_line(claim: LicenseClaim) -> str:
+    name = claim.license_id if claim.spdx else (claim.license_name or "no license named")
+    text = f"{name} · {claim.openness.label} · commercial use: {yes_no(claim.commercial)}"
+    return claim_line(text, claim.source)
+
+
+# ---- replies ------------------------------------------------------------------------------
+
+
+def render_model(report: ModelReport) -> Reply:
+    card = CardBuilder(report.name, credits_footer(report.credits))
+    hint = match_line(report.match)
+    if hint:
+        card.line(hint)
+    who = " · ".join(
+        p for p in (report.org, f"family {report.family}" if report.family else None) if p
+    )
+    if who:
+        card.line(who)
+    if report.variants:
+        card.line("Variants: " + ", ".join(report.variants))
+    if report.aliases:
+        card.line("Also known as: " + ", ".join(report.aliases))
+    for group in report.facts:
+        name = group.label + (f" — {DISAGREE}" if group.disputed else "")
+        card.field(name, [_fact_claim(group.field, c) for c in group.claims])
+    if report.licenses:
+        name = "License" + (f" — {DISAGREE}" if report.license_disputed else "")
+        card.field(name, [license_line(c) for c in report.licenses])
+    else:
+        card.field("License", ["No source in the catalog states one."])
+    if report.scores:
+        lines = []
+        for claims in report.scores:
+            marker = f" — {DISAGREE}" if len({c.value for c in claims}) > 1 else ""
+            lines.append(f"**{claims[0].benchmark}**{marker}")
+            lines.extend("  " + claim_line(score_value(c), c.source, note=False) for c in claims)
+        card.field("Headline scores", lines)
+    if report.events:
+        card.field(
+            "Timeline",
+            [
+                claim_line(f"{e.date or 'undated'} · {e.title}", e.source, False)
+                for e in report.events
+            ],
+        )
+    if len(report.facts) + len(report.licenses) + len(report.scores) == 0:
+        card.line("The catalog knows the name, but no source gives facts about it yet.")
+    return card.build()
+
+
+def _fact_claim(field: str, claim: Claim) -> str:
+    return claim_line(fact_value(field, claim.value), claim.source)
+
+
+def render_model_licenses(report: ModelLicenses) -> Reply:
+    card = CardBuilder(f"License of {report.model}", credits_footer(report.credits))
+    hint = match_line(report.match)
+    if hint:
+        card.line(hint)
+    if not report.claims:
+        card.line("No source in the catalog states a license or openness for this model.")
+        return card.build()
+    if report.disputed:
+        card.line(f"{DISAGREE}: every claim is listed with its source.")
+    card.field("Claims", [license_line(c) for c in report.claims])
+    return card.build()
+
+
+def render_license_listing(listing: LicenseListing) -> Reply:
+    card = CardBuilder(listing.title, credits_footer(listing.credits), url=listing.url)
+    kind = (
+        f"SPDX id {listing.license_id}"
+        if listing.spdx
+        else (listing.license_id or "openness class")
+    )
+    card.line(f"{kind} · {listing.openness.label} · commercial use: {yes_no(listing.commercial)}")
+    card.line(f"{len(listing.models)} model claim(s):")
+    for model, source in listing.models:
+        card.line(f"• **{model}** — {source_label(source)}")
+    return card.build()
+
+
+def render_comparison(result: Comparison) -> Reply:
+    title = " vs ".join(result.models)
+    card = CardBuilder(clip(title, 200), credits_footer(result.credits))
+    for match in result.matches:
+        hint = match_line(match)
+        if hint:
+            card.line(hint)
+    if not result.rows:
+        if result.only_benchmark:
+            card.line(f"None of these models has a {result.only_benchmark} score in the catalog.")
+        else:
+            card.line("These models share no benchmark in the catalog.")
+        for model, n in zip(result.models, result.benchmark_counts, strict=True):
+            card.line(f"• {model}: {n} benchmark(s) with scores")
+        return card.build()
+    card.line(f"{len(result.rows)} benchmark(s); {WIN} marks a clear winner, {MISSING} a gap.")
+    for row in result.rows:
+        name = f"{row.benchmark} ({row.unit}, {direction(row.higher_is_better)})"
+        if row.disputed:
+            name += f" — {DISAGREE}"
+        lines = []
+        for i, (model, cell) in enumerate(zip(result.models, row.cells, strict=True)):
+            if not cell:
+                lines.append(f"{model}: {MISSING}")
+                continue
+            mark = f" {WIN}" if row.winner == i else ""
+            values = "; ".join(claim_line(score_value(c), c.source, note=False) for c in cell)
+            lines.append(f"**{model}**{mark}: {values}")
+        if row.winner is None and sum(1 for c in row.cells if c) > 1:
+            lines.append("_No clear winner: tied, or the sources' figures overlap._")
+        card.field(name, lines)
+    return card.build()
+
+
+def render_leaderboard(board: Leaderboard) -> Reply:
+    title = f"Leaderboard: {board.benchmark}"
+    card = CardBuilder(title, credits_footer(board.credits))
+    hint = match_line(board.match)
+    if hint:
+        card.line(hint)
+    scope = f" · only {board.openness.label}" if board.openness else ""
+    card.line(
+        f"{board.unit}, {direction(board.higher_is_better)}{scope} · {board.total_models} model(s) scored"
+    )
+    if board.description:
+        card.line(f"_{clip(board.description, 300)}_")
+    if not board.rows:
+        card.line("No model matches these filters.")
+    for row in board.rows:
+        line = f"{row.rank}. **{row.model}** — {score_value(row.best)} · {source_label(row.best.source)}"
+        if row.others:
+            others = ", ".join(f"{score_value(c)} ({c.source.name[:30]})" for c in row.others[:3])
+            line += f" · {DISAGREE}: also {others}"
+        card.line(line)
+    return card.build()
+
+
+def render_search(results: SearchResults) -> Reply:
+    card = CardBuilder(f"Search: {clip(results.query, 100)}")
+    if not (results.models or results.organisations or results.events):
+        card.line("Nothing found. Try fewer letters or another spelling.")
+        return card.build()
+    if results.models:
+        card.field(
+            "Models", [f"{name}" + (f" · {org}" if org else "") for name, org in results.models]
+        )
+    if results.organisations:
+        card.field("Organisations", [f"{name} · {n} model(s)" for name, n in results.organisations])
+    if results.events:
+        card.field(
+            "Events",
+            [
+                claim_line(
+                    f"{e.date or 'undated'} · {e.kind.replace('_', ' ')} · {e.title}",
+                    e.source,
+                    False,
+                )
+                for e in results.events
+            ],
+        )
+    return card.build()
+
+
+def render_about(about: About) -> Reply:
+    card = CardBuilder("Release Radar — data sources")
+    counts = about.counts
+    card.line(
+        f"{counts['models']:,} models · {counts['organisations']:,} organisations · "
+        f"{counts['benchmarks']:,} benchmarks · {counts['scores']:,} scores · "
+        f"{counts['facts']:,} facts · {counts['events']:,} events"
+    )
+    card.line("Every fact keeps its source; where sources disagree, all claims are shown.")
+    datasets = [s for s in about.sources if s.kind == "dataset"]
+    others = [s for s in about.sources if s.kind != "dataset"]
+    if datasets:
+        card.field(
+            "Datasets (credit required)",
+            [
+                f"**{s.credit or s.name}** — {s.license or 'license unknown'}"
+                + (f" · {s.url}" if s.url else "")
+                + f" · {s.facts:,} facts"
+                for s in datasets
+            ],
+        )
+    if others:
+        card.field(
+            "Articles and curators",
+            [f"{clip(s.name, 90)} ({s.kind}) · {s.facts:,} facts" for s in others],
+        )
+    return card.build()
