@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from dataclasses import replace
 
 from bot.core.licenses import License, default_commercial, normalize_license
 from bot.core.records import (
@@ -83,10 +84,19 @@ class BatchBuilder:
         self._models: dict[str, ModelRec] = {}
 
     def model(self, rec: ModelRec) -> None:
+        """Add a model; a second record of the same name adds its aliases to the first."""
         key = rec.name.casefold()
-        if key not in self._models:
+        known = self._models.get(key)
+        if known is None:
             self._models[key] = rec
             self.batch.models.append(rec)
+            return
+        aliases = tuple(dict.fromkeys((*known.aliases, *rec.aliases)))
+        merged = replace(
+            known, aliases=aliases, org=known.org or rec.org, family=known.family or rec.family
+        )
+        self.batch.models[self.batch.models.index(known)] = merged
+        self._models[key] = merged
 
     def fact(self, model: str, field: str, value: object, prov: Provenance) -> None:
         self.batch.claims.append(ClaimRec(model, field, str(value), prov))

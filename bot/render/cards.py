@@ -18,7 +18,7 @@ def neutralise(text: str) -> str:
     """Break @everyone, @here and <@...> mention syntax in untrusted text."""
     text = text.replace("@everyone", _MENTION_BREAK + "everyone")
     text = text.replace("@here", _MENTION_BREAK + "here")
-    return text.replace("<@", "<" + _MENTION_BREAK)
+    return text.replace("<@", "<\u200b@")
 
 
 def clip(text: str, limit: int) -> str:

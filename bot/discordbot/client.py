@@ -1,0 +1,83 @@
+"""The discord.py client: cogs, command sync and the central error handler."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import Services
+from bot.config import DiscordConfig
+from bot.core.errors import UserError
+from bot.discordbot.respond import send_reply
+from bot.render.cards import Reply
+
+log = logging.getLogger(__name__)
+
+
+def point_discord_at(config: DiscordConfig) -> None:
+    """Send REST and gateway traffic to another endpoint (the test stand-in); unset in production."""
+    if config.api_base:
+        discord.http.Route.BASE = config.api_base
+    if config.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
+
+
+class RadarTree(app_commands.CommandTree):
+    """Answers every failed command with a short private message; logs unexpected errors once."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        if isinstance(cause, UserError):
+            message = str(cause)
+        elif isinstance(cause, app_commands.MissingPermissions):
+            needed = ", ".join(p.replace("_", " ").title() for p in cause.missing_permissions)
+            message = f"You need the {needed} permission for this command."
+        elif isinstance(cause, app_commands.CheckFailure):
+            message = str(cause) or "You are not allowed to use this command."
+        else:
+            name = interaction.command.qualified_name if interaction.command else "?"
+            log.error("command /%s failed", name, exc_info=cause)
+            message = "Something went wrong on our side. It has been logged; please try again."
+        try:
+            await send_reply(interaction, Reply.error(message))
+        except discord.HTTPException:
+            log.warning("could not send the error message for an interaction", exc_info=True)
+
+
+class ReleaseRadarBot(commands.Bot):
+    def __init__(self, services: Services) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            tree_cls=RadarTree,
+        )
+        self.services = services
+
+    async def setup_hook(self) -> None:
+        from bot.discordbot.cogs.lookups import LookupCog
+
+        await self.add_cog(LookupCog(self.services))
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Guild sync for the configured development guilds (instant), else global sync."""
+        guild_ids = self.services.config.dev_guild_ids
+        if guild_ids:
+            for guild_id in guild_ids:
+                guild = discord.Object(guild_id)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+        log.info("application commands synced (%s)", "guilds" if guild_ids else "global")
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))

@@ -1,0 +1,1 @@
+"""Cogs: one per feature, each a thin adapter over the core."""

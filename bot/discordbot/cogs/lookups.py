@@ -1,0 +1,118 @@
+"""Lookup slash commands: /model, /license, /compare, /leaderboard, /search, /about."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import Services
+from bot.commands import COMMANDS, run_command
+from bot.discordbot.respond import send_reply
+from bot.render.cards import clip
+from bot.render.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
+
+Choices = list[app_commands.Choice[str]]
+
+
+class LookupCog(commands.Cog):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def _answer(self, interaction: discord.Interaction, name: str, **options: object) -> None:
+        given = {k: v for k, v in options.items() if v is not None}
+        _, reply = await run_command(self.services.lookups, name, given)
+        await send_reply(interaction, reply)
+
+    # ---- autocomplete: served from memory, never blocks --------------------------------
+
+    async def model_names(self, _: discord.Interaction, current: str) -> Choices:
+        return _choices(e.name for e in self.services.lookups.models.autocomplete(current))
+
+    async def benchmark_names(self, _: discord.Interaction, current: str) -> Choices:
+        return _choices(e.name for e in self.services.lookups.benchmarks.autocomplete(current))
+
+    # ---- commands -----------------------------------------------------------------------
+
+    @app_commands.command(name="model", description=COMMANDS["model"].description)
+    @app_commands.describe(name="Model name (typos are fine)")
+    @app_commands.autocomplete(name=model_names)
+    async def model(self, interaction: discord.Interaction, name: str) -> None:
+        await self._answer(interaction, "model", name=name)
+
+    @app_commands.command(name="license", description=COMMANDS["license"].description)
+    @app_commands.describe(query="A model, a license (Apache-2.0) or a class (api_only)")
+    @app_commands.autocomplete(query=model_names)
+    async def license(self, interaction: discord.Interaction, query: str) -> None:
+        await self._answer(interaction, "license", query=query)
+
+    @app_commands.command(name="compare", description=COMMANDS["compare"].description)
+    @app_commands.describe(
+        model1="First model",
+        model2="Second model",
+        model3="Third model",
+        model4="Fourth model",
+        benchmark="Only this benchmark",
+    )
+    @app_commands.autocomplete(
+        model1=model_names,
+        model2=model_names,
+        model3=model_names,
+        model4=model_names,
+        benchmark=benchmark_names,
+    )
+    async def compare(
+        self,
+        interaction: discord.Interaction,
+        model1: str,
+        model2: str,
+        model3: str | None = None,
+        model4: str | None = None,
+        benchmark: str | None = None,
+    ) -> None:
+        await self._answer(
+            interaction,
+            "compare",
+            model1=model1,
+            model2=model2,
+            model3=model3,
+            model4=model4,
+            benchmark=benchmark,
+        )
+
+    @app_commands.command(name="leaderboard", description=COMMANDS["leaderboard"].description)
+    @app_commands.describe(
+        benchmark="Benchmark name",
+        openness="Only this openness class (open, api_only, open_permissive ...)",
+        limit="How many rows (1-25, default 10)",
+    )
+    @app_commands.autocomplete(benchmark=benchmark_names)
+    async def leaderboard(
+        self,
+        interaction: discord.Interaction,
+        benchmark: str,
+        openness: str | None = None,
+        limit: app_commands.Range[int, 1, 25] | None = None,
+    ) -> None:
+        await self._answer(
+            interaction, "leaderboard", benchmark=benchmark, openness=openness, limit=limit
+        )
+
+    @app_commands.command(name="search", description=COMMANDS["search"].description)
+    @app_commands.describe(text="What to look for")
+    async def search(self, interaction: discord.Interaction, text: str) -> None:
+        await self._answer(interaction, "search", text=text)
+
+    @app_commands.command(name="about", description=COMMANDS["about"].description)
+    async def about(self, interaction: discord.Interaction) -> None:
+        await self._answer(interaction, "about")
+
+
+def _choices(names: object) -> Choices:
+    out = []
+    for name in names:  # type: ignore[attr-defined]
+        label = clip(name, CHOICE_NAME)
+        out.append(app_commands.Choice(name=label, value=label))
+        if len(out) == AUTOCOMPLETE_CHOICES:
+            break
+    return out

@@ -1,0 +1,62 @@
+"""Sending replies to interactions: paged with buttons, mentions always disabled."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.render.cards import Reply
+from bot.render.discord_embed import NO_MENTIONS, card_to_embed
+
+PAGE_TIMEOUT = 300.0
+
+
+class Pager(discord.ui.View):
+    """Previous/Next buttons over a reply's pages; only the person who asked can turn them."""
+
+    def __init__(self, reply: Reply, owner_id: int) -> None:
+        super().__init__(timeout=PAGE_TIMEOUT)
+        self.embeds = [card_to_embed(card) for card in reply.pages]
+        self.owner_id = owner_id
+        self.index = 0
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index == len(self.embeds) - 1
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "Only the person who asked can turn these pages; run the command yourself.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return False
+        return True
+
+    async def _show(self, interaction: discord.Interaction, step: int) -> None:
+        self.index = max(0, min(len(self.embeds) - 1, self.index + step))
+        self._sync_buttons()
+        await interaction.response.edit_message(embed=self.embeds[self.index], view=self)
+
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        await self._show(interaction, -1)
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary)
+    async def next(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        await self._show(interaction, +1)
+
+
+async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
+    """Answer an interaction with `reply`, whether or not it was already responded to."""
+    kwargs: dict = {"ephemeral": reply.ephemeral, "allowed_mentions": NO_MENTIONS}
+    if len(reply.pages) > 1:
+        kwargs["view"] = Pager(reply, interaction.user.id)
+        kwargs["embed"] = kwargs["view"].embeds[0]
+    else:
+        kwargs["embed"] = card_to_embed(reply.pages[0])
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)

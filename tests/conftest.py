@@ -1,0 +1,43 @@
+"""Shared fixtures: a real SQLite store in a temp dir, built from the bundled data once."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import Services, open_services
+from bot.config import Config
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+DATA = REPO / "data"
+
+
+@pytest.fixture(scope="session")
+def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with the bundled data imported, built once; tests copy it."""
+    path = tmp_path_factory.mktemp("template") / "catalog.db"
+
+    async def build() -> None:
+        async with open_services(Config(database=path)):
+            pass
+
+    asyncio.run(build())
+    return path
+
+
+@pytest.fixture
+def db_path(bundled_db: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "catalog.db"
+    shutil.copy(bundled_db, path)
+    return path
+
+
+@pytest.fixture
+async def services(db_path: Path) -> AsyncIterator[Services]:
+    async with open_services(Config(database=db_path)) as services:
+        yield services

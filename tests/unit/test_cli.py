@@ -1,0 +1,118 @@
+"""The offline command line, end to end as a subprocess, against a temp store."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import console, parse_line
+from bot.config import Config
+from bot.core.errors import UserError
+from tests.conftest import REPO
+
+
+def run(
+    db: Path, *args: str, stdin: str = "", env: dict | None = None
+) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | (env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(db), *args],
+        cwd=REPO,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+    )
+
+
+def test_ask_compare_prints_what_the_bot_would_post(db_path: Path) -> None:
+    out = run(db_path, "ask", "compare", "model1=Qwen3.5-Omni", "model2=GPT-4o", "benchmark=MMMU")
+    assert out.returncode == 0, out.stderr
+    assert "Qwen3.5-Omni vs GPT-4o" in out.stdout
+    assert "82%" in out.stdout and "79.5%" in out.stdout and "68.7%" in out.stdout
+    assert "sources disagree" in out.stdout
+    assert "LLM Stats (CC BY 4.0)" in out.stdout
+
+
+def test_ask_json_is_the_structured_result(db_path: Path) -> None:
+    out = run(db_path, "ask", "model", "gemma 4", "--json")
+    data = json.loads(out.stdout)
+    assert data["name"] == "Gemma 4"
+    assert data["licenses"][0]["license_id"] == "Apache-2.0"
+
+
+def test_ask_bad_input_exits_1_with_a_message(db_path: Path) -> None:
+    out = run(db_path, "ask", "compare", "model1=GPT-4o")
+    assert out.returncode == 1
+    assert "needs the option 'model2'" in out.stderr
+    out = run(db_path, "ask", "frobnicate")
+    assert out.returncode == 1 and "Unknown command" in out.stderr
+    out = run(db_path, "ask", "leaderboard", "benchmark=GPQA", "limit=ten")
+    assert out.returncode == 1 and "whole number" in out.stderr
+
+
+def test_first_start_imports_bundled_data(tmp_path: Path) -> None:
+    out = run(tmp_path / "fresh.db", "ask", "about")
+    assert out.returncode == 0, out.stderr
+    assert "Epoch AI, 'Data on AI Models'" in out.stdout
+
+
+def test_run_without_token_explains_and_starts_the_console(db_path: Path) -> None:
+    out = run(db_path, "run", stdin="/model gemma 4\n/model\nquit\n")
+    assert out.returncode == 0, out.stderr
+    assert "DISCORD_TOKEN is not set" in out.stdout
+    assert "== Gemma 4 ==" in out.stdout
+    assert "! /model needs the option 'name'" in out.stdout
+
+
+def test_bad_config_fails_naming_the_key(tmp_path: Path, db_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("log_level: LOUD\n")
+    out = run(db_path, "--config", str(bad), "ask", "about")
+    assert out.returncode == 2
+    assert "'log_level'" in out.stderr
+
+
+def test_import_commands(db_path: Path, tmp_path: Path) -> None:
+    epoch = REPO.parent / "shared" / "data" / "epoch" / "notable_ai_models.csv"
+    out = run(db_path, "import", "epoch", str(epoch))
+    assert out.returncode == 0, out.stderr
+    assert "added nothing new" in out.stdout  # already bundled: idempotent
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Name,Date\nx,y\n")
+    out = run(db_path, "import", "epoch", str(bad))
+    assert out.returncode == 1 and "no 'Model' column" in out.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "sources: [{key: s, name: S, kind: article}]\nmodels: [{name: New One, facts: [{field: params, value: -1, source: s}]}]\n"
+    )
+    out = run(db_path, "import", "catalog", str(broken))
+    assert out.returncode == 1 and "positive number" in out.stderr
+    check = run(db_path, "ask", "model", "New One")
+    assert "New One" not in check.stdout.split("\n")[0]  # nothing was half-written
+
+
+async def test_console_reads_commands_line_by_line(db_path: Path) -> None:
+    stdin = io.StringIO("help\n/license gemma 4\nsearch text=sora\n/nope\nquit\n")
+    stdout = io.StringIO()
+    assert await console(Config(database=db_path), stdin, stdout) == 0
+    text = stdout.getvalue()
+    assert "/compare model1=..." in text
+    assert "License of Gemma 4" in text
+    assert "goes dark" in text
+    assert "! Unknown command 'nope'" in text
+
+
+def test_parse_line_forms() -> None:
+    assert parse_line("/model gemma 4") == ("model", {"name": "gemma 4"})
+    assert parse_line("compare model1=Qwen 3.5 Omni model2=GPT-4o") == (
+        "compare",
+        {"model1": "Qwen 3.5 Omni", "model2": "GPT-4o"},
+    )
+    with pytest.raises(UserError, match="option=value"):
+        parse_line("/about something")

@@ -1,0 +1,238 @@
+"""Importers against the real files in shared/data, and against broken ones."""
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.core.errors import ImportRejected
+from bot.importers.catalog_yaml import load_catalog_files, load_yaml_text, parse_catalog
+from bot.importers.epoch import parse_epoch_csv
+from bot.importers.llmstats import load_llmstats
+from bot.store import CatalogStore, Database
+from tests.conftest import DATA, SHARED
+
+EPOCH = SHARED / "epoch" / "notable_ai_models.csv"
+LLMSTATS = SHARED / "llmstats"
+
+
+@pytest.fixture
+async def empty_store(tmp_path: Path):
+    db = await Database.open(tmp_path / "empty.db")
+    yield CatalogStore(db)
+    await db.close()
+
+
+async def test_epoch_real_file_imports_and_is_idempotent(empty_store: CatalogStore) -> None:
+    batch = parse_epoch_csv(EPOCH.read_bytes())
+    first = await empty_store.apply(batch)
+    assert first.added["models"] > 1000
+    assert first.added["facts"] > 2000
+    again = await empty_store.apply(parse_epoch_csv(EPOCH.read_bytes()))
+    assert again.total_added == 0
+    pro = await empty_store.find_model_id("deepseekv4pro")
+    facts = {(r["field"], r["value"]) for r in await empty_store.model_claims(pro)}
+    assert ("params", "1600000000000") in facts
+    assert ("active_params", "49000000000") in facts
+    assert ("release_date", "2026-04-24") in facts
+
+
+def _rewrite(columns_drop: set[str], extra: str | None = None) -> bytes:
+    rows = list(csv.DictReader(io.StringIO(EPOCH.read_text(encoding="utf-8"))))[:50]
+    header = [h for h in rows[0] if h not in columns_drop]
+    if extra:
+        header.insert(2, extra)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, header, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, extra or "": "x"} if extra else row)
+    return out.getvalue().encode()
+
+
+def test_epoch_other_snapshots_map_columns_by_header() -> None:
+    batch = parse_epoch_csv(_rewrite({"Parameters", "Domain", "Link"}, extra="Brand new column"))
+    assert len(batch.models) == 50
+    assert not any(c.field in ("params", "modality") for c in batch.claims)
+    assert any(c.field == "release_date" for c in batch.claims)
+
+
+def test_epoch_reports_skipped_rows_with_reasons() -> None:
+    text = "Model,Publication date,Parameters\nGood,2026-01-02,7e9\n,2026-01-02,1\nBad date,2026-13-45,1\nShort row\n"
+    batch = parse_epoch_csv(text.encode())
+    reasons = " | ".join(f"{s.where}: {s.reason}" for s in batch.skipped)
+    assert "row 3: no model name" in reasons
+    assert "Bad date" in reasons and "not a date" in reasons
+    assert "row 5" in reasons and "truncated or corrupt" in reasons
+    assert [m.name for m in batch.models] == ["Good", "Bad date"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"Name,Date\nx,y\n", "no 'Model' column"),
+        (b"", "no header"),
+        (b"Model\n\xff\xfe\x00bad", "not UTF-8"),
+        (b"Model,Date\nA\x00B,2020\n", "NUL"),
+    ],
+)
+def test_epoch_rejects_files_that_are_not_epoch_csv(data: bytes, message: str) -> None:
+    with pytest.raises(ImportRejected, match=message):
+        parse_epoch_csv(data)
+
+
+def test_epoch_truncated_mid_quote_skips_the_broken_row() -> None:
+    data = EPOCH.read_bytes()[:20000]  # cut inside a quoted abstract
+    batch = parse_epoch_csv(data)
+    assert batch.models
+    assert batch.skipped and "truncated or corrupt" in batch.skipped[-1].reason
+
+
+async def test_llmstats_real_data_resolves_gpt4o_snapshots_to_one_model(empty_store) -> None:
+    summary = await empty_store.apply(load_llmstats(LLMSTATS))
+    assert summary.added["scores"] > 1500
+    ids = {await empty_store.find_model_id(n) for n in ("gpt4o20240806", "gpt4o20240513", "gpt4o")}
+    assert len(ids) == 1 and None not in ids
+    dates = {
+        r["value"]
+        for r in await empty_store.model_claims(ids.pop())
+        if r["field"] == "release_date"
+    }
+    assert dates == {"2024-05-13", "2024-08-06"}
+
+
+def test_llmstats_scores_become_percentages_and_odd_scales_are_kept_apart(tmp_path: Path) -> None:
+    model = tmp_path / "models" / "openai" / "m1"
+    model.mkdir(parents=True)
+    metrics = [
+        {"dataset_name": "MMLU", "score": 0.857, "is_self_reported": True},
+        {"dataset_name": "MBPP", "score": 81.4},
+        {"dataset_name": "CodeForces", "score": 1977},
+    ]
+    (model / "model.json").write_text(
+        json.dumps({"name": "M1", "license": "apache-2.0", "qualitative_metrics": metrics})
+    )
+    batch = load_llmstats(tmp_path)
+    scores = {(s.benchmark, s.value) for s in batch.scores}
+    assert scores == {("MMLU", 85.7), ("MBPP", 81.4), ("CodeForces (rating)", 1977)}
+    assert batch.license_claims[0].license == "Apache-2.0"
+
+
+def test_llmstats_broken_json_is_skipped_not_fatal(tmp_path: Path) -> None:
+    shutil.copytree(
+        LLMSTATS / "models" / "openai" / "o3-mini", tmp_path / "models" / "openai" / "o3-mini"
+    )
+    bad = tmp_path / "models" / "openai" / "broken"
+    bad.mkdir()
+    (bad / "model.json").write_text('{"name": "Broken", "qualitative_metrics": [')
+    batch = load_llmstats(tmp_path)
+    assert [m.name for m in batch.models] == ["o3-mini"]
+    assert batch.skipped[0].where == "openai/broken"
+
+
+def test_bundled_catalog_is_valid_and_keeps_disagreements() -> None:
+    batch = load_catalog_files(sorted((DATA / "catalog").glob("*.yaml")))
+    omni = [c for c in batch.license_claims if c.model == "Qwen3.5-Omni"]
+    assert {c.openness for c in omni} == {"api_only", "open_permissive"}
+    sources = {s.key for s in batch.sources}
+    assert sources == {"seed-000", "seed-001", "seed-002", "seed-003"}
+    assert all(c.prov.source in sources for c in batch.claims)
+
+
+def source_doc(**extra) -> dict:
+    return {"sources": [{"key": "s", "name": "S", "kind": "article"}], **extra}
+
+
+@pytest.mark.parametrize(
+    ("doc", "problem"),
+    [
+        (
+            {
+                "models": [
+                    {
+                        "name": "M",
+                        "facts": [{"field": "relase_date", "value": "2026", "source": "s"}],
+                    }
+                ]
+            },
+            "'field' 'relase_date'",
+        ),
+        (
+            {
+                "models": [
+                    {
+                        "name": "M",
+                        "facts": [{"field": "release_date", "value": "2026-02-30", "source": "s"}],
+                    }
+                ]
+            },
+            "not a date",
+        ),
+        (
+            {"models": [{"name": "M", "facts": [{"field": "params", "value": -4, "source": "s"}]}]},
+            "positive number",
+        ),
+        (
+            {
+                "models": [
+                    {"name": "M", "facts": [{"field": "params", "value": "9e30", "source": "s"}]}
+                ]
+            },
+            "implausibly large",
+        ),
+        (
+            {
+                "models": [
+                    {"name": "M", "scores": [{"benchmark": "Nope", "value": 1, "source": "s"}]}
+                ]
+            },
+            "benchmark 'Nope'",
+        ),
+        (
+            {"models": [{"name": "M", "licenses": [{"license": "MIT", "source": "other"}]}]},
+            "source 'other'",
+        ),
+        (
+            {"models": [{"name": "M", "licenses": [{"openness": "sort of", "source": "s"}]}]},
+            "openness",
+        ),
+        ({"models": [{"name": "\u200b"}]}, "letters or digits"),
+        ({"models": [{"name": "M", "colour": "red"}]}, "unknown key 'colour'"),
+        ({"events": [{"kind": "party", "title": "x", "source": "s"}]}, "'kind' 'party'"),
+        (
+            {
+                "models": [
+                    {
+                        "name": "M",
+                        "facts": [
+                            {
+                                "field": "note",
+                                "value": "x",
+                                "source": "s",
+                                "url": "javascript:alert(1)",
+                            }
+                        ],
+                    }
+                ]
+            },
+            "not an http",
+        ),
+    ],
+)
+def test_catalog_validation_names_the_place_and_the_problem(doc: dict, problem: str) -> None:
+    with pytest.raises(ImportRejected) as err:
+        parse_catalog(source_doc(**doc))
+    assert problem in str(err.value)
+
+
+def test_yaml_bomb_and_broken_yaml_are_refused() -> None:
+    bomb = 'a: &a ["lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n'
+    with pytest.raises(ImportRejected, match="anchors or aliases"):
+        load_yaml_text(bomb, "bomb.yaml")
+    with pytest.raises(ImportRejected, match="not valid YAML at line"):
+        load_yaml_text("models:\n  - name: [unclosed\n", "broken.yaml")
+    with pytest.raises(ImportRejected, match="larger than"):
+        load_yaml_text("x" * (6 * 1024 * 1024), "huge.yaml")
