@@ -1,0 +1,17 @@
+# Release Radar: slim Python image, non-root user, database on a volume.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY data ./data
+RUN pip install . && useradd --create-home --uid 10001 radar && mkdir -p /var/lib/release-radar \
+    && chown radar /var/lib/release-radar
+
+USER radar
+VOLUME ["/var/lib/release-radar"]
+# The token comes from the environment: docker run -e DISCORD_TOKEN=... -v radar:/var/lib/release-radar
+ENTRYPOINT ["python", "-m", "bot", "--db", "/var/lib/release-radar/release-radar.db"]
+CMD ["run"]
