@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 import yarl
@@ -35,6 +36,13 @@ class RadarTree(app_commands.CommandTree):
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         if isinstance(cause, UserError):
             message = str(cause)
+        elif isinstance(cause, app_commands.CommandSignatureMismatch):
+            message = (
+                "This command's options do not match what the bot expects (missing or outdated)."
+                " Reload Discord (Ctrl+R) and try again."
+            )
+        elif isinstance(cause, app_commands.TransformerError):
+            message = f"The value '{str(cause.value)[:50]}' is not valid for this option."
         elif isinstance(cause, app_commands.MissingPermissions):
             needed = ", ".join(p.replace("_", " ").title() for p in cause.missing_permissions)
             message = f"You need the {needed} permission for this command."
@@ -51,13 +59,15 @@ class RadarTree(app_commands.CommandTree):
 
 
 class ReleaseRadarBot(commands.Bot):
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, **options: Any) -> None:
+        """`options` go to discord.py (tests lower `guild_ready_timeout`)."""
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             tree_cls=RadarTree,
+            **options,
         )
         self.services = services
 

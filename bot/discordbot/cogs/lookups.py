@@ -19,9 +19,11 @@ class LookupCog(commands.Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    async def _answer(self, interaction: discord.Interaction, name: str, **options: object) -> None:
+    async def _answer(
+        self, interaction: discord.Interaction, command: str, /, **options: object
+    ) -> None:
         given = {k: v for k, v in options.items() if v is not None}
-        _, reply = await run_command(self.services.lookups, name, given)
+        _, reply = await run_command(self.services.lookups, command, given)
         await send_reply(interaction, reply)
 
     # ---- autocomplete: served from memory, never blocks --------------------------------

@@ -1,0 +1,73 @@
+"""End-to-end fixtures: the stand-in and the real bot, started once per test module."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.app import Services, open_services
+from bot.config import Config, DiscordConfig
+from bot.discordbot.client import ReleaseRadarBot, point_discord_at
+from tests.standin import TOKEN, DiscordUser, StandIn
+
+
+@dataclass
+class Harness:
+    standin: StandIn
+    bot: ReleaseRadarBot
+    services: Services
+    admin: DiscordUser
+    member: DiscordUser
+    owner: DiscordUser
+
+
+async def wait_ready(bot: ReleaseRadarBot, task: asyncio.Task, timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not bot.is_ready():
+        if task.done():
+            task.result()  # raises the start-up error
+        if loop.time() > deadline:
+            raise TimeoutError("the bot did not become ready against the stand-in")
+        await asyncio.sleep(0.02)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def harness(
+    bundled_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Harness]:
+    standin = StandIn()
+    await standin.start()
+    db = tmp_path_factory.mktemp("e2e") / "catalog.db"
+    shutil.copy(bundled_db, db)
+    config = Config(
+        database=db,
+        dev_guild_ids=(int(standin.guild["id"]),),
+        discord=DiscordConfig(api_base=standin.api_base, gateway_url=standin.gateway_url),
+        token=TOKEN,
+    )
+    point_discord_at(config.discord)
+    async with open_services(config) as services:
+        bot = ReleaseRadarBot(services, guild_ready_timeout=0.05)
+        task = asyncio.create_task(bot.start(TOKEN))
+        try:
+            await wait_ready(bot, task)
+            yield Harness(
+                standin,
+                bot,
+                services,
+                admin=DiscordUser(standin, "admin"),
+                member=DiscordUser(standin, "member"),
+                owner=DiscordUser(standin, "owner"),
+            )
+        finally:
+            await bot.close()
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    await standin.stop()

@@ -1,0 +1,890 @@
+"""A local stand-in for Discord's API v10: REST and gateway on 127.0.0.1, strict where Discord is.
+
+Just enough of Discord for an unmodified discord.py client: login, command sync, a gateway with
+HELLO/IDENTIFY/READY/GUILD_CREATE/heartbeats/RESUME and zlib-stream, interactions with their
+callbacks, followups and edits, and channel messages. It records every request and every
+message, validates payloads as Discord documents, and injects faults on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from tests.standin import validation
+
+TOKEN = "standin-bot-token"
+APP_ID = "900000000000000001"
+BOT_USER = {
+    "id": APP_ID,
+    "username": "Release Radar",
+    "discriminator": "0000",
+    "global_name": None,
+    "avatar": None,
+    "bot": True,
+    "flags": 0,
+}
+INTERACTION_WINDOW = 3.0  # seconds for the initial response, as on Discord
+EPHEMERAL = 1 << 6
+
+# Permission bits used by the stand-in's guild.
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+USE_APP_COMMANDS = 1 << 31
+MANAGE_GUILD = 1 << 5
+ADMINISTRATOR = 1 << 3
+ALL_PERMISSIONS = (1 << 50) - 1
+MEMBER_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | USE_APP_COMMANDS
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    # discord.py parses JSON only when Content-Type is exactly application/json (no charset).
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def discord_error(status: int, code: int, message: str, **extra: Any) -> web.Response:
+    return json_response({"message": message, "code": code, **extra}, status)
+
+
+@dataclass
+class Fault:
+    """A planned failure for requests whose 'METHOD path' matches `pattern`."""
+
+    pattern: re.Pattern[str]
+    status: int
+    times: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class Interaction:
+    """One interaction the stand-in dispatched, and everything the bot answered to it."""
+
+    id: str
+    token: str
+    type: int
+    payload: dict[str, Any]
+    created: float
+    callback_type: int | None = None
+    callback_data: dict[str, Any] | None = None
+    message: dict[str, Any] | None = None  # the original response message
+    followups: list[dict[str, Any]] = field(default_factory=list)
+    failed: bool = False
+    modal: dict[str, Any] | None = None
+    event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(((self.callback_data or {}).get("flags") or 0) & EPHEMERAL)
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    status: int = 0
+
+
+class GatewaySession:
+    def __init__(self, ws: web.WebSocketResponse, compress: bool) -> None:
+        self.ws = ws
+        self.compressor = zlib.compressobj() if compress else None
+        self.identified = asyncio.Event()
+        self.session_id: str | None = None
+
+    async def send(self, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        if self.compressor is not None:
+            await self.ws.send_bytes(
+                self.compressor.compress(data) + self.compressor.flush(zlib.Z_SYNC_FLUSH)
+            )
+        else:
+            await self.ws.send_str(data.decode())
+
+
+class StandIn:
+    """The stand-in server. `await start()`, point discord.py at `api_base`/`gateway_url`."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1_100_000_000_000_000_000)
+        self.port = 0
+        self.requests: list[Recorded] = []
+        self.unknown_routes: list[Recorded] = []
+        self.validation_errors: list[tuple[str, dict[str, Any]]] = []
+        self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.global_commands: list[dict[str, Any]] = []
+        self.guild_commands: dict[str, list[dict[str, Any]]] = {}
+        self.interactions: dict[str, Interaction] = {}
+        self.faults: list[Fault] = []
+        self.rate_limit: float | None = None  # requests per second, all routes (global limit)
+        self._window: list[float] = []
+        self.attachments: dict[str, tuple[str, bytes, str]] = {}
+        self.deleted_channels: set[str] = set()
+        self.forbidden_channels: set[str] = set()
+        self.sessions: list[GatewaySession] = []
+        self._sequence = 0
+        self._dispatched: list[dict[str, Any]] = []
+        self.identifies = 0
+        self.resumes = 0
+        self.ready = asyncio.Event()
+        self.guild = self._build_guild()
+        self._runner: web.AppRunner | None = None
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    def snowflake(self) -> str:
+        return str(next(self._ids))
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=30 * 1024 * 1024)
+        app.router.add_get("/gateway", self.gateway)
+        app.router.add_get("/attachments/{id}/{name}", self.attachment)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self.rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        for session in self.sessions:
+            await session.ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # ---- the guild ------------------------------------------------------------------------
+
+    def _build_guild(self) -> dict[str, Any]:
+        guild_id = self.snowflake()
+        admin_role = self.snowflake()
+        roles = [
+            {
+                "id": guild_id,
+                "name": "@everyone",
+                "permissions": str(MEMBER_PERMISSIONS),
+                "position": 0,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            },
+            {
+                "id": admin_role,
+                "name": "Admins",
+                "permissions": str(MANAGE_GUILD | MEMBER_PERMISSIONS),
+                "position": 1,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": True,
+                "flags": 0,
+            },
+        ]
+        channels = [
+            self._channel(guild_id, name, i)
+            for i, name in enumerate(("general", "releases", "digest"))
+        ]
+        owner = self._user("owner")
+        admin = self._user("admin")
+        member = self._user("member")
+        members = [
+            {
+                "user": owner,
+                "roles": [],
+                "flags": 0,
+                "joined_at": now_iso(),
+                "deaf": False,
+                "mute": False,
+            },
+            {
+                "user": admin,
+                "roles": [admin_role],
+                "flags": 0,
+                "joined_at": now_iso(),
+                "deaf": False,
+                "mute": False,
+            },
+            {
+                "user": member,
+                "roles": [],
+                "flags": 0,
+                "joined_at": now_iso(),
+                "deaf": False,
+                "mute": False,
+            },
+            {
+                "user": BOT_USER,
+                "roles": [],
+                "flags": 0,
+                "joined_at": now_iso(),
+                "deaf": False,
+                "mute": False,
+            },
+        ]
+        return {
+            "id": guild_id,
+            "name": "Stand-in Guild",
+            "owner_id": owner["id"],
+            "member_count": len(members),
+            "roles": roles,
+            "channels": channels,
+            "members": members,
+            "unavailable": False,
+            "icon": None,
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "threads": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "large": False,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "system_channel_id": None,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "nsfw_level": 0,
+            "premium_progress_bar_enabled": False,
+            "joined_at": now_iso(),
+            "voice_states": [],
+            "presences": [],
+            "afk_timeout": 300,
+        }
+
+    def _channel(self, guild_id: str, name: str, position: int) -> dict[str, Any]:
+        return {
+            "id": self.snowflake(),
+            "type": 0,
+            "guild_id": guild_id,
+            "name": name,
+            "position": position,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+        }
+
+    def _user(self, name: str) -> dict[str, Any]:
+        return {
+            "id": self.snowflake(),
+            "username": name,
+            "discriminator": "0",
+            "global_name": name,
+            "avatar": None,
+            "bot": False,
+            "flags": 0,
+        }
+
+    def channel(self, name: str) -> dict[str, Any]:
+        return next(c for c in self.guild["channels"] if c["name"] == name)
+
+    def member(self, name: str) -> dict[str, Any]:
+        return next(m for m in self.guild["members"] if m["user"]["username"] == name)
+
+    def permissions_of(self, member: dict[str, Any]) -> int:
+        if member["user"]["id"] == self.guild["owner_id"]:
+            return ALL_PERMISSIONS
+        value = 0
+        for role in self.guild["roles"]:
+            if role["id"] == self.guild["id"] or role["id"] in member["roles"]:
+                value |= int(role["permissions"])
+        return ALL_PERMISSIONS if value & ADMINISTRATOR else value
+
+    # ---- faults ---------------------------------------------------------------------------
+
+    def fail(
+        self,
+        route: str,
+        status: int,
+        *,
+        times: int = 1,
+        code: int = 0,
+        message: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        """Make the next `times` requests matching the regex `route` ('POST /channels/.*') fail."""
+        body: dict[str, Any] = {"message": message or f"stand-in fault {status}", "code": code}
+        headers: dict[str, str] = {}
+        if status == 429:
+            retry = 0.05 if retry_after is None else retry_after
+            body |= {"retry_after": retry, "global": False}
+            headers = {"Retry-After": str(retry), "Via": "1.1 google", "X-RateLimit-Scope": "user"}
+        self.faults.append(Fault(re.compile(route), status, times, body, headers))
+
+    def _planned_fault(self, key: str) -> web.Response | None:
+        for fault in self.faults:
+            if fault.times > 0 and fault.pattern.fullmatch(key):
+                fault.times -= 1
+                return json_response(fault.body, fault.status, fault.headers)
+        return None
+
+    def _rate_limited(self) -> web.Response | None:
+        if self.rate_limit is None:
+            return None
+        now = time.monotonic()
+        self._window = [t for t in self._window if now - t < 1.0]
+        if len(self._window) >= self.rate_limit:
+            retry = max(0.001, 1.0 - (now - self._window[0]))
+            body = {"message": "You are being rate limited.", "retry_after": retry, "global": True}
+            headers = {
+                "Retry-After": f"{retry:.3f}",
+                "X-RateLimit-Global": "true",
+                "X-RateLimit-Scope": "global",
+                "Via": "1.1 google",
+            }
+            return json_response(body, 429, headers)
+        self._window.append(now)
+        return None
+
+    # ---- REST -----------------------------------------------------------------------------
+
+    async def rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        body = await self._read_body(request)
+        record = Recorded(request.method, path, dict(request.query), body)
+        self.requests.append(record)
+        response = self._planned_fault(f"{request.method} {path}") or self._rate_limited()
+        if response is None:
+            response = await self._route(request, path, body, record)
+        record.status = response.status
+        return response
+
+    async def _read_body(self, request: web.Request) -> Any:
+        if request.content_type.startswith("multipart/"):
+            parts: dict[str, Any] = {"files": []}
+            reader = await request.multipart()
+            async for part in reader:
+                if part.name == "payload_json":
+                    parts["payload"] = json.loads(await part.text())
+                else:
+                    data = await part.read()
+                    parts["files"].append(
+                        {
+                            "name": part.name,
+                            "filename": part.filename,
+                            "size": len(data),
+                            "data": data,
+                        }
+                    )
+            payload = parts.get("payload", {})
+            payload["_files"] = parts["files"]
+            return payload
+        raw = await request.read()
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw.decode(errors="replace")
+
+    async def _route(
+        self, request: web.Request, path: str, body: Any, record: Recorded
+    ) -> web.Response:
+        method = request.method
+        routes: list[tuple[str, str, Any]] = [
+            ("GET", r"/users/@me", lambda m: json_response(BOT_USER)),
+            ("GET", r"/oauth2/applications/@me", lambda m: json_response(self._application())),
+            ("GET", r"/gateway", lambda m: json_response({"url": self.gateway_url})),
+            (
+                "GET",
+                r"/gateway/bot",
+                lambda m: json_response(
+                    {
+                        "url": self.gateway_url,
+                        "shards": 1,
+                        "session_start_limit": {
+                            "total": 1000,
+                            "remaining": 999,
+                            "reset_after": 0,
+                            "max_concurrency": 1,
+                        },
+                    }
+                ),
+            ),
+            ("PUT", r"/applications/(\d+)/commands", lambda m: self._sync(body, None)),
+            ("GET", r"/applications/(\d+)/commands", lambda m: json_response(self.global_commands)),
+            (
+                "PUT",
+                r"/applications/(\d+)/guilds/(\d+)/commands",
+                lambda m: self._sync(body, m.group(2)),
+            ),
+            (
+                "GET",
+                r"/applications/(\d+)/guilds/(\d+)/commands",
+                lambda m: json_response(self.guild_commands.get(m.group(2), [])),
+            ),
+            (
+                "POST",
+                r"/interactions/(\d+)/([^/]+)/callback",
+                lambda m: self._callback(m.group(1), m.group(2), body),
+            ),
+            ("POST", r"/webhooks/(\d+)/([^/]+)", lambda m: self._followup(m.group(2), body)),
+            (
+                "GET",
+                r"/webhooks/(\d+)/([^/]+)/messages/@original",
+                lambda m: self._original(m.group(2)),
+            ),
+            (
+                "PATCH",
+                r"/webhooks/(\d+)/([^/]+)/messages/([^/]+)",
+                lambda m: self._edit(m.group(2), m.group(3), body),
+            ),
+            (
+                "DELETE",
+                r"/webhooks/(\d+)/([^/]+)/messages/([^/]+)",
+                lambda m: self._delete(m.group(2), m.group(3)),
+            ),
+            ("POST", r"/channels/(\d+)/messages", lambda m: self._post_message(m.group(1), body)),
+            ("GET", r"/channels/(\d+)", lambda m: self._get_channel(m.group(1))),
+        ]
+        for verb, pattern, handler in routes:
+            match = re.fullmatch(pattern, path)
+            if verb == method and match:
+                if (
+                    "/interactions/" not in path
+                    and "/webhooks/" not in path
+                    and not self._authorised(request)
+                ):
+                    return discord_error(401, 0, "401: Unauthorized")
+                return handler(match)
+        self.unknown_routes.append(record)
+        return discord_error(404, 0, "404: Not Found")
+
+    def _authorised(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bot {TOKEN}"
+
+    def _application(self) -> dict[str, Any]:
+        owner = self.member("owner")["user"]
+        return {
+            "id": APP_ID,
+            "name": "Release Radar",
+            "description": "",
+            "icon": None,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": owner,
+            "verify_key": "0" * 64,
+            "flags": 0,
+            "team": None,
+            "summary": "",
+        }
+
+    def _sync(self, body: Any, guild_id: str | None) -> web.Response:
+        if not isinstance(body, list):
+            return discord_error(400, 50035, "Invalid Form Body")
+        errors = validation.check_commands(body)
+        if errors:
+            self.validation_errors.append(("commands", errors))
+            return json_response(validation.form_body(errors), 400)
+        stored = []
+        for command in body:
+            entry = {
+                **command,
+                "id": self.snowflake(),
+                "application_id": APP_ID,
+                "version": self.snowflake(),
+            }
+            entry.setdefault("type", 1)
+            if guild_id:
+                entry["guild_id"] = guild_id
+            stored.append(entry)
+        if guild_id:
+            self.guild_commands[guild_id] = stored
+        else:
+            self.global_commands = stored
+        return json_response(stored)
+
+    def command(self, name: str) -> dict[str, Any]:
+        for command in (*self.guild_commands.get(self.guild["id"], []), *self.global_commands):
+            if command["name"] == name and command.get("type", 1) == 1:
+                return command
+        raise KeyError(f"no synced command /{name}")
+
+    def _message(self, channel_id: str, payload: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return {
+            "id": self.snowflake(),
+            "type": 0,
+            "channel_id": channel_id,
+            "author": BOT_USER,
+            "content": payload.get("content") or "",
+            "timestamp": now_iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [
+                {"id": self.snowflake(), "filename": f["filename"], "size": f["size"]}
+                for f in payload.get("_files", [])
+            ],
+            "embeds": payload.get("embeds") or [],
+            "components": payload.get("components") or [],
+            "pinned": False,
+            "flags": payload.get("flags") or 0,
+            "nonce": payload.get("nonce"),
+            "allowed_mentions": payload.get("allowed_mentions"),
+            "_files": payload.get("_files", []),
+            **extra,
+        }
+
+    def _invalid(self, where: str, payload: dict[str, Any]) -> web.Response | None:
+        errors = validation.check_message(payload)
+        if errors:
+            self.validation_errors.append((where, errors))
+            return json_response(validation.form_body(errors), 400)
+        return None
+
+    def _callback(self, interaction_id: str, token: str, body: Any) -> web.Response:
+        interaction = self.interactions.get(interaction_id)
+        if interaction is None or interaction.token != token:
+            return discord_error(404, 10062, "Unknown interaction")
+        if interaction.callback_type is not None:
+            return discord_error(400, 40060, "Interaction has already been acknowledged.")
+        if time.monotonic() - interaction.created > INTERACTION_WINDOW:
+            interaction.failed = True
+            return discord_error(404, 10062, "Unknown interaction")
+        kind = body.get("type")
+        data = body.get("data") or {}
+        if kind == 8:
+            errors = validation.check_autocomplete(data)
+            if errors:
+                self.validation_errors.append(("autocomplete", errors))
+                return json_response(validation.form_body({"data": errors}), 400)
+        elif kind in (4, 7):
+            invalid = self._invalid("callback", data)
+            if invalid is not None:
+                return invalid
+        interaction.callback_type = kind
+        interaction.callback_data = data
+        channel_id = interaction.payload.get("channel_id", "0")
+        resource: dict[str, Any] = {"type": kind}
+        if kind in (4, 5):
+            flags = (data.get("flags") or 0) | (128 if kind == 5 else 0)
+            interaction.message = self._message(
+                channel_id, {**data, "flags": flags}, application_id=APP_ID, webhook_id=APP_ID
+            )
+            resource["message"] = interaction.message
+        elif kind in (6, 7):
+            target = self._find_message(interaction.payload["message"]["id"])
+            if target is not None and kind == 7:
+                self._apply_edit(target, data)
+            interaction.message = target
+            if target is not None:
+                resource["message"] = target
+        elif kind == 9:
+            interaction.modal = data
+        interaction.event.set()
+        if kind in (1, 8):
+            return web.Response(status=204)
+        message_id = (interaction.message or {}).get("id")
+        return json_response(
+            {
+                "interaction": {
+                    "id": interaction.id,
+                    "type": interaction.type,
+                    "response_message_id": message_id,
+                    "response_message_loading": kind == 5,
+                    "response_message_ephemeral": bool((data.get("flags") or 0) & EPHEMERAL),
+                },
+                "resource": resource,
+            }
+        )
+
+    def _by_token(self, token: str) -> Interaction | None:
+        return next((i for i in self.interactions.values() if i.token == token), None)
+
+    def _find_message(self, message_id: str) -> dict[str, Any] | None:
+        for interaction in self.interactions.values():
+            for message in (interaction.message, *interaction.followups):
+                if message is not None and message["id"] == message_id:
+                    return message
+        for messages in self.messages.values():
+            for message in messages:
+                if message["id"] == message_id:
+                    return message
+        return None
+
+    def _apply_edit(self, message: dict[str, Any], data: dict[str, Any]) -> None:
+        for key in ("content", "embeds", "components"):
+            if key in data:
+                message[key] = (
+                    data[key] if data[key] is not None else ([] if key != "content" else "")
+                )
+        message["edited_timestamp"] = now_iso()
+        message["flags"] = (message.get("flags") or 0) & ~128
+
+    def _followup(self, token: str, body: Any) -> web.Response:
+        interaction = self._by_token(token)
+        if interaction is None:
+            return discord_error(404, 10015, "Unknown Webhook")
+        invalid = self._invalid("followup", body or {})
+        if invalid is not None:
+            return invalid
+        message = self._message(
+            interaction.payload.get("channel_id", "0"),
+            body or {},
+            webhook_id=APP_ID,
+            application_id=APP_ID,
+        )
+        interaction.followups.append(message)
+        interaction.event.set()
+        return json_response(message)
+
+    def _original(self, token: str) -> web.Response:
+        interaction = self._by_token(token)
+        if interaction is None or interaction.message is None:
+            return discord_error(404, 10008, "Unknown Message")
+        return json_response(interaction.message)
+
+    def _edit(self, token: str, message_id: str, body: Any) -> web.Response:
+        interaction = self._by_token(token)
+        if interaction is None:
+            return discord_error(404, 10015, "Unknown Webhook")
+        target = (
+            interaction.message if message_id == "@original" else self._find_message(message_id)
+        )
+        if target is None:
+            return discord_error(404, 10008, "Unknown Message")
+        invalid = self._invalid("edit", body or {})
+        if invalid is not None:
+            return invalid
+        self._apply_edit(target, body or {})
+        interaction.event.set()
+        return json_response(target)
+
+    def _delete(self, token: str, message_id: str) -> web.Response:
+        interaction = self._by_token(token)
+        if interaction is None or interaction.message is None:
+            return discord_error(404, 10008, "Unknown Message")
+        interaction.message["deleted"] = True
+        return web.Response(status=204)
+
+    def _channel_error(self, channel_id: str) -> web.Response | None:
+        known = any(c["id"] == channel_id for c in self.guild["channels"])
+        if channel_id in self.deleted_channels or not known:
+            return discord_error(404, 10003, "Unknown Channel")
+        if channel_id in self.forbidden_channels:
+            return discord_error(403, 50013, "Missing Permissions")
+        return None
+
+    def _post_message(self, channel_id: str, body: Any) -> web.Response:
+        problem = self._channel_error(channel_id)
+        if problem is not None:
+            return problem
+        payload = body or {}
+        invalid = self._invalid("channel", payload)
+        if invalid is not None:
+            return invalid
+        nonce = payload.get("nonce")
+        if nonce is not None and payload.get("enforce_nonce"):
+            for message in self.messages[channel_id]:
+                if message.get("nonce") == nonce:
+                    return json_response(message)  # Discord returns the earlier message
+        message = self._message(channel_id, payload)
+        self.messages[channel_id].append(message)
+        return json_response(message)
+
+    def _get_channel(self, channel_id: str) -> web.Response:
+        problem = self._channel_error(channel_id)
+        if problem is not None:
+            return problem
+        return json_response(next(c for c in self.guild["channels"] if c["id"] == channel_id))
+
+    # ---- attachments (what a user uploads with a slash command) -----------------------------
+
+    def add_attachment(
+        self, value: tuple[str, bytes] | tuple[str, bytes, str], resolved: dict[str, Any]
+    ) -> str:
+        """Store an upload (filename, bytes[, content type]) and describe it as Discord would."""
+        filename, data, *rest = value
+        content_type = rest[0] if rest else "application/octet-stream"
+        attachment_id = self.snowflake()
+        self.attachments[attachment_id] = (filename, data, content_type)
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}"
+        resolved.setdefault("attachments", {})[attachment_id] = {
+            "id": attachment_id,
+            "filename": filename,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
+        return attachment_id
+
+    async def attachment(self, request: web.Request) -> web.Response:
+        stored = self.attachments.get(request.match_info["id"])
+        if stored is None:
+            return web.Response(status=404)
+        return web.Response(body=stored[1], content_type=stored[2])
+
+    # ---- gateway --------------------------------------------------------------------------
+
+    async def gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        session = GatewaySession(ws, request.query.get("compress") == "zlib-stream")
+        self.sessions.append(session)
+        await session.send({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                await self._gateway_message(session, json.loads(msg.data))
+        finally:
+            if session in self.sessions:
+                self.sessions.remove(session)
+        return ws
+
+    async def _gateway_message(self, session: GatewaySession, payload: dict[str, Any]) -> None:
+        op, data = payload.get("op"), payload.get("d")
+        if op == 1:
+            await session.send({"op": 11, "d": None, "s": None, "t": None})
+        elif op == 2:
+            if data.get("token") != TOKEN:
+                await session.ws.close(code=4004, message=b"Authentication failed.")
+                return
+            self.identifies += 1
+            session.session_id = self.snowflake()
+            await self._dispatch_to(
+                session,
+                "READY",
+                {
+                    "v": 10,
+                    "user": BOT_USER,
+                    "guilds": [{"id": self.guild["id"], "unavailable": True}],
+                    "session_id": session.session_id,
+                    "resume_gateway_url": self.gateway_url,
+                    "application": {"id": APP_ID, "flags": 0},
+                    "private_channels": [],
+                    "relationships": [],
+                },
+            )
+            await self._dispatch_to(session, "GUILD_CREATE", self.guild)
+            session.identified.set()
+            self.ready.set()
+        elif op == 6:
+            self.resumes += 1
+            session.session_id = data.get("session_id")
+            missed = [p for p in self._dispatched if p["s"] > (data.get("seq") or 0)]
+            for item in missed:
+                await session.send(item)
+            await self._dispatch_to(session, "RESUMED", {})
+            session.identified.set()
+
+    async def _dispatch_to(self, session: GatewaySession, event: str, data: dict[str, Any]) -> None:
+        self._sequence += 1
+        payload = {"op": 0, "t": event, "s": self._sequence, "d": data}
+        if event not in ("READY", "RESUMED", "GUILD_CREATE"):
+            self._dispatched.append(payload)
+        await session.send(payload)
+
+    async def current_session(self, timeout: float = 10.0) -> GatewaySession:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for session in self.sessions:
+                if session.identified.is_set() and not session.ws.closed:
+                    return session
+            await asyncio.sleep(0.01)
+        raise TimeoutError("the bot has no gateway session")
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a dispatch to the bot; if the connection is down, it is replayed on RESUME."""
+        try:
+            session = await self.current_session(timeout=0.5)
+        except TimeoutError:
+            self._sequence += 1
+            self._dispatched.append({"op": 0, "t": event, "s": self._sequence, "d": data})
+            return
+        await self._dispatch_to(session, event, data)
+
+    async def drop_gateway(self, code: int = 4000) -> None:
+        """Close the bot's gateway connection as a network fault would; it should RESUME."""
+        session = await self.current_session()
+        await session.ws.close(code=code, message=b"stand-in drop")
+
+    async def request_reconnect(self) -> None:
+        """Send op 7 RECONNECT: the client must reconnect and RESUME."""
+        session = await self.current_session()
+        await session.send({"op": 7, "d": None, "s": None, "t": None})
+
+    # ---- interactions ---------------------------------------------------------------------
+
+    def new_interaction(
+        self,
+        kind: int,
+        member: dict[str, Any],
+        channel: dict[str, Any],
+        data: dict[str, Any],
+        message: dict[str, Any] | None = None,
+    ) -> Interaction:
+        interaction_id = self.snowflake()
+        token = f"tok-{interaction_id}"
+        perms = self.permissions_of(member)
+        payload: dict[str, Any] = {
+            "id": interaction_id,
+            "application_id": APP_ID,
+            "type": kind,
+            "token": token,
+            "version": 1,
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "guild_id": self.guild["id"],
+            "channel_id": channel["id"],
+            "channel": channel,
+            "member": {**member, "permissions": str(perms)},
+            "app_permissions": str(ALL_PERMISSIONS),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": self.guild["id"]},
+            "context": 0,
+            "data": data,
+        }
+        if message is not None:
+            payload["message"] = message
+        interaction = Interaction(interaction_id, token, kind, payload, time.monotonic())
+        self.interactions[interaction_id] = interaction
+        return interaction
+
+    async def expire_unanswered(self) -> None:
+        """Mark interactions without an initial response after 3 s as failed, as Discord shows."""
+        now = time.monotonic()
+        for interaction in self.interactions.values():
+            if interaction.callback_type is None and now - interaction.created > INTERACTION_WINDOW:
+                interaction.failed = True
