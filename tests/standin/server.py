@@ -348,6 +348,11 @@ class StandIn:
             headers = {"Retry-After": str(retry), "Via": "1.1 google", "X-RateLimit-Scope": "user"}
         self.faults.append(Fault(re.compile(route), status, times, body, headers))
 
+    def limit_rate(self, per_second: float = 50.0) -> None:
+        """Enforce a global requests-per-second limit (Discord's default global limit is 50/s)."""
+        self.rate_limit = per_second
+        self._window.clear()
+
     def _planned_fault(self, key: str) -> web.Response | None:
         for fault in self.faults:
             if fault.times > 0 and fault.pattern.fullmatch(key):
@@ -368,6 +373,11 @@ class StandIn:
                 "X-RateLimit-Global": "true",
                 "X-RateLimit-Scope": "global",
                 "Via": "1.1 google",
+                "X-RateLimit-Limit": str(int(self.rate_limit)),
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": f"{retry:.3f}",
+                "X-RateLimit-Reset": f"{time.time() + retry:.3f}",
+                "X-RateLimit-Bucket": "global",
             }
             return json_response(body, 429, headers)
         self._window.append(now)

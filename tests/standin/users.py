@@ -154,6 +154,17 @@ class DiscordUser:
         data = {"custom_id": button["custom_id"], "component_type": 2}
         return await self._send(3, data, timeout, message=public)
 
+    async def select(
+        self, response: Response, custom_id: str, values: list[str], timeout: float = 5.0
+    ) -> Response:
+        """Choose `values` in the select menu `custom_id` on the answer's message."""
+        message = response.message
+        if message is None:
+            raise AssertionError("the answer has no message")
+        public = {k: v for k, v in message.items() if not k.startswith("_")}
+        data = {"custom_id": custom_id, "component_type": 3, "values": values}
+        return await self._send(3, data, timeout, message=public)
+
     async def submit_modal(
         self, response: Response, values: dict[str, str], timeout: float = 5.0
     ) -> Response:
