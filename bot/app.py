@@ -7,10 +7,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import aiohttp
+
 from bot.config import Config
+from bot.core.clock import Clock, utc_now
 from bot.core.lookups import Lookups
-from bot.importers.bundled import load_bundled_if_empty
+from bot.importers.bundled import DATA_DIR, load_bundled_if_empty
 from bot.store import CatalogStore, Database
+from bot.store.watch import WatchStore
+from bot.watch.fetch import Fetcher
+from bot.watch.service import WatchService, WatchSettings
 
 log = logging.getLogger(__name__)
 
@@ -23,21 +29,49 @@ class Services:
     db: Database
     store: CatalogStore
     lookups: Lookups
+    watch: WatchService
 
 
 @asynccontextmanager
-async def open_services(config: Config, *, load_bundled: bool = True) -> AsyncIterator[Services]:
+async def open_services(
+    config: Config, *, load_bundled: bool = True, clock: Clock = utc_now
+) -> AsyncIterator[Services]:
     """Open the store (importing the bundled data into an empty one) and build the core."""
     db = await Database.open(config.database)
+    session = aiohttp.ClientSession()
     try:
         store = CatalogStore(db)
         if load_bundled:
             await load_bundled_if_empty(store)
         lookups = Lookups(store)
         await lookups.refresh()
-        yield Services(config, db, store, lookups)
+        watch = _watch_service(config, db, lookups, session, clock)
+        if config.watch.enabled:
+            await watch.start_up()
+        yield Services(config, db, store, lookups, watch)
     finally:
+        await session.close()
         await db.close()
+
+
+def _watch_service(
+    config: Config, db: Database, lookups: Lookups, session: aiohttp.ClientSession, clock: Clock
+) -> WatchService:
+    settings = config.watch
+    fetcher = Fetcher(session, timeout=settings.fetch_timeout, max_bytes=settings.max_feed_bytes)
+    return WatchService(
+        WatchStore(db),
+        lookups,
+        fetcher,
+        clock,
+        WatchSettings(
+            feeds_file=settings.feeds_file or DATA_DIR / "feeds.yaml",
+            releases_dir=settings.releases_dir or DATA_DIR / "releases",
+            tick_seconds=settings.tick_seconds,
+            failure_threshold=settings.failure_threshold,
+            ops_channel_id=str(settings.ops_channel_id) if settings.ops_channel_id else None,
+        ),
+    )
 
 
 async def run_discord(config: Config) -> None:

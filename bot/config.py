@@ -38,6 +38,20 @@ class DiscordConfig:
 
 
 @dataclass(frozen=True)
+class WatchConfig:
+    """Release watch: where the curated feed lives, how often to poll, whom to tell."""
+
+    enabled: bool = True
+    feeds_file: Path | None = None  # None: the bundled data/feeds.yaml
+    releases_dir: Path | None = None  # None: the bundled data/releases/
+    tick_seconds: float = 30.0
+    failure_threshold: int = 5
+    fetch_timeout: float = 20.0
+    max_feed_bytes: int = 5 * 1024 * 1024
+    ops_channel_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     database: Path = DEFAULT_DATABASE
     log_level: str = "INFO"
@@ -45,6 +59,7 @@ class Config:
     owners: frozenset[int] = frozenset()
     curators: CuratorConfig = field(default_factory=CuratorConfig)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
+    watch: WatchConfig = field(default_factory=WatchConfig)
     token: str | None = None
 
     @property
@@ -74,13 +89,15 @@ def load_config(
 def parse_config(raw: dict[str, Any]) -> Config:
     """Validate a parsed YAML mapping and build a `Config`; unknown keys are errors (typos)."""
     _reject_unknown(
-        raw, {"database", "log_level", "dev_guild_ids", "owners", "curators", "discord"}
+        raw, {"database", "log_level", "dev_guild_ids", "owners", "curators", "discord", "watch"}
     )
     curators = _mapping(raw, "curators")
     _reject_unknown(curators, {"users", "roles"}, prefix="curators.")
     discord_raw = _mapping(raw, "discord")
     _reject_unknown(discord_raw, {"api_base", "gateway_url"}, prefix="discord.")
+    watch = _watch(_mapping(raw, "watch"))
     return Config(
+        watch=watch,
         database=Path(_string(raw, "database", str(DEFAULT_DATABASE))),
         log_level=_log_level(raw),
         dev_guild_ids=tuple(_snowflakes(raw, "dev_guild_ids")),
@@ -96,6 +113,37 @@ def parse_config(raw: dict[str, Any]) -> Config:
             ),
         ),
     )
+
+
+def _watch(raw: dict[str, Any]) -> WatchConfig:
+    defaults = WatchConfig()
+    _reject_unknown(
+        raw,
+        {"enabled", "feeds_file", "releases_dir", "tick_seconds", "failure_threshold",
+         "fetch_timeout", "max_feed_bytes", "ops_channel_id"},
+        prefix="watch.",
+    )
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"key 'watch.enabled' must be true or false, got {enabled!r}")
+    ops = _snowflakes({"ops": [raw["ops_channel_id"]]} if raw.get("ops_channel_id") is not None else {}, "ops", "watch.ops_channel_id")
+    return WatchConfig(
+        enabled=enabled,
+        feeds_file=Path(_string(raw, "feeds_file", "x")) if "feeds_file" in raw else None,
+        releases_dir=Path(_string(raw, "releases_dir", "x")) if "releases_dir" in raw else None,
+        tick_seconds=_number(raw, "tick_seconds", defaults.tick_seconds, 0.05, 3600, "watch."),
+        failure_threshold=int(_number(raw, "failure_threshold", defaults.failure_threshold, 1, 100, "watch.")),
+        fetch_timeout=_number(raw, "fetch_timeout", defaults.fetch_timeout, 0.1, 300, "watch."),
+        max_feed_bytes=int(_number(raw, "max_feed_bytes", defaults.max_feed_bytes, 1024, 100 * 1024 * 1024, "watch.")),
+        ops_channel_id=ops[0] if ops else None,
+    )
+
+
+def _number(raw: dict[str, Any], key: str, default: float, low: float, high: float, prefix: str = "") -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ConfigError(f"key '{prefix}{key}' must be a number from {low:g} to {high:g}, got {value!r}")
+    return float(value)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -10,11 +10,18 @@ from pathlib import Path
 import pytest
 
 from bot.app import Services, open_services
-from bot.config import Config
+from bot.config import Config, WatchConfig
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 DATA = REPO / "data"
+NO_FEEDS = REPO / "tests" / "data" / "no-feeds.yaml"
+
+
+def make_config(database: Path, **changes) -> Config:
+    """A config for tests: the given database, and no feed sources that would reach the internet."""
+    watch = changes.pop("watch", WatchConfig(feeds_file=NO_FEEDS, tick_seconds=0.1))
+    return Config(database=database, watch=watch, **changes)
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +30,7 @@ def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "catalog.db"
 
     async def build() -> None:
-        async with open_services(Config(database=path)):
+        async with open_services(make_config(path)):
             pass
 
     asyncio.run(build())
@@ -39,5 +46,5 @@ def db_path(bundled_db: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def services(db_path: Path) -> AsyncIterator[Services]:
-    async with open_services(Config(database=db_path)) as services:
+    async with open_services(make_config(db_path)) as services:
         yield services

@@ -99,16 +99,23 @@ class Lookups:
 
     async def model(self, name: str | None) -> ModelReport:
         entry, match = self.resolve_model(name)
-        row = await self.store.model(entry.id)
-        if row is None:  # removed since the index was built
+        report = await self.report(entry.id, match)
+        if report is None:  # removed since the index was built
             raise UserError(f"'{entry.name}' is no longer in the catalog.")
-        claims = await self.store.model_claims(entry.id)
-        licenses = [_license_claim(r) for r in await self.store.license_claims(entry.id)]
-        score_rows = await self.store.model_scores([entry.id])
-        events = [_event(r, entry.name) for r in await self.store.model_events(entry.id)]
-        variants = (
-            await self.store.variants(row["family_norm"], entry.id) if row["family_norm"] else []
-        )
+        return report
+
+    async def report(self, model_id: int, match: MatchInfo | None = None) -> ModelReport | None:
+        """Everything the catalog holds about one model, with sources; None if it is gone."""
+        row = await self.store.model(model_id)
+        if row is None:
+            return None
+        match = match or MatchInfo(row["name"], row["name"], True)
+        claims = await self.store.model_claims(model_id)
+        licenses = [_license_claim(r) for r in await self.store.license_claims(model_id)]
+        score_rows = await self.store.model_scores([model_id])
+        events = [_event(r, row["name"]) for r in await self.store.model_events(model_id)]
+        family = row["family_norm"]
+        variants = await self.store.variants(family, model_id) if family else []
         facts = _fact_groups(claims)
         headline = _headline([_score_claim(r) for r in score_rows], score_rows)
         sources = [c.source for g in facts for c in g.claims]
@@ -117,7 +124,7 @@ class Lookups:
             name=row["name"],
             org=row["org"],
             family=row["family"],
-            aliases=tuple(await self.store.aliases(entry.id)),
+            aliases=tuple(await self.store.aliases(model_id)),
             variants=tuple(v["name"] for v in variants),
             facts=facts,
             licenses=tuple(licenses),

@@ -60,6 +60,7 @@ EVENT_KINDS = (
     "announcement",
     "funding",
     "acquisition",
+    "research",
     "other",
 )
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from bot.core.records import Batch, ImportSummary
+from bot.core.records import Batch, EventRec, ImportSummary, Provenance
 from bot.importers.catalog_yaml import load_catalog_files
 from bot.importers.epoch import load_epoch_file
 from bot.importers.llmstats import load_llmstats
 from bot.store.catalog import CatalogStore
+from bot.watch.sources import CuratedEntry, load_curated
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +18,13 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 
 def bundled_batch(data_dir: Path = DATA_DIR) -> Batch:
-    """The curated catalog first (it defines organisation aliases), then Epoch, then LLM Stats."""
+    """The curated catalog first (it defines organisation aliases), then Epoch, then LLM Stats.
+
+    The curated release timeline (`data/releases/`) also becomes the catalog's events.
+    """
     parts = [load_catalog_files(sorted((data_dir / "catalog").glob("*.yaml")))]
+    timeline = load_curated(sorted((data_dir / "releases").glob("*.yaml")))
+    parts.append(Batch(events=[_event(entry) for entry in timeline]))
     epoch = data_dir / "epoch" / "notable_ai_models.csv"
     if epoch.exists():
         parts.append(load_epoch_file(epoch))
@@ -26,6 +32,11 @@ def bundled_batch(data_dir: Path = DATA_DIR) -> Batch:
     if llmstats.exists():
         parts.append(load_llmstats(llmstats))
     return merge_batches(parts)
+
+
+def _event(entry: CuratedEntry) -> EventRec:
+    model = entry.models[0] if entry.models else None
+    return EventRec(entry.type, entry.title, Provenance(entry.source, entry.link), entry.date, model, entry.org, entry.detail)
 
 
 def merge_batches(parts: list[Batch]) -> Batch:

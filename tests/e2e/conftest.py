@@ -12,8 +12,9 @@ import pytest
 import pytest_asyncio
 
 from bot.app import Services, open_services
-from bot.config import Config, DiscordConfig
+from bot.config import DiscordConfig
 from bot.discordbot.client import ReleaseRadarBot, point_discord_at
+from tests.conftest import make_config
 from tests.standin import TOKEN, DiscordUser, StandIn
 
 
@@ -46,8 +47,8 @@ async def harness(
     await standin.start()
     db = tmp_path_factory.mktemp("e2e") / "catalog.db"
     shutil.copy(bundled_db, db)
-    config = Config(
-        database=db,
+    config = make_config(
+        db,
         dev_guild_ids=(int(standin.guild["id"]),),
         discord=DiscordConfig(api_base=standin.api_base, gateway_url=standin.gateway_url),
         token=TOKEN,

@@ -1,0 +1,197 @@
+"""/watch (guild admins) and /feeds (status for all, changes for curators); runs the watch loop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import Services
+from bot.core.errors import UserError
+from bot.discordbot.checks import curators_only
+from bot.discordbot.poster import DiscordPoster
+from bot.discordbot.respond import send_reply
+from bot.render.cards import CardBuilder, Reply, clip
+from bot.render.limits import AUTOCOMPLETE_CHOICES
+from bot.watch.filters import Filters, parse_filters
+from bot.watch.sender import ChannelUnavailable, TransientPostError
+from bot.watch.sources import FEED_KINDS, validate_source
+
+log = logging.getLogger(__name__)
+
+FILTER_HELP = {
+    "orgs": "Organisations, comma-separated (Alibaba, Google ...)",
+    "openness": "open, open_permissive, api_only ... comma-separated",
+    "modality": "Modalities, comma-separated (audio, video, language ...)",
+    "types": "release, license_change, shutdown, price_change, research ... comma-separated",
+    "keywords": "Words that must appear, comma-separated",
+}
+
+
+class WatchCog(commands.Cog):
+    watch = app_commands.Group(
+        name="watch",
+        description="Release alerts for this server's channels",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+    feeds = app_commands.Group(name="feeds", description="The feed sources release watch polls")
+
+    def __init__(self, services: Services, client: discord.Client) -> None:
+        self.services = services
+        self.service = services.watch
+        self.service.attach_poster(DiscordPoster(client))
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    async def cog_load(self) -> None:
+        if self.services.config.watch.enabled:
+            self._task = asyncio.create_task(self.service.run(self._stop), name="release-watch")
+
+    async def cog_unload(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    # ---- /watch ---------------------------------------------------------------------------
+
+    @watch.command(name="add", description="Post release alerts to a channel")
+    @app_commands.describe(
+        channel="Where alerts go",
+        backlog="Also post the last N matching entries (0-10, default 0)",
+        role="A role to ping with each alert (none by default)",
+        **FILTER_HELP,
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def watch_add(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        orgs: str | None = None,
+        openness: str | None = None,
+        modality: str | None = None,
+        types: str | None = None,
+        keywords: str | None = None,
+        backlog: app_commands.Range[int, 0, 10] = 0,
+        role: discord.Role | None = None,
+    ) -> None:
+        filters = parse_filters(orgs, openness, modality, types, keywords)
+        sub_id, queued = await self.service.subscribe(
+            str(interaction.guild_id),
+            str(channel.id),
+            filters,
+            role_id=str(role.id) if role else None,
+            notify_channel_id=str(interaction.channel_id),
+            user_id=str(interaction.user.id),
+            backlog=backlog,
+        )
+        card = CardBuilder("Release alerts on")
+        card.line(f"Subscription **{sub_id}**: {channel.mention} gets {filters.describe()}.")
+        card.line(
+            f"The last {queued} matching entries are on their way." if queued
+            else "Only entries newer than now will be posted."
+        )
+        if role:
+            card.line(f"Each alert pings {role.mention}.")
+        reply = card.build(ephemeral=True)
+        await send_reply(interaction, reply)
+
+    @watch.command(name="list", description="This server's release-alert subscriptions")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def watch_list(self, interaction: discord.Interaction) -> None:
+        rows = await self.service.store.subscriptions(str(interaction.guild_id))
+        card = CardBuilder("Release alert subscriptions")
+        if not rows:
+            card.line("None yet. Add one with `/watch add`.")
+        for row in rows:
+            filters = Filters.from_json(json.loads(row["filters"]))
+            state = f"⏸ paused: {row['pause_reason']}" if row["paused"] else "active"
+            ping = f" · pings <@&{row['role_id']}>" if row["role_id"] else ""
+            card.line(f"**{row['id']}** · <#{row['channel_id']}> · {filters.describe()} · {state}{ping}")
+        await send_reply(interaction, card.build(ephemeral=True))
+
+    @watch.command(name="remove", description="Stop a release-alert subscription")
+    @app_commands.describe(id="The subscription's number (see /watch list)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def watch_remove(self, interaction: discord.Interaction, id: int) -> None:
+        if not await self.service.store.remove_subscription(str(interaction.guild_id), id):
+            raise UserError(f"This server has no subscription {id}. See `/watch list`.")
+        await send_reply(interaction, _note("Subscription removed", f"Subscription {id} is gone; queued alerts for it are dropped."))
+
+    @watch.command(name="resume", description="Resume a paused subscription; held alerts follow")
+    @app_commands.describe(id="The subscription's number (see /watch list)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def watch_resume(self, interaction: discord.Interaction, id: int) -> None:
+        released = await self.service.store.resume_subscription(str(interaction.guild_id), id)
+        if released is None:
+            raise UserError(f"This server has no subscription {id}. See `/watch list`.")
+        self.service.wake()
+        await send_reply(interaction, _note("Subscription resumed", f"Subscription {id} is active; {released} held alert(s) will be posted."))
+
+    @watch_remove.autocomplete("id")
+    @watch_resume.autocomplete("id")
+    async def subscription_ids(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        rows = await self.service.store.subscriptions(str(interaction.guild_id))
+        choices = []
+        for row in rows:
+            label = clip(f"{row['id']} · #{row['channel_id']} · {Filters.from_json(json.loads(row['filters'])).describe()}", 100)
+            if current in str(row["id"]):
+                choices.append(app_commands.Choice(name=label, value=row["id"]))
+        return choices[:AUTOCOMPLETE_CHOICES]
+
+    @watch.command(name="test", description="Post a sample alert to a channel now")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def watch_test(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        reply = await self.service.sample_alert()
+        poster = DiscordPoster(interaction.client)
+        try:
+            await poster.post(str(channel.id), reply, nonce=f"test{interaction.id}"[:25])
+        except (ChannelUnavailable, TransientPostError) as exc:
+            raise UserError(f"The test alert could not be posted in {channel.mention}: {exc}.") from exc
+        await send_reply(interaction, _note("Test alert posted", f"A sample alert is in {channel.mention}."))
+
+    # ---- /feeds ---------------------------------------------------------------------------
+
+    @feeds.command(name="status", description="Health of every feed source")
+    async def feeds_status(self, interaction: discord.Interaction) -> None:
+        card = CardBuilder("Feed sources")
+        for row in await self.service.store.sources():
+            if row["paused"]:
+                state = f"⏸ paused after {row['consecutive_failures']} failures: {row['last_error']}"
+            elif row["consecutive_failures"]:
+                state = f"⚠ {row['consecutive_failures']} failure(s): {row['last_error']}"
+            elif row["last_success"]:
+                state = f"✅ ok, last success {row['last_success'][:16].replace('T', ' ')} UTC"
+            else:
+                state = "not polled yet"
+            card.line(f"**{row['name']}** (`{row['key']}`, {row['kind']}, every {row['poll_minutes']} min) — {state}")
+        await send_reply(interaction, card.build(ephemeral=True))
+
+    @feeds.command(name="add", description="Add a feed source (curators only)")
+    @app_commands.describe(key="Short id (lowercase)", url="Feed URL", kind="rss, atom, rdf or json", poll_minutes="5-1440")
+    @app_commands.choices(kind=[app_commands.Choice(name=k, value=k) for k in FEED_KINDS])
+    @curators_only()
+    async def feeds_add(
+        self, interaction: discord.Interaction, key: str, name: str, url: str, kind: str,
+        org: str | None = None, poll_minutes: app_commands.Range[int, 5, 1440] = 60,
+    ) -> None:
+        source = validate_source({"key": key, "name": name, "url": url, "kind": kind, "org": org, "poll_minutes": poll_minutes}, "feed")
+        await self.service.add_source(source, str(interaction.user.id))
+        await send_reply(interaction, _note("Feed added", f"**{source.name}** (`{source.key}`) will be polled every {source.poll_minutes} min."))
+
+    @feeds.command(name="remove", description="Remove a feed source (curators only)")
+    @curators_only()
+    async def feeds_remove(self, interaction: discord.Interaction, key: str) -> None:
+        if not await self.service.store.remove_source(key):
+            raise UserError(f"No feed source has the key '{clip(key, 40)}'. See `/feeds status`.")
+        await send_reply(interaction, _note("Feed removed", f"`{key}` is no longer polled; its entries stay."))
+
+
+def _note(title: str, text: str) -> Reply:
+    card = CardBuilder(title)
+    card.line(text)
+    return card.build(ephemeral=True)

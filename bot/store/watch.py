@@ -1,0 +1,330 @@
+"""Release-watch storage: feed sources and health, entries, subscriptions, the outbox."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.core.names import normalize
+from bot.store.db import Database
+
+Row = aiosqlite.Row
+
+
+@dataclass(frozen=True)
+class SourceDef:
+    key: str
+    name: str
+    url: str
+    kind: str
+    org: str | None = None
+    poll_minutes: int = 30
+
+
+class WatchStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        async with self.db.transaction():
+            yield
+
+    # ---- feed sources ---------------------------------------------------------------------
+
+    async def sync_bundled_sources(self, sources: Iterable[SourceDef]) -> None:
+        """Insert or update the bundled sources; health and curator-added sources are kept."""
+        async with self.db.transaction():
+            for s in sources:
+                await self.db.execute(
+                    "INSERT INTO feed_sources(key, name, url, kind, org, poll_minutes, added_by)"
+                    " VALUES (?, ?, ?, ?, ?, ?, 'bundled') ON CONFLICT(key) DO UPDATE SET"
+                    " name = excluded.name, url = excluded.url, kind = excluded.kind,"
+                    " org = excluded.org, poll_minutes = excluded.poll_minutes"
+                    " WHERE feed_sources.added_by = 'bundled'",
+                    (s.key, s.name, s.url, s.kind, s.org, s.poll_minutes),
+                )
+
+    async def add_source(self, source: SourceDef, added_by: str) -> bool:
+        """Add a source; False if the key is taken."""
+        async with self.db.transaction():
+            cursor = await self.db.execute(
+                "INSERT OR IGNORE INTO feed_sources(key, name, url, kind, org, poll_minutes, added_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (source.key, source.name, source.url, source.kind, source.org, source.poll_minutes, added_by),
+            )
+        return cursor.rowcount == 1
+
+    async def remove_source(self, key: str) -> bool:
+        async with self.db.transaction():
+            cursor = await self.db.execute("DELETE FROM feed_sources WHERE key = ?", (key,))
+        return cursor.rowcount == 1
+
+    async def sources(self) -> list[Row]:
+        return await self.db.fetchall("SELECT * FROM feed_sources ORDER BY name")
+
+    async def source(self, key: str) -> Row | None:
+        return await self.db.fetchone("SELECT * FROM feed_sources WHERE key = ?", (key,))
+
+    async def due_sources(self, now: str) -> list[Row]:
+        return await self.db.fetchall(
+            "SELECT * FROM feed_sources WHERE kind != 'curated'"
+            " AND (next_poll IS NULL OR next_poll <= ?) ORDER BY next_poll IS NOT NULL, next_poll",
+            (now,),
+        )
+
+    async def record_success(
+        self, key: str, now: str, next_poll: str, etag: str | None, last_modified: str | None, seen: int
+    ) -> bool:
+        """Record a good poll; True if the source had been paused (it has now resumed)."""
+        async with self.db.transaction():
+            row = await self.db.fetchone("SELECT paused FROM feed_sources WHERE key = ?", (key,))
+            await self.db.execute(
+                "UPDATE feed_sources SET last_attempt = ?, last_success = ?, next_poll = ?,"
+                " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
+                " consecutive_failures = 0, last_error = NULL, paused = 0, pause_notified = 0,"
+                " entries_seen = entries_seen + ? WHERE key = ?",
+                (now, now, next_poll, etag, last_modified, seen, key),
+            )
+        return bool(row and row["paused"])
+
+    async def record_failure(self, key: str, now: str, next_poll: str, error: str, threshold: int) -> bool:
+        """Record a failed poll; True exactly when this failure pauses the source."""
+        async with self.db.transaction():
+            await self.db.execute(
+                "UPDATE feed_sources SET last_attempt = ?, next_poll = ?, last_error = ?,"
+                " consecutive_failures = consecutive_failures + 1 WHERE key = ?",
+                (now, next_poll, error[:500], key),
+            )
+            cursor = await self.db.execute(
+                "UPDATE feed_sources SET paused = 1 WHERE key = ? AND paused = 0"
+                " AND consecutive_failures >= ?",
+                (key, threshold),
+            )
+        return cursor.rowcount == 1
+
+    async def has_succeeded(self, key: str) -> bool:
+        row = await self.db.fetchone("SELECT last_success FROM feed_sources WHERE key = ?", (key,))
+        return bool(row and row["last_success"])
+
+    # ---- entries (inside an ingest transaction) -------------------------------------------
+
+    async def find_entry(self, identities: Sequence[str]) -> int | None:
+        marks = ",".join("?" * len(identities))
+        row = await self.db.fetchone(
+            f"SELECT entry_id FROM entry_identities WHERE identity IN ({marks}) LIMIT 1", identities
+        )
+        return None if row is None else row[0]
+
+    async def entries_between(self, start: str, end: str) -> list[Row]:
+        return await self.db.fetchall(
+            "SELECT e.id, e.title, e.type, e.published, e.first_seen,"
+            " (SELECT group_concat(model_id) FROM entry_models m WHERE m.entry_id = e.id) AS models"
+            " FROM entries e WHERE COALESCE(e.published, e.first_seen) BETWEEN ? AND ?",
+            (start, end),
+        )
+
+    async def insert_entry(
+        self, title: str, link: str | None, summary: str, published: str | None, type_: str,
+        org: str | None, now: str,
+    ) -> int:
+        cursor = await self.db.execute(
+            "INSERT INTO entries(title, link, summary, published, type, org, first_seen)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (title, link, summary, published, type_, org, now),
+        )
+        return int(cursor.lastrowid)
+
+    async def add_identities(self, entry_id: int, identities: Iterable[str]) -> None:
+        await self.db.executemany(
+            "INSERT OR IGNORE INTO entry_identities(identity, entry_id) VALUES (?, ?)",
+            [(identity, entry_id) for identity in identities],
+        )
+
+    async def add_entry_source(self, entry_id: int, key: str, name: str, link: str | None, now: str) -> bool:
+        cursor = await self.db.execute(
+            "INSERT OR IGNORE INTO entry_sources(entry_id, source_key, source_name, link, seen_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (entry_id, key, name, link, now),
+        )
+        return cursor.rowcount == 1
+
+    async def add_entry_models(self, entry_id: int, model_ids: Iterable[int]) -> None:
+        await self.db.executemany(
+            "INSERT OR IGNORE INTO entry_models(entry_id, model_id) VALUES (?, ?)",
+            [(entry_id, m) for m in model_ids],
+        )
+
+    async def canonical_org(self, name: str) -> str:
+        norm = normalize(name)
+        row = await self.db.fetchone(
+            "SELECT name FROM organisations WHERE norm = ? UNION ALL SELECT o.name FROM"
+            " organisation_aliases a JOIN organisations o ON o.id = a.org_id WHERE a.norm = ? LIMIT 1",
+            (norm, norm),
+        )
+        return row[0] if row else name
+
+    async def model_facts(self, model_ids: Sequence[int]) -> tuple[set[str], set[str], set[str]]:
+        """Organisations, openness classes and modality claims of the given models."""
+        if not model_ids:
+            return set(), set(), set()
+        marks = ",".join("?" * len(model_ids))
+        orgs = await self.db.fetchall(
+            f"SELECT DISTINCT o.name FROM models m JOIN organisations o ON o.id = m.org_id WHERE m.id IN ({marks})",
+            model_ids,
+        )
+        openness = await self.db.fetchall(
+            f"SELECT DISTINCT openness FROM license_claims WHERE model_id IN ({marks})", model_ids
+        )
+        modality = await self.db.fetchall(
+            f"SELECT DISTINCT value FROM model_claims WHERE field = 'modality' AND model_id IN ({marks})",
+            model_ids,
+        )
+        return {r[0] for r in orgs}, {r[0] for r in openness}, {r[0] for r in modality}
+
+    # ---- subscriptions --------------------------------------------------------------------
+
+    async def subscriptions(self, guild_id: str | None = None) -> list[Row]:
+        if guild_id is None:
+            return await self.db.fetchall("SELECT * FROM subscriptions ORDER BY id")
+        return await self.db.fetchall(
+            "SELECT * FROM subscriptions WHERE guild_id = ? ORDER BY id", (guild_id,)
+        )
+
+    async def add_subscription(
+        self, guild_id: str, channel_id: str, filters: dict[str, Any], role_id: str | None,
+        notify_channel_id: str | None, created_by: str, now: str,
+    ) -> int:
+        cursor = await self.db.execute(
+            "INSERT INTO subscriptions(guild_id, channel_id, filters, role_id, notify_channel_id,"
+            " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, channel_id, json.dumps(filters, sort_keys=True), role_id, notify_channel_id, created_by, now),
+        )
+        return int(cursor.lastrowid)
+
+    async def remove_subscription(self, guild_id: str, subscription_id: int) -> bool:
+        async with self.db.transaction():
+            await self.db.execute(
+                "UPDATE outbox SET status = 'dropped' WHERE subscription_id = ? AND status IN ('pending', 'held')",
+                (subscription_id,),
+            )
+            cursor = await self.db.execute(
+                "DELETE FROM subscriptions WHERE id = ? AND guild_id = ?", (subscription_id, guild_id)
+            )
+        return cursor.rowcount == 1
+
+    async def pause_subscriptions_of_channel(self, channel_id: str, reason: str) -> list[Row]:
+        """Pause every active subscription posting to `channel_id`; return the newly paused."""
+        async with self.db.transaction():
+            rows = await self.db.fetchall(
+                "SELECT * FROM subscriptions WHERE channel_id = ? AND paused = 0", (channel_id,)
+            )
+            await self.db.execute(
+                "UPDATE subscriptions SET paused = 1, pause_reason = ? WHERE channel_id = ? AND paused = 0",
+                (reason, channel_id),
+            )
+            await self.db.execute(
+                "UPDATE outbox SET status = 'held' WHERE channel_id = ? AND status = 'pending' AND kind = 'alert'",
+                (channel_id,),
+            )
+        return rows
+
+    async def resume_subscription(self, guild_id: str, subscription_id: int) -> int | None:
+        """Unpause; held alerts go back to the queue. None if no such subscription here."""
+        async with self.db.transaction():
+            cursor = await self.db.execute(
+                "UPDATE subscriptions SET paused = 0, pause_reason = NULL WHERE id = ? AND guild_id = ?",
+                (subscription_id, guild_id),
+            )
+            if cursor.rowcount != 1:
+                return None
+            released = await self.db.execute(
+                "UPDATE outbox SET status = 'pending', not_before = NULL WHERE subscription_id = ? AND status = 'held'",
+                (subscription_id,),
+            )
+        return released.rowcount
+
+    async def latest_entries(self, limit: int) -> list[Row]:
+        return await self.db.fetchall(
+            "SELECT id FROM entries ORDER BY COALESCE(published, first_seen) DESC, id DESC LIMIT ?",
+            (limit,),
+        )
+
+    # ---- the outbox -----------------------------------------------------------------------
+
+    async def enqueue(
+        self, dedupe_key: str, kind: str, channel_id: str, now: str, *, entry_id: int | None = None,
+        subscription_id: int | None = None, payload: Any = None, status: str = "pending",
+    ) -> bool:
+        """Queue a post; False if one with the same dedupe key exists (exactly-once)."""
+        cursor = await self.db.execute(
+            "INSERT OR IGNORE INTO outbox(dedupe_key, kind, entry_id, subscription_id, channel_id,"
+            " payload, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (dedupe_key, kind, entry_id, subscription_id, channel_id,
+             None if payload is None else json.dumps(payload), status, now),
+        )
+        return cursor.rowcount == 1
+
+    async def pending(self, now: str, limit: int = 500) -> list[Row]:
+        return await self.db.fetchall(
+            "SELECT o.*, s.role_id FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"
+            " WHERE o.status = 'pending' AND (o.not_before IS NULL OR o.not_before <= ?)"
+            " ORDER BY o.id LIMIT ?",
+            (now, limit),
+        )
+
+    async def mark_sent(self, outbox_id: int, message_id: str, now: str) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1"
+            " WHERE id = ?",
+            (message_id, now, outbox_id),
+        )
+
+    async def mark_retry(self, outbox_id: int, error: str, not_before: str) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, not_before = ? WHERE id = ?",
+            (error[:500], not_before, outbox_id),
+        )
+
+    async def mark_dropped(self, outbox_id: int, error: str) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET status = 'dropped', last_error = ? WHERE id = ?", (error[:500], outbox_id)
+        )
+
+    async def outbox_counts(self) -> dict[str, int]:
+        rows = await self.db.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        return {r[0]: r[1] for r in rows}
+
+    async def sent_messages(self) -> list[Row]:
+        return await self.db.fetchall(
+            "SELECT channel_id, entry_id, message_id FROM outbox WHERE status = 'sent' AND kind = 'alert'"
+        )
+
+    # ---- reading entries back -------------------------------------------------------------
+
+    async def entry(self, entry_id: int) -> Row | None:
+        return await self.db.fetchone("SELECT * FROM entries WHERE id = ?", (entry_id,))
+
+    async def entry_sources(self, entry_id: int) -> list[Row]:
+        return await self.db.fetchall(
+            "SELECT source_key, source_name, link FROM entry_sources WHERE entry_id = ? ORDER BY seen_at, source_name",
+            (entry_id,),
+        )
+
+    async def entry_model_ids(self, entry_id: int) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT model_id FROM entry_models WHERE entry_id = ? ORDER BY rowid", (entry_id,)
+        )
+        return [r[0] for r in rows]
+
+    async def entries_since(self, since: str, until: str) -> list[Row]:
+        """Entries first seen in [since, until), oldest first."""
+        return await self.db.fetchall(
+            "SELECT * FROM entries WHERE first_seen >= ? AND first_seen < ? ORDER BY first_seen, id",
+            (since, until),
+        )

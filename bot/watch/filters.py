@@ -1,0 +1,103 @@
+"""Subscription filters: which entries a channel wants, and whether an entry matches."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bot.core.errors import UserError
+from bot.core.licenses import parse_openness
+from bot.core.names import clean_text, normalize
+from bot.core.vocab import EVENT_KINDS, Openness
+
+MAX_VALUES = 10
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Each non-empty filter must match (AND); within one filter any value may (OR)."""
+
+    orgs: tuple[str, ...] = ()
+    openness: tuple[str, ...] = ()
+    modality: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, list[str]]:
+        return {k: list(v) for k, v in asdict(self).items() if v}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Filters:
+        return cls(**{k: tuple(data.get(k) or ()) for k in ("orgs", "openness", "modality", "types", "keywords")})
+
+    def describe(self) -> str:
+        parts = [f"{name}: {', '.join(values)}" for name, values in self.to_json().items()]
+        return "; ".join(parts) if parts else "everything"
+
+
+@dataclass(frozen=True)
+class EntryFacts:
+    orgs: frozenset[str]  # normalised organisation names
+    openness: frozenset[str]
+    modality: str  # every modality claim, lower-cased, joined
+    type: str
+    text: str  # title and summary, case-folded
+
+
+def matches(filters: Filters, facts: EntryFacts) -> bool:
+    if filters.orgs and not any(normalize(o) in facts.orgs for o in filters.orgs):
+        return False
+    if filters.openness and not any(_openness_ok(o, facts.openness) for o in filters.openness):
+        return False
+    if filters.modality and not any(m.casefold() in facts.modality for m in filters.modality):
+        return False
+    if filters.types and facts.type not in filters.types:
+        return False
+    return not filters.keywords or any(k.casefold() in facts.text for k in filters.keywords)
+
+
+def _openness_ok(wanted: str, classes: frozenset[str]) -> bool:
+    if wanted == Openness.OPEN_UNSPECIFIED:  # 'open' means any open-weights class
+        return any(c.startswith("open_") for c in classes)
+    return wanted in classes
+
+
+def split_values(text: str | None, what: str) -> tuple[str, ...]:
+    if not text:
+        return ()
+    values = tuple(dict.fromkeys(v for v in (clean_text(p) for p in text.split(",")) if v))
+    if len(values) > MAX_VALUES:
+        raise UserError(f"At most {MAX_VALUES} {what}, please.")
+    if any(len(v) > 100 for v in values):
+        raise UserError(f"Each of the {what} must be at most 100 characters.")
+    return values
+
+
+def parse_filters(
+    orgs: str | None = None,
+    openness: str | None = None,
+    modality: str | None = None,
+    types: str | None = None,
+    keywords: str | None = None,
+) -> Filters:
+    """Comma-separated option text to filters; unknown openness classes or types are errors."""
+    classes = []
+    for value in split_values(openness, "openness classes"):
+        parsed = parse_openness(value)
+        if parsed is None:
+            raise UserError(f"Unknown openness '{value[:40]}'. Use: {', '.join(o.value for o in Openness)}.")
+        classes.append(parsed.value)
+    kinds = []
+    for value in split_values(types, "types"):
+        kind = value.casefold().replace(" ", "_").replace("-", "_")
+        kind = {"license": "license_change", "pricing": "price_change", "price": "price_change"}.get(kind, kind)
+        if kind not in EVENT_KINDS:
+            raise UserError(f"Unknown type '{value[:40]}'. Use: {', '.join(EVENT_KINDS)}.")
+        kinds.append(kind)
+    return Filters(
+        orgs=split_values(orgs, "organisations"),
+        openness=tuple(classes),
+        modality=split_values(modality, "modalities"),
+        types=tuple(kinds),
+        keywords=split_values(keywords, "keywords"),
+    )

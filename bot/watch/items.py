@@ -1,0 +1,19 @@
+"""Feed items as the pipeline sees them, after cleaning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    title: str
+    link: str | None
+    summary: str
+    published: str | None  # UTC, ISO 8601 (seconds); None when the feed gave no usable date
+    guid: str | None
+    source_key: str
+    source_name: str
+    org: str | None = None
+    type: str | None = None  # curated entries state their type; feed items are classified
+    models: tuple[str, ...] = ()  # curated entries name their models; feed items are linked

@@ -1,0 +1,79 @@
+"""Parsing feed bytes with feedparser into cleaned `FeedItem`s. Never raises on bad input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import feedparser
+
+from bot.watch.clean import SUMMARY_MAX, TITLE_MAX, absolute_link, cap, html_to_text, utc_date
+from bot.watch.items import FeedItem
+
+MAX_ENTRIES = 500
+
+
+@dataclass
+class ParseResult:
+    items: list[FeedItem] = field(default_factory=list)
+    problem: str | None = None  # why the document is not a usable feed, when it is not
+    warning: str | None = None  # feedparser's complaint about an otherwise usable feed
+    skipped: int = 0
+
+
+def parse_feed(
+    data: bytes,
+    *,
+    url: str | None,
+    source_key: str,
+    source_name: str,
+    org: str | None = None,
+    now: datetime | None = None,
+) -> ParseResult:
+    """Entries of an RSS 2.0, RSS 1.0/RDF, Atom or JSON-less feed document, cleaned."""
+    headers = {"content-location": url} if url and url.startswith("http") else {}
+    try:
+        parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True)
+    except Exception as exc:  # feedparser is meant not to raise; a bug there must not stop polling
+        return ParseResult(problem=f"unreadable feed ({type(exc).__name__})")
+    result = ParseResult()
+    bozo = parsed.get("bozo_exception")
+    if not parsed.get("version") and not parsed.entries:
+        reason = _describe(bozo) if bozo else "no RSS or Atom feed found"
+        result.problem = f"not a feed: {reason}"
+        return result
+    if bozo:
+        result.warning = _describe(bozo)
+    base = parsed.feed.get("link") or url
+    for entry in parsed.entries[:MAX_ENTRIES]:
+        item = _item(entry, base, source_key, source_name, org, now)
+        if item is None:
+            result.skipped += 1
+        else:
+            result.items.append(item)
+    result.skipped += max(0, len(parsed.entries) - MAX_ENTRIES)
+    return result
+
+
+def _item(
+    entry: Any, base: str | None, key: str, name: str, org: str | None, now: datetime | None
+) -> FeedItem | None:
+    title = cap(html_to_text(entry.get("title") or ""), TITLE_MAX)
+    summary_html = entry.get("summary") or ""
+    if not summary_html and entry.get("content"):
+        summary_html = entry["content"][0].get("value") or ""
+    summary = cap(html_to_text(summary_html), SUMMARY_MAX)
+    link = absolute_link(entry.get("link"), base)
+    if not title:
+        title = cap(summary, 120)
+    if not title:
+        return None
+    date = utc_date(entry.get("published_parsed"), now) or utc_date(entry.get("updated_parsed"), now)
+    guid = entry.get("id") or None
+    return FeedItem(title, link, summary, date, guid, key, name, org)
+
+
+def _describe(exc: object) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:200]

@@ -1,0 +1,133 @@
+"""Polling feed sources: fetch, parse, ingest, and keep each source's health.
+
+Sources are polled concurrently and each poll is bounded in time, so one slow or broken
+source never delays the others. After `threshold` failures in a row a source is paused (still
+polled, less often) and the operators are told once; it resumes when it answers again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.core.clock import Clock, iso
+from bot.store.watch import WatchStore
+from bot.watch.fetch import Fetcher, FetchError
+from bot.watch.ingest import Ingestor
+from bot.watch.parse import parse_feed
+
+log = logging.getLogger(__name__)
+
+MAX_INTERVAL = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    key: str
+    ok: bool
+    new: int = 0
+    error: str | None = None
+    not_modified: bool = False
+    paused: bool = False
+    resumed: bool = False
+
+
+class FeedPoller:
+    def __init__(
+        self,
+        store: WatchStore,
+        fetcher: Fetcher,
+        ingestor: Ingestor,
+        clock: Clock,
+        *,
+        threshold: int = 5,
+        concurrency: int = 8,
+        ops_channel_id: str | None = None,
+    ) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self.ingestor = ingestor
+        self.clock = clock
+        self.threshold = threshold
+        self.ops_channel_id = ops_channel_id
+        self._slots = asyncio.Semaphore(concurrency)
+        self._lock = asyncio.Lock()
+
+    async def poll_due(self) -> list[PollOutcome]:
+        async with self._lock:
+            due = await self.store.due_sources(iso(self.clock()))
+            return list(await asyncio.gather(*(self._bounded(row) for row in due)))
+
+    async def poll_key(self, key: str) -> PollOutcome:
+        row = await self.store.source(key)
+        if row is None:
+            raise KeyError(key)
+        async with self._lock:
+            return await self._bounded(row)
+
+    async def _bounded(self, row: Any) -> PollOutcome:
+        limit = self.fetcher.timeout * (self.fetcher.retries + 1) + self.fetcher.backoff * 8 + 10
+        async with self._slots:
+            try:
+                return await asyncio.wait_for(self._poll(row), limit)
+            except TimeoutError:
+                return await self._failed(row, f"poll took longer than {limit:g} s")
+
+    async def _poll(self, row: Any) -> PollOutcome:
+        key = row["key"]
+        baseline = not row["last_success"]
+        try:
+            result = await self.fetcher.fetch(row["url"], row["etag"], row["last_modified"])
+        except FetchError as exc:
+            return await self._failed(row, str(exc))
+        if result.not_modified:
+            resumed = await self._succeeded(row, result.etag, result.last_modified, 0)
+            return PollOutcome(key, True, not_modified=True, resumed=resumed)
+        parsed = parse_feed(result.body or b"", url=row["url"], source_key=key, source_name=row["name"], org=row["org"], now=self.clock())
+        if parsed.problem:
+            return await self._failed(row, parsed.problem)
+        report = await self.ingestor.ingest(parsed.items, baseline=baseline)
+        resumed = await self._succeeded(row, result.etag, result.last_modified, len(report.new))
+        if parsed.warning:
+            log.info("feed %s parsed with a warning: %s", key, parsed.warning)
+        return PollOutcome(key, True, new=len(report.new), resumed=resumed)
+
+    async def _succeeded(self, row: Any, etag: str | None, last_modified: str | None, new: int) -> bool:
+        now = self.clock()
+        next_poll = iso(now + timedelta(minutes=row["poll_minutes"]))
+        resumed = await self.store.record_success(row["key"], iso(now), next_poll, etag, last_modified, new)
+        if resumed:
+            await self._notify(row, "resumed", f"Feed **{row['name']}** answers again; polling resumed.")
+        return resumed
+
+    async def _failed(self, row: Any, error: str) -> PollOutcome:
+        now = self.clock()
+        failures = row["consecutive_failures"] + 1
+        interval = min(timedelta(minutes=row["poll_minutes"]) * 2 ** min(failures - 1, 6), MAX_INTERVAL)
+        paused = await self.store.record_failure(row["key"], iso(now), iso(now + interval), error, self.threshold)
+        log.warning("feed %s failed (%d in a row): %s", row["key"], failures, error)
+        if paused:
+            await self._notify(
+                row,
+                "paused",
+                f"Feed **{row['name']}** failed {failures} times in a row and is paused: {error}. "
+                "It is still tried now and then and resumes by itself when it answers.",
+            )
+        return PollOutcome(row["key"], False, error=error, paused=paused)
+
+    async def _notify(self, row: Any, what: str, text: str) -> None:
+        if not self.ops_channel_id:
+            log.warning("no ops channel configured; %s", text)
+            return
+        now = iso(self.clock())
+        async with self.store.transaction():
+            await self.store.enqueue(
+                f"notice:feed-{what}:{row['key']}:{now}",
+                "notice",
+                self.ops_channel_id,
+                now,
+                payload={"title": f"Feed {what}", "text": text},
+            )

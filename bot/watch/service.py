@@ -1,0 +1,176 @@
+"""The release-watch service: start-up sync, the poll/send loop, and subscription management."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.core.clock import Clock, iso
+from bot.core.errors import UserError
+from bot.core.index import NameIndex
+from bot.core.lookups import Lookups
+from bot.core.names import normalize
+from bot.render.alerts import render_alert, render_notice
+from bot.render.cards import Reply
+from bot.store.watch import SourceDef, WatchStore
+from bot.watch.alerts import build_alert
+from bot.watch.fetch import Fetcher
+from bot.watch.filters import EntryFacts, Filters, matches
+from bot.watch.ingest import Ingestor, IngestReport
+from bot.watch.poller import FeedPoller, PollOutcome
+from bot.watch.sender import OutboxSender, Poster, notice_payload
+from bot.watch.sources import load_curated, load_feed_sources
+
+log = logging.getLogger(__name__)
+
+MAX_BACKLOG = 10
+MAX_SUBSCRIPTIONS_PER_GUILD = 25
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    feeds_file: Path
+    releases_dir: Path
+    tick_seconds: float = 30.0
+    failure_threshold: int = 5
+    ops_channel_id: str | None = None
+
+
+class WatchService:
+    def __init__(
+        self,
+        store: WatchStore,
+        lookups: Lookups,
+        fetcher: Fetcher,
+        clock: Clock,
+        settings: WatchSettings,
+    ) -> None:
+        self.store = store
+        self.lookups = lookups
+        self.clock = clock
+        self.settings = settings
+        models: Callable[[], NameIndex] = lambda: lookups.models  # noqa: E731 - always the fresh index
+        self.ingestor = Ingestor(store, models, clock)
+        self.poller = FeedPoller(
+            store, fetcher, self.ingestor, clock,
+            threshold=settings.failure_threshold, ops_channel_id=settings.ops_channel_id,
+        )
+        self.sender: OutboxSender | None = None
+        self._wake = asyncio.Event()
+
+    def attach_poster(self, poster: Poster) -> None:
+        """Give the service a way to post (the Discord adapter); without one nothing is sent."""
+        self.sender = OutboxSender(self.store, poster, self.render_row, self.clock)
+
+    async def start_up(self) -> IngestReport:
+        """Sync the bundled sources and ingest the curated entries (idempotent)."""
+        if self.settings.feeds_file.exists():
+            await self.store.sync_bundled_sources(load_feed_sources(self.settings.feeds_file))
+        curated = load_curated(sorted(self.settings.releases_dir.glob("*.yaml")))
+        return await self.ingestor.ingest([c.as_item() for c in curated])
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll due sources and drain the outbox until `stop` is set."""
+        while not stop.is_set():
+            try:
+                await self.tick()
+            except Exception:  # one bad round must not end the loop
+                log.exception("release watch round failed")
+            self._wake.clear()
+            waits = [asyncio.create_task(stop.wait()), asyncio.create_task(self._wake.wait())]
+            await asyncio.wait(waits, timeout=self.settings.tick_seconds, return_when=asyncio.FIRST_COMPLETED)
+            for task in waits:
+                task.cancel()
+
+    def wake(self) -> None:
+        """Run a round now (after a curator adds a release, for example)."""
+        self._wake.set()
+
+    async def tick(self) -> list[PollOutcome]:
+        outcomes = await self.poller.poll_due()
+        await self.drain()
+        return outcomes
+
+    async def drain(self) -> int:
+        if self.sender is None:
+            return 0
+        return await self.sender.drain()
+
+    async def render_row(self, row: Any) -> Reply | None:
+        if row["kind"] == "notice":
+            return render_notice(*notice_payload(row))
+        alert = await build_alert(self.store, self.lookups, row["entry_id"])
+        return None if alert is None else render_alert(alert)
+
+    # ---- subscriptions ----------------------------------------------------------------------
+
+    async def subscribe(
+        self, guild_id: str, channel_id: str, filters: Filters, *, role_id: str | None,
+        notify_channel_id: str | None, user_id: str, backlog: int = 0,
+    ) -> tuple[int, int]:
+        """Create a subscription; queue the last `backlog` matching entries. (id, queued)."""
+        if not 0 <= backlog <= MAX_BACKLOG:
+            raise UserError(f"The backlog must be between 0 and {MAX_BACKLOG}.")
+        existing = await self.store.subscriptions(guild_id)
+        if len(existing) >= MAX_SUBSCRIPTIONS_PER_GUILD:
+            raise UserError(f"This server already has {MAX_SUBSCRIPTIONS_PER_GUILD} subscriptions; remove one first.")
+        orgs = tuple([await self.store.canonical_org(o) for o in filters.orgs])
+        filters = Filters(orgs, filters.openness, filters.modality, filters.types, filters.keywords)
+        for sub in existing:
+            if sub["channel_id"] == channel_id and Filters.from_json(json.loads(sub["filters"])) == filters:
+                raise UserError(f"<#{channel_id}> already has this subscription (id {sub['id']}).")
+        now = iso(self.clock())
+        queued = 0
+        async with self.store.transaction():
+            sub_id = await self.store.add_subscription(
+                guild_id, channel_id, filters.to_json(), role_id, notify_channel_id, user_id, now
+            )
+            if backlog:
+                queued = await self._queue_backlog(sub_id, channel_id, filters, backlog, now)
+        self.wake()
+        return sub_id, queued
+
+    async def _queue_backlog(self, sub_id: int, channel_id: str, filters: Filters, count: int, now: str) -> int:
+        queued = 0
+        for row in await self.store.latest_entries(200):
+            if queued >= count:
+                break
+            facts = await self.entry_facts(row["id"])
+            if facts is not None and matches(filters, facts):
+                queued += await self.store.enqueue(
+                    f"alert:{row['id']}:{channel_id}", "alert", channel_id, now,
+                    entry_id=row["id"], subscription_id=sub_id,
+                )
+        return queued
+
+    async def entry_facts(self, entry_id: int) -> EntryFacts | None:
+        entry = await self.store.entry(entry_id)
+        if entry is None:
+            return None
+        model_ids = await self.store.entry_model_ids(entry_id)
+        orgs, openness, modality = await self.store.model_facts(model_ids)
+        if entry["org"]:
+            orgs.add(entry["org"])
+        return EntryFacts(
+            frozenset(normalize(o) for o in orgs), frozenset(openness),
+            " ".join(sorted(modality)).casefold(), entry["type"],
+            f"{entry['title']} {entry['summary'] or ''}".casefold(),
+        )
+
+    async def sample_alert(self) -> Reply:
+        """The newest entry as an alert, for `/watch test`."""
+        latest = await self.store.latest_entries(1)
+        alert = await build_alert(self.store, self.lookups, latest[0]["id"]) if latest else None
+        if alert is None:
+            return render_notice("Release Radar test", "Alerts will look like this; no entry yet.")
+        return render_alert(alert)
+
+    async def add_source(self, source: SourceDef, user_id: str) -> None:
+        if not await self.store.add_source(source, user_id):
+            raise UserError(f"A source with the key '{source.key}' already exists.")
+        self.wake()
