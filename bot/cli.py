@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import re
 import sys
 from pathlib import Path
 from typing import TextIO
 
+import aiohttp
+
 from bot.app import Services, open_services, run_discord
 from bot.commands import COMMANDS, parse_options, run_command
 from bot.config import Config, ConfigError, load_config
 from bot.core.errors import ImportRejected, UserError
+from bot.core.index import NameIndex
+from bot.core.lookups import Lookups
 from bot.importers.catalog_yaml import load_catalog_files
 from bot.importers.epoch import load_epoch_file
 from bot.importers.llmstats import load_llmstats
 from bot.logs import setup_logging
 from bot.render.text import reply_to_text, to_json
+from bot.store import CatalogStore, Database
+from bot.watch.classify import classify
+from bot.watch.fetch import Fetcher, FetchError
+from bot.watch.identity import identities
+from bot.watch.linking import link_models
+from bot.watch.parse import parse_feed
 
 NO_TOKEN_HELP = """\
 DISCORD_TOKEN is not set, so the bot cannot connect to Discord.
@@ -48,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("options", nargs="*", help="option=value pairs, or the main option's text")
     ask.add_argument("--json", action="store_true", help="print the structured result")
     sub.add_parser("console", help="read commands line by line")
+    feeds = sub.add_parser("feeds", help="feed tools")
+    feeds_sub = feeds.add_subparsers(dest="feeds_action", required=True)
+    preview = feeds_sub.add_parser(
+        "preview", help="print the entries a feed would give, store untouched"
+    )
+    preview.add_argument("source", help="a feed URL or a file")
+    preview.add_argument("--json", action="store_true", help="one JSON object per line")
     imp = sub.add_parser("import", help="import a file into the store")
     imp.add_argument("kind", choices=sorted(IMPORTERS))
     imp.add_argument("path", type=Path)
@@ -150,7 +168,77 @@ async def _import(config: Config, kind: str, path: Path) -> int:
     return 0
 
 
+async def preview_feed(config: Config, source: str, as_json: bool, out: TextIO = sys.stdout) -> int:
+    """Fetch and parse a feed as ingestion would (classified, linked), writing nothing."""
+    index = await _read_only_index(config)
+    async with aiohttp.ClientSession() as session:
+        fetcher = Fetcher(
+            session,
+            timeout=config.watch.fetch_timeout,
+            max_bytes=config.watch.max_feed_bytes,
+            retries=0,
+        )
+        try:
+            result = await fetcher.fetch(source)
+        except FetchError as exc:
+            print(f"Cannot fetch {source}: {exc}", file=sys.stderr)
+            return 1
+    parsed = parse_feed(result.body or b"", url=source, source_key="preview", source_name=source)
+    if parsed.problem:
+        print(f"{source}: {parsed.problem}", file=sys.stderr)
+        return 1
+    for item in parsed.items:
+        kind = classify(item.title, item.summary)
+        models = (
+            [e.name for e in link_models(index, f"{item.title}. {item.summary}")] if index else []
+        )
+        if as_json:
+            record = {
+                "title": item.title,
+                "link": item.link,
+                "published": item.published,
+                "type": kind,
+                "models": models,
+                "guid": item.guid,
+                "identities": identities(item),
+                "summary": item.summary,
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            linked = f" [{', '.join(models)}]" if models else ""
+            out.write(
+                f"{(item.published or 'no date')[:10]}  {kind:<16} {item.title}{linked}  {item.link or ''}\n"
+            )
+    if parsed.warning or parsed.skipped:
+        print(
+            f"({len(parsed.items)} entries; {parsed.skipped} skipped; {parsed.warning or 'no warnings'})",
+            file=sys.stderr,
+        )
+    return 0
+
+
+async def _read_only_index(config: Config) -> NameIndex | None:
+    """The catalog's model names, if a store exists; the preview never creates or fills one."""
+    if not config.database.exists():
+        return None
+    db = await Database.open(config.database)
+    try:
+        lookups = Lookups(CatalogStore(db))
+        await lookups.refresh()
+        return lookups.models
+    finally:
+        await db.close()
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stderr.close()
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = load_config(args.config, database=args.db)
@@ -165,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(console(config))
     if args.action == "import":
         return asyncio.run(_import(config, args.kind, args.path))
+    if args.action == "feeds":
+        return asyncio.run(preview_feed(config, args.source, args.json))
     if not config.token:
         print(NO_TOKEN_HELP)
         return asyncio.run(console(config))

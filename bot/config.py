@@ -119,30 +119,52 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
     defaults = WatchConfig()
     _reject_unknown(
         raw,
-        {"enabled", "feeds_file", "releases_dir", "tick_seconds", "failure_threshold",
-         "fetch_timeout", "max_feed_bytes", "ops_channel_id"},
+        {
+            "enabled",
+            "feeds_file",
+            "releases_dir",
+            "tick_seconds",
+            "failure_threshold",
+            "fetch_timeout",
+            "max_feed_bytes",
+            "ops_channel_id",
+        },
         prefix="watch.",
     )
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"key 'watch.enabled' must be true or false, got {enabled!r}")
-    ops = _snowflakes({"ops": [raw["ops_channel_id"]]} if raw.get("ops_channel_id") is not None else {}, "ops", "watch.ops_channel_id")
+    ops = _snowflakes(
+        {"ops": [raw["ops_channel_id"]]} if raw.get("ops_channel_id") is not None else {},
+        "ops",
+        "watch.ops_channel_id",
+    )
     return WatchConfig(
         enabled=enabled,
         feeds_file=Path(_string(raw, "feeds_file", "x")) if "feeds_file" in raw else None,
         releases_dir=Path(_string(raw, "releases_dir", "x")) if "releases_dir" in raw else None,
         tick_seconds=_number(raw, "tick_seconds", defaults.tick_seconds, 0.05, 3600, "watch."),
-        failure_threshold=int(_number(raw, "failure_threshold", defaults.failure_threshold, 1, 100, "watch.")),
+        failure_threshold=int(
+            _number(raw, "failure_threshold", defaults.failure_threshold, 1, 100, "watch.")
+        ),
         fetch_timeout=_number(raw, "fetch_timeout", defaults.fetch_timeout, 0.1, 300, "watch."),
-        max_feed_bytes=int(_number(raw, "max_feed_bytes", defaults.max_feed_bytes, 1024, 100 * 1024 * 1024, "watch.")),
+        max_feed_bytes=int(
+            _number(
+                raw, "max_feed_bytes", defaults.max_feed_bytes, 1024, 100 * 1024 * 1024, "watch."
+            )
+        ),
         ops_channel_id=ops[0] if ops else None,
     )
 
 
-def _number(raw: dict[str, Any], key: str, default: float, low: float, high: float, prefix: str = "") -> float:
+def _number(
+    raw: dict[str, Any], key: str, default: float, low: float, high: float, prefix: str = ""
+) -> float:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ConfigError(f"key '{prefix}{key}' must be a number from {low:g} to {high:g}, got {value!r}")
+        raise ConfigError(
+            f"key '{prefix}{key}' must be a number from {low:g} to {high:g}, got {value!r}"
+        )
     return float(value)
 
 

@@ -18,23 +18,31 @@ class DiscordPoster:
     def __init__(self, client: discord.Client) -> None:
         self.client = client
 
-    async def post(self, channel_id: str, reply: Reply, *, nonce: str, role_id: str | None = None) -> str:
+    async def post(
+        self, channel_id: str, reply: Reply, *, nonce: str, role_id: str | None = None
+    ) -> str:
         channel = self.client.get_partial_messageable(int(channel_id))
         content = None
         mentions = NO_MENTIONS
         if role_id:  # an admin chose this role explicitly: ping it and nothing else
             content = f"<@&{role_id}>"
-            mentions = discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(int(role_id))])
+            mentions = discord.AllowedMentions(
+                everyone=False, users=False, roles=[discord.Object(int(role_id))]
+            )
         embeds = [card_to_embed(card) for card in reply.pages[:1]]
         try:
-            message = await channel.send(content=content, embeds=embeds, nonce=nonce, allowed_mentions=mentions)
+            message = await channel.send(
+                content=content, embeds=embeds, nonce=nonce, allowed_mentions=mentions
+            )
         except discord.NotFound as exc:
             if exc.code == UNKNOWN_CHANNEL:
                 raise ChannelUnavailable("the channel no longer exists") from exc
             raise TransientPostError(f"Discord answered 404 ({exc.code})") from exc
         except discord.Forbidden as exc:
             if exc.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
-                raise ChannelUnavailable("the bot may not post in that channel (missing permission)") from exc
+                raise ChannelUnavailable(
+                    "the bot may not post in that channel (missing permission)"
+                ) from exc
             raise TransientPostError(f"Discord answered 403 ({exc.code})") from exc
         except discord.HTTPException as exc:
             raise TransientPostError(f"Discord answered {exc.status}") from exc

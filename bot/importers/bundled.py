@@ -36,7 +36,15 @@ def bundled_batch(data_dir: Path = DATA_DIR) -> Batch:
 
 def _event(entry: CuratedEntry) -> EventRec:
     model = entry.models[0] if entry.models else None
-    return EventRec(entry.type, entry.title, Provenance(entry.source, entry.link), entry.date, model, entry.org, entry.detail)
+    return EventRec(
+        entry.type,
+        entry.title,
+        Provenance(entry.source, entry.link),
+        entry.date,
+        model,
+        entry.org,
+        entry.detail,
+    )
 
 
 def merge_batches(parts: list[Batch]) -> Batch:

@@ -43,7 +43,9 @@ def render_alert(alert) -> Reply:  # alert: bot.watch.alerts.AlertView
         "Reported by", [f"[{name}]({link})" if link else name for name, link in alert.sources]
     )
     for report in alert.models:
-        builder.field(f"{report.name}" + (f" · {report.org}" if report.org else ""), _model_lines(report))
+        builder.field(
+            f"{report.name}" + (f" · {report.org}" if report.org else ""), _model_lines(report)
+        )
     reply = builder.build()
     reply.pages = reply.pages[:1]  # an alert is one message; extra detail lives in /model
     return reply
@@ -63,7 +65,9 @@ def _model_lines(report: ModelReport) -> list[str]:
             lines.append(claim_line(label, claim.source, note=False))
     for claims in report.scores[:3]:
         claim = claims[0]
-        lines.append(claim_line(f"{claim.benchmark}: {score_value(claim)}", claim.source, note=False))
+        lines.append(
+            claim_line(f"{claim.benchmark}: {score_value(claim)}", claim.source, note=False)
+        )
     return lines
 
 

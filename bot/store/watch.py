@@ -56,7 +56,15 @@ class WatchStore:
             cursor = await self.db.execute(
                 "INSERT OR IGNORE INTO feed_sources(key, name, url, kind, org, poll_minutes, added_by)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (source.key, source.name, source.url, source.kind, source.org, source.poll_minutes, added_by),
+                (
+                    source.key,
+                    source.name,
+                    source.url,
+                    source.kind,
+                    source.org,
+                    source.poll_minutes,
+                    added_by,
+                ),
             )
         return cursor.rowcount == 1
 
@@ -79,7 +87,13 @@ class WatchStore:
         )
 
     async def record_success(
-        self, key: str, now: str, next_poll: str, etag: str | None, last_modified: str | None, seen: int
+        self,
+        key: str,
+        now: str,
+        next_poll: str,
+        etag: str | None,
+        last_modified: str | None,
+        seen: int,
     ) -> bool:
         """Record a good poll; True if the source had been paused (it has now resumed)."""
         async with self.db.transaction():
@@ -93,7 +107,9 @@ class WatchStore:
             )
         return bool(row and row["paused"])
 
-    async def record_failure(self, key: str, now: str, next_poll: str, error: str, threshold: int) -> bool:
+    async def record_failure(
+        self, key: str, now: str, next_poll: str, error: str, threshold: int
+    ) -> bool:
         """Record a failed poll; True exactly when this failure pauses the source."""
         async with self.db.transaction():
             await self.db.execute(
@@ -130,8 +146,14 @@ class WatchStore:
         )
 
     async def insert_entry(
-        self, title: str, link: str | None, summary: str, published: str | None, type_: str,
-        org: str | None, now: str,
+        self,
+        title: str,
+        link: str | None,
+        summary: str,
+        published: str | None,
+        type_: str,
+        org: str | None,
+        now: str,
     ) -> int:
         cursor = await self.db.execute(
             "INSERT INTO entries(title, link, summary, published, type, org, first_seen)"
@@ -146,7 +168,9 @@ class WatchStore:
             [(identity, entry_id) for identity in identities],
         )
 
-    async def add_entry_source(self, entry_id: int, key: str, name: str, link: str | None, now: str) -> bool:
+    async def add_entry_source(
+        self, entry_id: int, key: str, name: str, link: str | None, now: str
+    ) -> bool:
         cursor = await self.db.execute(
             "INSERT OR IGNORE INTO entry_sources(entry_id, source_key, source_name, link, seen_at)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -197,13 +221,27 @@ class WatchStore:
         )
 
     async def add_subscription(
-        self, guild_id: str, channel_id: str, filters: dict[str, Any], role_id: str | None,
-        notify_channel_id: str | None, created_by: str, now: str,
+        self,
+        guild_id: str,
+        channel_id: str,
+        filters: dict[str, Any],
+        role_id: str | None,
+        notify_channel_id: str | None,
+        created_by: str,
+        now: str,
     ) -> int:
         cursor = await self.db.execute(
             "INSERT INTO subscriptions(guild_id, channel_id, filters, role_id, notify_channel_id,"
             " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (guild_id, channel_id, json.dumps(filters, sort_keys=True), role_id, notify_channel_id, created_by, now),
+            (
+                guild_id,
+                channel_id,
+                json.dumps(filters, sort_keys=True),
+                role_id,
+                notify_channel_id,
+                created_by,
+                now,
+            ),
         )
         return int(cursor.lastrowid)
 
@@ -214,7 +252,8 @@ class WatchStore:
                 (subscription_id,),
             )
             cursor = await self.db.execute(
-                "DELETE FROM subscriptions WHERE id = ? AND guild_id = ?", (subscription_id, guild_id)
+                "DELETE FROM subscriptions WHERE id = ? AND guild_id = ?",
+                (subscription_id, guild_id),
             )
         return cursor.rowcount == 1
 
@@ -258,15 +297,31 @@ class WatchStore:
     # ---- the outbox -----------------------------------------------------------------------
 
     async def enqueue(
-        self, dedupe_key: str, kind: str, channel_id: str, now: str, *, entry_id: int | None = None,
-        subscription_id: int | None = None, payload: Any = None, status: str = "pending",
+        self,
+        dedupe_key: str,
+        kind: str,
+        channel_id: str,
+        now: str,
+        *,
+        entry_id: int | None = None,
+        subscription_id: int | None = None,
+        payload: Any = None,
+        status: str = "pending",
     ) -> bool:
         """Queue a post; False if one with the same dedupe key exists (exactly-once)."""
         cursor = await self.db.execute(
             "INSERT OR IGNORE INTO outbox(dedupe_key, kind, entry_id, subscription_id, channel_id,"
             " payload, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (dedupe_key, kind, entry_id, subscription_id, channel_id,
-             None if payload is None else json.dumps(payload), status, now),
+            (
+                dedupe_key,
+                kind,
+                entry_id,
+                subscription_id,
+                channel_id,
+                None if payload is None else json.dumps(payload),
+                status,
+                now,
+            ),
         )
         return cursor.rowcount == 1
 
@@ -293,7 +348,8 @@ class WatchStore:
 
     async def mark_dropped(self, outbox_id: int, error: str) -> None:
         await self.db.execute(
-            "UPDATE outbox SET status = 'dropped', last_error = ? WHERE id = ?", (error[:500], outbox_id)
+            "UPDATE outbox SET status = 'dropped', last_error = ? WHERE id = ?",
+            (error[:500], outbox_id),
         )
 
     async def outbox_counts(self) -> dict[str, int]:

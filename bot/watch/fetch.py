@@ -57,7 +57,9 @@ class Fetcher:
         self._sleep = sleep
         self._jitter = jitter
 
-    async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+    async def fetch(
+        self, url: str, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
         """GET `url` (or read a local file path), retrying transient failures with backoff."""
         if not url.startswith(("http://", "https://")):
             return self._read_file(url)
@@ -73,14 +75,19 @@ class Fetcher:
             await self._sleep(delay)
 
     async def _get(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
+        headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5",
+        }
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         try:
-            async with self.session.get(url, headers=headers, timeout=timeout, allow_redirects=True) as resp:
+            async with self.session.get(
+                url, headers=headers, timeout=timeout, allow_redirects=True
+            ) as resp:
                 if resp.status == 304:
                     return FetchResult(url, 304, None, etag, last_modified)
                 if resp.status in RETRY_STATUSES:
@@ -89,9 +96,18 @@ class Fetcher:
                     raise FetchError(f"HTTP {resp.status}", retryable=False)
                 declared = resp.content_length
                 if declared is not None and declared > self.max_bytes:
-                    raise FetchError(f"body of {declared:,} bytes is over the {self.max_bytes:,}-byte cap", retryable=False)
+                    raise FetchError(
+                        f"body of {declared:,} bytes is over the {self.max_bytes:,}-byte cap",
+                        retryable=False,
+                    )
                 body = await self._read_capped(resp)
-                return FetchResult(url, resp.status, body, resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
+                return FetchResult(
+                    url,
+                    resp.status,
+                    body,
+                    resp.headers.get("ETag"),
+                    resp.headers.get("Last-Modified"),
+                )
         except TimeoutError as exc:
             raise FetchError(f"timed out after {self.timeout:g} s", retryable=True) from exc
         except aiohttp.ClientError as exc:
@@ -112,7 +128,10 @@ class Fetcher:
         try:
             size = file.stat().st_size
             if size > self.max_bytes:
-                raise FetchError(f"file of {size:,} bytes is over the {self.max_bytes:,}-byte cap", retryable=False)
+                raise FetchError(
+                    f"file of {size:,} bytes is over the {self.max_bytes:,}-byte cap",
+                    retryable=False,
+                )
             return FetchResult(str(file), 200, file.read_bytes())
         except OSError as exc:
             raise FetchError(f"cannot read {file}: {exc.strerror}", retryable=False) from exc

@@ -28,7 +28,12 @@ class Filters:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Filters:
-        return cls(**{k: tuple(data.get(k) or ()) for k in ("orgs", "openness", "modality", "types", "keywords")})
+        return cls(
+            **{
+                k: tuple(data.get(k) or ())
+                for k in ("orgs", "openness", "modality", "types", "keywords")
+            }
+        )
 
     def describe(self) -> str:
         parts = [f"{name}: {', '.join(values)}" for name, values in self.to_json().items()]
@@ -85,12 +90,18 @@ def parse_filters(
     for value in split_values(openness, "openness classes"):
         parsed = parse_openness(value)
         if parsed is None:
-            raise UserError(f"Unknown openness '{value[:40]}'. Use: {', '.join(o.value for o in Openness)}.")
+            raise UserError(
+                f"Unknown openness '{value[:40]}'. Use: {', '.join(o.value for o in Openness)}."
+            )
         classes.append(parsed.value)
     kinds = []
     for value in split_values(types, "types"):
         kind = value.casefold().replace(" ", "_").replace("-", "_")
-        kind = {"license": "license_change", "pricing": "price_change", "price": "price_change"}.get(kind, kind)
+        kind = {
+            "license": "license_change",
+            "pricing": "price_change",
+            "price": "price_change",
+        }.get(kind, kind)
         if kind not in EVENT_KINDS:
             raise UserError(f"Unknown type '{value[:40]}'. Use: {', '.join(EVENT_KINDS)}.")
         kinds.append(kind)

@@ -8,7 +8,9 @@ from bot.core.names import normalize
 from bot.watch.items import FeedItem
 
 _TRACKING = ("utm_", "mc_", "pk_")
-_TRACKING_KEYS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "ref", "ref_src", "source", "igshid", "yclid"})
+_TRACKING_KEYS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "ref", "ref_src", "source", "igshid", "yclid"}
+)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 

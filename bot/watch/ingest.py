@@ -55,7 +55,14 @@ class Ingestor:
                 await self._one(item, index, now, subscriptions, report)
         return report
 
-    async def _one(self, item: FeedItem, index: NameIndex, now: datetime, subscriptions: list, report: IngestReport) -> None:
+    async def _one(
+        self,
+        item: FeedItem,
+        index: NameIndex,
+        now: datetime,
+        subscriptions: list,
+        report: IngestReport,
+    ) -> None:
         keys = identities(item)
         model_ids = self._model_ids(item, index)
         kind = item.type or classify(item.title, item.summary)
@@ -65,16 +72,22 @@ class Ingestor:
         stamp = iso(now)
         if existing is not None:
             await self.store.add_identities(existing, keys)
-            added = await self.store.add_entry_source(existing, item.source_key, item.source_name, item.link, stamp)
+            added = await self.store.add_entry_source(
+                existing, item.source_key, item.source_name, item.link, stamp
+            )
             if added:
                 report.merged += 1
             else:
                 report.unchanged += 1
             return
         org = await self.store.canonical_org(item.org) if item.org else None
-        entry_id = await self.store.insert_entry(item.title, item.link, item.summary, item.published, kind, org, stamp)
+        entry_id = await self.store.insert_entry(
+            item.title, item.link, item.summary, item.published, kind, org, stamp
+        )
         await self.store.add_identities(entry_id, keys)
-        await self.store.add_entry_source(entry_id, item.source_key, item.source_name, item.link, stamp)
+        await self.store.add_entry_source(
+            entry_id, item.source_key, item.source_name, item.link, stamp
+        )
         await self.store.add_entry_models(entry_id, model_ids)
         report.new.append(entry_id)
         if subscriptions:
@@ -87,11 +100,15 @@ class Ingestor:
             return [e.id for e in found if e is not None]
         return [e.id for e in link_models(index, f"{item.title}. {item.summary}")]
 
-    async def _same_story(self, item: FeedItem, kind: str, model_ids: list[int], now: datetime) -> int | None:
+    async def _same_story(
+        self, item: FeedItem, kind: str, model_ids: list[int], now: datetime
+    ) -> int | None:
         """An entry another source already reported: a near-identical title, or the same
         release of the same models, within a few days."""
         center = datetime.fromisoformat(item.published) if item.published else now
-        rows = await self.store.entries_between(iso(center - SAME_STORY_WINDOW), iso(center + SAME_STORY_WINDOW))
+        rows = await self.store.entries_between(
+            iso(center - SAME_STORY_WINDOW), iso(center + SAME_STORY_WINDOW)
+        )
         title = normalize(item.title)
         wanted = set(model_ids)
         for row in rows:
@@ -102,7 +119,9 @@ class Ingestor:
                 return row["id"]
         return None
 
-    async def _facts(self, item: FeedItem, kind: str, org: str | None, model_ids: list[int]) -> EntryFacts:
+    async def _facts(
+        self, item: FeedItem, kind: str, org: str | None, model_ids: list[int]
+    ) -> EntryFacts:
         orgs, openness, modality = await self.store.model_facts(model_ids)
         if org:
             orgs.add(org)
@@ -114,7 +133,9 @@ class Ingestor:
             text=f"{item.title} {item.summary}".casefold(),
         )
 
-    async def _fan_out(self, entry_id: int, item: FeedItem, facts: EntryFacts, subscriptions: list, now: datetime) -> int:
+    async def _fan_out(
+        self, entry_id: int, item: FeedItem, facts: EntryFacts, subscriptions: list, now: datetime
+    ) -> int:
         published = datetime.fromisoformat(item.published) if item.published else None
         queued = 0
         for sub in subscriptions:

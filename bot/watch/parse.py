@@ -39,7 +39,7 @@ def parse_feed(
         return ParseResult(problem=f"unreadable feed ({type(exc).__name__})")
     result = ParseResult()
     bozo = parsed.get("bozo_exception")
-    if not parsed.get("version") and not parsed.entries:
+    if not parsed.entries and (bozo or not parsed.get("version")):
         reason = _describe(bozo) if bozo else "no RSS or Atom feed found"
         result.problem = f"not a feed: {reason}"
         return result
@@ -53,6 +53,8 @@ def parse_feed(
         else:
             result.items.append(item)
     result.skipped += max(0, len(parsed.entries) - MAX_ENTRIES)
+    if not result.items and result.skipped:
+        result.problem = f"{result.skipped} entries, none with a title, summary or link"
     return result
 
 
@@ -66,10 +68,12 @@ def _item(
     summary = cap(html_to_text(summary_html), SUMMARY_MAX)
     link = absolute_link(entry.get("link"), base)
     if not title:
-        title = cap(summary, 120)
+        title = cap(summary, 120) or (link or "")[:TITLE_MAX]
     if not title:
         return None
-    date = utc_date(entry.get("published_parsed"), now) or utc_date(entry.get("updated_parsed"), now)
+    date = utc_date(entry.get("published_parsed"), now) or utc_date(
+        entry.get("updated_parsed"), now
+    )
     guid = entry.get("id") or None
     return FeedItem(title, link, summary, date, guid, key, name, org)
 

@@ -86,7 +86,14 @@ class FeedPoller:
         if result.not_modified:
             resumed = await self._succeeded(row, result.etag, result.last_modified, 0)
             return PollOutcome(key, True, not_modified=True, resumed=resumed)
-        parsed = parse_feed(result.body or b"", url=row["url"], source_key=key, source_name=row["name"], org=row["org"], now=self.clock())
+        parsed = parse_feed(
+            result.body or b"",
+            url=row["url"],
+            source_key=key,
+            source_name=row["name"],
+            org=row["org"],
+            now=self.clock(),
+        )
         if parsed.problem:
             return await self._failed(row, parsed.problem)
         report = await self.ingestor.ingest(parsed.items, baseline=baseline)
@@ -95,19 +102,29 @@ class FeedPoller:
             log.info("feed %s parsed with a warning: %s", key, parsed.warning)
         return PollOutcome(key, True, new=len(report.new), resumed=resumed)
 
-    async def _succeeded(self, row: Any, etag: str | None, last_modified: str | None, new: int) -> bool:
+    async def _succeeded(
+        self, row: Any, etag: str | None, last_modified: str | None, new: int
+    ) -> bool:
         now = self.clock()
         next_poll = iso(now + timedelta(minutes=row["poll_minutes"]))
-        resumed = await self.store.record_success(row["key"], iso(now), next_poll, etag, last_modified, new)
+        resumed = await self.store.record_success(
+            row["key"], iso(now), next_poll, etag, last_modified, new
+        )
         if resumed:
-            await self._notify(row, "resumed", f"Feed **{row['name']}** answers again; polling resumed.")
+            await self._notify(
+                row, "resumed", f"Feed **{row['name']}** answers again; polling resumed."
+            )
         return resumed
 
     async def _failed(self, row: Any, error: str) -> PollOutcome:
         now = self.clock()
         failures = row["consecutive_failures"] + 1
-        interval = min(timedelta(minutes=row["poll_minutes"]) * 2 ** min(failures - 1, 6), MAX_INTERVAL)
-        paused = await self.store.record_failure(row["key"], iso(now), iso(now + interval), error, self.threshold)
+        interval = min(
+            timedelta(minutes=row["poll_minutes"]) * 2 ** min(failures - 1, 6), MAX_INTERVAL
+        )
+        paused = await self.store.record_failure(
+            row["key"], iso(now), iso(now + interval), error, self.threshold
+        )
         log.warning("feed %s failed (%d in a row): %s", row["key"], failures, error)
         if paused:
             await self._notify(

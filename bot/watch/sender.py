@@ -34,7 +34,9 @@ class TransientPostError(Exception):
 
 
 class Poster(Protocol):
-    async def post(self, channel_id: str, reply: Reply, *, nonce: str, role_id: str | None = None) -> str:
+    async def post(
+        self, channel_id: str, reply: Reply, *, nonce: str, role_id: str | None = None
+    ) -> str:
         """Post and return the message id, or raise ChannelUnavailable / TransientPostError."""
 
 
@@ -42,7 +44,9 @@ Renderer = Callable[[Any], Awaitable[Reply | None]]
 
 
 class OutboxSender:
-    def __init__(self, store: WatchStore, poster: Poster, render: Renderer, clock: Clock, workers: int = 4) -> None:
+    def __init__(
+        self, store: WatchStore, poster: Poster, render: Renderer, clock: Clock, workers: int = 4
+    ) -> None:
         self.store = store
         self.poster = poster
         self.render = render

@@ -57,8 +57,12 @@ class WatchService:
         models: Callable[[], NameIndex] = lambda: lookups.models  # noqa: E731 - always the fresh index
         self.ingestor = Ingestor(store, models, clock)
         self.poller = FeedPoller(
-            store, fetcher, self.ingestor, clock,
-            threshold=settings.failure_threshold, ops_channel_id=settings.ops_channel_id,
+            store,
+            fetcher,
+            self.ingestor,
+            clock,
+            threshold=settings.failure_threshold,
+            ops_channel_id=settings.ops_channel_id,
         )
         self.sender: OutboxSender | None = None
         self._wake = asyncio.Event()
@@ -83,7 +87,9 @@ class WatchService:
                 log.exception("release watch round failed")
             self._wake.clear()
             waits = [asyncio.create_task(stop.wait()), asyncio.create_task(self._wake.wait())]
-            await asyncio.wait(waits, timeout=self.settings.tick_seconds, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                waits, timeout=self.settings.tick_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
             for task in waits:
                 task.cancel()
 
@@ -110,19 +116,31 @@ class WatchService:
     # ---- subscriptions ----------------------------------------------------------------------
 
     async def subscribe(
-        self, guild_id: str, channel_id: str, filters: Filters, *, role_id: str | None,
-        notify_channel_id: str | None, user_id: str, backlog: int = 0,
+        self,
+        guild_id: str,
+        channel_id: str,
+        filters: Filters,
+        *,
+        role_id: str | None,
+        notify_channel_id: str | None,
+        user_id: str,
+        backlog: int = 0,
     ) -> tuple[int, int]:
         """Create a subscription; queue the last `backlog` matching entries. (id, queued)."""
         if not 0 <= backlog <= MAX_BACKLOG:
             raise UserError(f"The backlog must be between 0 and {MAX_BACKLOG}.")
         existing = await self.store.subscriptions(guild_id)
         if len(existing) >= MAX_SUBSCRIPTIONS_PER_GUILD:
-            raise UserError(f"This server already has {MAX_SUBSCRIPTIONS_PER_GUILD} subscriptions; remove one first.")
+            raise UserError(
+                f"This server already has {MAX_SUBSCRIPTIONS_PER_GUILD} subscriptions; remove one first."
+            )
         orgs = tuple([await self.store.canonical_org(o) for o in filters.orgs])
         filters = Filters(orgs, filters.openness, filters.modality, filters.types, filters.keywords)
         for sub in existing:
-            if sub["channel_id"] == channel_id and Filters.from_json(json.loads(sub["filters"])) == filters:
+            if (
+                sub["channel_id"] == channel_id
+                and Filters.from_json(json.loads(sub["filters"])) == filters
+            ):
                 raise UserError(f"<#{channel_id}> already has this subscription (id {sub['id']}).")
         now = iso(self.clock())
         queued = 0
@@ -135,7 +153,9 @@ class WatchService:
         self.wake()
         return sub_id, queued
 
-    async def _queue_backlog(self, sub_id: int, channel_id: str, filters: Filters, count: int, now: str) -> int:
+    async def _queue_backlog(
+        self, sub_id: int, channel_id: str, filters: Filters, count: int, now: str
+    ) -> int:
         queued = 0
         for row in await self.store.latest_entries(200):
             if queued >= count:
@@ -143,8 +163,12 @@ class WatchService:
             facts = await self.entry_facts(row["id"])
             if facts is not None and matches(filters, facts):
                 queued += await self.store.enqueue(
-                    f"alert:{row['id']}:{channel_id}", "alert", channel_id, now,
-                    entry_id=row["id"], subscription_id=sub_id,
+                    f"alert:{row['id']}:{channel_id}",
+                    "alert",
+                    channel_id,
+                    now,
+                    entry_id=row["id"],
+                    subscription_id=sub_id,
                 )
         return queued
 
@@ -157,8 +181,10 @@ class WatchService:
         if entry["org"]:
             orgs.add(entry["org"])
         return EntryFacts(
-            frozenset(normalize(o) for o in orgs), frozenset(openness),
-            " ".join(sorted(modality)).casefold(), entry["type"],
+            frozenset(normalize(o) for o in orgs),
+            frozenset(openness),
+            " ".join(sorted(modality)).casefold(),
+            entry["type"],
             f"{entry['title']} {entry['summary'] or ''}".casefold(),
         )
 

@@ -37,7 +37,9 @@ def validate_source(raw: dict[str, Any], where: str) -> SourceDef:
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 5 <= minutes <= 1440:
         raise ImportRejected(f"{where}: 'poll_minutes' must be a whole number from 5 to 1440")
     org = raw.get("org")
-    return SourceDef(key, clean_text(name), url, kind, clean_text(org) if isinstance(org, str) else None, minutes)
+    return SourceDef(
+        key, clean_text(name), url, kind, clean_text(org) if isinstance(org, str) else None, minutes
+    )
 
 
 def load_feed_sources(path: Path) -> list[SourceDef]:
@@ -45,7 +47,10 @@ def load_feed_sources(path: Path) -> list[SourceDef]:
     sources = doc.get("sources") or []
     if not isinstance(sources, list):
         raise ImportRejected(f"{path.name}: 'sources' must be a list")
-    found = [validate_source(s if isinstance(s, dict) else {}, f"{path.name} sources[{i}]") for i, s in enumerate(sources)]
+    found = [
+        validate_source(s if isinstance(s, dict) else {}, f"{path.name} sources[{i}]")
+        for i, s in enumerate(sources)
+    ]
     keys = [s.key for s in found]
     if len(keys) != len(set(keys)):
         raise ImportRejected(f"{path.name}: source keys must be unique")
@@ -115,9 +120,15 @@ def parse_curated(doc: dict[str, Any], origin: str) -> list[CuratedEntry]:
             continue
         out.append(
             CuratedEntry(
-                entry_id, kind, clean_text(title), date, tuple(models),
+                entry_id,
+                kind,
+                clean_text(title),
+                date,
+                tuple(models),
                 clean_text(item["org"]) if isinstance(item.get("org"), str) else None,
-                source, link, clean_text(item["detail"])[:1000] if isinstance(item.get("detail"), str) else None,
+                source,
+                link,
+                clean_text(item["detail"])[:1000] if isinstance(item.get("detail"), str) else None,
             )
         )
     if problems:
@@ -128,5 +139,7 @@ def parse_curated(doc: dict[str, Any], origin: str) -> list[CuratedEntry]:
 def load_curated(paths: Iterable[Path]) -> list[CuratedEntry]:
     entries: list[CuratedEntry] = []
     for path in paths:
-        entries += parse_curated(load_yaml_text(path.read_text(encoding="utf-8"), path.name), path.name)
+        entries += parse_curated(
+            load_yaml_text(path.read_text(encoding="utf-8"), path.name), path.name
+        )
     return entries

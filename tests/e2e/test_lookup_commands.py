@@ -16,7 +16,16 @@ def assert_no_pings(resp) -> None:
 async def test_commands_sync_without_validation_errors(harness) -> None:
     standin = harness.standin
     synced = {c["name"] for c in standin.guild_commands[standin.guild["id"]]}
-    assert {"model", "license", "compare", "leaderboard", "search", "about", "watch", "feeds"} <= synced
+    assert {
+        "model",
+        "license",
+        "compare",
+        "leaderboard",
+        "search",
+        "about",
+        "watch",
+        "feeds",
+    } <= synced
     assert standin.validation_errors == []
 
 

@@ -92,7 +92,8 @@ class WatchCog(commands.Cog):
         card = CardBuilder("Release alerts on")
         card.line(f"Subscription **{sub_id}**: {channel.mention} gets {filters.describe()}.")
         card.line(
-            f"The last {queued} matching entries are on their way." if queued
+            f"The last {queued} matching entries are on their way."
+            if queued
             else "Only entries newer than now will be posted."
         )
         if role:
@@ -111,7 +112,9 @@ class WatchCog(commands.Cog):
             filters = Filters.from_json(json.loads(row["filters"]))
             state = f"⏸ paused: {row['pause_reason']}" if row["paused"] else "active"
             ping = f" · pings <@&{row['role_id']}>" if row["role_id"] else ""
-            card.line(f"**{row['id']}** · <#{row['channel_id']}> · {filters.describe()} · {state}{ping}")
+            card.line(
+                f"**{row['id']}** · <#{row['channel_id']}> · {filters.describe()} · {state}{ping}"
+            )
         await send_reply(interaction, card.build(ephemeral=True))
 
     @watch.command(name="remove", description="Stop a release-alert subscription")
@@ -120,7 +123,13 @@ class WatchCog(commands.Cog):
     async def watch_remove(self, interaction: discord.Interaction, id: int) -> None:
         if not await self.service.store.remove_subscription(str(interaction.guild_id), id):
             raise UserError(f"This server has no subscription {id}. See `/watch list`.")
-        await send_reply(interaction, _note("Subscription removed", f"Subscription {id} is gone; queued alerts for it are dropped."))
+        await send_reply(
+            interaction,
+            _note(
+                "Subscription removed",
+                f"Subscription {id} is gone; queued alerts for it are dropped.",
+            ),
+        )
 
     @watch.command(name="resume", description="Resume a paused subscription; held alerts follow")
     @app_commands.describe(id="The subscription's number (see /watch list)")
@@ -130,29 +139,46 @@ class WatchCog(commands.Cog):
         if released is None:
             raise UserError(f"This server has no subscription {id}. See `/watch list`.")
         self.service.wake()
-        await send_reply(interaction, _note("Subscription resumed", f"Subscription {id} is active; {released} held alert(s) will be posted."))
+        await send_reply(
+            interaction,
+            _note(
+                "Subscription resumed",
+                f"Subscription {id} is active; {released} held alert(s) will be posted.",
+            ),
+        )
 
     @watch_remove.autocomplete("id")
     @watch_resume.autocomplete("id")
-    async def subscription_ids(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+    async def subscription_ids(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
         rows = await self.service.store.subscriptions(str(interaction.guild_id))
         choices = []
         for row in rows:
-            label = clip(f"{row['id']} · #{row['channel_id']} · {Filters.from_json(json.loads(row['filters'])).describe()}", 100)
+            label = clip(
+                f"{row['id']} · #{row['channel_id']} · {Filters.from_json(json.loads(row['filters'])).describe()}",
+                100,
+            )
             if current in str(row["id"]):
                 choices.append(app_commands.Choice(name=label, value=row["id"]))
         return choices[:AUTOCOMPLETE_CHOICES]
 
     @watch.command(name="test", description="Post a sample alert to a channel now")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def watch_test(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    async def watch_test(
+        self, interaction: discord.Interaction, channel: discord.TextChannel
+    ) -> None:
         reply = await self.service.sample_alert()
         poster = DiscordPoster(interaction.client)
         try:
             await poster.post(str(channel.id), reply, nonce=f"test{interaction.id}"[:25])
         except (ChannelUnavailable, TransientPostError) as exc:
-            raise UserError(f"The test alert could not be posted in {channel.mention}: {exc}.") from exc
-        await send_reply(interaction, _note("Test alert posted", f"A sample alert is in {channel.mention}."))
+            raise UserError(
+                f"The test alert could not be posted in {channel.mention}: {exc}."
+            ) from exc
+        await send_reply(
+            interaction, _note("Test alert posted", f"A sample alert is in {channel.mention}.")
+        )
 
     # ---- /feeds ---------------------------------------------------------------------------
 
@@ -161,34 +187,67 @@ class WatchCog(commands.Cog):
         card = CardBuilder("Feed sources")
         for row in await self.service.store.sources():
             if row["paused"]:
-                state = f"⏸ paused after {row['consecutive_failures']} failures: {row['last_error']}"
+                state = (
+                    f"⏸ paused after {row['consecutive_failures']} failures: {row['last_error']}"
+                )
             elif row["consecutive_failures"]:
                 state = f"⚠ {row['consecutive_failures']} failure(s): {row['last_error']}"
             elif row["last_success"]:
                 state = f"✅ ok, last success {row['last_success'][:16].replace('T', ' ')} UTC"
             else:
                 state = "not polled yet"
-            card.line(f"**{row['name']}** (`{row['key']}`, {row['kind']}, every {row['poll_minutes']} min) — {state}")
+            card.line(
+                f"**{row['name']}** (`{row['key']}`, {row['kind']}, every {row['poll_minutes']} min) — {state}"
+            )
         await send_reply(interaction, card.build(ephemeral=True))
 
     @feeds.command(name="add", description="Add a feed source (curators only)")
-    @app_commands.describe(key="Short id (lowercase)", url="Feed URL", kind="rss, atom, rdf or json", poll_minutes="5-1440")
+    @app_commands.describe(
+        key="Short id (lowercase)",
+        url="Feed URL",
+        kind="rss, atom, rdf or json",
+        poll_minutes="5-1440",
+    )
     @app_commands.choices(kind=[app_commands.Choice(name=k, value=k) for k in FEED_KINDS])
     @curators_only()
     async def feeds_add(
-        self, interaction: discord.Interaction, key: str, name: str, url: str, kind: str,
-        org: str | None = None, poll_minutes: app_commands.Range[int, 5, 1440] = 60,
+        self,
+        interaction: discord.Interaction,
+        key: str,
+        name: str,
+        url: str,
+        kind: str,
+        org: str | None = None,
+        poll_minutes: app_commands.Range[int, 5, 1440] = 60,
     ) -> None:
-        source = validate_source({"key": key, "name": name, "url": url, "kind": kind, "org": org, "poll_minutes": poll_minutes}, "feed")
+        source = validate_source(
+            {
+                "key": key,
+                "name": name,
+                "url": url,
+                "kind": kind,
+                "org": org,
+                "poll_minutes": poll_minutes,
+            },
+            "feed",
+        )
         await self.service.add_source(source, str(interaction.user.id))
-        await send_reply(interaction, _note("Feed added", f"**{source.name}** (`{source.key}`) will be polled every {source.poll_minutes} min."))
+        await send_reply(
+            interaction,
+            _note(
+                "Feed added",
+                f"**{source.name}** (`{source.key}`) will be polled every {source.poll_minutes} min.",
+            ),
+        )
 
     @feeds.command(name="remove", description="Remove a feed source (curators only)")
     @curators_only()
     async def feeds_remove(self, interaction: discord.Interaction, key: str) -> None:
         if not await self.service.store.remove_source(key):
             raise UserError(f"No feed source has the key '{clip(key, 40)}'. See `/feeds status`.")
-        await send_reply(interaction, _note("Feed removed", f"`{key}` is no longer polled; its entries stay."))
+        await send_reply(
+            interaction, _note("Feed removed", f"`{key}` is no longer polled; its entries stay.")
+        )
 
 
 def _note(title: str, text: str) -> Reply:

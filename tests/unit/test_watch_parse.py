@@ -1,0 +1,121 @@
+"""Parsing, cleaning, identities, classification and model linking of feed entries."""
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.watch.classify import classify
+from bot.watch.clean import absolute_link, cap, html_to_text, utc_date
+from bot.watch.identity import identities, normalize_link
+from bot.watch.items import FeedItem
+from bot.watch.linking import link_models
+from bot.watch.parse import parse_feed
+from tests.conftest import SHARED
+from tests.feed_server import rss
+
+REAL = sorted((SHARED / "feeds" / "real").glob("*.xml"))
+ILLFORMED = sorted(p for p in (SHARED / "feeds" / "illformed").rglob("*") if p.is_file() and p.name != "LICENSE")
+
+
+def parse(data: bytes, url: str = "https://vendor.example/feed.xml"):
+    return parse_feed(data, url=url, source_key="t", source_name="Test")
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
+def test_real_vendor_feeds(path: Path) -> None:
+    result = parse(path.read_bytes())
+    assert result.problem is None
+    assert len(result.items) >= 10
+    for item in result.items:
+        assert item.title and "<" not in item.title
+        assert item.link is None or item.link.startswith("https://")
+        assert item.published is None or item.published.endswith("+00:00")
+
+
+@pytest.mark.parametrize("path", ILLFORMED, ids=lambda p: p.name)
+def test_illformed_corpus_never_crashes_and_says_why(path: Path) -> None:
+    result = parse(path.read_bytes())
+    assert result.items or result.problem  # usable entries, or a stated reason
+    assert not (result.items and result.problem)
+
+
+def test_garbage_and_empty_bodies() -> None:
+    assert parse(b"").problem
+    assert parse(b"\x00\xff\xfe garbage").problem
+    assert parse(b"<html><body>Not a feed</body></html>").problem
+
+
+def test_html_is_stripped_lengths_capped_and_links_resolved() -> None:
+    body = rss([{
+        "title": "&lt;b&gt;Gemma 4&lt;/b&gt; is out",
+        "link": "/news/gemma-4",
+        "description": "&lt;p&gt;Hello &lt;script&gt;alert(1)&lt;/script&gt;&lt;a href='x'&gt;world&lt;/a&gt;&lt;/p&gt;" + "y" * 3000,
+        "date": "Thu, 02 Apr 2026 10:00:00 +0200",
+    }])
+    item = parse(body.encode()).items[0]
+    assert item.title == "Gemma 4 is out"
+    assert item.summary.startswith("Hello world") and "alert" not in item.summary
+    assert len(item.summary) <= 1000 and item.summary.endswith("…")
+    assert item.link == "https://vendor.example/news/gemma-4"
+    assert item.published == "2026-04-02T08:00:00+00:00"
+
+
+def test_impossible_and_missing_dates() -> None:
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    assert utc_date(time.strptime("1970-01-01", "%Y-%m-%d"), now) is None
+    assert utc_date(time.strptime("2031-01-01", "%Y-%m-%d"), now) is None
+    assert utc_date(None, now) is None
+    assert utc_date(time.strptime("2026-04-02", "%Y-%m-%d"), now) == "2026-04-02T00:00:00+00:00"
+    body = rss([{"title": "No date", "link": "https://a.example/x"}, {"title": "Bad", "link": "https://a.example/y", "date": "Mon, 99 Foo 2026"}])
+    items = parse(body.encode()).items
+    assert [i.published for i in items] == [None, None]
+
+
+def test_cleaning_helpers() -> None:
+    assert html_to_text("a<br>b &amp; <i>c</i>") == "a b & c"
+    assert cap("word " * 100, 50).endswith("…") and len(cap("word " * 100, 50)) <= 50
+    assert absolute_link("javascript:alert(1)", "https://x.example/") is None
+    assert absolute_link("../a", "https://x.example/b/c/") == "https://x.example/b/a"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("https://www.Example.com/post/?utm_source=x&utm_medium=y", "http://example.com/post"),
+        ("https://example.com/post#comments", "https://example.com/post/"),
+        ("https://example.com:443/p?b=2&a=1&fbclid=z", "https://example.com/p?a=1&b=2"),
+    ],
+)
+def test_link_normalisation(a: str, b: str) -> None:
+    assert normalize_link(a) == normalize_link(b)
+
+
+def test_identity_prefers_guid_and_link_then_title_and_date() -> None:
+    item = FeedItem("T", "https://x.example/a/", "", "2026-04-02T00:00:00+00:00", "g1", "src", "Src")
+    assert identities(item) == ["guid:src:g1", "link:x.example/a"]
+    bare = FeedItem("Hello World", None, "", "2026-04-02T08:00:00+00:00", None, "src", "Src")
+    assert identities(bare) == ["title:src:helloworld:2026-04-02"]
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("Introducing Gemma 4", "release"),
+        ("Sora will be shut down in April", "shutdown"),
+        ("Gemma moves to the Apache 2.0 license", "license_change"),
+        ("New pricing: 50% cheaper per million tokens", "price_change"),
+        ("A paper on scaling laws", "research"),
+        ("Emmi joins Mistral", "other"),
+    ],
+)
+def test_classification(title: str, kind: str) -> None:
+    assert classify(title) == kind
+
+
+async def test_linking_finds_named_models_through_aliases(services) -> None:
+    index = services.lookups.models
+    found = [e.name for e in link_models(index, "Introducing Gemma 4 and Qwen 3.5 Omni, compared with gpt-4o")]
+    assert found == ["Gemma 4", "Qwen3.5-Omni", "GPT-4o"]
+    assert link_models(index, "an atlas of results with sora-like quality") == []
