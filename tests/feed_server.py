@@ -69,7 +69,9 @@ class FeedServer:
             except (ConnectionResetError, RuntimeError):
                 pass
             return response
-        return web.Response(body=route.body, headers={"Content-Type": route.content_type, **headers})
+        return web.Response(
+            body=route.body, headers={"Content-Type": route.content_type, **headers}
+        )
 
 
 @asynccontextmanager
@@ -88,9 +90,13 @@ async def feed_server() -> AsyncIterator[FeedServer]:
         await runner.cleanup()
 
 
-def rss(items: list[dict], title: str = "Test feed", link: str = "https://vendor.example/news") -> str:
+def rss(
+    items: list[dict], title: str = "Test feed", link: str = "https://vendor.example/news"
+) -> str:
     """A small RSS 2.0 document; each item: title, link, guid, date (RFC 822), description."""
-    parts = [f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title><link>{link}</link><description>d</description>']
+    parts = [
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title><link>{link}</link><description>d</description>'
+    ]
     for item in items:
         parts.append("<item>")
         for tag in ("title", "link", "guid", "description"):

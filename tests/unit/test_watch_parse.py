@@ -16,7 +16,9 @@ from tests.conftest import SHARED
 from tests.feed_server import rss
 
 REAL = sorted((SHARED / "feeds" / "real").glob("*.xml"))
-ILLFORMED = sorted(p for p in (SHARED / "feeds" / "illformed").rglob("*") if p.is_file() and p.name != "LICENSE")
+ILLFORMED = sorted(
+    p for p in (SHARED / "feeds" / "illformed").rglob("*") if p.is_file() and p.name != "LICENSE"
+)
 
 
 def parse(data: bytes, url: str = "https://vendor.example/feed.xml"):
@@ -48,12 +50,17 @@ def test_garbage_and_empty_bodies() -> None:
 
 
 def test_html_is_stripped_lengths_capped_and_links_resolved() -> None:
-    body = rss([{
-        "title": "&lt;b&gt;Gemma 4&lt;/b&gt; is out",
-        "link": "/news/gemma-4",
-        "description": "&lt;p&gt;Hello &lt;script&gt;alert(1)&lt;/script&gt;&lt;a href='x'&gt;world&lt;/a&gt;&lt;/p&gt;" + "y" * 3000,
-        "date": "Thu, 02 Apr 2026 10:00:00 +0200",
-    }])
+    body = rss(
+        [
+            {
+                "title": "&lt;b&gt;Gemma 4&lt;/b&gt; is out",
+                "link": "/news/gemma-4",
+                "description": "&lt;p&gt;Hello &lt;script&gt;alert(1)&lt;/script&gt;&lt;a href='x'&gt;world&lt;/a&gt;&lt;/p&gt;"
+                + "y" * 3000,
+                "date": "Thu, 02 Apr 2026 10:00:00 +0200",
+            }
+        ]
+    )
     item = parse(body.encode()).items[0]
     assert item.title == "Gemma 4 is out"
     assert item.summary.startswith("Hello world") and "alert" not in item.summary
@@ -68,7 +75,12 @@ def test_impossible_and_missing_dates() -> None:
     assert utc_date(time.strptime("2031-01-01", "%Y-%m-%d"), now) is None
     assert utc_date(None, now) is None
     assert utc_date(time.strptime("2026-04-02", "%Y-%m-%d"), now) == "2026-04-02T00:00:00+00:00"
-    body = rss([{"title": "No date", "link": "https://a.example/x"}, {"title": "Bad", "link": "https://a.example/y", "date": "Mon, 99 Foo 2026"}])
+    body = rss(
+        [
+            {"title": "No date", "link": "https://a.example/x"},
+            {"title": "Bad", "link": "https://a.example/y", "date": "Mon, 99 Foo 2026"},
+        ]
+    )
     items = parse(body.encode()).items
     assert [i.published for i in items] == [None, None]
 
@@ -93,7 +105,9 @@ def test_link_normalisation(a: str, b: str) -> None:
 
 
 def test_identity_prefers_guid_and_link_then_title_and_date() -> None:
-    item = FeedItem("T", "https://x.example/a/", "", "2026-04-02T00:00:00+00:00", "g1", "src", "Src")
+    item = FeedItem(
+        "T", "https://x.example/a/", "", "2026-04-02T00:00:00+00:00", "g1", "src", "Src"
+    )
     assert identities(item) == ["guid:src:g1", "link:x.example/a"]
     bare = FeedItem("Hello World", None, "", "2026-04-02T08:00:00+00:00", None, "src", "Src")
     assert identities(bare) == ["title:src:helloworld:2026-04-02"]
@@ -116,6 +130,9 @@ def test_classification(title: str, kind: str) -> None:
 
 async def test_linking_finds_named_models_through_aliases(services) -> None:
     index = services.lookups.models
-    found = [e.name for e in link_models(index, "Introducing Gemma 4 and Qwen 3.5 Omni, compared with gpt-4o")]
+    found = [
+        e.name
+        for e in link_models(index, "Introducing Gemma 4 and Qwen 3.5 Omni, compared with gpt-4o")
+    ]
     assert found == ["Gemma 4", "Qwen3.5-Omni", "GPT-4o"]
     assert link_models(index, "an atlas of results with sora-like quality") == []

@@ -1,0 +1,294 @@
+"""Ingestion through the real store: dedup, linking, classification, subscriptions, outbox."""
+
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+import pytest
+
+from bot.core.clock import iso
+from bot.store.watch import SourceDef, WatchStore
+from bot.watch.fetch import Fetcher
+from bot.watch.filters import Filters, parse_filters
+from bot.watch.items import FeedItem
+from bot.watch.service import WatchService, WatchSettings
+from tests.conftest import NO_FEEDS
+from tests.feed_server import feed_server, rss
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+async def watch(services, tmp_path):
+    clock = Clock()
+    async with aiohttp.ClientSession() as session:
+        service = WatchService(
+            WatchStore(services.db),
+            services.lookups,
+            Fetcher(session, timeout=0.5, retries=0),
+            clock,
+            WatchSettings(NO_FEEDS, tmp_path, failure_threshold=3, ops_channel_id="999"),
+        )
+        service.clock_control = clock
+        yield service
+
+
+def item(
+    title, link=None, guid=None, date="2026-11-22T10:00:00+00:00", source="vendor", **kw
+) -> FeedItem:
+    return FeedItem(title, link, kw.pop("summary", ""), date, guid, source, source.title(), **kw)
+
+
+async def outbox(service) -> list:
+    return await service.store.db.fetchall("SELECT * FROM outbox ORDER BY id")
+
+
+async def test_new_items_are_stored_linked_and_classified(watch) -> None:
+    report = await watch.ingestor.ingest(
+        [item("Introducing Gemma 4", "https://blog.example/gemma-4")]
+    )
+    assert len(report.new) == 1
+    entry = await watch.store.entry(report.new[0])
+    assert entry["type"] == "release"
+    models = await watch.store.entry_model_ids(report.new[0])
+    assert [(await watch.lookups.report(m)).name for m in models] == ["Gemma 4"]
+
+
+async def test_the_same_items_again_add_nothing(watch) -> None:
+    items = [item("A", "https://x.example/a", "g-a"), item("B", "https://x.example/b", "g-b")]
+    assert len((await watch.ingestor.ingest(items)).new) == 2
+    again = await watch.ingestor.ingest(items)
+    assert again.new == [] and again.unchanged == 2
+
+
+async def test_changed_guids_and_redated_items_do_not_re_alert(watch) -> None:
+    await watch.ingestor.ingest([item("A", "https://x.example/a?utm_source=rss", "g-1")])
+    changed_guid = await watch.ingestor.ingest([item("A", "https://x.example/a/", "g-2")])
+    redated = await watch.ingestor.ingest(
+        [item("A", "https://x.example/a", "g-1", date="2026-11-23T09:00:00+00:00")]
+    )
+    assert changed_guid.new == [] and redated.new == []
+
+
+async def test_no_guid_no_link_uses_title_and_date(watch) -> None:
+    await watch.ingestor.ingest([item("Plain news")])
+    assert (await watch.ingestor.ingest([item("Plain news")])).new == []
+
+
+async def test_one_release_from_several_sources_is_one_entry(watch) -> None:
+    first = await watch.ingestor.ingest(
+        [item("Mistral releases Voxtral 2", "https://mistral.example/v2", source="mistral")]
+    )
+    second = await watch.ingestor.ingest(
+        [item("Mistral releases Voxtral 2!", "https://news.example/voxtral-2", source="news")]
+    )
+    assert second.new == [] and second.merged == 1
+    sources = await watch.store.entry_sources(first.new[0])
+    assert {s["source_key"] for s in sources} == {"mistral", "news"}
+
+
+async def test_curated_entry_and_vendor_post_of_one_release_merge(watch) -> None:
+    curated = item(
+        "Google ships Gemma 4",
+        None,
+        "curated:g4",
+        source="curated",
+        type="release",
+        models=("Gemma 4",),
+    )
+    first = await watch.ingestor.ingest([curated])
+    vendor = await watch.ingestor.ingest(
+        [item("Introducing Gemma 4: open models", "https://blog.google/gemma-4")]
+    )
+    assert vendor.new == [] and vendor.merged == 1
+    assert len(await watch.store.entry_sources(first.new[0])) == 2
+
+
+async def subscribe(watch, filters: Filters = Filters(), channel="100", **kw):
+    return await watch.subscribe(
+        "1", channel, filters, role_id=None, notify_channel_id="200", user_id="7", **kw
+    )
+
+
+async def test_subscription_filters_decide_the_outbox(watch) -> None:
+    await subscribe(watch, parse_filters(orgs="Google"), channel="101")
+    await subscribe(watch, parse_filters(openness="api_only", types="release"), channel="102")
+    await subscribe(watch, parse_filters(keywords="omni"), channel="103")
+    await subscribe(watch, parse_filters(modality="audio"), channel="104")
+    watch.clock_control.advance(minutes=1)
+    report = await watch.ingestor.ingest(
+        [
+            item("Introducing Gemma 4", "https://g.example/1"),
+            item("Qwen3.5-Omni-Plus now available", "https://q.example/1"),
+            item(
+                "Qwen3.5-Omni-Plus gets a tune-up", "https://q.example/2"
+            ),  # 'other': not a release
+        ]
+    )
+    names = dict(zip(report.new, ("gemma", "omni", "tune-up"), strict=True))
+    got = {(r["channel_id"], names[r["entry_id"]]) for r in await outbox(watch)}
+    assert got == {
+        ("101", "gemma"),
+        ("102", "omni"),
+        ("103", "omni"),
+        ("103", "tune-up"),
+        ("104", "omni"),
+        ("104", "tune-up"),
+    }
+
+
+async def test_old_entries_and_baseline_polls_do_not_flood(watch) -> None:
+    await subscribe(watch)
+    report = await watch.ingestor.ingest(
+        [item("Old news", "https://x.example/old", date="2026-01-01T00:00:00+00:00")]
+    )
+    assert report.queued == 0
+    baseline = await watch.ingestor.ingest(
+        [item("Backlog item", "https://x.example/b")], baseline=True
+    )
+    assert baseline.queued == 0
+    fresh = await watch.ingestor.ingest([item("Fresh news", "https://x.example/new")])
+    assert fresh.queued == 1
+
+
+async def test_backlog_queues_the_last_n_matching(watch) -> None:
+    await watch.ingestor.ingest(
+        [
+            item(f"News {i}", f"https://x.example/{i}", date=f"2026-11-{10 + i}T00:00:00+00:00")
+            for i in range(5)
+        ]
+    )
+    _, queued = await subscribe(watch, backlog=3)
+    assert queued == 3
+    with pytest.raises(Exception, match="between 0 and 10"):
+        await subscribe(watch, channel="555", backlog=11)
+
+
+async def test_duplicate_subscription_is_refused(watch) -> None:
+    await subscribe(watch, parse_filters(orgs="Google"))
+    with pytest.raises(Exception, match="already has this subscription"):
+        await subscribe(watch, parse_filters(orgs="google deepmind"))  # an alias of Google
+
+
+async def test_paused_subscription_holds_its_alerts(watch) -> None:
+    await subscribe(watch)
+    await watch.store.pause_subscriptions_of_channel("100", "gone")
+    watch.clock_control.advance(minutes=1)
+    await watch.ingestor.ingest([item("Fresh", "https://x.example/f")])
+    assert [r["status"] for r in await outbox(watch)] == ["held"]
+    assert await watch.store.resume_subscription("1", 1) == 1
+    assert [r["status"] for r in await outbox(watch)] == ["pending"]
+
+
+async def test_a_failing_ingest_keeps_nothing(watch) -> None:
+    await subscribe(watch)
+    before = len(await watch.store.latest_entries(1000))
+    bad = FeedItem(None, "https://x.example/bad", "", None, "g", "vendor", "Vendor")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        await watch.ingestor.ingest([item("Good", "https://x.example/good"), bad])
+    assert len(await watch.store.latest_entries(1000)) == before
+    assert await outbox(watch) == []
+
+
+async def test_bad_filter_values_are_clear() -> None:
+    with pytest.raises(Exception, match="Unknown openness"):
+        parse_filters(openness="kinda open")
+    with pytest.raises(Exception, match="Unknown type"):
+        parse_filters(types="gossip")
+    with pytest.raises(Exception, match="At most 10"):
+        parse_filters(keywords=",".join(str(i) for i in range(11)))
+    assert parse_filters(types="license, pricing").types == ("license_change", "price_change")
+
+
+# ---- polling and source health --------------------------------------------------------------
+
+
+async def add_source(watch, key, url, minutes=30):
+    await watch.store.add_source(SourceDef(key, key.title(), url, "rss", "Google", minutes), "test")
+
+
+async def test_first_poll_is_a_baseline_then_new_items_alert(watch) -> None:
+    async with feed_server() as server:
+        url = server.serve(
+            "/f.xml",
+            rss([{"title": "Old post", "link": "https://g.example/old", "guid": "1"}]),
+            etag='"1"',
+        )
+        await add_source(watch, "g", url)
+        await subscribe(watch)
+        first = await watch.poller.poll_key("g")
+        assert first.ok and first.new == 1
+        assert await outbox(watch) == []
+        not_modified = await watch.poller.poll_key("g")
+        assert not_modified.not_modified
+        server.serve(
+            "/f.xml",
+            rss(
+                [
+                    {
+                        "title": "Introducing Gemma 4",
+                        "link": "https://g.example/gemma-4",
+                        "guid": "2",
+                        "date": "Sun, 22 Nov 2026 11:00:00 +0000",
+                    },
+                    {"title": "Old post", "link": "https://g.example/old", "guid": "1"},
+                ]
+            ),
+            etag='"2"',
+        )
+        second = await watch.poller.poll_key("g")
+        assert second.new == 1
+        assert len(await outbox(watch)) == 1
+
+
+async def test_failures_pause_once_and_recovery_resumes(watch) -> None:
+    async with feed_server() as server:
+        url = server.serve("/f.xml", "<html>not a feed</html>")
+        await add_source(watch, "bad", url)
+        outcomes = [await watch.poller.poll_key("bad") for _ in range(5)]
+        assert [o.ok for o in outcomes] == [False] * 5
+        assert [o.paused for o in outcomes] == [False, False, True, False, False]
+        source = await watch.store.source("bad")
+        assert source["paused"] and source["consecutive_failures"] == 5
+        assert "not a feed" in source["last_error"]
+        notices = [r for r in await outbox(watch) if r["kind"] == "notice"]
+        assert len(notices) == 1 and notices[0]["channel_id"] == "999"
+        server.serve("/f.xml", rss([{"title": "Back", "link": "https://g.example/back"}]))
+        recovered = await watch.poller.poll_key("bad")
+        assert recovered.ok and recovered.resumed
+        assert not (await watch.store.source("bad"))["paused"]
+        assert len([r for r in await outbox(watch) if r["kind"] == "notice"]) == 2
+
+
+async def test_one_slow_source_does_not_delay_the_others(watch) -> None:
+    async with feed_server() as server:
+        await add_source(watch, "slow", server.serve("/slow.xml", rss([]), delay=5.0))
+        await add_source(
+            watch,
+            "fast",
+            server.serve("/fast.xml", rss([{"title": "Quick", "link": "https://f.example/q"}])),
+        )
+        start = datetime.now(UTC)
+        outcomes = {o.key: o for o in await watch.poller.poll_due()}
+        elapsed = (datetime.now(UTC) - start).total_seconds()
+        assert outcomes["fast"].ok and outcomes["fast"].new == 1
+        assert not outcomes["slow"].ok and "timed out" in outcomes["slow"].error
+        assert elapsed < 3.0
+
+
+async def test_due_sources_respect_their_interval(watch) -> None:
+    async with feed_server() as server:
+        await add_source(watch, "g", server.serve("/f.xml", rss([])), minutes=30)
+        assert len(await watch.poller.poll_due()) == 1
+        assert await watch.poller.poll_due() == []
+        watch.clock_control.advance(minutes=31)
+        assert len(await watch.poller.poll_due()) == 1
+        assert iso(watch.clock_control.now) < (await watch.store.source("g"))["next_poll"]
