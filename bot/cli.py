@@ -183,7 +183,13 @@ async def preview_feed(config: Config, source: str, as_json: bool, out: TextIO =
         except FetchError as exc:
             print(f"Cannot fetch {source}: {exc}", file=sys.stderr)
             return 1
-    parsed = parse_feed(result.body or b"", url=source, source_key="preview", source_name=source)
+    parsed = parse_feed(
+        result.body or b"",
+        url=source,
+        content_type=result.content_type,
+        source_key="preview",
+        source_name=source,
+    )
     if parsed.problem:
         print(f"{source}: {parsed.problem}", file=sys.stderr)
         return 1

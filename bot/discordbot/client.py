@@ -27,6 +27,10 @@ def point_discord_at(config: DiscordConfig) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
 
 
+# Permission names as Discord's own UI shows them.
+_PERMISSION_NAMES = {"manage_guild": "Manage Server", "manage_channels": "Manage Channels"}
+
+
 class RadarTree(app_commands.CommandTree):
     """Answers every failed command with a short private message; logs unexpected errors once."""
 
@@ -44,7 +48,10 @@ class RadarTree(app_commands.CommandTree):
         elif isinstance(cause, app_commands.TransformerError):
             message = f"The value '{str(cause.value)[:50]}' is not valid for this option."
         elif isinstance(cause, app_commands.MissingPermissions):
-            needed = ", ".join(p.replace("_", " ").title() for p in cause.missing_permissions)
+            needed = ", ".join(
+                _PERMISSION_NAMES.get(p, p.replace("_", " ").title())
+                for p in cause.missing_permissions
+            )
             message = f"You need the {needed} permission for this command."
         elif isinstance(cause, app_commands.CheckFailure):
             message = str(cause) or "You are not allowed to use this command."

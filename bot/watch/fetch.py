@@ -29,6 +29,7 @@ class FetchResult:
     body: bytes | None  # None for 304 Not Modified
     etag: str | None = None
     last_modified: str | None = None
+    content_type: str | None = None
 
     @property
     def not_modified(self) -> bool:

@@ -7,6 +7,7 @@ are written together, so an alert can never be lost between storing and queueing
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,7 +25,8 @@ from bot.watch.items import FeedItem
 from bot.watch.linking import link_models
 
 SAME_STORY_WINDOW = timedelta(days=3)
-TITLE_MATCH = 90.0
+TITLE_MATCH = 92.0
+_NUMBERS = re.compile(r"\d+(?:\.\d+)*")
 # An entry published a little before a subscription was made, but first seen after it, still
 # alerts: feeds often show a post hours after its date.
 PUBLISH_GRACE = timedelta(days=1)
@@ -36,6 +38,13 @@ class IngestReport:
     merged: int = 0
     unchanged: int = 0
     queued: int = 0
+
+
+def same_title(a: str, b: str) -> bool:
+    """Near-identical titles that name the same numbers ('Gemma 4' is not 'Gemma 3')."""
+    if _NUMBERS.findall(a) != _NUMBERS.findall(b):
+        return False
+    return fuzz.ratio(normalize(a), normalize(b)) >= TITLE_MATCH
 
 
 class Ingestor:
@@ -109,10 +118,9 @@ class Ingestor:
         rows = await self.store.entries_between(
             iso(center - SAME_STORY_WINDOW), iso(center + SAME_STORY_WINDOW)
         )
-        title = normalize(item.title)
         wanted = set(model_ids)
         for row in rows:
-            if fuzz.ratio(title, normalize(row["title"])) >= TITLE_MATCH:
+            if same_title(item.title, row["title"]):
                 return row["id"]
             linked = {int(m) for m in (row["models"] or "").split(",") if m}
             if kind == "release" and row["type"] == "release" and wanted and linked == wanted:

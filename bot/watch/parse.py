@@ -12,6 +12,8 @@ from bot.watch.clean import SUMMARY_MAX, TITLE_MAX, absolute_link, cap, html_to_
 from bot.watch.items import FeedItem
 
 MAX_ENTRIES = 500
+# Complaints about headers or declared encodings, not about the document's structure.
+_HARMLESS = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
 
 
 @dataclass
@@ -26,6 +28,7 @@ def parse_feed(
     data: bytes,
     *,
     url: str | None,
+    content_type: str | None = None,
     source_key: str,
     source_name: str,
     org: str | None = None,
@@ -33,13 +36,16 @@ def parse_feed(
 ) -> ParseResult:
     """Entries of an RSS 2.0, RSS 1.0/RDF, Atom or JSON-less feed document, cleaned."""
     headers = {"content-location": url} if url and url.startswith("http") else {}
+    if content_type:
+        headers["content-type"] = content_type
     try:
         parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True)
     except Exception as exc:  # feedparser is meant not to raise; a bug there must not stop polling
         return ParseResult(problem=f"unreadable feed ({type(exc).__name__})")
     result = ParseResult()
     bozo = parsed.get("bozo_exception")
-    if not parsed.entries and (bozo or not parsed.get("version")):
+    serious = bozo is not None and not isinstance(bozo, _HARMLESS)
+    if not parsed.entries and (serious or not parsed.get("version")):
         reason = _describe(bozo) if bozo else "no RSS or Atom feed found"
         result.problem = f"not a feed: {reason}"
         return result

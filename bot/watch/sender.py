@@ -74,8 +74,10 @@ class OutboxSender:
         for row in rows:
             lanes[hash(row["channel_id"]) % self.workers].append(row)
         cache: dict[tuple[str, int | None], Reply | None] = {}
-        results = await asyncio.gather(*(self._lane(lane, cache) for lane in lanes.values()))
-        return sum(results)
+        # A task group: if one lane fails, the others stop too, as they would if the process died.
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(self._lane(lane, cache)) for lane in lanes.values()]
+        return sum(task.result() for task in tasks)
 
     async def _lane(self, rows: list[Any], cache: dict) -> int:
         sent = 0

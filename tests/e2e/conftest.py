@@ -51,6 +51,7 @@ async def harness(
         db,
         dev_guild_ids=(int(standin.guild["id"]),),
         discord=DiscordConfig(api_base=standin.api_base, gateway_url=standin.gateway_url),
+        owners=frozenset({int(standin.member("owner")["user"]["id"])}),
         token=TOKEN,
     )
     point_discord_at(config.discord)

@@ -235,6 +235,10 @@ class DiscordUser:
                 "permissions": str((1 << 50) - 1),
             }
             value = channel["id"]
+        elif kind == 8 and not focused:
+            role = next(r for r in self.standin.guild["roles"] if value in (r["id"], r["name"]))
+            resolved.setdefault("roles", {})[role["id"]] = role
+            value = role["id"]
         elif kind == 11 and not focused:
             value = self.standin.add_attachment(value, resolved)
         entry = {"name": option["name"], "type": kind, "value": value}

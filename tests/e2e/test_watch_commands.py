@@ -1,0 +1,293 @@
+"""Release watch end to end: /watch and /feeds through the stand-in, alerts posted exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+import pytest_asyncio
+
+from bot.store.watch import SourceDef
+from bot.watch.filters import Filters
+from bot.watch.sender import OutboxSender
+from tests.feed_server import feed_server, rss
+from tests.standin import CommandHidden
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def feeds():
+    async with feed_server() as server:
+        yield server
+
+
+class Killed(Exception):
+    """Stands for the process dying: the sender stops right where it is."""
+
+
+async def eventually(check, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+def channel_id(harness, name: str) -> str:
+    return harness.standin.channel(name)["id"]
+
+
+async def posted(harness, name: str) -> list[dict]:
+    return harness.standin.messages[channel_id(harness, name)]
+
+
+async def add_feed(harness, feeds, key: str, items: list[dict]) -> None:
+    url = feeds.serve(f"/{key}.xml", rss(items))
+    await harness.services.watch.store.add_source(
+        SourceDef(key, key.title(), url, "rss", "Google", 30), "test"
+    )
+    outcome = await harness.services.watch.poller.poll_key(key)  # the first poll is a baseline
+    assert outcome.ok, outcome.error
+
+
+async def publish(harness, feeds, key: str, items: list[dict]) -> None:
+    feeds.serve(f"/{key}.xml", rss(items))
+    outcome = await harness.services.watch.poller.poll_key(key)
+    assert outcome.ok, outcome.error
+    await harness.services.watch.drain()
+
+
+async def clear_subscriptions(harness) -> None:
+    store = harness.services.watch.store
+    for row in await store.subscriptions():
+        await store.remove_subscription(row["guild_id"], row["id"])
+
+
+# ---- permissions ------------------------------------------------------------------------------
+
+
+async def test_watch_is_hidden_from_members_and_refused_if_forced(harness) -> None:
+    with pytest.raises(CommandHidden):
+        await harness.member.slash("watch list")
+    forced = await harness.member.slash("watch add", force=True, channel="releases")
+    assert forced.ephemeral and "Manage Server" in forced.text()
+    assert await harness.services.watch.store.subscriptions() == []
+
+
+async def test_feeds_changes_are_for_curators_only(harness) -> None:
+    refused = await harness.admin.slash(
+        "feeds add", key="x", name="X", url="https://x.example/f.xml", kind="rss"
+    )
+    assert refused.ephemeral and "curators" in refused.text()
+    bad = await harness.owner.slash(
+        "feeds add", key="Bad Key!", name="X", url="https://x.example/f.xml", kind="rss"
+    )
+    assert bad.ephemeral and "'key'" in bad.text()
+    assert await harness.services.watch.store.source("x") is None
+
+
+async def test_feeds_status_is_for_everyone(harness) -> None:
+    resp = await harness.member.slash("feeds status")
+    assert resp.ephemeral and "Feed sources" in resp.text()
+
+
+# ---- subscriptions and alerts -----------------------------------------------------------------
+
+
+async def test_add_list_and_alert_with_catalog_facts(harness, feeds) -> None:
+    await add_feed(
+        harness,
+        feeds,
+        "goog",
+        [{"title": "Old post", "link": "https://g.example/old", "guid": "o"}],
+    )
+    added = await harness.admin.slash("watch add", channel="releases", orgs="Google")
+    assert added.ephemeral and "Only entries newer than now" in added.text()
+    listing = await harness.admin.slash("watch list")
+    assert "orgs: Google" in listing.text() and "active" in listing.text()
+    assert await posted(harness, "releases") == []  # no backlog flood
+
+    await publish(
+        harness,
+        feeds,
+        "goog",
+        [
+            {
+                "title": "Introducing Gemma 4 @everyone",
+                "link": "https://g.example/gemma-4",
+                "guid": "g4",
+                "description": "Ping &lt;@&amp;123&gt; and @here",
+            },
+            {"title": "Old post", "link": "https://g.example/old", "guid": "o"},
+        ],
+    )
+    messages = await posted(harness, "releases")
+    assert len(messages) == 1
+    alert = messages[0]
+    embed = alert["embeds"][0]
+    text = (
+        embed["title"]
+        + embed["description"]
+        + "".join(f["name"] + f["value"] for f in embed["fields"])
+    )
+    assert "Gemma 4" in text and "Apache-2.0" in text and "Goog" in text
+    assert "@everyone" not in text and "@here" not in text and "<@&" not in text
+    assert alert["allowed_mentions"] == {"parse": []}
+    assert alert["nonce"] and alert["content"] == ""
+    await clear_subscriptions(harness)
+
+
+async def test_backlog_and_role_ping(harness, feeds) -> None:
+    role = harness.standin.guild["roles"][1]
+    resp = await harness.admin.slash("watch add", channel="digest", backlog=2, role=role["id"])
+    assert "The last 2 matching entries" in resp.text()
+    await harness.services.watch.drain()
+    messages = await posted(harness, "digest")
+    assert len(messages) == 2
+    assert all(m["content"] == f"<@&{role['id']}>" for m in messages)
+    assert all([str(r) for r in m["allowed_mentions"]["roles"]] == [role["id"]] for m in messages)
+    assert all(m["allowed_mentions"]["parse"] == [] for m in messages)
+    await clear_subscriptions(harness)
+    harness.standin.messages[channel_id(harness, "digest")].clear()
+
+
+async def test_bad_options_are_clear_and_change_nothing(harness) -> None:
+    for options, message in (
+        ({"openness": "sort of"}, "Unknown openness"),
+        ({"types": "gossip"}, "Unknown type"),
+        ({"keywords": ",".join("abcdefghijkl")}, "At most 10"),
+    ):
+        resp = await harness.admin.slash("watch add", channel="releases", **options)
+        assert resp.ephemeral and message in resp.text()
+    gone = await harness.admin.slash("watch remove", id=424242)
+    assert gone.ephemeral and "no subscription 424242" in gone.text()
+    assert await harness.services.watch.store.subscriptions() == []
+
+
+async def test_remove_and_resume_and_autocomplete(harness) -> None:
+    await harness.admin.slash("watch add", channel="releases", keywords="omni")
+    sub = (await harness.services.watch.store.subscriptions())[0]
+    choices = await harness.admin.autocomplete("watch remove", "id", "")
+    assert [c["value"] for c in choices] == [sub["id"]]
+    removed = await harness.admin.slash("watch remove", id=sub["id"])
+    assert "is gone" in removed.text()
+    assert await harness.services.watch.store.subscriptions() == []
+
+
+async def test_watch_test_posts_a_sample(harness) -> None:
+    before = len(await posted(harness, "general"))
+    resp = await harness.admin.slash("watch test", channel="general")
+    assert "Test alert posted" in resp.text()
+    assert len(await posted(harness, "general")) == before + 1
+
+
+async def test_a_deleted_channel_pauses_the_subscription_and_tells_admins(harness, feeds) -> None:
+    standin = harness.standin
+    await add_feed(harness, feeds, "dl", [])
+    await harness.admin.slash("watch add", channel="releases")
+    standin.forbidden_channels.add(channel_id(harness, "releases"))
+    notices_before = len(await posted(harness, "general"))
+    await publish(
+        harness, feeds, "dl", [{"title": "Gemma 4 tune-up", "link": "https://g.example/t1"}]
+    )
+    await harness.services.watch.drain()  # the notice goes out on the next round
+    sub = (await harness.services.watch.store.subscriptions())[0]
+    assert sub["paused"] and "permission" in sub["pause_reason"]
+    notices = (await posted(harness, "general"))[notices_before:]
+    assert len(notices) == 1 and "paused" in notices[0]["embeds"][0]["description"]
+    listing = await harness.admin.slash("watch list")
+    assert "paused" in listing.text()
+    # more news while paused is held, not lost
+    await publish(
+        harness, feeds, "dl", [{"title": "Gemma 4 tune-up two", "link": "https://g.example/t2"}]
+    )
+    assert await posted(harness, "releases") == [] or all(
+        "tune-up" not in m["embeds"][0]["title"] for m in await posted(harness, "releases")
+    )
+    standin.forbidden_channels.clear()
+    resumed = await harness.admin.slash("watch resume", id=sub["id"])
+    assert "2 held alert(s)" in resumed.text()
+    await harness.services.watch.drain()
+    titles = [m["embeds"][0]["title"] for m in await posted(harness, "releases")]
+    assert titles.count("Gemma 4 tune-up") == 1 and titles.count("Gemma 4 tune-up two") == 1
+    await clear_subscriptions(harness)
+    standin.messages[channel_id(harness, "releases")].clear()
+
+
+async def test_rate_limits_are_honoured_without_dropping(harness, feeds) -> None:
+    standin = harness.standin
+    await add_feed(harness, feeds, "rl", [])
+    await harness.admin.slash("watch add", channel="releases")
+    standin.fail(r"POST /channels/\d+/messages", 429, times=3, retry_after=0.05)
+    await publish(
+        harness,
+        feeds,
+        "rl",
+        [{"title": f"Rate story {i}", "link": f"https://r.example/{i}"} for i in range(3)],
+    )
+    titles = [m["embeds"][0]["title"] for m in await posted(harness, "releases")]
+    assert sorted(titles) == ["Rate story 0", "Rate story 1", "Rate story 2"]
+    statuses = Counter(r.status for r in standin.requests if r.path.endswith("/messages"))
+    assert statuses[429] >= 3
+    await clear_subscriptions(harness)
+    standin.messages[channel_id(harness, "releases")].clear()
+
+
+async def test_a_crash_between_posting_and_recording_posts_nothing_twice(harness, feeds) -> None:
+    """Kill the sender mid fan-out, after a post reached Discord but before it was recorded,
+    then restart it: every alert arrives exactly once."""
+    watch = harness.services.watch
+    channels = [channel_id(harness, n) for n in ("general", "releases", "digest")]
+    before = {c: len(harness.standin.messages[c]) for c in channels}
+    for channel in channels:
+        await watch.subscribe(
+            harness.standin.guild["id"],
+            channel,
+            Filters(keywords=("fanout",)),
+            role_id=None,
+            notify_channel_id=None,
+            user_id="1",
+        )
+    await add_feed(harness, feeds, "fo", [])
+    feeds.serve(
+        "/fo.xml",
+        rss([{"title": f"fanout story {i}", "link": f"https://f.example/{i}"} for i in range(4)]),
+    )
+    assert (await watch.poller.poll_key("fo")).new == 4  # 4 entries x 3 channels queued
+
+    crashing = OutboxSender(watch.store, watch.sender.poster, watch.render_row, watch.clock)
+    posts = 0
+
+    async def die_after_fifth(row) -> None:
+        nonlocal posts
+        posts += 1
+        if posts == 5:
+            raise Killed("killed between send and record")
+
+    crashing.after_post = die_after_fifth
+    async with watch.sender._lock:  # keep the background loop out while we crash
+        with pytest.raises(ExceptionGroup) as crash:
+            await crashing.drain()
+    assert crash.group_contains(Killed)
+    await watch.drain()  # the restarted sender
+    nonces = Counter(
+        r.body.get("nonce")
+        for r in harness.standin.requests
+        if r.method == "POST" and r.path.endswith("/messages") and isinstance(r.body, dict)
+    )
+    assert 2 in nonces.values()  # the unrecorded post was sent again with its nonce
+    for channel in channels:
+        titles = [
+            m["embeds"][0]["title"] for m in harness.standin.messages[channel][before[channel] :]
+        ]
+        assert sorted(titles) == [f"fanout story {i}" for i in range(4)], channel
+    assert (await watch.store.outbox_counts()).get("pending", 0) == 0
+    await clear_subscriptions(harness)
+
+
+async def test_nothing_went_to_unknown_routes(harness) -> None:
+    assert harness.standin.unknown_routes == []
+    assert harness.standin.validation_errors == []
