@@ -19,6 +19,7 @@ _HARMLESS = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
 @dataclass
 class ParseResult:
     items: list[FeedItem] = field(default_factory=list)
+    version: str = ""  # the format feedparser recognised (rss20, atom10 ...); '' if none
     problem: str | None = None  # why the document is not a usable feed, when it is not
     warning: str | None = None  # feedparser's complaint about an otherwise usable feed
     skipped: int = 0
@@ -42,7 +43,7 @@ def parse_feed(
         parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True)
     except Exception as exc:  # feedparser is meant not to raise; a bug there must not stop polling
         return ParseResult(problem=f"unreadable feed ({type(exc).__name__})")
-    result = ParseResult()
+    result = ParseResult(version=parsed.get("version") or "")
     bozo = parsed.get("bozo_exception")
     serious = bozo is not None and not isinstance(bozo, _HARMLESS)
     if not parsed.entries and (serious or not parsed.get("version")):

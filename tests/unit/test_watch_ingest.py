@@ -120,7 +120,8 @@ async def test_curated_entry_and_vendor_post_of_one_release_merge(watch) -> None
     assert len(await watch.store.entry_sources(first.new[0])) == 2
 
 
-async def subscribe(watch, filters: Filters = Filters(), channel="100", **kw):
+async def subscribe(watch, filters: Filters | None = None, channel="100", **kw):
+    filters = filters or Filters()
     return await watch.subscribe(
         "1", channel, filters, role_id=None, notify_channel_id="200", user_id="7", **kw
     )
