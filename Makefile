@@ -23,7 +23,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: install
-	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+	@set -e; for script in bench/*.py; do echo "== $$script"; PYTHONPATH=. $(BIN)/python $$script; done
 
 lint: install
 	$(BIN)/ruff check .

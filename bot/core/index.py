@@ -19,7 +19,8 @@ from bot.core.names import normalize, word_starts
 AUTOCOMPLETE_LIMIT = 25
 _POOL = 400  # candidates scored per keystroke at most
 _FUZZY_CUTOFF = 60.0
-_PREFIX_SCORE = 86.0  # a family name typed whole ranks its variants just under a near-exact hit
+_PREFIX_SCORE = 86.0
+_SHORT_PREFIX = 8  # a family name typed whole ranks its variants just under a near-exact hit
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class NameIndex:
         self._owners = [i for _, i in pairs]
         self._name_norms = [normalize(entry.name) for entry in self.entries]
         self._norms = list(self._exact)
+        self._sorted_norms = sorted(self._exact)
+        self._short_prefixes: set[str] | None = None
         self._norm_owner = list(self._exact.values())
         # Newest first for an empty query: what people most likely want to look up.
         self._recent = sorted(
@@ -71,8 +74,29 @@ class NameIndex:
         return len(self.entries)
 
     def exact(self, text: str) -> Entry | None:
-        i = self._exact.get(normalize(text))
+        return self.by_key(normalize(text))
+
+    def by_key(self, key: str) -> Entry | None:
+        """The entry whose name or alias normalises to `key` (already normalised)."""
+        i = self._exact.get(key)
         return None if i is None else self.entries[i]
+
+    def is_prefix(self, key: str) -> bool:
+        """Whether some name or alias key starts with `key` (already normalised).
+
+        Short keys (most words of running text) are answered from a set built on first use;
+        longer ones by bisecting the sorted keys.
+        """
+        if len(key) <= _SHORT_PREFIX:
+            if self._short_prefixes is None:
+                self._short_prefixes = {
+                    norm[:n]
+                    for norm in self._sorted_norms
+                    for n in range(1, min(len(norm), _SHORT_PREFIX) + 1)
+                }
+            return key in self._short_prefixes
+        i = bisect_left(self._sorted_norms, key)
+        return i < len(self._sorted_norms) and self._sorted_norms[i].startswith(key)
 
     def autocomplete(self, text: str, limit: int = AUTOCOMPLETE_LIMIT) -> list[Entry]:
         """Up to `limit` entries for a partly typed name, best first."""

@@ -9,16 +9,29 @@ _NON_ALNUM = re.compile(r"[\W_]+")
 _SPACES = re.compile(r"\s+")
 
 
+# Control (Cc), format (Cf: zero-width, bidi controls, soft hyphen ...), private-use (Co) and
+# surrogate (Cs) characters, as one pattern: far faster than asking unicodedata per character.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\ue000-\uf8ff\ud800-\udfff\U000110bd\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f\U000f0000-\U0010ffff]"
+)
+
+
 def clean_text(text: str) -> str:
     """NFKC-normalise, drop invisible format/control characters, collapse white space."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc", "Co", "Cs"))
-    return _SPACES.sub(" ", text).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return _SPACES.sub(" ", _INVISIBLE.sub("", text)).strip()
 
 
 def normalize(name: str) -> str:
     """The lookup key of a name: letters and digits (any script) only, case-folded."""
-    return _NON_ALNUM.sub("", clean_text(name).casefold())
+    if name.isascii():  # same result, much faster: NFKC and casefold are identities here
+        return _NON_ALNUM.sub("", name.lower())
+    # Invisible format characters are not word characters, so the pattern drops them too.
+    return _NON_ALNUM.sub("", unicodedata.normalize("NFKC", name).casefold())
 
 
 def word_starts(name: str) -> list[str]:

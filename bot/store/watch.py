@@ -14,6 +14,12 @@ from bot.core.names import normalize
 from bot.store.db import Database
 
 Row = aiosqlite.Row
+_CHUNK = 500  # stays under SQLite's limit on bound parameters
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 @dataclass(frozen=True)
@@ -130,12 +136,28 @@ class WatchStore:
 
     # ---- entries (inside an ingest transaction) -------------------------------------------
 
-    async def find_entry(self, identities: Sequence[str]) -> int | None:
-        marks = ",".join("?" * len(identities))
-        row = await self.db.fetchone(
-            f"SELECT entry_id FROM entry_identities WHERE identity IN ({marks}) LIMIT 1", identities
-        )
-        return None if row is None else row[0]
+    async def lookup_identities(self, identities: Sequence[str]) -> dict[str, int]:
+        """Which of these identities are known, and to which entry."""
+        found: dict[str, int] = {}
+        for chunk in _chunks(list(dict.fromkeys(identities))):
+            marks = ",".join("?" * len(chunk))
+            rows = await self.db.fetchall(
+                f"SELECT identity, entry_id FROM entry_identities WHERE identity IN ({marks})",
+                chunk,
+            )
+            found.update({r[0]: r[1] for r in rows})
+        return found
+
+    async def sources_of(self, entry_ids: Iterable[int]) -> set[tuple[int, str]]:
+        """(entry id, source key) pairs already recorded for these entries."""
+        pairs: set[tuple[int, str]] = set()
+        for chunk in _chunks(list(set(entry_ids))):
+            marks = ",".join("?" * len(chunk))
+            rows = await self.db.fetchall(
+                f"SELECT entry_id, source_key FROM entry_sources WHERE entry_id IN ({marks})", chunk
+            )
+            pairs.update((r[0], r[1]) for r in rows)
+        return pairs
 
     async def entries_between(self, start: str, end: str) -> list[Row]:
         return await self.db.fetchall(
@@ -145,43 +167,36 @@ class WatchStore:
             (start, end),
         )
 
-    async def insert_entry(
-        self,
-        title: str,
-        link: str | None,
-        summary: str,
-        published: str | None,
-        type_: str,
-        org: str | None,
-        now: str,
-    ) -> int:
-        cursor = await self.db.execute(
-            "INSERT INTO entries(title, link, summary, published, type, org, first_seen)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (title, link, summary, published, type_, org, now),
-        )
-        return int(cursor.lastrowid)
+    async def max_entry_id(self) -> int:
+        row = await self.db.fetchone("SELECT COALESCE(MAX(id), 0) FROM entries")
+        return int(row[0])
 
-    async def add_identities(self, entry_id: int, identities: Iterable[str]) -> None:
+    async def insert_entries(self, rows: Sequence[tuple]) -> None:
+        """(id, title, link, summary, published, type, org, first_seen) rows, in one statement."""
         await self.db.executemany(
-            "INSERT OR IGNORE INTO entry_identities(identity, entry_id) VALUES (?, ?)",
-            [(identity, entry_id) for identity in identities],
+            "INSERT INTO entries(id, title, link, summary, published, type, org, first_seen)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
         )
 
-    async def add_entry_source(
-        self, entry_id: int, key: str, name: str, link: str | None, now: str
-    ) -> bool:
-        cursor = await self.db.execute(
+    async def add_links(
+        self,
+        identities: Iterable[tuple[str, int]],
+        sources: Iterable[tuple[int, str, str, str | None, str]],
+        models: Iterable[tuple[int, int]],
+    ) -> None:
+        """Record identities (identity, entry), sources (entry, key, name, link, seen) and
+        linked models (entry, model) in three statements."""
+        await self.db.executemany(
+            "INSERT OR IGNORE INTO entry_identities(identity, entry_id) VALUES (?, ?)", identities
+        )
+        await self.db.executemany(
             "INSERT OR IGNORE INTO entry_sources(entry_id, source_key, source_name, link, seen_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (entry_id, key, name, link, now),
+            sources,
         )
-        return cursor.rowcount == 1
-
-    async def add_entry_models(self, entry_id: int, model_ids: Iterable[int]) -> None:
         await self.db.executemany(
-            "INSERT OR IGNORE INTO entry_models(entry_id, model_id) VALUES (?, ?)",
-            [(entry_id, m) for m in model_ids],
+            "INSERT OR IGNORE INTO entry_models(entry_id, model_id) VALUES (?, ?)", models
         )
 
     async def canonical_org(self, name: str) -> str:

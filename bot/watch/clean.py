@@ -6,7 +6,7 @@ import calendar
 import re
 import time
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
+from html import unescape
 from urllib.parse import urljoin, urlsplit
 
 from bot.core.names import clean_text
@@ -18,41 +18,20 @@ EARLIEST_YEAR = 1990
 FUTURE_SLACK = timedelta(days=2)
 
 
-class _TextExtractor(HTMLParser):
-    _SKIP = frozenset({"script", "style", "head", "title"})
-    _BREAKS = frozenset({"p", "br", "div", "li", "h1", "h2", "h3", "h4", "tr"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        elif tag in self._BREAKS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP and self._skipping:
-            self._skipping -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
+_TAG = re.compile(r"<[^>]*>")
+_HIDDEN = re.compile(r"<(script|style|head|title)\b.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_BREAK_TAGS = re.compile(r"<(?:br|/p|/div|/li|/h[1-6]|/tr)\b[^>]*>", re.IGNORECASE)
 
 
 def html_to_text(html: str) -> str:
-    """Visible text of an HTML fragment, white space collapsed."""
-    if "<" not in html and "&" not in html:
-        return clean_text(html)
-    parser = _TextExtractor()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:  # HTMLParser is lenient; anything it still chokes on is not worth a crash
-        return clean_text(re.sub(r"<[^>]*>", " ", html))
-    return clean_text("".join(parser.parts))
+    """Visible text of an HTML fragment, white space collapsed: script and style blocks are
+    dropped with their content, other tags removed, entities decoded. The result is only ever
+    shown as plain text, so no HTML survives to be sanitised."""
+    if "<" in html:
+        html = _TAG.sub("", _BREAK_TAGS.sub(" ", _HIDDEN.sub(" ", html)))
+    if "&" in html:
+        html = unescape(html)
+    return clean_text(html)
 
 
 def cap(text: str, limit: int) -> str:

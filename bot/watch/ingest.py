@@ -1,7 +1,8 @@
 """Ingesting feed items: deduplicate, link to models, classify, store, and queue alerts.
 
 One call is one transaction: the entries and the outbox rows for every matching subscription
-are written together, so an alert can never be lost between storing and queueing.
+are written together, so an alert can never be lost between storing and queueing. What the
+dedup needs (known identities, recent entries) is read once per call, not once per item.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -26,10 +28,18 @@ from bot.watch.linking import link_models
 
 SAME_STORY_WINDOW = timedelta(days=3)
 TITLE_MATCH = 92.0
+SUMMARY_SCAN = 200  # characters of summary searched for model names and the type, after the title
 _NUMBERS = re.compile(r"\d+(?:\.\d+)*")
 # An entry published a little before a subscription was made, but first seen after it, still
 # alerts: feeds often show a post hours after its date.
 PUBLISH_GRACE = timedelta(days=1)
+
+
+def same_title(a: str, b: str) -> bool:
+    """Near-identical titles that name the same numbers ('Gemma 4' is not 'Gemma 3')."""
+    if _NUMBERS.findall(a) != _NUMBERS.findall(b):
+        return False
+    return fuzz.ratio(normalize(a), normalize(b)) >= TITLE_MATCH
 
 
 @dataclass
@@ -40,11 +50,60 @@ class IngestReport:
     queued: int = 0
 
 
-def same_title(a: str, b: str) -> bool:
-    """Near-identical titles that name the same numbers ('Gemma 4' is not 'Gemma 3')."""
-    if _NUMBERS.findall(a) != _NUMBERS.findall(b):
-        return False
-    return fuzz.ratio(normalize(a), normalize(b)) >= TITLE_MATCH
+@dataclass
+class _Recent:
+    """An entry inside the dedup window, as the batch sees it."""
+
+    id: int
+    key: str  # normalised title
+    numbers: list[str]
+    type: str
+    when: datetime
+    models: frozenset[int]
+
+    @classmethod
+    def of(
+        cls, id_: int, title: str, type_: str, when: datetime, models: frozenset[int]
+    ) -> _Recent:
+        return cls(id_, normalize(title), _NUMBERS.findall(title), type_, when, models)
+
+    def same_title(self, key: str, numbers: list[str]) -> bool:
+        return numbers == self.numbers and fuzz.ratio(key, self.key, score_cutoff=TITLE_MATCH) > 0
+
+
+class _Window:
+    """Recent entries bucketed by day, so finding same-day neighbours is not a full scan."""
+
+    def __init__(self, entries: list[_Recent]) -> None:
+        self._days: dict[int, list[_Recent]] = {}
+        for entry in entries:
+            self.add(entry)
+
+    def add(self, entry: _Recent) -> None:
+        self._days.setdefault(entry.when.toordinal(), []).append(entry)
+
+    def near(self, when: datetime) -> list[_Recent]:
+        day, reach = when.toordinal(), SAME_STORY_WINDOW.days
+        found = []
+        for offset in range(-reach, reach + 1):
+            found += self._days.get(day + offset, ())
+        return found
+
+
+@dataclass
+class _Batch:
+    now: datetime
+    known: dict[str, int]
+    recent: _Window
+    sourced: set[tuple[int, str]]
+    subscriptions: list[Any]
+    next_id: int = 0
+    entries: list[tuple] = field(default_factory=list)
+    identities: list[tuple[str, int]] = field(default_factory=list)
+    sources: list[tuple[int, str, str, str | None, str]] = field(default_factory=list)
+    models: list[tuple[int, int]] = field(default_factory=list)
+    orgs: dict[str, str] = field(default_factory=dict)
+    fan_out: list[tuple[int, EntryFacts, FeedItem]] = field(default_factory=list)
 
 
 class Ingestor:
@@ -58,73 +117,112 @@ class Ingestor:
         now = self.clock()
         report = IngestReport()
         index = self._models()
+        keys = [identities(item) for item in items]
         async with self.store.transaction():
-            subscriptions = [] if baseline else await self.store.subscriptions()
-            for item in items:
-                await self._one(item, index, now, subscriptions, report)
+            known = await self.store.lookup_identities([k for ks in keys for k in ks])
+            batch = _Batch(
+                now=now,
+                known=known,
+                recent=_Window(await self._recent(items, now)),
+                sourced=await self.store.sources_of(known.values()),
+                subscriptions=[] if baseline else await self.store.subscriptions(),
+                # Ids are assigned here so new entries go in with one statement; the write
+                # transaction keeps anyone else from inserting meanwhile.
+                next_id=await self.store.max_entry_id() + 1,
+            )
+            for item, item_keys in zip(items, keys, strict=True):
+                await self._one(item, item_keys, index, batch, report)
+            await self.store.insert_entries(batch.entries)
+            await self.store.add_links(batch.identities, batch.sources, batch.models)
+            for entry_id, facts, item in batch.fan_out:
+                report.queued += await self._fan_out(entry_id, item, facts, batch)
         return report
 
-    async def _one(
-        self,
-        item: FeedItem,
-        index: NameIndex,
-        now: datetime,
-        subscriptions: list,
-        report: IngestReport,
-    ) -> None:
-        keys = identities(item)
-        model_ids = self._model_ids(item, index)
-        kind = item.type or classify(item.title, item.summary)
-        existing = await self.store.find_entry(keys)
-        if existing is None:
-            existing = await self._same_story(item, kind, model_ids, now)
-        stamp = iso(now)
-        if existing is not None:
-            await self.store.add_identities(existing, keys)
-            added = await self.store.add_entry_source(
-                existing, item.source_key, item.source_name, item.link, stamp
+    async def _recent(self, items: Sequence[FeedItem], now: datetime) -> list[_Recent]:
+        moments = [datetime.fromisoformat(i.published) for i in items if i.published] + [now]
+        rows = await self.store.entries_between(
+            iso(min(moments) - SAME_STORY_WINDOW), iso(max(moments) + SAME_STORY_WINDOW)
+        )
+        return [
+            _Recent.of(
+                r["id"],
+                r["title"],
+                r["type"],
+                datetime.fromisoformat(r["published"] or r["first_seen"]),
+                frozenset(int(m) for m in (r["models"] or "").split(",") if m),
             )
-            if added:
-                report.merged += 1
-            else:
+            for r in rows
+        ]
+
+    async def _one(
+        self, item: FeedItem, keys: list[str], index: NameIndex, batch: _Batch, report: IngestReport
+    ) -> None:
+        stamp = iso(batch.now)
+        model_ids = self._model_ids(item, index)
+        kind = item.type or classify(item.title, item.summary[:SUMMARY_SCAN])
+        existing = next((batch.known[k] for k in keys if k in batch.known), None)
+        if existing is None:
+            existing = self._same_story(item, kind, model_ids, batch)
+        if existing is not None:
+            self._remember(batch, existing, keys)
+            if (existing, item.source_key) in batch.sourced:
                 report.unchanged += 1
+            else:
+                batch.sourced.add((existing, item.source_key))
+                batch.sources.append(
+                    (existing, item.source_key, item.source_name, item.link, stamp)
+                )
+                report.merged += 1
             return
-        org = await self.store.canonical_org(item.org) if item.org else None
-        entry_id = await self.store.insert_entry(
-            item.title, item.link, item.summary, item.published, kind, org, stamp
+        org = await self._org(item.org, batch) if item.org else None
+        entry_id = batch.next_id
+        batch.next_id += 1
+        batch.entries.append(
+            (entry_id, item.title, item.link, item.summary, item.published, kind, org, stamp)
         )
-        await self.store.add_identities(entry_id, keys)
-        await self.store.add_entry_source(
-            entry_id, item.source_key, item.source_name, item.link, stamp
-        )
-        await self.store.add_entry_models(entry_id, model_ids)
+        self._remember(batch, entry_id, keys)
+        batch.sourced.add((entry_id, item.source_key))
+        batch.sources.append((entry_id, item.source_key, item.source_name, item.link, stamp))
+        batch.models += [(entry_id, m) for m in model_ids]
+        when = datetime.fromisoformat(item.published) if item.published else batch.now
+        batch.recent.add(_Recent.of(entry_id, item.title, kind, when, frozenset(model_ids)))
         report.new.append(entry_id)
-        if subscriptions:
-            facts = await self._facts(item, kind, org, model_ids)
-            report.queued += await self._fan_out(entry_id, item, facts, subscriptions, now)
+        if batch.subscriptions:
+            batch.fan_out.append((entry_id, await self._facts(item, kind, org, model_ids), item))
+
+    @staticmethod
+    def _remember(batch: _Batch, entry_id: int, keys: list[str]) -> None:
+        for key in keys:
+            if key not in batch.known:
+                batch.known[key] = entry_id
+                batch.identities.append((key, entry_id))
+
+    async def _org(self, name: str, batch: _Batch) -> str:
+        if name not in batch.orgs:
+            batch.orgs[name] = await self.store.canonical_org(name)
+        return batch.orgs[name]
 
     def _model_ids(self, item: FeedItem, index: NameIndex) -> list[int]:
         if item.models:
             found = [index.exact(name) for name in item.models]
             return [e.id for e in found if e is not None]
-        return [e.id for e in link_models(index, f"{item.title}. {item.summary}")]
+        text = f"{item.title}. {item.summary[:SUMMARY_SCAN]}"
+        return [e.id for e in link_models(index, text)]
 
-    async def _same_story(
-        self, item: FeedItem, kind: str, model_ids: list[int], now: datetime
-    ) -> int | None:
+    @staticmethod
+    def _same_story(item: FeedItem, kind: str, model_ids: list[int], batch: _Batch) -> int | None:
         """An entry another source already reported: a near-identical title, or the same
         release of the same models, within a few days."""
-        center = datetime.fromisoformat(item.published) if item.published else now
-        rows = await self.store.entries_between(
-            iso(center - SAME_STORY_WINDOW), iso(center + SAME_STORY_WINDOW)
-        )
-        wanted = set(model_ids)
-        for row in rows:
-            if same_title(item.title, row["title"]):
-                return row["id"]
-            linked = {int(m) for m in (row["models"] or "").split(",") if m}
-            if kind == "release" and row["type"] == "release" and wanted and linked == wanted:
-                return row["id"]
+        when = datetime.fromisoformat(item.published) if item.published else batch.now
+        wanted = frozenset(model_ids)
+        key, numbers = normalize(item.title), _NUMBERS.findall(item.title)
+        for recent in batch.recent.near(when):
+            if abs(recent.when - when) > SAME_STORY_WINDOW:
+                continue
+            if recent.same_title(key, numbers):
+                return recent.id
+            if kind == "release" == recent.type and wanted and recent.models == wanted:
+                return recent.id
         return None
 
     async def _facts(
@@ -142,11 +240,11 @@ class Ingestor:
         )
 
     async def _fan_out(
-        self, entry_id: int, item: FeedItem, facts: EntryFacts, subscriptions: list, now: datetime
+        self, entry_id: int, item: FeedItem, facts: EntryFacts, batch: _Batch
     ) -> int:
         published = datetime.fromisoformat(item.published) if item.published else None
         queued = 0
-        for sub in subscriptions:
+        for sub in batch.subscriptions:
             created = datetime.fromisoformat(sub["created_at"])
             if published is not None and published < created - PUBLISH_GRACE:
                 continue
@@ -156,7 +254,7 @@ class Ingestor:
                 f"alert:{entry_id}:{sub['channel_id']}",
                 "alert",
                 sub["channel_id"],
-                iso(now),
+                iso(batch.now),
                 entry_id=entry_id,
                 subscription_id=sub["id"],
                 status="held" if sub["paused"] else "pending",

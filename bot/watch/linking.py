@@ -5,41 +5,42 @@ from __future__ import annotations
 import re
 
 from bot.core.index import Entry, NameIndex
-from bot.core.names import normalize
 
-_TOKEN = re.compile(r"[^\W_][\w.+\-]*")
-MAX_WORDS = 5
+# Runs of letters or digits. A name's key is the concatenation of its runs, lower-cased:
+# 'Qwen3.5-Omni' and 'Qwen 3.5 Omni' are both qwen|3|5|omni -> 'qwen35omni'.
+_RUN = re.compile(r"[^\W_]+")
+MAX_RUNS = 8
 
 
 def link_models(index: NameIndex, text: str, limit: int = 5) -> list[Entry]:
     """Models named in `text`, longest names first, left to right, without overlaps.
 
-    A one-word name counts only when it is capitalised in the text or contains a digit, so
-    a model called 'Atlas' is not found in 'an atlas of results'.
+    A name of one run counts only when it contains a digit or is capitalised in the text and
+    at least four letters long, so a model called 'Atlas' is not found in 'an atlas of'.
     """
-    tokens = [t.rstrip(".-") for t in _TOKEN.findall(text)]
+    runs = _RUN.findall(text)
+    keys = [run.lower() for run in runs]
     found: list[Entry] = []
-    i = 0
-    while i < len(tokens) and len(found) < limit:
-        for width in range(min(MAX_WORDS, len(tokens) - i), 0, -1):
-            words = tokens[i : i + width]
-            key = normalize("".join(words))
-            if len(key) < 2 or (width == 1 and not _plausible_single(words[0])):
-                continue
-            entry = index.exact(key)
-            if entry is not None:
-                if entry not in found:
-                    found.append(entry)
-                i += width
+    i, count = 0, len(runs)
+    while i < count and len(found) < limit:
+        best, width, key = None, 0, ""
+        for j in range(i, min(i + MAX_RUNS, count)):
+            key += keys[j]
+            if not index.is_prefix(key):
                 break
-        else:
+            entry = index.by_key(key)
+            if entry is not None and (j > i or _plausible_single(runs[i])):
+                best, width = entry, j - i + 1
+        if best is None:
             i += 1
+            continue
+        if best not in found:
+            found.append(best)
+        i += width
     return found
 
 
 def _plausible_single(word: str) -> bool:
-    has_digit = any(c.isdigit() for c in word)
-    has_alpha = any(c.isalpha() for c in word)
-    if has_digit and has_alpha:
-        return True
-    return has_alpha and len(word) >= 4 and word[0].isupper()
+    if any(c.isdigit() for c in word):
+        return len(word) >= 2 and any(c.isalpha() for c in word)
+    return len(word) >= 4 and word[0].isupper()

@@ -36,11 +36,14 @@ def parse_feed(
     now: datetime | None = None,
 ) -> ParseResult:
     """Entries of an RSS 2.0, RSS 1.0/RDF, Atom or JSON-less feed document, cleaned."""
-    headers = {"content-location": url} if url and url.startswith("http") else {}
-    if content_type:
-        headers["content-type"] = content_type
+    # No content-location: feedparser would then resolve every relative URI in the document;
+    # only entry links matter, and `absolute_link` resolves those.
+    headers = {"content-type": content_type} if content_type else {}
     try:
-        parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True)
+        # Only plain text is kept (html_to_text), so feedparser need not sanitise or rewrite HTML.
+        parsed = feedparser.parse(
+            data, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        )
     except Exception as exc:  # feedparser is meant not to raise; a bug there must not stop polling
         return ParseResult(problem=f"unreadable feed ({type(exc).__name__})")
     result = ParseResult(version=parsed.get("version") or "")

@@ -34,6 +34,7 @@ CREATE TABLE entries (
 );
 CREATE INDEX entries_published ON entries(published);
 CREATE INDEX entries_first_seen ON entries(first_seen);
+CREATE INDEX entries_when ON entries(COALESCE(published, first_seen));
 
 -- Every identity an entry was seen under (guid, normalised link, title+date): a feed that
 -- changes guids or re-dates items still maps to the same entry.
