@@ -12,8 +12,10 @@ import aiohttp
 from bot.config import Config
 from bot.core.clock import Clock, utc_now
 from bot.core.lookups import Lookups
+from bot.digest.service import DigestService
 from bot.importers.bundled import DATA_DIR, load_bundled_if_empty
 from bot.store import CatalogStore, Database
+from bot.store.digests import DigestStore
 from bot.store.watch import WatchStore
 from bot.watch.fetch import Fetcher
 from bot.watch.service import WatchService, WatchSettings
@@ -30,6 +32,7 @@ class Services:
     store: CatalogStore
     lookups: Lookups
     watch: WatchService
+    digests: DigestService
 
 
 @asynccontextmanager
@@ -48,7 +51,8 @@ async def open_services(
         watch = _watch_service(config, db, lookups, session, clock)
         if config.watch.enabled:
             await watch.start_up()
-        yield Services(config, db, store, lookups, watch)
+        digests = DigestService(DigestStore(db), watch, clock)
+        yield Services(config, db, store, lookups, watch, digests)
     finally:
         await session.close()
         await db.close()

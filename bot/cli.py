@@ -13,7 +13,7 @@ from typing import TextIO
 import aiohttp
 
 from bot.app import Services, open_services, run_discord
-from bot.commands import COMMANDS, parse_options, run_command
+from bot.commands import ALL_COMMANDS, parse_options, run_command
 from bot.config import Config, ConfigError, load_config
 from bot.core.errors import ImportRejected, UserError
 from bot.core.index import NameIndex
@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="action", required=True)
     sub.add_parser("run", help="connect to Discord; without a token, start the console")
     ask = sub.add_parser("ask", help="answer one command offline, as the bot would")
-    ask.add_argument("command", help=f"one of: {', '.join(COMMANDS)}")
+    ask.add_argument("command", help=f"one of: {', '.join(ALL_COMMANDS)}")
     ask.add_argument("options", nargs="*", help="option=value pairs, or the main option's text")
     ask.add_argument("--json", action="store_true", help="print the structured result")
     sub.add_parser("console", help="read commands line by line")
@@ -76,9 +76,9 @@ def parse_line(line: str) -> tuple[str, dict[str, str]]:
     """'/compare model1=Qwen3.5-Omni model2=GPT-4o' or '/model gemma 4' -> name and options."""
     text = line.strip().lstrip("/")
     name, _, rest = text.partition(" ")
-    command = COMMANDS.get(name.lower())
+    command = ALL_COMMANDS.get(name.lower())
     if command is None:
-        raise UserError(f"Unknown command '{name[:40]}'. Commands: {', '.join(COMMANDS)}.")
+        raise UserError(f"Unknown command '{name[:40]}'. Commands: {', '.join(ALL_COMMANDS)}.")
     options: dict[str, str] = {}
     marks = list(_OPTION.finditer(rest))
     head = rest[: marks[0].start()] if marks else rest
@@ -95,8 +95,8 @@ def parse_line(line: str) -> tuple[str, dict[str, str]]:
 
 async def answer(services: Services, line: str, as_json: bool = False) -> str:
     name, raw = parse_line(line)
-    options = parse_options(COMMANDS[name], raw)
-    result, reply = await run_command(services.lookups, name, options)
+    options = parse_options(ALL_COMMANDS[name], raw)
+    result, reply = await run_command(services, name, options)
     return to_json(result) if as_json else reply_to_text(reply)
 
 
@@ -138,7 +138,7 @@ async def console(config: Config, stdin: TextIO = sys.stdin, stdout: TextIO = sy
 
 def _console_help() -> str:
     lines = ["Commands (as in Discord):"]
-    for cmd in COMMANDS.values():
+    for cmd in ALL_COMMANDS.values():
         opts = " ".join(f"{o.name}=..." if o.required else f"[{o.name}=...]" for o in cmd.options)
         lines.append(f"  /{cmd.name} {opts} — {cmd.description}")
     lines.append("Example: /compare model1=Qwen3.5-Omni model2=GPT-4o benchmark=MMMU")

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from bot.core.errors import UserError
-from bot.core.lookups import Lookups
 from bot.core.results import LicenseListing
+from bot.digest.schedule import available_zones
 from bot.render import lookups as render
 from bot.render.cards import Reply
+from bot.watch.filters import parse_filters
+
+if TYPE_CHECKING:
+    from bot.app import Services
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,7 @@ class Command:
     name: str
     description: str
     options: tuple[Option, ...]
-    run: Callable[[Lookups, dict[str, Any]], Awaitable[Any]]
+    run: Callable[[Services, dict[str, Any]], Awaitable[Any]]
     render: Callable[[Any], Reply]
 
 
@@ -41,8 +46,37 @@ def _render_license(result: Any) -> Reply:
     return render.render_model_licenses(result)
 
 
-async def _about(lookups: Lookups, _: dict[str, Any]) -> Any:
-    return await lookups.about()
+async def _about(services: Services, _: dict[str, Any]) -> Any:
+    return await services.lookups.about()
+
+
+async def _digest(services: Services, options: dict[str, Any]) -> Reply:
+    """A digest for a window: the last `days` (default 7) or since/until dates."""
+    zone = options.get("timezone") or "UTC"
+    if zone not in available_zones():
+        raise UserError(f"'{zone[:60]}' is not an IANA time zone name (for example Europe/Berlin).")
+    until = _date_option(options, "until") or services.digests.clock()
+    days = options.get("days", 7)
+    if not 1 <= days <= 366:
+        raise UserError("days must be between 1 and 366.")
+    since = _date_option(options, "since") or until - timedelta(days=days)
+    if since >= until:
+        raise UserError("since must be before until.")
+    filters = parse_filters(
+        options.get("orgs"), options.get("openness"), options.get("modality"), options.get("types")
+    )
+    return await services.digests.window(since, until, filters, zone)
+
+
+def _date_option(options: dict[str, Any], key: str) -> datetime | None:
+    text = options.get(key)
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{key} must be a date like 2026-04-01, got '{text[:30]}'.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 COMMANDS: dict[str, Command] = {
@@ -52,7 +86,7 @@ COMMANDS: dict[str, Command] = {
             "model",
             "Facts about a model, each with its source",
             (Option("name", "Model name (typos are fine)", True, autocomplete="model"),),
-            lambda lk, o: lk.model(o.get("name")),
+            lambda sv, o: sv.lookups.model(o.get("name")),
             render.render_model,
         ),
         Command(
@@ -66,7 +100,7 @@ COMMANDS: dict[str, Command] = {
                     autocomplete="model",
                 ),
             ),
-            lambda lk, o: lk.license(o.get("query")),
+            lambda sv, o: sv.lookups.license(o.get("query")),
             _render_license,
         ),
         Command(
@@ -79,7 +113,7 @@ COMMANDS: dict[str, Command] = {
                 Option("model4", "Fourth model", autocomplete="model"),
                 Option("benchmark", "Only this benchmark", autocomplete="benchmark"),
             ),
-            lambda lk, o: lk.compare(
+            lambda sv, o: sv.lookups.compare(
                 [o.get("model1"), o.get("model2"), o.get("model3"), o.get("model4")],
                 o.get("benchmark"),
             ),
@@ -95,19 +129,43 @@ COMMANDS: dict[str, Command] = {
                 ),
                 Option("limit", "How many rows (1-25, default 10)", kind=int),
             ),
-            lambda lk, o: lk.leaderboard(o.get("benchmark"), o.get("openness"), o.get("limit")),
+            lambda sv, o: sv.lookups.leaderboard(
+                o.get("benchmark"), o.get("openness"), o.get("limit")
+            ),
             render.render_leaderboard,
         ),
         Command(
             "search",
             "Search models, organisations and events",
             (Option("text", "What to look for", True),),
-            lambda lk, o: lk.search(o.get("text")),
+            lambda sv, o: sv.lookups.search(o.get("text")),
             render.render_search,
         ),
         Command("about", "Data sources, credits and catalog size", (), _about, render.render_about),
     )
 }
+
+
+# Commands only the offline command line has (the Discord side is /digest preview).
+OFFLINE_COMMANDS: dict[str, Command] = {
+    "digest": Command(
+        "digest",
+        "Preview a digest for a window of time",
+        (
+            Option("days", "The last N days (default 7)", kind=int),
+            Option("since", "Start date, like 2026-04-01"),
+            Option("until", "End date (default now)"),
+            Option("timezone", "IANA time zone for dates shown (default UTC)"),
+            Option("orgs", "Organisations, comma-separated"),
+            Option("openness", "Openness classes, comma-separated"),
+            Option("modality", "Modalities, comma-separated"),
+            Option("types", "Entry types, comma-separated"),
+        ),
+        _digest,
+        lambda reply: reply,
+    )
+}
+ALL_COMMANDS = {**COMMANDS, **OFFLINE_COMMANDS}
 
 
 def parse_options(command: Command, raw: dict[str, str]) -> dict[str, Any]:
@@ -134,10 +192,10 @@ def parse_options(command: Command, raw: dict[str, str]) -> dict[str, Any]:
     return options
 
 
-async def run_command(lookups: Lookups, name: str, options: dict[str, Any]) -> tuple[Any, Reply]:
-    """Run a lookup command: the core result and its rendered reply, or a UserError."""
-    command = COMMANDS.get(name)
+async def run_command(services: Services, name: str, options: dict[str, Any]) -> tuple[Any, Reply]:
+    """Run a command: the core result and its rendered reply, or a UserError."""
+    command = ALL_COMMANDS.get(name)
     if command is None:
-        raise UserError(f"Unknown command '{name[:40]}'. Commands: {', '.join(COMMANDS)}.")
-    result = await command.run(lookups, options)
+        raise UserError(f"Unknown command '{name[:40]}'. Commands: {', '.join(ALL_COMMANDS)}.")
+    result = await command.run(services, options)
     return result, command.render(result)

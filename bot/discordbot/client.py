@@ -79,11 +79,13 @@ class ReleaseRadarBot(commands.Bot):
         self.services = services
 
     async def setup_hook(self) -> None:
+        from bot.discordbot.cogs.digest import DigestCog
         from bot.discordbot.cogs.lookups import LookupCog
         from bot.discordbot.cogs.watch import WatchCog
 
         await self.add_cog(LookupCog(self.services))
         await self.add_cog(WatchCog(self.services, self))
+        await self.add_cog(DigestCog(self.services))
         await self.sync_commands()
 
     async def sync_commands(self) -> None:

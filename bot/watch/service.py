@@ -17,6 +17,7 @@ from bot.core.lookups import Lookups
 from bot.core.names import normalize
 from bot.render.alerts import render_alert, render_notice
 from bot.render.cards import Reply
+from bot.render.digest import card_from_payload
 from bot.store.watch import SourceDef, WatchStore
 from bot.watch.alerts import build_alert
 from bot.watch.fetch import Fetcher
@@ -110,6 +111,8 @@ class WatchService:
     async def render_row(self, row: Any) -> Reply | None:
         if row["kind"] == "notice":
             return render_notice(*notice_payload(row))
+        if row["kind"] == "digest":
+            return Reply([card_from_payload(json.loads(row["payload"]))])
         alert = await build_alert(self.store, self.lookups, row["entry_id"])
         return None if alert is None else render_alert(alert)
 

@@ -152,6 +152,7 @@ class StandIn:
         self.resumes = 0
         self.ready = asyncio.Event()
         self.guild = self._build_guild()
+        self._channel_ids = {c["id"] for c in self.guild["channels"]}
         self._runner: web.AppRunner | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------
@@ -314,6 +315,9 @@ class StandIn:
 
     def channel(self, name: str) -> dict[str, Any]:
         return next(c for c in self.guild["channels"] if c["name"] == name)
+
+    def channel_by_id(self, channel_id: str) -> dict[str, Any]:
+        return next(c for c in self.guild["channels"] if c["id"] == channel_id)
 
     def member(self, name: str) -> dict[str, Any]:
         return next(m for m in self.guild["members"] if m["user"]["username"] == name)
@@ -706,8 +710,18 @@ class StandIn:
         interaction.message["deleted"] = True
         return web.Response(status=204)
 
+    def add_channels(self, count: int, prefix: str = "news") -> list[str]:
+        """Create text channels the bot was not told about at login (posting to them works)."""
+        ids = []
+        for i in range(count):
+            channel = self._channel(self.guild["id"], f"{prefix}-{i}", len(self.guild["channels"]))
+            self.guild["channels"].append(channel)
+            self._channel_ids.add(channel["id"])
+            ids.append(channel["id"])
+        return ids
+
     def _channel_error(self, channel_id: str) -> web.Response | None:
-        known = any(c["id"] == channel_id for c in self.guild["channels"])
+        known = channel_id in self._channel_ids
         if channel_id in self.deleted_channels or not known:
             return discord_error(404, 10003, "Unknown Channel")
         if channel_id in self.forbidden_channels:
@@ -735,7 +749,7 @@ class StandIn:
         problem = self._channel_error(channel_id)
         if problem is not None:
             return problem
-        return json_response(next(c for c in self.guild["channels"] if c["id"] == channel_id))
+        return json_response(self.channel_by_id(channel_id))
 
     # ---- attachments (what a user uploads with a slash command) -----------------------------
 

@@ -116,3 +116,44 @@ def test_parse_line_forms() -> None:
     )
     with pytest.raises(UserError, match="option=value"):
         parse_line("/about something")
+
+
+def test_feeds_preview_prints_entries_and_touches_nothing(tmp_path: Path, db_path: Path) -> None:
+    feed = REPO.parent / "shared" / "data" / "feeds" / "real" / "feed_mistral.xml"
+    missing_db = tmp_path / "never-created.db"
+    out = run(missing_db, "feeds", "preview", str(feed))
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == 54 and "https://mistral.ai/news/" in lines[0]
+    assert not missing_db.exists()
+    before = db_path.stat().st_mtime_ns
+    as_json = run(db_path, "feeds", "preview", str(feed), "--json")
+    records = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert len(records) == 54
+    voxtral = next(r for r in records if r["link"].endswith("/voxtral-tts"))
+    assert voxtral["models"] == ["Voxtral TTS"] and voxtral["identities"]
+    assert db_path.stat().st_mtime_ns == before
+
+
+def test_feeds_preview_of_a_broken_feed_says_why(tmp_path: Path) -> None:
+    broken = REPO.parent / "shared" / "data" / "feeds" / "illformed" / "rss_empty_document.xml"
+    out = run(tmp_path / "x.db", "feeds", "preview", str(broken))
+    assert out.returncode == 1 and "not a feed" in out.stderr
+    out = run(tmp_path / "x.db", "feeds", "preview", str(tmp_path / "nope.xml"))
+    assert out.returncode == 1 and "cannot read" in out.stderr
+
+
+def test_ask_digest_previews_a_window(db_path: Path) -> None:
+    out = run(db_path, "ask", "digest", "since=2020-01-01", "timezone=Europe/Berlin")
+    assert out.returncode == 0, out.stderr
+    assert "AI releases" in out.stdout and "Heads-up" in out.stdout and "Sora" in out.stdout
+    weekly = run(db_path, "ask", "digest", "days=7", "types=shutdown")
+    assert "== This week in AI releases ==" in weekly.stdout
+    for args, message in (
+        (["days=0"], "between 1 and 366"),
+        (["since=yesterday"], "must be a date"),
+        (["timezone=Mars/Base"], "IANA"),
+        (["since=2026-05-01", "until=2026-04-01"], "before until"),
+    ):
+        bad = run(db_path, "ask", "digest", *args)
+        assert bad.returncode == 1 and message in bad.stderr, (args, bad.stderr)

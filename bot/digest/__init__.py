@@ -1,0 +1,1 @@
+"""Scheduled channel digests: schedules, content, and exactly-once posting through the outbox."""

@@ -1,0 +1,125 @@
+"""What a digest says: the entries of a period, grouped, counted and called out."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.clock import iso
+from bot.core.results import ScoreClaim
+from bot.watch.filters import Filters, matches
+from bot.watch.service import WatchService
+
+NOTABLE_MAX = 8
+TYPE_ORDER = (
+    "release",
+    "license_change",
+    "shutdown",
+    "price_change",
+    "expected_release",
+    "announcement",
+    "funding",
+    "acquisition",
+    "research",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    entry_id: int
+    title: str
+    link: str | None
+    published: str | None
+    type: str
+    org: str | None
+    models: tuple[str, ...]
+    openness: str  # open, api, disputed, unknown
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Notable:
+    model: str
+    score: ScoreClaim
+
+
+@dataclass(frozen=True)
+class DigestView:
+    since: datetime
+    until: datetime
+    items: tuple[DigestItem, ...]
+    notable: tuple[Notable, ...]
+    credits: tuple[str, ...]
+
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter(item.type for item in self.items)
+
+    @property
+    def openness_split(self) -> Counter[str]:
+        return Counter(
+            item.openness for item in self.items if item.type in ("release", "expected_release")
+        )
+
+    def grouped(self) -> list[tuple[str, list[tuple[str, list[DigestItem]]]]]:
+        """(type, [(organisation, items)]) in a stable, readable order."""
+        out = []
+        for kind in TYPE_ORDER:
+            of_kind = [i for i in self.items if i.type == kind]
+            if not of_kind:
+                continue
+            orgs = sorted(
+                {i.org or "Other" for i in of_kind}, key=lambda o: (o == "Other", o.casefold())
+            )
+            out.append(
+                (kind, [(org, [i for i in of_kind if (i.org or "Other") == org]) for org in orgs])
+            )
+        return out
+
+
+async def build_digest(
+    watch: WatchService, since: datetime, until: datetime, filters: Filters
+) -> DigestView:
+    """Entries first seen in [since, until) that match `filters`, with the catalog's facts."""
+    items: list[DigestItem] = []
+    notable: list[Notable] = []
+    credits: list[str] = []
+    for row in await watch.store.entries_since(iso(since), iso(until)):
+        facts = await watch.entry_facts(row["id"])
+        if facts is None or not matches(filters, facts):
+            continue
+        model_ids = await watch.store.entry_model_ids(row["id"])
+        names = []
+        for model_id in model_ids[:3]:
+            report = await watch.lookups.report(model_id)
+            if report is None:
+                continue
+            names.append(report.name)
+            if row["type"] == "release" and report.scores and len(notable) < NOTABLE_MAX:
+                notable.append(Notable(report.name, report.scores[0][0]))
+                credits += [c for c in report.credits if c not in credits]
+        sources = tuple(r["source_name"] for r in await watch.store.entry_sources(row["id"]))
+        items.append(
+            DigestItem(
+                row["id"],
+                row["title"],
+                row["link"],
+                row["published"],
+                row["type"],
+                row["org"],
+                tuple(names),
+                _openness(facts.openness),
+                sources,
+            )
+        )
+    return DigestView(since, until, tuple(items), tuple(notable), tuple(credits))
+
+
+def _openness(classes: frozenset[str]) -> str:
+    open_ = any(c.startswith("open_") for c in classes)
+    closed = any(c in ("api_only", "hosted_only") for c in classes)
+    if open_ and closed:
+        return "disputed"
+    return "open" if open_ else "api" if closed else "unknown"

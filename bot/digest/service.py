@@ -1,0 +1,138 @@
+"""Digest schedules and firing them: each due slot becomes outbox rows in the same transaction
+that moves the schedule on, so a digest is posted once however the process stops."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, time
+from typing import Any
+
+from bot.core.clock import Clock, iso
+from bot.core.errors import UserError
+from bot.digest.builder import build_digest
+from bot.digest.schedule import Schedule
+from bot.render.cards import Reply
+from bot.render.digest import card_to_payload, render_digest
+from bot.store.digests import DigestStore
+from bot.watch.filters import Filters
+from bot.watch.service import WatchService
+
+log = logging.getLogger(__name__)
+
+QUIET_CHOICES = ("line", "skip")
+
+
+def schedule_of(row: Any) -> Schedule:
+    hours, minutes = (int(p) for p in row["at"].split(":"))
+    return Schedule(row["frequency"], time(hours, minutes), row["zone"], row["weekday"])
+
+
+class DigestService:
+    def __init__(self, store: DigestStore, watch: WatchService, clock: Clock) -> None:
+        self.store = store
+        self.watch = watch
+        self.clock = clock
+
+    async def set(
+        self,
+        guild_id: str,
+        channel_id: str,
+        schedule: Schedule,
+        filters: Filters,
+        quiet: str,
+        user_id: str,
+    ) -> tuple[int, datetime]:
+        if quiet not in QUIET_CHOICES:
+            raise UserError("Quiet periods: 'line' (post a short line) or 'skip' (post nothing).")
+        now = self.clock()
+        next_run = schedule.next_after(now)
+        schedule_id = await self.store.upsert(
+            guild_id,
+            channel_id,
+            schedule.frequency,
+            schedule.weekday,
+            schedule.at.strftime("%H:%M"),
+            schedule.zone,
+            filters.to_json(),
+            quiet,
+            iso(next_run),
+            user_id,
+            iso(now),
+        )
+        return schedule_id, next_run
+
+    async def _row(self, guild_id: str, channel_id: str) -> Any:
+        row = await self.store.for_channel(guild_id, channel_id)
+        if row is None:
+            raise UserError(f"<#{channel_id}> has no digest. Set one with `/digest set`.")
+        return row
+
+    async def _render(self, row: Any, since: datetime, until: datetime, quiet: str) -> Reply | None:
+        filters = Filters.from_json(json.loads(row["filters"]))
+        view = await build_digest(self.watch, since, until, filters)
+        return render_digest(view, row["zone"], quiet=quiet)
+
+    def _since(self, row: Any, until: datetime) -> datetime:
+        """Since the previous digest; the first one covers the last period."""
+        if row["last_period_end"]:
+            return datetime.fromisoformat(row["last_period_end"])
+        return until - schedule_of(row).period
+
+    async def preview(self, guild_id: str, channel_id: str) -> Reply:
+        row = await self._row(guild_id, channel_id)
+        now = self.clock()
+        reply = await self._render(row, self._since(row, now), now, "line")
+        assert reply is not None
+        reply.ephemeral = True
+        return reply
+
+    async def post_now(self, guild_id: str, channel_id: str, request_id: str) -> int:
+        """Queue a digest of everything since the last one, leaving the schedule as it is."""
+        row = await self._row(guild_id, channel_id)
+        now = self.clock()
+        reply = await self._render(row, self._since(row, now), now, "line")
+        async with self.watch.store.transaction():
+            queued = await self._enqueue(row, f"digest-now:{row['id']}:{request_id}", reply, now)
+        self.watch.wake()
+        return queued
+
+    async def run_due(self) -> int:
+        """Fire every schedule whose slot has come; after downtime, one catch-up per channel."""
+        now = self.clock()
+        fired = 0
+        for row in await self.store.due(iso(now)):
+            reply = await self._render(row, self._since(row, now), now, row["quiet"])
+            next_run = schedule_of(row).next_after(now)
+            async with self.watch.store.transaction():
+                # Compare-and-set on next_run: a concurrent round cannot fire the same slot.
+                if not await self.store.advance(
+                    row["id"], row["next_run"], iso(next_run), iso(now)
+                ):
+                    continue
+                await self._enqueue(row, f"digest:{row['id']}:{row['next_run']}", reply, now)
+            fired += 1
+        if fired:
+            self.watch.wake()
+        return fired
+
+    async def _enqueue(self, row: Any, key: str, reply: Reply | None, now: datetime) -> int:
+        if reply is None:
+            return 0
+        queued = 0
+        for number, card in enumerate(reply.pages):
+            queued += await self.watch.store.enqueue(
+                f"{key}:{number}",
+                "digest",
+                row["channel_id"],
+                iso(now),
+                payload=card_to_payload(card),
+            )
+        return queued
+
+    async def window(self, since: datetime, until: datetime, filters: Filters, zone: str) -> Reply:
+        """A digest for any window, for the offline command line."""
+        view = await build_digest(self.watch, since, until, filters)
+        reply = render_digest(view, zone)
+        assert reply is not None
+        return reply

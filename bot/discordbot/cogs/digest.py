@@ -1,0 +1,166 @@
+"""/digest: scheduled per-channel summaries (guild admins); runs the digest schedule loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from datetime import datetime
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import Services
+from bot.core.errors import UserError
+from bot.digest.schedule import WEEKDAYS, available_zones, parse_schedule
+from bot.digest.service import schedule_of
+from bot.discordbot.respond import send_reply
+from bot.render.cards import CardBuilder
+from bot.render.limits import AUTOCOMPLETE_CHOICES
+from bot.watch.filters import Filters, parse_filters
+
+log = logging.getLogger(__name__)
+LOOP_SECONDS = 30.0
+
+
+class DigestCog(commands.Cog):
+    digest = app_commands.Group(
+        name="digest",
+        description="Scheduled summaries of AI releases for this server's channels",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.digests = services.digests
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    async def cog_load(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="digest-schedule")
+
+    async def cog_unload(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.digests.run_due()
+            except Exception:
+                log.exception("digest round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), LOOP_SECONDS)
+
+    @digest.command(name="set", description="Post a digest to a channel daily or weekly")
+    @app_commands.describe(
+        channel="Where the digest goes",
+        frequency="daily or weekly",
+        time="Local time, 24-hour, like 09:00",
+        timezone="IANA time zone, like Europe/Berlin",
+        day="For weekly digests: the weekday (default Monday)",
+        quiet="When nothing is new: post a short line, or skip",
+        orgs="Organisations, comma-separated",
+        openness="open, api_only ... comma-separated",
+        modality="Modalities, comma-separated",
+        types="release, license_change, shutdown ... comma-separated",
+    )
+    @app_commands.choices(
+        frequency=[app_commands.Choice(name=f, value=f) for f in ("daily", "weekly")],
+        day=[app_commands.Choice(name=d.title(), value=d) for d in WEEKDAYS],
+        quiet=[
+            app_commands.Choice(name="post a short line", value="line"),
+            app_commands.Choice(name="post nothing", value="skip"),
+        ],
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def digest_set(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        frequency: str,
+        time: str,
+        timezone: str,
+        day: str | None = None,
+        quiet: str = "line",
+        orgs: str | None = None,
+        openness: str | None = None,
+        modality: str | None = None,
+        types: str | None = None,
+    ) -> None:
+        schedule = parse_schedule(frequency, time, timezone, day)
+        filters = parse_filters(orgs, openness, modality, types)
+        _, next_run = await self.digests.set(
+            str(interaction.guild_id),
+            str(channel.id),
+            schedule,
+            filters,
+            quiet,
+            str(interaction.user.id),
+        )
+        card = CardBuilder("Digest scheduled")
+        card.line(f"{channel.mention} gets {filters.describe()} {schedule.describe()}.")
+        card.line(f"Next: <t:{int(next_run.timestamp())}:F>.")
+        await send_reply(interaction, card.build(ephemeral=True))
+
+    @digest_set.autocomplete("timezone")
+    async def zones(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        wanted = current.strip().lower().replace(" ", "_")
+        names = sorted(z for z in available_zones() if wanted in z.lower())
+        names.sort(key=lambda z: (not z.lower().startswith(wanted), "/" not in z, z))
+        return [app_commands.Choice(name=z, value=z) for z in names[:AUTOCOMPLETE_CHOICES]]
+
+    @digest.command(
+        name="preview", description="What the next digest would contain (only you see it)"
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def digest_preview(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        target = channel.id if channel else interaction.channel_id
+        await send_reply(
+            interaction, await self.digests.preview(str(interaction.guild_id), str(target))
+        )
+
+    @digest.command(name="now", description="Post a digest now (the schedule stays as it is)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def digest_now(
+        self, interaction: discord.Interaction, channel: discord.TextChannel
+    ) -> None:
+        pages = await self.digests.post_now(
+            str(interaction.guild_id), str(channel.id), str(interaction.id)
+        )
+        await self.services.watch.drain()
+        card = CardBuilder("Digest posted")
+        card.line(f"{pages} message(s) in {channel.mention}.")
+        await send_reply(interaction, card.build(ephemeral=True))
+
+    @digest.command(name="list", description="This server's digests")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def digest_list(self, interaction: discord.Interaction) -> None:
+        card = CardBuilder("Digests")
+        rows = await self.digests.store.for_guild(str(interaction.guild_id))
+        if not rows:
+            card.line("None yet. Set one with `/digest set`.")
+        for row in rows:
+            filters = Filters.from_json(json.loads(row["filters"]))
+            when = int(datetime.fromisoformat(row["next_run"]).timestamp())
+            card.line(
+                f"<#{row['channel_id']}> · {schedule_of(row).describe()} · {filters.describe()} · next <t:{when}:R>"
+            )
+        await send_reply(interaction, card.build(ephemeral=True))
+
+    @digest.command(name="off", description="Stop a channel's digest")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def digest_off(
+        self, interaction: discord.Interaction, channel: discord.TextChannel
+    ) -> None:
+        if not await self.digests.store.remove(str(interaction.guild_id), str(channel.id)):
+            raise UserError(f"{channel.mention} has no digest.")
+        card = CardBuilder("Digest off")
+        card.line(f"{channel.mention} gets no more digests.")
+        await send_reply(interaction, card.build(ephemeral=True))

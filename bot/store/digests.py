@@ -1,0 +1,93 @@
+"""Digest schedules: the SQL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiosqlite
+
+from bot.store.db import Database
+
+Row = aiosqlite.Row
+
+
+class DigestStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def upsert(
+        self,
+        guild_id: str,
+        channel_id: str,
+        frequency: str,
+        weekday: int,
+        at: str,
+        zone: str,
+        filters: dict[str, Any],
+        quiet: str,
+        next_run: str,
+        user_id: str,
+        now: str,
+    ) -> int:
+        """Create or replace the channel's schedule; the last period end is kept on replace."""
+        async with self.db.transaction():
+            await self.db.execute(
+                "INSERT INTO digest_schedules(guild_id, channel_id, frequency, weekday, at, zone,"
+                " filters, quiet, next_run, created_by, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(channel_id) DO UPDATE SET"
+                " frequency = excluded.frequency, weekday = excluded.weekday, at = excluded.at,"
+                " zone = excluded.zone, filters = excluded.filters, quiet = excluded.quiet,"
+                " next_run = excluded.next_run, guild_id = excluded.guild_id",
+                (
+                    guild_id,
+                    channel_id,
+                    frequency,
+                    weekday,
+                    at,
+                    zone,
+                    json.dumps(filters, sort_keys=True),
+                    quiet,
+                    next_run,
+                    user_id,
+                    now,
+                ),
+            )
+            row = await self.db.fetchone(
+                "SELECT id FROM digest_schedules WHERE channel_id = ?", (channel_id,)
+            )
+        return int(row[0])
+
+    async def for_guild(self, guild_id: str) -> list[Row]:
+        return await self.db.fetchall(
+            "SELECT * FROM digest_schedules WHERE guild_id = ? ORDER BY id", (guild_id,)
+        )
+
+    async def for_channel(self, guild_id: str, channel_id: str) -> Row | None:
+        return await self.db.fetchone(
+            "SELECT * FROM digest_schedules WHERE guild_id = ? AND channel_id = ?",
+            (guild_id, channel_id),
+        )
+
+    async def remove(self, guild_id: str, channel_id: str) -> bool:
+        async with self.db.transaction():
+            cursor = await self.db.execute(
+                "DELETE FROM digest_schedules WHERE guild_id = ? AND channel_id = ?",
+                (guild_id, channel_id),
+            )
+        return cursor.rowcount == 1
+
+    async def due(self, now: str) -> list[Row]:
+        return await self.db.fetchall(
+            "SELECT * FROM digest_schedules WHERE next_run <= ? ORDER BY next_run", (now,)
+        )
+
+    async def advance(
+        self, schedule_id: int, expected_next: str, next_run: str, period_end: str
+    ) -> bool:
+        """Move to the next slot; False if another round already did (the row changed)."""
+        cursor = await self.db.execute(
+            "UPDATE digest_schedules SET next_run = ?, last_period_end = ? WHERE id = ? AND next_run = ?",
+            (next_run, period_end, schedule_id, expected_next),
+        )
+        return cursor.rowcount == 1

@@ -1,0 +1,152 @@
+"""/digest through the stand-in, and scheduled digests posted exactly once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.digest.service import DigestService
+from bot.watch.sender import OutboxSender
+from tests.standin import CommandHidden
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Killed(Exception):
+    pass
+
+
+def channel_id(harness, name: str) -> str:
+    return harness.standin.channel(name)["id"]
+
+
+def digests_in(harness, name: str) -> list[dict]:
+    return [
+        m
+        for m in harness.standin.messages[channel_id(harness, name)]
+        if m["embeds"] and "AI releases" in m["embeds"][0]["title"]
+    ]
+
+
+async def test_digest_is_for_admins(harness) -> None:
+    with pytest.raises(CommandHidden):
+        await harness.member.slash("digest list")
+    forced = await harness.member.slash(
+        "digest set", force=True, channel="digest", frequency="daily", time="09:00", timezone="UTC"
+    )
+    assert forced.ephemeral and "Manage Server" in forced.text()
+    assert await harness.services.digests.store.for_guild(harness.standin.guild["id"]) == []
+
+
+async def test_bad_input_is_clear(harness) -> None:
+    for options, message in (
+        ({"time": "9am", "timezone": "UTC"}, "24-hour"),
+        ({"time": "09:00", "timezone": "Mars/Base"}, "IANA"),
+        ({"time": "09:00", "timezone": "UTC", "types": "gossip"}, "Unknown type"),
+    ):
+        resp = await harness.admin.slash(
+            "digest set", channel="digest", frequency="daily", **options
+        )
+        assert resp.ephemeral and message in resp.text()
+    off = await harness.admin.slash("digest off", channel="releases")
+    assert off.ephemeral and "has no digest" in off.text()
+
+
+async def test_timezone_autocomplete(harness) -> None:
+    choices = await harness.admin.autocomplete(
+        "digest set", "timezone", "berl", channel="digest", frequency="daily", time="09:00"
+    )
+    assert choices[0]["name"] == "Europe/Berlin" and len(choices) <= 25
+
+
+async def test_set_list_preview_now_off(harness) -> None:
+    resp = await harness.admin.slash(
+        "digest set",
+        channel="digest",
+        frequency="weekly",
+        day="monday",
+        time="09:00",
+        timezone="Europe/Berlin",
+    )
+    assert "every Monday at 09:00 (Europe/Berlin)" in resp.text()
+    listing = await harness.admin.slash("digest list")
+    assert "every Monday" in listing.text()
+    preview = await harness.admin.slash("digest preview", channel="digest")
+    assert preview.ephemeral and "This week in AI releases" in preview.text()
+    assert digests_in(harness, "digest") == []
+    now = await harness.admin.slash("digest now", channel="digest")
+    assert "message(s)" in now.text()
+    posted = digests_in(harness, "digest")
+    assert len(posted) >= 1 and posted[0]["allowed_mentions"] == {"parse": []}
+    off = await harness.admin.slash("digest off", channel="digest")
+    assert "no more digests" in off.text()
+    harness.standin.messages[channel_id(harness, "digest")].clear()
+
+
+async def test_scheduled_digest_with_a_crash_between_posting_and_recording(harness) -> None:
+    guild = harness.standin.guild["id"]
+    await harness.admin.slash(
+        "digest set", channel="digest", frequency="daily", time="09:00", timezone="America/New_York"
+    )
+    row = await harness.services.digests.store.for_channel(guild, channel_id(harness, "digest"))
+    clock = Clock()
+    clock.now = datetime.fromisoformat(row["next_run"]) + timedelta(seconds=1)  # the slot arrives
+    scheduler = DigestService(harness.services.digests.store, harness.services.watch, clock)
+    assert await scheduler.run_due() == 1
+    watch = harness.services.watch
+    crashing = OutboxSender(watch.store, watch.sender.poster, watch.render_row, watch.clock)
+
+    async def die(_row) -> None:
+        raise Killed
+
+    crashing.after_post = die
+    async with watch.sender._lock:
+        with pytest.raises(ExceptionGroup):
+            await crashing.drain()
+    await watch.drain()
+    assert len(digests_in(harness, "digest")) == 1  # posted, crashed, re-sent with its nonce: once
+    assert await scheduler.run_due() == 0
+    clock.now += timedelta(days=1)
+    assert await scheduler.run_due() == 1
+    await watch.drain()
+    assert len(digests_in(harness, "digest")) == 2
+    await harness.admin.slash("digest off", channel="digest")
+    harness.standin.messages[channel_id(harness, "digest")].clear()
+
+
+async def test_a_channel_that_disappeared(harness) -> None:
+    standin = harness.standin
+    for name in ("releases", "general"):
+        await harness.admin.slash(
+            "digest set", channel=name, frequency="daily", time="09:00", timezone="UTC"
+        )
+    gone = channel_id(harness, "releases")
+    standin.deleted_channels.add(gone)
+    clock = Clock()
+    clock.now += timedelta(days=2)
+    scheduler = DigestService(harness.services.digests.store, harness.services.watch, clock)
+    assert await scheduler.run_due() == 2
+    await harness.services.watch.drain()
+    assert digests_in(harness, "releases") == []
+    assert len(digests_in(harness, "general")) == 1
+    dropped = await harness.services.watch.store.db.fetchall(
+        "SELECT status FROM outbox WHERE kind = 'digest' AND channel_id = ?", (gone,)
+    )
+    assert dropped and all(r["status"] == "dropped" for r in dropped)
+    standin.deleted_channels.clear()
+    for name in ("releases", "general"):
+        await harness.admin.slash("digest off", channel=name)
+
+
+async def test_no_unknown_routes(harness) -> None:
+    assert harness.standin.unknown_routes == []
+    assert harness.standin.validation_errors == []
