@@ -106,6 +106,11 @@ class CatalogStore:
 
     async def apply(self, batch: Batch) -> ImportSummary:
         """Apply a whole batch in one transaction: on any error nothing of it is kept."""
+        async with self.db.transaction():
+            return await self.apply_within(batch)
+
+    async def apply_within(self, batch: Batch) -> ImportSummary:
+        """Apply a batch inside a transaction the caller holds."""
         added: Counter[str] = Counter()
         try:
             await self._apply(batch, added)
@@ -114,33 +119,32 @@ class CatalogStore:
         return ImportSummary(added=dict(added), skipped=list(batch.skipped))
 
     async def _apply(self, batch: Batch, added: Counter[str]) -> None:
-        async with self.db.transaction():
-            res = _Resolver(self.db, added)
-            for source in batch.sources:
-                cursor = await self.db.execute(
-                    "INSERT INTO sources(key, name, kind, outlet, url, published, license, credit)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
-                    (
-                        source.key,
-                        source.name,
-                        source.kind,
-                        source.outlet,
-                        source.url,
-                        source.published,
-                        source.license,
-                        source.credit,
-                    ),
-                )
-                added["sources"] += cursor.rowcount
-            for org in batch.orgs:
-                await self._apply_org(res, org)
-            for lic in batch.licenses:
-                await self._apply_license(lic, added)
-            for bench in batch.benchmarks:
-                await self._apply_benchmark(bench, added)
-            for model in batch.models:
-                await self._apply_model(res, model, added)
-            await self._apply_claims(res, batch, added)
+        res = _Resolver(self.db, added)
+        for source in batch.sources:
+            cursor = await self.db.execute(
+                "INSERT INTO sources(key, name, kind, outlet, url, published, license, credit)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
+                (
+                    source.key,
+                    source.name,
+                    source.kind,
+                    source.outlet,
+                    source.url,
+                    source.published,
+                    source.license,
+                    source.credit,
+                ),
+            )
+            added["sources"] += cursor.rowcount
+        for org in batch.orgs:
+            await self._apply_org(res, org)
+        for lic in batch.licenses:
+            await self._apply_license(lic, added)
+        for bench in batch.benchmarks:
+            await self._apply_benchmark(bench, added)
+        for model in batch.models:
+            await self._apply_model(res, model, added)
+        await self._apply_claims(res, batch, added)
 
     async def _apply_org(self, res: _Resolver, org: OrgRec) -> None:
         org_id = await res.org(org.name, org.country)

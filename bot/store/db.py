@@ -24,6 +24,7 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
         self._write_lock = asyncio.Lock()
+        self._owner: asyncio.Task | None = None  # the task inside transaction(), if any
         self.path = path
 
     @classmethod
@@ -84,6 +85,7 @@ class Database:
         """All-or-nothing: commits when the block ends, rolls back if it raises."""
         async with self._write_lock:
             await self._conn.execute("BEGIN IMMEDIATE")
+            self._owner = asyncio.current_task()
             try:
                 yield self
             except BaseException:
@@ -91,12 +93,23 @@ class Database:
                 raise
             else:
                 await self._conn.execute("COMMIT")
+            finally:
+                self._owner = None
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
-        return await self._conn.execute(sql, params)
+        """A write. Outside this task's transaction it waits for any open one to finish, so
+        it can never be swept into (or rolled back with) another task's transaction."""
+        if self._owner is not None and self._owner is asyncio.current_task():
+            return await self._conn.execute(sql, params)
+        async with self._write_lock:
+            return await self._conn.execute(sql, params)
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        await self._conn.executemany(sql, rows)
+        if self._owner is not None and self._owner is asyncio.current_task():
+            await self._conn.executemany(sql, rows)
+            return
+        async with self._write_lock:
+            await self._conn.executemany(sql, rows)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self._conn.execute(sql, params) as cursor:

@@ -114,28 +114,34 @@ class Ingestor:
 
     async def ingest(self, items: Sequence[FeedItem], *, baseline: bool = False) -> IngestReport:
         """Store new items and queue their alerts; `baseline` stores without alerting."""
+        async with self.store.transaction():
+            return await self.ingest_within(items, baseline=baseline)
+
+    async def ingest_within(
+        self, items: Sequence[FeedItem], *, baseline: bool = False
+    ) -> IngestReport:
+        """`ingest`, inside a transaction the caller holds (a curator's change, for one)."""
         now = self.clock()
         report = IngestReport()
         index = self._models()
         keys = [identities(item) for item in items]
-        async with self.store.transaction():
-            known = await self.store.lookup_identities([k for ks in keys for k in ks])
-            batch = _Batch(
-                now=now,
-                known=known,
-                recent=_Window(await self._recent(items, now)),
-                sourced=await self.store.sources_of(known.values()),
-                subscriptions=[] if baseline else await self.store.subscriptions(),
-                # Ids are assigned here so new entries go in with one statement; the write
-                # transaction keeps anyone else from inserting meanwhile.
-                next_id=await self.store.max_entry_id() + 1,
-            )
-            for item, item_keys in zip(items, keys, strict=True):
-                await self._one(item, item_keys, index, batch, report)
-            await self.store.insert_entries(batch.entries)
-            await self.store.add_links(batch.identities, batch.sources, batch.models)
-            for entry_id, facts, item in batch.fan_out:
-                report.queued += await self._fan_out(entry_id, item, facts, batch)
+        known = await self.store.lookup_identities([k for ks in keys for k in ks])
+        batch = _Batch(
+            now=now,
+            known=known,
+            recent=_Window(await self._recent(items, now)),
+            sourced=await self.store.sources_of(known.values()),
+            subscriptions=[] if baseline else await self.store.subscriptions(),
+            # Ids are assigned here so new entries go in with one statement; the write
+            # transaction keeps anyone else from inserting meanwhile.
+            next_id=await self.store.max_entry_id() + 1,
+        )
+        for item, item_keys in zip(items, keys, strict=True):
+            await self._one(item, item_keys, index, batch, report)
+        await self.store.insert_entries(batch.entries)
+        await self.store.add_links(batch.identities, batch.sources, batch.models)
+        for entry_id, facts, item in batch.fan_out:
+            report.queued += await self._fan_out(entry_id, item, facts, batch)
         return report
 
     async def _recent(self, items: Sequence[FeedItem], now: datetime) -> list[_Recent]:

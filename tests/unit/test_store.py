@@ -58,3 +58,29 @@ async def test_sql_metacharacters_are_data(services) -> None:
     rows = await store.name_entries()
     assert any(r["name"] == name for r in rows)
     assert (await store.counts())["models"] > 1000
+
+
+async def test_a_write_from_another_task_never_joins_an_open_transaction(tmp_path: Path) -> None:
+    import asyncio
+
+    db = await Database.open(tmp_path / "a.db")
+    try:
+        await db.execute("CREATE TABLE t (x INTEGER)")
+        inside = asyncio.Event()
+
+        async def failing_change() -> None:
+            async with db.transaction():
+                await db.execute("INSERT INTO t VALUES (1)")
+                inside.set()
+                await asyncio.sleep(0.05)  # another task writes meanwhile
+                raise RuntimeError("the change fails")
+
+        async def other_write() -> None:
+            await inside.wait()
+            await db.execute("INSERT INTO t VALUES (2)")
+
+        results = await asyncio.gather(failing_change(), other_write(), return_exceptions=True)
+        assert isinstance(results[0], RuntimeError)
+        assert [r[0] for r in await db.fetchall("SELECT x FROM t")] == [2]  # kept, not rolled back
+    finally:
+        await db.close()

@@ -1,0 +1,1 @@
+"""Admin curation: curator changes with validation, an audit log and undo."""

@@ -1,0 +1,132 @@
+"""The audit log and the row-level effects of curator changes (for history and undo)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiosqlite
+
+from bot.store.db import Database
+
+Row = aiosqlite.Row
+
+# Parents before children: rows are re-created in this order and removed in the reverse.
+TRACKED = (
+    "sources", "organisations", "organisation_aliases", "licenses", "license_aliases",
+    "benchmarks", "benchmark_aliases", "models", "model_aliases", "model_claims",
+    "license_claims", "scores", "events", "entries", "entry_identities", "entry_sources",
+    "entry_models",
+)  # fmt: skip
+# Rows that hang off a model, saved before the model is removed so that undo can restore them.
+MODEL_CHILDREN = ("model_aliases", "model_claims", "license_claims", "scores", "entry_models")
+
+
+class CurationStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def high_water(self) -> dict[str, int]:
+        """The largest rowid of every tracked table (inside the change's transaction)."""
+        parts = " UNION ALL ".join(
+            f"SELECT '{t}', COALESCE(MAX(rowid), 0) FROM {t}" for t in TRACKED
+        )
+        return {r[0]: r[1] for r in await self.db.fetchall(parts)}
+
+    async def inserted_since(self, before: dict[str, int]) -> dict[str, list[int]]:
+        inserted = {}
+        for table in TRACKED:
+            rows = await self.db.fetchall(
+                f"SELECT rowid FROM {table} WHERE rowid > ?", (before[table],)
+            )
+            if rows:
+                inserted[table] = [r[0] for r in rows]
+        return inserted
+
+    async def rows_of_model(self, model_id: int) -> dict[str, list[dict[str, Any]]]:
+        """The model and everything hanging off it, as plain rows with their rowids."""
+        saved = {"models": await self._rows("models", "rowid = ?", (model_id,))}
+        for table in MODEL_CHILDREN:
+            saved[table] = await self._rows(table, "model_id = ?", (model_id,))
+        saved["events"] = await self._rows("events", "model_id = ?", (model_id,))
+        return saved
+
+    async def alias_row(self, norm: str) -> list[dict[str, Any]]:
+        return await self._rows("model_aliases", "norm = ?", (norm,))
+
+    async def _rows(self, table: str, where: str, params: tuple) -> list[dict[str, Any]]:
+        rows = await self.db.fetchall(
+            f"SELECT rowid AS _rowid, * FROM {table} WHERE {where}", params
+        )
+        return [dict(r) for r in rows]
+
+    async def delete_rows(self, table: str, rowids: list[int]) -> None:
+        await self.db.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(r,) for r in rowids])
+
+    async def restore_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            columns = [c for c in row if c != "_rowid"]
+            marks = ", ".join("?" * (len(columns) + 1))
+            await self.db.execute(
+                f"INSERT OR REPLACE INTO {table}(rowid, {', '.join(columns)}) VALUES ({marks})",
+                (row["_rowid"], *(row[c] for c in columns)),
+            )
+
+    async def update_value(self, table: str, rowid: int, column: str, value: Any) -> None:
+        if column not in ("org_id", "name", "family", "family_norm"):
+            raise ValueError(f"column {column} is not editable")
+        await self.db.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", (value, rowid))
+
+    async def record(
+        self,
+        at: str,
+        user_id: str,
+        user_name: str,
+        action: str,
+        target: str,
+        summary: str,
+        model_ids: list[int],
+        effects: dict[str, Any],
+        undo_of: int | None = None,
+    ) -> int:
+        cursor = await self.db.execute(
+            "INSERT INTO audit_log(at, user_id, user_name, action, target, summary, model_ids, effects, undo_of)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                at,
+                user_id,
+                user_name,
+                action,
+                target,
+                summary,
+                json.dumps(model_ids),
+                json.dumps(effects),
+                undo_of,
+            ),
+        )
+        return int(cursor.lastrowid)
+
+    async def change(self, change_id: int) -> Row | None:
+        return await self.db.fetchone("SELECT * FROM audit_log WHERE id = ?", (change_id,))
+
+    async def later_active(self, change_id: int) -> list[Row]:
+        return await self.db.fetchall(
+            "SELECT * FROM audit_log WHERE id > ? AND undone_by IS NULL AND undo_of IS NULL ORDER BY id",
+            (change_id,),
+        )
+
+    async def mark_undone(self, change_id: int, undo_id: int) -> None:
+        await self.db.execute(
+            "UPDATE audit_log SET undone_by = ? WHERE id = ?", (undo_id, change_id)
+        )
+
+    async def history(self, model_id: int | None, limit: int = 200) -> list[Row]:
+        if model_id is None:
+            return await self.db.fetchall(
+                "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+            )
+        return await self.db.fetchall(
+            "SELECT a.* FROM audit_log a, json_each(a.model_ids) j WHERE j.value = ?"
+            " ORDER BY a.id DESC LIMIT ?",
+            (model_id, limit),
+        )
