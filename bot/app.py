@@ -12,9 +12,11 @@ import aiohttp
 from bot.config import Config
 from bot.core.clock import Clock, utc_now
 from bot.core.lookups import Lookups
+from bot.curation.service import CurationService
 from bot.digest.service import DigestService
 from bot.importers.bundled import DATA_DIR, load_bundled_if_empty
 from bot.store import CatalogStore, Database
+from bot.store.curation import CurationStore
 from bot.store.digests import DigestStore
 from bot.store.watch import WatchStore
 from bot.watch.fetch import Fetcher
@@ -33,6 +35,7 @@ class Services:
     lookups: Lookups
     watch: WatchService
     digests: DigestService
+    curation: CurationService
 
 
 @asynccontextmanager
@@ -52,7 +55,8 @@ async def open_services(
         if config.watch.enabled:
             await watch.start_up()
         digests = DigestService(DigestStore(db), watch, clock)
-        yield Services(config, db, store, lookups, watch, digests)
+        curation = CurationService(store, CurationStore(db), lookups, watch, clock)
+        yield Services(config, db, store, lookups, watch, digests, curation)
     finally:
         await session.close()
         await db.close()

@@ -154,15 +154,18 @@ class CurationService:
 
     # ---- models -----------------------------------------------------------------------------
 
+    def _claim(self, actor: Actor) -> dict[str, Any]:
+        """Provenance of a curator's claim: the curator, and the day it was made."""
+        return {"source": f"curator:{actor.id}", "as_of": self._stamp()}
+
     def _model_doc(
-        self, form: ModelForm, stamp: str, existing: str | None = None
+        self, form: ModelForm, claim: dict[str, Any], existing: str | None = None
     ) -> dict[str, Any]:
         name = clean_text(form.name)
         if not normalize(name):
             raise UserError("The model needs a name.")
         if len(name) > NAME_MAX:
             raise UserError(f"The name is {len(name)} characters; the limit is {NAME_MAX}.")
-        claim = {"source": "", "as_of": stamp}
         facts: list[dict[str, Any]] = []
         model: dict[str, Any] = {"name": existing or name}
         if form.org.strip():
@@ -235,7 +238,7 @@ class CurationService:
             raise UserError(
                 f"'{existing.name}' is already in the catalog. Use `/admin model edit name:{existing.name}` to add facts to it."
             )
-        batch = self._parse(actor, self._model_doc(form, self._stamp()))
+        batch = self._parse(actor, self._model_doc(form, self._claim(actor)))
         name = batch.models[0].name
         return await self._change(
             actor,
@@ -248,7 +251,7 @@ class CurationService:
 
     async def edit_model(self, actor: Actor, name: str, form: ModelForm) -> Change:
         model_id, current = self._model(name)
-        batch = self._parse(actor, self._model_doc(form, self._stamp(), existing=current))
+        batch = self._parse(actor, self._model_doc(form, self._claim(actor), existing=current))
         new_name = clean_text(form.name)
         summary = f"new facts for {current}" + (
             f"; renamed to {new_name}" if new_name != current else ""
@@ -383,8 +386,7 @@ class CurationService:
         claim = {
             "benchmark": bench.name,
             "value": value,
-            "source": "",
-            "as_of": self._stamp(),
+            **self._claim(actor),
             "self_reported": self_reported,
         }
         claim.update(self._source_ref(source))
@@ -400,7 +402,7 @@ class CurationService:
 
     async def set_license(self, actor: Actor, model: str, license_text: str, source: str) -> Change:
         model_id, current = self._model(model)
-        claim = self._license_claim(license_text, {"source": "", "as_of": self._stamp()}, None)
+        claim = self._license_claim(license_text, self._claim(actor), None)
         claim.update(self._source_ref(source))
         batch = self._parse(actor, {"models": [{"name": current, "licenses": [claim]}]})
         return await self._change(

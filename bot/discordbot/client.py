@@ -79,6 +79,7 @@ class ReleaseRadarBot(commands.Bot):
         self.services = services
 
     async def setup_hook(self) -> None:
+        from bot.discordbot.cogs.admin import AdminCog
         from bot.discordbot.cogs.digest import DigestCog
         from bot.discordbot.cogs.lookups import LookupCog
         from bot.discordbot.cogs.watch import WatchCog
@@ -86,6 +87,7 @@ class ReleaseRadarBot(commands.Bot):
         await self.add_cog(LookupCog(self.services))
         await self.add_cog(WatchCog(self.services, self))
         await self.add_cog(DigestCog(self.services))
+        await self.add_cog(AdminCog(self.services))
         await self.sync_commands()
 
     async def sync_commands(self) -> None:

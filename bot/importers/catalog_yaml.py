@@ -31,6 +31,8 @@ from bot.core.vocab import EVENT_KINDS, FACT_FIELDS, NUMERIC_FIELDS, SOURCE_KIND
 from bot.importers.common import BatchBuilder, parse_date, parse_number
 
 MAX_BYTES = 5 * 1024 * 1024
+# libyaml's safe loader when PyYAML was built with it (much faster), else the pure-Python one.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_TEXT = 1000
 TOP_LEVEL = ("sources", "organisations", "licenses", "benchmarks", "models", "events")
 _SUFFIX = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMBT])\s*$", re.IGNORECASE)

@@ -461,3 +461,61 @@ async def _prov(res: _Resolver, prov: Provenance) -> tuple[Any, ...]:
 
 def _tristate(value: bool | None) -> int | None:
     return None if value is None else int(value)
+
+
+class CatalogExport:
+    """Reads for exporting the catalog as YAML; `curated_only` keeps curators' claims only."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claims(self, curated_only: bool) -> dict[str, list[Row]]:
+        where = " AND s.kind = 'curator'" if curated_only else ""
+        facts = await self.db.fetchall(
+            f"SELECT c.model_id, c.field, c.value, {_SOURCE_COLUMNS} FROM model_claims c"
+            f" JOIN sources s ON s.id = c.source_id WHERE 1 = 1{where} ORDER BY c.id"
+        )
+        licenses = await self.db.fetchall(
+            f"SELECT c.model_id, l.name AS license_name, c.openness, {_SOURCE_COLUMNS} FROM license_claims c"
+            f" JOIN sources s ON s.id = c.source_id LEFT JOIN licenses l ON l.id = c.license_id"
+            f" WHERE 1 = 1{where} ORDER BY c.id"
+        )
+        scores = await self.db.fetchall(
+            f"SELECT c.model_id, b.name AS benchmark, c.value, {_SOURCE_COLUMNS} FROM scores c"
+            f" JOIN benchmarks b ON b.id = c.benchmark_id JOIN sources s ON s.id = c.source_id"
+            f" WHERE 1 = 1{where} ORDER BY c.id"
+        )
+        events = await self.db.fetchall(
+            f"SELECT c.kind, c.date, c.title, c.detail, m.name AS model, o.name AS org,"
+            f" {_EVENT_SOURCE_COLUMNS} FROM events c JOIN sources s ON s.id = c.source_id"
+            f" LEFT JOIN models m ON m.id = c.model_id LEFT JOIN organisations o ON o.id = c.org_id"
+            f" WHERE 1 = 1{where} ORDER BY c.id"
+        )
+        return {"facts": facts, "licenses": licenses, "scores": scores, "events": events}
+
+    async def models(self, ids: list[int] | None) -> list[Row]:
+        """Models (all, or these ids) with organisation, family and aliases."""
+        rows = await self.db.fetchall(
+            "SELECT m.id, m.name, m.family, o.name AS org,"
+            " (SELECT group_concat(alias, char(31)) FROM (SELECT alias FROM model_aliases a"
+            "  WHERE a.model_id = m.id ORDER BY a.rowid)) AS aliases"
+            " FROM models m LEFT JOIN organisations o ON o.id = m.org_id ORDER BY m.id"
+        )
+        return rows if ids is None else [r for r in rows if r["id"] in set(ids)]
+
+    async def sources(self) -> list[Row]:
+        return await self.db.fetchall("SELECT * FROM sources ORDER BY id")
+
+    async def organisations(self) -> list[Row]:
+        return await self.db.fetchall(
+            "SELECT o.name, o.country, (SELECT group_concat(alias, char(31)) FROM (SELECT alias"
+            " FROM organisation_aliases a WHERE a.org_id = o.id ORDER BY a.rowid)) AS aliases"
+            " FROM organisations o ORDER BY o.id"
+        )
+
+    async def benchmarks(self) -> list[Row]:
+        return await self.db.fetchall(
+            "SELECT b.name, b.unit, b.higher_is_better, b.description, (SELECT group_concat(norm,"
+            " char(31)) FROM (SELECT norm FROM benchmark_aliases a WHERE a.benchmark_id = b.id"
+            " ORDER BY a.rowid)) AS aliases FROM benchmarks b ORDER BY b.id"
+        )

@@ -1,0 +1,425 @@
+"""/admin: catalog curation for the bot's curators (owners, configured users and roles).
+
+Hidden from members without Manage Server by default, and refused server-side to anyone who is
+not a curator, whatever Discord showed them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from datetime import UTC, datetime
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import Services
+from bot.core.errors import ImportRejected, UserError
+from bot.core.vocab import EVENT_KINDS
+from bot.curation.export import export_catalog
+from bot.curation.service import UNITS, Actor, CurationService, ModelForm
+from bot.discordbot.checks import curators_only, is_curator
+from bot.discordbot.cogs.lookups import LookupCog
+from bot.discordbot.respond import send_reply
+from bot.importers.catalog_yaml import load_yaml_text, parse_catalog
+from bot.importers.epoch import parse_epoch_csv
+from bot.render.cards import CardBuilder, Reply, clip
+from bot.render.discord_embed import NO_MENTIONS, card_to_embed
+from bot.store.catalog import CatalogExport
+
+log = logging.getLogger(__name__)
+MAX_ATTACHMENT = 5 * 1024 * 1024
+CONFIRM_TIMEOUT = 300.0
+
+
+def actor_of(interaction: discord.Interaction) -> Actor:
+    return Actor(str(interaction.user.id), interaction.user.display_name)
+
+
+def note(title: str, text: str) -> Reply:
+    card = CardBuilder(title)
+    card.line(text)
+    return card.build(ephemeral=True)
+
+
+class ModelModal(discord.ui.Modal):
+    """Five inputs, Discord's maximum; the details field carries parameters, context and link."""
+
+    def __init__(
+        self, curation: CurationService, editing: str | None = None, org: str = ""
+    ) -> None:
+        super().__init__(
+            title=f"Edit {clip(editing, 30)}" if editing else "Add a model", custom_id="admin-model"
+        )
+        self.curation = curation
+        self.editing = editing
+        self.name = discord.ui.TextInput(label="Name", max_length=100, default=editing)
+        self.org = discord.ui.TextInput(
+            label="Organisation", max_length=100, required=False, default=org or None
+        )
+        self.release = discord.ui.TextInput(
+            label="Release date",
+            placeholder="2026-04-02, 2026-04, or 'expected 2026-06'",
+            max_length=40,
+            required=False,
+        )
+        self.license = discord.ui.TextInput(
+            label="License",
+            placeholder="Apache-2.0, Llama 4 Community License, api_only ...",
+            max_length=100,
+            required=False,
+        )
+        self.details = discord.ui.TextInput(
+            label="Parameters, context window, link",
+            style=discord.TextStyle.paragraph,
+            placeholder="params: 31B\ncontext: 128K\nlink: https://...",
+            max_length=1000,
+            required=False,
+        )
+        for item in (self.name, self.org, self.release, self.license, self.details):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        if not is_curator(interaction, interaction.client.services.config):  # type: ignore[attr-defined]
+            raise app_commands.CheckFailure("Only the bot's curators can do this.")
+        form = ModelForm(
+            self.name.value,
+            self.org.value,
+            self.release.value,
+            self.license.value,
+            self.details.value,
+        )
+        if self.editing:
+            change = await self.curation.edit_model(actor_of(interaction), self.editing, form)
+        else:
+            change = await self.curation.add_model(actor_of(interaction), form)
+        await send_reply(
+            interaction,
+            note(
+                "Saved",
+                f"Change **{change.id}**: {change.summary}. Undo with `/admin undo change_id:{change.id}`.",
+            ),
+        )
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        if isinstance(error, UserError | app_commands.CheckFailure):
+            await send_reply(interaction, Reply.error(str(error)))
+            return
+        log.error("model form failed", exc_info=error)
+        await send_reply(
+            interaction,
+            Reply.error("Something went wrong on our side. It has been logged; please try again."),
+        )
+
+
+class Confirm(discord.ui.View):
+    """Confirm / Cancel for one curator; runs `action` on confirm."""
+
+    def __init__(self, owner_id: int, action, done: str) -> None:  # action: () -> Awaitable[str]
+        super().__init__(timeout=CONFIRM_TIMEOUT)
+        self.owner_id = owner_id
+        self.action = action
+        self.done = done
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "Only the curator who asked can confirm this.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return False
+        return True
+
+    async def _finish(self, interaction: discord.Interaction, text: str) -> None:
+        for child in self.children:
+            child.disabled = True  # type: ignore[attr-defined]
+        self.stop()
+        card = CardBuilder(self.done if "cancel" not in text.lower() else "Cancelled")
+        card.line(text)
+        await interaction.response.edit_message(embed=_embed(card.build()), view=self)
+
+    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        try:
+            text = await self.action()
+        except UserError as exc:
+            text = f"Nothing changed: {exc}"
+        await self._finish(interaction, text)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        await self._finish(interaction, "Cancelled; nothing changed.")
+
+
+def _embed(reply: Reply) -> discord.Embed:
+    return card_to_embed(reply.pages[0])
+
+
+class AdminCog(commands.Cog):
+    admin = app_commands.Group(
+        name="admin",
+        description="Catalog curation (curators only)",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+    model = app_commands.Group(name="model", description="Add, edit or remove models", parent=admin)
+    alias = app_commands.Group(
+        name="alias", description="Other names that find a model", parent=admin
+    )
+    score = app_commands.Group(name="score", description="Benchmark scores", parent=admin)
+    benchmark = app_commands.Group(name="benchmark", description="Benchmarks", parent=admin)
+    license = app_commands.Group(name="license", description="License claims", parent=admin)
+    release = app_commands.Group(
+        name="release", description="Curated release entries", parent=admin
+    )
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.curation = services.curation
+
+    async def _model_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await LookupCog.model_names(self, interaction, current)  # type: ignore[arg-type]
+
+    # ---- models -------------------------------------------------------------------------------
+
+    @model.command(name="add", description="Add a model (opens a form)")
+    @curators_only()
+    async def model_add(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(ModelModal(self.curation))
+
+    @model.command(name="edit", description="Add facts to a model or rename it (opens a form)")
+    @app_commands.autocomplete(name=_model_names)
+    @curators_only()
+    async def model_edit(self, interaction: discord.Interaction, name: str) -> None:
+        model_id, current = self.curation._model(name)
+        report = await self.services.lookups.report(model_id)
+        await interaction.response.send_modal(
+            ModelModal(self.curation, current, report.org if report else "")
+        )
+
+    @model.command(name="remove", description="Remove a model and its claims (asks first)")
+    @app_commands.autocomplete(name=_model_names)
+    @curators_only()
+    async def model_remove(self, interaction: discord.Interaction, name: str) -> None:
+        _, current = self.curation._model(name)
+        actor = actor_of(interaction)
+
+        async def action() -> str:
+            change = await self.curation.remove_model(actor, current)
+            return f"Change **{change.id}**: {change.summary}. Undo with `/admin undo change_id:{change.id}`."
+
+        card = CardBuilder(f"Remove {current}?")
+        card.line(
+            "The model, its aliases and every claim about it (from all sources) go. This can be undone."
+        )
+        view = Confirm(interaction.user.id, action, "Removed")
+        await interaction.response.send_message(
+            embed=_embed(card.build()), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    # ---- aliases, scores, benchmarks, licenses --------------------------------------------------
+
+    @alias.command(name="add", description="Make another name find a model")
+    @app_commands.autocomplete(model=_model_names)
+    @curators_only()
+    async def alias_add(self, interaction: discord.Interaction, model: str, alias: str) -> None:
+        await self._done(
+            interaction, await self.curation.add_alias(actor_of(interaction), model, alias)
+        )
+
+    @alias.command(name="remove", description="Stop a name from finding a model")
+    @app_commands.autocomplete(model=_model_names)
+    @curators_only()
+    async def alias_remove(self, interaction: discord.Interaction, model: str, alias: str) -> None:
+        await self._done(
+            interaction, await self.curation.remove_alias(actor_of(interaction), model, alias)
+        )
+
+    @score.command(name="add", description="Record a benchmark score with its source")
+    @app_commands.describe(
+        source="A link, or a short note on where it comes from",
+        unit="The benchmark's unit, to double-check",
+    )
+    @app_commands.autocomplete(model=_model_names)
+    @curators_only()
+    async def score_add(
+        self,
+        interaction: discord.Interaction,
+        model: str,
+        benchmark: str,
+        value: float,
+        source: str,
+        unit: str | None = None,
+        self_reported: bool = False,
+    ) -> None:
+        change = await self.curation.add_score(
+            actor_of(interaction), model, benchmark, value, unit, source, self_reported
+        )
+        await self._done(interaction, change)
+
+    @score_add.autocomplete("benchmark")
+    async def _benchmarks(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await LookupCog.benchmark_names(self, interaction, current)  # type: ignore[arg-type]
+
+    @benchmark.command(name="add", description="Add a benchmark")
+    @app_commands.choices(unit=[app_commands.Choice(name=u, value=u) for u in UNITS])
+    @curators_only()
+    async def benchmark_add(
+        self, interaction: discord.Interaction, name: str, unit: str, higher_is_better: bool
+    ) -> None:
+        await self._done(
+            interaction,
+            await self.curation.add_benchmark(actor_of(interaction), name, unit, higher_is_better),
+        )
+
+    @license.command(name="set", description="Record a license claim for a model, with its source")
+    @app_commands.autocomplete(model=_model_names)
+    @curators_only()
+    async def license_set(
+        self, interaction: discord.Interaction, model: str, license: str, source: str
+    ) -> None:
+        await self._done(
+            interaction,
+            await self.curation.set_license(actor_of(interaction), model, license, source),
+        )
+
+    @release.command(
+        name="add", description="Add a curated release; subscribed channels are alerted"
+    )
+    @app_commands.describe(date="YYYY-MM-DD (default today)", models="Model names, comma-separated")
+    @app_commands.choices(
+        type=[app_commands.Choice(name=k.replace("_", " "), value=k) for k in EVENT_KINDS]
+    )
+    @curators_only()
+    async def release_add(
+        self,
+        interaction: discord.Interaction,
+        title: str,
+        type: str = "release",
+        link: str | None = None,
+        date: str | None = None,
+        models: str | None = None,
+    ) -> None:
+        change, queued = await self.curation.add_release(
+            actor_of(interaction), title, link, date, models, type
+        )
+        await send_reply(
+            interaction,
+            note(
+                "Release added",
+                f"Change **{change.id}**: {change.summary}. {queued} channel alert(s) queued.",
+            ),
+        )
+        await self.services.watch.drain()
+
+    # ---- import, export ---------------------------------------------------------------------
+
+    @admin.command(
+        name="import",
+        description="Import a catalog YAML or an Epoch-style CSV (shows a summary first)",
+    )
+    @curators_only()
+    async def import_file(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        if file.size > MAX_ATTACHMENT:
+            raise UserError(
+                f"{clip(file.filename, 60)} is {file.size / 1024 / 1024:.1f} MB; the limit is {MAX_ATTACHMENT // 1024 // 1024} MB."
+            )
+        name = file.filename.lower()
+        if not name.endswith((".yaml", ".yml", ".csv")):
+            raise UserError("Attach a .yaml (catalog format) or a .csv (Epoch columns).")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await file.read()
+        try:
+            if name.endswith(".csv"):
+                batch = parse_epoch_csv(data, origin=file.filename)
+            else:
+                batch = parse_catalog(
+                    load_yaml_text(data.decode("utf-8", errors="strict"), file.filename),
+                    origin=file.filename,
+                )
+        except UnicodeDecodeError:
+            raise UserError(f"{clip(file.filename, 60)} is not UTF-8 text.") from None
+        except ImportRejected as exc:
+            raise UserError(str(exc)) from exc
+        plan = await self.curation.plan_import(batch, file.filename)
+        actor = actor_of(interaction)
+
+        async def action() -> str:
+            change = await self.curation.apply_import(actor, plan)
+            return f"Change **{change.id}**: {change.summary}. Undo with `/admin undo change_id:{change.id}`."
+
+        card = CardBuilder(f"Import {clip(file.filename, 80)}?")
+        for line in plan.describe().splitlines():
+            card.line(line)
+        await interaction.followup.send(
+            embed=_embed(card.build()),
+            view=Confirm(interaction.user.id, action, "Imported"),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @admin.command(name="export", description="The catalog (or only curators' additions) as YAML")
+    @app_commands.choices(
+        scope=[
+            app_commands.Choice(name="everything", value="all"),
+            app_commands.Choice(name="curators' additions", value="curated"),
+        ]
+    )
+    @curators_only()
+    async def export(self, interaction: discord.Interaction, scope: str = "curated") -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = await export_catalog(
+            CatalogExport(self.services.db), curated_only=scope == "curated"
+        )
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+        file = discord.File(
+            io.BytesIO(text.encode()), filename=f"release-radar-{scope}-{stamp}.yaml"
+        )
+        await interaction.followup.send(
+            f"Catalog export ({'curators only' if scope == 'curated' else 'everything'}).",
+            file=file,
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    # ---- history, undo ----------------------------------------------------------------------
+
+    @admin.command(name="history", description="Who changed what, and when")
+    @app_commands.autocomplete(model=_model_names)
+    @curators_only()
+    async def history(self, interaction: discord.Interaction, model: str | None = None) -> None:
+        rows = await self.curation.history(model)
+        card = CardBuilder(f"Changes to {model}" if model else "Recent changes")
+        if not rows:
+            card.line("No changes yet.")
+        for row in rows:
+            state = f" · undone by {row['undone_by']}" if row["undone_by"] else ""
+            effects = json.loads(row["effects"])
+            added = sum(len(v) for v in effects.get("inserted", {}).values())
+            removed = sum(len(v) for v in effects.get("deleted", {}).values())
+            card.line(
+                f"**{row['id']}** · {row['at'][:16].replace('T', ' ')} · {clip(row['user_name'], 40)} · "
+                f"{row['action']}: {clip(row['summary'], 160)} (+{added} −{removed} rows){state}"
+            )
+        await send_reply(interaction, card.build(ephemeral=True))
+
+    @admin.command(name="undo", description="Revert one change (see /admin history)")
+    @curators_only()
+    async def undo(self, interaction: discord.Interaction, change_id: int) -> None:
+        await self._done(interaction, await self.curation.undo(actor_of(interaction), change_id))
+
+    async def _done(self, interaction: discord.Interaction, change) -> None:  # change: Change
+        await send_reply(
+            interaction,
+            note(
+                "Saved",
+                f"Change **{change.id}**: {change.summary}. Undo with `/admin undo change_id:{change.id}`.",
+            ),
+        )
