@@ -10,29 +10,38 @@ from bot.render.discord_embed import NO_MENTIONS, card_to_embed
 PAGE_TIMEOUT = 300.0
 
 
-class Pager(discord.ui.View):
+class OwnedView(discord.ui.View):
+    """Components only the user who asked may use; anyone else is told so, privately."""
+
+    refusal = "Only the person who asked can use these buttons."
+
+    def __init__(self, owner_id: int, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                self.refusal, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return False
+        return True
+
+
+class Pager(OwnedView):
     """Previous/Next buttons over a reply's pages; only the person who asked can turn them."""
 
+    refusal = "Only the person who asked can turn these pages; run the command yourself."
+
     def __init__(self, reply: Reply, owner_id: int) -> None:
-        super().__init__(timeout=PAGE_TIMEOUT)
+        super().__init__(owner_id, PAGE_TIMEOUT)
         self.embeds = [card_to_embed(card) for card in reply.pages]
-        self.owner_id = owner_id
         self.index = 0
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index == len(self.embeds) - 1
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(
-                "Only the person who asked can turn these pages; run the command yourself.",
-                ephemeral=True,
-                allowed_mentions=NO_MENTIONS,
-            )
-            return False
-        return True
 
     async def _show(self, interaction: discord.Interaction, step: int) -> None:
         self.index = max(0, min(len(self.embeds) - 1, self.index + step))

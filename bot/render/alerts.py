@@ -72,6 +72,4 @@ def _model_lines(report: ModelReport) -> list[str]:
 
 
 def render_notice(title: str, text: str) -> Reply:
-    builder = CardBuilder(title)
-    builder.line(text)
-    return builder.build()
+    return Reply.note(title, text, ephemeral=False)

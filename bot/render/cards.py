@@ -60,6 +60,19 @@ class Reply:
     ephemeral: bool = False
 
     @classmethod
+    def note(cls, title: str, text: str, *, ephemeral: bool = True) -> Reply:
+        """A short titled message, private to the asker by default."""
+        return cls(
+            [
+                Card(
+                    clip(neutralise(title), limits.EMBED_TITLE),
+                    clip(neutralise(text), limits.EMBED_DESCRIPTION),
+                )
+            ],
+            ephemeral,
+        )
+
+    @classmethod
     def error(cls, message: str) -> Reply:
         return cls(
             [Card("Sorry", clip(neutralise(message), limits.EMBED_DESCRIPTION), color=ERROR_COLOR)],

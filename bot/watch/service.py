@@ -15,6 +15,7 @@ from bot.core.errors import UserError
 from bot.core.index import NameIndex
 from bot.core.lookups import Lookups
 from bot.core.names import normalize
+from bot.core.periodic import run_periodically
 from bot.render.alerts import render_alert, render_notice
 from bot.render.cards import Reply
 from bot.render.digest import card_from_payload
@@ -81,18 +82,13 @@ class WatchService:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll due sources and drain the outbox until `stop` is set."""
-        while not stop.is_set():
-            try:
-                await self.tick()
-            except Exception:  # one bad round must not end the loop
-                log.exception("release watch round failed")
-            self._wake.clear()
-            waits = [asyncio.create_task(stop.wait()), asyncio.create_task(self._wake.wait())]
-            await asyncio.wait(
-                waits, timeout=self.settings.tick_seconds, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in waits:
-                task.cancel()
+        await run_periodically(
+            self.tick,
+            self.settings.tick_seconds,
+            stop,
+            wake=self._wake,
+            label="release watch round",
+        )
 
     def wake(self) -> None:
         """Run a round now (after a curator adds a release, for example)."""

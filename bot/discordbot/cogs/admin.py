@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import discord
@@ -22,7 +23,7 @@ from bot.curation.export import export_catalog
 from bot.curation.service import UNITS, Actor, CurationService, ModelForm
 from bot.discordbot.checks import curators_only, is_curator
 from bot.discordbot.cogs.lookups import LookupCog
-from bot.discordbot.respond import send_reply
+from bot.discordbot.respond import OwnedView, send_reply
 from bot.importers.catalog_yaml import load_yaml_text, parse_catalog
 from bot.importers.epoch import parse_epoch_csv
 from bot.render.cards import CardBuilder, Reply, clip
@@ -36,12 +37,6 @@ CONFIRM_TIMEOUT = 300.0
 
 def actor_of(interaction: discord.Interaction) -> Actor:
     return Actor(str(interaction.user.id), interaction.user.display_name)
-
-
-def note(title: str, text: str) -> Reply:
-    card = CardBuilder(title)
-    card.line(text)
-    return card.build(ephemeral=True)
 
 
 class ModelModal(discord.ui.Modal):
@@ -97,7 +92,7 @@ class ModelModal(discord.ui.Modal):
             change = await self.curation.add_model(actor_of(interaction), form)
         await send_reply(
             interaction,
-            note(
+            Reply.note(
                 "Saved",
                 f"Change **{change.id}**: {change.summary}. Undo with `/admin undo change_id:{change.id}`.",
             ),
@@ -114,24 +109,15 @@ class ModelModal(discord.ui.Modal):
         )
 
 
-class Confirm(discord.ui.View):
+class Confirm(OwnedView):
     """Confirm / Cancel for one curator; runs `action` on confirm."""
 
-    def __init__(self, owner_id: int, action, done: str) -> None:  # action: () -> Awaitable[str]
-        super().__init__(timeout=CONFIRM_TIMEOUT)
-        self.owner_id = owner_id
+    refusal = "Only the curator who asked can confirm this."
+
+    def __init__(self, owner_id: int, action: Callable[[], Awaitable[str]], done: str) -> None:
+        super().__init__(owner_id, CONFIRM_TIMEOUT)
         self.action = action
         self.done = done
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(
-                "Only the curator who asked can confirm this.",
-                ephemeral=True,
-                allowed_mentions=NO_MENTIONS,
-            )
-            return False
-        return True
 
     async def _finish(self, interaction: discord.Interaction, text: str) -> None:
         for child in self.children:
@@ -312,7 +298,7 @@ class AdminCog(commands.Cog):
         )
         await send_reply(
             interaction,
-            note(
+            Reply.note(
                 "Release added",
                 f"Change **{change.id}**: {change.summary}. {queued} channel alert(s) queued.",
             ),
@@ -418,7 +404,7 @@ class AdminCog(commands.Cog):
     async def _done(self, interaction: discord.Interaction, change) -> None:  # change: Change
         await send_reply(
             interaction,
-            note(
+            Reply.note(
                 "Saved",
                 f"Change **{change.id}**: {change.summary}. Undo with `/admin undo change_id:{change.id}`.",
             ),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 from datetime import datetime
@@ -14,8 +12,10 @@ from discord.ext import commands
 
 from bot.app import Services
 from bot.core.errors import UserError
+from bot.core.periodic import run_periodically
 from bot.digest.schedule import WEEKDAYS, available_zones, parse_schedule
 from bot.digest.service import schedule_of
+from bot.discordbot.background import BackgroundTask
 from bot.discordbot.respond import send_reply
 from bot.render.cards import CardBuilder
 from bot.render.limits import AUTOCOMPLETE_CHOICES
@@ -36,25 +36,18 @@ class DigestCog(commands.Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.digests = services.digests
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._loop = BackgroundTask(
+            "digest-schedule",
+            lambda stop: run_periodically(
+                self.digests.run_due, LOOP_SECONDS, stop, label="digest round"
+            ),
+        )
 
     async def cog_load(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="digest-schedule")
+        self._loop.start()
 
     async def cog_unload(self) -> None:
-        self._stop.set()
-        if self._task is not None:
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await self.digests.run_due()
-            except Exception:
-                log.exception("digest round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), LOOP_SECONDS)
+        await self._loop.stop()
 
     @digest.command(name="set", description="Post a digest to a channel daily or weekly")
     @app_commands.describe(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 
@@ -12,6 +11,7 @@ from discord.ext import commands
 
 from bot.app import Services
 from bot.core.errors import UserError
+from bot.discordbot.background import BackgroundTask
 from bot.discordbot.checks import curators_only
 from bot.discordbot.poster import DiscordPoster
 from bot.discordbot.respond import send_reply
@@ -45,17 +45,14 @@ class WatchCog(commands.Cog):
         self.services = services
         self.service = services.watch
         self.service.attach_poster(DiscordPoster(client))
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._loop = BackgroundTask("release-watch", self.service.run)
 
     async def cog_load(self) -> None:
         if self.services.config.watch.enabled:
-            self._task = asyncio.create_task(self.service.run(self._stop), name="release-watch")
+            self._loop.start()
 
     async def cog_unload(self) -> None:
-        self._stop.set()
-        if self._task is not None:
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self._loop.stop()
 
     # ---- /watch ---------------------------------------------------------------------------
 
@@ -125,7 +122,7 @@ class WatchCog(commands.Cog):
             raise UserError(f"This server has no subscription {id}. See `/watch list`.")
         await send_reply(
             interaction,
-            _note(
+            Reply.note(
                 "Subscription removed",
                 f"Subscription {id} is gone; queued alerts for it are dropped.",
             ),
@@ -141,7 +138,7 @@ class WatchCog(commands.Cog):
         self.service.wake()
         await send_reply(
             interaction,
-            _note(
+            Reply.note(
                 "Subscription resumed",
                 f"Subscription {id} is active; {released} held alert(s) will be posted.",
             ),
@@ -177,7 +174,7 @@ class WatchCog(commands.Cog):
                 f"The test alert could not be posted in {channel.mention}: {exc}."
             ) from exc
         await send_reply(
-            interaction, _note("Test alert posted", f"A sample alert is in {channel.mention}.")
+            interaction, Reply.note("Test alert posted", f"A sample alert is in {channel.mention}.")
         )
 
     # ---- /feeds ---------------------------------------------------------------------------
@@ -234,7 +231,7 @@ class WatchCog(commands.Cog):
         await self.service.add_source(source, str(interaction.user.id))
         await send_reply(
             interaction,
-            _note(
+            Reply.note(
                 "Feed added",
                 f"**{source.name}** (`{source.key}`) will be polled every {source.poll_minutes} min.",
             ),
@@ -246,11 +243,6 @@ class WatchCog(commands.Cog):
         if not await self.service.store.remove_source(key):
             raise UserError(f"No feed source has the key '{clip(key, 40)}'. See `/feeds status`.")
         await send_reply(
-            interaction, _note("Feed removed", f"`{key}` is no longer polled; its entries stay.")
+            interaction,
+            Reply.note("Feed removed", f"`{key}` is no longer polled; its entries stay."),
         )
-
-
-def _note(title: str, text: str) -> Reply:
-    card = CardBuilder(title)
-    card.line(text)
-    return card.build(ephemeral=True)
