@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import AsyncIterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -45,25 +47,43 @@ async def open_services(
     """Open the store (importing the bundled data into an empty one) and build the core."""
     db = await Database.open(config.database)
     session = aiohttp.ClientSession()
+    parser = _parser_pool(config.watch.parse_workers)
     try:
         store = CatalogStore(db)
         if load_bundled:
             await load_bundled_if_empty(store)
         lookups = Lookups(store)
         await lookups.refresh()
-        watch = _watch_service(config, db, lookups, session, clock)
+        watch = _watch_service(config, db, lookups, session, clock, parser)
         if config.watch.enabled:
             await watch.start_up()
         digests = DigestService(DigestStore(db), watch, clock)
         curation = CurationService(store, CurationStore(db), lookups, watch, clock)
         yield Services(config, db, store, lookups, watch, digests, curation)
     finally:
+        if parser is not None:
+            parser.shutdown(wait=True, cancel_futures=True)
         await session.close()
         await db.close()
 
 
+def _parser_pool(workers: int) -> ProcessPoolExecutor | None:
+    """Worker processes for feed parsing, started on first use (a CLI lookup never starts one).
+    'forkserver' forks from a clean process, not from this one and its threads."""
+    if workers <= 0:
+        return None
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("forkserver")
+    )
+
+
 def _watch_service(
-    config: Config, db: Database, lookups: Lookups, session: aiohttp.ClientSession, clock: Clock
+    config: Config,
+    db: Database,
+    lookups: Lookups,
+    session: aiohttp.ClientSession,
+    clock: Clock,
+    parser: Executor | None,
 ) -> WatchService:
     settings = config.watch
     fetcher = Fetcher(session, timeout=settings.fetch_timeout, max_bytes=settings.max_feed_bytes)
@@ -79,6 +99,7 @@ def _watch_service(
             failure_threshold=settings.failure_threshold,
             ops_channel_id=str(settings.ops_channel_id) if settings.ops_channel_id else None,
         ),
+        parser,
     )
 
 

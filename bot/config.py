@@ -48,6 +48,7 @@ class WatchConfig:
     failure_threshold: int = 5
     fetch_timeout: float = 20.0
     max_feed_bytes: int = 5 * 1024 * 1024
+    parse_workers: int = 1  # processes that parse feeds; 0 parses in the event loop
     ops_channel_id: int | None = None
 
 
@@ -153,6 +154,7 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
                 raw, "max_feed_bytes", defaults.max_feed_bytes, 1024, 100 * 1024 * 1024, "watch."
             )
         ),
+        parse_workers=int(_number(raw, "parse_workers", defaults.parse_workers, 0, 8, "watch.")),
         ops_channel_id=ops[0] if ops else None,
     )
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from bot.core.clock import Clock, iso
 from bot.store.watch import WatchStore
 from bot.watch.fetch import Fetcher, FetchError
 from bot.watch.ingest import Ingestor
-from bot.watch.parse import parse_feed
+from bot.watch.parse import ParseResult, parse_feed
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ class FeedPoller:
         threshold: int = 5,
         concurrency: int = 8,
         ops_channel_id: str | None = None,
+        parser: Executor | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -54,6 +57,9 @@ class FeedPoller:
         self.threshold = threshold
         self.ops_channel_id = ops_channel_id
         self._slots = asyncio.Semaphore(concurrency)
+        # Parsing is CPU work; in a worker process it never stalls the event loop (and so
+        # never delays autocomplete or an interaction's 3-second answer).
+        self._parser = parser
         self._lock = asyncio.Lock()
 
     async def poll_due(self) -> list[PollOutcome]:
@@ -86,14 +92,7 @@ class FeedPoller:
         if result.not_modified:
             resumed = await self._succeeded(row, result.etag, result.last_modified, 0)
             return PollOutcome(key, True, not_modified=True, resumed=resumed)
-        parsed = parse_feed(
-            result.body or b"",
-            url=row["url"],
-            source_key=key,
-            source_name=row["name"],
-            org=row["org"],
-            now=self.clock(),
-        )
+        parsed = await self._parse(result.body or b"", row, result.content_type)
         if parsed.problem:
             return await self._failed(row, parsed.problem)
         report = await self.ingestor.ingest(parsed.items, baseline=baseline)
@@ -101,6 +100,21 @@ class FeedPoller:
         if parsed.warning:
             log.info("feed %s parsed with a warning: %s", key, parsed.warning)
         return PollOutcome(key, True, new=len(report.new), resumed=resumed)
+
+    async def _parse(self, body: bytes, row: Any, content_type: str | None) -> ParseResult:
+        job = partial(
+            parse_feed,
+            body,
+            url=row["url"],
+            content_type=content_type,
+            source_key=row["key"],
+            source_name=row["name"],
+            org=row["org"],
+            now=self.clock(),
+        )
+        if self._parser is None:
+            return job()
+        return await asyncio.get_running_loop().run_in_executor(self._parser, job)
 
     async def _succeeded(
         self, row: Any, etag: str | None, last_modified: str | None, new: int

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ class WatchService:
         fetcher: Fetcher,
         clock: Clock,
         settings: WatchSettings,
+        parser: Executor | None = None,
     ) -> None:
         self.store = store
         self.lookups = lookups
@@ -65,6 +67,7 @@ class WatchService:
             clock,
             threshold=settings.failure_threshold,
             ops_channel_id=settings.ops_channel_id,
+            parser=parser,
         )
         self.sender: OutboxSender | None = None
         self._wake = asyncio.Event()
