@@ -128,6 +128,7 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
             "failure_threshold",
             "fetch_timeout",
             "max_feed_bytes",
+            "parse_workers",
             "ops_channel_id",
         },
         prefix="watch.",
