@@ -144,7 +144,8 @@ class CurationService:
         await self.lookups.refresh()
         return Change(change_id, summary)
 
-    def _model(self, name: str) -> tuple[int, str]:
+    def find_model(self, name: str) -> tuple[int, str]:
+        """The id and name of the model called `name` (exactly, through aliases), or a UserError."""
         entry = self.lookups.models.exact(clean_text(name or ""))
         if entry is None:
             match = self.lookups.models.resolve(clean_text(name or ""))
@@ -250,7 +251,7 @@ class CurationService:
         )
 
     async def edit_model(self, actor: Actor, name: str, form: ModelForm) -> Change:
-        model_id, current = self._model(name)
+        model_id, current = self.find_model(name)
         batch = self._parse(actor, self._model_doc(form, self._claim(actor), existing=current))
         new_name = clean_text(form.name)
         summary = f"new facts for {current}" + (
@@ -280,7 +281,7 @@ class CurationService:
         return {"renamed": {"id": model_id, "old": old, "new": new}}
 
     async def remove_model(self, actor: Actor, name: str) -> Change:
-        model_id, current = self._model(name)
+        model_id, current = self.find_model(name)
 
         async def work() -> dict[str, Any]:
             saved = await self.audit.rows_of_model(model_id)
@@ -298,7 +299,7 @@ class CurationService:
     # ---- aliases, scores, benchmarks, licenses ------------------------------------------------
 
     async def add_alias(self, actor: Actor, model: str, alias: str) -> Change:
-        model_id, current = self._model(model)
+        model_id, current = self.find_model(model)
         alias = clean_text(alias)
         if not normalize(alias) or len(alias) > NAME_MAX:
             raise UserError(f"An alias needs letters or digits and at most {NAME_MAX} characters.")
@@ -316,7 +317,7 @@ class CurationService:
         )
 
     async def remove_alias(self, actor: Actor, model: str, alias: str) -> Change:
-        model_id, current = self._model(model)
+        model_id, current = self.find_model(model)
         norm = normalize(alias or "")
 
         async def work() -> dict[str, Any]:
@@ -368,7 +369,7 @@ class CurationService:
         source: str,
         self_reported: bool,
     ) -> Change:
-        model_id, current = self._model(model)
+        model_id, current = self.find_model(model)
         bench = self.lookups.benchmarks.exact(clean_text(benchmark or ""))
         if bench is None:
             raise UserError(
@@ -401,7 +402,7 @@ class CurationService:
         )
 
     async def set_license(self, actor: Actor, model: str, license_text: str, source: str) -> Change:
-        model_id, current = self._model(model)
+        model_id, current = self.find_model(model)
         claim = self._license_claim(license_text, self._claim(actor), None)
         claim.update(self._source_ref(source))
         batch = self._parse(actor, {"models": [{"name": current, "licenses": [claim]}]})
@@ -456,7 +457,7 @@ class CurationService:
                 f"{day} is in the future; use the type expected_release for announced dates."
             )
         names = [clean_text(n) for n in (models or "").split(",") if clean_text(n)]
-        resolved = [self._model(n)[1] for n in names]
+        resolved = [self.find_model(n)[1] for n in names]
         stamp = iso(self.clock())
         item = FeedItem(
             title,
@@ -477,7 +478,7 @@ class CurationService:
             report = await self.watch.ingestor.ingest_within([item])
             return {}
 
-        model_ids = [self._model(n)[0] for n in resolved]
+        model_ids = [self.find_model(n)[0] for n in resolved]
         change = await self._change(
             actor, "release add", title, f"curated release: {title}", model_ids, work
         )
@@ -534,7 +535,7 @@ class CurationService:
     # ---- history and undo --------------------------------------------------------------------
 
     async def history(self, model: str | None) -> list[Any]:
-        model_id = self._model(model)[0] if model else None
+        model_id = self.find_model(model)[0] if model else None
         return await self.audit.history(model_id)
 
     async def undo(self, actor: Actor, change_id: int) -> Change:

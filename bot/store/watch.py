@@ -130,10 +130,6 @@ class WatchStore:
             )
         return cursor.rowcount == 1
 
-    async def has_succeeded(self, key: str) -> bool:
-        row = await self.db.fetchone("SELECT last_success FROM feed_sources WHERE key = ?", (key,))
-        return bool(row and row["last_success"])
-
     # ---- entries (inside an ingest transaction) -------------------------------------------
 
     async def lookup_identities(self, identities: Sequence[str]) -> dict[str, int]:
@@ -370,11 +366,6 @@ class WatchStore:
     async def outbox_counts(self) -> dict[str, int]:
         rows = await self.db.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")
         return {r[0]: r[1] for r in rows}
-
-    async def sent_messages(self) -> list[Row]:
-        return await self.db.fetchall(
-            "SELECT channel_id, entry_id, message_id FROM outbox WHERE status = 'sent' AND kind = 'alert'"
-        )
 
     # ---- reading entries back -------------------------------------------------------------
 

@@ -281,3 +281,19 @@ async def test_export_round_trips(harness, tmp_path) -> None:
         await fresh.store.apply(parse_catalog(load_yaml_text(exported, "round.yaml")))
         again = await export_catalog(CatalogExport(fresh.db), curated_only=True)
     assert again == exported
+
+
+async def test_epoch_csv_import_lists_rejected_rows_and_applies_the_rest(harness) -> None:
+    csv = (
+        "Model,Organization,Publication date,Parameters,Model accessibility,Brand new column\n"
+        "Radar CSV Model,Mistral AI,2026-06-01,12000000000.0,Open weights (unrestricted),x\n"
+        "Radar CSV Broken,Mistral AI,2026-13-45,-5,API access,y\n"
+        ",Nobody,2026-01-01,,,\n"
+    )
+    resp = await harness.owner.slash("admin import", file=("snapshot.csv", csv.encode()))
+    text = resp.text()
+    assert "Rejected rows" in text and "not a date" in text and "no model name" in text
+    done = await harness.owner.click(resp, "Confirm")
+    assert "Imported" in done.message["embeds"][0]["title"]
+    shown = await harness.member.slash("model", name="Radar CSV Model")
+    assert "12B" in shown.text() and "Epoch AI" in shown.text()

@@ -150,3 +150,45 @@ async def test_a_channel_that_disappeared(harness) -> None:
 async def test_no_unknown_routes(harness) -> None:
     assert harness.standin.unknown_routes == []
     assert harness.standin.validation_errors == []
+
+
+@pytest.mark.parametrize(
+    ("zone", "before_dst", "after_dst"),
+    [
+        # (zone, a moment before its transition, the local day after it)
+        ("Europe/Berlin", datetime(2026, 3, 28, 12, 0, tzinfo=UTC), "2026-03-30"),
+        ("America/New_York", datetime(2026, 10, 31, 12, 0, tzinfo=UTC), "2026-11-02"),
+        ("Asia/Kolkata", datetime(2026, 3, 28, 12, 0, tzinfo=UTC), "2026-03-30"),
+    ],
+)
+async def test_schedules_fire_at_local_nine_across_dst(
+    harness, zone, before_dst, after_dst
+) -> None:
+    """Daily 09:00 in three zones, through a DST change: one digest per local day, each at
+    09:00 local, posted through the stand-in."""
+    from zoneinfo import ZoneInfo
+
+    guild = harness.standin.guild["id"]
+    channel = channel_id(harness, "digest")
+    clock = Clock()
+    clock.now = before_dst
+    scheduler = DigestService(harness.services.digests.store, harness.services.watch, clock)
+    from bot.digest.schedule import parse_schedule
+    from bot.watch.filters import Filters
+
+    await scheduler.set(
+        guild, channel, parse_schedule("daily", "09:00", zone), Filters(), "line", "1"
+    )
+    fired_at = []
+    for _ in range(3 * 24 * 4):  # three days in 15-minute steps
+        clock.now += timedelta(minutes=15)
+        if await scheduler.run_due():
+            fired_at.append(clock.now.astimezone(ZoneInfo(zone)))
+    await harness.services.watch.drain()
+    assert len(fired_at) == 3
+    assert all(moment.hour == 9 and moment.minute < 15 for moment in fired_at), fired_at
+    assert len({moment.date() for moment in fired_at}) == 3
+    assert after_dst in {moment.date().isoformat() for moment in fired_at}
+    assert len(digests_in(harness, "digest")) == 3
+    await harness.admin.slash("digest off", channel="digest")
+    harness.standin.messages[channel].clear()

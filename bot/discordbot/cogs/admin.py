@@ -182,7 +182,7 @@ class AdminCog(commands.Cog):
     @app_commands.autocomplete(name=_model_names)
     @curators_only()
     async def model_edit(self, interaction: discord.Interaction, name: str) -> None:
-        model_id, current = self.curation._model(name)
+        model_id, current = self.curation.find_model(name)
         report = await self.services.lookups.report(model_id)
         await interaction.response.send_modal(
             ModelModal(self.curation, current, report.org if report else "")
@@ -192,7 +192,7 @@ class AdminCog(commands.Cog):
     @app_commands.autocomplete(name=_model_names)
     @curators_only()
     async def model_remove(self, interaction: discord.Interaction, name: str) -> None:
-        _, current = self.curation._model(name)
+        _, current = self.curation.find_model(name)
         actor = actor_of(interaction)
 
         async def action() -> str:
