@@ -7,7 +7,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY data ./data
-RUN pip install . && useradd --create-home --uid 10001 radar && mkdir -p /var/lib/release-radar \
+# Editable: the code stays in /app beside data/, where the bot finds its bundled data.
+RUN pip install -e . && useradd --create-home --uid 10001 radar && mkdir -p /var/lib/release-radar \
     && chown radar /var/lib/release-radar
 
 USER radar
