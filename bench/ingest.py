@@ -28,7 +28,7 @@ from tests.feed_server import feed_server
 REPO = Path(__file__).resolve().parents[1]
 FEEDS = sorted((REPO.parent / "shared" / "data" / "feeds" / "real").glob("*.xml"))
 NO_FEEDS = REPO / "tests" / "data" / "no-feeds.yaml"
-ROUNDS = 7
+ROUNDS = 15
 WARM_UP = [path.read_bytes() for path in FEEDS]
 
 
