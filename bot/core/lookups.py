@@ -248,7 +248,9 @@ class Lookups:
         limit = 10 if limit is None else limit
         if not 1 <= limit <= LEADERBOARD_MAX:
             raise UserError(f"The limit must be between 1 and {LEADERBOARD_MAX}.")
-        bench = next(r for r in await self.store.benchmark_entries() if r["id"] == entry.id)
+        bench = await self.store.benchmark(entry.id)
+        if bench is None:  # removed since the index was built
+            raise UserError(f"'{entry.name}' is no longer in the catalog.")
         higher = bool(bench["higher_is_better"])
         per_model: dict[str, list[ScoreClaim]] = {}
         openness_of: dict[str, tuple[Openness, ...]] = {}

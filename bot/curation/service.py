@@ -375,7 +375,9 @@ class CurationService:
             raise UserError(
                 f"No benchmark is named '{clean_text(benchmark or '')[:NAME_MAX]}'. Add it with `/admin benchmark add`."
             )
-        row = next(r for r in await self.catalog.benchmark_entries() if r["id"] == bench.id)
+        row = await self.catalog.benchmark(bench.id)
+        if row is None:
+            raise UserError(f"The benchmark '{bench.name}' is no longer in the catalog.")
         if unit and unit != row["unit"]:
             raise UserError(
                 f"{bench.name} is measured in '{row['unit']}', not '{clean_text(unit)[:20]}'."

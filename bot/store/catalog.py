@@ -313,6 +313,9 @@ class CatalogStore:
             " FROM benchmarks b"
         )
 
+    async def benchmark(self, benchmark_id: int) -> Row | None:
+        return await self.db.fetchone("SELECT * FROM benchmarks WHERE id = ?", (benchmark_id,))
+
     async def sources(self) -> list[Row]:
         return await self.db.fetchall(
             "SELECT s.*,"

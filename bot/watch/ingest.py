@@ -71,6 +71,30 @@ class _Recent:
         return numbers == self.numbers and fuzz.ratio(key, self.key, score_cutoff=TITLE_MATCH) > 0
 
 
+@dataclass(frozen=True)
+class _Subscription:
+    """A subscription as fan-out needs it, its filters parsed once per ingest."""
+
+    id: int
+    channel_id: str
+    filters: Filters
+    created: datetime
+    paused: bool
+
+    @classmethod
+    def all(cls, rows: list[Any]) -> list[_Subscription]:
+        return [
+            cls(
+                r["id"],
+                r["channel_id"],
+                Filters.from_json(json.loads(r["filters"])),
+                datetime.fromisoformat(r["created_at"]),
+                bool(r["paused"]),
+            )
+            for r in rows
+        ]
+
+
 class _Window:
     """Recent entries bucketed by day, so finding same-day neighbours is not a full scan."""
 
@@ -96,7 +120,7 @@ class _Batch:
     known: dict[str, int]
     recent: _Window
     sourced: set[tuple[int, str]]
-    subscriptions: list[Any]
+    subscriptions: list[_Subscription]
     next_id: int = 0
     entries: list[tuple] = field(default_factory=list)
     identities: list[tuple[str, int]] = field(default_factory=list)
@@ -131,7 +155,7 @@ class Ingestor:
             known=known,
             recent=_Window(await self._recent(items, now)),
             sourced=await self.store.sources_of(known.values()),
-            subscriptions=[] if baseline else await self.store.subscriptions(),
+            subscriptions=[] if baseline else _Subscription.all(await self.store.subscriptions()),
             # Ids are assigned here so new entries go in with one statement; the write
             # transaction keeps anyone else from inserting meanwhile.
             next_id=await self.store.max_entry_id() + 1,
@@ -251,18 +275,17 @@ class Ingestor:
         published = datetime.fromisoformat(item.published) if item.published else None
         queued = 0
         for sub in batch.subscriptions:
-            created = datetime.fromisoformat(sub["created_at"])
-            if published is not None and published < created - PUBLISH_GRACE:
+            if published is not None and published < sub.created - PUBLISH_GRACE:
                 continue
-            if not matches(Filters.from_json(json.loads(sub["filters"])), facts):
+            if not matches(sub.filters, facts):
                 continue
             queued += await self.store.enqueue(
-                f"alert:{entry_id}:{sub['channel_id']}",
+                f"alert:{entry_id}:{sub.channel_id}",
                 "alert",
-                sub["channel_id"],
+                sub.channel_id,
                 iso(batch.now),
                 entry_id=entry_id,
-                subscription_id=sub["id"],
-                status="held" if sub["paused"] else "pending",
+                subscription_id=sub.id,
+                status="held" if sub.paused else "pending",
             )
         return queued
