@@ -247,7 +247,7 @@ class CurationService:
             name,
             f"added {name}",
             [],
-            lambda: self._apply_and_note(batch),
+            lambda: self._apply_batch(batch),
         )
 
     async def edit_model(self, actor: Actor, name: str, form: ModelForm) -> Change:
@@ -292,7 +292,8 @@ class CurationService:
             actor, "model remove", current, f"removed {current} and its claims", [model_id], work
         )
 
-    async def _apply_and_note(self, batch: Batch) -> dict[str, Any]:
+    async def _apply_batch(self, batch: Batch) -> dict[str, Any]:
+        """A change that is just a validated batch; its effects are the rows it inserts."""
         await self.catalog.apply_within(batch)
         return {}
 
@@ -313,7 +314,7 @@ class CurationService:
             current,
             f"'{alias}' now finds {current}",
             [model_id],
-            lambda: self._apply_and_note(batch),
+            lambda: self._apply_batch(batch),
         )
 
     async def remove_alias(self, actor: Actor, model: str, alias: str) -> Change:
@@ -356,7 +357,7 @@ class CurationService:
             bench,
             f"added benchmark {bench} ({unit})",
             [],
-            lambda: self._apply_and_note(batch),
+            lambda: self._apply_batch(batch),
         )
 
     async def add_score(
@@ -400,7 +401,7 @@ class CurationService:
             current,
             f"{current}: {bench.name} {value:g}{row['unit'] if row['unit'] == '%' else ' ' + row['unit']}",
             [model_id],
-            lambda: self._apply_and_note(batch),
+            lambda: self._apply_batch(batch),
         )
 
     async def set_license(self, actor: Actor, model: str, license_text: str, source: str) -> Change:
@@ -414,7 +415,7 @@ class CurationService:
             current,
             f"{current}: license claim '{clean_text(license_text)}'",
             [model_id],
-            lambda: self._apply_and_note(batch),
+            lambda: self._apply_batch(batch),
         )
 
     def _source_ref(self, source: str) -> dict[str, Any]:
@@ -459,7 +460,8 @@ class CurationService:
                 f"{day} is in the future; use the type expected_release for announced dates."
             )
         names = [clean_text(n) for n in (models or "").split(",") if clean_text(n)]
-        resolved = [self.find_model(n)[1] for n in names]
+        found = [self.find_model(n) for n in names]
+        resolved = [name for _, name in found]
         stamp = iso(self.clock())
         item = FeedItem(
             title,
@@ -480,7 +482,7 @@ class CurationService:
             report = await self.watch.ingestor.ingest_within([item])
             return {}
 
-        model_ids = [self.find_model(n)[0] for n in resolved]
+        model_ids = [model_id for model_id, _ in found]
         change = await self._change(
             actor, "release add", title, f"curated release: {title}", model_ids, work
         )
@@ -531,7 +533,7 @@ class CurationService:
             plan.filename,
             f"imported {plan.filename}: {models} model record(s)",
             [],
-            lambda: self._apply_and_note(plan.batch),
+            lambda: self._apply_batch(plan.batch),
         )
 
     # ---- history and undo --------------------------------------------------------------------

@@ -130,6 +130,28 @@ class _Batch:
     fan_out: list[tuple[int, EntryFacts, FeedItem]] = field(default_factory=list)
 
 
+async def entry_facts(
+    store: WatchStore,
+    org: str | None,
+    kind: str,
+    title: str,
+    summary: str,
+    model_ids: Sequence[int],
+) -> EntryFacts:
+    """What subscription filters look at: organisations (the entry's and its models'), the
+    models' openness and modality claims, the type, and the text."""
+    orgs, openness, modality = await store.model_facts(list(model_ids))
+    if org:
+        orgs.add(org)
+    return EntryFacts(
+        orgs=frozenset(normalize(o) for o in orgs),
+        openness=frozenset(openness),
+        modality=" ".join(sorted(modality)).casefold(),
+        type=kind,
+        text=f"{title} {summary}".casefold(),
+    )
+
+
 class Ingestor:
     def __init__(self, store: WatchStore, models: Callable[[], NameIndex], clock: Clock) -> None:
         self.store = store
@@ -258,16 +280,7 @@ class Ingestor:
     async def _facts(
         self, item: FeedItem, kind: str, org: str | None, model_ids: list[int]
     ) -> EntryFacts:
-        orgs, openness, modality = await self.store.model_facts(model_ids)
-        if org:
-            orgs.add(org)
-        return EntryFacts(
-            orgs=frozenset(normalize(o) for o in orgs),
-            openness=frozenset(openness),
-            modality=" ".join(sorted(modality)).casefold(),
-            type=kind,
-            text=f"{item.title} {item.summary}".casefold(),
-        )
+        return await entry_facts(self.store, org, kind, item.title, item.summary, model_ids)
 
     async def _fan_out(
         self, entry_id: int, item: FeedItem, facts: EntryFacts, batch: _Batch

@@ -15,7 +15,6 @@ from bot.core.clock import Clock, iso
 from bot.core.errors import UserError
 from bot.core.index import NameIndex
 from bot.core.lookups import Lookups
-from bot.core.names import normalize
 from bot.core.periodic import run_periodically
 from bot.render.alerts import render_alert, render_notice
 from bot.render.cards import Reply
@@ -24,7 +23,7 @@ from bot.store.watch import SourceDef, WatchStore
 from bot.watch.alerts import build_alert
 from bot.watch.fetch import Fetcher
 from bot.watch.filters import EntryFacts, Filters, matches
-from bot.watch.ingest import Ingestor, IngestReport
+from bot.watch.ingest import Ingestor, IngestReport, entry_facts
 from bot.watch.poller import FeedPoller, PollOutcome
 from bot.watch.sender import OutboxSender, Poster, notice_payload
 from bot.watch.sources import load_curated, load_feed_sources
@@ -179,15 +178,13 @@ class WatchService:
         if entry is None:
             return None
         model_ids = await self.store.entry_model_ids(entry_id)
-        orgs, openness, modality = await self.store.model_facts(model_ids)
-        if entry["org"]:
-            orgs.add(entry["org"])
-        return EntryFacts(
-            frozenset(normalize(o) for o in orgs),
-            frozenset(openness),
-            " ".join(sorted(modality)).casefold(),
+        return await entry_facts(
+            self.store,
+            entry["org"],
             entry["type"],
-            f"{entry['title']} {entry['summary'] or ''}".casefold(),
+            entry["title"],
+            entry["summary"] or "",
+            model_ids,
         )
 
     async def sample_alert(self) -> Reply:

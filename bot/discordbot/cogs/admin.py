@@ -22,7 +22,7 @@ from bot.core.vocab import EVENT_KINDS
 from bot.curation.export import export_catalog
 from bot.curation.service import UNITS, Actor, CurationService, ModelForm
 from bot.discordbot.checks import curators_only, is_curator
-from bot.discordbot.cogs.lookups import LookupCog
+from bot.discordbot.choices import benchmark_choices, model_choices
 from bot.discordbot.respond import OwnedView, send_reply
 from bot.importers.catalog_yaml import load_yaml_text, parse_catalog
 from bot.importers.epoch import parse_epoch_csv
@@ -169,7 +169,7 @@ class AdminCog(commands.Cog):
     async def _model_names(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await LookupCog.model_names(self, interaction, current)  # type: ignore[arg-type]
+        return model_choices(self.services.lookups, current)
 
     # ---- models -------------------------------------------------------------------------------
 
@@ -252,7 +252,7 @@ class AdminCog(commands.Cog):
     async def _benchmarks(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await LookupCog.benchmark_names(self, interaction, current)  # type: ignore[arg-type]
+        return benchmark_choices(self.services.lookups, current)
 
     @benchmark.command(name="add", description="Add a benchmark")
     @app_commands.choices(unit=[app_commands.Choice(name=u, value=u) for u in UNITS])

@@ -124,6 +124,9 @@ class DigestCog(commands.Cog):
     async def digest_now(
         self, interaction: discord.Interaction, channel: discord.TextChannel
     ) -> None:
+        # Posting waits for the outbox sender, which a large fan-out may hold for a while:
+        # acknowledge first so the interaction never misses Discord's 3-second window.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         pages = await self.digests.post_now(
             str(interaction.guild_id), str(channel.id), str(interaction.id)
         )

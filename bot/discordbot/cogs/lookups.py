@@ -8,11 +8,8 @@ from discord.ext import commands
 
 from bot.app import Services
 from bot.commands import COMMANDS, run_command
+from bot.discordbot.choices import Choices, benchmark_choices, model_choices
 from bot.discordbot.respond import send_reply
-from bot.render.cards import clip
-from bot.render.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
-
-Choices = list[app_commands.Choice[str]]
 
 
 class LookupCog(commands.Cog):
@@ -29,10 +26,10 @@ class LookupCog(commands.Cog):
     # ---- autocomplete: served from memory, never blocks --------------------------------
 
     async def model_names(self, _: discord.Interaction, current: str) -> Choices:
-        return _choices(e.name for e in self.services.lookups.models.autocomplete(current))
+        return model_choices(self.services.lookups, current)
 
     async def benchmark_names(self, _: discord.Interaction, current: str) -> Choices:
-        return _choices(e.name for e in self.services.lookups.benchmarks.autocomplete(current))
+        return benchmark_choices(self.services.lookups, current)
 
     # ---- commands -----------------------------------------------------------------------
 
@@ -108,13 +105,3 @@ class LookupCog(commands.Cog):
     @app_commands.command(name="about", description=COMMANDS["about"].description)
     async def about(self, interaction: discord.Interaction) -> None:
         await self._answer(interaction, "about")
-
-
-def _choices(names: object) -> Choices:
-    out = []
-    for name in names:  # type: ignore[attr-defined]
-        label = clip(name, CHOICE_NAME)
-        out.append(app_commands.Choice(name=label, value=label))
-        if len(out) == AUTOCOMPLETE_CHOICES:
-            break
-    return out
