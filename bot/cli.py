@@ -24,10 +24,9 @@ from bot.importers.llmstats import load_llmstats
 from bot.logs import setup_logging
 from bot.render.text import reply_to_text, to_json
 from bot.store import CatalogStore, Database
-from bot.watch.classify import classify
 from bot.watch.fetch import Fetcher, FetchError
 from bot.watch.identity import identities
-from bot.watch.linking import link_models
+from bot.watch.linking import models_named
 from bot.watch.parse import parse_feed
 
 NO_TOKEN_HELP = """\
@@ -194,16 +193,13 @@ async def preview_feed(config: Config, source: str, as_json: bool, out: TextIO =
         print(f"{source}: {parsed.problem}", file=sys.stderr)
         return 1
     for item in parsed.items:
-        kind = classify(item.title, item.summary)
-        models = (
-            [e.name for e in link_models(index, f"{item.title}. {item.summary}")] if index else []
-        )
+        models = [e.name for e in models_named(index, item.title, item.summary)] if index else []
         if as_json:
             record = {
                 "title": item.title,
                 "link": item.link,
                 "published": item.published,
-                "type": kind,
+                "type": item.type,
                 "models": models,
                 "guid": item.guid,
                 "identities": identities(item),
@@ -213,7 +209,7 @@ async def preview_feed(config: Config, source: str, as_json: bool, out: TextIO =
         else:
             linked = f" [{', '.join(models)}]" if models else ""
             out.write(
-                f"{(item.published or 'no date')[:10]}  {kind:<16} {item.title}{linked}  {item.link or ''}\n"
+                f"{(item.published or 'no date')[:10]}  {item.type or 'other':<16} {item.title}{linked}  {item.link or ''}\n"
             )
     if parsed.warning or parsed.skipped:
         print(

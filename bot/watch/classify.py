@@ -38,16 +38,22 @@ _PHRASES = {
     "release": ("open source", "open-source", "open-sourc"),
     "research": ("we find", "we show"),
 }
-# Every stem, by length, to its kind: a word matches a stem it starts with.
+# Every stem, by length, to its kind: a word matches a stem it starts with. Most words of a
+# text start with no stem at all; their first letters (as many as the shortest stem) say so.
 _BY_STEM = {stem: kind for kind, stems in _STEMS.items() for stem in stems}
 _STEM_LENGTHS = sorted({len(s) for s in _BY_STEM})
+_OPENINGS = frozenset(stem[: _STEM_LENGTHS[0]] for stem in _BY_STEM)
+_ALL_PHRASES = tuple((phrase, kind) for kind, phrases in _PHRASES.items() for phrase in phrases)
 _WORD = re.compile(r"[a-z]+")
 
 
 def _kinds(text: str) -> set[str]:
     lowered = text.lower()
-    found = {kind for kind, phrases in _PHRASES.items() if any(p in lowered for p in phrases)}
+    found = {kind for phrase, kind in _ALL_PHRASES if phrase in lowered}
+    opening = _STEM_LENGTHS[0]
     for word in _WORD.findall(lowered):
+        if word[:opening] not in _OPENINGS:
+            continue
         for size in _STEM_LENGTHS:
             if size > len(word):
                 break

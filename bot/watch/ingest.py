@@ -23,12 +23,11 @@ from bot.store.watch import WatchStore
 from bot.watch.classify import classify
 from bot.watch.filters import EntryFacts, Filters, matches
 from bot.watch.identity import identities
-from bot.watch.items import FeedItem
-from bot.watch.linking import link_models
+from bot.watch.items import SUMMARY_SCAN, FeedItem
+from bot.watch.linking import models_named
 
 SAME_STORY_WINDOW = timedelta(days=3)
 TITLE_MATCH = 92.0
-SUMMARY_SCAN = 200  # characters of summary searched for model names and the type, after the title
 _NUMBERS = re.compile(r"\d+(?:\.\d+)*")
 # An entry published a little before a subscription was made, but first seen after it, still
 # alerts: feeds often show a post hours after its date.
@@ -258,8 +257,7 @@ class Ingestor:
         if item.models:
             found = [index.exact(name) for name in item.models]
             return [e.id for e in found if e is not None]
-        text = f"{item.title}. {item.summary[:SUMMARY_SCAN]}"
-        return [e.id for e in link_models(index, text)]
+        return [e.id for e in models_named(index, item.title, item.summary)]
 
     @staticmethod
     def _same_story(item: FeedItem, kind: str, model_ids: list[int], batch: _Batch) -> int | None:

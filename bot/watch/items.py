@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Characters of a summary searched, after the title, for the entry's type and the models it
+# names: the opening says what a post is about; further down it drifts.
+SUMMARY_SCAN = 200
+
 
 @dataclass(frozen=True)
 class FeedItem:
@@ -15,5 +19,5 @@ class FeedItem:
     source_key: str
     source_name: str
     org: str | None = None
-    type: str | None = None  # curated entries state their type; feed items are classified
+    type: str | None = None  # curated entries state their type; feed items get it when parsed
     models: tuple[str, ...] = ()  # curated entries name their models; feed items are linked

@@ -8,8 +8,9 @@ from typing import Any
 
 import feedparser
 
+from bot.watch.classify import classify
 from bot.watch.clean import SUMMARY_MAX, TITLE_MAX, absolute_link, cap, html_to_text, utc_date
-from bot.watch.items import FeedItem
+from bot.watch.items import SUMMARY_SCAN, FeedItem
 
 MAX_ENTRIES = 500
 # Complaints about headers or declared encodings, not about the document's structure.
@@ -35,7 +36,7 @@ def parse_feed(
     org: str | None = None,
     now: datetime | None = None,
 ) -> ParseResult:
-    """Entries of an RSS 2.0, RSS 1.0/RDF, Atom or JSON-less feed document, cleaned."""
+    """Entries of an RSS 2.0, RSS 1.0/RDF or Atom feed document, cleaned and classified."""
     # No content-location: feedparser would then resolve every relative URI in the document;
     # only entry links matter, and `absolute_link` resolves those.
     headers = {"content-type": content_type} if content_type else {}
@@ -85,7 +86,8 @@ def _item(
         entry.get("updated_parsed"), now
     )
     guid = entry.get("id") or None
-    return FeedItem(title, link, summary, date, guid, key, name, org)
+    kind = classify(title, summary[:SUMMARY_SCAN])
+    return FeedItem(title, link, summary, date, guid, key, name, org, type=kind)
 
 
 def _describe(exc: object) -> str:

@@ -10,7 +10,7 @@ from bot.watch.classify import classify
 from bot.watch.clean import absolute_link, cap, html_to_text, utc_date
 from bot.watch.identity import identities, normalize_link
 from bot.watch.items import FeedItem
-from bot.watch.linking import link_models
+from bot.watch.linking import link_models, models_named
 from bot.watch.parse import parse_feed
 from tests.conftest import SHARED
 from tests.feed_server import rss
@@ -129,6 +129,36 @@ def test_classification(title: str, kind: str) -> None:
     assert classify(title) == kind
 
 
+@pytest.mark.parametrize(
+    ("word", "kind"),
+    [
+        ("Ships", "release"),
+        ("shipping costs rise", "other"),  # 'ship' counts only as a whole word
+        ("We meet again", "release"),
+        ("A meeting", "other"),
+        ("Re-release of Gemma 4", "release"),
+        ("GPT5release notes", "release"),  # a stem after digits still starts a word
+        ("Deprecated, and then relaunched", "shutdown"),  # the earlier kind wins
+        ("Gemma licensing", "license_change"),
+    ],
+)
+def test_classification_by_word_stems(word: str, kind: str) -> None:
+    assert classify(word) == kind
+
+
+def test_feed_items_are_classified_when_parsed_from_the_summary_opening() -> None:
+    items = [
+        {"title": "Gemma 4", "link": "https://a.example/1", "description": "Introducing Gemma 4."},
+        {
+            "title": "A day at the lab",
+            "link": "https://a.example/2",
+            "description": "x " * 150 + "We are releasing a model.",  # past the opening
+        },
+    ]
+    parsed = parse(rss(items).encode())
+    assert [i.type for i in parsed.items] == ["release", "other"]
+
+
 async def test_linking_finds_named_models_through_aliases(services) -> None:
     index = services.lookups.models
     found = [
@@ -137,3 +167,16 @@ async def test_linking_finds_named_models_through_aliases(services) -> None:
     ]
     assert found == ["Gemma 4", "Qwen3.5-Omni", "GPT-4o"]
     assert link_models(index, "an atlas of results with sora-like quality") == []
+
+
+async def test_linking_takes_the_longest_name_once_and_stops_at_the_limit(services) -> None:
+    index = services.lookups.models
+    text = "Qwen3.5-Omni-Plus beats Qwen3.5-Omni; Gemma 4, Gemma 4 again, GPT-4o"
+    names = [e.name for e in link_models(index, text)]
+    assert names == ["Qwen3.5-Omni-Plus", "Qwen3.5-Omni", "Gemma 4", "GPT-4o"]
+    assert [e.name for e in link_models(index, text, limit=2)] == names[:2]
+    # A name inside a longer one is not found again: Med-PaLM 2 is not also PaLM 2.
+    assert [e.name for e in link_models(index, "Med-PaLM 2 is out")] == ["Med-PaLM 2"]
+    # Only the opening of a summary is searched, as for the entry's type.
+    assert models_named(index, "News", "x " * 150 + "Gemma 4") == []
+    assert [e.name for e in models_named(index, "News", "About Gemma 4")] == ["Gemma 4"]
