@@ -112,12 +112,13 @@ class Database:
             await self._conn.executemany(sql, rows)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # One trip to the connection's thread, not three (execute, fetch, close).
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        """The first row of a query that yields at most a few rows (a key lookup, an aggregate)."""
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
 
 def _migrations() -> list[tuple[int, str, str]]:

@@ -101,33 +101,33 @@ class WatchStore:
         last_modified: str | None,
         seen: int,
     ) -> bool:
-        """Record a good poll; True if the source had been paused (it has now resumed)."""
-        async with self.db.transaction():
-            row = await self.db.fetchone("SELECT paused FROM feed_sources WHERE key = ?", (key,))
-            await self.db.execute(
-                "UPDATE feed_sources SET last_attempt = ?, last_success = ?, next_poll = ?,"
-                " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
-                " consecutive_failures = 0, last_error = NULL, paused = 0, pause_notified = 0,"
-                " entries_seen = entries_seen + ? WHERE key = ?",
-                (now, now, next_poll, etag, last_modified, seen, key),
-            )
+        """Record a good poll (inside the caller's transaction); True if the source had been
+        paused (it has now resumed)."""
+        row = await self.db.fetchone("SELECT paused FROM feed_sources WHERE key = ?", (key,))
+        await self.db.execute(
+            "UPDATE feed_sources SET last_attempt = ?, last_success = ?, next_poll = ?,"
+            " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
+            " consecutive_failures = 0, last_error = NULL, paused = 0, pause_notified = 0,"
+            " entries_seen = entries_seen + ? WHERE key = ?",
+            (now, now, next_poll, etag, last_modified, seen, key),
+        )
         return bool(row and row["paused"])
 
     async def record_failure(
         self, key: str, now: str, next_poll: str, error: str, threshold: int
     ) -> bool:
-        """Record a failed poll; True exactly when this failure pauses the source."""
-        async with self.db.transaction():
-            await self.db.execute(
-                "UPDATE feed_sources SET last_attempt = ?, next_poll = ?, last_error = ?,"
-                " consecutive_failures = consecutive_failures + 1 WHERE key = ?",
-                (now, next_poll, error[:500], key),
-            )
-            cursor = await self.db.execute(
-                "UPDATE feed_sources SET paused = 1 WHERE key = ? AND paused = 0"
-                " AND consecutive_failures >= ?",
-                (key, threshold),
-            )
+        """Record a failed poll (inside the caller's transaction); True exactly when this
+        failure pauses the source."""
+        await self.db.execute(
+            "UPDATE feed_sources SET last_attempt = ?, next_poll = ?, last_error = ?,"
+            " consecutive_failures = consecutive_failures + 1 WHERE key = ?",
+            (now, next_poll, error[:500], key),
+        )
+        cursor = await self.db.execute(
+            "UPDATE feed_sources SET paused = 1 WHERE key = ? AND paused = 0"
+            " AND consecutive_failures >= ?",
+            (key, threshold),
+        )
         return cursor.rowcount == 1
 
     # ---- entries (inside an ingest transaction) -------------------------------------------

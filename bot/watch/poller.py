@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -106,13 +107,22 @@ class FeedPoller:
     async def _process(self, row: Any, result: FetchResult) -> PollOutcome:
         key = row["key"]
         if result.not_modified:
-            resumed = await self._succeeded(row, result.etag, result.last_modified, 0)
+            async with self.store.transaction():
+                resumed = await self._succeeded(row, result, 0)
             return PollOutcome(key, True, not_modified=True, resumed=resumed)
         parsed = await self._parse(result.body or b"", row, result.content_type)
         if parsed.problem:
             return await self._failed(row, parsed.problem)
-        report = await self.ingestor.ingest(parsed.items, baseline=not row["last_success"])
-        resumed = await self._succeeded(row, result.etag, result.last_modified, len(report.new))
+        # The entries, their alerts and the source's health are written together.
+        try:
+            async with self.store.transaction():
+                report = await self.ingestor.ingest_within(
+                    parsed.items, baseline=not row["last_success"]
+                )
+                resumed = await self._succeeded(row, result, len(report.new))
+        except sqlite3.Error as exc:  # rolled back: nothing of this poll is kept
+            log.exception("feed %s: storing its entries failed", key)
+            return await self._failed(row, f"storing its entries failed ({exc})")
         if parsed.warning:
             log.info("feed %s parsed with a warning: %s", key, parsed.warning)
         return PollOutcome(key, True, new=len(report.new), resumed=resumed)
@@ -132,13 +142,13 @@ class FeedPoller:
             return job()
         return await asyncio.get_running_loop().run_in_executor(self._parser, job)
 
-    async def _succeeded(
-        self, row: Any, etag: str | None, last_modified: str | None, new: int
-    ) -> bool:
+    async def _succeeded(self, row: Any, result: FetchResult, new: int) -> bool:
+        """Record a good poll, and tell the operators if it ends a pause (in the caller's
+        transaction)."""
         now = self.clock()
         next_poll = iso(now + timedelta(minutes=row["poll_minutes"]))
         resumed = await self.store.record_success(
-            row["key"], iso(now), next_poll, etag, last_modified, new
+            row["key"], iso(now), next_poll, result.etag, result.last_modified, new
         )
         if resumed:
             await self._notify(
@@ -152,29 +162,30 @@ class FeedPoller:
         interval = min(
             timedelta(minutes=row["poll_minutes"]) * 2 ** min(failures - 1, 6), MAX_INTERVAL
         )
-        paused = await self.store.record_failure(
-            row["key"], iso(now), iso(now + interval), error, self.threshold
-        )
         log.warning("feed %s failed (%d in a row): %s", row["key"], failures, error)
-        if paused:
-            await self._notify(
-                row,
-                "paused",
-                f"Feed **{row['name']}** failed {failures} times in a row and is paused: {error}. "
-                "It is still tried now and then and resumes by itself when it answers.",
+        async with self.store.transaction():  # the pause and its notice, together
+            paused = await self.store.record_failure(
+                row["key"], iso(now), iso(now + interval), error, self.threshold
             )
+            if paused:
+                await self._notify(
+                    row,
+                    "paused",
+                    f"Feed **{row['name']}** failed {failures} times in a row and is paused: "
+                    f"{error}. It is still tried now and then and resumes by itself when it answers.",
+                )
         return PollOutcome(row["key"], False, error=error, paused=paused)
 
     async def _notify(self, row: Any, what: str, text: str) -> None:
+        """Queue a notice to the operators' channel (in the caller's transaction)."""
         if not self.ops_channel_id:
             log.warning("no ops channel configured; %s", text)
             return
         now = iso(self.clock())
-        async with self.store.transaction():
-            await self.store.enqueue(
-                f"notice:feed-{what}:{row['key']}:{now}",
-                "notice",
-                self.ops_channel_id,
-                now,
-                payload={"title": f"Feed {what}", "text": text},
-            )
+        await self.store.enqueue(
+            f"notice:feed-{what}:{row['key']}:{now}",
+            "notice",
+            self.ops_channel_id,
+            now,
+            payload={"title": f"Feed {what}", "text": text},
+        )

@@ -277,6 +277,33 @@ async def test_failures_pause_once_and_recovery_resumes(watch) -> None:
         assert len([r for r in await outbox(watch) if r["kind"] == "notice"]) == 2
 
 
+async def test_a_store_failure_keeps_nothing_of_that_poll_and_spares_the_others(watch) -> None:
+    db = watch.store.db
+    # A real SQLite error in the middle of storing one feed's entries.
+    await db.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON entry_sources WHEN NEW.source_key = 'broken'"
+        " BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+    )
+    feed = rss([{"title": "Introducing Gemma 4", "link": "https://g.example/gemma-4"}])
+    other = rss([{"title": "Mistral news", "link": "https://m.example/news"}])
+    async with feed_server() as server:
+        await add_source(watch, "broken", server.serve("/b.xml", feed))
+        await add_source(watch, "fine", server.serve("/f.xml", other))
+        entries_before = len(await watch.store.latest_entries(1000))
+        outcomes = {o.key: o for o in await watch.poller.poll_due()}
+        assert not outcomes["broken"].ok and "disk trouble" in outcomes["broken"].error
+        assert outcomes["fine"].ok and outcomes["fine"].new == 1
+        broken = await watch.store.source("broken")
+        assert broken["last_success"] is None and broken["entries_seen"] == 0
+        assert broken["consecutive_failures"] == 1 and "disk trouble" in broken["last_error"]
+        assert len(await watch.store.latest_entries(1000)) == entries_before + 1
+        await db.execute("DROP TRIGGER refuse")
+        watch.clock_control.advance(hours=7)
+        retried = await watch.poller.poll_key("broken")
+        assert retried.ok and (await watch.store.source("broken"))["entries_seen"] == 1
+        assert len(await watch.store.latest_entries(1000)) == entries_before + 2
+
+
 async def test_one_slow_source_does_not_delay_the_others(watch) -> None:
     async with feed_server() as server:
         await add_source(watch, "slow", server.serve("/slow.xml", rss([]), delay=1.5))
