@@ -22,6 +22,7 @@ from bot.store.curation import CurationStore
 from bot.store.digests import DigestStore
 from bot.store.watch import WatchStore
 from bot.watch.fetch import Fetcher
+from bot.watch.parse import warm_up
 from bot.watch.service import WatchService, WatchSettings
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,9 @@ def _parser_pool(workers: int) -> ProcessPoolExecutor | None:
     if workers <= 0:
         return None
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("forkserver")
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=warm_up,
     )
 
 

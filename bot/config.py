@@ -48,7 +48,7 @@ class WatchConfig:
     failure_threshold: int = 5
     fetch_timeout: float = 20.0
     max_feed_bytes: int = 5 * 1024 * 1024
-    parse_workers: int = 1  # processes that parse feeds; 0 parses in the event loop
+    parse_workers: int = 2  # processes that parse feeds side by side; 0 parses in the event loop
     ops_channel_id: int | None = None
 
 

@@ -90,6 +90,19 @@ def _item(
     return FeedItem(title, link, summary, date, guid, key, name, org, type=kind)
 
 
+_SAMPLE = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
+    b"<title>Warm-up &amp; test</title><link>/a</link><description>&lt;p&gt;x&lt;/p&gt;</description>"
+    b"<pubDate>Mon, 02 Mar 2026 10:00:00 GMT</pubDate><guid>a</guid></item></channel></rss>"
+)
+
+
+def warm_up() -> None:
+    """Run one small feed through `parse_feed`: a parser process calls this when it starts,
+    so its first real poll does not pay for imports and first-use set-up."""
+    parse_feed(_SAMPLE, url="https://example.com/feed", source_key="warm-up", source_name="-")
+
+
 def _describe(exc: object) -> str:
     text = str(exc) or type(exc).__name__
     return text.splitlines()[0][:200]

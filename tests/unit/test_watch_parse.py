@@ -11,7 +11,7 @@ from bot.watch.clean import absolute_link, cap, html_to_text, utc_date
 from bot.watch.identity import identities, normalize_link
 from bot.watch.items import FeedItem
 from bot.watch.linking import link_models, models_named
-from bot.watch.parse import parse_feed
+from bot.watch.parse import _SAMPLE, parse_feed
 from tests.conftest import SHARED
 from tests.feed_server import rss
 
@@ -157,6 +157,12 @@ def test_feed_items_are_classified_when_parsed_from_the_summary_opening() -> Non
     ]
     parsed = parse(rss(items).encode())
     assert [i.type for i in parsed.items] == ["release", "other"]
+
+
+def test_parser_process_warm_up_sample_is_a_feed() -> None:
+    # Every parser process parses this when it starts; a broken sample would break the pool.
+    result = parse(_SAMPLE)
+    assert result.problem is None and [i.title for i in result.items] == ["Warm-up & test"]
 
 
 async def test_linking_finds_named_models_through_aliases(services) -> None:
