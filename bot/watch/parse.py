@@ -11,6 +11,7 @@ import feedparser
 from bot.watch.classify import classify
 from bot.watch.clean import SUMMARY_MAX, TITLE_MAX, absolute_link, cap, html_to_text, utc_date
 from bot.watch.items import SUMMARY_SCAN, FeedItem
+from bot.watch.jsonfeed import NotAJsonFeed, looks_like_json, read_json_feed
 
 MAX_ENTRIES = 500
 # Complaints about headers or declared encodings, not about the document's structure.
@@ -36,7 +37,10 @@ def parse_feed(
     org: str | None = None,
     now: datetime | None = None,
 ) -> ParseResult:
-    """Entries of an RSS 2.0, RSS 1.0/RDF or Atom feed document, cleaned and classified."""
+    """Entries of an RSS 2.0, RSS 1.0/RDF, Atom or JSON Feed document, cleaned and classified."""
+    source = _Source(source_key, source_name, org, now)
+    if looks_like_json(data, content_type):
+        return _parse_json(data, url, source)
     # No content-location: feedparser would then resolve every relative URI in the document;
     # only entry links matter, and `absolute_link` resolves those.
     headers = {"content-type": content_type} if content_type else {}
@@ -51,27 +55,47 @@ def parse_feed(
     bozo = parsed.get("bozo_exception")
     serious = bozo is not None and not isinstance(bozo, _HARMLESS)
     if not parsed.entries and (serious or not parsed.get("version")):
-        reason = _describe(bozo) if bozo else "no RSS or Atom feed found"
+        reason = _describe(bozo) if bozo else "no RSS, Atom or JSON feed found"
         result.problem = f"not a feed: {reason}"
         return result
     if bozo:
         result.warning = _describe(bozo)
-    base = parsed.feed.get("link") or url
-    for entry in parsed.entries[:MAX_ENTRIES]:
-        item = _item(entry, base, source_key, source_name, org, now)
+    _collect(result, parsed.entries, parsed.feed.get("link") or url, source)
+    return result
+
+
+@dataclass(frozen=True)
+class _Source:
+    key: str
+    name: str
+    org: str | None
+    now: datetime | None
+
+
+def _parse_json(data: bytes, url: str | None, source: _Source) -> ParseResult:
+    try:
+        feed = read_json_feed(data)
+    except NotAJsonFeed as exc:
+        return ParseResult(problem=f"not a feed: {exc}")
+    result = ParseResult(version=feed.version)
+    _collect(result, feed.entries, feed.home_page or url, source)
+    return result
+
+
+def _collect(result: ParseResult, entries: list[Any], base: str | None, source: _Source) -> None:
+    """Clean up to MAX_ENTRIES entries into `result`, counting those that cannot be used."""
+    for entry in entries[:MAX_ENTRIES]:
+        item = _item(entry, base, source)
         if item is None:
             result.skipped += 1
         else:
             result.items.append(item)
-    result.skipped += max(0, len(parsed.entries) - MAX_ENTRIES)
+    result.skipped += max(0, len(entries) - MAX_ENTRIES)
     if not result.items and result.skipped:
         result.problem = f"{result.skipped} entries, none with a title, summary or link"
-    return result
 
 
-def _item(
-    entry: Any, base: str | None, key: str, name: str, org: str | None, now: datetime | None
-) -> FeedItem | None:
+def _item(entry: Any, base: str | None, source: _Source) -> FeedItem | None:
     title = cap(html_to_text(entry.get("title") or ""), TITLE_MAX)
     summary_html = entry.get("summary") or ""
     if not summary_html and entry.get("content"):
@@ -82,12 +106,14 @@ def _item(
         title = cap(summary, 120) or (link or "")[:TITLE_MAX]
     if not title:
         return None
-    date = utc_date(entry.get("published_parsed"), now) or utc_date(
-        entry.get("updated_parsed"), now
+    date = utc_date(entry.get("published_parsed"), source.now) or utc_date(
+        entry.get("updated_parsed"), source.now
     )
     guid = entry.get("id") or None
     kind = classify(title, summary[:SUMMARY_SCAN])
-    return FeedItem(title, link, summary, date, guid, key, name, org, type=kind)
+    return FeedItem(
+        title, link, summary, date, guid, source.key, source.name, source.org, type=kind
+    )
 
 
 _SAMPLE = (

@@ -141,6 +141,24 @@ def test_feeds_preview_of_a_broken_feed_says_why(tmp_path: Path) -> None:
     assert out.returncode == 1 and "not a feed" in out.stderr
     out = run(tmp_path / "x.db", "feeds", "preview", str(tmp_path / "nope.xml"))
     assert out.returncode == 1 and "cannot read" in out.stderr
+    not_a_feed = tmp_path / "data.json"
+    not_a_feed.write_text('{"rows": [1, 2, 3]}')
+    out = run(tmp_path / "x.db", "feeds", "preview", str(not_a_feed))
+    assert out.returncode == 1 and "not a JSON Feed" in out.stderr
+
+
+def test_feeds_preview_reads_a_json_feed(tmp_path: Path, db_path: Path) -> None:
+    feed = tmp_path / "feed.json"
+    feed.write_text(
+        '{"version": "https://jsonfeed.org/version/1.1", "home_page_url": "https://g.example/",'
+        ' "items": [{"id": "1", "url": "/gemma-4", "title": "Introducing Gemma 4",'
+        ' "date_published": "2026-04-02T10:00:00Z"}]}'
+    )
+    out = run(db_path, "feeds", "preview", str(feed), "--json")
+    assert out.returncode == 0, out.stderr
+    (record,) = [json.loads(line) for line in out.stdout.splitlines()]
+    assert record["link"] == "https://g.example/gemma-4" and record["type"] == "release"
+    assert record["models"] == ["Gemma 4"] and record["published"].startswith("2026-04-02")
 
 
 def test_ask_digest_previews_a_window(db_path: Path) -> None:

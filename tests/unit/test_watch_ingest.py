@@ -1,5 +1,6 @@
 """Ingestion through the real store: dedup, linking, classification, subscriptions, outbox."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -302,6 +303,34 @@ async def test_a_store_failure_keeps_nothing_of_that_poll_and_spares_the_others(
         retried = await watch.poller.poll_key("broken")
         assert retried.ok and (await watch.store.source("broken"))["entries_seen"] == 1
         assert len(await watch.store.latest_entries(1000)) == entries_before + 2
+
+
+async def test_a_json_feed_is_polled_like_any_other(watch) -> None:
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Vendor",
+        "home_page_url": "https://g.example/",
+        "items": [
+            {
+                "id": "gemma-4",
+                "url": "/blog/gemma-4",
+                "title": "Introducing Gemma 4",
+                "date_published": "2026-11-22T11:00:00Z",
+            }
+        ],
+    }
+    async with feed_server() as server:
+        url = server.serve("/feed.json", json.dumps(document), content_type="application/feed+json")
+        await watch.store.add_source(SourceDef("j", "J", url, "json", "Google", 30), "test")
+        await subscribe(watch)
+        first = await watch.poller.poll_key("j")  # a baseline, as for any new source
+        assert first.ok and first.new == 1
+        known = await watch.store.lookup_identities(["guid:j:gemma-4"])
+        entry = await watch.store.entry(known["guid:j:gemma-4"])
+        assert entry["link"] == "https://g.example/blog/gemma-4" and entry["type"] == "release"
+        watch.clock_control.advance(hours=1)
+        again = await watch.poller.poll_key("j")
+        assert again.ok and again.new == 0
 
 
 async def test_one_slow_source_does_not_delay_the_others(watch) -> None:

@@ -1,5 +1,6 @@
 """Parsing, cleaning, identities, classification and model linking of feed entries."""
 
+import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -186,3 +187,115 @@ async def test_linking_takes_the_longest_name_once_and_stops_at_the_limit(servic
     # Only the opening of a summary is searched, as for the entry's type.
     assert models_named(index, "News", "x " * 150 + "Gemma 4") == []
     assert [e.name for e in models_named(index, "News", "About Gemma 4")] == ["Gemma 4"]
+
+
+# ---- Atom, RSS 1.0 (RDF) and JSON Feed ---------------------------------------------------------
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title>Vendor blog</title><link href="https://vendor.example/"/>
+  <id>urn:vendor</id><updated>2026-04-02T10:00:00Z</updated>
+  <entry>
+    <title type="html">Introducing &lt;b&gt;Gemma 4&lt;/b&gt;</title>
+    <link rel="alternate" href="/blog/gemma-4"/>
+    <id>urn:vendor:gemma-4</id>
+    <published>2026-04-02T12:00:00+02:00</published><updated>2026-04-03T00:00:00Z</updated>
+    <summary>Open weights under Apache 2.0.</summary>
+  </entry>
+  <entry>
+    <title>Only updated</title><link href="https://vendor.example/blog/u"/>
+    <id>urn:vendor:u</id><updated>2026-04-05T00:00:00Z</updated>
+    <content type="html">&lt;p&gt;Body text&lt;/p&gt;</content>
+  </entry>
+</feed>"""
+
+RDF = b"""<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+         xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <channel rdf:about="https://lab.example/"><title>Lab</title><link>https://lab.example/</link>
+    <description>d</description></channel>
+  <item rdf:about="https://lab.example/p/1">
+    <title>A paper on scaling laws</title><link>https://lab.example/p/1</link>
+    <description>We show things.</description><dc:date>2026-03-01T09:30:00Z</dc:date>
+  </item>
+</rdf:RDF>"""
+
+
+def json_feed(items: list, **top) -> bytes:
+    document = {"version": "https://jsonfeed.org/version/1.1", "title": "J", **top, "items": items}
+    return json.dumps(document).encode()
+
+
+def test_atom_entries() -> None:
+    result = parse(ATOM)
+    assert result.problem is None and result.version == "atom10"
+    first, second = result.items
+    assert first.title == "Introducing Gemma 4" and first.type == "release"
+    assert first.link == "https://vendor.example/blog/gemma-4"
+    assert first.guid == "urn:vendor:gemma-4" and first.published == "2026-04-02T10:00:00+00:00"
+    assert second.summary == "Body text" and second.published == "2026-04-05T00:00:00+00:00"
+
+
+def test_rss_1_0_rdf_entries() -> None:
+    result = parse(RDF)
+    assert result.problem is None and result.version == "rss10"
+    (item,) = result.items
+    assert item.title == "A paper on scaling laws" and item.type == "research"
+    assert item.link == "https://lab.example/p/1" and item.published == "2026-03-01T09:30:00+00:00"
+
+
+def test_json_feed_entries() -> None:
+    body = json_feed(
+        [
+            {
+                "id": "1",
+                "url": "/posts/gemma-4",
+                "title": "Introducing Gemma 4",
+                "content_html": "<p>Open <b>weights</b></p>",
+                "date_published": "2026-04-02T12:00:00+02:00",
+            },
+            {"id": 2, "external_url": "https://x.example/b", "content_text": "Plain text only"},
+            {
+                "id": "3",
+                "title": "Bad date",
+                "url": "https://x.example/c",
+                "date_published": "soon",
+            },
+            "not an object",
+        ],
+        home_page_url="https://vendor.example/",
+    )
+    result = parse(body)
+    assert result.problem is None and result.version == "json11"
+    first, second, third = result.items
+    assert first.link == "https://vendor.example/posts/gemma-4" and first.summary == "Open weights"
+    assert first.published == "2026-04-02T10:00:00+00:00" and first.type == "release"
+    assert second.guid == "2" and second.title == "Plain text only"
+    assert third.published is None and result.skipped == 1
+
+
+def test_json_feed_is_told_apart_by_its_body_not_a_wrong_content_type() -> None:
+    rss_body = rss([{"title": "T", "link": "https://x.example/t"}]).encode()
+    as_json = parse_feed(
+        rss_body, url=None, content_type="application/json", source_key="t", source_name="T"
+    )
+    assert as_json.problem is None and as_json.items[0].title == "T"
+    body = json_feed([{"id": "1", "title": "J", "url": "https://x.example/j"}])
+    as_xml = parse_feed(body, url=None, content_type="text/xml", source_key="t", source_name="T")
+    assert as_xml.problem is None and as_xml.items[0].title == "J"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{not json", "invalid JSON"),
+        (b"{" * 100_000, "invalid JSON"),  # nesting too deep for the decoder
+        (b'{"title": "no version", "items": []}', "no jsonfeed.org version"),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": {}}', "'items' list"),
+        (b'{"version": "https://jsonfeed.org/version/1", "items": [1, 2]}', "none with a title"),
+        ('{"title": "caf\xe9"}'.encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_broken_json_feeds_say_why(body: bytes, reason: str) -> None:
+    result = parse(body)
+    assert result.problem and reason in result.problem and not result.items
