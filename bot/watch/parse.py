@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -129,6 +130,10 @@ def warm_up() -> None:
     parse_feed(_SAMPLE, url="https://example.com/feed", source_key="warm-up", source_name="-")
 
 
+# The XML parser's position prefix, '<unknown>:7:0: ', said the way an admin reads it.
+_XML_POSITION = re.compile(r"^<unknown>:(\d+):\d+: ")
+
+
 def _describe(exc: object) -> str:
-    text = str(exc) or type(exc).__name__
-    return text.splitlines()[0][:200]
+    text = (str(exc) or type(exc).__name__).splitlines()[0]
+    return _XML_POSITION.sub(r"line \1: ", text)[:200]

@@ -13,7 +13,7 @@ from bot.watch.filters import Filters, parse_filters
 from bot.watch.ingest import same_title
 from bot.watch.items import FeedItem
 from bot.watch.service import WatchService, WatchSettings
-from tests.conftest import NO_FEEDS
+from tests.conftest import NO_FEEDS, SHARED
 from tests.feed_server import feed_server, rss
 
 
@@ -331,6 +331,58 @@ async def test_a_json_feed_is_polled_like_any_other(watch) -> None:
         watch.clock_control.advance(hours=1)
         again = await watch.poller.poll_key("j")
         assert again.ok and again.new == 0
+
+
+REAL = sorted((SHARED / "feeds" / "real").glob("*.xml"))
+
+
+async def test_the_real_vendor_feeds_over_http_in_the_parser_processes(services) -> None:
+    watch = services.watch  # as the bot builds it: parsing in worker processes
+    bodies = {path.stem: path.read_bytes() for path in REAL}
+    async with feed_server() as server:
+        for key, body in bodies.items():
+            url = server.serve(f"/{key}.xml", body, etag=f'"{key}-1"')
+            await watch.store.add_source(SourceDef(key, key, url, "rss", None, 30), "test")
+        first = await watch.poller.poll_due()
+        assert all(o.ok for o in first) and sum(o.new for o in first) > 300
+        stored = len(await watch.store.latest_entries(10_000))
+        await subscribe(watch)
+        for key in bodies:  # every feed unchanged: a 304 each, nothing new, no alert
+            again = await watch.poller.poll_key(key)
+            assert again.ok and again.not_modified
+        assert server.conditional_hits == {f"/{key}.xml": 1 for key in bodies}
+        assert len(await watch.store.latest_entries(10_000)) == stored
+        assert await outbox(watch) == []
+
+
+ILLFORMED = sorted(
+    p for p in (SHARED / "feeds" / "illformed").rglob("*") if p.is_file() and p.name != "LICENSE"
+)
+
+
+async def test_every_illformed_corpus_feed_polled_over_http_gets_a_clear_health_status(
+    watch,
+) -> None:
+    async with feed_server() as server:
+        keys = {}
+        for number, path in enumerate(ILLFORMED):
+            key = f"ill{number}"
+            keys[key] = path.name
+            await add_source(watch, key, server.serve(f"/{key}.xml", path.read_bytes()))
+        outcomes = {o.key: o for o in await watch.poller.poll_due()}
+    assert set(outcomes) == set(keys)
+    usable = 0
+    for key, name in keys.items():
+        source = await watch.store.source(key)
+        if outcomes[key].ok:
+            usable += 1
+            assert source["last_success"] and source["last_error"] is None, name
+        else:
+            error = source["last_error"]
+            assert source["consecutive_failures"] == 1 and not source["last_success"], name
+            assert error == outcomes[key].error and "\n" not in error and len(error) <= 300, name
+            assert error.startswith(("not a feed", "unreadable feed")) or "entries" in error, name
+    assert 0 < usable < len(keys)  # the corpus holds both kinds
 
 
 async def test_one_slow_source_does_not_delay_the_others(watch) -> None:

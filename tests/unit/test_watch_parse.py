@@ -45,6 +45,11 @@ def test_illformed_corpus_never_crashes_and_says_why(path: Path) -> None:
     assert not (result.items and result.problem)
 
 
+def test_xml_errors_name_the_line() -> None:
+    broken = b'<?xml version="1.0"?>\n<rss version="2.0"><channel>\n<title>t</title>\n<item'
+    assert parse(broken).problem == "not a feed: line 4: unclosed token"
+
+
 def test_garbage_and_empty_bodies() -> None:
     assert parse(b"").problem
     assert parse(b"\x00\xff\xfe garbage").problem
