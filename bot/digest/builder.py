@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.core.clock import iso
 from bot.core.results import ScoreClaim
 from bot.watch.filters import Filters, matches
+from bot.watch.items import PUBLISH_GRACE
 from bot.watch.service import WatchService
 
 NOTABLE_MAX = 8
@@ -82,11 +83,12 @@ class DigestView:
 async def build_digest(
     watch: WatchService, since: datetime, until: datetime, filters: Filters
 ) -> DigestView:
-    """Entries first seen in [since, until) that match `filters`, with the catalog's facts."""
+    """News first seen in [since, until) that matches `filters`, with the catalog's facts."""
     items: list[DigestItem] = []
     notable: list[Notable] = []
     credits: list[str] = []
-    for row in await watch.store.entries_since(iso(since), iso(until)):
+    rows = await watch.store.news_between(iso(since), iso(until), iso(since - PUBLISH_GRACE))
+    for row in rows:
         facts = await watch.entry_facts(row["id"])
         if facts is None or not matches(filters, facts):
             continue

@@ -159,7 +159,8 @@ class WatchStore:
         return await self.db.fetchall(
             "SELECT e.id, e.title, e.type, e.published, e.first_seen,"
             " (SELECT group_concat(model_id) FROM entry_models m WHERE m.entry_id = e.id) AS models"
-            " FROM entries e WHERE COALESCE(e.published, e.first_seen) BETWEEN ? AND ?",
+            " FROM entries e WHERE COALESCE(e.published, e.first_seen) BETWEEN ? AND ?"
+            " AND NOT (e.backlog AND e.published IS NULL)",  # undated history has no moment
             (start, end),
         )
 
@@ -168,10 +169,11 @@ class WatchStore:
         return int(row[0])
 
     async def insert_entries(self, rows: Sequence[tuple]) -> None:
-        """(id, title, link, summary, published, type, org, first_seen) rows, in one statement."""
+        """(id, title, link, summary, published, type, org, first_seen, backlog) rows, in one
+        statement."""
         await self.db.executemany(
-            "INSERT INTO entries(id, title, link, summary, published, type, org, first_seen)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO entries(id, title, link, summary, published, type, org, first_seen,"
+            " backlog) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
 
@@ -384,9 +386,15 @@ class WatchStore:
         )
         return [r[0] for r in rows]
 
-    async def entries_since(self, since: str, until: str) -> list[Row]:
-        """Entries first seen in [since, until), oldest first."""
+    async def news_between(self, since: str, until: str, published_after: str) -> list[Row]:
+        """What a digest of [since, until) covers, oldest first: entries first seen in it that
+        are news (not backlog, not published before `published_after`), and entries published
+        in it that were not already news of an earlier window."""
         return await self.db.fetchall(
-            "SELECT * FROM entries WHERE first_seen >= ? AND first_seen < ? ORDER BY first_seen, id",
-            (since, until),
+            "SELECT * FROM entries WHERE"
+            " (first_seen >= ? AND first_seen < ? AND NOT backlog"
+            "  AND (published IS NULL OR published >= ?))"
+            " OR (published >= ? AND published < ? AND (first_seen >= ? OR backlog))"
+            " ORDER BY COALESCE(published, first_seen), id",
+            (since, until, published_after, since, until, since),
         )

@@ -23,15 +23,12 @@ from bot.store.watch import WatchStore
 from bot.watch.classify import classify
 from bot.watch.filters import EntryFacts, Filters, matches
 from bot.watch.identity import identities
-from bot.watch.items import SUMMARY_SCAN, FeedItem
+from bot.watch.items import PUBLISH_GRACE, SUMMARY_SCAN, FeedItem
 from bot.watch.linking import models_named
 
 SAME_STORY_WINDOW = timedelta(days=3)
 TITLE_MATCH = 92.0
 _NUMBERS = re.compile(r"\d+(?:\.\d+)*")
-# An entry published a little before a subscription was made, but first seen after it, still
-# alerts: feeds often show a post hours after its date.
-PUBLISH_GRACE = timedelta(days=1)
 
 
 def same_title(a: str, b: str) -> bool:
@@ -116,6 +113,7 @@ class _Window:
 @dataclass
 class _Batch:
     now: datetime
+    baseline: bool
     known: dict[str, int]
     recent: _Window
     sourced: set[tuple[int, str]]
@@ -173,6 +171,7 @@ class Ingestor:
         known = await self.store.lookup_identities([k for ks in keys for k in ks])
         batch = _Batch(
             now=now,
+            baseline=baseline,
             known=known,
             recent=_Window(await self._recent(items, now)),
             sourced=await self.store.sources_of(known.values()),
@@ -212,7 +211,7 @@ class Ingestor:
         model_ids = self._model_ids(item, index)
         kind = item.type or classify(item.title, item.summary[:SUMMARY_SCAN])
         existing = next((batch.known[k] for k in keys if k in batch.known), None)
-        if existing is None:
+        if existing is None and not item.history:  # undated history matches by identity only
             existing = self._same_story(item, kind, model_ids, batch)
         if existing is not None:
             self._remember(batch, existing, keys)
@@ -228,17 +227,29 @@ class Ingestor:
         org = await self._org(item.org, batch) if item.org else None
         entry_id = batch.next_id
         batch.next_id += 1
+        backlog = batch.baseline or item.history
         batch.entries.append(
-            (entry_id, item.title, item.link, item.summary, item.published, kind, org, stamp)
+            (
+                entry_id,
+                item.title,
+                item.link,
+                item.summary,
+                item.published,
+                kind,
+                org,
+                stamp,
+                backlog,
+            )
         )
         self._remember(batch, entry_id, keys)
         batch.sourced.add((entry_id, item.source_key))
         batch.sources.append((entry_id, item.source_key, item.source_name, item.link, stamp))
         batch.models += [(entry_id, m) for m in model_ids]
-        when = datetime.fromisoformat(item.published) if item.published else batch.now
-        batch.recent.add(_Recent.of(entry_id, item.title, kind, when, frozenset(model_ids)))
+        if not item.history:
+            when = datetime.fromisoformat(item.published) if item.published else batch.now
+            batch.recent.add(_Recent.of(entry_id, item.title, kind, when, frozenset(model_ids)))
         report.new.append(entry_id)
-        if batch.subscriptions:
+        if batch.subscriptions and not item.history:
             batch.fan_out.append((entry_id, await self._facts(item, kind, org, model_ids), item))
 
     @staticmethod

@@ -82,6 +82,7 @@ class CuratedEntry:
             org=self.org,
             type=self.type,
             models=self.models,
+            history=published is None,
         )
 
 

@@ -140,6 +140,37 @@ async def test_add_list_and_alert_with_catalog_facts(harness, feeds) -> None:
     await clear_subscriptions(harness)
 
 
+async def test_one_release_from_two_sources_is_one_alert_with_the_model_facts(
+    harness, feeds
+) -> None:
+    await add_feed(harness, feeds, "vendor", [])
+    await add_feed(harness, feeds, "news", [])
+    await harness.admin.slash("watch add", channel="releases")
+    before = len(await posted(harness, "releases"))
+    feeds.serve(
+        "/vendor.xml",
+        rss([{"title": "Introducing Llama 4 Maverick", "link": "https://ai.example/llama-4"}]),
+    )
+    feeds.serve(
+        "/news.xml",
+        rss([{"title": "Meta releases Llama 4 Maverick", "link": "https://news.example/l4"}]),
+    )
+    for key in ("vendor", "news"):
+        outcome = await harness.services.watch.poller.poll_key(key)
+        assert outcome.ok, outcome.error
+    await harness.services.watch.drain()
+    (alert,) = (await posted(harness, "releases"))[before:]
+    embed = alert["embeds"][0]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert "Vendor" in fields["Reported by"] and "News" in fields["Reported by"]
+    facts = next(value for name, value in fields.items() if name.startswith("Llama 4 Maverick"))
+    assert "400B" in facts and "1M tokens" in facts  # parameters and context window
+    assert "Epoch AI" in facts and "LLM Stats" in facts  # each fact with its source
+    assert "Epoch AI" in embed["footer"]["text"]  # CC BY credit wherever their data is shown
+    await clear_subscriptions(harness)
+    harness.standin.messages[channel_id(harness, "releases")].clear()
+
+
 async def test_backlog_and_role_ping(harness, feeds) -> None:
     role = harness.standin.guild["roles"][1]
     resp = await harness.admin.slash("watch add", channel="digest", backlog=2, role=role["id"])

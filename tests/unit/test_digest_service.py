@@ -10,6 +10,7 @@ from bot.render import limits
 from bot.store.digests import DigestStore
 from bot.watch.filters import Filters
 from bot.watch.items import FeedItem
+from bot.watch.sources import CuratedEntry
 
 
 class Clock:
@@ -160,3 +161,60 @@ async def test_errors(digests) -> None:
         await digests.set(
             "1", "100", parse_schedule("daily", "09:00", "UTC"), Filters(), "loud", "7"
         )
+
+
+async def test_only_news_is_in_a_digest_not_backlog_or_old_posts(digests, clock) -> None:
+    window = (clock.now - timedelta(days=1), clock.now + timedelta(hours=1))
+
+    def feed_item(title: str, published: datetime | None) -> FeedItem:
+        date = published.isoformat() if published else None
+        return FeedItem(title, f"https://x.example/{abs(hash(title))}", "", date, None, "t", "T")
+
+    ingest = digests.watch.ingestor.ingest
+    # A source's first poll: what it shows then is backlog, however it is dated.
+    await ingest(
+        [
+            feed_item("Years-old post", None),
+            feed_item("Last week", None),
+            feed_item("Yesterday, seen at the first poll", window[0] + timedelta(hours=3)),
+        ],
+        baseline=True,
+    )
+    await ingest(
+        [
+            feed_item("Fresh post", clock.now - timedelta(hours=2)),
+            feed_item("Late but recent", window[0] - timedelta(hours=12)),  # within the grace
+            feed_item("Old post shown late", window[0] - timedelta(days=5)),
+            feed_item("Undated news", None),
+        ]
+    )
+    # Curated history (the bundled timeline): dated long ago, or with no exact date at all.
+    history = [
+        CuratedEntry(
+            "old-launch", "release", "Curated old launch", "2026-04-02", (), None, "s", None, None
+        ),
+        CuratedEntry(
+            "some-month", "release", "Curated sometime", "2026-04", (), None, "s", None, None
+        ),
+    ]
+    await ingest([entry.as_item() for entry in history])
+    view = await digests.window(*window, Filters(), "UTC")
+    text = digest_text(view)
+    assert "Fresh post" in text and "Late but recent" in text and "Undated news" in text
+    assert "Years-old" not in text and "Last week" not in text and "shown late" not in text
+    assert "Curated" not in text
+    assert "Yesterday, seen at the first poll" in text  # published in the window: it shipped then
+
+
+def digest_text(reply) -> str:
+    return "\n".join(
+        card.description + "".join(f.name + f.value for f in card.fields) for card in reply.pages
+    )
+
+
+async def test_a_past_window_shows_what_shipped_then(digests) -> None:
+    # "What shipped in the first week of April?": by publication date, from the curated timeline.
+    april = datetime(2026, 4, 1, tzinfo=UTC), datetime(2026, 4, 8, tzinfo=UTC)
+    text = digest_text(await digests.window(*april, Filters(), "UTC"))
+    assert "Google releases Gemma 4" in text and "Qwen3.6-Plus" in text
+    assert "Sora" not in text  # shut down later in April

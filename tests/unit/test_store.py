@@ -21,6 +21,35 @@ async def test_migrations_are_versioned_and_applied_once(tmp_path: Path) -> None
         await db.close()
 
 
+async def test_backlog_migration_marks_undated_curated_history(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    try:
+        # Back to the schema before 0005, with entries as an older version stored them.
+        await db.execute("ALTER TABLE entries DROP COLUMN backlog")
+        await db.execute("DELETE FROM schema_migrations WHERE version = 5")
+        rows = [
+            (1, "Undated history", None, "curated"),
+            (2, "Dated history", "2026-04-02T00:00:00+00:00", "curated"),
+            (3, "Undated feed post", None, "vendor"),
+        ]
+        for entry_id, title, published, source in rows:
+            await db.execute(
+                "INSERT INTO entries(id, title, published, type, first_seen)"
+                " VALUES (?, ?, ?, 'release', '2026-11-01T00:00:00+00:00')",
+                (entry_id, title, published),
+            )
+            await db.execute(
+                "INSERT INTO entry_sources(entry_id, source_key, source_name, seen_at)"
+                " VALUES (?, ?, ?, '2026-11-01T00:00:00+00:00')",
+                (entry_id, source, source),
+            )
+        assert await db.migrate() == ["entry_backlog"]
+        marks = await db.fetchall("SELECT id, backlog FROM entries ORDER BY id")
+        assert [tuple(r) for r in marks] == [(1, 1), (2, 0), (3, 0)]
+    finally:
+        await db.close()
+
+
 async def test_every_lookup_path_has_an_index(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "a.db")
     try:

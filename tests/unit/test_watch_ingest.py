@@ -13,6 +13,7 @@ from bot.watch.filters import Filters, parse_filters
 from bot.watch.ingest import same_title
 from bot.watch.items import FeedItem
 from bot.watch.service import WatchService, WatchSettings
+from bot.watch.sources import CuratedEntry
 from tests.conftest import NO_FEEDS, SHARED
 from tests.feed_server import feed_server, rss
 
@@ -119,6 +120,29 @@ async def test_curated_entry_and_vendor_post_of_one_release_merge(watch) -> None
     )
     assert vendor.new == [] and vendor.merged == 1
     assert len(await watch.store.entry_sources(first.new[0])) == 2
+
+
+async def test_undated_curated_history_neither_swallows_todays_post_nor_alerts(watch) -> None:
+    await subscribe(watch)
+    # The bundled timeline says only "2026-04" for this launch: history, not today's news.
+    history = CuratedEntry(
+        "l4",
+        "release",
+        "Meta's Llama 4 Maverick arrives",
+        "2026-04",
+        ("Llama 4 Maverick",),
+        "Meta",
+        "seed",
+        None,
+        None,
+    )
+    stored = await watch.ingestor.ingest([history.as_item()])
+    assert len(stored.new) == 1 and stored.queued == 0
+    post = item("Introducing Llama 4 Maverick", "https://ai.meta.example/llama-4-maverick")
+    report = await watch.ingestor.ingest([post])
+    assert len(report.new) == 1 and report.merged == 0 and report.queued == 1
+    again = await watch.ingestor.ingest([history.as_item()])  # known by its identity
+    assert again.new == [] and again.unchanged == 1
 
 
 async def subscribe(watch, filters: Filters | None = None, channel="100", **kw):
