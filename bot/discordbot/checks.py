@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import discord
 from discord import app_commands
 
 from bot.config import Config
+
+T = TypeVar("T")
 
 
 def is_curator(interaction: discord.Interaction, config: Config) -> bool:
@@ -17,7 +22,7 @@ def is_curator(interaction: discord.Interaction, config: Config) -> bool:
     return any(role.id in config.curators.roles for role in roles)
 
 
-def curators_only():
+def curators_only() -> Callable[[T], T]:
     """A check for commands that change shared data (the feed list, the catalog)."""
 
     async def predicate(interaction: discord.Interaction) -> bool:

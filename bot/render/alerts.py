@@ -13,6 +13,7 @@ from bot.render.lookups import (
     license_line,
     score_value,
 )
+from bot.watch.alerts import AlertView
 
 TYPE_LABELS = {
     "release": "🚀 Release",
@@ -29,7 +30,7 @@ TYPE_LABELS = {
 _BRIEF_FIELDS = ("params", "active_params", "context_window", "release_date")
 
 
-def render_alert(alert) -> Reply:  # alert: bot.watch.alerts.AlertView
+def render_alert(alert: AlertView) -> Reply:
     """One page: the entry, its sources, and up to three linked models with sourced facts."""
     credits: list[str] = []
     for report in alert.models:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.render.alerts import TYPE_LABELS
 from bot.render.cards import Card, CardBuilder, Field, Reply, clip
 from bot.render.lookups import credits_footer, score_value, source_label
+
+if TYPE_CHECKING:  # the digest builder imports the watch service, which renders with this module
+    from bot.digest.builder import DigestItem, DigestView
 
 OPENNESS_WORDS = {
     "open": "open weights",
@@ -18,8 +22,8 @@ OPENNESS_WORDS = {
 
 
 def render_digest(
-    view, zone: str, *, title: str | None = None, quiet: str = "line"
-) -> Reply | None:  # view: DigestView
+    view: DigestView, zone: str, *, title: str | None = None, quiet: str = "line"
+) -> Reply | None:
     """The digest as pages, or None for a quiet period when the channel wants nothing posted."""
     tz = ZoneInfo(zone)
     start, end = view.since.astimezone(tz), view.until.astimezone(tz)
@@ -67,7 +71,7 @@ def _heading(span: timedelta) -> str:
     return "AI releases"
 
 
-def _item(item) -> str:  # item: DigestItem
+def _item(item: DigestItem) -> str:
     title = clip(item.title, 150)
     text = f"[{title}]({item.link})" if item.link else title
     if item.models:

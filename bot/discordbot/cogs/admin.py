@@ -20,7 +20,7 @@ from bot.app import Services
 from bot.core.errors import ImportRejected, UserError
 from bot.core.vocab import EVENT_KINDS
 from bot.curation.export import export_catalog
-from bot.curation.service import UNITS, Actor, CurationService, ModelForm
+from bot.curation.service import UNITS, Actor, Change, CurationService, ModelForm
 from bot.discordbot.checks import curators_only, is_curator
 from bot.discordbot.choices import benchmark_choices, model_choices
 from bot.discordbot.respond import OwnedView, send_reply
@@ -401,7 +401,7 @@ class AdminCog(commands.Cog):
     async def undo(self, interaction: discord.Interaction, change_id: int) -> None:
         await self._done(interaction, await self.curation.undo(actor_of(interaction), change_id))
 
-    async def _done(self, interaction: discord.Interaction, change) -> None:  # change: Change
+    async def _done(self, interaction: discord.Interaction, change: Change) -> None:
         await send_reply(
             interaction,
             Reply.note(
