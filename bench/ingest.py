@@ -53,14 +53,13 @@ def bare_parse(bodies: list[bytes]) -> tuple[float, int]:
 async def _as_after_earlier_polls(services: Services, workers: int) -> None:
     """Bring the services to the state of a bot that has polled before: its parser processes
     are up and have parsed feeds, and the model index has been used for linking."""
-    pool = services.watch.poller._parser
+    pool = services.watch.poller.parser
     if workers and pool is not None:
-        loop = asyncio.get_running_loop()
         jobs = [
             partial(parse_feed, body, url="https://example.com/", source_key="w", source_name="w")
             for body in WARM_UP * workers
         ]  # submitted together, so every worker process starts and takes a share
-        await asyncio.gather(*(loop.run_in_executor(pool, job) for job in jobs))
+        await asyncio.gather(*(pool.run(job) for job in jobs))
     link_models(services.lookups.models, "Warm up the linking index")
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
 from collections.abc import AsyncIterator
-from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -22,7 +20,7 @@ from bot.store.curation import CurationStore
 from bot.store.digests import DigestStore
 from bot.store.watch import WatchStore
 from bot.watch.fetch import Fetcher
-from bot.watch.parse import warm_up
+from bot.watch.parser_pool import ParserPool
 from bot.watch.service import WatchService, WatchSettings
 
 log = logging.getLogger(__name__)
@@ -48,7 +46,8 @@ async def open_services(
     """Open the store (importing the bundled data into an empty one) and build the core."""
     db = await Database.open(config.database)
     session = aiohttp.ClientSession()
-    parser = _parser_pool(config.watch.parse_workers)
+    workers = config.watch.parse_workers
+    parser = ParserPool(workers) if workers > 0 else None
     try:
         store = CatalogStore(db)
         if load_bundled:
@@ -63,21 +62,9 @@ async def open_services(
         yield Services(config, db, store, lookups, watch, digests, curation)
     finally:
         if parser is not None:
-            parser.shutdown(wait=True, cancel_futures=True)
+            parser.shutdown()
         await session.close()
         await db.close()
-
-
-def _parser_pool(workers: int) -> ProcessPoolExecutor | None:
-    """Worker processes for feed parsing, started on first use (a CLI lookup never starts one).
-    'forkserver' forks from a clean process, not from this one and its threads."""
-    if workers <= 0:
-        return None
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("forkserver"),
-        initializer=warm_up,
-    )
 
 
 def _watch_service(
@@ -86,7 +73,7 @@ def _watch_service(
     lookups: Lookups,
     session: aiohttp.ClientSession,
     clock: Clock,
-    parser: Executor | None,
+    parser: ParserPool | None,
 ) -> WatchService:
     settings = config.watch
     fetcher = Fetcher(session, timeout=settings.fetch_timeout, max_bytes=settings.max_feed_bytes)

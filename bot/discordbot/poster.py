@@ -7,7 +7,7 @@ import discord
 
 from bot.render.cards import Reply
 from bot.render.discord_embed import NO_MENTIONS, card_to_embed
-from bot.watch.sender import ChannelUnavailable, TransientPostError
+from bot.watch.sender import ChannelUnavailable, RateLimited, TransientPostError
 
 UNKNOWN_CHANNEL = 10003
 MISSING_ACCESS = 50001
@@ -44,8 +44,19 @@ class DiscordPoster:
                     "the bot may not post in that channel (missing permission)"
                 ) from exc
             raise TransientPostError(f"Discord answered 403 ({exc.code})") from exc
+        except discord.RateLimited as exc:  # a wait longer than the client would sleep
+            raise RateLimited(exc.retry_after) from exc
         except discord.HTTPException as exc:
+            if exc.status == 429:  # still limited after the client's own retries
+                raise RateLimited(_retry_after(exc.response)) from exc
             raise TransientPostError(f"Discord answered {exc.status}") from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransientPostError(f"network: {type(exc).__name__}") from exc
         return str(message.id)
+
+
+def _retry_after(response: aiohttp.ClientResponse) -> float:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "1")))
+    except ValueError:
+        return 1.0

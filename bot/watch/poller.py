@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -21,6 +20,7 @@ from bot.store.watch import WatchStore
 from bot.watch.fetch import Fetcher, FetchError, FetchResult
 from bot.watch.ingest import Ingestor
 from bot.watch.parse import ParseResult, parse_feed
+from bot.watch.parser_pool import ParserDied, ParserPool
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class FeedPoller:
         threshold: int = 5,
         concurrency: int = 8,
         ops_channel_id: str | None = None,
-        parser: Executor | None = None,
+        parser: ParserPool | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -60,14 +60,14 @@ class FeedPoller:
         self._slots = asyncio.Semaphore(concurrency)
         # Parsing is CPU work; in a worker process it never stalls the event loop (and so
         # never delays autocomplete or an interaction's 3-second answer).
-        self._parser = parser
+        self.parser = parser
         self._lock = asyncio.Lock()
 
     async def poll_due(self) -> list[PollOutcome]:
         """Poll every due source: all fetched at once, then parsed largest body first.
 
-        With one parser process the parses run in turn, and each feed is ingested as soon as
-        its parse is done; starting with the largest leaves only the smallest feed's ingest
+        Parses beyond the number of parser processes wait their turn, and each feed is ingested
+        as soon as its parse is done; starting with the largest leaves only small feeds' ingests
         after the last parse.
         """
         async with self._lock:
@@ -138,9 +138,12 @@ class FeedPoller:
             org=row["org"],
             now=self.clock(),
         )
-        if self._parser is None:
+        if self.parser is None:
             return job()
-        return await asyncio.get_running_loop().run_in_executor(self._parser, job)
+        try:
+            return await self.parser.run(job)
+        except ParserDied as exc:
+            return ParseResult(problem=str(exc))
 
     async def _succeeded(self, row: Any, result: FetchResult, new: int) -> bool:
         """Record a good poll, and tell the operators if it ends a pause (in the caller's

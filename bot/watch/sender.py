@@ -23,6 +23,10 @@ from bot.store.watch import WatchStore
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=10)
+# A rate limit only says "not yet": a lane waits it out and tries again this many times before
+# the row goes back to the outbox with a backoff (which would leave it for a later drain).
+RATE_LIMIT_RETRIES = 20
+MAX_RATE_LIMIT_WAIT = 60.0
 
 
 class ChannelUnavailable(Exception):
@@ -30,7 +34,15 @@ class ChannelUnavailable(Exception):
 
 
 class TransientPostError(Exception):
-    """Rate limited, Discord hiccup, network: try again later."""
+    """Discord hiccup, network: try again later."""
+
+
+class RateLimited(TransientPostError):
+    """Still rate limited after the client's own retries: wait `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited (retry after {retry_after:.2f} s)")
+        self.retry_after = retry_after
 
 
 class Poster(Protocol):
@@ -101,9 +113,7 @@ class OutboxSender:
             await self.store.mark_dropped(row["id"], "nothing to post (entry removed)")
             return "dropped"
         try:
-            message_id = await self.poster.post(
-                row["channel_id"], reply, nonce=f"rr{row['id']}", role_id=row["role_id"]
-            )
+            message_id = await self._post(row, reply)
         except ChannelUnavailable as exc:
             await self._pause_channel(row, str(exc))
             return "blocked"
@@ -115,6 +125,20 @@ class OutboxSender:
             await self.after_post(row)
         await self.store.mark_sent(row["id"], message_id, iso(self.clock()))
         return "sent"
+
+    async def _post(self, row: Any, reply: Reply) -> str:
+        """Post the row, waiting out rate limits; the nonce makes a repeated try post once."""
+        waits = 0
+        while True:
+            try:
+                return await self.poster.post(
+                    row["channel_id"], reply, nonce=f"rr{row['id']}", role_id=row["role_id"]
+                )
+            except RateLimited as exc:
+                waits += 1
+                if waits > RATE_LIMIT_RETRIES:
+                    raise
+                await asyncio.sleep(min(exc.retry_after, MAX_RATE_LIMIT_WAIT))
 
     async def _pause_channel(self, row: Any, reason: str) -> None:
         channel = row["channel_id"]

@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from bot.watch.alerts import build_alert
 from bot.watch.fetch import Fetcher
 from bot.watch.filters import EntryFacts, Filters, matches
 from bot.watch.ingest import Ingestor, IngestReport, entry_facts
+from bot.watch.parser_pool import ParserPool
 from bot.watch.poller import FeedPoller, PollOutcome
 from bot.watch.sender import OutboxSender, Poster, notice_payload
 from bot.watch.sources import load_curated, load_feed_sources
@@ -51,7 +51,7 @@ class WatchService:
         fetcher: Fetcher,
         clock: Clock,
         settings: WatchSettings,
-        parser: Executor | None = None,
+        parser: ParserPool | None = None,
     ) -> None:
         self.store = store
         self.lookups = lookups

@@ -267,6 +267,25 @@ async def test_rate_limits_are_honoured_without_dropping(harness, feeds) -> None
     standin.messages[channel_id(harness, "releases")].clear()
 
 
+async def test_a_rate_limit_outlasting_the_clients_retries_still_delivers_in_one_drain(
+    harness, feeds
+) -> None:
+    standin = harness.standin
+    await add_feed(harness, feeds, "rl2", [])
+    await harness.admin.slash("watch add", channel="releases")
+    # discord.py itself tries a request 5 times; 12 refusals in a row outlast that twice over.
+    standin.fail(r"POST /channels/\d+/messages", 429, times=12, retry_after=0.01)
+    await publish(
+        harness, feeds, "rl2", [{"title": "Patient story", "link": "https://r.example/p"}]
+    )
+    titles = [m["embeds"][0]["title"] for m in await posted(harness, "releases")]
+    assert titles.count("Patient story") == 1
+    counts = await harness.services.watch.store.outbox_counts()
+    assert counts.get("pending", 0) == 0  # nothing left waiting for a later drain
+    await clear_subscriptions(harness)
+    standin.messages[channel_id(harness, "releases")].clear()
+
+
 async def test_a_crash_between_posting_and_recording_posts_nothing_twice(harness, feeds) -> None:
     """Kill the sender mid fan-out, after a post reached Discord but before it was recorded,
     then restart it: every alert arrives exactly once."""

@@ -1,0 +1,63 @@
+"""Feed parsing in worker processes: a dead worker is replaced, a job that kills it fails alone."""
+
+import asyncio
+import os
+import threading
+
+import pytest
+
+from bot.store.watch import SourceDef
+from bot.watch.parser_pool import ParserDied, ParserPool
+from tests.feed_server import feed_server, rss
+
+
+def pid() -> int:
+    return os.getpid()
+
+
+def die_now() -> None:
+    os._exit(1)
+
+
+def die_soon() -> int:
+    """Answer, then die while idle (as when the out-of-memory killer picks the process)."""
+    threading.Timer(0.1, os._exit, (1,)).start()
+    return os.getpid()
+
+
+@pytest.fixture
+def pool():
+    pool = ParserPool(1)
+    yield pool
+    pool.shutdown()
+
+
+async def test_jobs_run_in_another_process(pool) -> None:
+    assert await pool.run(pid) != os.getpid()
+
+
+async def test_a_worker_that_died_while_idle_is_replaced_without_failing_the_next_job(
+    pool,
+) -> None:
+    first = await pool.run(die_soon)
+    await asyncio.sleep(0.5)
+    second = await pool.run(pid)
+    assert second != first
+
+
+async def test_a_job_that_kills_its_worker_fails_alone(pool) -> None:
+    with pytest.raises(ParserDied, match="stopped while reading this feed"):
+        await pool.run(die_now)
+    assert await pool.run(pid) != os.getpid()  # the next job runs on fresh workers
+
+
+async def test_polling_goes_on_after_the_parser_process_died(services) -> None:
+    watch = services.watch
+    assert watch.poller.parser is not None  # as the bot runs: parsing in worker processes
+    await watch.poller.parser.run(die_soon)
+    await asyncio.sleep(0.5)
+    async with feed_server() as server:
+        url = server.serve("/f.xml", rss([{"title": "Gemma 4", "link": "https://g.example/4"}]))
+        await watch.store.add_source(SourceDef("g", "G", url, "rss", None, 30), "test")
+        outcome = await watch.poller.poll_key("g")
+    assert outcome.ok and outcome.new == 1
