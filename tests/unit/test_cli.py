@@ -1,5 +1,6 @@
 """The offline command line, end to end as a subprocess, against a temp store."""
 
+import asyncio
 import io
 import json
 import os
@@ -13,6 +14,7 @@ from bot.cli import console, parse_line
 from bot.config import Config
 from bot.core.errors import UserError
 from tests.conftest import REPO
+from tests.feed_server import feed_server
 
 
 def run(
@@ -175,3 +177,17 @@ def test_ask_digest_previews_a_window(db_path: Path) -> None:
     ):
         bad = run(db_path, "ask", "digest", *args)
         assert bad.returncode == 1 and message in bad.stderr, (args, bad.stderr)
+
+
+async def test_feeds_preview_fetches_a_url(tmp_path: Path) -> None:
+    feed = REPO.parent / "shared" / "data" / "feeds" / "real" / "feed_google_ai.xml"
+    async with feed_server() as server:
+        url = server.serve("/google.xml", feed.read_bytes())
+        missing = server.url("/nope.xml")
+        found = await asyncio.to_thread(run, tmp_path / "x.db", "feeds", "preview", url, "--json")
+        gone = await asyncio.to_thread(run, tmp_path / "x.db", "feeds", "preview", missing)
+    assert found.returncode == 0, found.stderr
+    records = [json.loads(line) for line in found.stdout.splitlines()]
+    assert len(records) >= 10 and all(r["link"].startswith("https://") for r in records)
+    assert gone.returncode == 1 and "Cannot fetch" in gone.stderr and "404" in gone.stderr
+    assert not (tmp_path / "x.db").exists()  # a preview touches no store
