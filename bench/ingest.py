@@ -37,7 +37,7 @@ from bot.watch.parse import parse_feed
 from tests.feed_server import feed_server
 
 REPO = Path(__file__).resolve().parents[1]
-FEEDS = sorted((REPO.parent / "shared" / "data" / "feeds" / "real").glob("*.xml"))
+FEEDS = sorted((REPO / "tests" / "data" / "feeds" / "real").glob("*.xml"))
 NO_FEEDS = REPO / "tests" / "data" / "no-feeds.yaml"
 ROUNDS = int(os.environ.get("INGEST_ROUNDS", "15"))
 WORKERS = int(os.environ.get("INGEST_WORKERS", str(WatchConfig().parse_workers)))

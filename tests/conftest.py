@@ -13,9 +13,10 @@ from bot.app import Services, open_services
 from bot.config import Config, WatchConfig
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
 DATA = REPO / "data"
 NO_FEEDS = REPO / "tests" / "data" / "no-feeds.yaml"
+# Real vendor feeds and feedparser's ill-formed corpus, with their licenses (see tests/README.md).
+FEEDS = REPO / "tests" / "data" / "feeds"
 
 
 def make_config(database: Path, **changes) -> Config:

@@ -13,7 +13,7 @@ import pytest
 from bot.cli import console, parse_line
 from bot.config import Config
 from bot.core.errors import UserError
-from tests.conftest import REPO
+from tests.conftest import DATA, FEEDS, REPO
 from tests.feed_server import feed_server
 
 
@@ -81,7 +81,7 @@ def test_bad_config_fails_naming_the_key(tmp_path: Path, db_path: Path) -> None:
 
 
 def test_import_commands(db_path: Path, tmp_path: Path) -> None:
-    epoch = REPO.parent / "shared" / "data" / "epoch" / "notable_ai_models.csv"
+    epoch = DATA / "epoch" / "notable_ai_models.csv"
     out = run(db_path, "import", "epoch", str(epoch))
     assert out.returncode == 0, out.stderr
     assert "added nothing new" in out.stdout  # already bundled: idempotent
@@ -121,7 +121,7 @@ def test_parse_line_forms() -> None:
 
 
 def test_feeds_preview_prints_entries_and_touches_nothing(tmp_path: Path, db_path: Path) -> None:
-    feed = REPO.parent / "shared" / "data" / "feeds" / "real" / "feed_mistral.xml"
+    feed = FEEDS / "real" / "feed_mistral.xml"
     missing_db = tmp_path / "never-created.db"
     out = run(missing_db, "feeds", "preview", str(feed))
     assert out.returncode == 0, out.stderr
@@ -138,7 +138,7 @@ def test_feeds_preview_prints_entries_and_touches_nothing(tmp_path: Path, db_pat
 
 
 def test_feeds_preview_of_a_broken_feed_says_why(tmp_path: Path) -> None:
-    broken = REPO.parent / "shared" / "data" / "feeds" / "illformed" / "rss_empty_document.xml"
+    broken = FEEDS / "illformed" / "rss_empty_document.xml"
     out = run(tmp_path / "x.db", "feeds", "preview", str(broken))
     assert out.returncode == 1 and "not a feed" in out.stderr
     out = run(tmp_path / "x.db", "feeds", "preview", str(tmp_path / "nope.xml"))
@@ -180,7 +180,7 @@ def test_ask_digest_previews_a_window(db_path: Path) -> None:
 
 
 async def test_feeds_preview_fetches_a_url(tmp_path: Path) -> None:
-    feed = REPO.parent / "shared" / "data" / "feeds" / "real" / "feed_google_ai.xml"
+    feed = FEEDS / "real" / "feed_google_ai.xml"
     async with feed_server() as server:
         url = server.serve("/google.xml", feed.read_bytes())
         missing = server.url("/nope.xml")

@@ -1,4 +1,4 @@
-"""Importers against the real files in shared/data, and against broken ones."""
+"""Importers against the real Epoch and LLM Stats files bundled in data/, and against broken ones."""
 
 import csv
 import io
@@ -13,10 +13,10 @@ from bot.importers.catalog_yaml import load_catalog_files, load_yaml_text, parse
 from bot.importers.epoch import parse_epoch_csv
 from bot.importers.llmstats import load_llmstats
 from bot.store import CatalogStore, Database
-from tests.conftest import DATA, SHARED
+from tests.conftest import DATA
 
-EPOCH = SHARED / "epoch" / "notable_ai_models.csv"
-LLMSTATS = SHARED / "llmstats"
+EPOCH = DATA / "epoch" / "notable_ai_models.csv"
+LLMSTATS = DATA / "llmstats"
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from bot.watch.ingest import same_title
 from bot.watch.items import FeedItem
 from bot.watch.service import WatchService, WatchSettings
 from bot.watch.sources import CuratedEntry
-from tests.conftest import NO_FEEDS, SHARED
+from tests.conftest import FEEDS, NO_FEEDS
 from tests.feed_server import feed_server, rss
 
 
@@ -357,7 +357,7 @@ async def test_a_json_feed_is_polled_like_any_other(watch) -> None:
         assert again.ok and again.new == 0
 
 
-REAL = sorted((SHARED / "feeds" / "real").glob("*.xml"))
+REAL = sorted((FEEDS / "real").glob("*.xml"))
 
 
 async def test_the_real_vendor_feeds_over_http_in_the_parser_processes(services) -> None:
@@ -380,7 +380,7 @@ async def test_the_real_vendor_feeds_over_http_in_the_parser_processes(services)
 
 
 ILLFORMED = sorted(
-    p for p in (SHARED / "feeds" / "illformed").rglob("*") if p.is_file() and p.name != "LICENSE"
+    p for p in (FEEDS / "illformed").rglob("*") if p.is_file() and p.name != "LICENSE"
 )
 
 

@@ -13,12 +13,12 @@ from bot.watch.identity import identities, normalize_link
 from bot.watch.items import FeedItem
 from bot.watch.linking import link_models, models_named
 from bot.watch.parse import _SAMPLE, parse_feed
-from tests.conftest import SHARED
+from tests.conftest import FEEDS
 from tests.feed_server import rss
 
-REAL = sorted((SHARED / "feeds" / "real").glob("*.xml"))
+REAL = sorted((FEEDS / "real").glob("*.xml"))
 ILLFORMED = sorted(
-    p for p in (SHARED / "feeds" / "illformed").rglob("*") if p.is_file() and p.name != "LICENSE"
+    p for p in (FEEDS / "illformed").rglob("*") if p.is_file() and p.name != "LICENSE"
 )
 
 
