@@ -35,10 +35,12 @@ class ParserPool:
         self._pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        # The fork server loads only the parser, not the bot's main module (discord.py and
+        # all): workers forked from it start at once and stay small.
+        context.set_forkserver_preload([warm_up.__module__])
         return ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context("forkserver"),
-            initializer=warm_up,
+            max_workers=self.workers, mp_context=context, initializer=warm_up
         )
 
     async def run(self, job: Callable[[], T]) -> T:
