@@ -58,6 +58,7 @@ async def open_services(
         if config.watch.enabled:
             await watch.start_up()
         digests = DigestService(DigestStore(db), watch, clock)
+        watch.on_channel_unavailable("digest", digests.channel_unavailable)
         curation = CurationService(store, CurationStore(db), lookups, watch, clock)
         yield Services(config, db, store, lookups, watch, digests, curation)
     finally:

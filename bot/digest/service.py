@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
@@ -28,6 +29,13 @@ def schedule_of(row: Any) -> Schedule:
     return Schedule(row["frequency"], time(hours, minutes), row["zone"], row["weekday"])
 
 
+@dataclass(frozen=True)
+class ScheduleSet:
+    schedule_id: int
+    next_run: datetime
+    released: int  # digests held while the schedule was paused, now on their way
+
+
 class DigestService:
     def __init__(self, store: DigestStore, watch: WatchService, clock: Clock) -> None:
         self.store = store
@@ -42,25 +50,59 @@ class DigestService:
         filters: Filters,
         quiet: str,
         user_id: str,
-    ) -> tuple[int, datetime]:
+        notify_channel_id: str | None = None,
+    ) -> ScheduleSet:
+        """Create or replace the channel's schedule. Replacing a paused one resumes it, and
+        the digests held while it was paused are posted."""
         if quiet not in QUIET_CHOICES:
             raise UserError("Quiet periods: 'line' (post a short line) or 'skip' (post nothing).")
         now = self.clock()
         next_run = schedule.next_after(now)
-        schedule_id = await self.store.upsert(
-            guild_id,
-            channel_id,
-            schedule.frequency,
-            schedule.weekday,
-            schedule.at.strftime("%H:%M"),
-            schedule.zone,
-            filters.to_json(),
-            quiet,
-            iso(next_run),
-            user_id,
-            iso(now),
-        )
-        return schedule_id, next_run
+        async with self.watch.store.transaction():
+            schedule_id = await self.store.upsert(
+                guild_id,
+                channel_id,
+                schedule.frequency,
+                schedule.weekday,
+                schedule.at.strftime("%H:%M"),
+                schedule.zone,
+                filters.to_json(),
+                quiet,
+                iso(next_run),
+                user_id,
+                iso(now),
+                notify_channel_id,
+            )
+            released = await self.watch.store.release_channel(channel_id, "digest")
+        if released:
+            self.watch.wake()
+        return ScheduleSet(schedule_id, next_run, released)
+
+    async def off(self, guild_id: str, channel_id: str) -> None:
+        """Stop the channel's digests; any held while it was paused are dropped."""
+        async with self.watch.store.transaction():
+            if not await self.store.remove(guild_id, channel_id):
+                raise UserError(f"<#{channel_id}> has no digest.")
+            await self.watch.store.release_channel(channel_id, "digest", drop=True)
+
+    async def channel_unavailable(self, row: Any, reason: str) -> None:
+        """A digest found its channel gone or closed to the bot: pause the schedule, hold its
+        digests (this one too) and tell the admins where the digest was set up."""
+        channel = row["channel_id"]
+        async with self.watch.store.transaction():
+            paused = await self.store.pause_channel(channel, reason)
+            await self.watch.store.hold_channel(channel, "digest")
+            for schedule in paused:
+                await self.watch.tell_admins(
+                    schedule["notify_channel_id"],
+                    channel,
+                    f"digest-paused:{schedule['id']}",
+                    "Digests paused",
+                    f"Digests to <#{channel}> are paused: {reason}. Nothing is lost: once the "
+                    "channel works again, run `/digest set` for it again and the held digests "
+                    "follow.",
+                )
+        log.warning("digests to channel %s paused: %s", channel, reason)
 
     async def _row(self, guild_id: str, channel_id: str) -> Any:
         row = await self.store.for_channel(guild_id, channel_id)

@@ -29,33 +29,36 @@ class DigestStore:
         next_run: str,
         user_id: str,
         now: str,
+        notify_channel_id: str | None = None,
     ) -> int:
-        """Create or replace the channel's schedule; the last period end is kept on replace."""
-        async with self.db.transaction():
-            await self.db.execute(
-                "INSERT INTO digest_schedules(guild_id, channel_id, frequency, weekday, at, zone,"
-                " filters, quiet, next_run, created_by, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(channel_id) DO UPDATE SET"
-                " frequency = excluded.frequency, weekday = excluded.weekday, at = excluded.at,"
-                " zone = excluded.zone, filters = excluded.filters, quiet = excluded.quiet,"
-                " next_run = excluded.next_run, guild_id = excluded.guild_id",
-                (
-                    guild_id,
-                    channel_id,
-                    frequency,
-                    weekday,
-                    at,
-                    zone,
-                    json.dumps(filters, sort_keys=True),
-                    quiet,
-                    next_run,
-                    user_id,
-                    now,
-                ),
-            )
-            row = await self.db.fetchone(
-                "SELECT id FROM digest_schedules WHERE channel_id = ?", (channel_id,)
-            )
+        """Create or replace (and so resume) the channel's schedule, inside the caller's
+        transaction; the last period end is kept on replace."""
+        await self.db.execute(
+            "INSERT INTO digest_schedules(guild_id, channel_id, frequency, weekday, at, zone,"
+            " filters, quiet, next_run, created_by, created_at, notify_channel_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(channel_id) DO UPDATE SET"
+            " frequency = excluded.frequency, weekday = excluded.weekday, at = excluded.at,"
+            " zone = excluded.zone, filters = excluded.filters, quiet = excluded.quiet,"
+            " next_run = excluded.next_run, guild_id = excluded.guild_id,"
+            " notify_channel_id = excluded.notify_channel_id, paused_reason = NULL",
+            (
+                guild_id,
+                channel_id,
+                frequency,
+                weekday,
+                at,
+                zone,
+                json.dumps(filters, sort_keys=True),
+                quiet,
+                next_run,
+                user_id,
+                now,
+                notify_channel_id,
+            ),
+        )
+        row = await self.db.fetchone(
+            "SELECT id FROM digest_schedules WHERE channel_id = ?", (channel_id,)
+        )
         return int(row[0])
 
     async def for_guild(self, guild_id: str) -> list[Row]:
@@ -70,16 +73,32 @@ class DigestStore:
         )
 
     async def remove(self, guild_id: str, channel_id: str) -> bool:
-        async with self.db.transaction():
-            cursor = await self.db.execute(
-                "DELETE FROM digest_schedules WHERE guild_id = ? AND channel_id = ?",
-                (guild_id, channel_id),
-            )
+        """Delete the channel's schedule (inside the caller's transaction)."""
+        cursor = await self.db.execute(
+            "DELETE FROM digest_schedules WHERE guild_id = ? AND channel_id = ?",
+            (guild_id, channel_id),
+        )
         return cursor.rowcount == 1
+
+    async def pause_channel(self, channel_id: str, reason: str) -> list[Row]:
+        """Pause the channel's active schedule (inside the caller's transaction); return what
+        was newly paused."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM digest_schedules WHERE channel_id = ? AND paused_reason IS NULL",
+            (channel_id,),
+        )
+        await self.db.execute(
+            "UPDATE digest_schedules SET paused_reason = ? WHERE channel_id = ?"
+            " AND paused_reason IS NULL",
+            (reason[:300], channel_id),
+        )
+        return rows
 
     async def due(self, now: str) -> list[Row]:
         return await self.db.fetchall(
-            "SELECT * FROM digest_schedules WHERE next_run <= ? ORDER BY next_run", (now,)
+            "SELECT * FROM digest_schedules WHERE next_run <= ? AND paused_reason IS NULL"
+            " ORDER BY next_run",
+            (now,),
         )
 
     async def advance(

@@ -271,19 +271,16 @@ class WatchStore:
         return cursor.rowcount == 1
 
     async def pause_subscriptions_of_channel(self, channel_id: str, reason: str) -> list[Row]:
-        """Pause every active subscription posting to `channel_id`; return the newly paused."""
-        async with self.db.transaction():
-            rows = await self.db.fetchall(
-                "SELECT * FROM subscriptions WHERE channel_id = ? AND paused = 0", (channel_id,)
-            )
-            await self.db.execute(
-                "UPDATE subscriptions SET paused = 1, pause_reason = ? WHERE channel_id = ? AND paused = 0",
-                (reason, channel_id),
-            )
-            await self.db.execute(
-                "UPDATE outbox SET status = 'held' WHERE channel_id = ? AND status = 'pending' AND kind = 'alert'",
-                (channel_id,),
-            )
+        """Pause every active subscription posting to `channel_id` and hold its queued alerts
+        (inside the caller's transaction); return the newly paused."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM subscriptions WHERE channel_id = ? AND paused = 0", (channel_id,)
+        )
+        await self.db.execute(
+            "UPDATE subscriptions SET paused = 1, pause_reason = ? WHERE channel_id = ? AND paused = 0",
+            (reason, channel_id),
+        )
+        await self.hold_channel(channel_id, "alert")
         return rows
 
     async def resume_subscription(self, guild_id: str, subscription_id: int) -> int | None:
@@ -300,6 +297,24 @@ class WatchStore:
                 (subscription_id,),
             )
         return released.rowcount
+
+    async def hold_channel(self, channel_id: str, kind: str) -> None:
+        """Hold the channel's queued posts of one kind (inside the caller's transaction)."""
+        await self.db.execute(
+            "UPDATE outbox SET status = 'held' WHERE channel_id = ? AND kind = ?"
+            " AND status = 'pending'",
+            (channel_id, kind),
+        )
+
+    async def release_channel(self, channel_id: str, kind: str, *, drop: bool = False) -> int:
+        """Queue the channel's held posts of one kind again, or drop them (inside the caller's
+        transaction); returns how many."""
+        cursor = await self.db.execute(
+            "UPDATE outbox SET status = ?, not_before = NULL WHERE channel_id = ? AND kind = ?"
+            " AND status = 'held'",
+            ("dropped" if drop else "pending", channel_id, kind),
+        )
+        return cursor.rowcount
 
     async def latest_entries(self, limit: int) -> list[Row]:
         return await self.db.fetchall(

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -53,13 +53,23 @@ class Poster(Protocol):
 
 
 Renderer = Callable[[Any], Awaitable[Reply | None]]
+# What to do with a row (and its kind's later rows) when its channel is gone or closed to the
+# bot: alerts pause their subscriptions, digests their schedules. Other kinds are dropped.
+UnavailableHandler = Callable[[Any, str], Awaitable[None]]
 
 
 class OutboxSender:
     def __init__(
-        self, store: WatchStore, poster: Poster, render: Renderer, clock: Clock, workers: int = 4
+        self,
+        store: WatchStore,
+        poster: Poster,
+        render: Renderer,
+        clock: Clock,
+        workers: int = 4,
+        on_unavailable: Mapping[str, UnavailableHandler] | None = None,
     ) -> None:
         self.store = store
+        self.on_unavailable = on_unavailable or {}
         self.poster = poster
         self.render = render
         self.clock = clock
@@ -115,7 +125,7 @@ class OutboxSender:
         try:
             message_id = await self._post(row, reply)
         except ChannelUnavailable as exc:
-            await self._pause_channel(row, str(exc))
+            await self._channel_unavailable(row, str(exc))
             return "blocked"
         except TransientPostError as exc:
             delay = min(timedelta(seconds=5 * 2 ** min(row["attempts"], 10)), MAX_BACKOFF)
@@ -140,31 +150,13 @@ class OutboxSender:
                     raise
                 await asyncio.sleep(min(exc.retry_after, MAX_RATE_LIMIT_WAIT))
 
-    async def _pause_channel(self, row: Any, reason: str) -> None:
-        channel = row["channel_id"]
-        if row["kind"] != "alert":
-            await self.store.mark_dropped(row["id"], reason)
-            log.warning("notice to channel %s dropped: %s", channel, reason)
+    async def _channel_unavailable(self, row: Any, reason: str) -> None:
+        handler = self.on_unavailable.get(row["kind"])
+        if handler is not None:
+            await handler(row, reason)
             return
-        now = self.clock()
-        paused = await self.store.pause_subscriptions_of_channel(channel, reason)
-        log.warning("alerts to channel %s paused: %s", channel, reason)
-        for sub in paused:
-            target = sub["notify_channel_id"]
-            if not target or target == channel:
-                continue
-            text = (
-                f"Release alerts to <#{channel}> are paused: {reason}. Nothing is lost: once the "
-                f"channel works again, run `/watch resume id:{sub['id']}` and the held alerts follow."
-            )
-            async with self.store.transaction():
-                await self.store.enqueue(
-                    f"notice:paused:{sub['id']}:{iso(now)}",
-                    "notice",
-                    target,
-                    iso(now),
-                    payload={"title": "Release alerts paused", "text": text},
-                )
+        await self.store.mark_dropped(row["id"], reason)
+        log.warning("%s to channel %s dropped: %s", row["kind"], row["channel_id"], reason)
 
 
 def notice_payload(row: Any) -> tuple[str, str]:

@@ -25,7 +25,7 @@ from bot.watch.filters import EntryFacts, Filters, matches
 from bot.watch.ingest import Ingestor, IngestReport, entry_facts
 from bot.watch.parser_pool import ParserPool
 from bot.watch.poller import FeedPoller, PollOutcome
-from bot.watch.sender import OutboxSender, Poster, notice_payload
+from bot.watch.sender import OutboxSender, Poster, UnavailableHandler, notice_payload
 from bot.watch.sources import load_curated, load_feed_sources
 
 log = logging.getLogger(__name__)
@@ -70,10 +70,47 @@ class WatchService:
         )
         self.sender: OutboxSender | None = None
         self._wake = asyncio.Event()
+        self._unavailable: dict[str, UnavailableHandler] = {"alert": self._alerts_unavailable}
 
     def attach_poster(self, poster: Poster) -> None:
         """Give the service a way to post (the Discord adapter); without one nothing is sent."""
-        self.sender = OutboxSender(self.store, poster, self.render_row, self.clock)
+        self.sender = OutboxSender(
+            self.store, poster, self.render_row, self.clock, on_unavailable=self._unavailable
+        )
+
+    def on_channel_unavailable(self, kind: str, handler: UnavailableHandler) -> None:
+        """What to do when a post of `kind` finds its channel gone or closed to the bot."""
+        self._unavailable[kind] = handler
+
+    async def _alerts_unavailable(self, row: Any, reason: str) -> None:
+        """Pause the channel's subscriptions (their alerts are held) and tell the admins where
+        each subscription was made."""
+        channel = row["channel_id"]
+        async with self.store.transaction():
+            for sub in await self.store.pause_subscriptions_of_channel(channel, reason):
+                await self.tell_admins(
+                    sub["notify_channel_id"],
+                    channel,
+                    f"paused:{sub['id']}",
+                    "Release alerts paused",
+                    f"Release alerts to <#{channel}> are paused: {reason}. Nothing is lost: once "
+                    f"the channel works again, run `/watch resume id:{sub['id']}` and the held "
+                    "alerts follow.",
+                )
+        log.warning("alerts to channel %s paused: %s", channel, reason)
+
+    async def tell_admins(
+        self, target: str | None, about: str, key: str, title: str, text: str
+    ) -> None:
+        """Queue a notice to `target`, the channel where the admins set something up for
+        channel `about` (inside the caller's transaction). Nothing when there is no such
+        channel, or it is the troubled channel itself."""
+        if not target or target == about:
+            return
+        now = iso(self.clock())
+        await self.store.enqueue(
+            f"notice:{key}:{now}", "notice", target, now, payload={"title": title, "text": text}
+        )
 
     async def start_up(self) -> IngestReport:
         """Sync the bundled sources and ingest the curated entries (idempotent)."""

@@ -123,28 +123,76 @@ async def test_scheduled_digest_with_a_crash_between_posting_and_recording(harne
     harness.standin.messages[channel_id(harness, "digest")].clear()
 
 
-async def test_a_channel_that_disappeared(harness) -> None:
-    standin = harness.standin
-    for name in ("releases", "general"):
+async def daily_digests_two_days_on(harness, *names: str) -> tuple[Clock, DigestService]:
+    """Daily digests for the named channels, and a scheduler whose clock is two days on."""
+    for name in names:
         await harness.admin.slash(
             "digest set", channel=name, frequency="daily", time="09:00", timezone="UTC"
         )
-    gone = channel_id(harness, "releases")
-    standin.deleted_channels.add(gone)
     clock = Clock()
     clock.now += timedelta(days=2)
-    scheduler = DigestService(harness.services.digests.store, harness.services.watch, clock)
+    return clock, DigestService(harness.services.digests.store, harness.services.watch, clock)
+
+
+async def test_a_closed_channel_pauses_its_digest_tells_admins_and_resumes(harness) -> None:
+    standin = harness.standin
+    watch = harness.services.watch
+    # set from #general: that is where the admins hear of trouble
+    clock, scheduler = await daily_digests_two_days_on(harness, "releases", "general")
+    closed = channel_id(harness, "releases")
+    standin.forbidden_channels.add(closed)
     assert await scheduler.run_due() == 2
-    await harness.services.watch.drain()
+    await watch.drain()
+    await watch.drain()  # the notice goes out on the next round
     assert digests_in(harness, "releases") == []
-    assert len(digests_in(harness, "general")) == 1
-    dropped = await harness.services.watch.store.db.fetchall(
-        "SELECT status FROM outbox WHERE kind = 'digest' AND channel_id = ?", (gone,)
+    assert len(digests_in(harness, "general")) == 1  # the other channel is not held up
+    notices = [
+        m
+        for m in standin.messages[channel_id(harness, "general")]
+        if m["embeds"][0]["title"] == "Digests paused"
+    ]
+    assert len(notices) == 1 and f"<#{closed}>" in notices[0]["embeds"][0]["description"]
+    listing = await harness.admin.slash("digest list")
+    assert "paused" in listing.text() and "missing permission" in listing.text()
+    # paused: later slots are not built, and nothing is dropped
+    clock.now += timedelta(days=1)
+    assert await scheduler.run_due() == 1  # only #general
+    held = await watch.store.db.fetchall(
+        "SELECT status FROM outbox WHERE kind = 'digest' AND channel_id = ?", (closed,)
     )
-    assert dropped and all(r["status"] == "dropped" for r in dropped)
-    standin.deleted_channels.clear()
+    assert [r["status"] for r in held] == ["held"]
+    # the admins fix the permission and set the digest again: the held digest follows, once
+    standin.forbidden_channels.clear()
+    resumed = await harness.admin.slash(
+        "digest set", channel="releases", frequency="daily", time="09:00", timezone="UTC"
+    )
+    assert "1 held digest(s) follow" in resumed.text()
+    await watch.drain()
+    assert len(digests_in(harness, "releases")) == 1
     for name in ("releases", "general"):
         await harness.admin.slash("digest off", channel=name)
+    standin.messages[channel_id(harness, "general")].clear()
+    standin.messages[closed].clear()
+
+
+async def test_digest_off_drops_what_a_paused_digest_held(harness) -> None:
+    standin = harness.standin
+    watch = harness.services.watch
+    _, scheduler = await daily_digests_two_days_on(harness, "releases")
+    gone = channel_id(harness, "releases")
+    standin.deleted_channels.add(gone)
+    assert await scheduler.run_due() == 1
+    await watch.drain()
+    off = await harness.admin.slash("digest off", channel="releases")
+    assert "no more digests" in off.text()
+    rows = await watch.store.db.fetchall(
+        "SELECT status FROM outbox WHERE kind = 'digest' AND channel_id = ? AND status != 'sent'",
+        (gone,),
+    )
+    assert rows and all(r["status"] == "dropped" for r in rows)
+    standin.deleted_channels.clear()
+    await watch.drain()
+    assert digests_in(harness, "releases") == []
 
 
 async def test_no_unknown_routes(harness) -> None:

@@ -1,5 +1,6 @@
 """The store as a real SQLite file: migrations, pragmas, and all-or-nothing writes."""
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,35 @@ async def test_backlog_migration_marks_undated_curated_history(tmp_path: Path) -
         assert await db.migrate() == ["entry_backlog"]
         marks = await db.fetchall("SELECT id, backlog FROM entries ORDER BY id")
         assert [tuple(r) for r in marks] == [(1, 1), (2, 0), (3, 0)]
+    finally:
+        await db.close()
+
+
+async def test_digest_pause_migration_keeps_schedules_and_never_reuses_ids(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    try:
+        # Back to the schedules table as migration 0003 made it, holding one schedule.
+        await db.execute("DROP TABLE digest_schedules")
+        old_table = resources.files("bot.store").joinpath("migrations/0003_digests.sql")
+        sql = "\n".join(line.split("--")[0] for line in old_table.read_text().splitlines())
+        for statement in sql.split(";"):
+            if statement.strip():
+                await db.execute(statement)
+        await db.execute("DELETE FROM schema_migrations WHERE version = 6")
+        await db.execute(
+            "INSERT INTO digest_schedules(id, guild_id, channel_id, frequency, at, zone, next_run,"
+            " created_at) VALUES (7, 'g', 'c', 'daily', '09:00', 'UTC', 'n', 'now')"
+        )
+        assert await db.migrate() == ["digest_pause"]
+        (row,) = await db.fetchall("SELECT * FROM digest_schedules")
+        assert (row["id"], row["channel_id"], row["paused_reason"]) == (7, "c", None)
+        await db.execute("DELETE FROM digest_schedules")
+        await db.execute(
+            "INSERT INTO digest_schedules(guild_id, channel_id, frequency, at, zone, next_run,"
+            " created_at) VALUES ('g', 'c', 'daily', '09:00', 'UTC', 'n', 'now')"
+        )
+        (again,) = await db.fetchall("SELECT id FROM digest_schedules")
+        assert again["id"] == 8  # not 7 again: its digests' exactly-once keys stay its own
     finally:
         await db.close()
 

@@ -214,7 +214,8 @@ async def test_duplicate_subscription_is_refused(watch) -> None:
 
 async def test_paused_subscription_holds_its_alerts(watch) -> None:
     await subscribe(watch)
-    await watch.store.pause_subscriptions_of_channel("100", "gone")
+    async with watch.store.transaction():
+        await watch.store.pause_subscriptions_of_channel("100", "gone")
     watch.clock_control.advance(minutes=1)
     await watch.ingestor.ingest([item("Fresh", "https://x.example/f")])
     assert [r["status"] for r in await outbox(watch)] == ["held"]

@@ -11,7 +11,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Services
-from bot.core.errors import UserError
 from bot.core.periodic import run_periodically
 from bot.digest.schedule import WEEKDAYS, available_zones, parse_schedule
 from bot.digest.service import schedule_of
@@ -87,17 +86,20 @@ class DigestCog(commands.Cog):
     ) -> None:
         schedule = parse_schedule(frequency, time, timezone, day)
         filters = parse_filters(orgs, openness, modality, types)
-        _, next_run = await self.digests.set(
+        done = await self.digests.set(
             str(interaction.guild_id),
             str(channel.id),
             schedule,
             filters,
             quiet,
             str(interaction.user.id),
+            notify_channel_id=str(interaction.channel_id),
         )
         card = CardBuilder("Digest scheduled")
         card.line(f"{channel.mention} gets {filters.describe()} {schedule.describe()}.")
-        card.line(f"Next: <t:{int(next_run.timestamp())}:F>.")
+        card.line(f"Next: <t:{int(done.next_run.timestamp())}:F>.")
+        if done.released:
+            card.line(f"Resumed: {done.released} held digest(s) follow now.")
         await send_reply(interaction, card.build(ephemeral=True))
 
     @digest_set.autocomplete("timezone")
@@ -145,8 +147,13 @@ class DigestCog(commands.Cog):
         for row in rows:
             filters = Filters.from_json(json.loads(row["filters"]))
             when = int(datetime.fromisoformat(row["next_run"]).timestamp())
+            state = (
+                f"⏸ paused: {row['paused_reason']} (run `/digest set` again to resume)"
+                if row["paused_reason"]
+                else f"next <t:{when}:R>"
+            )
             card.line(
-                f"<#{row['channel_id']}> · {schedule_of(row).describe()} · {filters.describe()} · next <t:{when}:R>"
+                f"<#{row['channel_id']}> · {schedule_of(row).describe()} · {filters.describe()} · {state}"
             )
         await send_reply(interaction, card.build(ephemeral=True))
 
@@ -155,8 +162,7 @@ class DigestCog(commands.Cog):
     async def digest_off(
         self, interaction: discord.Interaction, channel: discord.TextChannel
     ) -> None:
-        if not await self.digests.store.remove(str(interaction.guild_id), str(channel.id)):
-            raise UserError(f"{channel.mention} has no digest.")
+        await self.digests.off(str(interaction.guild_id), str(channel.id))
         card = CardBuilder("Digest off")
         card.line(f"{channel.mention} gets no more digests.")
         await send_reply(interaction, card.build(ephemeral=True))
