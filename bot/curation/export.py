@@ -13,6 +13,9 @@ HEADER = (
     "# Release Radar catalog export. Import with /admin import or `python -m bot import catalog`.\n"
 )
 
+# libyaml's emitter when PyYAML was built with it (much faster); the same output.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 
 def _split(joined: str | None) -> list[str]:
     return joined.split("\x1f") if joined else []
@@ -68,7 +71,7 @@ async def export_catalog(export: CatalogExport, curated_only: bool) -> str:
         "models": [_model(m, by_model[m["id"]]) for m in models],
         "events": [_event(e) for e in claims["events"]],
     }
-    return HEADER + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+    return HEADER + yaml.dump(doc, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=100)
 
 
 def _source(row: Any) -> dict[str, Any]:

@@ -42,16 +42,12 @@ _MAX_NUMBER = {"params": 1e15, "active_params": 1e15, "context_window": 1e9, "ou
 
 
 def load_yaml_text(text: str, origin: str) -> dict[str, Any]:
-    """Safe-load one YAML document, refusing anchors/aliases (the 'billion laughs' bomb)."""
+    """Safe-load one YAML document, refusing aliased mappings and lists (the 'billion laughs'
+    bomb: a few nodes that expand to billions when walked)."""
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
         raise ImportRejected(f"{origin} is larger than {MAX_BYTES // 1024 // 1024} MB.")
     try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            if isinstance(token, yaml.AliasToken | yaml.AnchorToken):
-                raise ImportRejected(
-                    f"{origin} uses YAML anchors or aliases, which are not accepted."
-                )
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)  # a safe loader: plain data only
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -61,7 +57,23 @@ def load_yaml_text(text: str, origin: str) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ImportRejected(f"{origin} must be a mapping with keys such as 'models', not a list.")
+    if _has_shared_containers(data):
+        raise ImportRejected(f"{origin} uses YAML anchors or aliases, which are not accepted.")
     return data
+
+
+def _has_shared_containers(data: Any) -> bool:
+    """Whether a mapping or list appears twice: only an alias makes the loader share one."""
+    seen: set[int] = set()
+    pending = [data]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict | list):
+            if id(node) in seen:
+                return True
+            seen.add(id(node))
+            pending.extend(node.values() if isinstance(node, dict) else node)
+    return False
 
 
 def load_catalog_files(paths: Iterable[Path]) -> Batch:

@@ -232,6 +232,14 @@ def test_yaml_bomb_and_broken_yaml_are_refused() -> None:
     bomb = 'a: &a ["lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n'
     with pytest.raises(ImportRejected, match="anchors or aliases"):
         load_yaml_text(bomb, "bomb.yaml")
+    # 40 levels: 9**40 "lol"s if anything walked it; refused at the first shared list.
+    levels = ['l0: &l0 ["lol"]'] + [
+        f"l{i}: &l{i} [{','.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 40)
+    ]
+    with pytest.raises(ImportRejected, match="anchors or aliases"):
+        load_yaml_text("\n".join(levels), "laughs.yaml")
+    # An alias of a plain value shares nothing that could grow: harmless.
+    assert load_yaml_text("a: &x hello\nb: *x\n", "scalar.yaml") == {"a": "hello", "b": "hello"}
     with pytest.raises(ImportRejected, match="not valid YAML at line"):
         load_yaml_text("models:\n  - name: [unclosed\n", "broken.yaml")
     with pytest.raises(ImportRejected, match="larger than"):
