@@ -7,6 +7,7 @@ facts are claims whose source is that curator at that time; they never erase oth
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -20,8 +21,9 @@ from bot.core.lookups import Lookups
 from bot.core.names import clean_text, normalize
 from bot.core.records import Batch
 from bot.core.vocab import EVENT_KINDS
-from bot.importers.catalog_yaml import parse_catalog
+from bot.importers.catalog_yaml import load_yaml_text, parse_catalog
 from bot.importers.common import parse_date
+from bot.importers.epoch import parse_epoch_csv
 from bot.store.catalog import CatalogStore
 from bot.store.curation import TRACKED, CurationStore
 from bot.watch.items import FeedItem
@@ -491,6 +493,11 @@ class CurationService:
 
     # ---- import --------------------------------------------------------------------------------
 
+    async def read_upload(self, filename: str, data: bytes) -> Batch:
+        """A curator's file as a batch: catalog YAML (.yaml/.yml) or Epoch-style CSV (.csv).
+        Parsed in a worker thread, so a big file does not hold up other commands."""
+        return await asyncio.to_thread(_parse_upload, filename, data)
+
     async def plan_import(self, batch: Batch, filename: str) -> ImportPlan:
         """A dry run: what the batch would add and where it disagrees with other sources."""
         conflicts = await self._conflicts(batch)
@@ -607,3 +614,16 @@ class CurationService:
         for table in TRACKED:
             if deleted.get(table):
                 await self.audit.restore_rows(table, deleted[table])
+
+
+def _parse_upload(filename: str, data: bytes) -> Batch:
+    try:
+        if filename.lower().endswith(".csv"):
+            return parse_epoch_csv(data, origin=filename)
+        return parse_catalog(
+            load_yaml_text(data.decode("utf-8", errors="strict"), filename), origin=filename
+        )
+    except UnicodeDecodeError:
+        raise UserError(f"{filename[:60]} is not UTF-8 text.") from None
+    except ImportRejected as exc:
+        raise UserError(str(exc)) from exc

@@ -17,15 +17,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Services
-from bot.core.errors import ImportRejected, UserError
+from bot.core.errors import UserError
 from bot.core.vocab import EVENT_KINDS
 from bot.curation.export import export_catalog
 from bot.curation.service import UNITS, Actor, Change, CurationService, ModelForm
 from bot.discordbot.checks import curators_only, is_curator
 from bot.discordbot.choices import benchmark_choices, model_choices
 from bot.discordbot.respond import OwnedView, send_reply
-from bot.importers.catalog_yaml import load_yaml_text, parse_catalog
-from bot.importers.epoch import parse_epoch_csv
 from bot.render.cards import CardBuilder, Reply, clip
 from bot.render.discord_embed import NO_MENTIONS, card_to_embed
 from bot.store.catalog import CatalogExport
@@ -321,19 +319,7 @@ class AdminCog(commands.Cog):
         if not name.endswith((".yaml", ".yml", ".csv")):
             raise UserError("Attach a .yaml (catalog format) or a .csv (Epoch columns).")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        data = await file.read()
-        try:
-            if name.endswith(".csv"):
-                batch = parse_epoch_csv(data, origin=file.filename)
-            else:
-                batch = parse_catalog(
-                    load_yaml_text(data.decode("utf-8", errors="strict"), file.filename),
-                    origin=file.filename,
-                )
-        except UnicodeDecodeError:
-            raise UserError(f"{clip(file.filename, 60)} is not UTF-8 text.") from None
-        except ImportRejected as exc:
-            raise UserError(str(exc)) from exc
+        batch = await self.curation.read_upload(file.filename, await file.read())
         plan = await self.curation.plan_import(batch, file.filename)
         actor = actor_of(interaction)
 
