@@ -64,6 +64,8 @@ def absolute_link(link: str | None, base: str | None) -> str | None:
     if not link:
         return None
     link = clean_text(link)
+    if link.startswith(("https://", "http://")):  # already absolute, as nearly all are
+        return link[:LINK_MAX]
     resolved = urljoin(base, link) if base and base.startswith(("http://", "https://")) else link
     if urlsplit(resolved).scheme not in ("http", "https"):
         return None
