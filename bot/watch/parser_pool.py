@@ -1,8 +1,8 @@
-"""Feed parsing in worker processes that are replaced when one dies.
+"""Feed parsing in worker processes that are replaced when one dies or hangs.
 
 A process pool whose worker is killed (the out-of-memory killer, a crash in a C extension) is
-broken for good: every later job fails at once. Without a replacement the release watch would
-stop until the bot restarts.
+broken for good: every later job fails at once; and a job that never ends holds its worker,
+and the poll waiting for it, forever. Either would stop the release watch until a restart.
 """
 
 from __future__ import annotations
@@ -22,16 +22,23 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+# A feed that takes longer than this to parse is given up on (its worker is killed), so it
+# cannot hold up every later poll; real feeds of the 5 MB cap parse in well under a second.
+PARSE_TIMEOUT = 60.0
+
+
 class ParserDied(Exception):
-    """The parser process stopped while running this job, twice in a row."""
+    """The parser process stopped while running this job (twice in a row), or the job ran
+    past the time limit."""
 
 
 class ParserPool:
     """`workers` processes, started on first use (a CLI lookup never starts one); 'forkserver'
     forks them from a clean process, not from the bot and its threads."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, timeout: float = PARSE_TIMEOUT) -> None:
         self.workers = workers
+        self.timeout = timeout
         self._pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
@@ -45,7 +52,8 @@ class ParserPool:
 
     async def run(self, job: Callable[[], T]) -> T:
         """`job()` in a worker process. If the pool is broken, it is replaced and the job tried
-        once more; a job that breaks the fresh pool too raises `ParserDied`."""
+        once more; a job that breaks the fresh pool too, or runs past the time limit, raises
+        `ParserDied`."""
         try:
             return await self._run_once(job)
         except BrokenProcessPool:
@@ -58,13 +66,35 @@ class ParserPool:
     async def _run_once(self, job: Callable[[], T]) -> T:
         pool = self._pool
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, job)
+            return await asyncio.wait_for(
+                asyncio.get_running_loop().run_in_executor(pool, job), self.timeout
+            )
+        except TimeoutError:
+            self._replace(pool, "a feed took too long to parse")
+            raise ParserDied(f"parsing took longer than {self.timeout:g} s") from None
         except BrokenProcessPool:
-            if pool is self._pool:  # the first job to notice replaces it
-                log.warning("a feed parser process died; starting new ones")
-                pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = self._start()
+            self._replace(pool, "a feed parser process died")
             raise
+
+    def _replace(self, pool: ProcessPoolExecutor, why: str) -> None:
+        """Kill `pool`'s workers and start new ones, unless another job already did."""
+        if pool is not self._pool:
+            return
+        log.warning("%s; starting new parser processes", why)
+        _kill_workers(pool)
+        pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._start()
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool's processes at once, even one busy with a job that will not end."""
+    kill = getattr(pool, "kill_workers", None)  # Python 3.14 and later
+    if kill is not None:
+        kill()
+        return
+    # Earlier versions offer no public way; the pool keeps its processes here since 3.2.
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()

@@ -3,6 +3,9 @@
 import asyncio
 import os
 import threading
+import time
+from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +26,20 @@ def die_soon() -> int:
     """Answer, then die while idle (as when the out-of-memory killer picks the process)."""
     threading.Timer(0.1, os._exit, (1,)).start()
     return os.getpid()
+
+
+def hang(pid_file: str) -> None:
+    """Note the worker's pid, then never finish (as a parser stuck on a pathological feed)."""
+    Path(pid_file).write_text(str(os.getpid()))
+    time.sleep(3600)
+
+
+def gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "State:\tZ" in state  # killed, not yet reaped
 
 
 @pytest.fixture
@@ -49,6 +66,25 @@ async def test_a_job_that_kills_its_worker_fails_alone(pool) -> None:
     with pytest.raises(ParserDied, match="stopped while reading this feed"):
         await pool.run(die_now)
     assert await pool.run(pid) != os.getpid()  # the next job runs on fresh workers
+
+
+async def test_a_parse_that_never_ends_is_stopped_and_its_worker_killed(tmp_path) -> None:
+    pool = ParserPool(1, timeout=0.5)
+    try:
+        pid_file = tmp_path / "pid"
+        started = time.monotonic()
+        with pytest.raises(ParserDied, match=r"longer than 0\.5 s"):
+            await pool.run(partial(hang, str(pid_file)))
+        assert time.monotonic() - started < 5
+        stuck = int(pid_file.read_text())
+        for _ in range(50):
+            if gone(stuck):
+                break
+            await asyncio.sleep(0.1)
+        assert gone(stuck)
+        assert await pool.run(pid) not in (stuck, os.getpid())  # fresh workers take over
+    finally:
+        pool.shutdown()
 
 
 async def test_polling_goes_on_after_the_parser_process_died(services) -> None:
