@@ -171,6 +171,31 @@ async def test_one_release_from_two_sources_is_one_alert_with_the_model_facts(
     harness.standin.messages[channel_id(harness, "releases")].clear()
 
 
+async def test_a_new_feeds_old_posts_are_not_this_weeks_digest(harness, feeds) -> None:
+    old_posts = [
+        {"title": f"Archive post {i}", "link": f"https://arch.example/{i}", "guid": f"a{i}"}
+        for i in range(5)
+    ]
+    await add_feed(harness, feeds, "archive", old_posts)  # the source's first poll: backlog
+    await publish(
+        harness,
+        feeds,
+        "archive",
+        [{"title": "Brand new post", "link": "https://arch.example/new", "guid": "n"}, *old_posts],
+    )
+    await harness.admin.slash(
+        "digest set",
+        channel="digest",
+        frequency="weekly",
+        day="monday",
+        time="09:00",
+        timezone="UTC",
+    )
+    preview = await harness.admin.slash("digest preview", channel="digest")
+    assert "Brand new post" in preview.text() and "Archive post" not in preview.text()
+    await harness.admin.slash("digest off", channel="digest")
+
+
 async def test_backlog_and_role_ping(harness, feeds) -> None:
     role = harness.standin.guild["roles"][1]
     resp = await harness.admin.slash("watch add", channel="digest", backlog=2, role=role["id"])
