@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.clock import iso
+from bot.core.clock import iso, iso_end
 from bot.core.results import ScoreClaim
 from bot.watch.filters import Filters, matches
 from bot.watch.items import PUBLISH_GRACE
@@ -87,7 +87,7 @@ async def build_digest(
     items: list[DigestItem] = []
     notable: list[Notable] = []
     credits: list[str] = []
-    rows = await watch.store.news_between(iso(since), iso(until), iso(since - PUBLISH_GRACE))
+    rows = await watch.store.news_between(iso(since), iso_end(until), iso(since - PUBLISH_GRACE))
     for row in rows:
         facts = await watch.entry_facts(row["id"])
         if facts is None or not matches(filters, facts):

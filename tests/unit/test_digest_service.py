@@ -218,3 +218,10 @@ async def test_a_past_window_shows_what_shipped_then(digests) -> None:
     text = digest_text(await digests.window(*april, Filters(), "UTC"))
     assert "Google releases Gemma 4" in text and "Qwen3.6-Plus" in text
     assert "Sora" not in text  # shut down later in April
+
+
+async def test_a_window_up_to_now_includes_what_arrived_this_same_second(digests, clock) -> None:
+    clock.now = clock.now.replace(microsecond=900_000)  # stamps keep whole seconds only
+    await publish(digests, clock, "Just now")
+    view = await digests.window(clock.now - timedelta(days=1), clock.now, Filters(), "UTC")
+    assert "Just now" in digest_text(view)
