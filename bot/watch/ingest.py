@@ -208,11 +208,13 @@ class Ingestor:
         self, item: FeedItem, keys: list[str], index: NameIndex, batch: _Batch, report: IngestReport
     ) -> None:
         stamp = iso(batch.now)
-        model_ids = self._model_ids(item, index)
-        kind = item.type or classify(item.title, item.summary[:SUMMARY_SCAN])
+        # Known by identity (most items of most polls): no linking or classifying needed.
         existing = next((batch.known[k] for k in keys if k in batch.known), None)
-        if existing is None and not item.history:  # undated history matches by identity only
-            existing = self._same_story(item, kind, model_ids, batch)
+        if existing is None:
+            model_ids = self._model_ids(item, index)
+            kind = item.type or classify(item.title, item.summary[:SUMMARY_SCAN])
+            if not item.history:  # undated history matches by identity only
+                existing = self._same_story(item, kind, model_ids, batch)
         if existing is not None:
             self._remember(batch, existing, keys)
             if (existing, item.source_key) in batch.sourced:
