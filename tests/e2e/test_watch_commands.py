@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 
 import pytest
@@ -194,6 +195,36 @@ async def test_a_new_feeds_old_posts_are_not_this_weeks_digest(harness, feeds) -
     preview = await harness.admin.slash("digest preview", channel="digest")
     assert "Brand new post" in preview.text() and "Archive post" not in preview.text()
     await harness.admin.slash("digest off", channel="digest")
+
+
+def json_feed(*items: dict) -> str:
+    return json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": list(items)})
+
+
+async def test_a_json_feed_added_by_a_curator_alerts_like_any_other(harness, feeds) -> None:
+    url = feeds.serve("/jf.json", json_feed(), content_type="application/feed+json")
+    added = await harness.owner.slash(
+        "feeds add", key="jf", name="JSON news", url=url, kind="json", org="Google"
+    )
+    assert not added.failed, added.text()
+    first = await harness.services.watch.poller.poll_key("jf")  # the baseline
+    assert first.ok, first.error
+    await harness.admin.slash("watch add", channel="releases", keywords="gemma")
+    before = len(await posted(harness, "releases"))
+    feeds.serve(
+        "/jf.json",
+        json_feed({"id": "g5", "url": "https://j.example/gemma-5", "title": "Gemma 5 arrives"}),
+        content_type="application/feed+json",
+    )
+    outcome = await harness.services.watch.poller.poll_key("jf")
+    assert outcome.ok and outcome.new == 1, outcome
+    await harness.services.watch.drain()
+    (alert,) = (await posted(harness, "releases"))[before:]
+    assert alert["embeds"][0]["title"] == "Gemma 5 arrives"
+    assert "JSON news" in alert["embeds"][0]["fields"][0]["value"]
+    status = await harness.member.slash("feeds status")
+    assert "JSON news" in status.text() and "json" in status.text()
+    await clear_subscriptions(harness)
 
 
 async def test_backlog_and_role_ping(harness, feeds) -> None:
