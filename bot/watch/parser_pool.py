@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.process import BaseProcess
 from typing import TypeVar
 
 from bot.watch.parse import warm_up
@@ -45,9 +48,9 @@ class ParserPool:
         context = multiprocessing.get_context("forkserver")
         # The fork server loads only the parser, not the bot's main module (discord.py and
         # all): workers forked from it start at once and stay small.
-        context.set_forkserver_preload([warm_up.__module__])
+        context.set_forkserver_preload([__name__])
         return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=context, initializer=warm_up
+            max_workers=self.workers, mp_context=context, initializer=_start_worker
         )
 
     async def run(self, job: Callable[[], T]) -> T:
@@ -87,6 +90,21 @@ class ParserPool:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_worker() -> None:
+    """In each new worker: warm the parser, and end with the bot. A worker waits for jobs on
+    a pipe it also holds the other end of, so it would outlive a bot that is killed (and keep
+    the fork server alive too) unless it watches the bot itself."""
+    warm_up()
+    bot = multiprocessing.parent_process()
+    if bot is not None:
+        threading.Thread(target=_exit_with, args=(bot,), daemon=True).start()
+
+
+def _exit_with(bot: BaseProcess) -> None:
+    bot.join()  # returns once the bot process is gone, however it ended
+    os._exit(0)
 
 
 def _kill_workers(pool: ProcessPoolExecutor) -> None:

@@ -54,6 +54,36 @@ def read(db: Path, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
+def descendants(pid: int) -> set[int]:
+    """Living processes started by `pid`, and by those, and so on (from /proc)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if fields[0] != "Z":
+            parents[int(stat.parent.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    living = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            living.add(pid)
+    return living
+
+
 async def answered(user: DiscordUser, *args, **kwargs):
     """Retry a command until the bot (still starting) answers it."""
     for _ in range(100):
@@ -141,9 +171,13 @@ async def test_kill_mid_fan_out_and_restart_posts_every_alert_once(
             total = len(CHANNELS) * STORIES
             posted = lambda: sum(len(standin.messages[standin.channel(n)["id"]]) for n in CHANNELS)  # noqa: E731
             await until(lambda: posted() >= total // 3, 60, "the fan-out to start")
+            helpers = descendants(process.pid)  # its feed parser processes among them
+            assert helpers, "the bot started no parser processes"
             process.send_signal(signal.SIGKILL)
             await process.wait()
             assert posted() < total  # killed in the middle
+            # nothing the killed bot started lives on (it would pile up with every crash)
+            await until(lambda: not alive(helpers), 15, "the killed bot's parser processes to end")
 
             process = await start_bot(config, log)
             await until(lambda: posted() >= total, 90, "the fan-out to finish after the restart")

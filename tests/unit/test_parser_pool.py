@@ -37,7 +37,7 @@ def hang(pid_file: str) -> None:
 def gone(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
+    except OSError:  # no such file, or the process vanished while it was read
         return True
     return "State:\tZ" in state  # killed, not yet reaped
 
