@@ -353,6 +353,14 @@ class WatchStore:
         )
         return cursor.rowcount == 1
 
+    async def enqueue_notice(
+        self, key: str, channel_id: str, now: str, title: str, text: str
+    ) -> bool:
+        """Queue a notice (a titled message from the bot itself), once per key and moment."""
+        return await self.enqueue(
+            f"notice:{key}:{now}", "notice", channel_id, now, payload={"title": title, "text": text}
+        )
+
     async def pending(self, now: str, limit: int = 500) -> list[Row]:
         return await self.db.fetchall(
             "SELECT o.*, s.role_id FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"

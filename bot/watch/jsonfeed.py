@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ class NotAJsonFeed(ValueError):
 class JsonFeed:
     version: str  # 'json1' or 'json11', in the style of feedparser's version names
     home_page: str | None
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[dict[str, Any]]
 
 
 def looks_like_json(data: bytes, content_type: str | None) -> bool:
@@ -53,10 +53,12 @@ def read_json_feed(data: bytes) -> JsonFeed:
     if not isinstance(items, list):
         raise NotAJsonFeed("JSON Feed without an 'items' list")
     number = version.removeprefix(VERSION_PREFIX).replace(".", "")
-    feed = JsonFeed(f"json{number[:4]}", _text(document.get("home_page_url")))
-    # An item that is not an object becomes an empty entry, which the caller counts as skipped.
-    feed.entries = [_entry(item) if isinstance(item, dict) else {} for item in items]
-    return feed
+    return JsonFeed(
+        f"json{number[:4]}",
+        _text(document.get("home_page_url")),
+        # An item that is not an object becomes an empty entry, counted by the caller as skipped.
+        [_entry(item) if isinstance(item, dict) else {} for item in items],
+    )
 
 
 def _entry(item: dict[str, Any]) -> dict[str, Any]:

@@ -184,11 +184,10 @@ class FeedPoller:
         if not self.ops_channel_id:
             log.warning("no ops channel configured; %s", text)
             return
-        now = iso(self.clock())
-        await self.store.enqueue(
-            f"notice:feed-{what}:{row['key']}:{now}",
-            "notice",
+        await self.store.enqueue_notice(
+            f"feed-{what}:{row['key']}",
             self.ops_channel_id,
-            now,
-            payload={"title": f"Feed {what}", "text": text},
+            iso(self.clock()),
+            f"Feed {what}",
+            text,
         )

@@ -105,12 +105,8 @@ class WatchService:
         """Queue a notice to `target`, the channel where the admins set something up for
         channel `about` (inside the caller's transaction). Nothing when there is no such
         channel, or it is the troubled channel itself."""
-        if not target or target == about:
-            return
-        now = iso(self.clock())
-        await self.store.enqueue(
-            f"notice:{key}:{now}", "notice", target, now, payload={"title": title, "text": text}
-        )
+        if target and target != about:
+            await self.store.enqueue_notice(key, target, iso(self.clock()), title, text)
 
     async def start_up(self) -> IngestReport:
         """Sync the bundled sources and ingest the curated entries (idempotent)."""
