@@ -22,7 +22,7 @@ async def session():
 async def test_conditional_get_costs_a_304(session) -> None:
     async with feed_server() as server:
         url = server.serve("/f.xml", "<rss/>", etag='"v1"')
-        fetcher = Fetcher(session, sleep=no_sleep)
+        fetcher = Fetcher(session, allow_private=True, sleep=no_sleep)
         first = await fetcher.fetch(url)
         assert first.status == 200 and first.etag == '"v1"'
         again = await fetcher.fetch(url, etag=first.etag)
@@ -38,7 +38,9 @@ async def test_5xx_is_retried_with_backoff_and_jitter(session) -> None:
 
     async with feed_server() as server:
         url = server.serve("/f.xml", "<rss/>", fail_times=2)
-        fetcher = Fetcher(session, retries=2, backoff=1.0, sleep=record, jitter=lambda: 0.5)
+        fetcher = Fetcher(
+            session, allow_private=True, retries=2, backoff=1.0, sleep=record, jitter=lambda: 0.5
+        )
         result = await fetcher.fetch(url)
         assert result.status == 200 and server.hits["/f.xml"] == 3
         assert delays == [1.0, 2.0]
@@ -48,14 +50,16 @@ async def test_retries_run_out(session) -> None:
     async with feed_server() as server:
         url = server.serve("/f.xml", "<rss/>", fail_times=10)
         with pytest.raises(FetchError, match="HTTP 500"):
-            await Fetcher(session, retries=2, sleep=no_sleep).fetch(url)
+            await Fetcher(session, allow_private=True, retries=2, sleep=no_sleep).fetch(url)
         assert server.hits["/f.xml"] == 3
 
 
 async def test_404_is_not_retried(session) -> None:
     async with feed_server() as server:
         with pytest.raises(FetchError) as err:
-            await Fetcher(session, sleep=no_sleep).fetch(server.url("/missing.xml"))
+            await Fetcher(session, allow_private=True, sleep=no_sleep).fetch(
+                server.url("/missing.xml")
+            )
         assert not err.value.retryable and server.hits["/missing.xml"] == 1
 
 
@@ -63,14 +67,16 @@ async def test_timeout(session) -> None:
     async with feed_server() as server:
         url = server.serve("/slow.xml", "<rss/>", delay=2.0)
         with pytest.raises(FetchError, match="timed out"):
-            await Fetcher(session, timeout=0.2, retries=0).fetch(url)
+            await Fetcher(session, allow_private=True, timeout=0.2, retries=0).fetch(url)
 
 
 async def test_never_ending_body_is_cut_off(session) -> None:
     async with feed_server() as server:
         url = server.serve("/endless.xml", b"", endless=True)
         with pytest.raises(FetchError, match="cap"):
-            await asyncio.wait_for(Fetcher(session, max_bytes=1_000_000, retries=0).fetch(url), 10)
+            await asyncio.wait_for(
+                Fetcher(session, allow_private=True, max_bytes=1_000_000, retries=0).fetch(url), 10
+            )
 
 
 async def test_50_mb_body_is_refused(session) -> None:
@@ -78,16 +84,16 @@ async def test_50_mb_body_is_refused(session) -> None:
     async with feed_server() as server:
         declared = server.serve("/big.xml", big)
         with pytest.raises(FetchError, match="cap") as err:
-            await Fetcher(session, retries=0).fetch(declared)
+            await Fetcher(session, allow_private=True, retries=0).fetch(declared)
         assert not err.value.retryable
         chunked = server.serve("/big-chunked.xml", big, chunked=True)
         with pytest.raises(FetchError, match="cap"):
-            await Fetcher(session, retries=0).fetch(chunked)
+            await Fetcher(session, allow_private=True, retries=0).fetch(chunked)
 
 
 async def test_local_files_and_missing_files(session, tmp_path) -> None:
     path = tmp_path / "f.xml"
     path.write_text("<rss/>")
-    assert (await Fetcher(session).fetch(str(path))).body == b"<rss/>"
+    assert (await Fetcher(session, allow_private=True).read(str(path))).body == b"<rss/>"
     with pytest.raises(FetchError, match="cannot read"):
-        await Fetcher(session).fetch(str(tmp_path / "nope.xml"))
+        await Fetcher(session, allow_private=True).read(str(tmp_path / "nope.xml"))
