@@ -199,3 +199,12 @@ async def test_feeds_preview_fetches_a_url(tmp_path: Path) -> None:
     assert len(records) >= 10 and all(r["link"].startswith("https://") for r in records)
     assert gone.returncode == 1 and "Cannot fetch" in gone.stderr and "404" in gone.stderr
     assert not (tmp_path / "x.db").exists()  # a preview touches no store
+
+
+async def test_feeds_preview_refuses_a_private_address_by_default(tmp_path: Path) -> None:
+    async with feed_server() as server:
+        url = server.serve("/secret.json", '{"access_token": "internal-secret"}')
+        refused = await asyncio.to_thread(run, tmp_path / "x.db", "feeds", "preview", url)
+        hits = server.hits["/secret.json"]
+    assert refused.returncode == 1 and "address not allowed" in refused.stderr
+    assert hits == 0 and "internal-secret" not in refused.stderr + refused.stdout
