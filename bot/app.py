@@ -19,7 +19,7 @@ from bot.store import CatalogStore, Database
 from bot.store.curation import CurationStore
 from bot.store.digests import DigestStore
 from bot.store.watch import WatchStore
-from bot.watch.fetch import Fetcher
+from bot.watch.fetch import Fetcher, feed_session
 from bot.watch.parser_pool import ParserPool
 from bot.watch.service import WatchService, WatchSettings
 
@@ -45,7 +45,7 @@ async def open_services(
 ) -> AsyncIterator[Services]:
     """Open the store (importing the bundled data into an empty one) and build the core."""
     db = await Database.open(config.database)
-    session = aiohttp.ClientSession()
+    session = feed_session(allow_private=config.watch.allow_private_feed_hosts)
     workers = config.watch.parse_workers
     parser = ParserPool(workers) if workers > 0 else None
     try:
@@ -77,7 +77,12 @@ def _watch_service(
     parser: ParserPool | None,
 ) -> WatchService:
     settings = config.watch
-    fetcher = Fetcher(session, timeout=settings.fetch_timeout, max_bytes=settings.max_feed_bytes)
+    fetcher = Fetcher(
+        session,
+        timeout=settings.fetch_timeout,
+        max_bytes=settings.max_feed_bytes,
+        allow_private=settings.allow_private_feed_hosts,
+    )
     return WatchService(
         WatchStore(db),
         lookups,
@@ -89,6 +94,7 @@ def _watch_service(
             tick_seconds=settings.tick_seconds,
             failure_threshold=settings.failure_threshold,
             ops_channel_id=str(settings.ops_channel_id) if settings.ops_channel_id else None,
+            allow_private_feed_hosts=settings.allow_private_feed_hosts,
         ),
         parser,
     )

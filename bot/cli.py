@@ -10,8 +10,6 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-import aiohttp
-
 from bot.app import Services, open_services, run_discord
 from bot.commands import ALL_COMMANDS, parse_options, run_command
 from bot.config import Config, ConfigError, load_config
@@ -24,7 +22,7 @@ from bot.importers.llmstats import load_llmstats
 from bot.logs import setup_logging
 from bot.render.text import reply_to_text, to_json
 from bot.store import CatalogStore, Database
-from bot.watch.fetch import Fetcher, FetchError
+from bot.watch.fetch import Fetcher, FetchError, feed_session
 from bot.watch.identity import identities
 from bot.watch.linking import models_named
 from bot.watch.parse import parse_feed
@@ -170,15 +168,17 @@ async def _import(config: Config, kind: str, path: Path) -> int:
 async def preview_feed(config: Config, source: str, as_json: bool, out: TextIO = sys.stdout) -> int:
     """Fetch and parse a feed as ingestion would (classified, linked), writing nothing."""
     index = await _read_only_index(config)
-    async with aiohttp.ClientSession() as session:
+    allow_private = config.watch.allow_private_feed_hosts
+    async with feed_session(allow_private=allow_private) as session:
         fetcher = Fetcher(
             session,
             timeout=config.watch.fetch_timeout,
             max_bytes=config.watch.max_feed_bytes,
             retries=0,
+            allow_private=allow_private,
         )
         try:
-            result = await fetcher.fetch(source)
+            result = await fetcher.read(source)
         except FetchError as exc:
             print(f"Cannot fetch {source}: {exc}", file=sys.stderr)
             return 1

@@ -50,6 +50,7 @@ class WatchConfig:
     max_feed_bytes: int = 5 * 1024 * 1024
     parse_workers: int = 2  # processes that parse feeds side by side; 0 parses in the event loop
     ops_channel_id: int | None = None
+    allow_private_feed_hosts: bool = False  # feeds on loopback/private/link-local addresses
 
 
 @dataclass(frozen=True)
@@ -130,19 +131,17 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
             "max_feed_bytes",
             "parse_workers",
             "ops_channel_id",
+            "allow_private_feed_hosts",
         },
         prefix="watch.",
     )
-    enabled = raw.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise ConfigError(f"key 'watch.enabled' must be true or false, got {enabled!r}")
     ops = _snowflakes(
         {"ops": [raw["ops_channel_id"]]} if raw.get("ops_channel_id") is not None else {},
         "ops",
         "watch.ops_channel_id",
     )
     return WatchConfig(
-        enabled=enabled,
+        enabled=_flag(raw, "enabled", defaults.enabled, "watch."),
         feeds_file=Path(_string(raw, "feeds_file", "x")) if "feeds_file" in raw else None,
         releases_dir=Path(_string(raw, "releases_dir", "x")) if "releases_dir" in raw else None,
         tick_seconds=_number(raw, "tick_seconds", defaults.tick_seconds, 0.05, 3600, "watch."),
@@ -157,7 +156,17 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
         ),
         parse_workers=int(_number(raw, "parse_workers", defaults.parse_workers, 0, 8, "watch.")),
         ops_channel_id=ops[0] if ops else None,
+        allow_private_feed_hosts=_flag(
+            raw, "allow_private_feed_hosts", defaults.allow_private_feed_hosts, "watch."
+        ),
     )
+
+
+def _flag(raw: dict[str, Any], key: str, default: bool, prefix: str = "") -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"key '{prefix}{key}' must be true or false, got {value!r}")
+    return value
 
 
 def _number(

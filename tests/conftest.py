@@ -20,8 +20,14 @@ FEEDS = REPO / "tests" / "data" / "feeds"
 
 
 def make_config(database: Path, **changes) -> Config:
-    """A config for tests: the given database, and no feed sources that would reach the internet."""
-    watch = changes.pop("watch", WatchConfig(feeds_file=NO_FEEDS, tick_seconds=0.1))
+    """A config for tests: the given database, and no feed sources that would reach the internet.
+
+    Tests' feeds are served on 127.0.0.1, so the config opts in to private feed hosts; pass
+    `watch=` to test the default, which refuses them."""
+    watch = changes.pop(
+        "watch",
+        WatchConfig(feeds_file=NO_FEEDS, tick_seconds=0.1, allow_private_feed_hosts=True),
+    )
     return Config(database=database, watch=watch, **changes)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 
 @dataclass
@@ -21,6 +23,7 @@ class Route:
     chunked: bool = False  # no Content-Length
     fail_times: int = 0  # answer 500 this many times first
     content_type: str = "application/rss+xml"
+    redirect: str | None = None  # answer `status` (302 unless a 3xx is given) with this Location
 
 
 @dataclass
@@ -51,6 +54,9 @@ class FeedServer:
         if route.etag and request.headers.get("If-None-Match") == route.etag:
             self.conditional_hits[path] += 1
             return web.Response(status=304, headers={"ETag": route.etag})
+        if route.redirect is not None:
+            status = route.status if 300 <= route.status < 400 else 302
+            return web.Response(status=status, headers={"Location": route.redirect})
         if route.status != 200:
             return web.Response(status=route.status, text="no")
         headers = {"ETag": route.etag} if route.etag else {}
@@ -88,6 +94,36 @@ async def feed_server() -> AsyncIterator[FeedServer]:
         yield server
     finally:
         await runner.cleanup()
+
+
+class NameMap(AbstractResolver):
+    """A resolver for tests: made-up names (`feeds.example`) answer the given addresses, so a
+    fetch can reach the local feed server under a name; other names do not resolve."""
+
+    def __init__(self, names: dict[str, list[str]]) -> None:
+        self.names = names
+        self.asked: list[str] = []
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        self.asked.append(host)
+        if host not in self.names:
+            raise OSError(f"{host} does not resolve")
+        return [
+            ResolveResult(
+                hostname=host,
+                host=address,
+                port=port,
+                family=socket.AF_INET6 if ":" in address else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for address in self.names[host]
+        ]
+
+    async def close(self) -> None:
+        return None
 
 
 def rss(

@@ -19,6 +19,7 @@ from bot.render.alerts import render_alert, render_notice
 from bot.render.cards import Reply
 from bot.render.digest import card_from_payload
 from bot.store.watch import SourceDef, WatchStore
+from bot.watch.addresses import NOT_ALLOWED, url_refusal
 from bot.watch.alerts import build_alert
 from bot.watch.fetch import Fetcher
 from bot.watch.filters import EntryFacts, Filters, matches
@@ -41,6 +42,7 @@ class WatchSettings:
     tick_seconds: float = 30.0
     failure_threshold: int = 5
     ops_channel_id: str | None = None
+    allow_private_feed_hosts: bool = False
 
 
 class WatchService:
@@ -229,6 +231,14 @@ class WatchService:
         return render_alert(alert)
 
     async def add_source(self, source: SourceDef, user_id: str) -> None:
+        """Add a curator's feed source; one on a host feeds may not be fetched from is refused."""
+        refusal = url_refusal(source.url, allow_private=self.settings.allow_private_feed_hosts)
+        if refusal == NOT_ALLOWED:
+            raise UserError(
+                "That feed URL is refused: address not allowed. Feeds must be on a public host."
+            )
+        if refusal is not None:
+            raise UserError(f"That feed URL is refused: it {refusal}.")
         if not await self.store.add_source(source, user_id):
             raise UserError(f"A source with the key '{source.key}' already exists.")
         self.wake()

@@ -14,6 +14,7 @@ from bot.core.vocab import EVENT_KINDS
 from bot.importers.catalog_yaml import load_yaml_text
 from bot.importers.common import parse_date
 from bot.store.watch import SourceDef
+from bot.watch.addresses import url_problem
 from bot.watch.items import FeedItem
 
 FEED_KINDS = ("rss", "atom", "rdf", "json")
@@ -29,8 +30,9 @@ def validate_source(raw: dict[str, Any], where: str) -> SourceDef:
         raise ImportRejected(f"{where}: 'key' must be 1-40 lowercase letters, digits, - or _")
     if not isinstance(name, str) or not clean_text(name) or len(name) > 100:
         raise ImportRejected(f"{where}: 'name' must be 1-100 characters")
-    if not isinstance(url, str) or not re.match(r"^https?://[^\s/$.?#][^\s]*$", url):
-        raise ImportRejected(f"{where}: 'url' must be an http(s) URL")
+    problem = url_problem(url) if isinstance(url, str) else "must be an http(s) URL"
+    if problem is not None:
+        raise ImportRejected(f"{where}: 'url' {problem}")
     if kind not in FEED_KINDS:
         raise ImportRejected(f"{where}: 'kind' must be one of {', '.join(FEED_KINDS)}")
     minutes = raw.get("poll_minutes", 30)

@@ -41,8 +41,10 @@ async def wait_ready(bot: ReleaseRadarBot, task: asyncio.Task, timeout: float = 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def harness(
-    bundled_db: Path, tmp_path_factory: pytest.TempPathFactory
+    bundled_db: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> AsyncIterator[Harness]:
+    """The bot against the stand-in. Its config opts in to feeds on 127.0.0.1 (make_config); a
+    test module sets `HARNESS_CONFIG = {...}` (make_config keywords) to run it otherwise."""
     standin = StandIn()
     await standin.start()
     db = tmp_path_factory.mktemp("e2e") / "catalog.db"
@@ -53,6 +55,7 @@ async def harness(
         discord=DiscordConfig(api_base=standin.api_base, gateway_url=standin.gateway_url),
         owners=frozenset({int(standin.member("owner")["user"]["id"])}),
         token=TOKEN,
+        **getattr(request.module, "HARNESS_CONFIG", {}),
     )
     point_discord_at(config.discord)
     async with open_services(config) as services:

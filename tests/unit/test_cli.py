@@ -179,15 +179,32 @@ def test_ask_digest_previews_a_window(db_path: Path) -> None:
         assert bad.returncode == 1 and message in bad.stderr, (args, bad.stderr)
 
 
+def private_hosts_config(tmp_path: Path) -> Path:
+    """A config that opts in to feeds on private hosts (the test server is on 127.0.0.1)."""
+    path = tmp_path / "config.yaml"
+    path.write_text("watch:\n  allow_private_feed_hosts: true\n")
+    return path
+
+
 async def test_feeds_preview_fetches_a_url(tmp_path: Path) -> None:
     feed = FEEDS / "real" / "feed_google_ai.xml"
+    opt_in = ("--config", str(private_hosts_config(tmp_path)), "feeds", "preview")
     async with feed_server() as server:
         url = server.serve("/google.xml", feed.read_bytes())
         missing = server.url("/nope.xml")
-        found = await asyncio.to_thread(run, tmp_path / "x.db", "feeds", "preview", url, "--json")
-        gone = await asyncio.to_thread(run, tmp_path / "x.db", "feeds", "preview", missing)
+        found = await asyncio.to_thread(run, tmp_path / "x.db", *opt_in, url, "--json")
+        gone = await asyncio.to_thread(run, tmp_path / "x.db", *opt_in, missing)
     assert found.returncode == 0, found.stderr
     records = [json.loads(line) for line in found.stdout.splitlines()]
     assert len(records) >= 10 and all(r["link"].startswith("https://") for r in records)
     assert gone.returncode == 1 and "Cannot fetch" in gone.stderr and "404" in gone.stderr
     assert not (tmp_path / "x.db").exists()  # a preview touches no store
+
+
+async def test_feeds_preview_refuses_a_private_address_by_default(tmp_path: Path) -> None:
+    async with feed_server() as server:
+        url = server.serve("/secret.json", '{"access_token": "internal-secret"}')
+        refused = await asyncio.to_thread(run, tmp_path / "x.db", "feeds", "preview", url)
+        hits = server.hits["/secret.json"]
+    assert refused.returncode == 1 and "address not allowed" in refused.stderr
+    assert hits == 0 and "internal-secret" not in refused.stderr + refused.stdout

@@ -76,3 +76,14 @@ def test_example_config_is_valid() -> None:
     example = Path(__file__).resolve().parents[2] / "config.example.yaml"
     config = load_config(example, env={})
     assert config.log_level == "INFO"
+
+
+def test_private_feed_hosts_are_refused_unless_the_operator_opts_in(tmp_path: Path) -> None:
+    assert parse_config({}).watch.allow_private_feed_hosts is False
+    example = Path(__file__).resolve().parents[2] / "config.example.yaml"
+    assert load_config(example, env={}).watch.allow_private_feed_hosts is False
+    opted = load_config(write(tmp_path, "watch: {allow_private_feed_hosts: true}\n"), env={})
+    assert opted.watch.allow_private_feed_hosts is True
+    for bad in ('"yes"', "1", "null", "[true]"):
+        with pytest.raises(ConfigError, match=r"'watch\.allow_private_feed_hosts' must be true or"):
+            load_config(write(tmp_path, f"watch: {{allow_private_feed_hosts: {bad}}}\n"), env={})

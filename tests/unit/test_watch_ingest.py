@@ -36,7 +36,7 @@ async def watch(services, tmp_path):
         service = WatchService(
             WatchStore(services.db),
             services.lookups,
-            Fetcher(session, timeout=0.5, retries=0),
+            Fetcher(session, timeout=0.5, retries=0, allow_private=True),
             clock,
             WatchSettings(NO_FEEDS, tmp_path, failure_threshold=3, ops_channel_id="999"),
         )
