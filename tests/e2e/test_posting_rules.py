@@ -69,6 +69,17 @@ async def test_watch_add_and_digest_set_acknowledge_first(harness) -> None:
     await clear(harness)
 
 
+async def test_commands_that_fan_out_or_read_a_window_acknowledge_first(harness) -> None:
+    release = await harness.owner.slash("admin release add", title="Ack Radar release")
+    assert release.type == 5 and "channel alert(s) queued" in release.text()
+    await harness.admin.slash(
+        "digest set", channel="digest", frequency="daily", time="09:00", timezone="UTC"
+    )
+    preview = await harness.admin.slash("digest preview", channel="digest")
+    assert preview.type == 5 and preview.ephemeral and preview.text()
+    await harness.admin.slash("digest off", channel="digest")
+
+
 # ---- the bot's permissions in the target channel ----------------------------------------------
 
 
