@@ -10,7 +10,13 @@ import pytest_asyncio
 
 from bot.store.watch import SourceDef
 from tests.feed_server import feed_server, rss
-from tests.standin.server import EMBED_LINKS, MENTION_EVERYONE, SEND_MESSAGES, VIEW_CHANNEL
+from tests.standin.server import (
+    EMBED_LINKS,
+    MENTION_EVERYONE,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    VIEW_CHANNEL,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -130,6 +136,24 @@ async def test_watch_test_refuses_before_posting_where_the_bot_cannot(harness) -
     resp = await harness.admin.slash("watch test", channel="releases")
     assert "missing View Channel" in resp.text()
     assert standin.invalid_requests == invalid_before  # asked nothing Discord would refuse
+    await clear(harness)
+
+
+async def test_alerts_may_go_to_a_thread_the_bot_may_send_in(harness, feeds) -> None:
+    standin = harness.standin
+    thread = await standin.add_thread("releases", "model-news")
+    releases = channel_id(harness, "releases")
+    # threads take their parent's overwrites; Send Messages there does not count in threads
+    await standin.set_overwrite(releases, standin.bot_role_id, deny=SEND_MESSAGES_IN_THREADS)
+    refused = await harness.admin.slash("watch add", channel=thread)
+    assert "missing Send Messages in Threads" in refused.text()
+    assert await subscriptions(harness) == []
+    await standin.set_overwrite(releases, standin.bot_role_id)
+    added = await harness.admin.slash("watch add", channel=thread, keywords="threaded")
+    assert f"<#{thread['id']}> gets" in added.text()
+    tested = await harness.admin.slash("watch test", channel=thread)
+    assert "Test alert posted" in tested.text()
+    assert len(standin.messages[thread["id"]]) == 1
     await clear(harness)
 
 

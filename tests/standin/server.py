@@ -51,7 +51,9 @@ USE_APP_COMMANDS = 1 << 31
 MANAGE_GUILD = 1 << 5
 ADMINISTRATOR = 1 << 3
 ALL_PERMISSIONS = (1 << 50) - 1
-MEMBER_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | USE_APP_COMMANDS
+MEMBER_PERMISSIONS = (
+    VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | USE_APP_COMMANDS | SEND_MESSAGES_IN_THREADS
+)
 
 
 def now_iso() -> str:
@@ -1157,6 +1159,33 @@ class StandIn:
             kept.append({"id": target_id, "type": kind, "allow": str(allow), "deny": str(deny)})
         channel["permission_overwrites"] = kept
         await self.dispatch("CHANNEL_UPDATE", channel)
+
+    async def add_thread(self, parent: str, name: str) -> dict[str, Any]:
+        """A public thread in the channel named `parent` (THREAD_CREATE to the bot); the bot
+        may post there with Send Messages in Threads."""
+        thread = {
+            "id": self.snowflake(),
+            "type": 11,
+            "guild_id": self.guild["id"],
+            "parent_id": self.channel(parent)["id"],
+            "owner_id": self.member("admin")["user"]["id"],
+            "name": name,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": now_iso(),
+                "locked": False,
+            },
+        }
+        self.guild["threads"].append(thread)
+        self._channel_ids.add(thread["id"])
+        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return thread
 
     async def add_role(
         self, name: str, *, permissions: int = 0, mentionable: bool = False

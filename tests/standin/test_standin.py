@@ -17,7 +17,13 @@ import discord
 import pytest
 
 from tests.standin import TOKEN, StandIn
-from tests.standin.server import APP_ID, EMBED_LINKS, SEND_MESSAGES, VIEW_CHANNEL
+from tests.standin.server import (
+    APP_ID,
+    EMBED_LINKS,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    VIEW_CHANNEL,
+)
 
 AUTH = {"Authorization": f"Bot {TOKEN}"}
 
@@ -619,3 +625,17 @@ async def test_invalid_requests_are_counted_in_a_sliding_window(http, standin) -
     standin.invalid_request_window = 0.1
     await asyncio.sleep(0.2)
     assert standin.invalid_requests == 0
+
+
+async def test_a_thread_takes_its_parents_overwrites_and_send_in_threads(http, standin) -> None:
+    thread = await standin.add_thread("releases", "t")
+    parent = standin.channel("releases")["id"]
+    url = f"/api/v10/channels/{thread['id']}/messages"
+    await standin.set_overwrite(parent, standin.bot_role_id, deny=SEND_MESSAGES)
+    assert (await http.post(url, json={"content": "x"}, headers=AUTH)).status == 200
+    await standin.set_overwrite(parent, standin.bot_role_id, deny=SEND_MESSAGES_IN_THREADS)
+    resp = await http.post(url, json={"content": "x"}, headers=AUTH)
+    assert resp.status == 403 and (await resp.json())["code"] == 50013
+    await standin.set_overwrite(parent, standin.bot_role_id, deny=VIEW_CHANNEL)
+    resp = await http.post(url, json={"content": "x"}, headers=AUTH)
+    assert resp.status == 403 and (await resp.json())["code"] == 50001

@@ -15,7 +15,7 @@ from bot.discordbot.background import BackgroundTask
 from bot.discordbot.checks import curators_only
 from bot.discordbot.poster import DiscordPoster
 from bot.discordbot.respond import send_reply
-from bot.discordbot.targets import require_pingable, require_post_permissions
+from bot.discordbot.targets import PostTarget, require_pingable, require_post_permissions
 from bot.render.cards import CardBuilder, Mention, Reply, clip
 from bot.render.limits import AUTOCOMPLETE_CHOICES
 from bot.watch.filters import Filters, parse_filters
@@ -59,7 +59,7 @@ class WatchCog(commands.Cog):
 
     @watch.command(name="add", description="Post release alerts to a channel")
     @app_commands.describe(
-        channel="Where alerts go",
+        channel="Where alerts go (a text channel or a thread)",
         backlog="Also post the last N matching entries (0-10, default 0)",
         role="A role to ping with each alert (none by default)",
         **FILTER_HELP,
@@ -68,7 +68,7 @@ class WatchCog(commands.Cog):
     async def watch_add(
         self,
         interaction: discord.Interaction,
-        channel: discord.TextChannel,
+        channel: PostTarget,
         orgs: str | None = None,
         openness: str | None = None,
         modality: str | None = None,
@@ -169,9 +169,7 @@ class WatchCog(commands.Cog):
 
     @watch.command(name="test", description="Post a sample alert to a channel now")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def watch_test(
-        self, interaction: discord.Interaction, channel: discord.TextChannel
-    ) -> None:
+    async def watch_test(self, interaction: discord.Interaction, channel: PostTarget) -> None:
         # Posting waits for the channel's rate-limit bucket, which may outlast Discord's
         # 3-second window: acknowledge first, answer when the post is through.
         await interaction.response.defer(ephemeral=True, thinking=True)
