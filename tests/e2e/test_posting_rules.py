@@ -232,3 +232,9 @@ async def test_a_session_stays_far_below_the_invalid_request_ban(harness) -> Non
     await harness.member.slash("model", name="Gemma 3")
     await clear(harness)
     assert harness.standin.invalid_requests < 20
+
+
+async def test_nothing_was_refused_as_malformed(harness) -> None:
+    assert harness.standin.unknown_routes == []
+    assert harness.standin.validation_errors == []
+    assert not any(i.failed for i in harness.standin.interactions.values())
