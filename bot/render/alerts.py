@@ -4,7 +4,8 @@ builder, which neutralises mention syntax, and every send has mentions disabled.
 from __future__ import annotations
 
 from bot.core.results import ModelReport
-from bot.render.cards import CardBuilder, Reply, clip
+from bot.render.cards import Reply, clip
+from bot.render.fit import fit_card
 from bot.render.lookups import (
     DISAGREE,
     claim_line,
@@ -31,25 +32,23 @@ _BRIEF_FIELDS = ("params", "active_params", "context_window", "release_date")
 
 
 def render_alert(alert: AlertView) -> Reply:
-    """One page: the entry, its sources, and up to three linked models with sourced facts."""
+    """One message: the entry, its sources, and up to three linked models with sourced facts,
+    shortened to fit (never paged: extra detail lives in /model)."""
     credits: list[str] = []
     for report in alert.models:
         credits += [c for c in report.credits if c not in credits]
-    builder = CardBuilder(alert.title, credits_footer(credits), url=alert.link)
     date = (alert.published or "")[:10] or "date not given"
-    builder.line(f"{TYPE_LABELS.get(alert.type, alert.type)} · {date}")
+    lines = [f"{TYPE_LABELS.get(alert.type, alert.type)} · {date}"]
     if alert.summary and alert.summary != alert.title:
-        builder.line(clip(alert.summary, 350))
-    builder.field(
-        "Reported by", [f"[{name}]({link})" if link else name for name, link in alert.sources]
-    )
+        lines.append(clip(alert.summary, 350))
+    fields: list[tuple[str, list[str]]] = [
+        ("Reported by", [f"[{name}]({link})" if link else name for name, link in alert.sources])
+    ]
     for report in alert.models:
-        builder.field(
-            f"{report.name}" + (f" · {report.org}" if report.org else ""), _model_lines(report)
-        )
-    reply = builder.build()
-    reply.pages = reply.pages[:1]  # an alert is one message; extra detail lives in /model
-    return reply
+        name = f"{report.name}" + (f" · {report.org}" if report.org else "")
+        fields.append((name, _model_lines(report)))
+    card = fit_card(alert.title, lines, fields, credits_footer(credits), url=alert.link)
+    return Reply([card])
 
 
 def _model_lines(report: ModelReport) -> list[str]:

@@ -21,6 +21,19 @@ def neutralise(text: str) -> str:
     return text.replace("<@", "<\u200b@")
 
 
+@dataclass(frozen=True)
+class Mention:
+    """Mention markup the bot writes itself (a role it was told to ping): shown as a mention,
+    not neutralised like untrusted text. Messages still go out with mentions disabled."""
+
+    kind: str  # "role", "user" or "channel"
+    id: int
+
+    def __str__(self) -> str:
+        prefix = {"role": "@&", "user": "@", "channel": "#"}[self.kind]
+        return f"<{prefix}{int(self.id)}>"
+
+
 def clip(text: str, limit: int) -> str:
     """`text` cut to `limit` characters, ending in an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
@@ -100,9 +113,12 @@ class CardBuilder:
         # Reserve space for the footer, which is filled in when the reply is built.
         return limits.EMBED_TOTAL - self.page.size() - min(len(self.footer) + 40, limits.FOOTER)
 
-    def line(self, text: str) -> None:
-        """One line of description; a line never splits across pages."""
-        text = clip(neutralise(text), 1000)
+    def line(self, *parts: str | Mention) -> None:
+        """One line of description; a line never splits across pages. Text parts are
+        neutralised, Mention parts kept as mentions."""
+        text = clip(
+            "".join(str(p) if isinstance(p, Mention) else neutralise(p) for p in parts), 1000
+        )
         joined = f"{self.page.description}\n{text}" if self.page.description else text
         if len(joined) > limits.EMBED_DESCRIPTION or len(text) + 1 > self._room():
             self.pages.append(self._new_page())

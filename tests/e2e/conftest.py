@@ -17,6 +17,10 @@ from bot.discordbot.client import ReleaseRadarBot, point_discord_at
 from tests.conftest import make_config
 from tests.standin import TOKEN, DiscordUser, StandIn
 
+# Discord bans an IP at 10,000 invalid requests (401, 403, 429) in 10 minutes; a module's whole
+# session, faults and closed channels included, must stay far below that.
+INVALID_REQUEST_BUDGET = 50
+
 
 @dataclass
 class Harness:
@@ -75,4 +79,6 @@ async def harness(
             await bot.close()
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+    invalid = standin.invalid_requests
     await standin.stop()
+    assert invalid < INVALID_REQUEST_BUDGET, f"{invalid} invalid requests in one session"

@@ -9,12 +9,13 @@ message, validates payloads as Discord documents, and injects faults on demand.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import json
 import re
 import time
 import zlib
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -35,17 +36,24 @@ BOT_USER = {
     "flags": 0,
 }
 INTERACTION_WINDOW = 3.0  # seconds for the initial response, as on Discord
+TOKEN_LIFETIME = 15 * 60.0  # seconds an interaction token takes followups and edits
+INVALID_REQUEST_WINDOW = 600.0  # Discord bans an IP at 10,000 invalid requests in 10 minutes
 EPHEMERAL = 1 << 6
 
 # Permission bits used by the stand-in's guild.
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
+MENTION_EVERYONE = 1 << 17
+SEND_MESSAGES_IN_THREADS = 1 << 38
+THREAD_TYPES = (10, 11, 12)
 USE_APP_COMMANDS = 1 << 31
 MANAGE_GUILD = 1 << 5
 ADMINISTRATOR = 1 << 3
 ALL_PERMISSIONS = (1 << 50) - 1
-MEMBER_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | USE_APP_COMMANDS
+MEMBER_PERMISSIONS = (
+    VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | USE_APP_COMMANDS | SEND_MESSAGES_IN_THREADS
+)
 
 
 def now_iso() -> str:
@@ -154,6 +162,7 @@ class StandIn:
         self.guild = self._build_guild()
         self._channel_ids = {c["id"] for c in self.guild["channels"]}
         self._runner: web.AppRunner | None = None
+        self._setup_strict_rules()
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -322,14 +331,17 @@ class StandIn:
     def member(self, name: str) -> dict[str, Any]:
         return next(m for m in self.guild["members"] if m["user"]["username"] == name)
 
-    def permissions_of(self, member: dict[str, Any]) -> int:
+    def permissions_of(self, member: dict[str, Any], channel: dict[str, Any] | None = None) -> int:
+        """A member's permissions in the guild, or in `channel` with its overwrites applied."""
         if member["user"]["id"] == self.guild["owner_id"]:
             return ALL_PERMISSIONS
         value = 0
         for role in self.guild["roles"]:
             if role["id"] == self.guild["id"] or role["id"] in member["roles"]:
                 value |= int(role["permissions"])
-        return ALL_PERMISSIONS if value & ADMINISTRATOR else value
+        if value & ADMINISTRATOR:
+            return ALL_PERMISSIONS
+        return value if channel is None else self._with_overwrites(value, member, channel)
 
     # ---- faults ---------------------------------------------------------------------------
 
@@ -394,9 +406,15 @@ class StandIn:
         body = await self._read_body(request)
         record = Recorded(request.method, path, dict(request.query), body)
         self.requests.append(record)
-        response = self._planned_fault(f"{request.method} {path}") or self._rate_limited()
+        key = f"{request.method} {path}"
+        bucket = self._bucket_for(request.method, path)
+        response = (
+            self._planned_fault(key) or self._rate_limited() or self._bucket_exhausted(bucket)
+        )
         if response is None:
             response = await self._route(request, path, body, record)
+        self._stamp_bucket(response, bucket)
+        self._count_invalid(response)
         record.status = response.status
         return response
 
@@ -591,11 +609,14 @@ class StandIn:
             return discord_error(404, 10062, "Unknown interaction")
         if interaction.callback_type is not None:
             return discord_error(400, 40060, "Interaction has already been acknowledged.")
-        if time.monotonic() - interaction.created > INTERACTION_WINDOW:
+        if time.monotonic() - interaction.created > self.interaction_window:
             interaction.failed = True
             return discord_error(404, 10062, "Unknown interaction")
         kind = body.get("type")
         data = body.get("data") or {}
+        refused = self._callback_refused(interaction, kind, data)
+        if refused is not None:
+            return refused
         if kind == 8:
             errors = validation.check_autocomplete(data)
             if errors:
@@ -666,9 +687,11 @@ class StandIn:
 
     def _followup(self, token: str, body: Any) -> web.Response:
         interaction = self._by_token(token)
-        if interaction is None:
-            return discord_error(404, 10015, "Unknown Webhook")
-        invalid = self._invalid("followup", body or {})
+        refused = self._webhook_refused(interaction)
+        if refused is not None:
+            return refused
+        assert interaction is not None
+        invalid = self._invalid("followup", body or {}) or self._empty(body or {})
         if invalid is not None:
             return invalid
         message = self._message(
@@ -683,14 +706,19 @@ class StandIn:
 
     def _original(self, token: str) -> web.Response:
         interaction = self._by_token(token)
+        refused = self._webhook_refused(interaction)
+        if refused is not None:
+            return refused
         if interaction is None or interaction.message is None:
             return discord_error(404, 10008, "Unknown Message")
         return json_response(interaction.message)
 
     def _edit(self, token: str, message_id: str, body: Any) -> web.Response:
         interaction = self._by_token(token)
-        if interaction is None:
-            return discord_error(404, 10015, "Unknown Webhook")
+        refused = self._webhook_refused(interaction)
+        if refused is not None:
+            return refused
+        assert interaction is not None
         target = (
             interaction.message if message_id == "@original" else self._find_message(message_id)
         )
@@ -705,6 +733,9 @@ class StandIn:
 
     def _delete(self, token: str, message_id: str) -> web.Response:
         interaction = self._by_token(token)
+        refused = self._webhook_refused(interaction)
+        if refused is not None:
+            return refused
         if interaction is None or interaction.message is None:
             return discord_error(404, 10008, "Unknown Message")
         interaction.message["deleted"] = True
@@ -726,14 +757,17 @@ class StandIn:
             return discord_error(404, 10003, "Unknown Channel")
         if channel_id in self.forbidden_channels:
             return discord_error(403, 50013, "Missing Permissions")
-        return None
+        return self._access_error(channel_id)
 
     def _post_message(self, channel_id: str, body: Any) -> web.Response:
         problem = self._channel_error(channel_id)
         if problem is not None:
             return problem
+        refused = self._send_refused(channel_id)
+        if refused is not None:
+            return refused
         payload = body or {}
-        invalid = self._invalid("channel", payload)
+        invalid = self._invalid("channel", payload) or self._empty(payload)
         if invalid is not None:
             return invalid
         nonce = payload.get("nonce")
@@ -892,7 +926,7 @@ class StandIn:
             "channel_id": channel["id"],
             "channel": channel,
             "member": {**member, "permissions": str(perms)},
-            "app_permissions": str(ALL_PERMISSIONS),
+            "app_permissions": str(self.permissions_of(self.bot_member(), channel)),
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
@@ -910,5 +944,299 @@ class StandIn:
         """Mark interactions without an initial response after 3 s as failed, as Discord shows."""
         now = time.monotonic()
         for interaction in self.interactions.values():
-            if interaction.callback_type is None and now - interaction.created > INTERACTION_WINDOW:
+            if (
+                interaction.callback_type is None
+                and now - interaction.created > self.interaction_window
+            ):
                 interaction.failed = True
+
+    # ---- strict rules: interaction windows and callback types ---------------------------------
+
+    def _setup_strict_rules(self) -> None:
+        """Knobs tests may shrink or tighten (see tests/README.md)."""
+        self.interaction_window = INTERACTION_WINDOW
+        self.token_lifetime = TOKEN_LIFETIME
+        # (regex over 'METHOD /path', limit, seconds): the first match sets a route's bucket.
+        self.bucket_limits: list[tuple[str, int, float]] = [
+            (r"POST /channels/\d+/messages", 5, 1.0),
+            (r".*", 50, 1.0),
+        ]
+        self.buckets: dict[tuple[str, str], Bucket] = {}
+        self.invalid_request_window = INVALID_REQUEST_WINDOW
+        self._invalid_at: deque[float] = deque()
+        self._add_bot_role()
+
+    def _callback_refused(
+        self, interaction: Interaction, kind: Any, data: dict[str, Any]
+    ) -> web.Response | None:
+        """A callback type the interaction does not take, or a body Discord would refuse."""
+        allowed = set(CALLBACKS_FOR.get(interaction.type, ()))
+        if interaction.type == 5 and "message" in interaction.payload:
+            allowed |= {6, 7}  # a modal opened from a button may update that button's message
+        if kind not in allowed:
+            errors = {
+                "type": validation.error(
+                    "INTERACTION_CALLBACK_TYPE_INVALID",
+                    f"Callback type {kind} is not valid for interaction type {interaction.type}.",
+                )
+            }
+            self.validation_errors.append(("callback type", errors))
+            return json_response(validation.form_body(errors), 400)
+        if kind == 9:
+            errors = validation.check_modal(data)
+            if errors:
+                self.validation_errors.append(("modal", {"data": errors}))
+                return json_response(validation.form_body({"data": errors}), 400)
+        if kind == 4:
+            return self._empty(data)
+        return None
+
+    def _empty(self, payload: dict[str, Any]) -> web.Response | None:
+        if validation.is_empty_message(payload):
+            self.validation_errors.append(("empty message", {}))
+            return discord_error(400, 50006, "Cannot send an empty message")
+        return None
+
+    def _webhook_refused(self, interaction: Interaction | None) -> web.Response | None:
+        """Followups and edits need an acknowledged interaction whose token is still valid."""
+        if interaction is None or interaction.callback_type is None:
+            return discord_error(404, 10015, "Unknown Webhook")
+        if time.monotonic() - interaction.created > self.token_lifetime:
+            return discord_error(401, 50027, "Invalid Webhook Token")
+        return None
+
+    # ---- strict rules: per-route rate-limit buckets ------------------------------------------
+
+    def _bucket_for(self, method: str, path: str) -> Bucket:
+        route = f"{method} {ROUTE_IDS.sub('/{}', path)}"
+        major = MAJOR_PARAMETER.match(path)
+        key = (route, major.group(0) if major else "")
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            limit, per = next(
+                (lim, sec)
+                for pattern, lim, sec in self.bucket_limits
+                if re.fullmatch(pattern, f"{method} {path}")
+            )
+            digest = hashlib.sha1(route.encode()).hexdigest()[:16]
+            bucket = self.buckets[key] = Bucket(digest, limit, per, limit, 0.0)
+        bucket.refresh(time.monotonic())
+        return bucket
+
+    def exhaust_bucket(self, method: str, path: str, reset_after: float) -> Bucket:
+        """Use up the bucket of `METHOD path` (e.g. a channel's messages) for `reset_after` s."""
+        bucket = self._bucket_for(method, path)
+        bucket.remaining = 0
+        bucket.reset_at = time.monotonic() + reset_after
+        return bucket
+
+    def _bucket_exhausted(self, bucket: Bucket) -> web.Response | None:
+        now = time.monotonic()
+        if bucket.remaining > 0:
+            bucket.remaining -= 1
+            if bucket.reset_at <= now:
+                bucket.reset_at = now + bucket.per
+            return None
+        retry = max(0.001, bucket.reset_at - now)
+        body = {"message": "You are being rate limited.", "retry_after": retry, "global": False}
+        headers = {"Via": "1.1 google", "X-RateLimit-Scope": "user", "Retry-After": f"{retry:.3f}"}
+        return json_response(body, 429, headers)
+
+    def _stamp_bucket(self, response: web.Response, bucket: Bucket) -> None:
+        """Every REST answer carries its bucket's X-RateLimit-* headers, as Discord's do."""
+        if response.headers.get("X-RateLimit-Bucket") == "global":
+            return
+        reset_after = max(0.0, bucket.reset_at - time.monotonic()) if bucket.reset_at else 0.0
+        if not reset_after:
+            reset_after = bucket.per
+        response.headers.update(
+            {
+                "X-RateLimit-Limit": str(bucket.limit),
+                "X-RateLimit-Remaining": str(bucket.remaining),
+                "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+                "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+                "X-RateLimit-Bucket": bucket.hash,
+            }
+        )
+        if response.status == 429:
+            response.headers.setdefault("X-RateLimit-Global", "false")
+            response.headers.setdefault("X-RateLimit-Scope", "user")
+            response.headers.setdefault("Via", "1.1 google")
+
+    # ---- strict rules: invalid requests (401, 403, 429) ----------------------------------------
+
+    def _count_invalid(self, response: web.Response) -> None:
+        shared = response.headers.get("X-RateLimit-Scope") == "shared"
+        if response.status in (401, 403) or (response.status == 429 and not shared):
+            self._invalid_at.append(time.monotonic())
+
+    @property
+    def invalid_requests(self) -> int:
+        """401, 403 and 429 answers in the last `invalid_request_window` seconds (Discord bans
+        an IP at 10,000 in 10 minutes)."""
+        cutoff = time.monotonic() - self.invalid_request_window
+        while self._invalid_at and self._invalid_at[0] < cutoff:
+            self._invalid_at.popleft()
+        return len(self._invalid_at)
+
+    # ---- strict rules: channel permissions ------------------------------------------------------
+
+    def bot_member(self) -> dict[str, Any]:
+        return next(m for m in self.guild["members"] if m["user"]["id"] == APP_ID)
+
+    def _add_bot_role(self) -> None:
+        """The managed role Discord gives a bot when it joins, so tests can set overwrites on it."""
+        self.bot_role_id = self.snowflake()
+        self.guild["roles"].append(
+            {
+                "id": self.bot_role_id,
+                "name": BOT_USER["username"],
+                "permissions": "0",
+                "position": len(self.guild["roles"]),
+                "color": 0,
+                "hoist": False,
+                "managed": True,
+                "mentionable": False,
+                "flags": 0,
+                "tags": {"bot_id": APP_ID},
+            }
+        )
+        self.bot_member()["roles"].append(self.bot_role_id)
+
+    def _with_overwrites(self, base: int, member: dict[str, Any], channel: dict[str, Any]) -> int:
+        """Discord's order: @everyone overwrite, then the member's roles together, then the
+        member; a thread takes its parent's. No View Channel means no permission at all."""
+        source = channel
+        if channel.get("type") in THREAD_TYPES and channel.get("parent_id"):
+            source = self._find_channel(channel["parent_id"]) or channel
+        overwrites = {o["id"]: o for o in source.get("permission_overwrites") or []}
+        value = _apply(base, overwrites.get(self.guild["id"]))
+        allow = deny = 0
+        for role_id in member["roles"]:
+            role = overwrites.get(role_id)
+            if role is not None:
+                allow |= int(role["allow"])
+                deny |= int(role["deny"])
+        value = (value & ~deny) | allow
+        value = _apply(value, overwrites.get(member["user"]["id"]))
+        if not value & VIEW_CHANNEL:
+            return 0
+        return value
+
+    def _find_channel(self, channel_id: str) -> dict[str, Any] | None:
+        everything = [*self.guild["channels"], *self.guild.get("threads", [])]
+        return next((c for c in everything if c["id"] == channel_id), None)
+
+    def _access_error(self, channel_id: str) -> web.Response | None:
+        channel = self._find_channel(channel_id)
+        if (
+            channel is not None
+            and not self.permissions_of(self.bot_member(), channel) & VIEW_CHANNEL
+        ):
+            return discord_error(403, 50001, "Missing Access")
+        return None
+
+    def _send_refused(self, channel_id: str) -> web.Response | None:
+        channel = self._find_channel(channel_id)
+        if channel is None:
+            return None
+        needed = SEND_MESSAGES_IN_THREADS if channel.get("type") in THREAD_TYPES else SEND_MESSAGES
+        if not self.permissions_of(self.bot_member(), channel) & needed:
+            return discord_error(403, 50013, "Missing Permissions")
+        return None
+
+    async def set_overwrite(
+        self, channel_id: str, target_id: str, *, allow: int = 0, deny: int = 0
+    ) -> None:
+        """Set (or with allow=deny=0 remove) a channel overwrite for a role or member id, and
+        tell the bot with CHANNEL_UPDATE, as Discord does."""
+        channel = self._find_channel(channel_id)
+        if channel is None:
+            raise KeyError(channel_id)
+        kind = 0 if any(r["id"] == target_id for r in self.guild["roles"]) else 1
+        kept = [o for o in channel["permission_overwrites"] if o["id"] != target_id]
+        if allow or deny:
+            kept.append({"id": target_id, "type": kind, "allow": str(allow), "deny": str(deny)})
+        channel["permission_overwrites"] = kept
+        await self.dispatch("CHANNEL_UPDATE", channel)
+
+    async def add_thread(self, parent: str, name: str) -> dict[str, Any]:
+        """A public thread in the channel named `parent` (THREAD_CREATE to the bot); the bot
+        may post there with Send Messages in Threads."""
+        thread = {
+            "id": self.snowflake(),
+            "type": 11,
+            "guild_id": self.guild["id"],
+            "parent_id": self.channel(parent)["id"],
+            "owner_id": self.member("admin")["user"]["id"],
+            "name": name,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": now_iso(),
+                "locked": False,
+            },
+        }
+        self.guild["threads"].append(thread)
+        self._channel_ids.add(thread["id"])
+        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return thread
+
+    async def add_role(
+        self, name: str, *, permissions: int = 0, mentionable: bool = False
+    ) -> dict[str, Any]:
+        """A new role in the guild (GUILD_ROLE_CREATE to the bot)."""
+        role = {
+            "id": self.snowflake(),
+            "name": name,
+            "permissions": str(permissions),
+            "position": len(self.guild["roles"]),
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": mentionable,
+            "flags": 0,
+        }
+        self.guild["roles"].append(role)
+        await self.dispatch("GUILD_ROLE_CREATE", {"guild_id": self.guild["id"], "role": role})
+        return role
+
+
+def _apply(value: int, overwrite: dict[str, Any] | None) -> int:
+    if overwrite is None:
+        return value
+    return (value & ~int(overwrite["deny"])) | int(overwrite["allow"])
+
+
+# Which callback types each interaction type takes (PING, command, component, autocomplete,
+# modal submit); 12 is LAUNCH_ACTIVITY.
+CALLBACKS_FOR: dict[int, tuple[int, ...]] = {
+    1: (1,),
+    2: (4, 5, 9, 12),
+    3: (4, 5, 6, 7, 9, 12),
+    4: (8,),
+    5: (4, 5),
+}
+ROUTE_IDS = re.compile(r"/(?:\d+|tok-[^/]+)(?=/|$)")
+MAJOR_PARAMETER = re.compile(r"/(?:channels|guilds)/\d+|/(?:webhooks|interactions)/\d+/[^/]+")
+
+
+@dataclass
+class Bucket:
+    """One rate-limit bucket: `limit` requests per `per` seconds."""
+
+    hash: str
+    limit: int
+    per: float
+    remaining: int
+    reset_at: float
+
+    def refresh(self, now: float) -> None:
+        if self.reset_at and now >= self.reset_at:
+            self.remaining = self.limit
+            self.reset_at = 0.0

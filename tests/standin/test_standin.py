@@ -6,6 +6,7 @@ in Discord's error shape, so the e2e tests are not merely the stand-in agreeing 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import zlib
@@ -16,6 +17,13 @@ import discord
 import pytest
 
 from tests.standin import TOKEN, StandIn
+from tests.standin.server import (
+    APP_ID,
+    EMBED_LINKS,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    VIEW_CHANNEL,
+)
 
 AUTH = {"Authorization": f"Bot {TOKEN}"}
 
@@ -288,3 +296,346 @@ async def test_member_permissions_are_resolved_from_roles(standin) -> None:
     member = standin.new_interaction(2, standin.member("member"), standin.channel("general"), {})
     assert int(admin.payload["member"]["permissions"]) & (1 << 5)
     assert not int(member.payload["member"]["permissions"]) & (1 << 5)
+
+
+# ---- stricter rules: interactions ---------------------------------------------------------------
+
+
+async def followup(http, interaction, body):
+    return await http.post(
+        f"/api/v10/webhooks/{APP_ID}/{interaction.token}", params={"wait": "1"}, json=body
+    )
+
+
+async def test_the_initial_response_window_is_configurable(http, standin) -> None:
+    standin.interaction_window = 0.2
+    interaction = an_interaction(standin)
+    interaction.created = time.monotonic() - 0.3
+    resp = await callback(http, interaction, {"type": 5})
+    assert resp.status == 404 and (await resp.json())["code"] == 10062
+    assert interaction.failed
+
+
+async def test_no_followup_before_the_acknowledgement(http, standin) -> None:
+    interaction = an_interaction(standin)
+    early = await followup(http, interaction, {"content": "too early"})
+    assert early.status == 404 and (await early.json())["code"] == 10015
+    edit = await http.patch(
+        f"/api/v10/webhooks/{APP_ID}/{interaction.token}/messages/@original",
+        json={"content": "x"},
+    )
+    assert edit.status == 404
+    assert (await callback(http, interaction, {"type": 5})).status == 200
+    assert (await followup(http, interaction, {"content": "now"})).status == 200
+
+
+async def test_the_token_expires_after_fifteen_minutes(http, standin) -> None:
+    assert standin.token_lifetime == 15 * 60
+    interaction = an_interaction(standin)
+    assert (await callback(http, interaction, {"type": 5})).status == 200
+    interaction.created = time.monotonic() - 15 * 60 - 1  # as if 15 minutes had passed
+    late = await followup(http, interaction, {"content": "late"})
+    assert late.status == 401 and (await late.json())["code"] == 50027
+    edit = await http.patch(
+        f"/api/v10/webhooks/{APP_ID}/{interaction.token}/messages/@original",
+        json={"content": "late"},
+    )
+    assert edit.status == 401
+
+
+@pytest.mark.parametrize(
+    ("interaction_type", "callback_type", "with_message", "allowed"),
+    [
+        (2, 4, False, True),
+        (2, 7, False, False),  # UPDATE_MESSAGE only for components
+        (2, 6, False, False),
+        (2, 8, False, False),  # AUTOCOMPLETE_RESULT only for autocomplete
+        (3, 7, True, True),
+        (3, 6, True, True),
+        (4, 4, False, False),
+        (5, 9, False, False),  # no modal in answer to a modal
+        (5, 7, False, False),
+        (5, 7, True, True),  # a modal opened from a button may update its message
+    ],
+)
+async def test_the_callback_type_must_fit_the_interaction(
+    http, standin, interaction_type, callback_type, with_message, allowed
+) -> None:
+    message = None
+    if with_message:
+        posted = await post_message(http, standin, {"content": "with a button"})
+        message = await posted.json()
+    interaction = standin.new_interaction(
+        interaction_type,
+        standin.member("member"),
+        standin.channel("general"),
+        {"custom_id": "x", "name": "x"},
+        message,
+    )
+    data = {
+        4: {"content": "hi"},
+        7: {"content": "edited"},
+        8: {"choices": []},
+        9: {"custom_id": "m", "title": "T", "components": []},
+    }.get(callback_type, {})
+    resp = await callback(http, interaction, {"type": callback_type, "data": data})
+    if allowed:
+        assert resp.status in (200, 204)
+    else:
+        body = await resp.json()
+        assert resp.status == 400 and body["code"] == 50035
+        assert first_error(body, "type")["code"] == "INTERACTION_CALLBACK_TYPE_INVALID"
+
+
+def text_input(custom_id="a", label="Name", **extra):
+    return {"type": 1, "components": [{"type": 4, "custom_id": custom_id, "label": label, **extra}]}
+
+
+@pytest.mark.parametrize(
+    ("modal", "path"),
+    [
+        ({"title": "t" * 46, "components": [text_input()]}, ("data", "title")),
+        ({"title": "T", "components": []}, ("data", "components")),
+        (
+            {"title": "T", "components": [text_input(f"i{i}") for i in range(6)]},
+            ("data", "components"),
+        ),
+        (
+            {"title": "T", "components": [text_input(label="l" * 46)]},
+            ("data", "components", "0", "components", "0", "label"),
+        ),
+        (
+            {"title": "T", "components": [text_input(value="v" * 4001)]},
+            ("data", "components", "0", "components", "0", "value"),
+        ),
+        (
+            {"title": "T", "components": [text_input("same"), text_input("same")]},
+            ("data", "components", "1", "components", "0", "custom_id"),
+        ),
+    ],
+)
+async def test_modal_limits(http, standin, modal, path) -> None:
+    interaction = an_interaction(standin)
+    resp = await callback(http, interaction, {"type": 9, "data": {"custom_id": "m", **modal}})
+    body = await resp.json()
+    assert resp.status == 400 and body["code"] == 50035
+    assert first_error(body, *path)["code"]
+    ok = an_interaction(standin)
+    fine = {"custom_id": "m", "title": "t" * 45, "components": [text_input(value="v" * 4000)]}
+    assert (await callback(http, ok, {"type": 9, "data": fine})).status == 200
+
+
+# ---- stricter rules: messages -------------------------------------------------------------------
+
+
+def button(custom_id, label="b", **extra):
+    return {"type": 2, "style": 1, "custom_id": custom_id, "label": label, **extra}
+
+
+def row(*components):
+    return {"type": 1, "components": list(components)}
+
+
+@pytest.mark.parametrize(
+    ("components", "path"),
+    [
+        ([row(button(f"b{i}")) for i in range(6)], ("components",)),
+        ([row(*[button(f"b{i}") for i in range(6)])], ("components", "0", "components")),
+        ([row(button("x" * 101))], ("components", "0", "components", "0", "custom_id")),
+        ([row(button("b", label="l" * 81))], ("components", "0", "components", "0", "label")),
+        ([row(button("b"), button("b"))], ("components", "0", "components", "1", "custom_id")),
+        ([row(button("b")), row(button("b"))], ("components", "1", "components", "0", "custom_id")),
+        (
+            [
+                row(
+                    {
+                        "type": 3,
+                        "custom_id": "s",
+                        "options": [{"label": "o", "value": str(i)} for i in range(26)],
+                    }
+                )
+            ],
+            ("components", "0", "components", "0", "options"),
+        ),
+        (
+            [
+                row(
+                    {"type": 3, "custom_id": "s", "options": [{"label": "o", "value": "v"}]},
+                    button("b"),
+                )
+            ],
+            ("components", "0", "components"),
+        ),
+    ],
+)
+async def test_component_limits(http, standin, components, path) -> None:
+    resp = await post_message(http, standin, {"content": "x", "components": components})
+    body = await resp.json()
+    assert resp.status == 400 and body["code"] == 50035
+    assert first_error(body, *path)["code"]
+
+
+async def test_components_within_the_limits_are_accepted(http, standin) -> None:
+    rows = [row(*[button(f"b{r}{i}", label="l" * 80) for i in range(5)]) for r in range(4)]
+    options = [{"label": "o", "value": str(i)} for i in range(25)]
+    rows.append(row({"type": 3, "custom_id": "x" * 100, "options": options}))
+    resp = await post_message(http, standin, {"content": "x", "components": rows})
+    assert resp.status == 200, await resp.text()
+
+
+@pytest.mark.parametrize(
+    "payload", [{}, {"content": ""}, {"content": "   "}, {"content": None, "embeds": []}]
+)
+async def test_an_empty_message_is_refused_with_50006(http, standin, payload) -> None:
+    resp = await post_message(http, standin, payload)
+    assert resp.status == 400 and (await resp.json())["code"] == 50006
+    interaction = an_interaction(standin)
+    answer = await callback(http, interaction, {"type": 4, "data": payload})
+    assert answer.status == 400 and (await answer.json())["code"] == 50006
+    deferred = an_interaction(standin)
+    await callback(http, deferred, {"type": 5})
+    late = await followup(http, deferred, payload)
+    assert late.status == 400 and (await late.json())["code"] == 50006
+
+
+@pytest.mark.parametrize(
+    ("embed", "path"),
+    [
+        ({"title": "t", "url": "javascript:alert(1)"}, ("embeds", "0", "url")),
+        ({"title": "t", "url": "https://a.example/x y"}, ("embeds", "0", "url")),
+        ({"title": "t", "url": "not a url"}, ("embeds", "0", "url")),
+        ({"title": "t", "url": "https://"}, ("embeds", "0", "url")),
+        (
+            {"title": "t", "thumbnail": {"url": "ftp://a.example/i.png"}},
+            ("embeds", "0", "thumbnail", "url"),
+        ),
+        ({"title": "t", "image": {"url": "//a.example/i.png"}}, ("embeds", "0", "image", "url")),
+        (
+            {"title": "t", "author": {"name": "a", "url": "data:text/html,x"}},
+            ("embeds", "0", "author", "url"),
+        ),
+    ],
+)
+async def test_embed_urls_must_be_well_formed_http(http, standin, embed, path) -> None:
+    resp = await post_message(http, standin, {"embeds": [embed]})
+    body = await resp.json()
+    assert resp.status == 400 and body["code"] == 50035
+    assert first_error(body, *path)["code"] == "URL_TYPE_INVALID_URL"
+
+
+async def test_well_formed_embed_urls_are_accepted(http, standin) -> None:
+    embed = {
+        "title": "t",
+        "url": "https://vendor.example/post?id=1#x",
+        "thumbnail": {"url": "http://cdn.example/i.png"},
+        "image": {"url": "attachment://chart.png"},
+    }
+    assert (await post_message(http, standin, {"embeds": [embed]})).status == 200
+
+
+# ---- stricter rules: permissions ----------------------------------------------------------------
+
+
+async def test_a_channel_the_bot_cannot_view_is_missing_access(http, standin) -> None:
+    channel = standin.channel("releases")["id"]
+    await standin.set_overwrite(channel, standin.bot_role_id, deny=VIEW_CHANNEL)
+    assert standin.permissions_of(standin.bot_member(), standin.channel("releases")) == 0
+    resp = await http.post(
+        f"/api/v10/channels/{channel}/messages", json={"content": "x"}, headers=AUTH
+    )
+    assert resp.status == 403 and (await resp.json())["code"] == 50001
+    got = await http.get(f"/api/v10/channels/{channel}", headers=AUTH)
+    assert got.status == 403 and (await got.json())["code"] == 50001
+
+
+async def test_no_send_permission_is_missing_permissions(http, standin) -> None:
+    channel = standin.channel("releases")["id"]
+    await standin.set_overwrite(channel, standin.guild["id"], deny=SEND_MESSAGES)
+    resp = await http.post(
+        f"/api/v10/channels/{channel}/messages", json={"content": "x"}, headers=AUTH
+    )
+    assert resp.status == 403 and (await resp.json())["code"] == 50013
+    await standin.set_overwrite(channel, APP_ID, allow=SEND_MESSAGES)  # the member beats @everyone
+    resp = await http.post(
+        f"/api/v10/channels/{channel}/messages", json={"content": "x"}, headers=AUTH
+    )
+    assert resp.status == 200
+
+
+async def test_interactions_carry_the_bots_permissions_in_the_channel(standin) -> None:
+    general = standin.channel("general")
+    await standin.set_overwrite(general["id"], standin.bot_role_id, deny=EMBED_LINKS)
+    interaction = an_interaction(standin)
+    perms = int(interaction.payload["app_permissions"])
+    assert perms & VIEW_CHANNEL and not perms & EMBED_LINKS
+
+
+# ---- stricter rules: rate-limit buckets and invalid requests ------------------------------------
+
+
+async def test_every_response_carries_rate_limit_headers(http, standin) -> None:
+    for resp in (
+        await http.get("/api/v10/users/@me", headers=AUTH),
+        await post_message(http, standin, {"content": "x"}),
+        await post_message(http, standin, {"content": ""}),
+        await http.get("/api/v10/users/@me"),
+    ):
+        for header in ("Limit", "Remaining", "Reset", "Reset-After", "Bucket"):
+            assert resp.headers[f"X-RateLimit-{header}"], header
+
+
+async def test_a_channels_message_bucket(http, standin) -> None:
+    standin.bucket_limits.insert(0, (r"POST /channels/\d+/messages", 3, 30.0))
+    statuses = []
+    for i in range(4):
+        resp = await post_message(http, standin, {"content": str(i)})
+        statuses.append((resp.status, resp.headers["X-RateLimit-Remaining"]))
+    assert statuses == [(200, "2"), (200, "1"), (200, "0"), (429, "0")]
+    limited = await post_message(http, standin, {"content": "again"})
+    body = await limited.json()
+    assert body["global"] is False and 0 < body["retry_after"] <= 30
+    assert limited.headers["X-RateLimit-Scope"] == "user" and limited.headers["Via"]
+    assert limited.headers["X-RateLimit-Global"] == "false"
+    other = standin.channel("releases")["id"]  # another channel has its own bucket, same hash
+    resp = await http.post(
+        f"/api/v10/channels/{other}/messages", json={"content": "x"}, headers=AUTH
+    )
+    assert resp.status == 200 and resp.headers["X-RateLimit-Remaining"] == "2"
+    assert resp.headers["X-RateLimit-Bucket"] == limited.headers["X-RateLimit-Bucket"]
+
+
+async def test_an_exhausted_bucket_resets(http, standin) -> None:
+    channel = standin.channel("general")["id"]
+    standin.exhaust_bucket("POST", f"/channels/{channel}/messages", reset_after=0.2)
+    assert (await post_message(http, standin, {"content": "x"})).status == 429
+    await asyncio.sleep(0.3)
+    assert (await post_message(http, standin, {"content": "x"})).status == 200
+
+
+async def test_invalid_requests_are_counted_in_a_sliding_window(http, standin) -> None:
+    await http.get("/api/v10/users/@me")  # 401
+    standin.forbidden_channels.add(standin.channel("releases")["id"])
+    channel = standin.channel("releases")["id"]
+    await http.post(f"/api/v10/channels/{channel}/messages", json={"content": "x"}, headers=AUTH)
+    standin.fail(r"GET /users/@me", 429)
+    await http.get("/api/v10/users/@me", headers=AUTH)
+    await post_message(http, standin, {"content": ""})  # a 400 is not an invalid request
+    await http.get("/api/v10/users/@me", headers=AUTH)  # nor is a 200
+    assert standin.invalid_requests == 3
+    standin.invalid_request_window = 0.1
+    await asyncio.sleep(0.2)
+    assert standin.invalid_requests == 0
+
+
+async def test_a_thread_takes_its_parents_overwrites_and_send_in_threads(http, standin) -> None:
+    thread = await standin.add_thread("releases", "t")
+    parent = standin.channel("releases")["id"]
+    url = f"/api/v10/channels/{thread['id']}/messages"
+    await standin.set_overwrite(parent, standin.bot_role_id, deny=SEND_MESSAGES)
+    assert (await http.post(url, json={"content": "x"}, headers=AUTH)).status == 200
+    await standin.set_overwrite(parent, standin.bot_role_id, deny=SEND_MESSAGES_IN_THREADS)
+    resp = await http.post(url, json={"content": "x"}, headers=AUTH)
+    assert resp.status == 403 and (await resp.json())["code"] == 50013
+    await standin.set_overwrite(parent, standin.bot_role_id, deny=VIEW_CHANNEL)
+    resp = await http.post(url, json={"content": "x"}, headers=AUTH)
+    assert resp.status == 403 and (await resp.json())["code"] == 50001

@@ -232,7 +232,7 @@ class DiscordUser:
             channel = value if isinstance(value, dict) else self.standin.channel(value)
             resolved.setdefault("channels", {})[channel["id"]] = {
                 **channel,
-                "permissions": str((1 << 50) - 1),
+                "permissions": str(self.standin.permissions_of(self.member, channel)),
             }
             value = channel["id"]
         elif kind == 8 and not focused:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import yarl
+
 Errors = dict[str, Any]
 
 NAME_RE = re.compile(r"^[-_\w]{1,32}$")
@@ -47,7 +49,7 @@ def _set(errors: Errors, path: list[str], value: Errors) -> None:
 
 
 def check_message(payload: dict[str, Any]) -> Errors:
-    """A message body: content, embeds, and that it is not empty."""
+    """A message body: content, embeds (sizes and URLs) and components."""
     errors: Errors = {}
     content = payload.get("content")
     if content is not None and len(content) > CONTENT_MAX:
@@ -59,6 +61,7 @@ def check_message(payload: dict[str, Any]) -> Errors:
     for i, embed in enumerate(embeds):
         size = _check_embed(embed, errors, ["embeds", str(i)])
         total += size
+    check_components(payload.get("components"), errors, ["components"])
     if total > EMBED_TOTAL_MAX and "embeds" not in errors:
         _set(
             errors,
@@ -69,6 +72,7 @@ def check_message(payload: dict[str, Any]) -> Errors:
 
 
 def _check_embed(embed: dict[str, Any], errors: Errors, path: list[str]) -> int:
+    _check_embed_urls(embed, errors, path)
     size = 0
     for key, limit in EMBED_LIMITS.items():
         value = embed.get(key) or ""
@@ -218,4 +222,244 @@ def _check_options(options: list[dict[str, Any]], errors: Errors, path: list[str
                 error(
                     "AUTOCOMPLETE_CHOICES_INCOMPATIBLE", "Autocomplete cannot be set with choices"
                 ),
+            )
+
+
+# ---- empty messages, embed URLs -----------------------------------------------------------------
+
+URL_MAX = 2048
+IMAGE_SCHEMES = ("http", "https", "attachment")
+
+
+def is_empty_message(payload: dict[str, Any]) -> bool:
+    """Discord refuses (50006) a new message with nothing to show."""
+    content = payload.get("content") or ""
+    return not (
+        content.strip()
+        or payload.get("embeds")
+        or payload.get("components")
+        or payload.get("_files")
+        or payload.get("attachments")
+        or payload.get("sticker_ids")
+        or payload.get("poll")
+    )
+
+
+def _bad_url(value: Any, schemes: tuple[str, ...]) -> bool:
+    """Not a well-formed absolute URL with one of `schemes` (parsed as Discord would)."""
+    if not isinstance(value, str) or not value or len(value) > URL_MAX:
+        return True
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        return True
+    try:
+        url = yarl.URL(value)
+    except ValueError:
+        return True
+    if url.scheme not in schemes:
+        return True
+    return url.scheme != "attachment" and not url.host
+
+
+def _check_embed_urls(embed: dict[str, Any], errors: Errors, path: list[str]) -> None:
+    invalid = error("URL_TYPE_INVALID_URL", "Not a well formed URL.")
+    places: list[tuple[list[str], Any, tuple[str, ...]]] = [
+        (["url"], embed.get("url"), ("http", "https"))
+    ]
+    for key in ("thumbnail", "image"):
+        if isinstance(embed.get(key), dict):
+            places.append(([key, "url"], embed[key].get("url"), IMAGE_SCHEMES))
+    for key, sub in (("author", "url"), ("author", "icon_url"), ("footer", "icon_url")):
+        if isinstance(embed.get(key), dict):
+            schemes = ("http", "https") if sub == "url" else IMAGE_SCHEMES
+            places.append(([key, sub], embed[key].get(sub), schemes))
+    for where, value, schemes in places:
+        if value is not None and _bad_url(value, schemes):
+            _set(errors, [*path, *where], invalid)
+
+
+# ---- message components -------------------------------------------------------------------------
+
+ROWS_MAX = 5
+ROW_WIDTH = 5
+CUSTOM_ID_MAX = 100
+BUTTON_LABEL_MAX = 80
+SELECT_OPTIONS_MAX = 25
+SELECT_OPTION_MAX = 100
+PLACEHOLDER_MAX = 150
+SELECT_TYPES = (3, 5, 6, 7, 8)
+LINK_STYLE = 5
+PREMIUM_STYLE = 6
+
+
+def check_components(components: Any, errors: Errors, path: list[str]) -> None:
+    """Legacy message components: at most 5 action rows of 5 buttons or one select menu."""
+    if not isinstance(components, list):
+        return
+    if len(components) > ROWS_MAX:
+        _set(errors, path, too_long(ROWS_MAX))
+    seen: set[str] = set()
+    for i, row in enumerate(components):
+        rpath = [*path, str(i)]
+        if row.get("type") != 1:
+            _set(errors, [*rpath, "type"], error("UNION_TYPE_CHOICES", "Value must be one of {1}."))
+            continue
+        children = row.get("components") or []
+        if not 1 <= len(children) <= ROW_WIDTH:
+            _set(
+                errors,
+                [*rpath, "components"],
+                error("BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {ROW_WIDTH} in length."),
+            )
+        if any(c.get("type") in SELECT_TYPES for c in children) and len(children) > 1:
+            _set(
+                errors,
+                [*rpath, "components"],
+                error(
+                    "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                    "The specified component exceeds the maximum width",
+                ),
+            )
+        for j, child in enumerate(children):
+            _check_component(child, errors, [*rpath, "components", str(j)], seen)
+
+
+def _check_component(
+    component: dict[str, Any], errors: Errors, path: list[str], seen: set[str]
+) -> None:
+    kind = component.get("type")
+    needs_id = not (kind == 2 and component.get("style") in (LINK_STYLE, PREMIUM_STYLE))
+    _check_custom_id(component.get("custom_id"), needs_id, errors, path, seen)
+    if kind == 2:
+        label = component.get("label")
+        if label is not None and len(label) > BUTTON_LABEL_MAX:
+            _set(errors, [*path, "label"], too_long(BUTTON_LABEL_MAX))
+        if component.get("style") == LINK_STYLE and _bad_url(
+            component.get("url"), ("http", "https")
+        ):
+            _set(errors, [*path, "url"], error("URL_TYPE_INVALID_URL", "Not a well formed URL."))
+    elif kind in SELECT_TYPES:
+        placeholder = component.get("placeholder") or ""
+        if len(placeholder) > PLACEHOLDER_MAX:
+            _set(errors, [*path, "placeholder"], too_long(PLACEHOLDER_MAX))
+        if kind == 3:
+            _check_select_options(component.get("options") or [], errors, [*path, "options"])
+    else:
+        _set(
+            errors,
+            [*path, "type"],
+            error("UNION_TYPE_CHOICES", "Value must be a message component."),
+        )
+
+
+def _check_custom_id(
+    custom_id: Any, required: bool, errors: Errors, path: list[str], seen: set[str]
+) -> None:
+    if custom_id is None:
+        if required:
+            _set(
+                errors, [*path, "custom_id"], error("BASE_TYPE_REQUIRED", "This field is required")
+            )
+        return
+    if not 1 <= len(custom_id) <= CUSTOM_ID_MAX:
+        _set(
+            errors,
+            [*path, "custom_id"],
+            error("BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {CUSTOM_ID_MAX} in length."),
+        )
+    elif custom_id in seen:
+        _set(
+            errors,
+            [*path, "custom_id"],
+            error("COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated"),
+        )
+    seen.add(custom_id)
+
+
+def _check_select_options(options: list[dict[str, Any]], errors: Errors, path: list[str]) -> None:
+    if not 1 <= len(options) <= SELECT_OPTIONS_MAX:
+        _set(
+            errors,
+            path,
+            error("BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {SELECT_OPTIONS_MAX} in length."),
+        )
+    for k, option in enumerate(options):
+        for key in ("label", "value", "description"):
+            text = option.get(key)
+            if text is not None and len(text) > SELECT_OPTION_MAX:
+                _set(errors, [*path, str(k), key], too_long(SELECT_OPTION_MAX))
+
+
+# ---- modals -------------------------------------------------------------------------------------
+
+MODAL_TITLE_MAX = 45
+MODAL_INPUTS_MAX = 5
+INPUT_LABEL_MAX = 45
+INPUT_VALUE_MAX = 4000
+INPUT_PLACEHOLDER_MAX = 100
+
+
+def check_modal(data: dict[str, Any]) -> Errors:
+    """A MODAL callback: a 1-45 character title and 1-5 inputs within their limits."""
+    errors: Errors = {}
+    title = data.get("title") or ""
+    if not 1 <= len(title) <= MODAL_TITLE_MAX:
+        errors["title"] = error(
+            "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {MODAL_TITLE_MAX} in length."
+        )
+    _check_custom_id(data.get("custom_id"), True, errors, [], set())
+    components = data.get("components") or []
+    if not 1 <= len(components) <= MODAL_INPUTS_MAX:
+        errors["components"] = error(
+            "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {MODAL_INPUTS_MAX} in length."
+        )
+    seen: set[str] = set()
+    for i, row in enumerate(components):
+        path = ["components", str(i)]
+        if row.get("type") == 18:  # a Label wrapping one component
+            _check_input_label(row.get("label"), errors, [*path, "label"], required=True)
+            inner = row.get("component") or {}
+            _check_input(inner, errors, [*path, "component"], seen)
+        elif row.get("type") == 1 and len(row.get("components") or []) == 1:
+            inner = row["components"][0]
+            _check_input_label(inner.get("label"), errors, [*path, "components", "0", "label"])
+            _check_input(inner, errors, [*path, "components", "0"], seen)
+        else:
+            _set(
+                errors,
+                path,
+                error("BASE_TYPE_BAD_LENGTH", "An action row in a modal holds one text input."),
+            )
+    return errors
+
+
+def _check_input_label(label: Any, errors: Errors, path: list[str], required: bool = False) -> None:
+    if label is None and not required:
+        return
+    if not isinstance(label, str) or not 1 <= len(label) <= INPUT_LABEL_MAX:
+        _set(
+            errors,
+            path,
+            error("BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {INPUT_LABEL_MAX} in length."),
+        )
+
+
+def _check_input(
+    component: dict[str, Any], errors: Errors, path: list[str], seen: set[str]
+) -> None:
+    _check_custom_id(component.get("custom_id"), True, errors, path, seen)
+    if component.get("type") != 4:
+        return
+    value = component.get("value")
+    if value is not None and len(value) > INPUT_VALUE_MAX:
+        _set(errors, [*path, "value"], too_long(INPUT_VALUE_MAX))
+    placeholder = component.get("placeholder")
+    if placeholder is not None and len(placeholder) > INPUT_PLACEHOLDER_MAX:
+        _set(errors, [*path, "placeholder"], too_long(INPUT_PLACEHOLDER_MAX))
+    for key in ("min_length", "max_length"):
+        length = component.get(key)
+        if length is not None and not 0 <= length <= INPUT_VALUE_MAX:
+            _set(
+                errors,
+                [*path, key],
+                error("NUMBER_TYPE_MAX", f"Must be {INPUT_VALUE_MAX} or less."),
             )

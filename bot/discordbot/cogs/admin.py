@@ -291,6 +291,8 @@ class AdminCog(commands.Cog):
         date: str | None = None,
         models: str | None = None,
     ) -> None:
+        # Queuing the alerts fans out to every subscribed channel: acknowledge first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         change, queued = await self.curation.add_release(
             actor_of(interaction), title, link, date, models, type
         )

@@ -16,6 +16,7 @@ from bot.digest.schedule import WEEKDAYS, available_zones, parse_schedule
 from bot.digest.service import schedule_of
 from bot.discordbot.background import BackgroundTask
 from bot.discordbot.respond import send_reply
+from bot.discordbot.targets import require_post_permissions
 from bot.render.cards import CardBuilder
 from bot.render.limits import AUTOCOMPLETE_CHOICES
 from bot.watch.filters import Filters, parse_filters
@@ -84,8 +85,11 @@ class DigestCog(commands.Cog):
         modality: str | None = None,
         types: str | None = None,
     ) -> None:
+        # Saving may wait on the database (another writer holds it): acknowledge first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         schedule = parse_schedule(frequency, time, timezone, day)
         filters = parse_filters(orgs, openness, modality, types)
+        require_post_permissions(channel)
         done = await self.digests.set(
             str(interaction.guild_id),
             str(channel.id),
@@ -116,6 +120,8 @@ class DigestCog(commands.Cog):
     async def digest_preview(
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
     ) -> None:
+        # Rendering a digest reads the whole window from the database: acknowledge first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         target = channel.id if channel else interaction.channel_id
         await send_reply(
             interaction, await self.digests.preview(str(interaction.guild_id), str(target))

@@ -15,7 +15,8 @@ from bot.discordbot.background import BackgroundTask
 from bot.discordbot.checks import curators_only
 from bot.discordbot.poster import DiscordPoster
 from bot.discordbot.respond import send_reply
-from bot.render.cards import CardBuilder, Reply, clip
+from bot.discordbot.targets import PostTarget, require_pingable, require_post_permissions
+from bot.render.cards import CardBuilder, Mention, Reply, clip
 from bot.render.limits import AUTOCOMPLETE_CHOICES
 from bot.watch.filters import Filters, parse_filters
 from bot.watch.sender import ChannelUnavailable, TransientPostError
@@ -58,7 +59,7 @@ class WatchCog(commands.Cog):
 
     @watch.command(name="add", description="Post release alerts to a channel")
     @app_commands.describe(
-        channel="Where alerts go",
+        channel="Where alerts go (a text channel or a thread)",
         backlog="Also post the last N matching entries (0-10, default 0)",
         role="A role to ping with each alert (none by default)",
         **FILTER_HELP,
@@ -67,7 +68,7 @@ class WatchCog(commands.Cog):
     async def watch_add(
         self,
         interaction: discord.Interaction,
-        channel: discord.TextChannel,
+        channel: PostTarget,
         orgs: str | None = None,
         openness: str | None = None,
         modality: str | None = None,
@@ -76,7 +77,12 @@ class WatchCog(commands.Cog):
         backlog: app_commands.Range[int, 0, 10] = 0,
         role: discord.Role | None = None,
     ) -> None:
+        # Saving may wait on the database (another writer holds it): acknowledge first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         filters = parse_filters(orgs, openness, modality, types, keywords)
+        require_post_permissions(channel)
+        if role is not None:
+            require_pingable(role, channel)
         sub_id, queued = await self.service.subscribe(
             str(interaction.guild_id),
             str(channel.id),
@@ -94,7 +100,7 @@ class WatchCog(commands.Cog):
             else "Only entries newer than now will be posted."
         )
         if role:
-            card.line(f"Each alert pings {role.mention}.")
+            card.line("Each alert pings ", Mention("role", role.id), ".")
         reply = card.build(ephemeral=True)
         await send_reply(interaction, reply)
 
@@ -108,10 +114,11 @@ class WatchCog(commands.Cog):
         for row in rows:
             filters = Filters.from_json(json.loads(row["filters"]))
             state = f"⏸ paused: {row['pause_reason']}" if row["paused"] else "active"
-            ping = f" · pings <@&{row['role_id']}>" if row["role_id"] else ""
-            card.line(
-                f"**{row['id']}** · <#{row['channel_id']}> · {filters.describe()} · {state}{ping}"
-            )
+            line = f"**{row['id']}** · <#{row['channel_id']}> · {filters.describe()} · {state}"
+            if row["role_id"]:
+                card.line(line, " · pings ", Mention("role", int(row["role_id"])))
+            else:
+                card.line(line)
         await send_reply(interaction, card.build(ephemeral=True))
 
     @watch.command(name="remove", description="Stop a release-alert subscription")
@@ -162,9 +169,11 @@ class WatchCog(commands.Cog):
 
     @watch.command(name="test", description="Post a sample alert to a channel now")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def watch_test(
-        self, interaction: discord.Interaction, channel: discord.TextChannel
-    ) -> None:
+    async def watch_test(self, interaction: discord.Interaction, channel: PostTarget) -> None:
+        # Posting waits for the channel's rate-limit bucket, which may outlast Discord's
+        # 3-second window: acknowledge first, answer when the post is through.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        require_post_permissions(channel)
         reply = await self.service.sample_alert()
         poster = DiscordPoster(interaction.client)
         try:
