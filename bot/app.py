@@ -89,6 +89,7 @@ def _watch_service(
             tick_seconds=settings.tick_seconds,
             failure_threshold=settings.failure_threshold,
             ops_channel_id=str(settings.ops_channel_id) if settings.ops_channel_id else None,
+            max_alerts_per_poll=settings.max_alerts_per_poll,
         ),
         parser,
     )

@@ -50,6 +50,7 @@ class WatchConfig:
     max_feed_bytes: int = 5 * 1024 * 1024
     parse_workers: int = 2  # processes that parse feeds side by side; 0 parses in the event loop
     ops_channel_id: int | None = None
+    max_alerts_per_poll: int = 5  # per channel and poll; the rest become one summary message
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
             "max_feed_bytes",
             "parse_workers",
             "ops_channel_id",
+            "max_alerts_per_poll",
         },
         prefix="watch.",
     )
@@ -157,7 +159,22 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
         ),
         parse_workers=int(_number(raw, "parse_workers", defaults.parse_workers, 0, 8, "watch.")),
         ops_channel_id=ops[0] if ops else None,
+        max_alerts_per_poll=_integer(
+            raw, "max_alerts_per_poll", defaults.max_alerts_per_poll, 1, 100, "watch."
+        ),
     )
+
+
+def _integer(
+    raw: dict[str, Any], key: str, default: int, low: int, high: int, prefix: str = ""
+) -> int:
+    """A whole number in [low, high]; 2.7 or "5" is refused, not truncated or coerced."""
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(
+            f"key '{prefix}{key}' must be a whole number from {low} to {high}, got {value!r}"
+        )
+    return value
 
 
 def _number(

@@ -281,6 +281,7 @@ class WatchStore:
             (reason, channel_id),
         )
         await self.hold_channel(channel_id, "alert")
+        await self.hold_channel(channel_id, "alert_summary")  # flood control's "and N more"
         return rows
 
     async def resume_subscription(self, guild_id: str, subscription_id: int) -> int | None:
@@ -363,7 +364,9 @@ class WatchStore:
 
     async def pending(self, now: str, limit: int = 500) -> list[Row]:
         return await self.db.fetchall(
-            "SELECT o.*, s.role_id FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"
+            # Only alerts ping the subscription's role; a flood summary never does.
+            "SELECT o.*, CASE WHEN o.kind = 'alert' THEN s.role_id END AS role_id"
+            " FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"
             " WHERE o.status = 'pending' AND (o.not_before IS NULL OR o.not_before <= ?)"
             " ORDER BY o.id LIMIT ?",
             (now, limit),

@@ -22,6 +22,7 @@ from bot.core.names import normalize
 from bot.store.watch import WatchStore
 from bot.watch.classify import classify
 from bot.watch.filters import EntryFacts, Filters, matches
+from bot.watch.flood import SUMMARY_KIND, Planned, split, summary_key
 from bot.watch.identity import identities
 from bot.watch.items import PUBLISH_GRACE, SUMMARY_SCAN, FeedItem
 from bot.watch.linking import models_named
@@ -43,7 +44,8 @@ class IngestReport:
     new: list[int] = field(default_factory=list)
     merged: int = 0
     unchanged: int = 0
-    queued: int = 0
+    queued: int = 0  # alerts queued
+    summarised: int = 0  # alerts the per-poll cap folded into summary messages
 
 
 @dataclass
@@ -150,10 +152,18 @@ async def entry_facts(
 
 
 class Ingestor:
-    def __init__(self, store: WatchStore, models: Callable[[], NameIndex], clock: Clock) -> None:
+    def __init__(
+        self,
+        store: WatchStore,
+        models: Callable[[], NameIndex],
+        clock: Clock,
+        *,
+        max_alerts: int = 5,
+    ) -> None:
         self.store = store
         self._models = models
         self.clock = clock
+        self.max_alerts = max_alerts  # per channel and batch; see bot/watch/flood.py
 
     async def ingest(self, items: Sequence[FeedItem], *, baseline: bool = False) -> IngestReport:
         """Store new items and queue their alerts; `baseline` stores without alerting."""
@@ -184,8 +194,7 @@ class Ingestor:
             await self._one(item, item_keys, index, batch, report)
         await self.store.insert_entries(batch.entries)
         await self.store.add_links(batch.identities, batch.sources, batch.models)
-        for entry_id, facts, item in batch.fan_out:
-            report.queued += await self._fan_out(entry_id, item, facts, batch)
+        await self._fan_out(batch, report)
         return report
 
     async def _recent(self, items: Sequence[FeedItem], now: datetime) -> list[_Recent]:
@@ -293,23 +302,62 @@ class Ingestor:
     ) -> EntryFacts:
         return await entry_facts(self.store, org, kind, item.title, item.summary, model_ids)
 
-    async def _fan_out(
-        self, entry_id: int, item: FeedItem, facts: EntryFacts, batch: _Batch
-    ) -> int:
-        published = datetime.fromisoformat(item.published) if item.published else None
-        queued = 0
-        for sub in batch.subscriptions:
-            if published is not None and published < sub.created - PUBLISH_GRACE:
-                continue
-            if not matches(sub.filters, facts):
-                continue
-            queued += await self.store.enqueue(
-                f"alert:{entry_id}:{sub.channel_id}",
+    async def _fan_out(self, batch: _Batch, report: IngestReport) -> None:
+        """Queue the batch's alerts, at most `max_alerts` per channel, and one summary per
+        channel and source for the rest (no role ping: see `WatchStore.pending`)."""
+        alerted, rest = split(self._planned(batch), self.max_alerts)
+        stamp = iso(batch.now)
+        for alert in alerted:
+            report.queued += await self.store.enqueue(
+                f"alert:{alert.entry_id}:{alert.channel_id}",
                 "alert",
-                sub.channel_id,
-                iso(batch.now),
-                entry_id=entry_id,
-                subscription_id=sub.id,
-                status="held" if sub.paused else "pending",
+                alert.channel_id,
+                stamp,
+                entry_id=alert.entry_id,
+                subscription_id=alert.subscription_id,
+                status="held" if alert.paused else "pending",
             )
-        return queued
+        for (channel_id, source_key), held_back in rest.items():
+            source = await self.store.source(source_key)
+            first = held_back[0]
+            await self.store.enqueue(
+                summary_key(held_back),
+                SUMMARY_KIND,
+                channel_id,
+                stamp,
+                subscription_id=first.subscription_id,
+                payload={
+                    "source": first.source_name,
+                    "count": len(held_back),
+                    "url": source["url"] if source is not None else None,
+                },
+                status="held" if first.paused else "pending",
+            )
+            report.summarised += len(held_back)
+
+    @staticmethod
+    def _planned(batch: _Batch) -> list[Planned]:
+        """Every alert the subscriptions want, entry by entry in feed order; a channel that
+        two subscriptions match gets the entry once, from the first."""
+        planned: list[Planned] = []
+        seen: set[tuple[int, str]] = set()
+        for entry_id, facts, item in batch.fan_out:
+            published = datetime.fromisoformat(item.published) if item.published else None
+            for sub in batch.subscriptions:
+                if published is not None and published < sub.created - PUBLISH_GRACE:
+                    continue
+                if (entry_id, sub.channel_id) in seen or not matches(sub.filters, facts):
+                    continue
+                seen.add((entry_id, sub.channel_id))
+                planned.append(
+                    Planned(
+                        entry_id,
+                        sub.channel_id,
+                        sub.id,
+                        sub.paused,
+                        item.source_key,
+                        item.source_name,
+                        published or batch.now,
+                    )
+                )
+        return planned

@@ -53,6 +53,12 @@ discord: {api_base: "http://127.0.0.1:9/api/v10", gateway_url: "ws://127.0.0.1:9
         ({"curators": {"roles": [-5]}}, "curators.roles"),
         ({"discord": {"api_base": "ftp://x"}}, "discord.api_base"),
         ({"database": ""}, "database"),
+        ({"watch": {"max_alerts_per_poll": 0}}, "watch.max_alerts_per_poll"),
+        ({"watch": {"max_alerts_per_poll": 101}}, "watch.max_alerts_per_poll"),
+        ({"watch": {"max_alerts_per_poll": 2.7}}, "watch.max_alerts_per_poll"),
+        ({"watch": {"max_alerts_per_poll": "5"}}, "watch.max_alerts_per_poll"),
+        ({"watch": {"max_alerts_per_poll": True}}, "watch.max_alerts_per_poll"),
+        ({"watch": {"max_alerts_per_pol": 5}}, "watch.max_alerts_per_pol"),
     ],
 )
 def test_bad_values_name_the_key(raw: dict, named: str) -> None:
@@ -76,3 +82,9 @@ def test_example_config_is_valid() -> None:
     example = Path(__file__).resolve().parents[2] / "config.example.yaml"
     config = load_config(example, env={})
     assert config.log_level == "INFO"
+    assert config.watch.max_alerts_per_poll == 5
+
+
+def test_the_alert_cap_is_read() -> None:
+    assert parse_config({"watch": {"max_alerts_per_poll": 12}}).watch.max_alerts_per_poll == 12
+    assert parse_config({}).watch.max_alerts_per_poll == 5

@@ -1,0 +1,164 @@
+"""Flood control (a per-poll cap on each channel's alerts) and feeds that re-guid their items,
+through the real store and outbox, feeds served over HTTP, time moved by an injected clock."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+import pytest
+
+from bot.core.clock import iso
+from bot.store.watch import SourceDef, WatchStore
+from bot.watch.fetch import Fetcher
+from bot.watch.filters import Filters, parse_filters
+from bot.watch.items import FeedItem
+from bot.watch.service import WatchService, WatchSettings
+from tests.conftest import NO_FEEDS
+
+CAP = 3
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+async def watch(services, tmp_path):
+    clock = Clock()
+    async with aiohttp.ClientSession() as session:
+        service = WatchService(
+            WatchStore(services.db),
+            services.lookups,
+            Fetcher(session, timeout=2.0, retries=0),
+            clock,
+            WatchSettings(NO_FEEDS, tmp_path, max_alerts_per_poll=CAP),
+        )
+        service.clock_control = clock
+        yield service
+
+
+async def subscribe(watch, channel: str, filters: Filters | None = None, role: str | None = None):
+    sub_id, _ = await watch.subscribe(
+        "1",
+        channel,
+        filters or Filters(),
+        role_id=role,
+        notify_channel_id=None,
+        user_id="7",
+    )
+    return sub_id
+
+
+def stories(count: int, now: datetime, prefix: str = "Story") -> list[FeedItem]:
+    """`count` items of source 'vendor', oldest first: story i is i minutes older than now."""
+    return [
+        FeedItem(
+            f"{prefix} {i}",
+            f"https://v.example/{prefix}/{i}",
+            "",
+            (now - timedelta(minutes=i)).isoformat(),
+            f"{prefix}-{i}",
+            "vendor",
+            "Vendor",
+        )
+        for i in reversed(range(count))
+    ]
+
+
+async def outbox(watch) -> list:
+    return await watch.store.db.fetchall("SELECT * FROM outbox ORDER BY id")
+
+
+async def titles(watch, rows) -> list[str]:
+    return [(await watch.store.entry(r["entry_id"]))["title"] for r in rows]
+
+
+# ---- flood control ----------------------------------------------------------------------------
+
+
+async def test_each_channel_gets_its_newest_alerts_up_to_the_cap_and_one_summary(watch) -> None:
+    await watch.store.add_source(
+        SourceDef("vendor", "Vendor", "https://v.example/feed.xml", "rss"), "test"
+    )
+    await subscribe(watch, "100", role="55")
+    await subscribe(watch, "200", parse_filters(keywords="story 1"))  # 1, 10-14 match
+    await subscribe(watch, "200")  # the same channel again: each entry still alerts it once
+    watch.clock_control.advance(minutes=1)
+    report = await watch.ingestor.ingest(stories(15, watch.clock_control.now))
+    assert len(report.new) == 15
+    rows = await outbox(watch)
+    alerts = [r for r in rows if r["kind"] == "alert"]
+    summaries = [r for r in rows if r["kind"] == "alert_summary"]
+    assert rows[-len(summaries) :] == summaries  # the summaries come after the alerts
+    by_channel = {c: [r for r in alerts if r["channel_id"] == c] for c in ("100", "200")}
+    # The newest, in the order the feed listed them (oldest first here).
+    assert await titles(watch, by_channel["100"]) == ["Story 2", "Story 1", "Story 0"]
+    assert await titles(watch, by_channel["200"]) == ["Story 2", "Story 1", "Story 0"]
+    assert report.queued == 6 and report.summarised == 12 + 12
+    assert [(r["channel_id"], json.loads(r["payload"])) for r in summaries] == [
+        ("100", {"source": "Vendor", "count": 12, "url": "https://v.example/feed.xml"}),
+        ("200", {"source": "Vendor", "count": 12, "url": "https://v.example/feed.xml"}),
+    ]
+    # Keyed by the first entry it stands for: ids follow the feed order, Story 14 first.
+    assert summaries[0]["dedupe_key"] == f"alert-summary:vendor:100:{min(report.new)}"
+    # Alerts ping the subscription's role; the summary does not.
+    pending = {
+        (r["kind"], r["channel_id"]): r["role_id"]
+        for r in await watch.store.pending(iso(watch.clock()))
+    }
+    assert pending[("alert", "100")] == "55" and pending[("alert_summary", "100")] is None
+    # Every entry is stored as news for the digests, capped or not.
+    news = await watch.store.news_between("2026-11-22T00:00:00+00:00", "2026-11-23", "2026-11-21")
+    assert {e["title"] for e in news} == {f"Story {i}" for i in range(15)}
+
+
+async def test_the_same_flood_again_queues_nothing_and_a_small_poll_no_summary(watch) -> None:
+    await subscribe(watch, "100")
+    watch.clock_control.advance(minutes=1)
+    flood = stories(10, watch.clock_control.now)
+    await watch.ingestor.ingest(flood)
+    before = len(await outbox(watch))
+    again = await watch.ingestor.ingest(flood)
+    assert again.new == [] and again.queued == 0 and again.summarised == 0
+    assert len(await outbox(watch)) == before
+    small = await watch.ingestor.ingest(stories(CAP, watch.clock_control.now, "Small"))
+    assert small.queued == CAP and small.summarised == 0
+    assert [r["kind"] for r in await outbox(watch)][before:] == ["alert"] * CAP
+
+
+async def test_a_paused_channel_holds_its_summary_with_its_alerts(watch) -> None:
+    sub_id = await subscribe(watch, "100")
+    async with watch.store.transaction():
+        await watch.store.pause_subscriptions_of_channel("100", "gone")
+    watch.clock_control.advance(minutes=1)
+    await watch.ingestor.ingest(stories(5, watch.clock_control.now))
+    assert [(r["kind"], r["status"]) for r in await outbox(watch)] == [("alert", "held")] * CAP + [
+        ("alert_summary", "held")
+    ]
+    assert await watch.store.resume_subscription("1", sub_id) == CAP + 1
+    assert {r["status"] for r in await outbox(watch)} == {"pending"}
+
+
+async def test_a_summary_renders_with_its_link_and_without_a_bad_one(watch) -> None:
+    await watch.store.add_source(
+        SourceDef("vendor", "Vendor", "https://v.example/feed.xml", "rss"), "test"
+    )
+    await subscribe(watch, "100")
+    watch.clock_control.advance(minutes=1)
+    await watch.ingestor.ingest(stories(CAP + 2, watch.clock_control.now))
+    (row,) = [r for r in await outbox(watch) if r["kind"] == "alert_summary"]
+    card = (await watch.render_row(row)).pages[0]
+    assert card.title == "…and 2 more from Vendor" and card.url == "https://v.example/feed.xml"
+    assert "https://v.example/feed.xml" in card.description and "digest" in card.description
+    payload = json.loads(row["payload"]) | {"url": "https://v.example/x) [Free](https://e.example"}
+    forged = dict(row) | {"payload": json.dumps(payload | {"source": "X @everyone"})}
+    card = (await watch.render_row(forged)).pages[0]
+    assert card.url is None and "e.example" not in card.description
+    assert "@everyone" not in card.title
