@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -21,6 +21,7 @@ class Route:
     chunked: bool = False  # no Content-Length
     fail_times: int = 0  # answer 500 this many times first
     content_type: str = "application/rss+xml"
+    each: Callable[[int], str] | None = None  # the body of the n-th fetch (1, 2, ...), if set
 
 
 @dataclass
@@ -54,6 +55,8 @@ class FeedServer:
         if route.status != 200:
             return web.Response(status=route.status, text="no")
         headers = {"ETag": route.etag} if route.etag else {}
+        if route.each is not None:
+            route.body = route.each(self.hits[path]).encode()
         if route.endless or route.chunked:
             response = web.StreamResponse(headers={"Content-Type": route.content_type, **headers})
             response.enable_chunked_encoding()

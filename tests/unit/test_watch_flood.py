@@ -3,6 +3,7 @@ through the real store and outbox, feeds served over HTTP, time moved by an inje
 
 import json
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import aiohttp
 import pytest
@@ -14,6 +15,7 @@ from bot.watch.filters import Filters, parse_filters
 from bot.watch.items import FeedItem
 from bot.watch.service import WatchService, WatchSettings
 from tests.conftest import NO_FEEDS
+from tests.feed_server import feed_server, rss
 
 CAP = 3
 
@@ -162,3 +164,108 @@ async def test_a_summary_renders_with_its_link_and_without_a_bad_one(watch) -> N
     card = (await watch.render_row(forged)).pages[0]
     assert card.url is None and "e.example" not in card.description
     assert "@everyone" not in card.title
+
+
+# ---- feeds that re-guid their items -----------------------------------------------------------
+
+
+def reguiding(*stories: tuple[str, str]):
+    """A feed that gives every item a new guid and link on every fetch, and no date."""
+
+    def body(fetch: int) -> str:
+        return rss(
+            [
+                {
+                    "title": title,
+                    "description": text,
+                    "guid": f"urn:fetch-{fetch}:{n}",
+                    "link": f"https://churn.example/{fetch}/{n}",
+                }
+                for n, (title, text) in enumerate(stories)
+            ]
+        )
+
+    return body
+
+
+async def alerted(watch) -> list[str]:
+    rows = [r for r in await outbox(watch) if r["kind"] == "alert"]
+    return await titles(watch, rows)
+
+
+async def poll(watch, key: str) -> None:
+    outcome = await watch.poller.poll_key(key)
+    assert outcome.ok, outcome.error
+
+
+async def test_a_story_re_guided_on_every_fetch_alerts_once_over_weeks(watch) -> None:
+    old = ("Old post", "Something from last month.")
+    story = ("Big story", "A vendor ships a thing.")
+    async with feed_server() as server:
+        url = server.serve("/churn.xml", "")
+        server.routes["/churn.xml"].each = reguiding(old)
+        await watch.store.add_source(SourceDef("churn", "Churn", url, "rss"), "test")
+        await subscribe(watch, "100")
+        await poll(watch, "churn")  # the baseline
+        server.routes["/churn.xml"].each = reguiding(story, old)
+        for _ in range(12):  # every 12 hours for six days, then every 5 days for a month
+            watch.clock_control.advance(hours=12)
+            await poll(watch, "churn")
+        for _ in range(6):
+            watch.clock_control.advance(days=5)
+            await poll(watch, "churn")
+    assert await alerted(watch) == ["Big story"]
+    assert (await watch.store.source("churn"))["reguids_since"] is not None
+
+
+async def test_a_re_guiding_sources_two_weekly_updates_both_alert(watch) -> None:
+    week1 = ("Weekly update", "This week: Gemma 4 ships and Qwen adds audio.")
+    week2 = ("Weekly update", "This week: Mistral opens Voxtral and Llama gets a tune-up.")
+    async with feed_server() as server:
+        url = server.serve("/churn.xml", "")
+        route = server.routes["/churn.xml"]
+        route.each = reguiding()
+        await watch.store.add_source(SourceDef("churn", "Churn", url, "rss"), "test")
+        await subscribe(watch, "100")
+        await poll(watch, "churn")  # the baseline
+        route.each = reguiding(week1)
+        for _ in range(14):  # a week of polls twice a day, each fetch with new guids
+            watch.clock_control.advance(hours=12)
+            await poll(watch, "churn")
+        route.each = reguiding(week2, week1)
+        for _ in range(14):
+            watch.clock_control.advance(hours=12)
+            await poll(watch, "churn")
+    assert await alerted(watch) == ["Weekly update", "Weekly update"]
+
+
+async def test_a_well_behaved_sources_same_title_posts_are_new_posts(watch) -> None:
+    """Same title and summary, new guid and link, from a source that keeps its guids: a new
+    post, whether the old one is still listed (a day after the baseline took it in) or gone
+    (a week later)."""
+    now = watch.clock_control.now
+
+    def post(n: int, days_ago: float) -> dict:
+        return {
+            "title": "Weekly update",
+            "description": "Our weekly round-up.",
+            "guid": f"weekly-{n}",
+            "link": f"https://calm.example/weekly/{n}",
+            "date": format_datetime(now - timedelta(days=days_ago)),
+        }
+
+    async with feed_server() as server:
+        url = server.serve("/calm.xml", rss([post(1, 6)]))
+        await watch.store.add_source(SourceDef("calm", "Calm", url, "rss"), "test")
+        await subscribe(watch, "100")
+        await poll(watch, "calm")  # the baseline
+        watch.clock_control.advance(days=1)
+        server.serve("/calm.xml", rss([post(2, -1), post(1, 6)]))
+        await poll(watch, "calm")
+        watch.clock_control.advance(days=7)
+        server.serve("/calm.xml", rss([post(3, -8)]))
+        await poll(watch, "calm")
+        watch.clock_control.advance(hours=1)
+        await poll(watch, "calm")
+    assert await alerted(watch) == ["Weekly update", "Weekly update"]
+    assert (await watch.store.source("calm"))["reguids_since"] is None
