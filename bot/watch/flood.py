@@ -4,6 +4,8 @@ A feed that dumps hundreds of items at once (a site migration, a re-published ar
 otherwise queue one alert, and one role ping, per item per channel. Each channel gets at most
 `cap` alerts per ingest batch, the newest ones; the rest are summed up in one message per
 channel and source. Only alerts are capped: every entry is stored and reaches the digests.
+Alerts keep their subscription's role ping, so a channel hears at most `cap` pings per poll;
+the summary never pings (`WatchStore.pending` gives it no role).
 """
 
 from __future__ import annotations
