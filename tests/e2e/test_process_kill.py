@@ -131,7 +131,11 @@ async def test_kill_mid_fan_out_and_restart_posts_every_alert_once(
                     "dev_guild_ids": [int(standin.guild["id"])],
                     "owners": [int(standin.member("owner")["user"]["id"])],
                     "discord": {"api_base": standin.api_base, "gateway_url": standin.gateway_url},
-                    "watch": {"feeds_file": str(feeds_file), "tick_seconds": 0.2},
+                    "watch": {
+                        "feeds_file": str(feeds_file),
+                        "tick_seconds": 0.2,
+                        "max_alerts_per_poll": STORIES,  # every story alerts: no flood summary
+                    },
                 }
             )
         )
