@@ -169,10 +169,12 @@ async def test_a_summary_renders_with_its_link_and_without_a_bad_one(watch) -> N
 # ---- feeds that re-guid their items -----------------------------------------------------------
 
 
-def reguiding(*stories: tuple[str, str]):
-    """A feed that gives every item a new guid and link on every fetch, and no date."""
+def reguiding(*stories: tuple[str, str], clock: Clock | None = None):
+    """A feed that gives every item a new guid and link on every fetch; no date, or with
+    `clock` the moment of the fetch as every item's date."""
 
     def body(fetch: int) -> str:
+        date = format_datetime(clock()) if clock else None
         return rss(
             [
                 {
@@ -180,6 +182,7 @@ def reguiding(*stories: tuple[str, str]):
                     "description": text,
                     "guid": f"urn:fetch-{fetch}:{n}",
                     "link": f"https://churn.example/{fetch}/{n}",
+                    "date": date,
                 }
                 for n, (title, text) in enumerate(stories)
             ]
@@ -198,16 +201,18 @@ async def poll(watch, key: str) -> None:
     assert outcome.ok, outcome.error
 
 
-async def test_a_story_re_guided_on_every_fetch_alerts_once_over_weeks(watch) -> None:
+@pytest.mark.parametrize("dated", [False, True], ids=["undated", "re-dated"])
+async def test_a_story_re_guided_on_every_fetch_alerts_once_over_weeks(watch, dated) -> None:
     old = ("Old post", "Something from last month.")
     story = ("Big story", "A vendor ships a thing.")
+    clock = watch.clock_control if dated else None
     async with feed_server() as server:
         url = server.serve("/churn.xml", "")
-        server.routes["/churn.xml"].each = reguiding(old)
+        server.routes["/churn.xml"].each = reguiding(old, clock=clock)
         await watch.store.add_source(SourceDef("churn", "Churn", url, "rss"), "test")
         await subscribe(watch, "100")
         await poll(watch, "churn")  # the baseline
-        server.routes["/churn.xml"].each = reguiding(story, old)
+        server.routes["/churn.xml"].each = reguiding(story, old, clock=clock)
         for _ in range(12):  # every 12 hours for six days, then every 5 days for a month
             watch.clock_control.advance(hours=12)
             await poll(watch, "churn")
