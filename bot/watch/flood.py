@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 SUMMARY_KIND = "alert_summary"
+DEFAULT_CAP = 5  # the default of the `watch.max_alerts_per_poll` config key
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from bot.core.names import normalize
 from bot.store.watch import WatchStore
 from bot.watch.classify import classify
 from bot.watch.filters import EntryFacts, Filters, matches
-from bot.watch.flood import SUMMARY_KIND, Planned, split, summary_key
+from bot.watch.flood import DEFAULT_CAP, SUMMARY_KIND, Planned, split, summary_key
 from bot.watch.identity import identities
 from bot.watch.items import PUBLISH_GRACE, SUMMARY_SCAN, FeedItem
 from bot.watch.linking import models_named
@@ -211,7 +211,7 @@ class Ingestor:
         models: Callable[[], NameIndex],
         clock: Clock,
         *,
-        max_alerts: int = 5,
+        max_alerts: int = DEFAULT_CAP,
     ) -> None:
         self.store = store
         self._models = models

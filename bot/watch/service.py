@@ -22,7 +22,7 @@ from bot.store.watch import SourceDef, WatchStore
 from bot.watch.alerts import build_alert
 from bot.watch.fetch import Fetcher
 from bot.watch.filters import EntryFacts, Filters, matches
-from bot.watch.flood import SUMMARY_KIND
+from bot.watch.flood import DEFAULT_CAP, SUMMARY_KIND
 from bot.watch.ingest import Ingestor, IngestReport, entry_facts
 from bot.watch.parser_pool import ParserPool
 from bot.watch.poller import FeedPoller, PollOutcome
@@ -42,7 +42,7 @@ class WatchSettings:
     tick_seconds: float = 30.0
     failure_threshold: int = 5
     ops_channel_id: str | None = None
-    max_alerts_per_poll: int = 5
+    max_alerts_per_poll: int = DEFAULT_CAP
 
 
 class WatchService:
