@@ -51,6 +51,7 @@ class WatchConfig:
     parse_workers: int = 2  # processes that parse feeds side by side; 0 parses in the event loop
     ops_channel_id: int | None = None
     allow_private_feed_hosts: bool = False  # feeds on loopback/private/link-local addresses
+    max_alerts_per_poll: int = 5  # per channel and poll; the rest become one summary message
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
             "parse_workers",
             "ops_channel_id",
             "allow_private_feed_hosts",
+            "max_alerts_per_poll",
         },
         prefix="watch.",
     )
@@ -159,6 +161,9 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
         allow_private_feed_hosts=_flag(
             raw, "allow_private_feed_hosts", defaults.allow_private_feed_hosts, "watch."
         ),
+        max_alerts_per_poll=_integer(
+            raw, "max_alerts_per_poll", defaults.max_alerts_per_poll, 1, 100, "watch."
+        ),
     )
 
 
@@ -166,6 +171,18 @@ def _flag(raw: dict[str, Any], key: str, default: bool, prefix: str = "") -> boo
     value = raw.get(key, default)
     if not isinstance(value, bool):
         raise ConfigError(f"key '{prefix}{key}' must be true or false, got {value!r}")
+    return value
+
+
+def _integer(
+    raw: dict[str, Any], key: str, default: int, low: int, high: int, prefix: str = ""
+) -> int:
+    """A whole number in [low, high]; 2.7 or "5" is refused, not truncated or coerced."""
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(
+            f"key '{prefix}{key}' must be a whole number from {low} to {high}, got {value!r}"
+        )
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -24,6 +24,7 @@ class Route:
     fail_times: int = 0  # answer 500 this many times first
     content_type: str = "application/rss+xml"
     redirect: str | None = None  # answer `status` (302 unless a 3xx is given) with this Location
+    each: Callable[[int], str] | None = None  # the body of the n-th fetch (1, 2, ...), if set
 
 
 @dataclass
@@ -60,6 +61,8 @@ class FeedServer:
         if route.status != 200:
             return web.Response(status=route.status, text="no")
         headers = {"ETag": route.etag} if route.etag else {}
+        if route.each is not None:
+            route.body = route.each(self.hits[path]).encode()
         if route.endless or route.chunked:
             response = web.StreamResponse(headers={"Content-Type": route.content_type, **headers})
             response.enable_chunked_encoding()

@@ -3,8 +3,10 @@ builder, which neutralises mention syntax, and every send has mentions disabled.
 
 from __future__ import annotations
 
+from yarl import URL
+
 from bot.core.results import ModelReport
-from bot.render.cards import Reply, clip
+from bot.render.cards import CardBuilder, Reply, clip
 from bot.render.fit import fit_card
 from bot.render.lookups import (
     DISAGREE,
@@ -69,6 +71,34 @@ def _model_lines(report: ModelReport) -> list[str]:
             claim_line(f"{claim.benchmark}: {score_value(claim)}", claim.source, note=False)
         )
     return lines
+
+
+def render_alert_summary(source: str, count: int, url: str | None) -> Reply:
+    """What stands for the alerts of one poll beyond the per-channel cap: one message
+    linking the source's feed. The entries themselves are in the digests."""
+    link = url if url and _web_link(url) else None
+    builder = CardBuilder(f"…and {count} more from {source}", url=link)
+    noun = "entry" if count == 1 else "entries"
+    builder.line(
+        f"{count} more new {noun} from {source} arrived at once; only the newest were posted "
+        "here. Every one of them is in the digest."
+    )
+    if link:
+        builder.line(f"Feed: {link}")
+    return builder.build()
+
+
+def _web_link(url: str) -> bool:
+    """An absolute http(s) URL with a host and nothing that would break out of a link."""
+    try:
+        parsed = URL(url)
+    except ValueError:
+        return False
+    return (
+        parsed.scheme in ("http", "https")
+        and bool(parsed.host)
+        and not any(c.isspace() or c in "<>()[]" for c in url)
+    )
 
 
 def render_notice(title: str, text: str) -> Reply:

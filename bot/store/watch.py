@@ -164,6 +164,33 @@ class WatchStore:
             (start, end),
         )
 
+    async def reported_since(self, source_key: str, since: str) -> list[Row]:
+        """Entries `source_key` first reported at or after `since`: id, title, summary."""
+        return await self.db.fetchall(
+            "SELECT e.id, e.title, e.summary FROM entry_sources s JOIN entries e"
+            " ON e.id = s.entry_id WHERE s.source_key = ? AND s.seen_at >= ?",
+            (source_key, since),
+        )
+
+    async def reguiding_sources(self, keys: Iterable[str]) -> set[str]:
+        """Which of these sources have been seen re-guiding their items."""
+        wanted = list(set(keys))
+        if not wanted:
+            return set()
+        marks = ",".join("?" * len(wanted))
+        rows = await self.db.fetchall(
+            f"SELECT key FROM feed_sources WHERE reguids_since IS NOT NULL AND key IN ({marks})",
+            wanted,
+        )
+        return {r[0] for r in rows}
+
+    async def mark_reguiding(self, key: str, now: str) -> None:
+        """Flag a source as re-guiding its items (inside the caller's transaction)."""
+        await self.db.execute(
+            "UPDATE feed_sources SET reguids_since = ? WHERE key = ? AND reguids_since IS NULL",
+            (now, key),
+        )
+
     async def max_entry_id(self) -> int:
         row = await self.db.fetchone("SELECT COALESCE(MAX(id), 0) FROM entries")
         return int(row[0])
@@ -281,6 +308,7 @@ class WatchStore:
             (reason, channel_id),
         )
         await self.hold_channel(channel_id, "alert")
+        await self.hold_channel(channel_id, "alert_summary")  # flood control's "and N more"
         return rows
 
     async def resume_subscription(self, guild_id: str, subscription_id: int) -> int | None:
@@ -363,7 +391,9 @@ class WatchStore:
 
     async def pending(self, now: str, limit: int = 500) -> list[Row]:
         return await self.db.fetchall(
-            "SELECT o.*, s.role_id FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"
+            # Only alerts ping the subscription's role; a flood summary never does.
+            "SELECT o.*, CASE WHEN o.kind = 'alert' THEN s.role_id END AS role_id"
+            " FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"
             " WHERE o.status = 'pending' AND (o.not_before IS NULL OR o.not_before <= ?)"
             " ORDER BY o.id LIMIT ?",
             (now, limit),

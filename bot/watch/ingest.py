@@ -8,6 +8,7 @@ dedup needs (known identities, recent entries) is read once per call, not once p
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,12 +23,19 @@ from bot.core.names import normalize
 from bot.store.watch import WatchStore
 from bot.watch.classify import classify
 from bot.watch.filters import EntryFacts, Filters, matches
+from bot.watch.flood import DEFAULT_CAP, SUMMARY_KIND, Planned, split, summary_key
 from bot.watch.identity import identities
 from bot.watch.items import PUBLISH_GRACE, SUMMARY_SCAN, FeedItem
 from bot.watch.linking import models_named
 
+log = logging.getLogger(__name__)
+
 SAME_STORY_WINDOW = timedelta(days=3)
+# A source that re-guids (re-issues a story it reported under a new guid and link) has its
+# items matched by normalised title and summary against what it reported this far back.
+REGUID_WINDOW = timedelta(days=90)
 TITLE_MATCH = 92.0
+SUMMARY_MATCH = 90.0
 _NUMBERS = re.compile(r"\d+(?:\.\d+)*")
 
 
@@ -43,7 +51,8 @@ class IngestReport:
     new: list[int] = field(default_factory=list)
     merged: int = 0
     unchanged: int = 0
-    queued: int = 0
+    queued: int = 0  # alerts queued
+    summarised: int = 0  # alerts the per-poll cap folded into summary messages
 
 
 @dataclass
@@ -91,6 +100,51 @@ class _Subscription:
         ]
 
 
+class _Reported:
+    """What each source reported lately, by normalised title, to catch a story it re-issues
+    under a new guid and link.
+
+    The rule: an item no identity knows is an entry its own source reported within the window
+    (3 days, or REGUID_WINDOW once the source has been seen re-guiding) when their normalised
+    titles are equal, their summaries' openings nearly so, and the entry is not itself in the
+    same fetch under a known identity (then the feed lists two posts). Guarding against false
+    merges of two posts of one title ("Weekly update"): they differ in their summaries, or both
+    are listed; a well-behaved source's posts more than 3 days apart never meet this rule. What
+    is left: a re-guiding source posting the same title and summary opening again within 90
+    days is taken for the same story, and a story it keeps re-issuing for longer than 90 days
+    (the window counts from when it first reported it) alerts again once.
+    """
+
+    def __init__(self, reguiding: set[str], listed: set[int]) -> None:
+        self.reguiding = reguiding  # sources flagged before this batch
+        self.listed = listed  # entries this fetch lists under an identity already known
+        self.found: set[str] = set()  # sources this batch shows re-guiding, flagged or not
+        self._titles: dict[str, dict[str, list[tuple[int, str]]]] = {}
+
+    def window(self, source_key: str) -> timedelta:
+        return REGUID_WINDOW if source_key in self.reguiding else SAME_STORY_WINDOW
+
+    def load(self, source_key: str, rows: list[Any]) -> None:
+        titles = self._titles.setdefault(source_key, {})
+        for r in rows:
+            titles.setdefault(normalize(r["title"]), []).append((r["id"], _opening(r["summary"])))
+
+    def match(self, item: FeedItem) -> int | None:
+        candidates = self._titles.get(item.source_key, {}).get(normalize(item.title), ())
+        opening = _opening(item.summary)
+        for entry_id, told in candidates:
+            if entry_id not in self.listed and fuzz.ratio(
+                opening, told, score_cutoff=SUMMARY_MATCH
+            ):
+                self.found.add(item.source_key)
+                return entry_id
+        return None
+
+
+def _opening(summary: str | None) -> str:
+    return normalize((summary or "")[:SUMMARY_SCAN])
+
+
 class _Window:
     """Recent entries bucketed by day, so finding same-day neighbours is not a full scan."""
 
@@ -117,6 +171,7 @@ class _Batch:
     known: dict[str, int]
     recent: _Window
     sourced: set[tuple[int, str]]
+    reported: _Reported
     subscriptions: list[_Subscription]
     next_id: int = 0
     entries: list[tuple] = field(default_factory=list)
@@ -150,10 +205,18 @@ async def entry_facts(
 
 
 class Ingestor:
-    def __init__(self, store: WatchStore, models: Callable[[], NameIndex], clock: Clock) -> None:
+    def __init__(
+        self,
+        store: WatchStore,
+        models: Callable[[], NameIndex],
+        clock: Clock,
+        *,
+        max_alerts: int = DEFAULT_CAP,
+    ) -> None:
         self.store = store
         self._models = models
         self.clock = clock
+        self.max_alerts = max_alerts  # per channel and batch; see bot/watch/flood.py
 
     async def ingest(self, items: Sequence[FeedItem], *, baseline: bool = False) -> IngestReport:
         """Store new items and queue their alerts; `baseline` stores without alerting."""
@@ -175,6 +238,7 @@ class Ingestor:
             known=known,
             recent=_Window(await self._recent(items, now)),
             sourced=await self.store.sources_of(known.values()),
+            reported=await self._reported(items, keys, known, now),
             subscriptions=[] if baseline else _Subscription.all(await self.store.subscriptions()),
             # Ids are assigned here so new entries go in with one statement; the write
             # transaction keeps anyone else from inserting meanwhile.
@@ -184,9 +248,31 @@ class Ingestor:
             await self._one(item, item_keys, index, batch, report)
         await self.store.insert_entries(batch.entries)
         await self.store.add_links(batch.identities, batch.sources, batch.models)
-        for entry_id, facts, item in batch.fan_out:
-            report.queued += await self._fan_out(entry_id, item, facts, batch)
+        for source_key in batch.reported.found - batch.reported.reguiding:
+            log.info("source %s re-issues its items under new guids and links", source_key)
+            await self.store.mark_reguiding(source_key, iso(now))
+        await self._fan_out(batch, report)
         return report
+
+    async def _reported(
+        self,
+        items: Sequence[FeedItem],
+        keys: list[list[str]],
+        known: dict[str, int],
+        now: datetime,
+    ) -> _Reported:
+        """What the sources of the items no identity knows reported lately."""
+        unknown = {
+            item.source_key
+            for item, item_keys in zip(items, keys, strict=True)
+            if not item.history and not any(k in known for k in item_keys)
+        }
+        listed = {known[key] for item_keys in keys for key in item_keys if key in known}
+        reported = _Reported(await self.store.reguiding_sources(unknown), listed)
+        for source_key in unknown:
+            since = iso(now - reported.window(source_key))
+            reported.load(source_key, await self.store.reported_since(source_key, since))
+        return reported
 
     async def _recent(self, items: Sequence[FeedItem], now: datetime) -> list[_Recent]:
         moments = [datetime.fromisoformat(i.published) for i in items if i.published] + [now]
@@ -210,6 +296,10 @@ class Ingestor:
         stamp = iso(batch.now)
         # Known by identity (most items of most polls): no linking or classifying needed.
         existing = next((batch.known[k] for k in keys if k in batch.known), None)
+        if existing is None and not item.history:
+            existing = batch.reported.match(item)  # re-issued by its own source
+            if existing is not None:
+                batch.sourced.add((existing, item.source_key))
         if existing is None:
             model_ids = self._model_ids(item, index)
             kind = item.type or classify(item.title, item.summary[:SUMMARY_SCAN])
@@ -293,23 +383,62 @@ class Ingestor:
     ) -> EntryFacts:
         return await entry_facts(self.store, org, kind, item.title, item.summary, model_ids)
 
-    async def _fan_out(
-        self, entry_id: int, item: FeedItem, facts: EntryFacts, batch: _Batch
-    ) -> int:
-        published = datetime.fromisoformat(item.published) if item.published else None
-        queued = 0
-        for sub in batch.subscriptions:
-            if published is not None and published < sub.created - PUBLISH_GRACE:
-                continue
-            if not matches(sub.filters, facts):
-                continue
-            queued += await self.store.enqueue(
-                f"alert:{entry_id}:{sub.channel_id}",
+    async def _fan_out(self, batch: _Batch, report: IngestReport) -> None:
+        """Queue the batch's alerts, at most `max_alerts` per channel, and one summary per
+        channel and source for the rest (no role ping: see `WatchStore.pending`)."""
+        alerted, rest = split(self._planned(batch), self.max_alerts)
+        stamp = iso(batch.now)
+        for alert in alerted:
+            report.queued += await self.store.enqueue(
+                f"alert:{alert.entry_id}:{alert.channel_id}",
                 "alert",
-                sub.channel_id,
-                iso(batch.now),
-                entry_id=entry_id,
-                subscription_id=sub.id,
-                status="held" if sub.paused else "pending",
+                alert.channel_id,
+                stamp,
+                entry_id=alert.entry_id,
+                subscription_id=alert.subscription_id,
+                status="held" if alert.paused else "pending",
             )
-        return queued
+        for (channel_id, source_key), held_back in rest.items():
+            source = await self.store.source(source_key)
+            first = held_back[0]
+            await self.store.enqueue(
+                summary_key(held_back),
+                SUMMARY_KIND,
+                channel_id,
+                stamp,
+                subscription_id=first.subscription_id,
+                payload={
+                    "source": first.source_name,
+                    "count": len(held_back),
+                    "url": source["url"] if source is not None else None,
+                },
+                status="held" if first.paused else "pending",
+            )
+            report.summarised += len(held_back)
+
+    @staticmethod
+    def _planned(batch: _Batch) -> list[Planned]:
+        """Every alert the subscriptions want, entry by entry in feed order; a channel that
+        two subscriptions match gets the entry once, from the first."""
+        planned: list[Planned] = []
+        seen: set[tuple[int, str]] = set()
+        for entry_id, facts, item in batch.fan_out:
+            published = datetime.fromisoformat(item.published) if item.published else None
+            for sub in batch.subscriptions:
+                if published is not None and published < sub.created - PUBLISH_GRACE:
+                    continue
+                if (entry_id, sub.channel_id) in seen or not matches(sub.filters, facts):
+                    continue
+                seen.add((entry_id, sub.channel_id))
+                planned.append(
+                    Planned(
+                        entry_id,
+                        sub.channel_id,
+                        sub.id,
+                        sub.paused,
+                        item.source_key,
+                        item.source_name,
+                        published or batch.now,
+                    )
+                )
+        return planned

@@ -15,7 +15,7 @@ from bot.core.errors import UserError
 from bot.core.index import NameIndex
 from bot.core.lookups import Lookups
 from bot.core.periodic import run_periodically
-from bot.render.alerts import render_alert, render_notice
+from bot.render.alerts import render_alert, render_alert_summary, render_notice
 from bot.render.cards import Reply
 from bot.render.digest import card_from_payload
 from bot.store.watch import SourceDef, WatchStore
@@ -23,6 +23,7 @@ from bot.watch.addresses import NOT_ALLOWED, url_refusal
 from bot.watch.alerts import build_alert
 from bot.watch.fetch import Fetcher
 from bot.watch.filters import EntryFacts, Filters, matches
+from bot.watch.flood import DEFAULT_CAP, SUMMARY_KIND
 from bot.watch.ingest import Ingestor, IngestReport, entry_facts
 from bot.watch.parser_pool import ParserPool
 from bot.watch.poller import FeedPoller, PollOutcome
@@ -43,6 +44,7 @@ class WatchSettings:
     failure_threshold: int = 5
     ops_channel_id: str | None = None
     allow_private_feed_hosts: bool = False
+    max_alerts_per_poll: int = DEFAULT_CAP
 
 
 class WatchService:
@@ -60,7 +62,7 @@ class WatchService:
         self.clock = clock
         self.settings = settings
         models: Callable[[], NameIndex] = lambda: lookups.models  # noqa: E731 - always the fresh index
-        self.ingestor = Ingestor(store, models, clock)
+        self.ingestor = Ingestor(store, models, clock, max_alerts=settings.max_alerts_per_poll)
         self.poller = FeedPoller(
             store,
             fetcher,
@@ -72,7 +74,10 @@ class WatchService:
         )
         self.sender: OutboxSender | None = None
         self._wake = asyncio.Event()
-        self._unavailable: dict[str, UnavailableHandler] = {"alert": self._alerts_unavailable}
+        self._unavailable: dict[str, UnavailableHandler] = {
+            "alert": self._alerts_unavailable,
+            SUMMARY_KIND: self._alerts_unavailable,
+        }
 
     def attach_poster(self, poster: Poster) -> None:
         """Give the service a way to post (the Discord adapter); without one nothing is sent."""
@@ -146,6 +151,9 @@ class WatchService:
             return render_notice(*notice_payload(row))
         if row["kind"] == "digest":
             return Reply([card_from_payload(json.loads(row["payload"]))])
+        if row["kind"] == SUMMARY_KIND:
+            data = json.loads(row["payload"])
+            return render_alert_summary(data["source"], data["count"], data.get("url"))
         alert = await build_alert(self.store, self.lookups, row["entry_id"])
         return None if alert is None else render_alert(alert)
 

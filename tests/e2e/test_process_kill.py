@@ -135,6 +135,7 @@ async def test_kill_mid_fan_out_and_restart_posts_every_alert_once(
                         "feeds_file": str(feeds_file),
                         "tick_seconds": 0.2,
                         "allow_private_feed_hosts": True,  # the feed is on 127.0.0.1
+                        "max_alerts_per_poll": STORIES,  # every story alerts: no flood summary
                     },
                 }
             )

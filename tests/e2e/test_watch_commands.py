@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections import Counter
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 import pytest_asyncio
@@ -392,6 +395,49 @@ async def test_a_crash_between_posting_and_recording_posts_nothing_twice(harness
         assert sorted(titles) == [f"fanout story {i}" for i in range(4)], channel
     assert (await watch.store.outbox_counts()).get("pending", 0) == 0
     await clear_subscriptions(harness)
+
+
+async def test_a_poll_of_forty_new_items_posts_the_cap_and_one_summary(harness, feeds) -> None:
+    """Flood control: the newest `max_alerts_per_poll` items alert (each with its role ping),
+    one summary without a ping stands for the rest, and the digest still lists all 40."""
+    cap = harness.services.config.watch.max_alerts_per_poll
+    role = harness.standin.guild["roles"][1]
+    await add_feed(harness, feeds, "flood", [])
+    await harness.admin.slash("watch add", channel="releases", role=role["id"])
+    before = len(await posted(harness, "releases"))
+    now = datetime.now(UTC)
+    stories = [  # oldest first, so the newest are not simply the first in the feed
+        {
+            "title": f"Flood story {i}",
+            "link": f"https://flood.example/{i}",
+            "guid": f"flood-{i}",
+            "date": format_datetime(now - timedelta(minutes=i)),
+        }
+        for i in reversed(range(40))
+    ]
+    await publish(harness, feeds, "flood", stories)
+    await harness.services.watch.poller.poll_key("flood")  # the same feed again: nothing more
+    await harness.services.watch.drain()
+    messages = (await posted(harness, "releases"))[before:]
+    assert len(messages) == cap + 1
+    *alerts, summary = messages
+    assert {m["embeds"][0]["title"] for m in alerts} == {f"Flood story {i}" for i in range(cap)}
+    assert all(m["content"] == f"<@&{role['id']}>" for m in alerts)
+    embed = summary["embeds"][0]
+    assert embed["title"] == f"…and {40 - cap} more from Flood"
+    feed_url = feeds.url("/flood.xml")
+    assert embed["url"] == feed_url and feed_url in embed["description"]
+    assert summary["content"] == "" and summary["allowed_mentions"] == {"parse": []}
+    made = await harness.admin.slash(
+        "digest set", channel="digest", frequency="daily", time="09:00", timezone="UTC"
+    )
+    assert not made.failed, made.text()
+    preview = await harness.admin.slash("digest preview", channel="digest")
+    listed = re.findall(r"Flood story (\d+)", preview.text())
+    assert sorted(map(int, listed)) == list(range(40))
+    await harness.admin.slash("digest off", channel="digest")
+    await clear_subscriptions(harness)
+    harness.standin.messages[channel_id(harness, "releases")].clear()
 
 
 async def test_nothing_went_to_unknown_routes(harness) -> None:

@@ -53,6 +53,12 @@ discord: {api_base: "http://127.0.0.1:9/api/v10", gateway_url: "ws://127.0.0.1:9
         ({"curators": {"roles": [-5]}}, "curators.roles"),
         ({"discord": {"api_base": "ftp://x"}}, "discord.api_base"),
         ({"database": ""}, "database"),
+        ({"watch": {"max_alerts_per_poll": 0}}, "watch.max_alerts_per_poll"),
+        ({"watch": {"max_alerts_per_poll": 101}}, "watch.max_alerts_per_poll"),
+        ({"watch": {"max_alerts_per_poll": 2.7}}, "watch.max_alerts_per_poll"),
+        ({"watch": {"max_alerts_per_poll": "5"}}, "watch.max_alerts_per_poll"),
+        ({"watch": {"max_alerts_per_poll": True}}, "watch.max_alerts_per_poll"),
+        ({"watch": {"max_alerts_per_pol": 5}}, "watch.max_alerts_per_pol"),
     ],
 )
 def test_bad_values_name_the_key(raw: dict, named: str) -> None:
@@ -76,6 +82,7 @@ def test_example_config_is_valid() -> None:
     example = Path(__file__).resolve().parents[2] / "config.example.yaml"
     config = load_config(example, env={})
     assert config.log_level == "INFO"
+    assert config.watch.max_alerts_per_poll == 5
 
 
 def test_private_feed_hosts_are_refused_unless_the_operator_opts_in(tmp_path: Path) -> None:
@@ -87,3 +94,8 @@ def test_private_feed_hosts_are_refused_unless_the_operator_opts_in(tmp_path: Pa
     for bad in ('"yes"', "1", "null", "[true]"):
         with pytest.raises(ConfigError, match=r"'watch\.allow_private_feed_hosts' must be true or"):
             load_config(write(tmp_path, f"watch: {{allow_private_feed_hosts: {bad}}}\n"), env={})
+
+
+def test_the_alert_cap_is_read() -> None:
+    assert parse_config({"watch": {"max_alerts_per_poll": 12}}).watch.max_alerts_per_poll == 12
+    assert parse_config({}).watch.max_alerts_per_poll == 5

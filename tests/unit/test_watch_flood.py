@@ -1,0 +1,276 @@
+"""Flood control (a per-poll cap on each channel's alerts) and feeds that re-guid their items,
+through the real store and outbox, feeds served over HTTP, time moved by an injected clock."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import aiohttp
+import pytest
+
+from bot.core.clock import iso
+from bot.store.watch import SourceDef, WatchStore
+from bot.watch.fetch import Fetcher
+from bot.watch.filters import Filters, parse_filters
+from bot.watch.items import FeedItem
+from bot.watch.service import WatchService, WatchSettings
+from tests.conftest import NO_FEEDS
+from tests.feed_server import feed_server, rss
+
+CAP = 3
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+async def watch(services, tmp_path):
+    clock = Clock()
+    async with aiohttp.ClientSession() as session:
+        service = WatchService(
+            WatchStore(services.db),
+            services.lookups,
+            Fetcher(session, timeout=2.0, retries=0, allow_private=True),
+            clock,
+            WatchSettings(NO_FEEDS, tmp_path, max_alerts_per_poll=CAP),
+        )
+        service.clock_control = clock
+        yield service
+
+
+async def subscribe(watch, channel: str, filters: Filters | None = None, role: str | None = None):
+    sub_id, _ = await watch.subscribe(
+        "1",
+        channel,
+        filters or Filters(),
+        role_id=role,
+        notify_channel_id=None,
+        user_id="7",
+    )
+    return sub_id
+
+
+def stories(count: int, now: datetime, prefix: str = "Story") -> list[FeedItem]:
+    """`count` items of source 'vendor', oldest first: story i is i minutes older than now."""
+    return [
+        FeedItem(
+            f"{prefix} {i}",
+            f"https://v.example/{prefix}/{i}",
+            "",
+            (now - timedelta(minutes=i)).isoformat(),
+            f"{prefix}-{i}",
+            "vendor",
+            "Vendor",
+        )
+        for i in reversed(range(count))
+    ]
+
+
+async def outbox(watch) -> list:
+    return await watch.store.db.fetchall("SELECT * FROM outbox ORDER BY id")
+
+
+async def titles(watch, rows) -> list[str]:
+    return [(await watch.store.entry(r["entry_id"]))["title"] for r in rows]
+
+
+# ---- flood control ----------------------------------------------------------------------------
+
+
+async def test_each_channel_gets_its_newest_alerts_up_to_the_cap_and_one_summary(watch) -> None:
+    await watch.store.add_source(
+        SourceDef("vendor", "Vendor", "https://v.example/feed.xml", "rss"), "test"
+    )
+    await subscribe(watch, "100", role="55")
+    await subscribe(watch, "200", parse_filters(keywords="story 1"))  # 1, 10-14 match
+    await subscribe(watch, "200")  # the same channel again: each entry still alerts it once
+    watch.clock_control.advance(minutes=1)
+    report = await watch.ingestor.ingest(stories(15, watch.clock_control.now))
+    assert len(report.new) == 15
+    rows = await outbox(watch)
+    alerts = [r for r in rows if r["kind"] == "alert"]
+    summaries = [r for r in rows if r["kind"] == "alert_summary"]
+    assert rows[-len(summaries) :] == summaries  # the summaries come after the alerts
+    by_channel = {c: [r for r in alerts if r["channel_id"] == c] for c in ("100", "200")}
+    # The newest, in the order the feed listed them (oldest first here).
+    assert await titles(watch, by_channel["100"]) == ["Story 2", "Story 1", "Story 0"]
+    assert await titles(watch, by_channel["200"]) == ["Story 2", "Story 1", "Story 0"]
+    assert report.queued == 6 and report.summarised == 12 + 12
+    assert [(r["channel_id"], json.loads(r["payload"])) for r in summaries] == [
+        ("100", {"source": "Vendor", "count": 12, "url": "https://v.example/feed.xml"}),
+        ("200", {"source": "Vendor", "count": 12, "url": "https://v.example/feed.xml"}),
+    ]
+    # Keyed by the first entry it stands for: ids follow the feed order, Story 14 first.
+    assert summaries[0]["dedupe_key"] == f"alert-summary:vendor:100:{min(report.new)}"
+    # Alerts ping the subscription's role; the summary does not.
+    pending = {
+        (r["kind"], r["channel_id"]): r["role_id"]
+        for r in await watch.store.pending(iso(watch.clock()))
+    }
+    assert pending[("alert", "100")] == "55" and pending[("alert_summary", "100")] is None
+    # Every entry is stored as news for the digests, capped or not.
+    news = await watch.store.news_between("2026-11-22T00:00:00+00:00", "2026-11-23", "2026-11-21")
+    assert {e["title"] for e in news} == {f"Story {i}" for i in range(15)}
+
+
+async def test_the_same_flood_again_queues_nothing_and_a_small_poll_no_summary(watch) -> None:
+    await subscribe(watch, "100")
+    watch.clock_control.advance(minutes=1)
+    flood = stories(10, watch.clock_control.now)
+    await watch.ingestor.ingest(flood)
+    before = len(await outbox(watch))
+    again = await watch.ingestor.ingest(flood)
+    assert again.new == [] and again.queued == 0 and again.summarised == 0
+    assert len(await outbox(watch)) == before
+    small = await watch.ingestor.ingest(stories(CAP, watch.clock_control.now, "Small"))
+    assert small.queued == CAP and small.summarised == 0
+    assert [r["kind"] for r in await outbox(watch)][before:] == ["alert"] * CAP
+
+
+async def test_a_paused_channel_holds_its_summary_with_its_alerts(watch) -> None:
+    sub_id = await subscribe(watch, "100")
+    async with watch.store.transaction():
+        await watch.store.pause_subscriptions_of_channel("100", "gone")
+    watch.clock_control.advance(minutes=1)
+    await watch.ingestor.ingest(stories(5, watch.clock_control.now))
+    assert [(r["kind"], r["status"]) for r in await outbox(watch)] == [("alert", "held")] * CAP + [
+        ("alert_summary", "held")
+    ]
+    assert await watch.store.resume_subscription("1", sub_id) == CAP + 1
+    assert {r["status"] for r in await outbox(watch)} == {"pending"}
+
+
+async def test_a_summary_renders_with_its_link_and_without_a_bad_one(watch) -> None:
+    await watch.store.add_source(
+        SourceDef("vendor", "Vendor", "https://v.example/feed.xml", "rss"), "test"
+    )
+    await subscribe(watch, "100")
+    watch.clock_control.advance(minutes=1)
+    await watch.ingestor.ingest(stories(CAP + 2, watch.clock_control.now))
+    (row,) = [r for r in await outbox(watch) if r["kind"] == "alert_summary"]
+    card = (await watch.render_row(row)).pages[0]
+    assert card.title == "…and 2 more from Vendor" and card.url == "https://v.example/feed.xml"
+    assert "https://v.example/feed.xml" in card.description and "digest" in card.description
+    payload = json.loads(row["payload"]) | {"url": "https://v.example/x) [Free](https://e.example"}
+    forged = dict(row) | {"payload": json.dumps(payload | {"source": "X @everyone"})}
+    card = (await watch.render_row(forged)).pages[0]
+    assert card.url is None and "e.example" not in card.description
+    assert "@everyone" not in card.title
+
+
+# ---- feeds that re-guid their items -----------------------------------------------------------
+
+
+def reguiding(*stories: tuple[str, str], clock: Clock | None = None):
+    """A feed that gives every item a new guid and link on every fetch; no date, or with
+    `clock` the moment of the fetch as every item's date."""
+
+    def body(fetch: int) -> str:
+        date = format_datetime(clock()) if clock else None
+        return rss(
+            [
+                {
+                    "title": title,
+                    "description": text,
+                    "guid": f"urn:fetch-{fetch}:{n}",
+                    "link": f"https://churn.example/{fetch}/{n}",
+                    "date": date,
+                }
+                for n, (title, text) in enumerate(stories)
+            ]
+        )
+
+    return body
+
+
+async def alerted(watch) -> list[str]:
+    rows = [r for r in await outbox(watch) if r["kind"] == "alert"]
+    return await titles(watch, rows)
+
+
+async def poll(watch, key: str) -> None:
+    outcome = await watch.poller.poll_key(key)
+    assert outcome.ok, outcome.error
+
+
+@pytest.mark.parametrize("dated", [False, True], ids=["undated", "re-dated"])
+async def test_a_story_re_guided_on_every_fetch_alerts_once_over_weeks(watch, dated) -> None:
+    old = ("Old post", "Something from last month.")
+    story = ("Big story", "A vendor ships a thing.")
+    clock = watch.clock_control if dated else None
+    async with feed_server() as server:
+        url = server.serve("/churn.xml", "")
+        server.routes["/churn.xml"].each = reguiding(old, clock=clock)
+        await watch.store.add_source(SourceDef("churn", "Churn", url, "rss"), "test")
+        await subscribe(watch, "100")
+        await poll(watch, "churn")  # the baseline
+        server.routes["/churn.xml"].each = reguiding(story, old, clock=clock)
+        for _ in range(12):  # every 12 hours for six days, then every 5 days for a month
+            watch.clock_control.advance(hours=12)
+            await poll(watch, "churn")
+        for _ in range(6):
+            watch.clock_control.advance(days=5)
+            await poll(watch, "churn")
+    assert await alerted(watch) == ["Big story"]
+    assert (await watch.store.source("churn"))["reguids_since"] is not None
+
+
+async def test_a_re_guiding_sources_two_weekly_updates_both_alert(watch) -> None:
+    week1 = ("Weekly update", "This week: Gemma 4 ships and Qwen adds audio.")
+    week2 = ("Weekly update", "This week: Mistral opens Voxtral and Llama gets a tune-up.")
+    async with feed_server() as server:
+        url = server.serve("/churn.xml", "")
+        route = server.routes["/churn.xml"]
+        route.each = reguiding()
+        await watch.store.add_source(SourceDef("churn", "Churn", url, "rss"), "test")
+        await subscribe(watch, "100")
+        await poll(watch, "churn")  # the baseline
+        route.each = reguiding(week1)
+        for _ in range(14):  # a week of polls twice a day, each fetch with new guids
+            watch.clock_control.advance(hours=12)
+            await poll(watch, "churn")
+        route.each = reguiding(week2, week1)
+        for _ in range(14):
+            watch.clock_control.advance(hours=12)
+            await poll(watch, "churn")
+    assert await alerted(watch) == ["Weekly update", "Weekly update"]
+
+
+async def test_a_well_behaved_sources_same_title_posts_are_new_posts(watch) -> None:
+    """Same title and summary, new guid and link, from a source that keeps its guids: a new
+    post, whether the old one is still listed (a day after the baseline took it in) or gone
+    (a week later)."""
+    now = watch.clock_control.now
+
+    def post(n: int, days_ago: float) -> dict:
+        return {
+            "title": "Weekly update",
+            "description": "Our weekly round-up.",
+            "guid": f"weekly-{n}",
+            "link": f"https://calm.example/weekly/{n}",
+            "date": format_datetime(now - timedelta(days=days_ago)),
+        }
+
+    async with feed_server() as server:
+        url = server.serve("/calm.xml", rss([post(1, 6)]))
+        await watch.store.add_source(SourceDef("calm", "Calm", url, "rss"), "test")
+        await subscribe(watch, "100")
+        await poll(watch, "calm")  # the baseline
+        watch.clock_control.advance(days=1)
+        server.serve("/calm.xml", rss([post(2, -1), post(1, 6)]))
+        await poll(watch, "calm")
+        watch.clock_control.advance(days=7)
+        server.serve("/calm.xml", rss([post(3, -8)]))
+        await poll(watch, "calm")
+        watch.clock_control.advance(hours=1)
+        await poll(watch, "calm")
+    assert await alerted(watch) == ["Weekly update", "Weekly update"]
+    assert (await watch.store.source("calm"))["reguids_since"] is None
