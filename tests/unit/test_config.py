@@ -53,6 +53,8 @@ discord: {api_base: "http://127.0.0.1:9/api/v10", gateway_url: "ws://127.0.0.1:9
         ({"curators": {"roles": [-5]}}, "curators.roles"),
         ({"discord": {"api_base": "ftp://x"}}, "discord.api_base"),
         ({"database": ""}, "database"),
+        ({"database_busy_timeout": 0}, "database_busy_timeout"),
+        ({"database_busy_timeout": "soon"}, "database_busy_timeout"),
     ],
 )
 def test_bad_values_name_the_key(raw: dict, named: str) -> None:

@@ -18,7 +18,7 @@ from bot.discordbot.respond import send_reply
 from bot.render.cards import CardBuilder, Reply, clip
 from bot.render.limits import AUTOCOMPLETE_CHOICES
 from bot.watch.filters import Filters, parse_filters
-from bot.watch.sender import ChannelUnavailable, TransientPostError
+from bot.watch.sender import ChannelUnavailable, PermanentPostError, TransientPostError
 from bot.watch.sources import FEED_KINDS, validate_source
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,7 @@ class WatchCog(commands.Cog):
         poster = DiscordPoster(interaction.client)
         try:
             await poster.post(str(channel.id), reply, nonce=f"test{interaction.id}"[:25])
-        except (ChannelUnavailable, TransientPostError) as exc:
+        except (ChannelUnavailable, PermanentPostError, TransientPostError) as exc:
             raise UserError(
                 f"The test alert could not be posted in {channel.mention}: {exc}."
             ) from exc
