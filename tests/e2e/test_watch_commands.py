@@ -342,6 +342,127 @@ async def test_a_rate_limit_outlasting_the_clients_retries_still_delivers_in_one
     standin.messages[channel_id(harness, "releases")].clear()
 
 
+async def outbox_of(harness, name: str, key: str) -> list:
+    """The channel's alerts of feed `key` with their entries' titles, in queue order."""
+    return await harness.services.db.fetchall(
+        "SELECT o.*, e.title FROM outbox o JOIN entries e ON e.id = o.entry_id"
+        " WHERE o.channel_id = ? AND o.kind = 'alert' AND o.entry_id IN"
+        " (SELECT entry_id FROM entry_sources WHERE source_key = ?) ORDER BY o.id",
+        (channel_id(harness, name), key),
+    )
+
+
+def posts_to(harness, name: str) -> list:
+    path = f"/channels/{channel_id(harness, name)}/messages"
+    return [r for r in harness.standin.requests if r.method == "POST" and r.path == path]
+
+
+def lookups_in(harness, name: str) -> list:
+    path = f"/channels/{channel_id(harness, name)}/messages"
+    return [r for r in harness.standin.requests if r.method == "GET" and r.path == path]
+
+
+async def two_stories(harness, feeds, key: str, fault: tuple[int, int], times: int) -> int:
+    """Subscribe #releases, make its next `times` posts fail with `fault`, publish two stories;
+    returns how many posts #releases had before."""
+    before = len(posts_to(harness, "releases"))
+    await add_feed(harness, feeds, key, [])
+    await harness.admin.slash("watch add", channel="releases")
+    status, code = fault
+    harness.standin.fail(
+        rf"POST /channels/{channel_id(harness, 'releases')}/messages",
+        status,
+        code=code,
+        times=times,
+        message="refused by the stand-in",
+    )
+    await publish(
+        harness,
+        feeds,
+        key,
+        [{"title": f"{key} story {i}", "link": f"https://{key}.example/{i}"} for i in range(2)],
+    )
+    return before
+
+
+async def finish(harness) -> None:
+    harness.standin.faults.clear()
+    await clear_subscriptions(harness)
+    harness.standin.messages[channel_id(harness, "releases")].clear()
+
+
+@pytest.mark.parametrize("fault", [(400, 50035), (400, 50006), (413, 40005)])
+async def test_a_message_discord_refuses_fails_alone_and_blocks_nothing(
+    harness, feeds, fault
+) -> None:
+    key = f"perm{fault[1]}"
+    await two_stories(harness, feeds, key, fault, times=1)
+    first, second = await outbox_of(harness, "releases", key)
+    assert first["status"] == "failed" and str(fault[1]) in first["last_error"]
+    assert second["status"] == "sent"  # the row behind it went out in the same drain
+    titles = [m["embeds"][0]["title"] for m in await posted(harness, "releases")]
+    assert titles == [second["title"]]
+    tries = len(posts_to(harness, "releases"))
+    await harness.services.watch.drain()
+    await harness.services.watch.drain()
+    assert len(posts_to(harness, "releases")) == tries  # never retried
+    sub = (await harness.services.watch.store.subscriptions())[0]
+    assert not sub["paused"]
+    await finish(harness)
+
+
+@pytest.mark.parametrize("fault", [(404, 10003), (403, 50001), (403, 50013), (403, 0)])
+async def test_a_channel_discord_refuses_pauses_tells_admins_once_and_keeps_order(
+    harness, feeds, fault
+) -> None:
+    notices_before = len(await posted(harness, "general"))
+    key = f"chan{fault[0]}x{fault[1]}"
+    tries = await two_stories(harness, feeds, key, fault, times=10)
+    for _ in range(3):
+        await harness.services.watch.drain()
+    sub = (await harness.services.watch.store.subscriptions())[0]
+    assert sub["paused"]
+    rows = await outbox_of(harness, "releases", key)
+    assert [r["status"] for r in rows] == ["held", "held"]  # not lost, not failed
+    assert rows[0]["last_error"] == sub["pause_reason"]
+    assert len(posts_to(harness, "releases")) == tries + 1  # the second row was never tried
+    notices = [
+        m
+        for m in (await posted(harness, "general"))[notices_before:]
+        if m["embeds"][0]["title"] == "Release alerts paused"
+    ]
+    assert len(notices) == 1
+    harness.standin.faults.clear()
+    resumed = await harness.admin.slash("watch resume", id=sub["id"])
+    assert "2 held alert(s)" in resumed.text()
+    await harness.services.watch.drain()
+    titles = [m["embeds"][0]["title"] for m in await posted(harness, "releases")]
+    assert titles == [r["title"] for r in rows]  # in their order
+    await finish(harness)
+
+
+@pytest.mark.parametrize(("fault", "looked_up"), [((503, 0), True), ((401, 0), False)])
+async def test_a_transient_failure_holds_the_rows_behind_it(
+    harness, feeds, fault, looked_up
+) -> None:
+    key = f"tr{fault[0]}"
+    await two_stories(harness, feeds, key, fault, times=1)
+    await harness.services.watch.drain()  # the first row waits for its retry: so does the second
+    assert await posted(harness, "releases") == []
+    rows = await outbox_of(harness, "releases", key)
+    assert [r["status"] for r in rows] == ["pending", "pending"] and rows[0]["not_before"]
+    assert (rows[0]["attempted_at"] is not None) == looked_up  # a 5xx may hide a post
+    lookups = len(lookups_in(harness, "releases"))
+    await harness.services.db.execute(  # as if the backoff had passed
+        "UPDATE outbox SET not_before = NULL WHERE id = ?", (rows[0]["id"],)
+    )
+    await harness.services.watch.drain()
+    titles = [m["embeds"][0]["title"] for m in await posted(harness, "releases")]
+    assert titles == [r["title"] for r in rows]
+    assert (len(lookups_in(harness, "releases")) > lookups) == looked_up
+    await finish(harness)
+
+
 async def test_a_crash_between_posting_and_recording_posts_nothing_twice(harness, feeds) -> None:
     """Kill the sender mid fan-out, after a post reached Discord but before it was recorded,
     then restart it: every alert arrives exactly once."""
