@@ -14,6 +14,7 @@ from bot.watch.filters import Filters
 from bot.watch.sender import OutboxSender
 from tests.feed_server import feed_server, rss
 from tests.standin import CommandHidden
+from tests.standin.server import APP_ID, NONCE_WINDOW
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -519,6 +520,41 @@ async def test_a_crash_between_posting_and_recording_posts_nothing_twice(harness
         assert sorted(titles) == [f"fanout story {i}" for i in range(4)], channel
     assert (await watch.store.outbox_counts()).get("pending", 0) == 0
     await clear_subscriptions(harness)
+
+
+async def test_only_the_bots_own_message_counts_as_an_earlier_post(harness, feeds) -> None:
+    """A crash after the POST, past the nonce window; the bot's message was deleted and someone
+    else's message carries a copy of its marker: the bot posts again rather than trust it."""
+    watch, standin = harness.services.watch, harness.standin
+    await add_feed(harness, feeds, "forge", [])
+    await harness.admin.slash("watch add", channel="releases")
+    feeds.serve("/forge.xml", rss([{"title": "Forged story", "link": "https://f.example/f"}]))
+    assert (await watch.poller.poll_key("forge")).new == 1
+    crashing = OutboxSender(watch.store, watch.sender.poster, watch.render_row, watch.clock)
+    messages = standin.messages[channel_id(harness, "releases")]
+    start = len(messages)
+
+    async def die(row) -> None:
+        raise Killed("killed between send and record")
+
+    crashing.after_post = die
+    async with watch.sender._lock:
+        with pytest.raises(ExceptionGroup):
+            await crashing.drain()
+    original = messages.pop()
+    messages.append(
+        original | {"id": standin.snowflake(), "author": standin.member("member")["user"]}
+    )
+    standin.nonce_window = 0.0
+    try:
+        await watch.drain()
+    finally:
+        standin.nonce_window = NONCE_WINDOW
+    ours = [m for m in messages[start:] if m["author"]["id"] == APP_ID]
+    assert [m["embeds"][0]["title"] for m in ours] == ["Forged story"]
+    (row,) = await outbox_of(harness, "releases", "forge")
+    assert row["status"] == "sent" and row["message_id"] == ours[0]["id"]
+    await finish(harness)
 
 
 async def test_nothing_went_to_unknown_routes(harness) -> None:
