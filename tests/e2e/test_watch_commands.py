@@ -522,6 +522,37 @@ async def test_a_crash_between_posting_and_recording_posts_nothing_twice(harness
     await clear_subscriptions(harness)
 
 
+async def test_a_post_whose_answer_was_lost_is_found_not_sent_again(harness, feeds) -> None:
+    """Discord stored the post but the connection dropped before its answer, and the retry
+    comes after the nonce window: the bot finds its post and records it."""
+    standin = harness.standin
+    await add_feed(harness, feeds, "lost", [])
+    await harness.admin.slash("watch add", channel="releases")
+    before = len(posts_to(harness, "releases"))
+    start = len(await posted(harness, "releases"))
+    standin.lose_answers(rf"POST /channels/{channel_id(harness, 'releases')}/messages")
+    standin.nonce_window = 0.0
+    try:
+        await publish(
+            harness, feeds, "lost", [{"title": "Lost story", "link": "https://l.example/"}]
+        )
+        (row,) = await outbox_of(harness, "releases", "lost")
+        assert row["status"] == "pending" and row["attempted_at"] is not None
+        assert "network" in row["last_error"]
+        await harness.services.db.execute(  # as if the backoff had passed
+            "UPDATE outbox SET not_before = NULL WHERE id = ?", (row["id"],)
+        )
+        await harness.services.watch.drain()
+    finally:
+        standin.nonce_window = NONCE_WINDOW
+    messages = (await posted(harness, "releases"))[start:]
+    assert [m["embeds"][0]["title"] for m in messages] == ["Lost story"]
+    assert len(posts_to(harness, "releases")) == before + 1
+    (row,) = await outbox_of(harness, "releases", "lost")
+    assert row["status"] == "sent" and row["message_id"] == messages[0]["id"]
+    await finish(harness)
+
+
 async def test_only_the_bots_own_message_counts_as_an_earlier_post(harness, feeds) -> None:
     """A crash after the POST, past the nonce window; the bot's message was deleted and someone
     else's message carries a copy of its marker: the bot posts again rather than trust it."""

@@ -143,6 +143,7 @@ class StandIn:
         self.guild_commands: dict[str, list[dict[str, Any]]] = {}
         self.interactions: dict[str, Interaction] = {}
         self.faults: list[Fault] = []
+        self.lost_answers: list[Fault] = []  # requests carried out whose answer never arrives
         self.rate_limit: float | None = None  # requests per second, all routes (global limit)
         self._window: list[float] = []
         self.attachments: dict[str, tuple[str, bytes, str]] = {}
@@ -367,8 +368,13 @@ class StandIn:
         self.rate_limit = per_second
         self._window.clear()
 
-    def _planned_fault(self, key: str) -> web.Response | None:
-        for fault in self.faults:
+    def lose_answers(self, route: str, *, times: int = 1) -> None:
+        """Carry out the next `times` requests matching `route`, then drop the connection
+        instead of answering (a network fault after Discord acted: the outcome is unknown)."""
+        self.lost_answers.append(Fault(re.compile(route), 0, times, {}, {}))
+
+    def _planned_fault(self, key: str, faults: list[Fault] | None = None) -> web.Response | None:
+        for fault in self.faults if faults is None else faults:
             if fault.times > 0 and fault.pattern.fullmatch(key):
                 fault.times -= 1
                 return json_response(fault.body, fault.status, fault.headers)
@@ -408,6 +414,9 @@ class StandIn:
         if response is None:
             response = await self._route(request, path, body, record)
         record.status = response.status
+        if self._planned_fault(f"{request.method} {path}", self.lost_answers) is not None:
+            assert request.transport is not None
+            request.transport.close()  # done, but the connection drops before the answer
         return response
 
     async def _read_body(self, request: web.Request) -> Any:

@@ -220,6 +220,14 @@ async def test_faults_on_demand(http, standin) -> None:
     assert (await post_message(http, standin, {"content": "x"})).status == 200
 
 
+async def test_a_lost_answer_is_a_disconnect_after_the_work_is_done(http, standin) -> None:
+    standin.lose_answers(r"POST /channels/\d+/messages")
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await post_message(http, standin, {"content": "lost"})
+    assert [m["content"] for m in standin.messages[standin.channel("general")["id"]]] == ["lost"]
+    assert (await post_message(http, standin, {"content": "heard"})).status == 200
+
+
 async def test_deleted_channel_and_missing_permission(http, standin) -> None:
     channel = standin.channel("releases")["id"]
     standin.forbidden_channels.add(channel)
