@@ -102,7 +102,7 @@ def discord_errors(*, maybe_posted: bool) -> Iterator[None]:
         raise PermanentPostError(
             f"Discord refused the message: {exc.status} {_reason(exc)}"
         ) from exc
-    except (aiohttp.ClientError, TimeoutError) as exc:
+    except (aiohttp.ClientError, OSError) as exc:  # OSError: a reset discord.py re-raises
         raise TransientPostError(
             f"network: {type(exc).__name__}", maybe_posted=maybe_posted
         ) from exc
