@@ -3,7 +3,9 @@
 The id is written at the end of the first embed's footer in invisible characters: a word joiner,
 the id in binary (zero-width space for 0, zero-width non-joiner for 1), and a word joiner.
 Discord stores and returns embed text as sent, and a reader sees nothing. Whoever renders a
-post's footer must keep this suffix: it is added last, after rendering, by the sender.
+post's footer must keep this suffix: it is added last, after rendering, by the sender, which
+shortens the footer (or, in an embed already full, the description) to make room; renderers that
+leave `MARKER_ROOM` characters of the embed's 6,000 free lose nothing to it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from bot.render.cards import Reply, clip
 _FRAME = "\u2060"
 _ZERO = "\u200b"
 _ONE = "\u200c"
+MARKER_ROOM = 45  # the longest marker of an id below 2**43
 _MARKER = re.compile(f"{_FRAME}([{_ZERO}{_ONE}]+){_FRAME}$")
 
 
@@ -42,7 +45,9 @@ def stamp(reply: Reply, outbox_id: int) -> Reply:
         return reply
     first = reply.pages[0]
     marker = outbox_marker(outbox_id)
-    others = first.size() - len(first.footer)
-    room = min(limits.FOOTER, limits.EMBED_TOTAL - others) - len(marker)
+    excess = first.size() - len(first.footer) + len(marker) - limits.EMBED_TOTAL
+    if excess > 0:  # a full embed: the description gives way, the footer is left empty
+        first = replace(first, description=clip(first.description, len(first.description) - excess))
+    room = min(limits.FOOTER, limits.EMBED_TOTAL - first.size() + len(first.footer)) - len(marker)
     footer = clip(first.footer, room) if room > 0 and first.footer else ""
     return replace(reply, pages=[replace(first, footer=footer + marker), *reply.pages[1:]])

@@ -5,7 +5,7 @@ import pytest
 from bot.core.results import LicenseListing, SourceRef
 from bot.core.vocab import Openness
 from bot.render import limits
-from bot.render.cards import Card, CardBuilder, Reply
+from bot.render.cards import Card, CardBuilder, Field, Reply
 from bot.render.lookups import render_license_listing, render_model
 from bot.render.outbox_marker import outbox_marker, read_outbox_id, stamp
 
@@ -97,6 +97,10 @@ def test_a_full_embed_keeps_its_limits_when_stamped() -> None:
     stamped = stamp(Reply([card]), 2**40).pages[0]
     assert stamped.size() <= limits.EMBED_TOTAL and len(stamped.footer) <= limits.FOOTER
     assert read_outbox_id(stamped.footer) == 2**40
+    brimful = Card("t" * 256, "d" * 4096, [Field("n" * 256, "v" * 1024), Field("m", "w" * 367)])
+    assert brimful.size() == limits.EMBED_TOTAL
+    stamped = stamp(Reply([brimful]), 99).pages[0]
+    assert stamped.size() == limits.EMBED_TOTAL and read_outbox_id(stamped.footer) == 99
     long_footer = stamp(Reply([Card("t", "d", footer="f" * limits.FOOTER)]), 7).pages[0]
     assert len(long_footer.footer) <= limits.FOOTER and read_outbox_id(long_footer.footer) == 7
 
