@@ -44,7 +44,7 @@ async def open_services(
     config: Config, *, load_bundled: bool = True, clock: Clock = utc_now
 ) -> AsyncIterator[Services]:
     """Open the store (importing the bundled data into an empty one) and build the core."""
-    db = await Database.open(config.database)
+    db = await Database.open(config.database, busy_timeout=config.database_busy_timeout)
     session = feed_session(allow_private=config.watch.allow_private_feed_hosts)
     workers = config.watch.parse_workers
     parser = ParserPool(workers) if workers > 0 else None

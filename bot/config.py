@@ -57,6 +57,7 @@ class WatchConfig:
 @dataclass(frozen=True)
 class Config:
     database: Path = DEFAULT_DATABASE
+    database_busy_timeout: float = 5.0  # seconds a write waits for another process's write
     log_level: str = "INFO"
     dev_guild_ids: tuple[int, ...] = ()
     owners: frozenset[int] = frozenset()
@@ -92,7 +93,17 @@ def load_config(
 def parse_config(raw: dict[str, Any]) -> Config:
     """Validate a parsed YAML mapping and build a `Config`; unknown keys are errors (typos)."""
     _reject_unknown(
-        raw, {"database", "log_level", "dev_guild_ids", "owners", "curators", "discord", "watch"}
+        raw,
+        {
+            "database",
+            "database_busy_timeout",
+            "log_level",
+            "dev_guild_ids",
+            "owners",
+            "curators",
+            "discord",
+            "watch",
+        },
     )
     curators = _mapping(raw, "curators")
     _reject_unknown(curators, {"users", "roles"}, prefix="curators.")
@@ -102,6 +113,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
     return Config(
         watch=watch,
         database=Path(_string(raw, "database", str(DEFAULT_DATABASE))),
+        database_busy_timeout=_number(raw, "database_busy_timeout", 5.0, 0.05, 600),
         log_level=_log_level(raw),
         dev_guild_ids=tuple(_snowflakes(raw, "dev_guild_ids")),
         owners=frozenset(_snowflakes(raw, "owners")),

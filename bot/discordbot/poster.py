@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import aiohttp
 import discord
 
 from bot.render.cards import Reply
 from bot.render.discord_embed import NO_MENTIONS, card_to_embed
-from bot.watch.sender import ChannelUnavailable, RateLimited, TransientPostError
+from bot.render.outbox_marker import read_outbox_id
+from bot.watch.sender import (
+    ChannelUnavailable,
+    PermanentPostError,
+    RateLimited,
+    TransientPostError,
+)
+
+log = logging.getLogger(__name__)
 
 UNKNOWN_CHANNEL = 10003
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
+ARCHIVED_THREAD = 50083
+# How far back an unknown outcome is looked for: one request of Discord's default page.
+RECENT_MESSAGES = 50
 
 
 class DiscordPoster:
@@ -30,29 +45,72 @@ class DiscordPoster:
                 everyone=False, users=False, roles=[discord.Object(int(role_id))]
             )
         embeds = [card_to_embed(card) for card in reply.pages[:1]]
-        try:
+        with discord_errors(maybe_posted=True):
             message = await channel.send(
                 content=content, embeds=embeds, nonce=nonce, allowed_mentions=mentions
             )
-        except discord.NotFound as exc:
-            if exc.code == UNKNOWN_CHANNEL:
-                raise ChannelUnavailable("the channel no longer exists") from exc
-            raise TransientPostError(f"Discord answered 404 ({exc.code})") from exc
-        except discord.Forbidden as exc:
-            if exc.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
-                raise ChannelUnavailable(
-                    "the bot may not post in that channel (missing permission)"
-                ) from exc
-            raise TransientPostError(f"Discord answered 403 ({exc.code})") from exc
-        except discord.RateLimited as exc:  # a wait longer than the client would sleep
-            raise RateLimited(exc.retry_after) from exc
-        except discord.HTTPException as exc:
-            if exc.status == 429:  # still limited after the client's own retries
-                raise RateLimited(_retry_after(exc.response)) from exc
-            raise TransientPostError(f"Discord answered {exc.status}") from exc
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise TransientPostError(f"network: {type(exc).__name__}") from exc
         return str(message.id)
+
+    async def find_posted(self, channel_id: str) -> dict[int, str]:
+        """Outbox ids in the footers of the bot's own recent messages, with their message ids.
+        Without Read Message History Discord shows no messages: nothing is found."""
+        channel = self.client.get_partial_messageable(int(channel_id))
+        me = self.client.user.id if self.client.user else None
+        found: dict[int, str] = {}
+        with discord_errors(maybe_posted=False):
+            async for message in channel.history(limit=RECENT_MESSAGES):
+                if message.author.id != me or message.webhook_id is not None:
+                    continue
+                for embed in message.embeds[:1]:
+                    outbox_id = read_outbox_id(embed.footer.text)
+                    if outbox_id is not None:
+                        found.setdefault(outbox_id, str(message.id))
+        return found
+
+
+@contextmanager
+def discord_errors(*, maybe_posted: bool) -> Iterator[None]:
+    """Map Discord's answers to the sender's classes. The channel is the cause of a 403, a 404
+    and an archived thread; any other 4xx refuses the message itself; 429, 401, 5xx and
+    network errors are retried (`maybe_posted`: whether a 5xx or network error may hide a
+    message that was created all the same)."""
+    try:
+        yield
+    except discord.RateLimited as exc:  # a wait longer than the client would sleep
+        raise RateLimited(exc.retry_after) from exc
+    except discord.NotFound as exc:
+        if exc.code == UNKNOWN_CHANNEL:
+            raise ChannelUnavailable("the channel no longer exists") from exc
+        raise ChannelUnavailable(f"Discord answered 404 {_reason(exc)}") from exc
+    except discord.Forbidden as exc:
+        if exc.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
+            raise ChannelUnavailable(
+                "the bot may not post in that channel (missing permission)"
+            ) from exc
+        raise ChannelUnavailable(f"Discord answered 403 {_reason(exc)}") from exc
+    except discord.DiscordServerError as exc:
+        raise TransientPostError(
+            f"Discord answered {exc.status}", maybe_posted=maybe_posted
+        ) from exc
+    except discord.HTTPException as exc:
+        if exc.status == 429:  # still limited after the client's own retries
+            raise RateLimited(_retry_after(exc.response)) from exc
+        if exc.status == 401:  # the token, not the message: nothing would be posted anywhere
+            raise TransientPostError("Discord refused the bot's token (401)") from exc
+        if exc.code == ARCHIVED_THREAD:
+            raise ChannelUnavailable("the thread is archived") from exc
+        raise PermanentPostError(
+            f"Discord refused the message: {exc.status} {_reason(exc)}"
+        ) from exc
+    except (aiohttp.ClientError, OSError) as exc:  # OSError: a reset discord.py re-raises
+        raise TransientPostError(
+            f"network: {type(exc).__name__}", maybe_posted=maybe_posted
+        ) from exc
+
+
+def _reason(exc: discord.HTTPException) -> str:
+    """Discord's code and message (for an invalid form body, which fields)."""
+    return f"({exc.code}: {exc.text})" if exc.text else f"({exc.code})"
 
 
 def _retry_after(response: aiohttp.ClientResponse) -> float:

@@ -28,8 +28,9 @@ class Database:
         self.path = path
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Open (creating if needed) the database at `path` and apply pending migrations."""
+    async def open(cls, path: Path, *, busy_timeout: float = 5.0) -> Database:
+        """Open (creating if needed) the database at `path` and apply pending migrations. A
+        write waits up to `busy_timeout` seconds for another process's write to finish."""
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
@@ -38,7 +39,7 @@ class Database:
         try:
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute("PRAGMA busy_timeout=5000")
+            await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             await conn.execute("PRAGMA synchronous=NORMAL")
             await db.migrate()
         except Exception:

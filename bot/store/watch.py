@@ -390,26 +390,58 @@ class WatchStore:
         )
 
     async def pending(self, now: str, limit: int = 500) -> list[Row]:
+        """Rows due now, oldest first. A row waits while an earlier row of its channel waits for
+        a retry, so a channel's posts keep their order."""
         return await self.db.fetchall(
             # Only alerts ping the subscription's role; a flood summary never does.
             "SELECT o.*, CASE WHEN o.kind = 'alert' THEN s.role_id END AS role_id"
             " FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"
             " WHERE o.status = 'pending' AND (o.not_before IS NULL OR o.not_before <= ?)"
+            " AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.channel_id = o.channel_id"
+            "  AND b.status = 'pending' AND b.id < o.id AND b.not_before > ?)"
             " ORDER BY o.id LIMIT ?",
-            (now, limit),
+            (now, now, limit),
         )
+
+    async def mark_attempted(self, outbox_id: int, now: str) -> None:
+        """Record, before posting, that the row's outcome is unknown until it is marked."""
+        await self.db.execute("UPDATE outbox SET attempted_at = ? WHERE id = ?", (now, outbox_id))
 
     async def mark_sent(self, outbox_id: int, message_id: str, now: str) -> None:
         await self.db.execute(
-            "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1"
-            " WHERE id = ?",
+            "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1,"
+            " attempted_at = NULL WHERE id = ?",
             (message_id, now, outbox_id),
         )
 
-    async def mark_retry(self, outbox_id: int, error: str, not_before: str) -> None:
+    async def mark_retry(
+        self, outbox_id: int, error: str, not_before: str, *, outcome_unknown: bool = False
+    ) -> None:
+        """Try again at `not_before`; `outcome_unknown` keeps the row marked as possibly posted
+        (a 5xx or a network error), so it is looked up in its channel before the next post."""
         await self.db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, not_before = ? WHERE id = ?",
-            (error[:500], not_before, outbox_id),
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, not_before = ?,"
+            " attempted_at = CASE WHEN ? THEN attempted_at END WHERE id = ?",
+            (error[:500], not_before, outcome_unknown, outbox_id),
+        )
+
+    async def mark_refused(
+        self, outbox_id: int, error: str, *, outcome_unknown: bool = False
+    ) -> None:
+        """Discord refused the row's channel; what happens next is the caller's. Without
+        `outcome_unknown` (the refusal answered the post itself) the row is known not posted."""
+        await self.db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?,"
+            " attempted_at = CASE WHEN ? THEN attempted_at END WHERE id = ?",
+            (error[:500], outcome_unknown, outbox_id),
+        )
+
+    async def mark_failed(self, outbox_id: int, error: str) -> None:
+        """Discord refused the row for good: it is never sent and blocks nothing behind it."""
+        await self.db.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?,"
+            " attempted_at = NULL WHERE id = ?",
+            (error[:500], outbox_id),
         )
 
     async def mark_dropped(self, outbox_id: int, error: str) -> None:

@@ -1,9 +1,15 @@
 """Draining the outbox: every queued post is sent once, in order per channel.
 
-A row is marked sent only after Discord answered; a crash between the two re-sends on restart
-with the same nonce (and `enforce_nonce`), which Discord answers with the first message instead
-of posting again. Channels are spread over a few workers so one slow channel does not hold the
-others back, while each channel's posts keep their order.
+Before a row is posted it is marked attempted (committed), and every post carries its outbox id
+(bot.render.outbox_marker). A row still marked attempted on its next turn has an unknown
+outcome (a crash after the POST, a failed "sent" mark, a 5xx or a network error): the sender
+first looks for its id among the bot's recent messages in the channel and, if found, records
+that message instead of posting again. The nonce (with `enforce_nonce`) covers only the few
+minutes Discord remembers it. Discord's answers are classified: rate limits, 5xx and network
+errors are retried and hold the channel's later rows back; a refusal of the row itself fails it
+for good; a refusal because of the channel goes to the kind's handler (which pauses). Channels
+are spread over a few workers so one slow channel does not hold the others back, while each
+channel's posts keep their order.
 """
 
 from __future__ import annotations
@@ -13,11 +19,13 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.core.clock import Clock, iso
 from bot.render.cards import Reply
+from bot.render.outbox_marker import stamp
 from bot.store.watch import WatchStore
 
 log = logging.getLogger(__name__)
@@ -33,8 +41,17 @@ class ChannelUnavailable(Exception):
     """The channel is gone or the bot may not post there: retrying will not help."""
 
 
+class PermanentPostError(Exception):
+    """Discord refused this message itself (invalid form body, empty message): never retry."""
+
+
 class TransientPostError(Exception):
-    """Discord hiccup, network: try again later."""
+    """Discord hiccup, network: try again later. `maybe_posted`: the message may exist anyway
+    (a 5xx or a lost answer), so look for it before posting again."""
+
+    def __init__(self, message: str, *, maybe_posted: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_posted = maybe_posted
 
 
 class RateLimited(TransientPostError):
@@ -49,7 +66,12 @@ class Poster(Protocol):
     async def post(
         self, channel_id: str, reply: Reply, *, nonce: str, role_id: str | None = None
     ) -> str:
-        """Post and return the message id, or raise ChannelUnavailable / TransientPostError."""
+        """Post and return the message id, or raise ChannelUnavailable, PermanentPostError or
+        TransientPostError."""
+
+    async def find_posted(self, channel_id: str) -> dict[int, str]:
+        """Outbox ids carried by the bot's recent messages in the channel, with their message
+        ids; raises like `post`."""
 
 
 Renderer = Callable[[Any], Awaitable[Reply | None]]
@@ -95,46 +117,73 @@ class OutboxSender:
         lanes: dict[int, list[Any]] = defaultdict(list)
         for row in rows:
             lanes[hash(row["channel_id"]) % self.workers].append(row)
-        cache: dict[tuple[str, int | None], Reply | None] = {}
+        batch = _Batch()
         # A task group: if one lane fails, the others stop too, as they would if the process died.
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(self._lane(lane, cache)) for lane in lanes.values()]
+            tasks = [group.create_task(self._lane(lane, batch)) for lane in lanes.values()]
         return sum(task.result() for task in tasks)
 
-    async def _lane(self, rows: list[Any], cache: dict) -> int:
+    async def _lane(self, rows: list[Any], batch: _Batch) -> int:
         sent = 0
         blocked: set[str] = set()
         for row in rows:
             if row["channel_id"] in blocked:
                 continue
-            outcome = await self._send(row, cache)
+            outcome = await self._send(row, batch)
             if outcome == "sent":
                 sent += 1
             elif outcome == "blocked":
                 blocked.add(row["channel_id"])
         return sent
 
-    async def _send(self, row: Any, cache: dict) -> str:
+    async def _send(self, row: Any, batch: _Batch) -> str:
         key = (row["kind"], row["entry_id"] if row["kind"] == "alert" else row["id"])
-        if key not in cache:
-            cache[key] = await self.render(row)
-        reply = cache[key]
+        if key not in batch.replies:
+            batch.replies[key] = await self.render(row)
+        reply = batch.replies[key]
         if reply is None:
             await self.store.mark_dropped(row["id"], "nothing to post (entry removed)")
             return "dropped"
+        looking = row["attempted_at"] is not None
         try:
-            message_id = await self._post(row, reply)
+            message_id = await self._already_posted(row, batch) if looking else None
+            if message_id is None:
+                looking = False
+                await self.store.mark_attempted(row["id"], iso(self.clock()))
+                message_id = await self._post(row, stamp(reply, row["id"]))
+                if self.after_post is not None:
+                    await self.after_post(row)
         except ChannelUnavailable as exc:
+            await self.store.mark_refused(row["id"], str(exc), outcome_unknown=looking)
             await self._channel_unavailable(row, str(exc))
             return "blocked"
+        except PermanentPostError as exc:
+            await self.store.mark_failed(row["id"], str(exc))
+            log.warning(
+                "%s %s to channel %s failed: %s", row["kind"], row["id"], row["channel_id"], exc
+            )
+            return "failed"
         except TransientPostError as exc:
             delay = min(timedelta(seconds=5 * 2 ** min(row["attempts"], 10)), MAX_BACKOFF)
-            await self.store.mark_retry(row["id"], str(exc), iso(self.clock() + delay))
+            await self.store.mark_retry(
+                row["id"],
+                str(exc),
+                iso(self.clock() + delay),
+                outcome_unknown=looking or exc.maybe_posted,
+            )
             return "blocked"
-        if self.after_post is not None:
-            await self.after_post(row)
         await self.store.mark_sent(row["id"], message_id, iso(self.clock()))
         return "sent"
+
+    async def _already_posted(self, row: Any, batch: _Batch) -> str | None:
+        """The message an earlier attempt posted for this row, if the channel shows one."""
+        channel = row["channel_id"]
+        if channel not in batch.posted:
+            batch.posted[channel] = await self.poster.find_posted(channel)
+        message_id = batch.posted[channel].get(row["id"])
+        if message_id is not None:
+            log.info("%s %s was posted before (message %s)", row["kind"], row["id"], message_id)
+        return message_id
 
     async def _post(self, row: Any, reply: Reply) -> str:
         """Post the row, waiting out rate limits; the nonce makes a repeated try post once."""
@@ -157,6 +206,15 @@ class OutboxSender:
             return
         await self.store.mark_dropped(row["id"], reason)
         log.warning("%s to channel %s dropped: %s", row["kind"], row["channel_id"], reason)
+
+
+@dataclass
+class _Batch:
+    """What one round of sending shares: rendered replies (an alert renders once for all its
+    channels) and each looked-up channel's marked posts."""
+
+    replies: dict[tuple[str, int | None], Reply | None] = field(default_factory=dict)
+    posted: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
 def notice_payload(row: Any) -> tuple[str, str]:

@@ -98,7 +98,7 @@ class WatchService:
                 await self.tell_admins(
                     sub["notify_channel_id"],
                     channel,
-                    f"paused:{sub['id']}",
+                    f"paused:{sub['id']}:{row['id']}",  # ids of removed subscriptions are reused
                     "Release alerts paused",
                     f"Release alerts to <#{channel}> are paused: {reason}. Nothing is lost: once "
                     f"the channel works again, run `/watch resume id:{sub['id']}` and the held "

@@ -1,5 +1,6 @@
 """The real bot process (`python -m bot run` with a token) against the stand-in: connects, serves
-commands, and after a SIGKILL in the middle of a fan-out, a restart posts every alert once."""
+commands, and posts every alert exactly once after a SIGKILL in the middle of a fan-out or while
+another writer holds the database, even when Discord has forgotten the posts' nonces."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 import signal
 import sqlite3
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -20,6 +22,9 @@ from tests.standin import TOKEN, DiscordUser, StandIn
 
 CHANNELS = ("general", "releases", "digest")
 STORIES = 20
+NONCE_WINDOW = 1.0  # seconds the stand-in remembers a nonce (Discord: a few minutes)
+LOCKED_WRITE_WAIT = 0.3  # the bot's busy timeout, seconds
+LOCK_SECONDS = 4.0  # how long another writer holds the database
 
 
 def start_bot(config: Path, log: Path) -> asyncio.subprocess.Process:
@@ -72,6 +77,15 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
+def wait_dead(pid: int, timeout: float = 10.0) -> None:
+    """Block until a signalled process has died (is a zombie or gone)."""
+    deadline = time.monotonic() + timeout
+    while alive({pid}):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"process {pid} did not die")
+        time.sleep(0.005)
+
+
 def alive(pids: set[int]) -> set[int]:
     living = set()
     for pid in pids:
@@ -93,10 +107,81 @@ async def answered(user: DiscordUser, *args, **kwargs):
     raise AssertionError("the bot never answered")
 
 
+def stories(count: int, word: str = "Gemma story") -> bytes:
+    return rss(
+        [
+            {"title": f"{word} {i}", "link": f"https://v.example/{i}", "guid": f"s{i}"}
+            for i in range(count)
+        ]
+    )
+
+
+def write_config(tmp_path: Path, standin: StandIn, db: Path, url: str, **extra: object) -> Path:
+    feeds_file = tmp_path / "feeds.yaml"
+    source = {"key": "vendor", "name": "Vendor", "url": url, "kind": "rss", "org": "Google"}
+    feeds_file.write_text(yaml.safe_dump({"sources": [source | {"poll_minutes": 5}]}))
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": str(db),
+                "dev_guild_ids": [int(standin.guild["id"])],
+                "owners": [int(standin.member("owner")["user"]["id"])],
+                "discord": {"api_base": standin.api_base, "gateway_url": standin.gateway_url},
+                "watch": {
+                    "feeds_file": str(feeds_file),
+                    "tick_seconds": 0.2,
+                    "allow_private_feed_hosts": True,  # the feed is on 127.0.0.1
+                    "max_alerts_per_poll": STORIES,  # every story alerts: no flood summary
+                },
+                **extra,
+            }
+        )
+    )
+    return config
+
+
+async def subscribe_after_baseline(standin: StandIn, db: Path, channels: tuple[str, ...]) -> None:
+    """Once the bot answers: subscribe each channel to 'story' and wait for the first poll."""
+    await until(lambda: standin.guild_commands.get(standin.guild["id"]), 30, "command sync")
+    admin = DiscordUser(standin, "admin")
+    about = await answered(DiscordUser(standin, "member"), "about")
+    assert "Epoch AI" in about.text()
+    for name in channels:
+        added = await admin.slash("watch add", channel=name, keywords="story")
+        assert "Release alerts on" in added.text(), added.text()
+    await until(
+        lambda: read(db, "SELECT last_success FROM feed_sources WHERE key = 'vendor'")[0][0],
+        30,
+        "the baseline poll",
+    )
+
+
+def poll_now(db: Path) -> None:
+    with sqlite3.connect(db, timeout=5) as conn:  # as if the poll interval had passed
+        conn.execute("UPDATE feed_sources SET next_poll = NULL WHERE key = 'vendor'")
+
+
+def titles_in(standin: StandIn, name: str) -> Counter:
+    return Counter(m["embeds"][0]["title"] for m in standin.messages[standin.channel(name)["id"]])
+
+
+async def stop_bot(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+
+
 async def test_kill_mid_fan_out_and_restart_posts_every_alert_once(
     bundled_db: Path, tmp_path: Path
 ) -> None:
+    """SIGKILL the bot right after Discord stored a post and before the bot heard back, keep it
+    down past Discord's nonce window, restart: every alert exactly once."""
     standin = StandIn()
+    standin.nonce_window = NONCE_WINDOW
     await standin.start()
     db = tmp_path / "bot.db"
     shutil.copy(bundled_db, db)
@@ -106,101 +191,105 @@ async def test_kill_mid_fan_out_and_restart_posts_every_alert_once(
             "/vendor.xml",
             rss([{"title": "Old post", "link": "https://v.example/old", "guid": "old"}]),
         )
-        feeds_file = tmp_path / "feeds.yaml"
-        feeds_file.write_text(
-            yaml.safe_dump(
-                {
-                    "sources": [
-                        {
-                            "key": "vendor",
-                            "name": "Vendor",
-                            "url": url,
-                            "kind": "rss",
-                            "org": "Google",
-                            "poll_minutes": 5,
-                        }
-                    ]
-                }
-            )
-        )
-        config = tmp_path / "config.yaml"
-        config.write_text(
-            yaml.safe_dump(
-                {
-                    "database": str(db),
-                    "dev_guild_ids": [int(standin.guild["id"])],
-                    "owners": [int(standin.member("owner")["user"]["id"])],
-                    "discord": {"api_base": standin.api_base, "gateway_url": standin.gateway_url},
-                    "watch": {
-                        "feeds_file": str(feeds_file),
-                        "tick_seconds": 0.2,
-                        "allow_private_feed_hosts": True,  # the feed is on 127.0.0.1
-                        "max_alerts_per_poll": STORIES,  # every story alerts: no flood summary
-                    },
-                }
-            )
-        )
+        config = write_config(tmp_path, standin, db, url)
         process = await start_bot(config, log)
         try:
-            await until(lambda: standin.guild_commands.get(standin.guild["id"]), 30, "command sync")
-            admin = DiscordUser(standin, "admin")
-            about = await answered(DiscordUser(standin, "member"), "about")
-            assert "Epoch AI" in about.text()
-            for name in CHANNELS:
-                added = await admin.slash("watch add", channel=name, keywords="story")
-                assert "Release alerts on" in added.text(), added.text()
-            await until(
-                lambda: read(db, "SELECT last_success FROM feed_sources WHERE key = 'vendor'")[0][
-                    0
-                ],
-                30,
-                "the baseline poll",
-            )
-
+            await subscribe_after_baseline(standin, db, CHANNELS)
             standin.limit_rate(15)
-            feeds.serve(
-                "/vendor.xml",
-                rss(
-                    [
-                        {
-                            "title": f"Gemma story {i}",
-                            "link": f"https://v.example/{i}",
-                            "guid": f"s{i}",
-                        }
-                        for i in range(STORIES)
-                    ]
-                ),
-            )
-            with sqlite3.connect(db, timeout=5) as conn:  # as if the poll interval had passed
-                conn.execute("UPDATE feed_sources SET next_poll = NULL WHERE key = 'vendor'")
+            feeds.serve("/vendor.xml", stories(STORIES))
             total = len(CHANNELS) * STORIES
             posted = lambda: sum(len(standin.messages[standin.channel(n)["id"]]) for n in CHANNELS)  # noqa: E731
-            await until(lambda: posted() >= total // 3, 60, "the fan-out to start")
-            helpers = descendants(process.pid)  # its feed parser processes among them
-            assert helpers, "the bot started no parser processes"
-            process.send_signal(signal.SIGKILL)
+            helpers: set[int] = set()
+            loop = asyncio.get_running_loop()
+            killed_at: list[float] = []
+
+            def kill_before_the_answer(message: dict) -> None:
+                if posted() < total // 3 or killed_at:
+                    return
+                helpers.update(descendants(process.pid))  # its feed parser processes among them
+                process.send_signal(signal.SIGKILL)
+                wait_dead(process.pid)
+                killed_at.append(loop.time())
+
+            standin.on_message = kill_before_the_answer
+            poll_now(db)
+            await until(lambda: killed_at, 60, "the fan-out to start")
             await process.wait()
+            standin.on_message = None
+            assert helpers, "the bot started no parser processes"
             assert posted() < total  # killed in the middle
             # nothing the killed bot started lives on (it would pile up with every crash)
             await until(lambda: not alive(helpers), 15, "the killed bot's parser processes to end")
+            # down for longer than Discord remembers the in-flight post's nonce
+            await asyncio.sleep(max(0.0, killed_at[0] + 2 * NONCE_WINDOW - loop.time()))
 
             process = await start_bot(config, log)
             await until(lambda: posted() >= total, 90, "the fan-out to finish after the restart")
             await asyncio.sleep(1.0)  # anything extra would show up now
             for name in CHANNELS:
-                titles = Counter(
-                    m["embeds"][0]["title"] for m in standin.messages[standin.channel(name)["id"]]
-                )
-                assert titles == Counter({f"Gemma story {i}": 1 for i in range(STORIES)}), name
+                expected = Counter({f"Gemma story {i}": 1 for i in range(STORIES)})
+                assert titles_in(standin, name) == expected, name
             pending = read(
                 db, "SELECT COUNT(*) FROM outbox WHERE status != 'sent' AND kind = 'alert'"
             )[0][0]
             assert pending == 0
         finally:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(process.wait(), 10)
-                except TimeoutError:
-                    process.kill()
+            await stop_bot(process)
+            await standin.stop()
+
+
+async def test_a_database_locked_while_posting_posts_each_alert_once(
+    bundled_db: Path, tmp_path: Path
+) -> None:
+    """Another writer holds the database (BEGIN IMMEDIATE) from the moment the first alert is
+    stored by Discord, for many times the bot's busy timeout and past the nonce window: the
+    bot cannot record that post, and afterwards finds it instead of posting it again."""
+    standin = StandIn()
+    standin.nonce_window = NONCE_WINDOW
+    await standin.start()
+    db = tmp_path / "bot.db"
+    shutil.copy(bundled_db, db)
+    log = tmp_path / "bot.log"
+    channel = standin.channel("releases")["id"]
+    async with feed_server() as feeds:
+        url = feeds.serve("/vendor.xml", rss([]))
+        config = write_config(tmp_path, standin, db, url, database_busy_timeout=LOCKED_WRITE_WAIT)
+        process = await start_bot(config, log)
+        locker = sqlite3.connect(db, timeout=10, isolation_level=None)
+        try:
+            await subscribe_after_baseline(standin, db, ("releases",))
+            feeds.serve("/vendor.xml", stories(3))
+            loop = asyncio.get_running_loop()
+            released = asyncio.Event()
+
+            def lock_the_database(message: dict) -> None:
+                if standin.on_message is None:
+                    return
+                standin.on_message = None
+                locker.execute("BEGIN IMMEDIATE")
+                loop.call_later(LOCK_SECONDS, lambda: (locker.rollback(), released.set()))
+
+            standin.on_message = lock_the_database
+            poll_now(db)
+            await asyncio.wait_for(released.wait(), 60)
+            await until(lambda: len(standin.messages[channel]) >= 3, 30, "the three alerts")
+            await until(
+                lambda: read(db, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")[0][0] == 3,
+                30,
+                "the alerts to be recorded",
+            )
+            await asyncio.sleep(1.0)  # anything extra would show up now
+            assert titles_in(standin, "releases") == Counter(
+                {f"Gemma story {i}": 1 for i in range(3)}
+            )
+            posts = [
+                r
+                for r in standin.requests
+                if r.method == "POST" and r.path == f"/channels/{channel}/messages"
+            ]
+            assert len(posts) == 3, [r.body.get("nonce") for r in posts]
+            assert "database is locked" in log.read_text()  # the lock did bite
+        finally:
+            locker.close()
+            await stop_bot(process)
             await standin.stop()

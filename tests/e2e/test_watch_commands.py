@@ -17,6 +17,7 @@ from bot.watch.filters import Filters
 from bot.watch.sender import OutboxSender
 from tests.feed_server import feed_server, rss
 from tests.standin import CommandHidden
+from tests.standin.server import APP_ID, NONCE_WINDOW
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -345,6 +346,127 @@ async def test_a_rate_limit_outlasting_the_clients_retries_still_delivers_in_one
     standin.messages[channel_id(harness, "releases")].clear()
 
 
+async def outbox_of(harness, name: str, key: str) -> list:
+    """The channel's alerts of feed `key` with their entries' titles, in queue order."""
+    return await harness.services.db.fetchall(
+        "SELECT o.*, e.title FROM outbox o JOIN entries e ON e.id = o.entry_id"
+        " WHERE o.channel_id = ? AND o.kind = 'alert' AND o.entry_id IN"
+        " (SELECT entry_id FROM entry_sources WHERE source_key = ?) ORDER BY o.id",
+        (channel_id(harness, name), key),
+    )
+
+
+def posts_to(harness, name: str) -> list:
+    path = f"/channels/{channel_id(harness, name)}/messages"
+    return [r for r in harness.standin.requests if r.method == "POST" and r.path == path]
+
+
+def lookups_in(harness, name: str) -> list:
+    path = f"/channels/{channel_id(harness, name)}/messages"
+    return [r for r in harness.standin.requests if r.method == "GET" and r.path == path]
+
+
+async def two_stories(harness, feeds, key: str, fault: tuple[int, int], times: int) -> int:
+    """Subscribe #releases, make its next `times` posts fail with `fault`, publish two stories;
+    returns how many posts #releases had before."""
+    before = len(posts_to(harness, "releases"))
+    await add_feed(harness, feeds, key, [])
+    await harness.admin.slash("watch add", channel="releases")
+    status, code = fault
+    harness.standin.fail(
+        rf"POST /channels/{channel_id(harness, 'releases')}/messages",
+        status,
+        code=code,
+        times=times,
+        message="refused by the stand-in",
+    )
+    await publish(
+        harness,
+        feeds,
+        key,
+        [{"title": f"{key} story {i}", "link": f"https://{key}.example/{i}"} for i in range(2)],
+    )
+    return before
+
+
+async def finish(harness) -> None:
+    harness.standin.faults.clear()
+    await clear_subscriptions(harness)
+    harness.standin.messages[channel_id(harness, "releases")].clear()
+
+
+@pytest.mark.parametrize("fault", [(400, 50035), (400, 50006), (413, 40005)])
+async def test_a_message_discord_refuses_fails_alone_and_blocks_nothing(
+    harness, feeds, fault
+) -> None:
+    key = f"perm{fault[1]}"
+    await two_stories(harness, feeds, key, fault, times=1)
+    first, second = await outbox_of(harness, "releases", key)
+    assert first["status"] == "failed" and str(fault[1]) in first["last_error"]
+    assert second["status"] == "sent"  # the row behind it went out in the same drain
+    titles = [m["embeds"][0]["title"] for m in await posted(harness, "releases")]
+    assert titles == [second["title"]]
+    tries = len(posts_to(harness, "releases"))
+    await harness.services.watch.drain()
+    await harness.services.watch.drain()
+    assert len(posts_to(harness, "releases")) == tries  # never retried
+    sub = (await harness.services.watch.store.subscriptions())[0]
+    assert not sub["paused"]
+    await finish(harness)
+
+
+@pytest.mark.parametrize("fault", [(404, 10003), (403, 50001), (403, 50013), (403, 0)])
+async def test_a_channel_discord_refuses_pauses_tells_admins_once_and_keeps_order(
+    harness, feeds, fault
+) -> None:
+    notices_before = len(await posted(harness, "general"))
+    key = f"chan{fault[0]}x{fault[1]}"
+    tries = await two_stories(harness, feeds, key, fault, times=10)
+    for _ in range(3):
+        await harness.services.watch.drain()
+    sub = (await harness.services.watch.store.subscriptions())[0]
+    assert sub["paused"]
+    rows = await outbox_of(harness, "releases", key)
+    assert [r["status"] for r in rows] == ["held", "held"]  # not lost, not failed
+    assert rows[0]["last_error"] == sub["pause_reason"]
+    assert len(posts_to(harness, "releases")) == tries + 1  # the second row was never tried
+    notices = [
+        m
+        for m in (await posted(harness, "general"))[notices_before:]
+        if m["embeds"][0]["title"] == "Release alerts paused"
+    ]
+    assert len(notices) == 1
+    harness.standin.faults.clear()
+    resumed = await harness.admin.slash("watch resume", id=sub["id"])
+    assert "2 held alert(s)" in resumed.text()
+    await harness.services.watch.drain()
+    titles = [m["embeds"][0]["title"] for m in await posted(harness, "releases")]
+    assert titles == [r["title"] for r in rows]  # in their order
+    await finish(harness)
+
+
+@pytest.mark.parametrize(("fault", "looked_up"), [((503, 0), True), ((401, 0), False)])
+async def test_a_transient_failure_holds_the_rows_behind_it(
+    harness, feeds, fault, looked_up
+) -> None:
+    key = f"tr{fault[0]}"
+    await two_stories(harness, feeds, key, fault, times=1)
+    await harness.services.watch.drain()  # the first row waits for its retry: so does the second
+    assert await posted(harness, "releases") == []
+    rows = await outbox_of(harness, "releases", key)
+    assert [r["status"] for r in rows] == ["pending", "pending"] and rows[0]["not_before"]
+    assert (rows[0]["attempted_at"] is not None) == looked_up  # a 5xx may hide a post
+    lookups = len(lookups_in(harness, "releases"))
+    await harness.services.db.execute(  # as if the backoff had passed
+        "UPDATE outbox SET not_before = NULL WHERE id = ?", (rows[0]["id"],)
+    )
+    await harness.services.watch.drain()
+    titles = [m["embeds"][0]["title"] for m in await posted(harness, "releases")]
+    assert titles == [r["title"] for r in rows]
+    assert (len(lookups_in(harness, "releases")) > lookups) == looked_up
+    await finish(harness)
+
+
 async def test_a_crash_between_posting_and_recording_posts_nothing_twice(harness, feeds) -> None:
     """Kill the sender mid fan-out, after a post reached Discord but before it was recorded,
     then restart it: every alert arrives exactly once."""
@@ -369,11 +491,14 @@ async def test_a_crash_between_posting_and_recording_posts_nothing_twice(harness
 
     crashing = OutboxSender(watch.store, watch.sender.poster, watch.render_row, watch.clock)
     posts = 0
+    killed: list[str] = []
+    start = len(harness.standin.requests)
 
     async def die_after_fifth(row) -> None:
         nonlocal posts
         posts += 1
         if posts == 5:
+            killed.append(row["channel_id"])
             raise Killed("killed between send and record")
 
     crashing.after_post = die_after_fifth
@@ -382,12 +507,15 @@ async def test_a_crash_between_posting_and_recording_posts_nothing_twice(harness
             await crashing.drain()
     assert crash.group_contains(Killed)
     await watch.drain()  # the restarted sender
+    requests = harness.standin.requests[start:]
     nonces = Counter(
         r.body.get("nonce")
-        for r in harness.standin.requests
+        for r in requests
         if r.method == "POST" and r.path.endswith("/messages") and isinstance(r.body, dict)
     )
-    assert 2 in nonces.values()  # the unrecorded post was sent again with its nonce
+    assert set(nonces.values()) == {1}  # the unrecorded post was found, not sent again
+    looked = [r.path for r in requests if r.method == "GET" and r.path.endswith("/messages")]
+    assert f"/channels/{killed[0]}/messages" in looked
     for channel in channels:
         titles = [
             m["embeds"][0]["title"] for m in harness.standin.messages[channel][before[channel] :]
@@ -438,6 +566,72 @@ async def test_a_poll_of_forty_new_items_posts_the_cap_and_one_summary(harness, 
     await harness.admin.slash("digest off", channel="digest")
     await clear_subscriptions(harness)
     harness.standin.messages[channel_id(harness, "releases")].clear()
+
+
+async def test_a_post_whose_answer_was_lost_is_found_not_sent_again(harness, feeds) -> None:
+    """Discord stored the post but the connection dropped before its answer, and the retry
+    comes after the nonce window: the bot finds its post and records it."""
+    standin = harness.standin
+    await add_feed(harness, feeds, "lost", [])
+    await harness.admin.slash("watch add", channel="releases")
+    before = len(posts_to(harness, "releases"))
+    start = len(await posted(harness, "releases"))
+    standin.lose_answers(rf"POST /channels/{channel_id(harness, 'releases')}/messages")
+    standin.nonce_window = 0.0
+    try:
+        await publish(
+            harness, feeds, "lost", [{"title": "Lost story", "link": "https://l.example/"}]
+        )
+        (row,) = await outbox_of(harness, "releases", "lost")
+        assert row["status"] == "pending" and row["attempted_at"] is not None
+        assert "network" in row["last_error"]
+        await harness.services.db.execute(  # as if the backoff had passed
+            "UPDATE outbox SET not_before = NULL WHERE id = ?", (row["id"],)
+        )
+        await harness.services.watch.drain()
+    finally:
+        standin.nonce_window = NONCE_WINDOW
+    messages = (await posted(harness, "releases"))[start:]
+    assert [m["embeds"][0]["title"] for m in messages] == ["Lost story"]
+    assert len(posts_to(harness, "releases")) == before + 1
+    (row,) = await outbox_of(harness, "releases", "lost")
+    assert row["status"] == "sent" and row["message_id"] == messages[0]["id"]
+    await finish(harness)
+
+
+async def test_only_the_bots_own_message_counts_as_an_earlier_post(harness, feeds) -> None:
+    """A crash after the POST, past the nonce window; the bot's message was deleted and someone
+    else's message carries a copy of its marker: the bot posts again rather than trust it."""
+    watch, standin = harness.services.watch, harness.standin
+    await add_feed(harness, feeds, "forge", [])
+    await harness.admin.slash("watch add", channel="releases")
+    feeds.serve("/forge.xml", rss([{"title": "Forged story", "link": "https://f.example/f"}]))
+    assert (await watch.poller.poll_key("forge")).new == 1
+    crashing = OutboxSender(watch.store, watch.sender.poster, watch.render_row, watch.clock)
+    messages = standin.messages[channel_id(harness, "releases")]
+    start = len(messages)
+
+    async def die(row) -> None:
+        raise Killed("killed between send and record")
+
+    crashing.after_post = die
+    async with watch.sender._lock:
+        with pytest.raises(ExceptionGroup):
+            await crashing.drain()
+    original = messages.pop()
+    messages.append(
+        original | {"id": standin.snowflake(), "author": standin.member("member")["user"]}
+    )
+    standin.nonce_window = 0.0
+    try:
+        await watch.drain()
+    finally:
+        standin.nonce_window = NONCE_WINDOW
+    ours = [m for m in messages[start:] if m["author"]["id"] == APP_ID]
+    assert [m["embeds"][0]["title"] for m in ours] == ["Forged story"]
+    (row,) = await outbox_of(harness, "releases", "forge")
+    assert row["status"] == "sent" and row["message_id"] == ours[0]["id"]
+    await finish(harness)
 
 
 async def test_nothing_went_to_unknown_routes(harness) -> None:

@@ -16,6 +16,7 @@ import re
 import time
 import zlib
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +39,8 @@ BOT_USER = {
 INTERACTION_WINDOW = 3.0  # seconds for the initial response, as on Discord
 TOKEN_LIFETIME = 15 * 60.0  # seconds an interaction token takes followups and edits
 INVALID_REQUEST_WINDOW = 600.0  # Discord bans an IP at 10,000 invalid requests in 10 minutes
+# Discord checks an enforced nonce for uniqueness "in the past few minutes" only.
+NONCE_WINDOW = 300.0
 EPHEMERAL = 1 << 6
 
 # Permission bits used by the stand-in's guild.
@@ -148,11 +151,19 @@ class StandIn:
         self.guild_commands: dict[str, list[dict[str, Any]]] = {}
         self.interactions: dict[str, Interaction] = {}
         self.faults: list[Fault] = []
+        self.lost_answers: list[Fault] = []  # requests carried out whose answer never arrives
         self.rate_limit: float | None = None  # requests per second, all routes (global limit)
         self._window: list[float] = []
         self.attachments: dict[str, tuple[str, bytes, str]] = {}
         self.deleted_channels: set[str] = set()
         self.forbidden_channels: set[str] = set()
+        self.nonce_window = (
+            NONCE_WINDOW  # seconds an enforced nonce is remembered; tests shorten it
+        )
+        self._nonces: dict[str, tuple[float, dict[str, Any]]] = {}
+        # Called with each channel message as it is stored, before Discord's answer is sent
+        # (tests crash the bot there: the message exists, the bot never hears of it).
+        self.on_message: Callable[[dict[str, Any]], None] | None = None
         self.sessions: list[GatewaySession] = []
         self._sequence = 0
         self._dispatched: list[dict[str, Any]] = []
@@ -369,8 +380,13 @@ class StandIn:
         self.rate_limit = per_second
         self._window.clear()
 
-    def _planned_fault(self, key: str) -> web.Response | None:
-        for fault in self.faults:
+    def lose_answers(self, route: str, *, times: int = 1) -> None:
+        """Carry out the next `times` requests matching `route`, then drop the connection
+        instead of answering (a network fault after Discord acted: the outcome is unknown)."""
+        self.lost_answers.append(Fault(re.compile(route), 0, times, {}, {}))
+
+    def _planned_fault(self, key: str, faults: list[Fault] | None = None) -> web.Response | None:
+        for fault in self.faults if faults is None else faults:
             if fault.times > 0 and fault.pattern.fullmatch(key):
                 fault.times -= 1
                 return json_response(fault.body, fault.status, fault.headers)
@@ -416,6 +432,9 @@ class StandIn:
         self._stamp_bucket(response, bucket)
         self._count_invalid(response)
         record.status = response.status
+        if self._planned_fault(f"{request.method} {path}", self.lost_answers) is not None:
+            assert request.transport is not None
+            request.transport.close()  # done, but the connection drops before the answer
         return response
 
     async def _read_body(self, request: web.Request) -> Any:
@@ -504,6 +523,11 @@ class StandIn:
                 lambda m: self._delete(m.group(2), m.group(3)),
             ),
             ("POST", r"/channels/(\d+)/messages", lambda m: self._post_message(m.group(1), body)),
+            (
+                "GET",
+                r"/channels/(\d+)/messages",
+                lambda m: self._get_messages(m.group(1), request.query),
+            ),
             ("GET", r"/channels/(\d+)", lambda m: self._get_channel(m.group(1))),
         ]
         for verb, pattern, handler in routes:
@@ -772,12 +796,44 @@ class StandIn:
             return invalid
         nonce = payload.get("nonce")
         if nonce is not None and payload.get("enforce_nonce"):
-            for message in self.messages[channel_id]:
-                if message.get("nonce") == nonce:
-                    return json_response(message)  # Discord returns the earlier message
+            earlier = self._nonces.get(str(nonce))
+            if earlier is not None and time.monotonic() - earlier[0] < self.nonce_window:
+                return json_response(earlier[1])  # Discord returns the earlier message
         message = self._message(channel_id, payload)
         self.messages[channel_id].append(message)
+        if nonce is not None:
+            self._nonces[str(nonce)] = (time.monotonic(), message)
+        if self.on_message is not None:
+            self.on_message(message)
         return json_response(message)
+
+    def _get_messages(self, channel_id: str, query: Any) -> web.Response:
+        """GET /channels/{id}/messages: newest first, `limit` 1-100 (default 50), `before` or
+        `after` a message id; as Discord returns them (no nonce)."""
+        problem = self._channel_error(channel_id)
+        if problem is not None:
+            return problem
+        try:
+            limit = int(query.get("limit", "50"))
+            before = int(query["before"]) if "before" in query else None
+            after = int(query["after"]) if "after" in query else None
+        except ValueError:
+            return discord_error(400, 50035, "Invalid Form Body")
+        if not 1 <= limit <= 100:
+            return json_response(
+                validation.form_body(
+                    {"limit": {"_errors": [{"code": "NUMBER_TYPE_MAX", "message": "1 to 100"}]}}
+                ),
+                400,
+            )
+        found = [
+            m
+            for m in reversed(self.messages[channel_id])
+            if (before is None or int(m["id"]) < before) and (after is None or int(m["id"]) > after)
+        ]
+        chosen = found[-limit:] if after is not None and before is None else found[:limit]
+        hidden = {"nonce", "allowed_mentions", "_files"}
+        return json_response([{k: v for k, v in m.items() if k not in hidden} for m in chosen])
 
     def _get_channel(self, channel_id: str) -> web.Response:
         problem = self._channel_error(channel_id)

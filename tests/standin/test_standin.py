@@ -227,6 +227,14 @@ async def test_faults_on_demand(http, standin) -> None:
     assert (await post_message(http, standin, {"content": "x"})).status == 200
 
 
+async def test_a_lost_answer_is_a_disconnect_after_the_work_is_done(http, standin) -> None:
+    standin.lose_answers(r"POST /channels/\d+/messages")
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await post_message(http, standin, {"content": "lost"})
+    assert [m["content"] for m in standin.messages[standin.channel("general")["id"]]] == ["lost"]
+    assert (await post_message(http, standin, {"content": "heard"})).status == 200
+
+
 async def test_deleted_channel_and_missing_permission(http, standin) -> None:
     channel = standin.channel("releases")["id"]
     standin.forbidden_channels.add(channel)
@@ -257,6 +265,53 @@ async def test_enforce_nonce_returns_the_first_message(http, standin) -> None:
     again = await (await post_message(http, standin, payload)).json()
     assert first["id"] == again["id"]
     assert len(standin.messages[standin.channel("general")["id"]]) == 1
+
+
+async def test_a_nonce_is_forgotten_after_the_window(http, standin) -> None:
+    standin.nonce_window = 0.2
+    payload = {"content": "once", "nonce": "late1", "enforce_nonce": True}
+    first = await (await post_message(http, standin, payload)).json()
+    await asyncio.sleep(0.5)  # well past the window: Discord would post again
+    again = await (await post_message(http, standin, payload)).json()
+    assert first["id"] != again["id"]
+    assert len(standin.messages[standin.channel("general")["id"]]) == 2
+
+
+async def test_a_nonce_without_enforce_nonce_is_not_checked(http, standin) -> None:
+    await post_message(http, standin, {"content": "a", "nonce": "free"})
+    await post_message(http, standin, {"content": "a", "nonce": "free"})
+    assert len(standin.messages[standin.channel("general")["id"]]) == 2
+
+
+async def test_channel_messages_newest_first_without_nonces(http, standin) -> None:
+    channel = standin.channel("general")["id"]
+    for i in range(5):
+        await post_message(http, standin, {"content": str(i), "nonce": f"n{i}"})
+    url = f"/api/v10/channels/{channel}/messages"
+    recent = await (await http.get(url, params={"limit": "3"}, headers=AUTH)).json()
+    assert [m["content"] for m in recent] == ["4", "3", "2"]
+    assert all("nonce" not in m and "_files" not in m for m in recent)
+    older = await (await http.get(url, params={"before": recent[-1]["id"]}, headers=AUTH)).json()
+    assert [m["content"] for m in older] == ["1", "0"]
+    after = await (
+        await http.get(url, params={"after": older[-1]["id"], "limit": "2"}, headers=AUTH)
+    ).json()
+    assert [m["content"] for m in after] == ["2", "1"]
+    default = await (await http.get(url, headers=AUTH)).json()
+    assert len(default) == 5
+
+
+async def test_channel_messages_refuse_bad_limits_and_closed_channels(http, standin) -> None:
+    channel = standin.channel("releases")["id"]
+    url = f"/api/v10/channels/{channel}/messages"
+    for limit in ("0", "101", "many"):
+        resp = await http.get(url, params={"limit": limit}, headers=AUTH)
+        assert resp.status == 400 and (await resp.json())["code"] == 50035, limit
+    standin.forbidden_channels.add(channel)
+    resp = await http.get(url, headers=AUTH)
+    assert resp.status == 403 and (await resp.json())["code"] == 50013
+    resp = await http.get("/api/v10/channels/123/messages", headers=AUTH)
+    assert resp.status == 404 and (await resp.json())["code"] == 10003
 
 
 async def test_gateway_hello_identify_ready_in_zlib_stream(standin) -> None:

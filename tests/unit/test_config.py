@@ -59,6 +59,8 @@ discord: {api_base: "http://127.0.0.1:9/api/v10", gateway_url: "ws://127.0.0.1:9
         ({"watch": {"max_alerts_per_poll": "5"}}, "watch.max_alerts_per_poll"),
         ({"watch": {"max_alerts_per_poll": True}}, "watch.max_alerts_per_poll"),
         ({"watch": {"max_alerts_per_pol": 5}}, "watch.max_alerts_per_pol"),
+        ({"database_busy_timeout": 0}, "database_busy_timeout"),
+        ({"database_busy_timeout": "soon"}, "database_busy_timeout"),
     ],
 )
 def test_bad_values_name_the_key(raw: dict, named: str) -> None:

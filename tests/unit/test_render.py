@@ -1,10 +1,13 @@
 """The rendering layer keeps every reply inside Discord's limits without cutting items."""
 
+import pytest
+
 from bot.core.results import LicenseListing, SourceRef
 from bot.core.vocab import Openness
 from bot.render import limits
-from bot.render.cards import Card, CardBuilder, Reply
+from bot.render.cards import Card, CardBuilder, Field, Reply
 from bot.render.lookups import render_license_listing, render_model
+from bot.render.outbox_marker import outbox_marker, read_outbox_id, stamp
 
 
 def assert_fits(reply: Reply) -> None:
@@ -76,3 +79,40 @@ def test_error_reply_is_ephemeral() -> None:
     reply = Reply.error("nope @everyone")
     assert reply.ephemeral
     assert isinstance(reply.pages[0], Card) and "@everyone" not in reply.pages[0].description
+
+
+def test_the_outbox_marker_is_invisible_and_reads_back() -> None:
+    reply = Reply([Card("Title", "Body", footer="Sources: Vendor")])
+    stamped = stamp(reply, 123456)
+    footer = stamped.pages[0].footer
+    assert footer.startswith("Sources: Vendor") and footer != "Sources: Vendor"
+    assert not any(ch.isprintable() and not ch.isspace() for ch in footer[len("Sources: Vendor") :])
+    assert read_outbox_id(footer) == 123456
+    assert reply.pages[0].footer == "Sources: Vendor"  # the shared rendering is not changed
+    assert read_outbox_id(stamp(Reply([Card("t", "d")]), 0).pages[0].footer) == 0
+
+
+def test_a_full_embed_keeps_its_limits_when_stamped() -> None:
+    card = Card("t" * 256, "d" * 4096, footer="f" * 1640)  # 5,992 characters: 8 left
+    stamped = stamp(Reply([card]), 2**40).pages[0]
+    assert stamped.size() <= limits.EMBED_TOTAL and len(stamped.footer) <= limits.FOOTER
+    assert read_outbox_id(stamped.footer) == 2**40
+    brimful = Card("t" * 256, "d" * 4096, [Field("n" * 256, "v" * 1024), Field("m", "w" * 367)])
+    assert brimful.size() == limits.EMBED_TOTAL
+    stamped = stamp(Reply([brimful]), 99).pages[0]
+    assert stamped.size() == limits.EMBED_TOTAL and read_outbox_id(stamped.footer) == 99
+    long_footer = stamp(Reply([Card("t", "d", footer="f" * limits.FOOTER)]), 7).pages[0]
+    assert len(long_footer.footer) <= limits.FOOTER and read_outbox_id(long_footer.footer) == 7
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [None, "", "Sources: Vendor", "#o123", "\u2060\u2060", "\u2060\u200bx\u2060", "\u2060\u200c"],
+)
+def test_a_footer_without_a_whole_marker_names_no_row(footer) -> None:
+    assert read_outbox_id(footer) is None
+
+
+def test_a_negative_outbox_id_is_refused() -> None:
+    with pytest.raises(ValueError):
+        outbox_marker(-1)

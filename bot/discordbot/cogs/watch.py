@@ -19,7 +19,7 @@ from bot.discordbot.targets import PostTarget, require_pingable, require_post_pe
 from bot.render.cards import CardBuilder, Mention, Reply, clip
 from bot.render.limits import AUTOCOMPLETE_CHOICES
 from bot.watch.filters import Filters, parse_filters
-from bot.watch.sender import ChannelUnavailable, TransientPostError
+from bot.watch.sender import ChannelUnavailable, PermanentPostError, TransientPostError
 from bot.watch.sources import FEED_KINDS, validate_source
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ class WatchCog(commands.Cog):
         poster = DiscordPoster(interaction.client)
         try:
             await poster.post(str(channel.id), reply, nonce=f"test{interaction.id}"[:25])
-        except (ChannelUnavailable, TransientPostError) as exc:
+        except (ChannelUnavailable, PermanentPostError, TransientPostError) as exc:
             raise UserError(
                 f"The test alert could not be posted in {channel.mention}: {exc}."
             ) from exc
