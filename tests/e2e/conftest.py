@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -39,23 +41,20 @@ async def wait_ready(bot: ReleaseRadarBot, task: asyncio.Task, timeout: float = 
         await asyncio.sleep(0.02)
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def harness(
-    bundled_db: Path, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Harness]:
-    standin = StandIn()
-    await standin.start()
-    db = tmp_path_factory.mktemp("e2e") / "catalog.db"
-    shutil.copy(bundled_db, db)
-    config = make_config(
+@asynccontextmanager
+async def running_bot(standin: StandIn, db: Path, **config: Any) -> AsyncIterator[Harness]:
+    """The real bot against a started stand-in, with commands synced to every stand-in guild;
+    `config` overrides the test config (owners default to the first guild's owner)."""
+    config.setdefault("owners", frozenset({int(standin.member("owner")["user"]["id"])}))
+    settings = make_config(
         db,
-        dev_guild_ids=(int(standin.guild["id"]),),
+        dev_guild_ids=tuple(int(g["id"]) for g in standin.guilds),
         discord=DiscordConfig(api_base=standin.api_base, gateway_url=standin.gateway_url),
-        owners=frozenset({int(standin.member("owner")["user"]["id"])}),
         token=TOKEN,
+        **config,
     )
-    point_discord_at(config.discord)
-    async with open_services(config) as services:
+    point_discord_at(settings.discord)
+    async with open_services(settings) as services:
         bot = ReleaseRadarBot(services, guild_ready_timeout=0.05)
         task = asyncio.create_task(bot.start(TOKEN))
         try:
@@ -72,4 +71,18 @@ async def harness(
             await bot.close()
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-    await standin.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def harness(
+    bundled_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Harness]:
+    standin = StandIn()
+    await standin.start()
+    db = tmp_path_factory.mktemp("e2e") / "catalog.db"
+    shutil.copy(bundled_db, db)
+    try:
+        async with running_bot(standin, db) as harness:
+            yield harness
+    finally:
+        await standin.stop()
