@@ -17,7 +17,7 @@ from bot.app import Services, open_services
 from bot.config import DiscordConfig
 from bot.discordbot.client import ReleaseRadarBot, point_discord_at
 from tests.conftest import make_config
-from tests.standin import TOKEN, DiscordUser, StandIn
+from tests.standin import TOKEN, DiscordUser, Response, StandIn
 
 
 @dataclass
@@ -28,6 +28,14 @@ class Harness:
     admin: DiscordUser
     member: DiscordUser
     owner: DiscordUser
+
+
+async def confirmed(user, asked, timeout: float = 10.0) -> Response:
+    """Click Confirm: acknowledged at once (buttons disabled), then edited with the result."""
+    done = await user.click(asked, "Confirm")
+    assert done.type == 7 and not done.failed, done.text()
+    assert all(b.get("disabled") for b in done.buttons())
+    return await done.until(lambda r: "…" not in r.text(), timeout)
 
 
 async def wait_ready(bot: ReleaseRadarBot, task: asyncio.Task, timeout: float = 20.0) -> None:

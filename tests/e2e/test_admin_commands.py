@@ -10,6 +10,7 @@ from bot.config import Config, WatchConfig
 from bot.curation.export import export_catalog
 from bot.store.catalog import CatalogExport
 from tests.conftest import NO_FEEDS
+from tests.e2e.conftest import confirmed
 from tests.standin import CommandHidden
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -27,14 +28,6 @@ async def add_model(user, **changes) -> object:
     opened = await user.slash("admin model add")
     assert opened.type == 9, opened.text()
     return await user.submit_modal(opened, {**FORM, **changes})
-
-
-async def confirmed(user, asked, timeout: float = 10.0) -> object:
-    """Click Confirm: acknowledged at once (buttons disabled), then edited with the result."""
-    done = await user.click(asked, "Confirm")
-    assert done.type == 7 and not done.failed, done.text()
-    assert all(b.get("disabled") for b in done.buttons())
-    return await done.until(lambda r: "…" not in r.text(), timeout)
 
 
 async def test_members_do_not_see_admin_and_non_curators_are_refused(harness) -> None:

@@ -128,8 +128,9 @@ class Confirm(OwnedView):
 
     The click is acknowledged at once (the buttons go grey and `working` shows), the action
     runs, and the message is edited with its result: a long action never misses Discord's
-    3-second window. A second click (a double click) changes nothing. When the view times out
-    its message is edited too, so the buttons never stay clickable only to fail."""
+    3-second window. A second click (a double click) changes nothing and is told so. An
+    unused view's message is edited when it times out, so its buttons never stay clickable
+    only to fail."""
 
     refusal = "Only the curator who asked can confirm this."
 
@@ -178,7 +179,6 @@ class Confirm(OwnedView):
             log.exception("a confirmed action failed")
             title, text = "Failed", "Something went wrong on our side. It has been logged."
         await interaction.edit_original_response(embed=_note(title, text), view=self)
-        self.stop()
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
@@ -187,12 +187,13 @@ class Confirm(OwnedView):
         await interaction.response.edit_message(
             embed=_note("Cancelled", "Cancelled; nothing changed."), view=self
         )
-        self.stop()
 
     async def on_timeout(self) -> None:
-        self._disable()
-        if self.message is None:
+        # A used view lives on until now, so that a click already under way is answered; its
+        # message already shows the outcome with the buttons disabled.
+        if self.used or self.message is None:
             return
+        self._disable()
         try:
             await self.message.edit(
                 embed=_note("Expired", "Nothing changed; run the command again."), view=self
