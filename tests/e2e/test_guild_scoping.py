@@ -181,6 +181,7 @@ async def statuses(harness: Harness, tag: str) -> dict[str, str]:
 
 async def test_bad_ids_change_nothing(guilds: TwoGuilds) -> None:
     harness = guilds.a
+    sub_b, _ = await set_up_guild_b(guilds, "bad")
     before = await guild_data(harness, guild_id(guilds.admin_b))
     for command, options, refusal in (
         ("watch remove", {"id": 0}, "no subscription 0"),
@@ -190,3 +191,5 @@ async def test_bad_ids_change_nothing(guilds: TwoGuilds) -> None:
         resp = await guilds.owner_b.slash(command, **options)
         assert resp.ephemeral and refusal in resp.text(), (command, resp.text())
     assert await guild_data(harness, guild_id(guilds.admin_b)) == before
+    await guilds.admin_b.slash("digest off", channel="digest-b")
+    await harness.services.watch.unsubscribe(guild_id(guilds.admin_b), sub_b)
