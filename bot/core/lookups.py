@@ -5,6 +5,7 @@ Everything here speaks in core results (`bot.core.results`); no Discord, no form
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from itertools import combinations
 from typing import Any
@@ -52,6 +53,18 @@ def clean_query(text: str | None, what: str, limit: int = MAX_QUERY) -> str:
     return cleaned
 
 
+def _indexes(rows: Sequence[Any], bench_rows: Sequence[Any]) -> tuple[NameIndex, NameIndex]:
+    """The model and benchmark name indexes of the store's name rows."""
+    models = NameIndex(
+        Entry(r["id"], r["name"], r["org"], r["family"], r["released"], _split(r["aliases"]))
+        for r in rows
+    )
+    benchmarks = NameIndex(
+        Entry(r["id"], r["name"], aliases=_split(r["aliases"])) for r in bench_rows
+    )
+    return models, benchmarks
+
+
 class Lookups:
     """Read-side of the catalog. Call `refresh()` after the catalog changes."""
 
@@ -61,23 +74,12 @@ class Lookups:
         self.benchmarks = NameIndex(())
 
     async def refresh(self) -> None:
-        """Rebuild the in-memory name indexes from the store."""
+        """Rebuild the in-memory name indexes from the store. The indexes are built in a
+        worker thread: with tens of thousands of models that takes seconds, and the bot
+        answers other commands meanwhile."""
         rows = await self.store.name_entries()
-        self.models = NameIndex(
-            Entry(
-                r["id"],
-                r["name"],
-                r["org"],
-                r["family"],
-                r["released"],
-                _split(r["aliases"]),
-            )
-            for r in rows
-        )
         bench_rows = sorted(await self.store.benchmark_entries(), key=lambda r: -r["models"])
-        self.benchmarks = NameIndex(
-            Entry(r["id"], r["name"], aliases=_split(r["aliases"])) for r in bench_rows
-        )
+        self.models, self.benchmarks = await asyncio.to_thread(_indexes, rows, bench_rows)
 
     # ---- resolution ---------------------------------------------------------------------
 

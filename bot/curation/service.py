@@ -42,8 +42,11 @@ UNITS = ("%", "Elo", "ms", "rank", "score", "tokens/s", "s", "x")
 
 @dataclass(frozen=True)
 class Actor:
+    """A curator, and the server they act in (changes are seen and undone only there)."""
+
     id: str
     name: str
+    guild_id: str | None = None
 
 
 @dataclass
@@ -135,15 +138,38 @@ class CurationService:
         """Run `work` in one transaction, capture the rows it added (and what it says it
         removed or changed), and write the audit entry in the same transaction."""
         async with self.catalog.db.transaction():
-            before = await self.audit.high_water()
-            extra = await work() or {}
-            inserted = await self.audit.inserted_since(before)
-            effects = {"inserted": inserted, **extra}
-            touched = sorted(set(model_ids) | set(inserted.get("models", [])))
-            change_id = await self.audit.record(
-                iso(self.clock()), actor.id, actor.name, action, target, summary, touched, effects
-            )
+            change = await self._change_within(actor, action, target, summary, model_ids, work)
         await self.lookups.refresh()
+        return change
+
+    async def _change_within(
+        self,
+        actor: Actor,
+        action: str,
+        target: str,
+        summary: str,
+        model_ids: list[int],
+        work: Callable[[], Awaitable[dict[str, Any] | None]],
+        undo_of: int | None = None,
+    ) -> Change:
+        """`_change` inside a transaction the caller holds."""
+        before = await self.audit.high_water()
+        extra = await work() or {}
+        inserted = await self.audit.inserted_since(before)
+        effects = {"inserted": inserted, **extra}
+        touched = sorted(set(model_ids) | set(inserted.get("models", [])))
+        change_id = await self.audit.record(
+            iso(self.clock()),
+            actor.id,
+            actor.name,
+            action,
+            target,
+            summary,
+            touched,
+            effects,
+            actor.guild_id,
+            undo_of,
+        )
         return Change(change_id, summary)
 
     def find_model(self, name: str) -> tuple[int, str]:
@@ -287,6 +313,8 @@ class CurationService:
 
         async def work() -> dict[str, Any]:
             saved = await self.audit.rows_of_model(model_id)
+            if not saved["models"]:  # removed meanwhile (a second click, another curator)
+                raise UserError(f"{current} was already removed.")
             await self.catalog.db.execute("DELETE FROM models WHERE id = ?", (model_id,))
             return {"deleted": saved}
 
@@ -545,54 +573,64 @@ class CurationService:
 
     # ---- history and undo --------------------------------------------------------------------
 
-    async def history(self, model: str | None) -> list[Any]:
+    async def history(self, actor: Actor, model: str | None) -> list[Any]:
+        """The changes made in the actor's server (to `model`, if given), newest first."""
         model_id = self.find_model(model)[0] if model else None
-        return await self.audit.history(model_id)
+        return await self.audit.history(actor.guild_id or "", model_id)
 
     async def undo(self, actor: Actor, change_id: int) -> Change:
-        row = await self.audit.change(change_id)
+        """Revert a change made in the actor's server, record the undo and mark the change
+        undone, all in one transaction: a failure anywhere leaves catalog and log as they were."""
+        async with self.catalog.db.transaction():
+            row = await self._undoable(actor, change_id)
+            effects = json.loads(row["effects"])
+
+            async def work() -> dict[str, Any]:
+                await self._revert(effects)
+                return {}
+
+            change = await self._change_within(
+                actor,
+                "undo",
+                f"change {change_id}",
+                f"undid change {change_id}: {row['summary']}",
+                sorted(json.loads(row["model_ids"])),
+                work,
+                undo_of=change_id,
+            )
+            if not await self.audit.mark_undone(actor.guild_id or "", change_id, change.id):
+                raise UserError(f"Change {change_id} was undone meanwhile.")
+        await self.lookups.refresh()
+        return change
+
+    async def _undoable(self, actor: Actor, change_id: int) -> Any:
+        """The audit row of a change this actor may undo now, or a UserError saying why not."""
+        row = await self.audit.change(actor.guild_id or "", change_id)
         if row is None:
-            raise UserError(f"There is no change {change_id}. See `/admin history`.")
+            raise UserError(f"This server has no change {change_id}. See `/admin history`.")
         if row["undone_by"]:
             raise UserError(
                 f"Change {change_id} was already undone (by change {row['undone_by']})."
             )
         if row["undo_of"]:
             raise UserError(f"Change {change_id} is itself an undo; make the change again instead.")
-        effects = json.loads(row["effects"])
         touched = set(json.loads(row["model_ids"]))
         # A later change to the same model builds on this one: undoing this first would pull
         # the ground from under it (a removed model's new scores, a renamed model's aliases).
         blockers = [
-            later["id"]
+            later
             for later in await self.audit.later_active(change_id)
             if touched & set(json.loads(later["model_ids"]))
         ]
         if blockers:
-            listed = ", ".join(str(b) for b in blockers[:10])
+            listed = ", ".join(
+                str(b["id"]) if b["guild_id"] == actor.guild_id else f"{b['id']} (another server)"
+                for b in blockers[:10]
+            )
             raise UserError(
                 f"Later changes depend on change {change_id}: {listed}. Undo those first."
             )
-
-        async def work() -> dict[str, Any]:
-            await self._revert(effects)
-            return {}
-
-        change = await self._change(
-            actor,
-            "undo",
-            f"change {change_id}",
-            f"undid change {change_id}: {row['summary']}",
-            sorted(touched),
-            work,
-        )
-        async with self.catalog.db.transaction():
-            await self.audit.mark_undone(change_id, change.id)
-            await self.catalog.db.execute(
-                "UPDATE audit_log SET undo_of = ? WHERE id = ?", (change_id, change.id)
-            )
-        await self.lookups.refresh()
-        return change
+        return row
 
     async def _revert(self, effects: dict[str, Any]) -> None:
         renamed = effects.get("renamed")

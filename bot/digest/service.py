@@ -83,7 +83,6 @@ class DigestService:
         async with self.watch.store.transaction():
             if not await self.store.remove(guild_id, channel_id):
                 raise UserError(f"<#{channel_id}> has no digest.")
-            await self.watch.store.release_channel(channel_id, "digest", drop=True)
 
     async def channel_unavailable(self, row: Any, reason: str) -> None:
         """A digest found its channel gone or closed to the bot: pause the schedule, hold its

@@ -87,11 +87,13 @@ class CurationStore:
         summary: str,
         model_ids: list[int],
         effects: dict[str, Any],
+        guild_id: str | None,
         undo_of: int | None = None,
     ) -> int:
+        """Write an audit entry for a change made in `guild_id` (inside its transaction)."""
         cursor = await self.db.execute(
-            "INSERT INTO audit_log(at, user_id, user_name, action, target, summary, model_ids, effects, undo_of)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_log(at, user_id, user_name, action, target, summary, model_ids,"
+            " effects, guild_id, undo_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 at,
                 user_id,
@@ -101,13 +103,17 @@ class CurationStore:
                 summary,
                 json.dumps(model_ids),
                 json.dumps(effects),
+                guild_id,
                 undo_of,
             ),
         )
         return int(cursor.lastrowid)
 
-    async def change(self, change_id: int) -> Row | None:
-        return await self.db.fetchone("SELECT * FROM audit_log WHERE id = ?", (change_id,))
+    async def change(self, guild_id: str, change_id: int) -> Row | None:
+        """The change `change_id` if it was made in `guild_id`, else None."""
+        return await self.db.fetchone(
+            "SELECT * FROM audit_log WHERE id = ? AND guild_id = ?", (change_id, guild_id)
+        )
 
     async def later_active(self, change_id: int) -> list[Row]:
         return await self.db.fetchall(
@@ -115,18 +121,24 @@ class CurationStore:
             (change_id,),
         )
 
-    async def mark_undone(self, change_id: int, undo_id: int) -> None:
-        await self.db.execute(
-            "UPDATE audit_log SET undone_by = ? WHERE id = ?", (undo_id, change_id)
+    async def mark_undone(self, guild_id: str, change_id: int, undo_id: int) -> bool:
+        """Mark the guild's change as undone by `undo_id` (inside the undo's transaction);
+        False if it is not the guild's or was already undone."""
+        cursor = await self.db.execute(
+            "UPDATE audit_log SET undone_by = ? WHERE id = ? AND guild_id = ? AND undone_by IS NULL",
+            (undo_id, change_id, guild_id),
         )
+        return cursor.rowcount == 1
 
-    async def history(self, model_id: int | None, limit: int = 200) -> list[Row]:
+    async def history(self, guild_id: str, model_id: int | None, limit: int = 200) -> list[Row]:
+        """The guild's changes, newest first (those touching `model_id`, if given)."""
         if model_id is None:
             return await self.db.fetchall(
-                "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+                "SELECT * FROM audit_log WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
+                (guild_id, limit),
             )
         return await self.db.fetchall(
-            "SELECT a.* FROM audit_log a, json_each(a.model_ids) j WHERE j.value = ?"
-            " ORDER BY a.id DESC LIMIT ?",
-            (model_id, limit),
+            "SELECT a.* FROM audit_log a, json_each(a.model_ids) j WHERE a.guild_id = ?"
+            " AND j.value = ? ORDER BY a.id DESC LIMIT ?",
+            (guild_id, model_id, limit),
         )

@@ -73,7 +73,15 @@ class DigestStore:
         )
 
     async def remove(self, guild_id: str, channel_id: str) -> bool:
-        """Delete the channel's schedule (inside the caller's transaction)."""
+        """Delete the guild's schedule for the channel and drop the digests held for it (inside
+        the caller's transaction); False, changing nothing, if the guild has none there."""
+        # Both statements name the guild: another guild's channel matches no row at all.
+        await self.db.execute(
+            "UPDATE outbox SET status = 'dropped' WHERE channel_id = ? AND kind = 'digest'"
+            " AND status = 'held' AND EXISTS (SELECT 1 FROM digest_schedules"
+            " WHERE guild_id = ? AND channel_id = outbox.channel_id)",
+            (channel_id, guild_id),
+        )
         cursor = await self.db.execute(
             "DELETE FROM digest_schedules WHERE guild_id = ? AND channel_id = ?",
             (guild_id, channel_id),

@@ -15,6 +15,8 @@ from bot.store.db import Database
 
 Row = aiosqlite.Row
 _CHUNK = 500  # stays under SQLite's limit on bound parameters
+# A subscription id from a user, kept only if it is the guild's: (subscription id, guild id).
+_GUILDS_SUBSCRIPTION = "(SELECT id FROM subscriptions WHERE id = ? AND guild_id = ?)"
 
 
 def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
@@ -286,15 +288,18 @@ class WatchStore:
         return int(cursor.lastrowid)
 
     async def remove_subscription(self, guild_id: str, subscription_id: int) -> bool:
-        async with self.db.transaction():
-            await self.db.execute(
-                "UPDATE outbox SET status = 'dropped' WHERE subscription_id = ? AND status IN ('pending', 'held')",
-                (subscription_id,),
-            )
-            cursor = await self.db.execute(
-                "DELETE FROM subscriptions WHERE id = ? AND guild_id = ?",
-                (subscription_id, guild_id),
-            )
+        """Delete the guild's subscription and drop its queued and held alerts (inside the
+        caller's transaction); False, changing nothing, if the guild has no such subscription."""
+        # Every statement names the guild: an id from another guild matches no row at all.
+        await self.db.execute(
+            "UPDATE outbox SET status = 'dropped' WHERE status IN ('pending', 'held')"
+            f" AND subscription_id = {_GUILDS_SUBSCRIPTION}",
+            (subscription_id, guild_id),
+        )
+        cursor = await self.db.execute(
+            "DELETE FROM subscriptions WHERE id = ? AND guild_id = ?",
+            (subscription_id, guild_id),
+        )
         return cursor.rowcount == 1
 
     async def pause_subscriptions_of_channel(self, channel_id: str, reason: str) -> list[Row]:
@@ -312,18 +317,19 @@ class WatchStore:
         return rows
 
     async def resume_subscription(self, guild_id: str, subscription_id: int) -> int | None:
-        """Unpause; held alerts go back to the queue. None if no such subscription here."""
-        async with self.db.transaction():
-            cursor = await self.db.execute(
-                "UPDATE subscriptions SET paused = 0, pause_reason = NULL WHERE id = ? AND guild_id = ?",
-                (subscription_id, guild_id),
-            )
-            if cursor.rowcount != 1:
-                return None
-            released = await self.db.execute(
-                "UPDATE outbox SET status = 'pending', not_before = NULL WHERE subscription_id = ? AND status = 'held'",
-                (subscription_id,),
-            )
+        """Unpause the guild's subscription; held alerts go back to the queue (inside the
+        caller's transaction). None, changing nothing, if the guild has no such subscription."""
+        cursor = await self.db.execute(
+            "UPDATE subscriptions SET paused = 0, pause_reason = NULL WHERE id = ? AND guild_id = ?",
+            (subscription_id, guild_id),
+        )
+        if cursor.rowcount != 1:
+            return None
+        released = await self.db.execute(
+            "UPDATE outbox SET status = 'pending', not_before = NULL WHERE status = 'held'"
+            f" AND subscription_id = {_GUILDS_SUBSCRIPTION}",
+            (subscription_id, guild_id),
+        )
         return released.rowcount
 
     async def hold_channel(self, channel_id: str, kind: str) -> None:

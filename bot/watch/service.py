@@ -197,6 +197,22 @@ class WatchService:
         self.wake()
         return sub_id, queued
 
+    async def unsubscribe(self, guild_id: str, subscription_id: int) -> None:
+        """Remove the guild's subscription and drop its queued and held alerts, in one
+        transaction; a UserError, changing nothing, if the guild has no such subscription."""
+        async with self.store.transaction():
+            if not await self.store.remove_subscription(guild_id, subscription_id):
+                raise _no_subscription(subscription_id)
+
+    async def resume(self, guild_id: str, subscription_id: int) -> int:
+        """Resume the guild's paused subscription; its held alerts follow. How many."""
+        async with self.store.transaction():
+            released = await self.store.resume_subscription(guild_id, subscription_id)
+            if released is None:
+                raise _no_subscription(subscription_id)
+        self.wake()
+        return released
+
     async def _queue_backlog(
         self, sub_id: int, channel_id: str, filters: Filters, count: int, now: str
     ) -> int:
@@ -250,3 +266,7 @@ class WatchService:
         if not await self.store.add_source(source, user_id):
             raise UserError(f"A source with the key '{source.key}' already exists.")
         self.wake()
+
+
+def _no_subscription(subscription_id: int) -> UserError:
+    return UserError(f"This server has no subscription {subscription_id}. See `/watch list`.")

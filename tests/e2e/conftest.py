@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -15,7 +17,7 @@ from bot.app import Services, open_services
 from bot.config import DiscordConfig
 from bot.discordbot.client import ReleaseRadarBot, point_discord_at
 from tests.conftest import make_config
-from tests.standin import TOKEN, DiscordUser, StandIn
+from tests.standin import TOKEN, DiscordUser, Response, StandIn
 
 # Discord bans an IP at 10,000 invalid requests (401, 403, 429) in 10 minutes; a module's whole
 # session, faults and closed channels included, must stay far below that.
@@ -32,6 +34,14 @@ class Harness:
     owner: DiscordUser
 
 
+async def confirmed(user, asked, timeout: float = 10.0) -> Response:
+    """Click Confirm: acknowledged at once (buttons disabled), then edited with the result."""
+    done = await user.click(asked, "Confirm")
+    assert done.type == 7 and not done.failed, done.text()
+    assert all(b.get("disabled") for b in done.buttons())
+    return await done.until(lambda r: "…" not in r.text(), timeout)
+
+
 async def wait_ready(bot: ReleaseRadarBot, task: asyncio.Task, timeout: float = 20.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -43,26 +53,20 @@ async def wait_ready(bot: ReleaseRadarBot, task: asyncio.Task, timeout: float = 
         await asyncio.sleep(0.02)
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def harness(
-    bundled_db: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> AsyncIterator[Harness]:
-    """The bot against the stand-in. Its config opts in to feeds on 127.0.0.1 (make_config); a
-    test module sets `HARNESS_CONFIG = {...}` (make_config keywords) to run it otherwise."""
-    standin = StandIn()
-    await standin.start()
-    db = tmp_path_factory.mktemp("e2e") / "catalog.db"
-    shutil.copy(bundled_db, db)
-    config = make_config(
+@asynccontextmanager
+async def running_bot(standin: StandIn, db: Path, **config: Any) -> AsyncIterator[Harness]:
+    """The real bot against a started stand-in, with commands synced to every stand-in guild;
+    `config` overrides the test config (owners default to the first guild's owner)."""
+    config.setdefault("owners", frozenset({int(standin.member("owner")["user"]["id"])}))
+    settings = make_config(
         db,
-        dev_guild_ids=(int(standin.guild["id"]),),
+        dev_guild_ids=tuple(int(g["id"]) for g in standin.guilds),
         discord=DiscordConfig(api_base=standin.api_base, gateway_url=standin.gateway_url),
-        owners=frozenset({int(standin.member("owner")["user"]["id"])}),
         token=TOKEN,
-        **getattr(request.module, "HARNESS_CONFIG", {}),
+        **config,
     )
-    point_discord_at(config.discord)
-    async with open_services(config) as services:
+    point_discord_at(settings.discord)
+    async with open_services(settings) as services:
         bot = ReleaseRadarBot(services, guild_ready_timeout=0.05)
         task = asyncio.create_task(bot.start(TOKEN))
         try:
@@ -79,6 +83,25 @@ async def harness(
             await bot.close()
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-    invalid = standin.invalid_requests
-    await standin.stop()
-    assert invalid < INVALID_REQUEST_BUDGET, f"{invalid} invalid requests in one session"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def harness(
+    bundled_db: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> AsyncIterator[Harness]:
+    """The bot against the stand-in. Its config opts in to feeds on 127.0.0.1 (make_config); a
+    test module sets `HARNESS_CONFIG = {...}` (make_config keywords) to run it otherwise. The
+    module's whole session must stay far below Discord's invalid-request ban."""
+    standin = StandIn()
+    await standin.start()
+    db = tmp_path_factory.mktemp("e2e") / "catalog.db"
+    shutil.copy(bundled_db, db)
+    try:
+        async with running_bot(
+            standin, db, **getattr(request.module, "HARNESS_CONFIG", {})
+        ) as harness:
+            yield harness
+        invalid = standin.invalid_requests
+        assert invalid < INVALID_REQUEST_BUDGET, f"{invalid} invalid requests in one session"
+    finally:
+        await standin.stop()

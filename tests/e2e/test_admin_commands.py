@@ -10,6 +10,7 @@ from bot.config import Config, WatchConfig
 from bot.curation.export import export_catalog
 from bot.store.catalog import CatalogExport
 from tests.conftest import NO_FEEDS
+from tests.e2e.conftest import confirmed
 from tests.standin import CommandHidden
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -152,7 +153,7 @@ async def test_remove_asks_first_and_undo_brings_it_back(harness) -> None:
     assert [b["label"] for b in asked.buttons()] == ["Confirm", "Cancel"]
     intruder = await harness.admin.click(asked, "Confirm")
     assert "Only the curator who asked" in intruder.text()
-    done = await harness.owner.click(asked, "Confirm")
+    done = await confirmed(harness.owner, asked)
     assert "Removed" in done.message["embeds"][0]["title"]
     assert harness.services.lookups.models.exact("Radar Future Model") is None
     change_id = int(done.message["embeds"][0]["description"].split("**")[1])
@@ -201,7 +202,7 @@ async def test_release_add_reaches_a_subscribed_channel(harness) -> None:
     assert "in the future" in bad.text()
     store = harness.services.watch.store
     for row in await store.subscriptions():
-        await store.remove_subscription(row["guild_id"], row["id"])
+        await harness.services.watch.unsubscribe(row["guild_id"], row["id"])
 
 
 def yaml_file(text: str, name: str = "catalog.yaml") -> tuple[str, bytes]:
@@ -233,7 +234,7 @@ async def test_import_shows_a_summary_and_applies_on_confirm(harness) -> None:
     assert (
         harness.services.lookups.models.exact("Radar Imported 1") is None
     )  # not before confirming
-    done = await harness.owner.click(resp, "Confirm")
+    done = await confirmed(harness.owner, resp)
     assert "Imported" in done.message["embeds"][0]["title"]
     assert harness.services.lookups.models.exact("Radar Imported 1") is not None
 
@@ -293,7 +294,7 @@ async def test_epoch_csv_import_lists_rejected_rows_and_applies_the_rest(harness
     resp = await harness.owner.slash("admin import", file=("snapshot.csv", csv.encode()))
     text = resp.text()
     assert "Rejected rows" in text and "not a date" in text and "no model name" in text
-    done = await harness.owner.click(resp, "Confirm")
+    done = await confirmed(harness.owner, resp)
     assert "Imported" in done.message["embeds"][0]["title"]
     shown = await harness.member.slash("model", name="Radar CSV Model")
     assert "12B" in shown.text() and "Epoch AI" in shown.text()

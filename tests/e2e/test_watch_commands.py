@@ -68,7 +68,7 @@ async def publish(harness, feeds, key: str, items: list[dict]) -> None:
 async def clear_subscriptions(harness) -> None:
     store = harness.services.watch.store
     for row in await store.subscriptions():
-        await store.remove_subscription(row["guild_id"], row["id"])
+        await harness.services.watch.unsubscribe(row["guild_id"], row["id"])
 
 
 # ---- permissions ------------------------------------------------------------------------------

@@ -171,6 +171,7 @@ class StandIn:
         self.resumes = 0
         self.ready = asyncio.Event()
         self.guild = self._build_guild()
+        self.guilds = [self.guild]  # the first is `guild`; add_guild() hosts more
         self._channel_ids = {c["id"] for c in self.guild["channels"]}
         self._runner: web.AppRunner | None = None
         self._setup_strict_rules()
@@ -207,7 +208,24 @@ class StandIn:
 
     # ---- the guild ------------------------------------------------------------------------
 
-    def _build_guild(self) -> dict[str, Any]:
+    def add_guild(self, tag: str) -> dict[str, Any]:
+        """Host another guild (call before the bot connects): its users and channels are named
+        like the first guild's with a suffix, `admin-<tag>`, `releases-<tag>` ..."""
+        guild = self._build_guild(f"-{tag}")
+        self.guilds.append(guild)
+        self._channel_ids |= {c["id"] for c in guild["channels"]}
+        return guild
+
+    def guild_of(self, thing: dict[str, Any]) -> dict[str, Any]:
+        """The guild a channel or member belongs to."""
+        for guild in self.guilds:
+            if any(thing is c for c in guild["channels"]) or any(
+                thing is m for m in guild["members"]
+            ):
+                return guild
+        return next(g for g in self.guilds if g["id"] == thing.get("guild_id"))
+
+    def _build_guild(self, suffix: str = "") -> dict[str, Any]:
         guild_id = self.snowflake()
         admin_role = self.snowflake()
         roles = [
@@ -235,12 +253,12 @@ class StandIn:
             },
         ]
         channels = [
-            self._channel(guild_id, name, i)
+            self._channel(guild_id, name + suffix, i)
             for i, name in enumerate(("general", "releases", "digest"))
         ]
-        owner = self._user("owner")
-        admin = self._user("admin")
-        member = self._user("member")
+        owner = self._user("owner" + suffix)
+        admin = self._user("admin" + suffix)
+        member = self._user("member" + suffix)
         members = [
             {
                 "user": owner,
@@ -277,7 +295,7 @@ class StandIn:
         ]
         return {
             "id": guild_id,
-            "name": "Stand-in Guild",
+            "name": f"Stand-in Guild{suffix}",
             "owner_id": owner["id"],
             "member_count": len(members),
             "roles": roles,
@@ -334,21 +352,22 @@ class StandIn:
         }
 
     def channel(self, name: str) -> dict[str, Any]:
-        return next(c for c in self.guild["channels"] if c["name"] == name)
+        return next(c for g in self.guilds for c in g["channels"] if c["name"] == name)
 
     def channel_by_id(self, channel_id: str) -> dict[str, Any]:
-        return next(c for c in self.guild["channels"] if c["id"] == channel_id)
+        return next(c for g in self.guilds for c in g["channels"] if c["id"] == channel_id)
 
     def member(self, name: str) -> dict[str, Any]:
-        return next(m for m in self.guild["members"] if m["user"]["username"] == name)
+        return next(m for g in self.guilds for m in g["members"] if m["user"]["username"] == name)
 
     def permissions_of(self, member: dict[str, Any], channel: dict[str, Any] | None = None) -> int:
-        """A member's permissions in the guild, or in `channel` with its overwrites applied."""
-        if member["user"]["id"] == self.guild["owner_id"]:
+        """A member's permissions in its guild, or in `channel` with its overwrites applied."""
+        guild = self.guild_of(member)
+        if member["user"]["id"] == guild["owner_id"]:
             return ALL_PERMISSIONS
         value = 0
-        for role in self.guild["roles"]:
-            if role["id"] == self.guild["id"] or role["id"] in member["roles"]:
+        for role in guild["roles"]:
+            if role["id"] == guild["id"] or role["id"] in member["roles"]:
                 value |= int(role["permissions"])
         if value & ADMINISTRATOR:
             return ALL_PERMISSIONS
@@ -587,8 +606,10 @@ class StandIn:
             self.global_commands = stored
         return json_response(stored)
 
-    def command(self, name: str) -> dict[str, Any]:
-        for command in (*self.guild_commands.get(self.guild["id"], []), *self.global_commands):
+    def command(self, name: str, guild_id: str | None = None) -> dict[str, Any]:
+        """The synced command `/name` as a user of the guild (the first by default) sees it."""
+        guild_commands = self.guild_commands.get(guild_id or self.guild["id"], [])
+        for command in (*guild_commands, *self.global_commands):
             if command["name"] == name and command.get("type", 1) == 1:
                 return command
         raise KeyError(f"no synced command /{name}")
@@ -902,7 +923,7 @@ class StandIn:
                 {
                     "v": 10,
                     "user": BOT_USER,
-                    "guilds": [{"id": self.guild["id"], "unavailable": True}],
+                    "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds],
                     "session_id": session.session_id,
                     "resume_gateway_url": self.gateway_url,
                     "application": {"id": APP_ID, "flags": 0},
@@ -910,7 +931,8 @@ class StandIn:
                     "relationships": [],
                 },
             )
-            await self._dispatch_to(session, "GUILD_CREATE", self.guild)
+            for guild in self.guilds:
+                await self._dispatch_to(session, "GUILD_CREATE", guild)
             session.identified.set()
             self.ready.set()
         elif op == 6:
@@ -971,6 +993,7 @@ class StandIn:
         interaction_id = self.snowflake()
         token = f"tok-{interaction_id}"
         perms = self.permissions_of(member)
+        guild_id = self.guild_of(channel)["id"]
         payload: dict[str, Any] = {
             "id": interaction_id,
             "application_id": APP_ID,
@@ -978,7 +1001,7 @@ class StandIn:
             "token": token,
             "version": 1,
             "attachment_size_limit": 10 * 1024 * 1024,
-            "guild_id": self.guild["id"],
+            "guild_id": guild_id,
             "channel_id": channel["id"],
             "channel": channel,
             "member": {**member, "permissions": str(perms)},
@@ -986,7 +1009,7 @@ class StandIn:
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": self.guild["id"]},
+            "authorizing_integration_owners": {"0": guild_id},
             "context": 0,
             "data": data,
         }

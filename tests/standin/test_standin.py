@@ -694,3 +694,30 @@ async def test_a_thread_takes_its_parents_overwrites_and_send_in_threads(http, s
     await standin.set_overwrite(parent, standin.bot_role_id, deny=VIEW_CHANNEL)
     resp = await http.post(url, json={"content": "x"}, headers=AUTH)
     assert resp.status == 403 and (await resp.json())["code"] == 50001
+
+
+async def test_a_second_guild_is_announced_and_keeps_its_own_members_and_channels() -> None:
+    server = StandIn()
+    second = server.add_guild("b")
+    await server.start()
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(f"{server.gateway_url}?v=10&encoding=json") as ws,
+        ):
+            await ws.receive()  # HELLO
+            await ws.send_json({"op": 2, "d": {"token": TOKEN, "intents": 1, "properties": {}}})
+            ready = await ws.receive_json()
+            created = [(await ws.receive_json())["d"]["id"] for _ in server.guilds]
+        ids = [server.guild["id"], second["id"]]
+        assert [g["id"] for g in ready["d"]["guilds"]] == ids and created == ids
+        owner_b, channel_b = server.member("owner-b"), server.channel("general-b")
+        asked = server.new_interaction(2, owner_b, channel_b, {})
+        assert asked.payload["guild_id"] == second["id"] == channel_b["guild_id"]
+        assert int(asked.payload["member"]["permissions"]) == (1 << 50) - 1  # B's owner
+        # Guild B's owner is nobody special in the first guild's reckoning, and vice versa.
+        assert second["owner_id"] != server.guild["owner_id"]
+        member_b = server.new_interaction(2, server.member("member-b"), channel_b, {})
+        assert not int(member_b.payload["member"]["permissions"]) & (1 << 5)
+    finally:
+        await server.stop()

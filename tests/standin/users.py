@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from tests.standin.server import Interaction as _Interaction
@@ -82,6 +83,19 @@ class Response:
                 parts.append((embed.get("footer") or {}).get("text") or "")
         return "\n".join(p for p in parts if p)
 
+    async def until(self, check: Callable[[Response], bool], timeout: float = 10.0) -> Response:
+        """Wait for a later edit or followup after which `check(self)` holds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not check(self):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"the answer never got there; it says: {self.text()!r}")
+            self.interaction.event.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.interaction.event.wait(), min(remaining, 0.1))
+        return self
+
     def buttons(self) -> list[dict[str, Any]]:
         found = []
         for row in (self.message or {}).get("components") or []:
@@ -92,17 +106,19 @@ class Response:
 class DiscordUser:
     """A guild member of the stand-in, typing in one channel."""
 
-    def __init__(self, standin: StandIn, name: str, channel: str = "general") -> None:
+    def __init__(self, standin: StandIn, name: str, channel: str | None = None) -> None:
+        """`channel` is where the user types: by name, by default their guild's first (general)."""
         self.standin = standin
         self.member = standin.member(name)
-        self.channel = standin.channel(channel)
+        self.guild = standin.guild_of(self.member)
+        self.channel = standin.channel(channel) if channel else self.guild["channels"][0]
 
     @property
     def id(self) -> str:
         return self.member["user"]["id"]
 
     def can_see(self, command: str) -> bool:
-        needed = self.standin.command(command).get("default_member_permissions")
+        needed = self.standin.command(command, self.guild["id"]).get("default_member_permissions")
         if needed is None:
             return True
         return self.standin.permissions_of(self.member) & int(needed) == int(needed)
@@ -112,7 +128,7 @@ class DiscordUser:
     ) -> Response:
         """Run `/command [subcommand] option=value ...`; `force` sends it even if hidden."""
         name, *path = command.split()
-        definition = self.standin.command(name)
+        definition = self.standin.command(name, self.guild["id"])
         if not force and not self.can_see(name):
             raise CommandHidden(f"/{name} is hidden from {self.member['user']['username']}")
         data: dict[str, Any] = {"id": definition["id"], "name": name, "type": 1}
@@ -128,7 +144,7 @@ class DiscordUser:
     ) -> list[dict[str, Any]]:
         """The choices the bot offers while the user types `value` into `option`."""
         name, *path = command.split()
-        definition = self.standin.command(name)
+        definition = self.standin.command(name, self.guild["id"])
         data: dict[str, Any] = {"id": definition["id"], "name": name, "type": 1}
         if "guild_id" in definition:
             data["guild_id"] = definition["guild_id"]
@@ -236,7 +252,7 @@ class DiscordUser:
             }
             value = channel["id"]
         elif kind == 8 and not focused:
-            role = next(r for r in self.standin.guild["roles"] if value in (r["id"], r["name"]))
+            role = next(r for r in self.guild["roles"] if value in (r["id"], r["name"]))
             resolved.setdefault("roles", {})[role["id"]] = role
             value = role["id"]
         elif kind == 11 and not focused:

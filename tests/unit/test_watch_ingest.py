@@ -219,7 +219,7 @@ async def test_paused_subscription_holds_its_alerts(watch) -> None:
     watch.clock_control.advance(minutes=1)
     await watch.ingestor.ingest([item("Fresh", "https://x.example/f")])
     assert [r["status"] for r in await outbox(watch)] == ["held"]
-    assert await watch.store.resume_subscription("1", 1) == 1
+    assert await watch.resume("1", 1) == 1
     assert [r["status"] for r in await outbox(watch)] == ["pending"]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -31,22 +32,35 @@ from bot.store.catalog import CatalogExport
 log = logging.getLogger(__name__)
 MAX_ATTACHMENT = 5 * 1024 * 1024
 CONFIRM_TIMEOUT = 300.0
+FORM_TIMEOUT = 900.0  # a form left open is forgotten after this
 
 
 def actor_of(interaction: discord.Interaction) -> Actor:
-    return Actor(str(interaction.user.id), interaction.user.display_name)
+    guild = str(interaction.guild_id) if interaction.guild_id else None
+    return Actor(str(interaction.user.id), interaction.user.display_name, guild)
 
 
 class ModelModal(discord.ui.Modal):
-    """Five inputs, Discord's maximum; the details field carries parameters, context and link."""
+    """Five inputs, Discord's maximum; the details field carries parameters, context and link.
+
+    discord.py routes a submitted form by its custom_id alone, so every opened form gets its
+    own: with a fixed id, a second curator's form replaced the first's, and the first
+    curator's edit was saved to the second's model."""
 
     def __init__(
-        self, curation: CurationService, editing: str | None = None, org: str = ""
+        self,
+        curation: CurationService,
+        opener_id: int,
+        editing: str | None = None,
+        org: str = "",
     ) -> None:
         super().__init__(
-            title=f"Edit {clip(editing, 30)}" if editing else "Add a model", custom_id="admin-model"
+            title=f"Edit {clip(editing, 30)}" if editing else "Add a model",
+            custom_id=f"admin-model:{secrets.token_hex(8)}",
+            timeout=FORM_TIMEOUT,
         )
         self.curation = curation
+        self.opener_id = opener_id
         self.editing = editing
         self.name = discord.ui.TextInput(label="Name", max_length=100, default=editing)
         self.org = discord.ui.TextInput(
@@ -77,6 +91,8 @@ class ModelModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         if not is_curator(interaction, interaction.client.services.config):  # type: ignore[attr-defined]
             raise app_commands.CheckFailure("Only the bot's curators can do this.")
+        if interaction.user.id != self.opener_id:
+            raise app_commands.CheckFailure("This form belongs to the curator who opened it.")
         form = ModelForm(
             self.name.value,
             self.org.value,
@@ -108,34 +124,88 @@ class ModelModal(discord.ui.Modal):
 
 
 class Confirm(OwnedView):
-    """Confirm / Cancel for one curator; runs `action` on confirm."""
+    """Confirm / Cancel for one curator; runs `action` once, on the first Confirm.
+
+    The click is acknowledged at once (the buttons go grey and `working` shows), the action
+    runs, and the message is edited with its result: a long action never misses Discord's
+    3-second window. A second click (a double click) changes nothing and is told so. An
+    unused view's message is edited when it times out, so its buttons never stay clickable
+    only to fail."""
 
     refusal = "Only the curator who asked can confirm this."
 
-    def __init__(self, owner_id: int, action: Callable[[], Awaitable[str]], done: str) -> None:
+    def __init__(
+        self,
+        owner_id: int,
+        action: Callable[[], Awaitable[str]],
+        done: str,
+        working: str = "Working on it…",
+    ) -> None:
         super().__init__(owner_id, CONFIRM_TIMEOUT)
         self.action = action
         self.done = done
+        self.working = working
+        self.used = False
+        self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
 
-    async def _finish(self, interaction: discord.Interaction, text: str) -> None:
+    def _disable(self) -> None:
         for child in self.children:
             child.disabled = True  # type: ignore[attr-defined]
-        self.stop()
-        card = CardBuilder(self.done if "cancel" not in text.lower() else "Cancelled")
-        card.line(text)
-        await interaction.response.edit_message(embed=_embed(card.build()), view=self)
+
+    async def _claim(self, interaction: discord.Interaction) -> bool:
+        """True for the first click on either button; later clicks are told, privately."""
+        if self.used:
+            await interaction.response.send_message(
+                "This was already answered; nothing more happens.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return False
+        self.used = True  # before any await: a concurrent second click sees it
+        self._disable()
+        return True
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        if not await self._claim(interaction):
+            return
+        await interaction.response.edit_message(embed=_note(self.done, self.working), view=self)
+        title = self.done
         try:
             text = await self.action()
         except UserError as exc:
-            text = f"Nothing changed: {exc}"
-        await self._finish(interaction, text)
+            title, text = "Nothing changed", str(exc)
+        except Exception:
+            log.exception("a confirmed action failed")
+            title, text = "Failed", "Something went wrong on our side. It has been logged."
+        await interaction.edit_original_response(embed=_note(title, text), view=self)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        await self._finish(interaction, "Cancelled; nothing changed.")
+        if not await self._claim(interaction):
+            return
+        await interaction.response.edit_message(
+            embed=_note("Cancelled", "Cancelled; nothing changed."), view=self
+        )
+
+    async def on_timeout(self) -> None:
+        # A used view lives on until now, so that a click already under way is answered; its
+        # message already shows the outcome with the buttons disabled.
+        if self.used or self.message is None:
+            return
+        self._disable()
+        try:
+            await self.message.edit(
+                embed=_note("Expired", "Nothing changed; run the command again."), view=self
+            )
+        except discord.HTTPException:
+            log.warning("could not disable an expired confirmation", exc_info=True)
+
+
+def _note(title: str, text: str) -> discord.Embed:
+    card = CardBuilder(title)
+    card.line(text)
+    return _embed(card.build())
 
 
 def _embed(reply: Reply) -> discord.Embed:
@@ -174,7 +244,7 @@ class AdminCog(commands.Cog):
     @model.command(name="add", description="Add a model (opens a form)")
     @curators_only()
     async def model_add(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_modal(ModelModal(self.curation))
+        await interaction.response.send_modal(ModelModal(self.curation, interaction.user.id))
 
     @model.command(name="edit", description="Add facts to a model or rename it (opens a form)")
     @app_commands.autocomplete(name=_model_names)
@@ -183,7 +253,7 @@ class AdminCog(commands.Cog):
         model_id, current = self.curation.find_model(name)
         report = await self.services.lookups.report(model_id)
         await interaction.response.send_modal(
-            ModelModal(self.curation, current, report.org if report else "")
+            ModelModal(self.curation, interaction.user.id, current, report.org if report else "")
         )
 
     @model.command(name="remove", description="Remove a model and its claims (asks first)")
@@ -205,6 +275,7 @@ class AdminCog(commands.Cog):
         await interaction.response.send_message(
             embed=_embed(card.build()), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
         )
+        view.message = await interaction.original_response()
 
     # ---- aliases, scores, benchmarks, licenses --------------------------------------------------
 
@@ -332,11 +403,15 @@ class AdminCog(commands.Cog):
         card = CardBuilder(f"Import {clip(file.filename, 80)}?")
         for line in plan.describe().splitlines():
             card.line(line)
-        await interaction.followup.send(
+        view = Confirm(
+            interaction.user.id, action, "Imported", "Importing… (large files take a while)"
+        )
+        view.message = await interaction.followup.send(
             embed=_embed(card.build()),
-            view=Confirm(interaction.user.id, action, "Imported"),
+            view=view,
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
+            wait=True,
         )
 
     @admin.command(name="export", description="The catalog (or only curators' additions) as YAML")
@@ -369,7 +444,7 @@ class AdminCog(commands.Cog):
     @app_commands.autocomplete(model=_model_names)
     @curators_only()
     async def history(self, interaction: discord.Interaction, model: str | None = None) -> None:
-        rows = await self.curation.history(model)
+        rows = await self.curation.history(actor_of(interaction), model)
         card = CardBuilder(f"Changes to {model}" if model else "Recent changes")
         if not rows:
             card.line("No changes yet.")

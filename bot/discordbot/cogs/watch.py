@@ -125,8 +125,7 @@ class WatchCog(commands.Cog):
     @app_commands.describe(id="The subscription's number (see /watch list)")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def watch_remove(self, interaction: discord.Interaction, id: int) -> None:
-        if not await self.service.store.remove_subscription(str(interaction.guild_id), id):
-            raise UserError(f"This server has no subscription {id}. See `/watch list`.")
+        await self.service.unsubscribe(str(interaction.guild_id), id)
         await send_reply(
             interaction,
             Reply.note(
@@ -139,10 +138,7 @@ class WatchCog(commands.Cog):
     @app_commands.describe(id="The subscription's number (see /watch list)")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def watch_resume(self, interaction: discord.Interaction, id: int) -> None:
-        released = await self.service.store.resume_subscription(str(interaction.guild_id), id)
-        if released is None:
-            raise UserError(f"This server has no subscription {id}. See `/watch list`.")
-        self.service.wake()
+        released = await self.service.resume(str(interaction.guild_id), id)
         await send_reply(
             interaction,
             Reply.note(
