@@ -20,7 +20,7 @@ from bot.store.watch import WatchStore
 from bot.watch.fetch import Fetcher, FetchError, FetchResult
 from bot.watch.ingest import Ingestor
 from bot.watch.parse import ParseResult, parse_feed
-from bot.watch.parser_pool import ParserDied, ParserPool
+from bot.watch.parser_pool import Parser, ParserDied, ThreadParser
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class FeedPoller:
         threshold: int = 5,
         concurrency: int = 8,
         ops_channel_id: str | None = None,
-        parser: ParserPool | None = None,
+        parser: Parser | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -59,8 +59,9 @@ class FeedPoller:
         self.ops_channel_id = ops_channel_id
         self._slots = asyncio.Semaphore(concurrency)
         # Parsing is CPU work; in a worker process it never stalls the event loop (and so
-        # never delays autocomplete or an interaction's 3-second answer).
-        self.parser = parser
+        # never delays autocomplete or an interaction's 3-second answer). Either way a parse
+        # is bounded in time.
+        self.parser = parser or ThreadParser()
         self._lock = asyncio.Lock()
 
     async def poll_due(self) -> list[PollOutcome]:
@@ -138,8 +139,6 @@ class FeedPoller:
             org=row["org"],
             now=self.clock(),
         )
-        if self.parser is None:
-            return job()
         try:
             return await self.parser.run(job)
         except ParserDied as exc:

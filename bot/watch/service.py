@@ -23,7 +23,7 @@ from bot.watch.alerts import build_alert
 from bot.watch.fetch import Fetcher
 from bot.watch.filters import EntryFacts, Filters, matches
 from bot.watch.ingest import Ingestor, IngestReport, entry_facts
-from bot.watch.parser_pool import ParserPool
+from bot.watch.parser_pool import Parser
 from bot.watch.poller import FeedPoller, PollOutcome
 from bot.watch.sender import OutboxSender, Poster, UnavailableHandler, notice_payload
 from bot.watch.sources import load_curated, load_feed_sources
@@ -51,7 +51,7 @@ class WatchService:
         fetcher: Fetcher,
         clock: Clock,
         settings: WatchSettings,
-        parser: ParserPool | None = None,
+        parser: Parser | None = None,
     ) -> None:
         self.store = store
         self.lookups = lookups

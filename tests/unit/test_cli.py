@@ -14,7 +14,7 @@ from bot.cli import console, parse_line
 from bot.config import Config
 from bot.core.errors import UserError
 from tests.conftest import DATA, FEEDS, REPO
-from tests.feed_server import feed_server
+from tests.feed_server import feed_server, slow_feed
 
 
 def run(
@@ -191,3 +191,15 @@ async def test_feeds_preview_fetches_a_url(tmp_path: Path) -> None:
     assert len(records) >= 10 and all(r["link"].startswith("https://") for r in records)
     assert gone.returncode == 1 and "Cannot fetch" in gone.stderr and "404" in gone.stderr
     assert not (tmp_path / "x.db").exists()  # a preview touches no store
+
+
+def test_feeds_preview_gives_up_on_a_feed_that_parses_too_long(tmp_path: Path) -> None:
+    """The preview has the bot's parse time limit (`watch.parse_timeout`)."""
+    config = tmp_path / "config.yaml"
+    config.write_text("watch: {parse_timeout: 0.3}\n")
+    feed = tmp_path / "slow.xml"
+    feed.write_text(slow_feed())
+    out = run(tmp_path / "x.db", "--config", str(config), "feeds", "preview", str(feed))
+    assert out.returncode == 1
+    assert "parsing took longer than 0.3 s" in out.stderr
+    assert out.stdout == ""

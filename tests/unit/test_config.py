@@ -76,3 +76,10 @@ def test_example_config_is_valid() -> None:
     example = Path(__file__).resolve().parents[2] / "config.example.yaml"
     config = load_config(example, env={})
     assert config.log_level == "INFO"
+
+
+def test_parse_timeout_is_read_and_checked() -> None:
+    assert parse_config({"watch": {"parse_timeout": 2.5}}).watch.parse_timeout == 2.5
+    for bad in (0, -1, "soon", True):
+        with pytest.raises(ConfigError, match=r"'watch\.parse_timeout'"):
+            parse_config({"watch": {"parse_timeout": bad}})
