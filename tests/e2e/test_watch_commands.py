@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import Counter
+from functools import partial
 
 import pytest
 import pytest_asyncio
@@ -12,7 +14,7 @@ import pytest_asyncio
 from bot.store.watch import SourceDef
 from bot.watch.filters import Filters
 from bot.watch.sender import OutboxSender
-from tests.feed_server import feed_server, rss
+from tests.feed_server import feed_server, rss, slow_feed
 from tests.standin import CommandHidden
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -321,6 +323,48 @@ async def test_rate_limits_are_honoured_without_dropping(harness, feeds) -> None
     assert statuses[429] >= 3
     await clear_subscriptions(harness)
     standin.messages[channel_id(harness, "releases")].clear()
+
+
+async def test_a_feed_slow_to_parse_does_not_hold_back_another_feeds_alert(harness, feeds) -> None:
+    """In the bot's own polling round, the healthy feed's alert is posted once the round
+    settles (`poller.settle`), while the slow feed is still being parsed, not once that feed
+    is given up at the parse time limit."""
+    watch = harness.services.watch
+    await add_feed(harness, feeds, "quick", [])
+    await harness.admin.slash("watch add", channel="releases")
+    before = len(await posted(harness, "releases"))
+    feeds.serve("/quick.xml", rss([{"title": "Gemma 4 Turbo", "link": "https://g.example/t"}]))
+    slow = feeds.serve("/slow.xml", slow_feed(20_000))  # about 6 s to parse, when not loaded
+    parser = watch.poller.parser
+    # Every parser process up before the round (as in a bot that has polled before): a cold
+    # start under load must not be what the healthy feed waits for.
+    await asyncio.gather(*(parser.run(partial(time.sleep, 0.5)) for _ in range(parser.workers)))
+    limit, parser.timeout = parser.timeout, 3.0
+    settle, watch.poller.settle = watch.poller.settle, 0.3
+    try:
+        async with watch.poller._lock:  # both come due for the same round of the bot's loop
+            await watch.store.add_source(SourceDef("slow", "Slow", slow, "rss", None, 30), "t")
+            await watch.store.db.execute(
+                "UPDATE feed_sources SET next_poll = NULL WHERE key = 'quick'"
+            )
+
+        async def alerted() -> bool:
+            return len(await posted(harness, "releases")) > before
+
+        async def slow_given_up() -> bool:
+            return (await watch.store.source("slow"))["consecutive_failures"] > 0
+
+        await eventually(alerted)
+        assert not await slow_given_up()  # still being parsed
+        await eventually(slow_given_up)
+        assert (await watch.store.source("slow"))["last_error"] == "parsing took longer than 3 s"
+    finally:
+        parser.timeout, watch.poller.settle = limit, settle
+        for key in ("quick", "slow"):
+            await watch.store.remove_source(key)
+        await clear_subscriptions(harness)
+    (alert,) = (await posted(harness, "releases"))[before:]
+    assert alert["embeds"][0]["title"] == "Gemma 4 Turbo"
 
 
 async def test_a_rate_limit_outlasting_the_clients_retries_still_delivers_in_one_drain(
