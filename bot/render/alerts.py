@@ -1,5 +1,5 @@
-"""Release alerts and notices as replies. Feed text is untrusted: it goes through the card
-builder, which neutralises mention syntax, and every send has mentions disabled."""
+"""Release alerts and notices as replies. Feed and catalog text is untrusted: each value is
+escaped (`safe_text`, `link`) where it enters the card, and every send has mentions disabled."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.render.lookups import (
     license_line,
     score_value,
 )
+from bot.render.safe import link, safe_text
 from bot.watch.alerts import AlertView
 
 TYPE_LABELS = {
@@ -35,17 +36,16 @@ def render_alert(alert: AlertView) -> Reply:
     credits: list[str] = []
     for report in alert.models:
         credits += [c for c in report.credits if c not in credits]
-    builder = CardBuilder(alert.title, credits_footer(credits), url=alert.link)
+    builder = CardBuilder(safe_text(alert.title), credits_footer(credits), url=alert.link)
     date = (alert.published or "")[:10] or "date not given"
     builder.line(f"{TYPE_LABELS.get(alert.type, alert.type)} · {date}")
     if alert.summary and alert.summary != alert.title:
-        builder.line(clip(alert.summary, 350))
-    builder.field(
-        "Reported by", [f"[{name}]({link})" if link else name for name, link in alert.sources]
-    )
+        builder.line(safe_text(clip(alert.summary, 350)))
+    builder.field("Reported by", [link(name, url) for name, url in alert.sources])
     for report in alert.models:
         builder.field(
-            f"{report.name}" + (f" · {report.org}" if report.org else ""), _model_lines(report)
+            safe_text(report.name + (f" · {report.org}" if report.org else "")),
+            _model_lines(report),
         )
     reply = builder.build()
     reply.pages = reply.pages[:1]  # an alert is one message; extra detail lives in /model

@@ -7,13 +7,13 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 from html import unescape
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from bot.core.names import clean_text
+from bot.core.urls import checked_url
 
 TITLE_MAX = 256
 SUMMARY_MAX = 1000
-LINK_MAX = 1000
 EARLIEST_YEAR = 1990
 FUTURE_SLACK = timedelta(days=2)
 
@@ -77,13 +77,11 @@ def utc_date(parsed: time.struct_time | None, now: datetime | None = None) -> st
 
 
 def absolute_link(link: str | None, base: str | None) -> str | None:
-    """A link resolved against the feed's address; only http(s) links are kept."""
+    """A link resolved against the feed's address; only plain http(s) links are kept (see
+    `checked_url`), never cut short: a shortened link would lead somewhere else."""
     if not link:
         return None
     link = clean_text(link)
-    if link.startswith(("https://", "http://")):  # already absolute, as nearly all are
-        return link[:LINK_MAX]
-    resolved = urljoin(base, link) if base and base.startswith(("http://", "https://")) else link
-    if urlsplit(resolved).scheme not in ("http", "https"):
-        return None
-    return resolved[:LINK_MAX]
+    if not link.startswith(("https://", "http://")) and base and checked_url(base):
+        link = urljoin(base, link)  # relative, as a few feeds write them
+    return checked_url(link)

@@ -109,6 +109,25 @@ def test_html_to_text_keeps_what_a_browser_shows() -> None:
     assert html_to_text('<a title="x">link</a>') == "link"
 
 
+def test_links_that_could_break_out_of_markdown_are_dropped_at_ingest() -> None:
+    hostile = "https://vendor.example/x) [Free Nitro](https://evil.example/"
+    body = rss(
+        [
+            {"title": "Hostile", "link": hostile.replace("&", "&amp;"), "guid": "h"},
+            {"title": "Spaced", "link": "https://vendor.example/a b", "guid": "s"},
+            {"title": "Long", "link": "https://vendor.example/" + "x" * 2100, "guid": "l"},
+            {"title": "Fine", "link": "/news/fine?a=1&amp;b=2", "guid": "f"},
+        ]
+    )
+    links = {i.title: i.link for i in parse(body.encode()).items}
+    assert links == {
+        "Hostile": None,
+        "Spaced": None,
+        "Long": None,  # dropped, not cut: a shortened link leads somewhere else
+        "Fine": "https://vendor.example/news/fine?a=1&b=2",
+    }
+
+
 # Inputs that make a naive tag stripper (or html.parser in Python 3.11) quadratic.
 PATHOLOGICAL = ["<", "<a", "<br", "<!--", "</", "<!", "<script>", "</script", "&#", '<a x="']
 
