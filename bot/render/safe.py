@@ -26,9 +26,12 @@ _BARE_URL = re.compile(r"https?://[^\s<]+[^\s<.,:;\"')\]]", re.IGNORECASE)
 _LOOKS_LIKE_ADDRESS = re.compile(r"://|\bwww\.|\b[a-z0-9-]+\.[a-z]{2,}\b", re.IGNORECASE)
 
 
-def safe_text(text: str) -> str:
+def safe_text(text: str | None) -> str:
     """`text` shown as written: markdown escaped, mentions broken. A bare link that
-    `checked_url` accepts stays clickable (its address is what shows); any other is inert."""
+    `checked_url` accepts stays clickable (its address is what shows); any other is inert.
+    A missing value is empty text."""
+    if not text:
+        return ""
     parts = []
     pos = 0
     for match in _BARE_URL.finditer(text):

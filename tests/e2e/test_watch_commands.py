@@ -143,6 +143,36 @@ async def test_add_list_and_alert_with_catalog_facts(harness, feeds) -> None:
     await clear_subscriptions(harness)
 
 
+async def test_a_hostile_feed_cannot_post_masked_links_or_a_bad_link(harness, feeds) -> None:
+    await add_feed(harness, feeds, "hostile", [])
+    await harness.admin.slash("watch add", channel="releases")
+    before = len(await posted(harness, "releases"))
+    bad_link = "https://vendor.example/x) [Free Nitro](https://evil.example/"
+    await publish(
+        harness,
+        feeds,
+        "hostile",
+        [
+            {
+                "title": "# Official **Discord** update",
+                "link": bad_link,
+                "guid": "h1",
+                "description": "Get it: [download](https://evil.example/nitro) now",
+            }
+        ],
+    )
+    await clear_subscriptions(harness)
+    await harness.services.watch.store.remove_source("hostile")
+    (alert,) = (await posted(harness, "releases"))[before:]
+    embed = alert["embeds"][0]
+    assert "url" not in embed or embed["url"] is None  # the bad link is not followed
+    assert embed["title"] == "\\# Official \\*\\*Discord\\*\\* update"
+    assert "\\[download\\](https://evil.example/nitro)" in embed["description"]
+    reported = next(f["value"] for f in embed["fields"] if f["name"] == "Reported by")
+    assert reported == "Hostile"  # the source's name, linking nowhere
+    assert "evil.example" not in json.dumps(embed["fields"])
+
+
 async def test_one_release_from_two_sources_is_one_alert_with_the_model_facts(
     harness, feeds
 ) -> None:
