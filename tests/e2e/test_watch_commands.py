@@ -397,6 +397,36 @@ async def test_a_feed_slow_to_parse_does_not_hold_back_another_feeds_alert(harne
     assert alert["embeds"][0]["title"] == "Gemma 4 Turbo"
 
 
+async def test_two_sources_in_one_round_are_still_one_alert(harness, feeds) -> None:
+    """Delivering as a round settles (not after each source) keeps one release reported by
+    two sources in the same round one alert naming both."""
+    watch = harness.services.watch
+    await add_feed(harness, feeds, "lab", [])
+    await add_feed(harness, feeds, "press", [])
+    await harness.admin.slash("watch add", channel="releases")
+    before = len(await posted(harness, "releases"))
+    feeds.serve("/lab.xml", rss([{"title": "Introducing Llama 4 Scout", "link": "https://l/4"}]))
+    feeds.serve("/press.xml", rss([{"title": "Meta ships Llama 4 Scout", "link": "https://p/4"}]))
+    try:
+        async with watch.poller._lock:  # both come due for the same round of the bot's loop
+            await watch.store.db.execute(
+                "UPDATE feed_sources SET next_poll = NULL WHERE key IN ('lab', 'press')"
+            )
+
+        async def alerted() -> bool:
+            return len(await posted(harness, "releases")) > before
+
+        await eventually(alerted)
+        await asyncio.sleep(0.5)  # nothing more follows
+    finally:
+        for key in ("lab", "press"):
+            await watch.store.remove_source(key)
+        await clear_subscriptions(harness)
+    (alert,) = (await posted(harness, "releases"))[before:]
+    fields = {f["name"]: f["value"] for f in alert["embeds"][0]["fields"]}
+    assert "Lab" in fields["Reported by"] and "Press" in fields["Reported by"]
+
+
 async def test_a_rate_limit_outlasting_the_clients_retries_still_delivers_in_one_drain(
     harness, feeds
 ) -> None:
