@@ -97,6 +97,17 @@ async def test_feeds_status_is_for_everyone(harness) -> None:
     assert resp.ephemeral and "Feed sources" in resp.text()
 
 
+async def test_feeds_status_shows_source_names_as_written(harness) -> None:
+    store = harness.services.watch.store
+    name = "[Official](https://evil.example/) **feed**"
+    await store.add_source(SourceDef("odd", name, "https://o.example/f", "rss", None, 30), "t")
+    try:
+        resp = await harness.member.slash("feeds status")
+    finally:
+        await store.remove_source("odd")
+    assert "\\[Official\\](https://evil.example/) \\*\\*feed\\*\\*" in resp.text()
+
+
 # ---- subscriptions and alerts -----------------------------------------------------------------
 
 
