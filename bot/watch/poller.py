@@ -3,8 +3,9 @@
 Sources are polled concurrently and each poll is bounded in time, so one slow or broken
 source never delays the others: each source is fetched, parsed and ingested on its own, and
 the alerts a round has queued go out once the round settles (every poll done, or `SETTLE`
-seconds after the first new entries), not when its slowest source is given up. After `threshold` failures in a row a source is paused (still
-polled, less often) and the operators are told once; it resumes when it answers again.
+seconds after the first new entries), not when its slowest source is given up. After
+`threshold` failures in a row a source is paused (still polled, less often) and the operators
+are told once; it resumes when it answers again.
 """
 
 from __future__ import annotations
@@ -84,9 +85,11 @@ class FeedPoller:
             polls = [asyncio.ensure_future(self._poll(row)) for row in due]
             try:
                 await self._announce_when_settled(polls)
-            finally:
-                outcomes = await asyncio.gather(*polls)
-            return list(outcomes)
+                return list(await asyncio.gather(*polls))
+            except BaseException:  # cancelled (the bot stops): the polls stop with the round
+                for poll in polls:
+                    poll.cancel()
+                raise
 
     async def poll_key(self, key: str) -> PollOutcome:
         row = await self.store.source(key)
