@@ -20,7 +20,7 @@ from bot.store.curation import CurationStore
 from bot.store.digests import DigestStore
 from bot.store.watch import WatchStore
 from bot.watch.fetch import Fetcher, feed_session
-from bot.watch.parser_pool import ParserPool
+from bot.watch.parser_pool import Parser, make_parser
 from bot.watch.service import WatchService, WatchSettings
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,7 @@ async def open_services(
     """Open the store (importing the bundled data into an empty one) and build the core."""
     db = await Database.open(config.database, busy_timeout=config.database_busy_timeout)
     session = feed_session(allow_private=config.watch.allow_private_feed_hosts)
-    workers = config.watch.parse_workers
-    parser = ParserPool(workers) if workers > 0 else None
+    parser = make_parser(config.watch.parse_workers, config.watch.parse_timeout)
     try:
         store = CatalogStore(db)
         if load_bundled:
@@ -62,8 +61,7 @@ async def open_services(
         curation = CurationService(store, CurationStore(db), lookups, watch, clock)
         yield Services(config, db, store, lookups, watch, digests, curation)
     finally:
-        if parser is not None:
-            parser.shutdown()
+        parser.shutdown()
         await session.close()
         await db.close()
 
@@ -74,7 +72,7 @@ def _watch_service(
     lookups: Lookups,
     session: aiohttp.ClientSession,
     clock: Clock,
-    parser: ParserPool | None,
+    parser: Parser,
 ) -> WatchService:
     settings = config.watch
     fetcher = Fetcher(

@@ -7,6 +7,7 @@ import asyncio
 import json
 import re
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -26,6 +27,7 @@ from bot.watch.fetch import Fetcher, FetchError, feed_session
 from bot.watch.identity import identities
 from bot.watch.linking import models_named
 from bot.watch.parse import parse_feed
+from bot.watch.parser_pool import ParserDied, ThreadParser
 
 NO_TOKEN_HELP = """\
 DISCORD_TOKEN is not set, so the bot cannot connect to Discord.
@@ -182,13 +184,19 @@ async def preview_feed(config: Config, source: str, as_json: bool, out: TextIO =
         except FetchError as exc:
             print(f"Cannot fetch {source}: {exc}", file=sys.stderr)
             return 1
-    parsed = parse_feed(
+    job = partial(
+        parse_feed,
         result.body or b"",
         url=source,
         content_type=result.content_type,
         source_key="preview",
         source_name=source,
     )
+    try:  # under the bot's time limit; the process ends with the preview, a stuck parse too
+        parsed = await ThreadParser(config.watch.parse_timeout).run(job)
+    except ParserDied as exc:
+        print(f"{source}: {exc}", file=sys.stderr)
+        return 1
     if parsed.problem:
         print(f"{source}: {parsed.problem}", file=sys.stderr)
         return 1

@@ -48,7 +48,8 @@ class WatchConfig:
     failure_threshold: int = 5
     fetch_timeout: float = 20.0
     max_feed_bytes: int = 5 * 1024 * 1024
-    parse_workers: int = 2  # processes that parse feeds side by side; 0 parses in the event loop
+    parse_workers: int = 2  # processes that parse feeds side by side; 0: a thread per parse
+    parse_timeout: float = 60.0  # seconds a feed may take to parse before it is given up
     ops_channel_id: int | None = None
     allow_private_feed_hosts: bool = False  # feeds on loopback/private/link-local addresses
     max_alerts_per_poll: int = 5  # per channel and poll; the rest become one summary message
@@ -143,6 +144,7 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
             "fetch_timeout",
             "max_feed_bytes",
             "parse_workers",
+            "parse_timeout",
             "ops_channel_id",
             "allow_private_feed_hosts",
             "max_alerts_per_poll",
@@ -169,6 +171,7 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
             )
         ),
         parse_workers=int(_number(raw, "parse_workers", defaults.parse_workers, 0, 8, "watch.")),
+        parse_timeout=_number(raw, "parse_timeout", defaults.parse_timeout, 0.01, 3600, "watch."),
         ops_channel_id=ops[0] if ops else None,
         allow_private_feed_hosts=_flag(
             raw, "allow_private_feed_hosts", defaults.allow_private_feed_hosts, "watch."

@@ -146,3 +146,14 @@ def rss(
         parts.append("</item>")
     parts.append("</channel></rss>")
     return "".join(parts)
+
+
+def slow_feed(entries: int = 10_000) -> str:
+    """A feed that takes seconds to parse (2 MB, 10,000 entries), far past a test's short
+    parse time limit; a healthy small feed parses in milliseconds."""
+    return rss(
+        [
+            {"title": f"Item {i}", "link": f"https://s.example/{i}", "description": "x " * 50}
+            for i in range(entries)
+        ]
+    )

@@ -1,11 +1,10 @@
-"""Release alerts and notices as replies. Feed text is untrusted: it goes through the card
-builder, which neutralises mention syntax, and every send has mentions disabled."""
+"""Release alerts and notices as replies. Feed and catalog text is untrusted: each value is
+escaped (`safe_text`, `link`) where it enters the card, and every send has mentions disabled."""
 
 from __future__ import annotations
 
-from yarl import URL
-
 from bot.core.results import ModelReport
+from bot.core.urls import checked_url
 from bot.render.cards import CardBuilder, Reply, clip
 from bot.render.fit import fit_card
 from bot.render.lookups import (
@@ -16,6 +15,7 @@ from bot.render.lookups import (
     license_line,
     score_value,
 )
+from bot.render.safe import link, safe_text
 from bot.watch.alerts import AlertView
 
 TYPE_LABELS = {
@@ -42,14 +42,14 @@ def render_alert(alert: AlertView) -> Reply:
     date = (alert.published or "")[:10] or "date not given"
     lines = [f"{TYPE_LABELS.get(alert.type, alert.type)} · {date}"]
     if alert.summary and alert.summary != alert.title:
-        lines.append(clip(alert.summary, 350))
+        lines.append(safe_text(clip(alert.summary, 350)))
     fields: list[tuple[str, list[str]]] = [
-        ("Reported by", [f"[{name}]({link})" if link else name for name, link in alert.sources])
+        ("Reported by", [link(name, url) for name, url in alert.sources])
     ]
     for report in alert.models:
-        name = f"{report.name}" + (f" · {report.org}" if report.org else "")
+        name = safe_text(report.name + (f" · {report.org}" if report.org else ""))
         fields.append((name, _model_lines(report)))
-    card = fit_card(alert.title, lines, fields, credits_footer(credits), url=alert.link)
+    card = fit_card(safe_text(alert.title), lines, fields, credits_footer(credits), url=alert.link)
     return Reply([card])
 
 
@@ -76,29 +76,16 @@ def _model_lines(report: ModelReport) -> list[str]:
 def render_alert_summary(source: str, count: int, url: str | None) -> Reply:
     """What stands for the alerts of one poll beyond the per-channel cap: one message
     linking the source's feed. The entries themselves are in the digests."""
-    link = url if url and _web_link(url) else None
-    builder = CardBuilder(f"…and {count} more from {source}", url=link)
+    target = checked_url(url)
+    builder = CardBuilder(f"…and {count} more from {safe_text(source)}", url=target)
     noun = "entry" if count == 1 else "entries"
     builder.line(
-        f"{count} more new {noun} from {source} arrived at once; only the newest were posted "
+        f"{count} more new {noun} from {safe_text(source)} arrived at once; only the newest were posted "
         "here. Every one of them is in the digest."
     )
-    if link:
-        builder.line(f"Feed: {link}")
+    if target:
+        builder.line(f"Feed: {target}")
     return builder.build()
-
-
-def _web_link(url: str) -> bool:
-    """An absolute http(s) URL with a host and nothing that would break out of a link."""
-    try:
-        parsed = URL(url)
-    except ValueError:
-        return False
-    return (
-        parsed.scheme in ("http", "https")
-        and bool(parsed.host)
-        and not any(c.isspace() or c in "<>()[]" for c in url)
-    )
 
 
 def render_notice(title: str, text: str) -> Reply:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.core.urls import checked_url
 from bot.render import limits
 
 ELLIPSIS = "…"
@@ -99,7 +100,7 @@ class CardBuilder:
     def __init__(self, title: str, footer: str = "", url: str | None = None) -> None:
         self.title = clip(neutralise(title), limits.EMBED_TITLE)
         self.footer = footer
-        self.url = url
+        self.url = checked_url(url)  # a card's link is followed from its title: checked
         self.pages: list[Card] = [self._new_page()]
 
     def _new_page(self) -> Card:

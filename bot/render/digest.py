@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.render.alerts import TYPE_LABELS
 from bot.render.cards import Card, CardBuilder, Field, Reply, clip
 from bot.render.lookups import credits_footer, score_value, source_label
+from bot.render.safe import link, safe_text
 
 if TYPE_CHECKING:  # the digest builder imports the watch service, which renders with this module
     from bot.digest.builder import DigestItem, DigestView
@@ -49,14 +50,15 @@ def render_digest(
     for kind, orgs in view.grouped():
         lines = []
         for org, items in orgs:
-            lines.append(f"**{org}**")
+            lines.append(f"**{safe_text(org)}**")
             lines += [f"• {_item(i)}" for i in items]
         builder.field(f"{TYPE_LABELS.get(kind, kind)} ({counts[kind]})", lines)
     if view.notable:
         builder.field(
             "Notable results",
             [
-                f"{n.model}: {n.score.benchmark} {score_value(n.score)} — {source_label(n.score.source)}"
+                f"{safe_text(n.model)}: {safe_text(n.score.benchmark)} {score_value(n.score)}"
+                f" — {source_label(n.score.source)}"
                 for n in view.notable
             ],
         )
@@ -72,10 +74,9 @@ def _heading(span: timedelta) -> str:
 
 
 def _item(item: DigestItem) -> str:
-    title = clip(item.title, 150)
-    text = f"[{title}]({item.link})" if item.link else title
+    text = link(clip(item.title, 150), item.link)
     if item.models:
-        text += f" · {', '.join(item.models)}"
+        text += f" · {safe_text(', '.join(item.models))}"
     if item.type in ("release", "expected_release") and item.openness != "unknown":
         text += f" · {OPENNESS_WORDS[item.openness]}"
     if len(item.sources) > 1:

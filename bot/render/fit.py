@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.urls import checked_url
 from bot.render import limits
 from bot.render.cards import ELLIPSIS, Card, Field, clip, neutralise
 
@@ -81,7 +82,7 @@ def fit_card(
         description,
         _fit_fields(named, room - len(description)),
         footer=footer,
-        url=url,
+        url=checked_url(url),
     )
 
 

@@ -18,8 +18,10 @@ from bot.core.results import (
     SearchResults,
     SourceRef,
 )
+from bot.core.urls import checked_url
 from bot.core.vocab import NUMERIC_FIELDS
 from bot.render.cards import CardBuilder, Reply, clip
+from bot.render.safe import link, safe_text
 
 DISAGREE = "⚠ sources disagree"
 WIN = "🏆"
@@ -46,8 +48,8 @@ def fact_value(field: str, value: str) -> str:
             else count(number)
         )
     if field == "status":
-        return value.replace("_", " ")
-    return value
+        return safe_text(value.replace("_", " "))
+    return safe_text(value)
 
 
 def score_value(claim: ScoreClaim) -> str:
@@ -58,14 +60,14 @@ def score_value(claim: ScoreClaim) -> str:
         return value
     if claim.unit == "rank":
         return f"#{value}"
-    return f"{value} {claim.unit}"
+    return f"{value} {safe_text(claim.unit)}"
 
 
 def source_label(source: SourceRef) -> str:
     """A short, linked name of the source with its date and self-reported flag."""
     name = source.name if source.kind != "article" else clip(source.name, 48)
-    label = f"[{name}]({source.url})" if source.url else name
-    extras = [source.date] if source.date else []
+    label = link(name, source.url)
+    extras = [safe_text(source.date)] if source.date else []
     if source.self_reported:
         extras.append("self-reported")
     return f"{label} ({', '.join(extras)})" if extras else label
@@ -74,7 +76,7 @@ def source_label(source: SourceRef) -> str:
 def claim_line(value: str, source: SourceRef, note: bool = True) -> str:
     text = f"{value} — {source_label(source)}"
     if note and source.note:
-        text += f" · _{clip(source.note, 160)}_"
+        text += f" · _{safe_text(clip(source.note, 160))}_"
     return text
 
 
@@ -93,14 +95,16 @@ def credits_footer(credits: Sequence[str]) -> str:
 def match_line(match: MatchInfo) -> str | None:
     if match.exact:
         return None
-    line = f"Closest match for “{clip(match.query, 60)}”: **{match.matched}**."
+    line = (
+        f"Closest match for “{safe_text(clip(match.query, 60))}”: **{safe_text(match.matched)}**."
+    )
     if match.alternatives:
-        line += " Did you mean: " + ", ".join(match.alternatives[:5]) + "?"
+        line += " Did you mean: " + safe_text(", ".join(match.alternatives[:5])) + "?"
     return line
 
 
 def license_line(claim: LicenseClaim) -> str:
-    name = claim.license_id if claim.spdx else (claim.license_name or "no license named")
+    name = safe_text(claim.license_id if claim.spdx else (claim.license_name or "no license named"))
     text = f"{name} · {claim.openness.label} · commercial use: {yes_no(claim.commercial)}"
     return claim_line(text, claim.source)
 
@@ -109,7 +113,7 @@ def license_line(claim: LicenseClaim) -> str:
 
 
 def render_model(report: ModelReport) -> Reply:
-    card = CardBuilder(report.name, credits_footer(report.credits))
+    card = CardBuilder(safe_text(report.name), credits_footer(report.credits))
     hint = match_line(report.match)
     if hint:
         card.line(hint)
@@ -117,11 +121,11 @@ def render_model(report: ModelReport) -> Reply:
         p for p in (report.org, f"family {report.family}" if report.family else None) if p
     )
     if who:
-        card.line(who)
+        card.line(safe_text(who))
     if report.variants:
-        card.line("Variants: " + ", ".join(report.variants))
+        card.line("Variants: " + safe_text(", ".join(report.variants)))
     if report.aliases:
-        card.line("Also known as: " + ", ".join(report.aliases))
+        card.line("Also known as: " + safe_text(", ".join(report.aliases)))
     for group in report.facts:
         name = group.label + (f" — {DISAGREE}" if group.disputed else "")
         card.field(name, [_fact_claim(group.field, c) for c in group.claims])
@@ -134,14 +138,14 @@ def render_model(report: ModelReport) -> Reply:
         lines = []
         for claims in report.scores:
             marker = f" — {DISAGREE}" if len({c.value for c in claims}) > 1 else ""
-            lines.append(f"**{claims[0].benchmark}**{marker}")
+            lines.append(f"**{safe_text(claims[0].benchmark)}**{marker}")
             lines.extend("  " + claim_line(score_value(c), c.source, note=False) for c in claims)
         card.field("Headline scores", lines)
     if report.events:
         card.field(
             "Timeline",
             [
-                claim_line(f"{e.date or 'undated'} · {e.title}", e.source, False)
+                claim_line(f"{e.date or 'undated'} · {safe_text(e.title)}", e.source, False)
                 for e in report.events
             ],
         )
@@ -155,7 +159,7 @@ def _fact_claim(field: str, claim: Claim) -> str:
 
 
 def render_model_licenses(report: ModelLicenses) -> Reply:
-    card = CardBuilder(f"License of {report.model}", credits_footer(report.credits))
+    card = CardBuilder(f"License of {safe_text(report.model)}", credits_footer(report.credits))
     hint = match_line(report.match)
     if hint:
         card.line(hint)
@@ -169,47 +173,51 @@ def render_model_licenses(report: ModelLicenses) -> Reply:
 
 
 def render_license_listing(listing: LicenseListing) -> Reply:
-    card = CardBuilder(listing.title, credits_footer(listing.credits), url=listing.url)
+    card = CardBuilder(safe_text(listing.title), credits_footer(listing.credits), url=listing.url)
     kind = (
-        f"SPDX id {listing.license_id}"
+        f"SPDX id {safe_text(listing.license_id)}"
         if listing.spdx
-        else (listing.license_id or "openness class")
+        else (safe_text(listing.license_id) or "openness class")
     )
     card.line(f"{kind} · {listing.openness.label} · commercial use: {yes_no(listing.commercial)}")
     card.line(f"{len(listing.models)} model claim(s):")
     for model, source in listing.models:
-        card.line(f"• **{model}** — {source_label(source)}")
+        card.line(f"• **{safe_text(model)}** — {source_label(source)}")
     return card.build()
 
 
 def render_comparison(result: Comparison) -> Reply:
     title = " vs ".join(result.models)
-    card = CardBuilder(clip(title, 200), credits_footer(result.credits))
+    card = CardBuilder(safe_text(clip(title, 200)), credits_footer(result.credits))
     for match in result.matches:
         hint = match_line(match)
         if hint:
             card.line(hint)
     if not result.rows:
         if result.only_benchmark:
-            card.line(f"None of these models has a {result.only_benchmark} score in the catalog.")
+            card.line(
+                f"None of these models has a {safe_text(result.only_benchmark)} score in the catalog."
+            )
         else:
             card.line("These models share no benchmark in the catalog.")
         for model, n in zip(result.models, result.benchmark_counts, strict=True):
-            card.line(f"• {model}: {n} benchmark(s) with scores")
+            card.line(f"• {safe_text(model)}: {n} benchmark(s) with scores")
         return card.build()
     card.line(f"{len(result.rows)} benchmark(s); {WIN} marks a clear winner, {MISSING} a gap.")
     for row in result.rows:
-        name = f"{row.benchmark} ({row.unit}, {direction(row.higher_is_better)})"
+        name = (
+            f"{safe_text(row.benchmark)} ({safe_text(row.unit)}, {direction(row.higher_is_better)})"
+        )
         if row.disputed:
             name += f" — {DISAGREE}"
         lines = []
         for i, (model, cell) in enumerate(zip(result.models, row.cells, strict=True)):
             if not cell:
-                lines.append(f"{model}: {MISSING}")
+                lines.append(f"{safe_text(model)}: {MISSING}")
                 continue
             mark = f" {WIN}" if row.winner == i else ""
             values = "; ".join(claim_line(score_value(c), c.source, note=False) for c in cell)
-            lines.append(f"**{model}**{mark}: {values}")
+            lines.append(f"**{safe_text(model)}**{mark}: {values}")
         if row.winner is None and sum(1 for c in row.cells if c) > 1:
             lines.append("_No clear winner: tied, or the sources' figures overlap._")
         card.field(name, lines)
@@ -217,45 +225,55 @@ def render_comparison(result: Comparison) -> Reply:
 
 
 def render_leaderboard(board: Leaderboard) -> Reply:
-    title = f"Leaderboard: {board.benchmark}"
+    title = f"Leaderboard: {safe_text(board.benchmark)}"
     card = CardBuilder(title, credits_footer(board.credits))
     hint = match_line(board.match)
     if hint:
         card.line(hint)
     scope = f" · only {board.openness.label}" if board.openness else ""
     card.line(
-        f"{board.unit}, {direction(board.higher_is_better)}{scope} · {board.total_models} model(s) scored"
+        f"{safe_text(board.unit)}, {direction(board.higher_is_better)}{scope}"
+        f" · {board.total_models} model(s) scored"
     )
     if board.description:
-        card.line(f"_{clip(board.description, 300)}_")
+        card.line(f"_{safe_text(clip(board.description, 300))}_")
     if not board.rows:
         card.line("No model matches these filters.")
     for row in board.rows:
-        line = f"{row.rank}. **{row.model}** — {score_value(row.best)} · {source_label(row.best.source)}"
+        line = (
+            f"{row.rank}. **{safe_text(row.model)}** — {score_value(row.best)}"
+            f" · {source_label(row.best.source)}"
+        )
         if row.others:
-            others = ", ".join(f"{score_value(c)} ({c.source.name[:30]})" for c in row.others[:3])
+            others = ", ".join(
+                f"{score_value(c)} ({safe_text(c.source.name[:30])})" for c in row.others[:3]
+            )
             line += f" · {DISAGREE}: also {others}"
         card.line(line)
     return card.build()
 
 
 def render_search(results: SearchResults) -> Reply:
-    card = CardBuilder(f"Search: {clip(results.query, 100)}")
+    card = CardBuilder(f"Search: {safe_text(clip(results.query, 100))}")
     if not (results.models or results.organisations or results.events):
         card.line("Nothing found. Try fewer letters or another spelling.")
         return card.build()
     if results.models:
         card.field(
-            "Models", [f"{name}" + (f" · {org}" if org else "") for name, org in results.models]
+            "Models",
+            [safe_text(name + (f" · {org}" if org else "")) for name, org in results.models],
         )
     if results.organisations:
-        card.field("Organisations", [f"{name} · {n} model(s)" for name, n in results.organisations])
+        card.field(
+            "Organisations",
+            [f"{safe_text(name)} · {n} model(s)" for name, n in results.organisations],
+        )
     if results.events:
         card.field(
             "Events",
             [
                 claim_line(
-                    f"{e.date or 'undated'} · {e.kind.replace('_', ' ')} · {e.title}",
+                    f"{e.date or 'undated'} · {e.kind.replace('_', ' ')} · {safe_text(e.title)}",
                     e.source,
                     False,
                 )
@@ -280,8 +298,8 @@ def render_about(about: About) -> Reply:
         card.field(
             "Datasets (credit required)",
             [
-                f"**{s.credit or s.name}** — {s.license or 'license unknown'}"
-                + (f" · {s.url}" if s.url else "")
+                f"**{safe_text(s.credit or s.name)}** — {safe_text(s.license or 'license unknown')}"
+                + (f" · {checked_url(s.url)}" if checked_url(s.url) else "")
                 + f" · {s.facts:,} facts"
                 for s in datasets
             ],
@@ -289,6 +307,6 @@ def render_about(about: About) -> Reply:
     if others:
         card.field(
             "Articles and curators",
-            [f"{clip(s.name, 90)} ({s.kind}) · {s.facts:,} facts" for s in others],
+            [f"{safe_text(clip(s.name, 90))} ({s.kind}) · {s.facts:,} facts" for s in others],
         )
     return card.build()

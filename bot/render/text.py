@@ -5,13 +5,18 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import re
 from typing import Any
 
 from bot.render.cards import Reply
 
+# A markdown escape (`bot.render.safe`): on a terminal the character shows as written.
+_ESCAPE = re.compile(r"\\([^A-Za-z0-9\s])")
+
 
 def reply_to_text(reply: Reply) -> str:
-    """What the bot would post, as plain text: every page, title, description, fields, footer."""
+    """What the bot would post, as plain text: every page, title, description, fields, footer
+    (markdown escapes undone, as Discord shows them)."""
     blocks = []
     for page in reply.pages:
         lines = [f"== {page.title} =="]
@@ -23,7 +28,7 @@ def reply_to_text(reply: Reply) -> str:
         if page.footer:
             lines.append(f"({page.footer})")
         blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
+    return _ESCAPE.sub(r"\1", "\n\n".join(blocks))
 
 
 def to_jsonable(value: Any) -> Any:

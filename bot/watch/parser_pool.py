@@ -8,6 +8,7 @@ and the poll waiting for it, forever. Either would stop the release watch until 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -15,8 +16,9 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from multiprocessing.process import BaseProcess
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from bot.watch.parse import warm_up
 
@@ -33,6 +35,69 @@ PARSE_TIMEOUT = 60.0
 class ParserDied(Exception):
     """The parser process stopped while running this job (twice in a row), or the job ran
     past the time limit."""
+
+
+class Parser(Protocol):
+    """Runs a parse job within the time limit, raising `ParserDied` past it."""
+
+    timeout: float
+
+    async def run(self, job: Callable[[], T]) -> T: ...
+
+    def shutdown(self) -> None: ...
+
+
+def make_parser(workers: int, timeout: float = PARSE_TIMEOUT) -> Parser:
+    """Worker processes (`workers` > 0), or a thread per job (0): both under the same limit."""
+    return ParserPool(workers, timeout) if workers > 0 else ThreadParser(timeout)
+
+
+class ThreadParser:
+    """Parsing without worker processes (`parse_workers: 0`, the command line): each job in
+    a thread of its own, given up after the time limit like the pool's. A thread cannot be
+    stopped, so a job past the limit runs on unattended (a daemon, gone with the process);
+    nothing waits for it."""
+
+    def __init__(self, timeout: float = PARSE_TIMEOUT) -> None:
+        self.timeout = timeout
+
+    async def run(self, job: Callable[[], T]) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        # Not the loop's default executor: a stuck job would hold one of its few threads,
+        # which name lookups need.
+        threading.Thread(
+            target=_run_into, args=(job, loop, future), name="feed-parse", daemon=True
+        ).start()
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except TimeoutError:
+            log.warning("a feed took too long to parse; its thread is left to finish")
+            raise ParserDied(f"parsing took longer than {self.timeout:g} s") from None
+
+    def shutdown(self) -> None:
+        pass
+
+
+def _run_into(
+    job: Callable[[], T], loop: asyncio.AbstractEventLoop, future: asyncio.Future
+) -> None:
+    """In the parse thread: `job()`'s result or exception into `future`, if still awaited."""
+    try:
+        settle = partial(_settle, future, job(), None)
+    except Exception as exc:
+        settle = partial(_settle, future, None, exc)
+    with contextlib.suppress(RuntimeError):  # the loop closed while the job ran: nobody waits
+        loop.call_soon_threadsafe(settle)
+
+
+def _settle(future: asyncio.Future, result: object, error: Exception | None) -> None:
+    if future.done():  # given up on at the time limit
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)
 
 
 class ParserPool:

@@ -1,8 +1,11 @@
 """Polling feed sources: fetch, parse, ingest, and keep each source's health.
 
 Sources are polled concurrently and each poll is bounded in time, so one slow or broken
-source never delays the others. After `threshold` failures in a row a source is paused (still
-polled, less often) and the operators are told once; it resumes when it answers again.
+source never delays the others: each source is fetched, parsed and ingested on its own, and
+the alerts a round has queued go out once the round settles (every poll done, or `SETTLE`
+seconds after the first new entries), not when its slowest source is given up. After
+`threshold` failures in a row a source is paused (still polled, less often) and the operators
+are told once; it resumes when it answers again.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -20,11 +24,15 @@ from bot.store.watch import WatchStore
 from bot.watch.fetch import Fetcher, FetchError, FetchResult
 from bot.watch.ingest import Ingestor
 from bot.watch.parse import ParseResult, parse_feed
-from bot.watch.parser_pool import ParserDied, ParserPool
+from bot.watch.parser_pool import Parser, ParserDied, ThreadParser
 
 log = logging.getLogger(__name__)
 
 MAX_INTERVAL = timedelta(hours=6)
+# How long a round's new alerts wait for its other sources: one release reported by two
+# sources in the same round is one alert naming both, and a slow source holds back the
+# others' alerts this long at most (not up to the parse or fetch time limit).
+SETTLE = 5.0
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,8 @@ class FeedPoller:
         threshold: int = 5,
         concurrency: int = 8,
         ops_channel_id: str | None = None,
-        parser: ParserPool | None = None,
+        parser: Parser | None = None,
+        on_new: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -59,36 +68,60 @@ class FeedPoller:
         self.ops_channel_id = ops_channel_id
         self._slots = asyncio.Semaphore(concurrency)
         # Parsing is CPU work; in a worker process it never stalls the event loop (and so
-        # never delays autocomplete or an interaction's 3-second answer).
-        self.parser = parser
+        # never delays autocomplete or an interaction's 3-second answer). Either way a parse
+        # is bounded in time.
+        self.parser = parser or ThreadParser()
+        # Called once a round that stored new entries (and queued their alerts) settles.
+        self.on_new = on_new
+        self.settle = SETTLE
         self._lock = asyncio.Lock()
 
     async def poll_due(self) -> list[PollOutcome]:
-        """Poll every due source: all fetched at once, then parsed largest body first.
-
-        Parses beyond the number of parser processes wait their turn, and each feed is ingested
-        as soon as its parse is done; starting with the largest leaves only small feeds' ingests
-        after the last parse.
-        """
+        """Poll every due source, each on its own: a source is parsed as soon as its body is
+        in and ingested as soon as its parse is done, whatever the other sources are doing
+        (a slow fetch or a feed that parses up to the time limit holds back only itself)."""
         async with self._lock:
             due = await self.store.due_sources(iso(self.clock()))
-            fetched = await asyncio.gather(*(self._fetch(row) for row in due))
-            done = [f for f in fetched if isinstance(f, PollOutcome)]
-            ready = sorted(
-                (f for f in fetched if not isinstance(f, PollOutcome)),
-                key=lambda pair: -len(pair[1].body or b""),
-            )
-            return done + list(
-                await asyncio.gather(*(self._process(row, result) for row, result in ready))
-            )
+            polls = [asyncio.ensure_future(self._poll(row)) for row in due]
+            try:
+                await self._announce_when_settled(polls)
+                return list(await asyncio.gather(*polls))
+            except BaseException:  # cancelled (the bot stops): the polls stop with the round
+                for poll in polls:
+                    poll.cancel()
+                raise
 
     async def poll_key(self, key: str) -> PollOutcome:
         row = await self.store.source(key)
         if row is None:
             raise KeyError(key)
         async with self._lock:
-            fetched = await self._fetch(row)
-            return fetched if isinstance(fetched, PollOutcome) else await self._process(*fetched)
+            return await self._poll(row)
+
+    async def _poll(self, row: Any) -> PollOutcome:
+        fetched = await self._fetch(row)
+        return fetched if isinstance(fetched, PollOutcome) else await self._process(*fetched)
+
+    async def _announce_when_settled(self, polls: list[asyncio.Future[PollOutcome]]) -> None:
+        """Call `on_new` when the round has new entries and every poll is done, or `settle`
+        seconds after the first new entries, whichever comes first. Entries of polls that end
+        later go out with the round's own delivery."""
+        if self.on_new is None:
+            return
+        loop = asyncio.get_running_loop()
+        pending: set[asyncio.Future[PollOutcome]] = set(polls)
+        first_new: float | None = None
+        while pending:
+            wait = None if first_new is None else max(0.0, first_new + self.settle - loop.time())
+            done, pending = await asyncio.wait(
+                pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED
+            )
+            if first_new is None and any(_has_new(poll) for poll in done):
+                first_new = loop.time()
+            if not done:  # settled with polls still running
+                break
+        if first_new is not None:
+            self.on_new()
 
     async def _fetch(self, row: Any) -> PollOutcome | tuple[Any, FetchResult]:
         """The source's body, or the outcome of a failed fetch (already recorded)."""
@@ -138,8 +171,6 @@ class FeedPoller:
             org=row["org"],
             now=self.clock(),
         )
-        if self.parser is None:
-            return job()
         try:
             return await self.parser.run(job)
         except ParserDied as exc:
@@ -191,3 +222,7 @@ class FeedPoller:
             f"Feed {what}",
             text,
         )
+
+
+def _has_new(poll: asyncio.Future[PollOutcome]) -> bool:
+    return not poll.cancelled() and poll.exception() is None and poll.result().new > 0

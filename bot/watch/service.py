@@ -25,7 +25,7 @@ from bot.watch.fetch import Fetcher
 from bot.watch.filters import EntryFacts, Filters, matches
 from bot.watch.flood import DEFAULT_CAP, SUMMARY_KIND
 from bot.watch.ingest import Ingestor, IngestReport, entry_facts
-from bot.watch.parser_pool import ParserPool
+from bot.watch.parser_pool import Parser
 from bot.watch.poller import FeedPoller, PollOutcome
 from bot.watch.sender import OutboxSender, Poster, UnavailableHandler, notice_payload
 from bot.watch.sources import load_curated, load_feed_sources
@@ -55,7 +55,7 @@ class WatchService:
         fetcher: Fetcher,
         clock: Clock,
         settings: WatchSettings,
-        parser: ParserPool | None = None,
+        parser: Parser | None = None,
     ) -> None:
         self.store = store
         self.lookups = lookups
@@ -71,9 +71,12 @@ class WatchService:
             threshold=settings.failure_threshold,
             ops_channel_id=settings.ops_channel_id,
             parser=parser,
+            on_new=self._deliver_soon,
         )
         self.sender: OutboxSender | None = None
         self._wake = asyncio.Event()
+        self._delivery: asyncio.Task | None = None
+        self._deliver_again = False
         self._unavailable: dict[str, UnavailableHandler] = {
             "alert": self._alerts_unavailable,
             SUMMARY_KIND: self._alerts_unavailable,
@@ -145,6 +148,27 @@ class WatchService:
         if self.sender is None:
             return 0
         return await self.sender.drain()
+
+    def _deliver_soon(self) -> None:
+        """Send what a source's poll just queued, without waiting for the rest of the round
+        (one delivery at a time; a call during one asks it to drain once more)."""
+        if self.sender is None:
+            return
+        if self._delivery is None or self._delivery.done():
+            self._delivery = asyncio.create_task(self._deliver(), name="deliver-new-alerts")
+        else:
+            self._deliver_again = True
+
+    async def _deliver(self) -> None:
+        while True:
+            self._deliver_again = False
+            try:
+                await self.drain()
+            except Exception:  # the round's own drain tries again; this must not go unseen
+                log.exception("delivering new alerts failed")
+                return
+            if not self._deliver_again:
+                return
 
     async def render_row(self, row: Any) -> Reply | None:
         if row["kind"] == "notice":

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.core.errors import ImportRejected
 from bot.core.names import clean_text
+from bot.core.urls import checked_url
 from bot.core.vocab import EVENT_KINDS
 from bot.importers.catalog_yaml import load_yaml_text
 from bot.importers.common import parse_date
@@ -117,8 +118,8 @@ def parse_curated(doc: dict[str, Any], origin: str) -> list[CuratedEntry]:
             problems.append(f"{where}: 'models' must be a list of names")
             models = []
         link = item.get("link")
-        if link is not None and not (isinstance(link, str) and re.match(r"^https?://\S+$", link)):
-            problems.append(f"{where}: 'link' must be an http(s) URL")
+        if link is not None and not (isinstance(link, str) and checked_url(link)):
+            problems.append(f"{where}: 'link' must be a plain http(s) URL")
         if problems and problems[-1].startswith(where):
             continue
         out.append(

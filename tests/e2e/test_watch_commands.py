@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from functools import partial
 
 import pytest
 import pytest_asyncio
@@ -15,7 +17,7 @@ import pytest_asyncio
 from bot.store.watch import SourceDef
 from bot.watch.filters import Filters
 from bot.watch.sender import OutboxSender
-from tests.feed_server import feed_server, rss
+from tests.feed_server import feed_server, rss, slow_feed
 from tests.standin import CommandHidden
 from tests.standin.server import APP_ID, NONCE_WINDOW
 
@@ -99,6 +101,17 @@ async def test_feeds_status_is_for_everyone(harness) -> None:
     assert resp.ephemeral and "Feed sources" in resp.text()
 
 
+async def test_feeds_status_shows_source_names_as_written(harness) -> None:
+    store = harness.services.watch.store
+    name = "[Official](https://evil.example/) **feed**"
+    await store.add_source(SourceDef("odd", name, "https://o.example/f", "rss", None, 30), "t")
+    try:
+        resp = await harness.member.slash("feeds status")
+    finally:
+        await store.remove_source("odd")
+    assert "\\[Official\\](https://evil.example/) \\*\\*feed\\*\\*" in resp.text()
+
+
 # ---- subscriptions and alerts -----------------------------------------------------------------
 
 
@@ -143,6 +156,36 @@ async def test_add_list_and_alert_with_catalog_facts(harness, feeds) -> None:
     assert alert["allowed_mentions"] == {"parse": []}
     assert alert["nonce"] and alert["content"] == ""
     await clear_subscriptions(harness)
+
+
+async def test_a_hostile_feed_cannot_post_masked_links_or_a_bad_link(harness, feeds) -> None:
+    await add_feed(harness, feeds, "hostile", [])
+    await harness.admin.slash("watch add", channel="releases")
+    before = len(await posted(harness, "releases"))
+    bad_link = "https://vendor.example/x) [Free Nitro](https://evil.example/"
+    await publish(
+        harness,
+        feeds,
+        "hostile",
+        [
+            {
+                "title": "# Official **Discord** update",
+                "link": bad_link,
+                "guid": "h1",
+                "description": "Get it: [download](https://evil.example/nitro) now",
+            }
+        ],
+    )
+    await clear_subscriptions(harness)
+    await harness.services.watch.store.remove_source("hostile")
+    (alert,) = (await posted(harness, "releases"))[before:]
+    embed = alert["embeds"][0]
+    assert "url" not in embed or embed["url"] is None  # the bad link is not followed
+    assert embed["title"] == "\\# Official \\*\\*Discord\\*\\* update"
+    assert "\\[download\\](https://evil.example/nitro)" in embed["description"]
+    reported = next(f["value"] for f in embed["fields"] if f["name"] == "Reported by")
+    assert reported == "Hostile"  # the source's name, linking nowhere
+    assert "evil.example" not in json.dumps(embed["fields"])
 
 
 async def test_one_release_from_two_sources_is_one_alert_with_the_model_facts(
@@ -325,6 +368,78 @@ async def test_rate_limits_are_honoured_without_dropping(harness, feeds) -> None
     assert statuses[429] >= 3
     await clear_subscriptions(harness)
     standin.messages[channel_id(harness, "releases")].clear()
+
+
+async def test_a_feed_slow_to_parse_does_not_hold_back_another_feeds_alert(harness, feeds) -> None:
+    """In the bot's own polling round, the healthy feed's alert is posted once the round
+    settles (`poller.settle`), while the slow feed is still being parsed, not once that feed
+    is given up at the parse time limit."""
+    watch = harness.services.watch
+    await add_feed(harness, feeds, "quick", [])
+    await harness.admin.slash("watch add", channel="releases")
+    before = len(await posted(harness, "releases"))
+    feeds.serve("/quick.xml", rss([{"title": "Gemma 4 Turbo", "link": "https://g.example/t"}]))
+    slow = feeds.serve("/slow.xml", slow_feed(20_000))  # about 6 s to parse, when not loaded
+    parser = watch.poller.parser
+    # Every parser process up before the round (as in a bot that has polled before): a cold
+    # start under load must not be what the healthy feed waits for.
+    await asyncio.gather(*(parser.run(partial(time.sleep, 0.5)) for _ in range(parser.workers)))
+    limit, parser.timeout = parser.timeout, 3.0
+    settle, watch.poller.settle = watch.poller.settle, 0.3
+    try:
+        async with watch.poller._lock:  # both come due for the same round of the bot's loop
+            await watch.store.add_source(SourceDef("slow", "Slow", slow, "rss", None, 30), "t")
+            await watch.store.db.execute(
+                "UPDATE feed_sources SET next_poll = NULL WHERE key = 'quick'"
+            )
+
+        async def alerted() -> bool:
+            return len(await posted(harness, "releases")) > before
+
+        async def slow_given_up() -> bool:
+            return (await watch.store.source("slow"))["consecutive_failures"] > 0
+
+        await eventually(alerted)
+        assert not await slow_given_up()  # still being parsed
+        await eventually(slow_given_up)
+        assert (await watch.store.source("slow"))["last_error"] == "parsing took longer than 3 s"
+    finally:
+        parser.timeout, watch.poller.settle = limit, settle
+        for key in ("quick", "slow"):
+            await watch.store.remove_source(key)
+        await clear_subscriptions(harness)
+    (alert,) = (await posted(harness, "releases"))[before:]
+    assert alert["embeds"][0]["title"] == "Gemma 4 Turbo"
+
+
+async def test_two_sources_in_one_round_are_still_one_alert(harness, feeds) -> None:
+    """Delivering as a round settles (not after each source) keeps one release reported by
+    two sources in the same round one alert naming both."""
+    watch = harness.services.watch
+    await add_feed(harness, feeds, "lab", [])
+    await add_feed(harness, feeds, "press", [])
+    await harness.admin.slash("watch add", channel="releases")
+    before = len(await posted(harness, "releases"))
+    feeds.serve("/lab.xml", rss([{"title": "Introducing Llama 4 Scout", "link": "https://l/4"}]))
+    feeds.serve("/press.xml", rss([{"title": "Meta ships Llama 4 Scout", "link": "https://p/4"}]))
+    try:
+        async with watch.poller._lock:  # both come due for the same round of the bot's loop
+            await watch.store.db.execute(
+                "UPDATE feed_sources SET next_poll = NULL WHERE key IN ('lab', 'press')"
+            )
+
+        async def alerted() -> bool:
+            return len(await posted(harness, "releases")) > before
+
+        await eventually(alerted)
+        await asyncio.sleep(0.5)  # nothing more follows
+    finally:
+        for key in ("lab", "press"):
+            await watch.store.remove_source(key)
+        await clear_subscriptions(harness)
+    (alert,) = (await posted(harness, "releases"))[before:]
+    fields = {f["name"]: f["value"] for f in alert["embeds"][0]["fields"]}
+    assert "Lab" in fields["Reported by"] and "Press" in fields["Reported by"]
 
 
 async def test_a_rate_limit_outlasting_the_clients_retries_still_delivers_in_one_drain(

@@ -14,7 +14,7 @@ from bot.cli import console, parse_line
 from bot.config import Config
 from bot.core.errors import UserError
 from tests.conftest import DATA, FEEDS, REPO
-from tests.feed_server import feed_server
+from tests.feed_server import feed_server, slow_feed
 
 
 def run(
@@ -208,3 +208,15 @@ async def test_feeds_preview_refuses_a_private_address_by_default(tmp_path: Path
         hits = server.hits["/secret.json"]
     assert refused.returncode == 1 and "address not allowed" in refused.stderr
     assert hits == 0 and "internal-secret" not in refused.stderr + refused.stdout
+
+
+def test_feeds_preview_gives_up_on_a_feed_that_parses_too_long(tmp_path: Path) -> None:
+    """The preview has the bot's parse time limit (`watch.parse_timeout`)."""
+    config = tmp_path / "config.yaml"
+    config.write_text("watch: {parse_timeout: 0.3}\n")
+    feed = tmp_path / "slow.xml"
+    feed.write_text(slow_feed())
+    out = run(tmp_path / "x.db", "--config", str(config), "feeds", "preview", str(feed))
+    assert out.returncode == 1
+    assert "parsing took longer than 0.3 s" in out.stderr
+    assert out.stdout == ""

@@ -101,3 +101,10 @@ def test_private_feed_hosts_are_refused_unless_the_operator_opts_in(tmp_path: Pa
 def test_the_alert_cap_is_read() -> None:
     assert parse_config({"watch": {"max_alerts_per_poll": 12}}).watch.max_alerts_per_poll == 12
     assert parse_config({}).watch.max_alerts_per_poll == 5
+
+
+def test_parse_timeout_is_read_and_checked() -> None:
+    assert parse_config({"watch": {"parse_timeout": 2.5}}).watch.parse_timeout == 2.5
+    for bad in (0, -1, "soon", True):
+        with pytest.raises(ConfigError, match=r"'watch\.parse_timeout'"):
+            parse_config({"watch": {"parse_timeout": bad}})

@@ -1,13 +1,23 @@
 """The rendering layer keeps every reply inside Discord's limits without cutting items."""
 
+import re
+
 import pytest
 
 from bot.core.results import LicenseListing, SourceRef
+from bot.core.urls import checked_url
 from bot.core.vocab import Openness
+from bot.digest.builder import DigestItem
 from bot.render import limits
+from bot.render.alerts import render_alert
 from bot.render.cards import Card, CardBuilder, Field, Reply
+from bot.render.digest import _item
+from bot.render.discord_embed import card_to_embed
 from bot.render.lookups import render_license_listing, render_model
 from bot.render.outbox_marker import outbox_marker, read_outbox_id, stamp
+from bot.render.safe import link, safe_text
+from bot.render.text import reply_to_text
+from bot.watch.alerts import AlertView
 
 
 def assert_fits(reply: Reply) -> None:
@@ -116,3 +126,114 @@ def test_a_footer_without_a_whole_marker_names_no_row(footer) -> None:
 def test_a_negative_outbox_id_is_refused() -> None:
     with pytest.raises(ValueError):
         outbox_marker(-1)
+
+
+# ---- untrusted text and links -------------------------------------------------------------
+
+HOSTILE_LINK = "https://vendor.example/x) [Free Nitro](https://evil.example/"
+# A masked link Discord would render: '[label](http...' with neither bracket escaped.
+MASKED_LINK = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\(\s*<?https?:")
+
+
+def alert(**changes) -> AlertView:
+    values = {
+        "entry_id": 1,
+        "title": "Gemma 4 # is **out**",
+        "link": "https://g.example/gemma-4",
+        "published": "2026-11-22T10:00:00+00:00",
+        "type": "release",
+        "summary": "Get it: [download](https://evil.example/x) or \\[mirror](https://evil.example/y)",
+        "sources": (("Google", "https://g.example/gemma-4"),),
+        "models": (),
+    }
+    return AlertView(**(values | changes))
+
+
+def test_feed_text_cannot_make_masked_links_or_markdown() -> None:
+    card = render_alert(alert()).pages[0]
+    assert not MASKED_LINK.search(card.title + card.description)
+    assert "\\[download\\](https://evil.example/x)" in card.description  # target in plain view
+    assert card.title == "Gemma 4 # is \\*\\*out\\*\\*"
+    assert card.fields[0].value == "[Google](https://g.example/gemma-4)"  # the bot's own link
+    # On the command line the escapes are undone: the text reads as the feed wrote it.
+    assert "Get it: [download](https://evil.example/x)" in reply_to_text(render_alert(alert()))
+
+
+def test_safe_text_escapes_markdown_and_keeps_plain_links() -> None:
+    assert safe_text("# Heading") == "\\# Heading"
+    assert safe_text("-# small\n> quote\n1. item") == "\\-# small\n\\> quote\n1\\. item"
+    assert safe_text("||spoiler|| ~~x~~ `code` __u__") == (
+        "\\|\\|spoiler\\|\\| \\~\\~x\\~\\~ \\`code\\` \\_\\_u\\_\\_"
+    )
+    assert safe_text("see https://a.example/x_y_z.") == "see https://a.example/x_y_z."
+    assert "<@" not in safe_text("<@123> <@&4> <#5> <t:1:R>")
+    assert "@everyone" not in safe_text("@everyone")
+    # A backslash in the text cannot undo an escape.
+    assert not MASKED_LINK.search(safe_text("\\[a](https://evil.example/)"))
+    # A link that fails the check is inert text: Discord does not see 'https\://' as a link.
+    assert safe_text("https://a.example/[x]") == "https\\://a.example/\\[x\\]"
+
+
+def test_links_the_bot_makes_are_checked_and_never_disguised() -> None:
+    assert link("Google", "https://g.example/") == "[Google](https://g.example/)"
+    assert link("Google", HOSTILE_LINK) == "Google"
+    assert link("[x](y)", None) == "\\[x\\](y)"
+    # A label that reads as an address shows the real target too.
+    assert link("discord.com/nitro", "https://evil.example/") == (
+        "discord.com/nitro · https://evil.example/"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        HOSTILE_LINK,
+        "https://a.example/x y",
+        "https://a.example/(x)",
+        "https://a.example/<x>",
+        "https://a.example/\u200bx",
+        "https://a.example/\x07",
+        "javascript:alert(1)",
+        "ftp://a.example/",
+        "https:///path",
+        "https://user:pass@a.example/",
+        "https://a.example:99999/",
+        "https://a..example/",
+        "https://a.example/" + "x" * 2100,
+        "",
+        None,
+    ],
+)
+def test_bad_urls_are_refused(url: str | None) -> None:
+    assert checked_url(url) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://g.example/gemma-4?utm=x#top", "http://10.0.0.1:8080/feed", "https://пример.рф/a"],
+)
+def test_good_urls_pass_unchanged(url: str) -> None:
+    assert checked_url(url) == url
+
+
+def test_a_bad_link_never_becomes_an_embed_url() -> None:
+    card = render_alert(alert(link=HOSTILE_LINK, sources=(("Google", HOSTILE_LINK),))).pages[0]
+    assert card.url is None
+    assert card.fields[0].value == "Google"
+    stored = Card("Old", "stored before links were checked", url=HOSTILE_LINK)
+    assert card_to_embed(stored).url is None
+
+
+def test_digest_items_link_only_to_checked_targets() -> None:
+    item = DigestItem(
+        1,
+        "[Free Nitro](https://evil.example/)",
+        HOSTILE_LINK,
+        "2026-11-22",
+        "release",
+        "Org **x**",
+        (),
+        "unknown",
+        ("Feed",),
+    )
+    assert not MASKED_LINK.search(_item(item))

@@ -99,6 +99,64 @@ def test_cleaning_helpers() -> None:
     assert absolute_link("../a", "https://x.example/b/c/") == "https://x.example/b/a"
 
 
+def test_html_to_text_keeps_what_a_browser_shows() -> None:
+    assert html_to_text("<p>Hello <b>Gem</b>ma</p><p>next</p>") == "Hello Gemma next"
+    assert html_to_text("a < b and 3<4 > 2") == "a < b and 3<4 > 2"
+    assert html_to_text("x<!-- hidden -->y<SCRIPT type=x>alert(1)</script >z") == "xyz"
+    assert html_to_text("<title>T</title><style>p{}</style>body<br/>end") == "body end"
+    assert html_to_text("text<script>never closed") == "text"
+    assert html_to_text("text<!-- never closed") == "text"
+    assert html_to_text('<a title="x">link</a>') == "link"
+
+
+def test_links_that_could_break_out_of_markdown_are_dropped_at_ingest() -> None:
+    hostile = "https://vendor.example/x) [Free Nitro](https://evil.example/"
+    body = rss(
+        [
+            {"title": "Hostile", "link": hostile.replace("&", "&amp;"), "guid": "h"},
+            {"title": "Spaced", "link": "https://vendor.example/a b", "guid": "s"},
+            {"title": "Long", "link": "https://vendor.example/" + "x" * 2100, "guid": "l"},
+            {"title": "Fine", "link": "/news/fine?a=1&amp;b=2", "guid": "f"},
+        ]
+    )
+    links = {i.title: i.link for i in parse(body.encode()).items}
+    assert links == {
+        "Hostile": None,
+        "Spaced": None,
+        "Long": None,  # dropped, not cut: a shortened link leads somewhere else
+        "Fine": "https://vendor.example/news/fine?a=1&b=2",
+    }
+
+
+# Inputs that make a naive tag stripper (or html.parser in Python 3.11) quadratic.
+PATHOLOGICAL = ["<", "<a", "<br", "<!--", "</", "<!", "<script>", "</script", "&#", '<a x="']
+
+
+@pytest.mark.parametrize("piece", PATHOLOGICAL)
+def test_html_to_text_on_pathological_input_is_linear(piece: str) -> None:
+    """CPU time for 8x the input stays near 8x (quadratic would be 64x); the best of three
+    runs each, on this thread's clock, so other processes' load does not count."""
+
+    def cost(n: int) -> float:
+        text = piece * n
+        best = float("inf")
+        for _ in range(3):
+            start = time.thread_time()
+            html_to_text(text)
+            best = min(best, time.thread_time() - start)
+        return best
+
+    small, large = cost(10_000), cost(80_000)
+    assert large < 24 * max(small, 1e-4)
+
+
+def test_html_to_text_output_on_pathological_input() -> None:
+    assert html_to_text("<" * 80_000) == "<" * 80_000
+    assert html_to_text("a" + "<a" * 80_000) == "a"  # an unclosed tag runs to the end
+    assert html_to_text("b<br>" * 1000) == ("b " * 1000).strip()
+    assert html_to_text("&amp;" * 1000) == "&" * 1000
+
+
 @pytest.mark.parametrize(
     ("a", "b"),
     [

@@ -18,6 +18,7 @@ from bot.discordbot.respond import send_reply
 from bot.discordbot.targets import PostTarget, require_pingable, require_post_permissions
 from bot.render.cards import CardBuilder, Mention, Reply, clip
 from bot.render.limits import AUTOCOMPLETE_CHOICES
+from bot.render.safe import safe_text
 from bot.watch.filters import Filters, parse_filters
 from bot.watch.sender import ChannelUnavailable, PermanentPostError, TransientPostError
 from bot.watch.sources import FEED_KINDS, validate_source
@@ -190,16 +191,19 @@ class WatchCog(commands.Cog):
         for row in await self.service.store.sources():
             if row["paused"]:
                 state = (
-                    f"⏸ paused after {row['consecutive_failures']} failures: {row['last_error']}"
+                    f"⏸ paused after {row['consecutive_failures']} failures: "
+                    f"{safe_text(row['last_error'])}"
                 )
             elif row["consecutive_failures"]:
-                state = f"⚠ {row['consecutive_failures']} failure(s): {row['last_error']}"
+                state = (
+                    f"⚠ {row['consecutive_failures']} failure(s): {safe_text(row['last_error'])}"
+                )
             elif row["last_success"]:
                 state = f"✅ ok, last success {row['last_success'][:16].replace('T', ' ')} UTC"
             else:
                 state = "not polled yet"
             card.line(
-                f"**{row['name']}** (`{row['key']}`, {row['kind']}, every {row['poll_minutes']} min) — {state}"
+                f"**{safe_text(row['name'])}** (`{row['key']}`, {row['kind']}, every {row['poll_minutes']} min) — {state}"
             )
         await send_reply(interaction, card.build(ephemeral=True))
 

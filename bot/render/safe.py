@@ -1,0 +1,67 @@
+"""Untrusted text at the edge of a card: what feeds, synced datasets and admins wrote.
+
+Every such value passes through `safe_text` (or `link`) where a renderer puts it into a card;
+the bot's own wording around it (bold labels, its links, role mentions it means) stays as
+written. Escaped text shows exactly what was written: no masked links, headings, quotes,
+bold, spoilers or mentions that the bot did not make, and every link target in plain view.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.urls import checked_url
+from bot.render.cards import neutralise
+
+# Markdown that works anywhere in a line: emphasis, strike, code, spoilers, masked links,
+# angle-bracket links, mentions, custom emoji and timestamps (all open with '<'), and the
+# backslash itself, so that a '\' in the text cannot undo an escape.
+_INLINE = re.compile(r"([\\*_~`|\[\]<>])")
+# Markdown that works at the start of a line: headings ('#', '-#'), lists, numbered lists.
+_LINE_START = re.compile(r"^([ \t]*)([#+-]|\d+\.)", re.MULTILINE)
+# A bare link as Discord spots one; trailing punctuation is left out, as Discord does.
+_BARE_URL = re.compile(r"https?://[^\s<]+[^\s<.,:;\"')\]]", re.IGNORECASE)
+# Text that reads as a web address: a masked link labelled so would show one address and
+# lead to another.
+_LOOKS_LIKE_ADDRESS = re.compile(r"://|\bwww\.|\b[a-z0-9-]+\.[a-z]{2,}\b", re.IGNORECASE)
+
+
+def safe_text(text: str | None) -> str:
+    """`text` shown as written: markdown escaped, mentions broken. A bare link that
+    `checked_url` accepts stays clickable (its address is what shows); any other is inert.
+    A missing value is empty text."""
+    if not text:
+        return ""
+    parts = []
+    pos = 0
+    for match in _BARE_URL.finditer(text):
+        parts.append(_escape(text[pos : match.start()]))
+        url = match.group(0)
+        # An odd link is shown, not followed: 'https\://' is not a link to Discord.
+        parts.append(url if checked_url(url) else _escape(url).replace("://", "\\://", 1))
+        pos = match.end()
+    parts.append(_escape(text[pos:]))
+    return neutralise("".join(parts))
+
+
+def _escape(text: str) -> str:
+    return _LINE_START.sub(_escape_line_start, _INLINE.sub(r"\\\1", text))
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    indent, marker = match.groups()
+    # '\1.' would show the backslash (only punctuation can be escaped): the dot is escaped.
+    return indent + (marker[:-1] + "\\." if marker.endswith(".") else "\\" + marker)
+
+
+def link(label: str, url: str | None) -> str:
+    """A link the bot makes: the label (untrusted) escaped, the target checked. Without a
+    valid target, the label alone; a label that reads as an address gets the real target
+    shown next to it instead of hiding it."""
+    text = safe_text(label)
+    target = checked_url(url)
+    if target is None:
+        return text
+    if _LOOKS_LIKE_ADDRESS.search(label):
+        return f"{text} · {target}"
+    return f"[{text}]({target})"
