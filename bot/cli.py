@@ -260,5 +260,9 @@ def _main(argv: list[str] | None) -> int:
     if not config.token:
         print(NO_TOKEN_HELP)
         return asyncio.run(console(config))
-    asyncio.run(run_discord(config))
+    try:
+        asyncio.run(run_discord(config))
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
     return 0
