@@ -18,6 +18,7 @@ import yaml
 from yarl import URL
 
 from bot.core.errors import ImportRejected
+from bot.importers.catalog_yaml import safe_yaml
 from bot.watch.sources import load_curated, load_feed_sources
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
@@ -255,7 +256,7 @@ def _number(
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
     except (OSError, UnicodeDecodeError) as exc:

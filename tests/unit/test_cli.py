@@ -251,3 +251,31 @@ async def test_token_discord_rejects_gives_one_line(tmp_path: Path, db_path: Pat
     assert "DISCORD_TOKEN was refused by Discord" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr
     assert [r for r in standin.requests if r.path.endswith("/users/@me")]
+
+
+@pytest.mark.parametrize("value", ["1e300", "250", "-50"])
+def test_import_catalog_refuses_impossible_percentages(
+    db_path: Path, tmp_path: Path, value: str
+) -> None:
+    doc = tmp_path / "scores.yaml"
+    doc.write_text(
+        "sources: [{key: s, name: S, kind: article}]\n"
+        "models: [{name: Radar Topper, scores: [{benchmark: GPQA, value: "
+        + value
+        + ", source: s}]}]\n"
+        "benchmarks: [{name: GPQA, unit: '%'}]\n"
+    )
+    out = run(db_path, "import", "catalog", str(doc))
+    assert out.returncode == 1 and "is not a percentage between 0 and 100" in out.stderr
+    board = run(db_path, "ask", "leaderboard", "benchmark=GPQA")
+    assert board.returncode == 0 and "Radar Topper" not in board.stdout
+
+
+def test_import_catalog_refuses_duplicate_keys(db_path: Path, tmp_path: Path) -> None:
+    doc = tmp_path / "dup.yaml"
+    doc.write_text(
+        "sources: [{key: s, name: S, kind: article}]\nmodels: [{name: Radar A}]\nmodels: [{name: Radar B}]\n"
+    )
+    out = run(db_path, "import", "catalog", str(doc))
+    assert out.returncode == 1
+    assert "dup.yaml is not valid YAML at line 3, column 1: duplicate key 'models'" in out.stderr
