@@ -24,6 +24,7 @@ from bot.importers.llmstats import load_llmstats
 from bot.logs import setup_logging
 from bot.render.text import reply_to_text, to_json
 from bot.store import CatalogStore, Database
+from bot.store.db import StoreError
 from bot.watch.fetch import Fetcher, FetchError
 from bot.watch.identity import identities
 from bot.watch.linking import models_named
@@ -238,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stderr.close()
         return 0
+    except StoreError as exc:
+        print(f"Database error: {exc}", file=sys.stderr)
+        return 1
 
 
 def _main(argv: list[str] | None) -> int:
