@@ -1,7 +1,11 @@
 """The store as a real SQLite file: migrations, pragmas, and all-or-nothing writes."""
 
+import json
 import os
+import resource
 import shutil
+import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -229,3 +233,37 @@ async def test_a_read_only_database_says_so(bundled_db: Path, tmp_path: Path) ->
     assert out.stderr.startswith(f"Database error: {path}: the database is read-only")
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
     assert path.read_bytes() == content
+
+
+def test_a_write_the_disk_refuses_gives_one_line_and_keeps_nothing(
+    bundled_db: Path, tmp_path: Path
+) -> None:
+    """`import catalog` in a process that may not grow files (RLIMIT_FSIZE, as a full disk
+    refuses writes): one line naming the database, and the store as it was."""
+    path = tmp_path / "limited.db"
+    shutil.copy(bundled_db, path)
+    catalog = tmp_path / "many.yaml"
+    models = [{"name": f"Limit Model {i}", "aliases": [f"lm{i}-" + "x" * 150]} for i in range(3000)]
+    catalog.write_text(
+        json.dumps({"sources": [{"key": "lim", "name": "L", "kind": "article"}], "models": models})
+    )
+
+    def limit_file_size() -> None:  # in the child: no file may grow past 64 KiB
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get an error from write(), not death
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(path), "import", "catalog", str(catalog)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=limit_file_size,
+    )
+    assert out.returncode == 1, out.stderr
+    assert out.stderr.startswith(f"Database error: {path}: a disk I/O error"), out.stderr
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    with sqlite3.connect(path) as conn:
+        assert conn.execute(
+            "SELECT COUNT(*) FROM models WHERE name LIKE 'Limit Model%'"
+        ).fetchone() == (0,)
