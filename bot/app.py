@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.core.clock import Clock, utc_now
 from bot.core.lookups import Lookups
 from bot.curation.service import CurationService
@@ -101,10 +101,15 @@ def _watch_service(
 
 async def run_discord(config: Config) -> None:
     """Connect to Discord (or the endpoint the config points at) and serve until stopped."""
+    import discord
+
     from bot.discordbot.client import ReleaseRadarBot, point_discord_at
 
     point_discord_at(config.discord)
     async with open_services(config) as services:
         bot = ReleaseRadarBot(services)
         async with bot:
-            await bot.start(config.token or "")
+            try:
+                await bot.start(config.token or "")
+            except discord.LoginFailure as exc:
+                raise ConfigError(f"DISCORD_TOKEN was refused by Discord: {exc}") from exc

@@ -23,6 +23,7 @@ from bot.importers.llmstats import load_llmstats
 from bot.logs import setup_logging
 from bot.render.text import reply_to_text, to_json
 from bot.store import CatalogStore, Database
+from bot.store.db import StoreError
 from bot.watch.fetch import Fetcher, FetchError, feed_session
 from bot.watch.identity import identities
 from bot.watch.linking import models_named
@@ -246,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stderr.close()
         return 0
+    except StoreError as exc:
+        print(f"Database error: {exc}", file=sys.stderr)
+        return 1
 
 
 def _main(argv: list[str] | None) -> int:
@@ -268,5 +272,9 @@ def _main(argv: list[str] | None) -> int:
     if not config.token:
         print(NO_TOKEN_HELP)
         return asyncio.run(console(config))
-    asyncio.run(run_discord(config))
+    try:
+        asyncio.run(run_discord(config))
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
     return 0

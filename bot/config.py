@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yarl import URL
+
+from bot.core.errors import ImportRejected
+from bot.importers.catalog_yaml import safe_yaml
+from bot.watch.sources import load_curated, load_feed_sources
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 DEFAULT_DATABASE = Path("var/release-radar.db")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TOKEN = re.compile(r"[A-Za-z0-9._-]{1,200}")
+_DIGITS = re.compile(r"[0-9]{1,20}")
 
 
 class ConfigError(Exception):
@@ -84,11 +93,29 @@ def load_config(
     if chosen.exists():
         raw = _read_yaml(chosen)
     config = parse_config(raw)
-    token = (env.get("DISCORD_TOKEN") or "").strip() or None
+    token = _token(env.get("DISCORD_TOKEN"))
     overrides: dict[str, Any] = {"token": token}
     if database is not None:
-        overrides["database"] = database
+        overrides["database"] = _database(database, "--db")
     return replace(config, **overrides)
+
+
+def _token(value: str | None) -> str | None:
+    """`DISCORD_TOKEN`, refused before it is used when it cannot be a bot token: a CR or LF
+    in it would end the Authorization header and start another (header injection)."""
+    token = (value or "").strip(" \t")
+    if not token:
+        return None
+    if "\r" in token or "\n" in token:
+        raise ConfigError(
+            "DISCORD_TOKEN was refused: it contains a line break (CR/LF); set it to the token alone"
+        )
+    if not _TOKEN.fullmatch(token):
+        raise ConfigError(
+            "DISCORD_TOKEN was refused: a bot token holds only letters, digits, '.', '_' and '-'"
+            f" ({len(token)} characters given)"
+        )
+    return token
 
 
 def parse_config(raw: dict[str, Any]) -> Config:
@@ -113,7 +140,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
     watch = _watch(_mapping(raw, "watch"))
     return Config(
         watch=watch,
-        database=Path(_string(raw, "database", str(DEFAULT_DATABASE))),
+        database=_database(Path(_string(raw, "database", str(DEFAULT_DATABASE))), "database"),
         database_busy_timeout=_number(raw, "database_busy_timeout", 5.0, 0.05, 600),
         log_level=_log_level(raw),
         dev_guild_ids=tuple(_snowflakes(raw, "dev_guild_ids")),
@@ -129,6 +156,16 @@ def parse_config(raw: dict[str, Any]) -> Config:
             ),
         ),
     )
+
+
+def _database(path: Path, label: str) -> Path:
+    """The database file: it may not exist yet, but it cannot be a directory or under a file."""
+    if path.is_dir():
+        raise ConfigError(f"key '{label}': {path} is a directory, not a database file")
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise ConfigError(f"key '{label}': {parent} is a file, so {path} cannot be created")
+    return path
 
 
 def _watch(raw: dict[str, Any]) -> WatchConfig:
@@ -158,19 +195,17 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
     )
     return WatchConfig(
         enabled=_flag(raw, "enabled", defaults.enabled, "watch."),
-        feeds_file=Path(_string(raw, "feeds_file", "x")) if "feeds_file" in raw else None,
-        releases_dir=Path(_string(raw, "releases_dir", "x")) if "releases_dir" in raw else None,
+        feeds_file=_feeds_file(raw),
+        releases_dir=_releases_dir(raw),
         tick_seconds=_number(raw, "tick_seconds", defaults.tick_seconds, 0.05, 3600, "watch."),
-        failure_threshold=int(
-            _number(raw, "failure_threshold", defaults.failure_threshold, 1, 100, "watch.")
+        failure_threshold=_integer(
+            raw, "failure_threshold", defaults.failure_threshold, 1, 100, "watch."
         ),
         fetch_timeout=_number(raw, "fetch_timeout", defaults.fetch_timeout, 0.1, 300, "watch."),
-        max_feed_bytes=int(
-            _number(
-                raw, "max_feed_bytes", defaults.max_feed_bytes, 1024, 100 * 1024 * 1024, "watch."
-            )
+        max_feed_bytes=_integer(
+            raw, "max_feed_bytes", defaults.max_feed_bytes, 1024, 100 * 1024 * 1024, "watch."
         ),
-        parse_workers=int(_number(raw, "parse_workers", defaults.parse_workers, 0, 8, "watch.")),
+        parse_workers=_integer(raw, "parse_workers", defaults.parse_workers, 0, 8, "watch."),
         parse_timeout=_number(raw, "parse_timeout", defaults.parse_timeout, 0.01, 3600, "watch."),
         ops_channel_id=ops[0] if ops else None,
         allow_private_feed_hosts=_flag(
@@ -187,6 +222,42 @@ def _flag(raw: dict[str, Any], key: str, default: bool, prefix: str = "") -> boo
     if not isinstance(value, bool):
         raise ConfigError(f"key '{prefix}{key}' must be true or false, got {value!r}")
     return value
+
+
+def _feeds_file(raw: dict[str, Any]) -> Path | None:
+    """`watch.feeds_file`: an existing, valid feeds file (read now, so a bad one fails start-up)."""
+    if "feeds_file" not in raw:
+        return None
+    path = Path(_string(raw, "feeds_file", "", "watch.feeds_file"))
+    if not path.is_file():
+        problem = "is a directory" if path.is_dir() else "does not exist"
+        raise ConfigError(f"key 'watch.feeds_file': {path} {problem}")
+    _check_file_contents("watch.feeds_file", lambda: load_feed_sources(path))
+    return path
+
+
+def _releases_dir(raw: dict[str, Any]) -> Path | None:
+    """`watch.releases_dir`: an existing directory whose `*.yaml` files are valid entries."""
+    if "releases_dir" not in raw:
+        return None
+    path = Path(_string(raw, "releases_dir", "", "watch.releases_dir"))
+    if not path.is_dir():
+        problem = "is a file, not a directory" if path.exists() else "does not exist"
+        raise ConfigError(f"key 'watch.releases_dir': {path} {problem}")
+    _check_file_contents("watch.releases_dir", lambda: load_curated(sorted(path.glob("*.yaml"))))
+    return path
+
+
+def _check_file_contents(label: str, read: Callable[[], object]) -> None:
+    try:
+        read()
+    except ImportRejected as exc:
+        head = str(exc).split("\n", 1)[0]
+        listed = "; ".join(exc.problems[:3])
+        more = f" (and {len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
+        raise ConfigError(f"key '{label}': {head}{' ' + listed if listed else ''}{more}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"key '{label}': cannot be read: {exc}") from exc
 
 
 def _integer(
@@ -214,7 +285,7 @@ def _number(
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -242,10 +313,10 @@ def _mapping(raw: dict[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
-def _string(raw: dict[str, Any], key: str, default: str) -> str:
+def _string(raw: dict[str, Any], key: str, default: str, label: str | None = None) -> str:
     value = raw.get(key, default)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"key '{key}' must be a non-empty string, got {value!r}")
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        raise ConfigError(f"key '{label or key}' must be a non-empty string, got {value!r}")
     return value
 
 
@@ -267,7 +338,12 @@ def _snowflakes(raw: dict[str, Any], key: str, label: str | None = None) -> list
         )
     ids = []
     for item in value:
-        if isinstance(item, bool) or not isinstance(item, int | str) or not str(item).isdigit():
+        # str.isdigit() also accepts '²' and other non-ASCII digits, which int() refuses.
+        if (
+            isinstance(item, bool)
+            or not isinstance(item, int | str)
+            or not _DIGITS.fullmatch(str(item))
+        ):
             raise ConfigError(f"key '{label}' holds {item!r}, which is not a Discord id (digits)")
         number = int(item)
         if not 0 < number < 2**64:
@@ -280,6 +356,17 @@ def _url(raw: dict[str, Any], key: str, label: str, schemes: tuple[str, ...]) ->
     value = raw.get(key)
     if value is None:
         return None
-    if not isinstance(value, str) or not value.startswith(schemes):
-        raise ConfigError(f"key '{label}' must be a URL starting with {' or '.join(schemes)}")
+    if not isinstance(value, str) or not value.startswith(schemes) or not _has_host(value):
+        raise ConfigError(
+            f"key '{label}' must be a URL with a host, starting with {' or '.join(schemes)}"
+        )
     return value.rstrip("/")
+
+
+def _has_host(url: str) -> bool:
+    if any(c.isspace() for c in url):
+        return False
+    try:
+        return bool(URL(url).host)
+    except ValueError:
+        return False

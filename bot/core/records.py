@@ -121,6 +121,7 @@ class Batch:
     scores: list[ScoreRec] = field(default_factory=list)
     events: list[EventRec] = field(default_factory=list)
     skipped: list[SkippedRow] = field(default_factory=list)
+    merged: int = 0  # model records that repeated an earlier one and were merged into it
 
 
 @dataclass
@@ -129,6 +130,7 @@ class ImportSummary:
 
     added: dict[str, int] = field(default_factory=dict)
     skipped: list[SkippedRow] = field(default_factory=list)
+    merged: int = 0
 
     @property
     def total_added(self) -> int:
@@ -137,6 +139,8 @@ class ImportSummary:
     def describe(self) -> str:
         parts = [f"{n} {kind}" for kind, n in self.added.items() if n]
         text = "added " + (", ".join(parts) if parts else "nothing new")
+        if self.merged:
+            text += f"; merged {self.merged} repeated model records"
         if self.skipped:
             text += f"; skipped {len(self.skipped)} rows"
         return text

@@ -20,6 +20,7 @@ from bot.core.licenses import parse_openness
 from bot.core.lookups import Lookups
 from bot.core.names import clean_text, normalize
 from bot.core.records import Batch
+from bot.core.scores import score_problem
 from bot.core.vocab import EVENT_KINDS
 from bot.importers.catalog_yaml import load_yaml_text, parse_catalog
 from bot.importers.common import parse_date
@@ -413,10 +414,9 @@ class CurationService:
             raise UserError(
                 f"{bench.name} is measured in '{row['unit']}', not '{clean_text(unit)[:20]}'."
             )
-        if row["unit"] == "%" and not 0 <= value <= 100:
-            raise UserError(f"{value:g}% is not a percentage between 0 and 100.")
-        if value < 0 or value > 1e7:
-            raise UserError(f"{value:g} is not a plausible {bench.name} score.")
+        problem = score_problem(value, row["unit"], bench.name)
+        if problem:
+            raise UserError(problem)
         claim = {
             "benchmark": bench.name,
             "value": value,
@@ -529,15 +529,17 @@ class CurationService:
     async def plan_import(self, batch: Batch, filename: str) -> ImportPlan:
         """A dry run: what the batch would add and where it disagrees with other sources."""
         conflicts = await self._conflicts(batch)
-        added: dict[str, int] = {}
+        summary = None
         try:
             async with self.catalog.db.transaction():
                 summary = await self.catalog.apply_within(batch)
-                added = summary.added
                 raise _Rollback
         except _Rollback:
             pass
-        rejected = [f"{s.where}: {s.reason}" for s in batch.skipped]
+        added = summary.added if summary else {}
+        # The store's report, not just the file's: it also names aliases another model holds.
+        skipped = summary.skipped if summary else batch.skipped
+        rejected = [f"{s.where}: {s.reason}" for s in skipped]
         return ImportPlan(batch, filename, added, conflicts, rejected)
 
     async def _conflicts(self, batch: Batch) -> list[str]:

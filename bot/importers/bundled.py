@@ -50,8 +50,10 @@ def _event(entry: CuratedEntry) -> EventRec:
 def merge_batches(parts: list[Batch]) -> Batch:
     merged = Batch()
     for part in parts:
-        for name in vars(merged):
-            getattr(merged, name).extend(getattr(part, name))
+        for name, value in vars(part).items():
+            if isinstance(value, list):
+                getattr(merged, name).extend(value)
+        merged.merged += part.merged
     return merged
 
 

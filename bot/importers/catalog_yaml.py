@@ -27,6 +27,7 @@ from bot.core.records import (
     Provenance,
     SourceRec,
 )
+from bot.core.scores import score_problem
 from bot.core.vocab import EVENT_KINDS, FACT_FIELDS, NUMERIC_FIELDS, SOURCE_KINDS, STATUSES
 from bot.importers.common import BatchBuilder, parse_date, parse_number
 
@@ -41,13 +42,42 @@ _MULT = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
 _MAX_NUMBER = {"params": 1e15, "active_params": 1e15, "context_window": 1e9, "output_context": 1e9}
 
 
+class _StrictLoader(_LOADER):  # type: ignore[misc, valid-type]
+    """The safe loader, refusing a key given twice in one mapping: plain YAML keeps the last
+    and silently drops the other (a second `models:` would drop the first list)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.flatten_mapping(node)
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                repeated = key in seen
+            except TypeError:  # an unhashable key: the base constructor words that error
+                continue
+            if repeated:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"duplicate key {key!r}",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def safe_yaml(text: str) -> Any:
+    """Plain data from YAML text, refusing duplicate keys; raises `yaml.YAMLError`."""
+    return yaml.load(text, Loader=_StrictLoader)  # a safe loader: plain data only
+
+
 def load_yaml_text(text: str, origin: str) -> dict[str, Any]:
     """Safe-load one YAML document, refusing aliased mappings and lists (the 'billion laughs'
     bomb: a few nodes that expand to billions when walked)."""
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
         raise ImportRejected(f"{origin} is larger than {MAX_BYTES // 1024 // 1024} MB.")
     try:
-        data = yaml.load(text, Loader=_LOADER)  # a safe loader: plain data only
+        data = safe_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -121,6 +151,7 @@ class _Parser:
         self.problems: list[str] = []
         self.sources = set(known_sources)
         self.benchmarks = set(known_benchmarks)
+        self.units: dict[str, str] = {}  # benchmarks defined here: their unit, by name
 
     def problem(self, where: str, text: str) -> None:
         self.problems.append(f"{where}: {text}")
@@ -281,6 +312,7 @@ class _Parser:
             self.problem(where, "'unit' is required (for example %, Elo, ms, rank)")
         if name and unit:
             self.benchmarks.update(normalize(n) for n in (name, *aliases))
+            self.units.update((normalize(n), unit) for n in (name, *aliases))
             self.builder.benchmark(
                 BenchmarkRec(name, unit, True if higher is None else higher, aliases, description)
             )
@@ -376,6 +408,11 @@ class _Parser:
         value = parse_number(item.get("value"))
         if value is None:
             self.problem(where, f"'value' {item.get('value')!r} is not a number")
+        elif bench is not None:
+            problem = score_problem(value, self.units.get(normalize(bench)), bench)
+            if problem:
+                self.problem(where, problem)
+                value = None
         prov = self.provenance(item, where)
         if bench and value is not None and prov:
             self.builder.score(model, bench, value, prov)

@@ -81,22 +81,29 @@ class BatchBuilder:
         self.batch = Batch(sources=list(sources))
         self._licenses: set[str] = set()
         self._benchmarks: set[str] = set()
-        self._models: dict[str, ModelRec] = {}
+        self._models: dict[str, int] = {}  # name -> its place in batch.models
+        self._aliases: dict[str, set[str]] = {}  # name -> the aliases its record holds
 
     def model(self, rec: ModelRec) -> None:
-        """Add a model; a second record of the same name adds its aliases to the first."""
+        """Add a model; a second record of the same name adds its aliases to the first.
+        Constant work per record that adds nothing new, so a file of duplicates is linear."""
         key = rec.name.casefold()
-        known = self._models.get(key)
-        if known is None:
-            self._models[key] = rec
+        place = self._models.get(key)
+        if place is None:
+            self._models[key] = len(self.batch.models)
+            self._aliases[key] = set(rec.aliases)
             self.batch.models.append(rec)
             return
-        aliases = tuple(dict.fromkeys((*known.aliases, *rec.aliases)))
-        merged = replace(
-            known, aliases=aliases, org=known.org or rec.org, family=known.family or rec.family
-        )
-        self.batch.models[self.batch.models.index(known)] = merged
-        self._models[key] = merged
+        self.batch.merged += 1
+        known = self.batch.models[place]
+        seen = self._aliases[key]
+        new = tuple(a for a in dict.fromkeys(rec.aliases) if a not in seen)
+        org, family = known.org or rec.org, known.family or rec.family
+        if new or org != known.org or family != known.family:
+            seen.update(new)
+            self.batch.models[place] = replace(
+                known, aliases=known.aliases + new, org=org, family=family
+            )
 
     def fact(self, model: str, field: str, value: object, prov: Provenance) -> None:
         self.batch.claims.append(ClaimRec(model, field, str(value), prov))

@@ -17,7 +17,9 @@ from bot.core.records import (
     ModelRec,
     OrgRec,
     Provenance,
+    SkippedRow,
 )
+from bot.core.scores import score_problem
 from bot.store.db import Database
 
 Row = aiosqlite.Row
@@ -33,6 +35,8 @@ class _Resolver:
         self.orgs: dict[str, int] = {}
         self.models: dict[str, int] = {}
         self.benchmarks: dict[str, int] = {}
+        self.units: dict[int, str] = {}  # benchmark id -> the unit its scores are in
+        self.skipped: list[SkippedRow] = []  # rows the store could not take, with why
 
     async def source(self, key: str) -> int:
         if key not in self.sources:
@@ -86,13 +90,15 @@ class _Resolver:
         norm = normalize(name)
         if norm not in self.benchmarks:
             row = await self.db.fetchone(
-                "SELECT id FROM benchmarks WHERE norm = ?"
-                " UNION ALL SELECT benchmark_id FROM benchmark_aliases WHERE norm = ? LIMIT 1",
+                "SELECT id, unit FROM benchmarks WHERE id = (SELECT id FROM benchmarks"
+                " WHERE norm = ? UNION ALL SELECT benchmark_id FROM benchmark_aliases"
+                " WHERE norm = ? LIMIT 1)",
                 (norm, norm),
             )
             if row is None:
                 raise KeyError(f"unknown benchmark '{name}'")
             self.benchmarks[norm] = row[0]
+            self.units[row[0]] = row[1]
         return self.benchmarks[norm]
 
 
@@ -112,14 +118,16 @@ class CatalogStore:
     async def apply_within(self, batch: Batch) -> ImportSummary:
         """Apply a batch inside a transaction the caller holds."""
         added: Counter[str] = Counter()
+        res = _Resolver(self.db, added)
         try:
-            await self._apply(batch, added)
+            await self._apply(res, batch, added)
         except KeyError as exc:
             raise ImportRejected(f"Nothing was imported: {exc.args[0]}.") from exc
-        return ImportSummary(added=dict(added), skipped=list(batch.skipped))
+        return ImportSummary(
+            added=dict(added), skipped=[*batch.skipped, *res.skipped], merged=batch.merged
+        )
 
-    async def _apply(self, batch: Batch, added: Counter[str]) -> None:
-        res = _Resolver(self.db, added)
+    async def _apply(self, res: _Resolver, batch: Batch, added: Counter[str]) -> None:
         for source in batch.sources:
             cursor = await self.db.execute(
                 "INSERT INTO sources(key, name, kind, outlet, url, published, license, credit)"
@@ -221,6 +229,26 @@ class CatalogStore:
                 (norm, alias, model_id, norm),
             )
             added["aliases"] += cursor.rowcount
+            if not cursor.rowcount:
+                await self._report_alias_clash(res, model, alias, model_id)
+
+    async def _report_alias_clash(
+        self, res: _Resolver, model: ModelRec, alias: str, model_id: int
+    ) -> None:
+        """An alias that was not added because another model is called that, or has it."""
+        norm = normalize(alias)
+        row = await self.db.fetchone(
+            "SELECT id, name FROM models WHERE id = (SELECT id FROM models WHERE norm = ?"
+            " UNION ALL SELECT model_id FROM model_aliases WHERE norm = ? LIMIT 1)",
+            (norm, norm),
+        )
+        if row is not None and row["id"] != model_id:
+            res.skipped.append(
+                SkippedRow(
+                    f"model {model.name}",
+                    f"alias '{alias}' not added: it already means {row['name']}",
+                )
+            )
 
     async def _apply_claims(self, res: _Resolver, batch: Batch, added: Counter[str]) -> None:
         for claim in batch.claims:
@@ -249,6 +277,7 @@ class CatalogStore:
                 ),
             )
             added["license claims"] += cursor.rowcount
+        await self._check_scores(res, batch)
         for score in batch.scores:
             cursor = await self.db.execute(
                 "INSERT OR IGNORE INTO scores(model_id, benchmark_id, value, source_id, url,"
@@ -277,6 +306,20 @@ class CatalogStore:
                 ),
             )
             added["events"] += cursor.rowcount
+
+    async def _check_scores(self, res: _Resolver, batch: Batch) -> None:
+        """Every score against its benchmark's stored unit, by the rule curators' commands
+        follow; one that breaks it refuses the whole batch."""
+        problems = []
+        for score in batch.scores:
+            unit = res.units[await res.benchmark(score.benchmark)]
+            problem = score_problem(score.value, unit, score.benchmark)
+            if problem:
+                problems.append(f"{score.model}, {score.benchmark}: {problem}")
+        if problems:
+            raise ImportRejected(
+                f"Nothing was imported: {len(problems)} score(s) out of range.", problems
+            )
 
     # ---- reads: whole-catalog -------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -16,6 +17,43 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+class StoreError(Exception):
+    """The database cannot do what was asked (read-only, full, unreadable), worded for the
+    operator. The change that met it was rolled back whole."""
+
+
+# SQLite's primary result codes (the low byte of an extended code) that mean the database
+# itself is the trouble, not the statement, with what to tell the operator.
+_TROUBLE = {
+    3: "permission to the database file was denied",  # SQLITE_PERM
+    8: "the database is read-only: the bot must be able to write the file and its folder",
+    10: "a disk I/O error occurred (a full disk or a file size limit can show this way);"
+    " nothing of the change was written",  # SQLITE_IOERR
+    11: "the database file is damaged",  # SQLITE_CORRUPT
+    13: "the disk or the database is full: nothing of the change was written",  # SQLITE_FULL
+    14: "the database file cannot be opened (check its folder exists and is writable)",
+    26: "the file is not an SQLite database",  # SQLITE_NOTADB
+}
+
+
+def explain(exc: sqlite3.Error, path: Path) -> StoreError | None:
+    """A `StoreError` for an error that is the database's trouble, else None."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    reason = _TROUBLE.get(code & 0xFF) if code is not None else None
+    return StoreError(f"{path}: {reason} ({exc})") if reason else None
+
+
+@asynccontextmanager
+async def _explained(path: Path) -> AsyncIterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        store_error = explain(exc, path)
+        if store_error is None:
+            raise
+        raise store_error from exc
 
 
 class Database:
@@ -32,16 +70,21 @@ class Database:
         """Open (creating if needed) the database at `path` and apply pending migrations. A
         write waits up to `busy_timeout` seconds for another process's write to finish."""
         if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"{path}: its folder cannot be created ({exc})") from exc
+        async with _explained(path):
+            conn = await aiosqlite.connect(str(path), isolation_level=None)
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            await db.migrate()
+            async with _explained(path):
+                await conn.execute("PRAGMA journal_mode=WAL")
+                await conn.execute("PRAGMA foreign_keys=ON")
+                await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+                await conn.execute("PRAGMA synchronous=NORMAL")
+                await db.migrate()
         except Exception:
             await conn.close()
             raise
@@ -71,8 +114,7 @@ class Database:
                     + "\nCOMMIT;"
                 )
             except Exception:
-                if self._conn.in_transaction:
-                    await self._conn.execute("ROLLBACK")
+                await self._rollback()
                 raise
             done.append(name)
         return done
@@ -84,41 +126,54 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
         """All-or-nothing: commits when the block ends, rolls back if it raises."""
-        async with self._write_lock:
+        async with self._write_lock, _explained(self.path):
             await self._conn.execute("BEGIN IMMEDIATE")
             self._owner = asyncio.current_task()
             try:
                 yield self
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
                 await self._conn.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
             finally:
                 self._owner = None
+
+    async def _rollback(self) -> None:
+        """Roll back what is open. SQLite may already have rolled back itself (a full disk
+        does that), and a failed ROLLBACK must not hide the error that caused it."""
+        if not self._conn.in_transaction:
+            return
+        try:
+            await self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.exception("rollback failed after an error in a transaction")
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
         """A write. Outside this task's transaction it waits for any open one to finish, so
         it can never be swept into (or rolled back with) another task's transaction."""
-        if self._owner is not None and self._owner is asyncio.current_task():
-            return await self._conn.execute(sql, params)
-        async with self._write_lock:
-            return await self._conn.execute(sql, params)
+        async with _explained(self.path):
+            if self._owner is not None and self._owner is asyncio.current_task():
+                return await self._conn.execute(sql, params)
+            async with self._write_lock:
+                return await self._conn.execute(sql, params)
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        if self._owner is not None and self._owner is asyncio.current_task():
-            await self._conn.executemany(sql, rows)
-            return
-        async with self._write_lock:
-            await self._conn.executemany(sql, rows)
+        async with _explained(self.path):
+            if self._owner is not None and self._owner is asyncio.current_task():
+                await self._conn.executemany(sql, rows)
+                return
+            async with self._write_lock:
+                await self._conn.executemany(sql, rows)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         # One trip to the connection's thread, not three (execute, fetch, close).
-        return list(await self._conn.execute_fetchall(sql, params))
+        async with _explained(self.path):
+            return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         """The first row of a query that yields at most a few rows (a key lookup, an aggregate)."""
-        rows = await self._conn.execute_fetchall(sql, params)
+        async with _explained(self.path):
+            rows = await self._conn.execute_fetchall(sql, params)
         return next(iter(rows), None)
 
 

@@ -20,6 +20,7 @@ from functools import partial
 from typing import Any
 
 from bot.core.clock import Clock, iso
+from bot.store.db import StoreError
 from bot.store.watch import WatchStore
 from bot.watch.fetch import Fetcher, FetchError, FetchResult
 from bot.watch.ingest import Ingestor
@@ -153,7 +154,7 @@ class FeedPoller:
                     parsed.items, baseline=not row["last_success"]
                 )
                 resumed = await self._succeeded(row, result, len(report.new))
-        except sqlite3.Error as exc:  # rolled back: nothing of this poll is kept
+        except (sqlite3.Error, StoreError) as exc:  # rolled back: nothing of this poll is kept
             log.exception("feed %s: storing its entries failed", key)
             return await self._failed(row, f"storing its entries failed ({exc})")
         if parsed.warning:

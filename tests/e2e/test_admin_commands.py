@@ -255,6 +255,21 @@ async def test_import_shows_a_summary_and_applies_on_confirm(harness) -> None:
         (("notes.txt", b"hello"), "Attach a .yaml"),
         (("latin1.yaml", "models: [{name: Café}]".encode("latin-1")), "not UTF-8"),
         (("huge.yaml", b"#" * (20 * 1024 * 1024)), "limit is 5 MB"),
+        (("dup.yaml", b"models: [{name: X}]\nmodels: [{name: Y}]\n"), "duplicate key 'models'"),
+        *[
+            (
+                (
+                    "scores.yaml",
+                    b"sources: [{key: s, name: S, kind: article}]\n"
+                    b"benchmarks: [{name: Radar Pct, unit: '%'}]\n"
+                    b"models: [{name: Radar Top, scores: [{benchmark: Radar Pct, value: "
+                    + value
+                    + b", source: s}]}]\n",
+                ),
+                "is not a percentage between 0 and 100",
+            )
+            for value in (b"1e300", b"250", b"-50")
+        ],
     ],
 )
 async def test_bad_imports_change_nothing(harness, file, message) -> None:
@@ -263,6 +278,16 @@ async def test_bad_imports_change_nothing(harness, file, message) -> None:
     assert message in resp.text(), resp.text()
     assert not resp.buttons()
     assert await harness.services.store.counts() == before
+
+
+async def test_import_plan_names_aliases_another_model_holds(harness) -> None:
+    doc = {
+        "sources": [{"key": "radar-alias", "name": "Radar alias test", "kind": "article"}],
+        "models": [{"name": "Radar Alias Thief", "aliases": ["Gemma 4", "radar thief"]}],
+    }
+    resp = await harness.owner.slash("admin import", file=yaml_file(yaml.safe_dump(doc)))
+    assert "alias 'Gemma 4' not added: it already means Gemma 4" in resp.text(), resp.text()
+    assert harness.services.lookups.models.exact("Radar Alias Thief") is None
 
 
 async def test_export_round_trips(harness, tmp_path) -> None:

@@ -13,8 +13,9 @@ import pytest
 from bot.cli import console, parse_line
 from bot.config import Config
 from bot.core.errors import UserError
-from tests.conftest import DATA, FEEDS, REPO
+from tests.conftest import DATA, FEEDS, NO_FEEDS, REPO
 from tests.feed_server import feed_server, slow_feed
+from tests.standin import StandIn
 
 
 def run(
@@ -220,3 +221,90 @@ def test_feeds_preview_gives_up_on_a_feed_that_parses_too_long(tmp_path: Path) -
     assert out.returncode == 1
     assert "parsing took longer than 0.3 s" in out.stderr
     assert out.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("watch", "named"),
+    [
+        ({"parse_workers": 2.7}, "'watch.parse_workers' must be a whole number"),
+        ({"feeds_file": "/nonexistent/feeds.yaml"}, "'watch.feeds_file'"),
+        ({"feeds_file": "BAD"}, "'watch.feeds_file': feeds.yaml"),
+        ({"releases_dir": "FILE"}, "'watch.releases_dir'"),
+    ],
+)
+def test_run_with_a_bad_config_prints_one_line(
+    tmp_path: Path, db_path: Path, watch: dict, named: str
+) -> None:
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("sources: [{key: x, name: X, url: 'not a url', kind: rss}]\n")
+    watch = {k: str(feeds) if v in ("BAD", "FILE") else v for k, v in watch.items()}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"watch: {json.dumps(watch)}\n")
+    out = run(db_path, "--config", str(bad), "run", env={"DISCORD_TOKEN": "x.y.z"})
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and named in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr and out.stdout == ""
+
+
+def test_run_with_a_non_ascii_owner_id_prints_one_line(tmp_path: Path, db_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("owners: ['²']\n")
+    out = run(db_path, "--config", str(bad), "run")
+    assert out.returncode == 2
+    assert (
+        out.stderr
+        == "Configuration error: key 'owners' holds '²', which is not a Discord id (digits)\n"
+    )
+
+
+def test_token_with_a_line_break_is_refused_before_use(db_path: Path) -> None:
+    out = run(db_path, "run", env={"DISCORD_TOKEN": "abc\r\nX-Evil: 1"})
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and "DISCORD_TOKEN was refused" in out.stderr
+    assert "X-Evil" not in out.stderr and "Traceback" not in out.stderr
+
+
+async def test_token_discord_rejects_gives_one_line(tmp_path: Path, db_path: Path) -> None:
+    standin = StandIn()
+    await standin.start()
+    try:
+        config = tmp_path / "config.yaml"
+        discord = {"api_base": standin.api_base, "gateway_url": standin.gateway_url}
+        config.write_text(json.dumps({"discord": discord, "watch": {"feeds_file": str(NO_FEEDS)}}))
+        out = await asyncio.to_thread(
+            run, db_path, "--config", str(config), "run", env={"DISCORD_TOKEN": "not-the-token"}
+        )
+    finally:
+        await standin.stop()
+    assert out.returncode == 2
+    assert "DISCORD_TOKEN was refused by Discord" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
+    assert [r for r in standin.requests if r.path.endswith("/users/@me")]
+
+
+@pytest.mark.parametrize("value", ["1e300", "250", "-50"])
+def test_import_catalog_refuses_impossible_percentages(
+    db_path: Path, tmp_path: Path, value: str
+) -> None:
+    doc = tmp_path / "scores.yaml"
+    doc.write_text(
+        "sources: [{key: s, name: S, kind: article}]\n"
+        "models: [{name: Radar Topper, scores: [{benchmark: GPQA, value: "
+        + value
+        + ", source: s}]}]\n"
+        "benchmarks: [{name: GPQA, unit: '%'}]\n"
+    )
+    out = run(db_path, "import", "catalog", str(doc))
+    assert out.returncode == 1 and "is not a percentage between 0 and 100" in out.stderr
+    board = run(db_path, "ask", "leaderboard", "benchmark=GPQA")
+    assert board.returncode == 0 and "Radar Topper" not in board.stdout
+
+
+def test_import_catalog_refuses_duplicate_keys(db_path: Path, tmp_path: Path) -> None:
+    doc = tmp_path / "dup.yaml"
+    doc.write_text(
+        "sources: [{key: s, name: S, kind: article}]\nmodels: [{name: Radar A}]\nmodels: [{name: Radar B}]\n"
+    )
+    out = run(db_path, "import", "catalog", str(doc))
+    assert out.returncode == 1
+    assert "dup.yaml is not valid YAML at line 3, column 1: duplicate key 'models'" in out.stderr

@@ -108,3 +108,107 @@ def test_parse_timeout_is_read_and_checked() -> None:
     for bad in (0, -1, "soon", True):
         with pytest.raises(ConfigError, match=r"'watch\.parse_timeout'"):
             parse_config({"watch": {"parse_timeout": bad}})
+
+
+@pytest.mark.parametrize("key", ["owners", "dev_guild_ids"])
+@pytest.mark.parametrize("value", ["²", "١٢٣", "12 ", "1e5", 1.5, -3, 2**64, "0x1f"])
+def test_ids_must_be_ascii_digit_snowflakes(key: str, value: object) -> None:
+    with pytest.raises(ConfigError, match=f"'{key}' holds"):
+        parse_config({key: [value]})
+
+
+@pytest.mark.parametrize("value", ["²", 1.5, True, "channel", [1]])
+def test_ops_channel_must_be_a_snowflake(value: object) -> None:
+    with pytest.raises(ConfigError, match=r"'watch.ops_channel_id'"):
+        parse_config({"watch": {"ops_channel_id": value}})
+
+
+@pytest.mark.parametrize("key", ["parse_workers", "failure_threshold", "max_feed_bytes"])
+@pytest.mark.parametrize("value", [2.7, 1.9, 4096.0, True, "3", None])
+def test_whole_numbers_are_not_truncated(key: str, value: object) -> None:
+    with pytest.raises(ConfigError, match=f"'watch.{key}' must be a whole number"):
+        parse_config({"watch": {key: value}})
+
+
+def test_whole_numbers_in_range_are_kept() -> None:
+    watch = parse_config({"watch": {"parse_workers": 0, "failure_threshold": 3}}).watch
+    assert (watch.parse_workers, watch.failure_threshold) == (0, 3)
+    assert isinstance(watch.failure_threshold, int)
+
+
+@pytest.mark.parametrize("key", ["tick_seconds", "fetch_timeout"])
+@pytest.mark.parametrize("value", [True, ".nan", "fast", -1, 1e9])
+def test_seconds_must_be_numbers_in_range(key: str, value: object) -> None:
+    value = float("nan") if value == ".nan" else value
+    with pytest.raises(ConfigError, match=f"'watch.{key}'"):
+        parse_config({"watch": {key: value}})
+
+
+def test_feeds_file_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"'watch.feeds_file'.*does not exist"):
+        parse_config({"watch": {"feeds_file": str(tmp_path / "nope.yaml")}})
+    with pytest.raises(ConfigError, match=r"'watch.feeds_file'.*is a directory"):
+        parse_config({"watch": {"feeds_file": str(tmp_path)}})
+    with pytest.raises(ConfigError, match=r"'watch.feeds_file' must be a non-empty string"):
+        parse_config({"watch": {"feeds_file": 5}})
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("sources: [{key: Bad Key, name: X, url: 'https://x.example/f', kind: rss}]", "'key'"),
+        ("sources: {a: 1}", "'sources' must be a list"),
+        ("sources: [1, 2\n", "not valid YAML"),
+        ("sources:\n- &a {key: a}\n- *a\n", "anchors or aliases"),
+    ],
+)
+def test_bad_feeds_file_fails_naming_the_key(tmp_path: Path, text: str, problem: str) -> None:
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(text)
+    with pytest.raises(ConfigError, match=r"'watch.feeds_file'") as caught:
+        parse_config({"watch": {"feeds_file": str(feeds)}})
+    assert problem in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_releases_dir_must_be_a_directory_of_valid_entries(tmp_path: Path) -> None:
+    a_file = tmp_path / "releases.yaml"
+    a_file.write_text("entries: []\n")
+    with pytest.raises(ConfigError, match=r"'watch.releases_dir'.*is a file"):
+        parse_config({"watch": {"releases_dir": str(a_file)}})
+    with pytest.raises(ConfigError, match=r"'watch.releases_dir'.*does not exist"):
+        parse_config({"watch": {"releases_dir": str(tmp_path / "nope")}})
+    folder = tmp_path / "releases"
+    folder.mkdir()
+    (folder / "x.yaml").write_text("entries: [{id: x, type: nonsense, title: T, source: s}]\n")
+    with pytest.raises(ConfigError, match=r"'watch.releases_dir'.*'type' 'nonsense'") as caught:
+        parse_config({"watch": {"releases_dir": str(folder)}})
+    assert "\n" not in str(caught.value)
+    (folder / "x.yaml").write_text("entries: []\n")
+    assert parse_config({"watch": {"releases_dir": str(folder)}}).watch.releases_dir == folder
+
+
+def test_database_cannot_be_a_directory_or_under_a_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"'database'.*is a directory"):
+        parse_config({"database": str(tmp_path)})
+    a_file = tmp_path / "f"
+    a_file.write_text("")
+    with pytest.raises(ConfigError, match=r"'database'.*is a file"):
+        parse_config({"database": str(a_file / "sub" / "x.db")})
+    with pytest.raises(ConfigError, match=r"'--db'.*is a directory"):
+        load_config(write(tmp_path, "log_level: INFO\n"), env={}, database=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "token", ["abc\r\nX-Injected: 1", "abc\ndef", "abc\r", "tok en", "tök", "a;b", "x" * 300]
+)
+def test_bad_token_is_refused_naming_the_variable(tmp_path: Path, token: str) -> None:
+    with pytest.raises(ConfigError, match="DISCORD_TOKEN was refused") as caught:
+        load_config(write(tmp_path, "log_level: INFO\n"), env={"DISCORD_TOKEN": token})
+    assert token not in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["http://", "http:// spaces/", "ws://x\n", "http://[::1"], ids=repr)
+def test_discord_urls_need_a_host(url: str) -> None:
+    key = "gateway_url" if url.startswith("ws") else "api_base"
+    with pytest.raises(ConfigError, match=f"'discord.{key}'"):
+        parse_config({"discord": {key: url}})

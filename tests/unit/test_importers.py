@@ -244,3 +244,114 @@ def test_yaml_bomb_and_broken_yaml_are_refused() -> None:
         load_yaml_text("models:\n  - name: [unclosed\n", "broken.yaml")
     with pytest.raises(ImportRejected, match="larger than"):
         load_yaml_text("x" * (6 * 1024 * 1024), "huge.yaml")
+
+
+def scored(value: object, unit: str = "%") -> dict:
+    return source_doc(
+        benchmarks=[{"name": "Radar Bench", "unit": unit}],
+        models=[
+            {"name": "M", "scores": [{"benchmark": "Radar Bench", "value": value, "source": "s"}]}
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "problem"),
+    [
+        ("1e300", "%", "1e+300% is not a percentage between 0 and 100"),
+        (250, "%", "250% is not a percentage between 0 and 100"),
+        (-50, "%", "-50% is not a percentage between 0 and 100"),
+        (-5, "Elo", "-5 is not a plausible Radar Bench score"),
+        (1e300, "Elo", "1e+300 is not a plausible Radar Bench score"),
+    ],
+)
+def test_scores_follow_the_curators_rule(value: object, unit: str, problem: str) -> None:
+    with pytest.raises(ImportRejected) as err:
+        parse_catalog(scored(value, unit))
+    assert f"models[0].scores[0]: {problem}" in str(err.value)
+
+
+def test_scores_in_range_are_taken() -> None:
+    batch = parse_catalog(scored("99.5"))
+    assert [s.value for s in batch.scores] == [99.5]
+
+
+async def test_a_score_is_checked_against_the_stored_unit(empty_store: CatalogStore) -> None:
+    await empty_store.apply(parse_catalog(scored(50)))
+    before = await empty_store.counts()
+    # The file calls the benchmark Elo, but the store measures it in %: the store's unit rules.
+    with pytest.raises(ImportRejected, match="250% is not a percentage") as err:
+        await empty_store.apply(parse_catalog(scored(250, "Elo")))
+    assert "M, Radar Bench" in str(err.value)
+    assert await empty_store.counts() == before
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("sources: []\nmodels: [{name: A}]\nbenchmarks: []\nmodels: [{name: B}]\n", "line 4"),
+        ("models:\n  - name: A\n    aliases: [a]\n    aliases: [b]\n", "line 4"),
+    ],
+)
+def test_duplicate_yaml_keys_are_refused_naming_key_and_line(text: str, where: str) -> None:
+    with pytest.raises(ImportRejected) as err:
+        load_yaml_text(text, "dup.yaml")
+    message = str(err.value)
+    assert "duplicate key" in message and where in message
+    assert ("'models'" in message) or ("'aliases'" in message)
+
+
+async def test_colliding_aliases_are_reported_not_dropped(empty_store: CatalogStore) -> None:
+    doc = source_doc(
+        models=[
+            {"name": "Alpha", "aliases": ["shared", "alpha one"]},
+            {"name": "Beta", "aliases": ["Shared", "Alpha", "beta one"]},
+        ]
+    )
+    summary = await empty_store.apply(parse_catalog(doc))
+    reasons = {(row.where, row.reason) for row in summary.skipped}
+    assert reasons == {
+        ("model Beta", "alias 'Shared' not added: it already means Alpha"),
+        ("model Beta", "alias 'Alpha' not added: it already means Alpha"),
+    }
+    assert "skipped 2 rows" in summary.describe()
+    beta = await empty_store.find_model_id("beta")
+    assert await empty_store.aliases(beta) == ["beta one"]
+    # Against what the store already holds, too; re-importing the same names is not a clash.
+    again = await empty_store.apply(
+        parse_catalog(
+            source_doc(models=[{"name": "Gamma", "aliases": ["alpha one"]}, doc["models"][0]])
+        )
+    )
+    assert [(r.where, r.reason) for r in again.skipped] == [
+        ("model Gamma", "alias 'alpha one' not added: it already means Alpha")
+    ]
+
+
+async def test_duplicate_model_records_are_merged_and_counted(empty_store: CatalogStore) -> None:
+    record = {
+        "name": "Dup Model",
+        "aliases": ["dm"],
+        "facts": [{"field": "params", "value": "7B", "source": "s"}],
+        "scores": [{"benchmark": "Radar Bench", "value": 50, "source": "s"}],
+    }
+    doc = source_doc(
+        benchmarks=[{"name": "Radar Bench", "unit": "%"}],
+        models=[
+            {"name": "Other", "aliases": ["o"]},
+            record,
+            {**record, "name": "dup model", "aliases": ["dm", "dm2"], "org": "Mistral AI"},
+            {"name": "Other"},
+            record,
+        ],
+    )
+    batch = parse_catalog(doc)
+    assert [(m.name, m.aliases, m.org) for m in batch.models] == [
+        ("Other", ("o",), None),
+        ("Dup Model", ("dm", "dm2"), "Mistral AI"),
+    ]
+    summary = await empty_store.apply(batch)
+    assert summary.merged == 3 and "merged 3 repeated model records" in summary.describe()
+    assert summary.added["models"] == 2 and summary.added["aliases"] == 3
+    assert summary.added["facts"] == 1 and summary.added["scores"] == 1  # repeats add nothing
+    assert summary.skipped == []

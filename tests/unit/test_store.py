@@ -1,5 +1,15 @@
 """The store as a real SQLite file: migrations, pragmas, and all-or-nothing writes."""
 
+import json
+import os
+import resource
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -8,6 +18,8 @@ import pytest
 from bot.core.errors import ImportRejected
 from bot.core.records import Batch, ModelRec, Provenance, ScoreRec, SourceRec
 from bot.store import CatalogStore, Database
+from bot.store.db import StoreError
+from tests.conftest import REPO
 
 
 async def test_migrations_are_versioned_and_applied_once(tmp_path: Path) -> None:
@@ -143,3 +155,115 @@ async def test_a_write_from_another_task_never_joins_an_open_transaction(tmp_pat
         assert [r[0] for r in await db.fetchall("SELECT x FROM t")] == [2]  # kept, not rolled back
     finally:
         await db.close()
+
+
+def big_batch(models: int) -> Batch:
+    source = SourceRec("full", "Full disk test", "article")
+    return Batch(
+        sources=[source],
+        models=[
+            ModelRec(f"Full Disk Model {i}", aliases=(f"fdm {i} " + "x" * 200,))
+            for i in range(models)
+        ],
+    )
+
+
+async def test_a_full_database_says_so_and_keeps_nothing(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "full.db")
+    store = CatalogStore(db)
+    try:
+        before = await store.counts()
+        pages = (await db.fetchone("PRAGMA page_count"))[0]
+        # The database may not grow past a few more pages: what a full disk looks like to SQLite.
+        await db.execute(f"PRAGMA max_page_count = {pages + 3}")
+        with pytest.raises(StoreError) as err:
+            await store.apply(big_batch(2000))
+        message = str(err.value)
+        assert "the disk or the database is full" in message, message
+        assert "cannot rollback" not in message
+        assert await store.counts() == before
+        await db.execute("PRAGMA max_page_count = 1073741823")
+        summary = await store.apply(big_batch(5))  # no transaction was left open
+        assert summary.added["models"] == 5
+    finally:
+        await db.close()
+
+
+@contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """Make `path` read-only for this process. Root ignores permission bits, so as root the
+    file is made immutable (chattr +i), which binds root too."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    else:
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(0o644)
+
+
+async def test_a_read_only_database_says_so(bundled_db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "ro.db"
+    shutil.copy(bundled_db, path)
+    db = await Database.open(path)
+    await db.close()
+    content = path.read_bytes()
+    with read_only(path):
+        db = await Database.open(path)  # reading works
+        try:
+            with pytest.raises(StoreError, match="the database is read-only"):
+                async with db.transaction():
+                    await db.execute("DELETE FROM models")
+            assert (await db.fetchone("SELECT COUNT(*) FROM models"))[0] > 0
+        finally:
+            await db.close()
+        out = subprocess.run(
+            [sys.executable, "-m", "bot", "--db", str(path), "ask", "about"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert out.returncode == 1
+    assert out.stderr.startswith(f"Database error: {path}: the database is read-only")
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    assert path.read_bytes() == content
+
+
+def test_a_write_the_disk_refuses_gives_one_line_and_keeps_nothing(
+    bundled_db: Path, tmp_path: Path
+) -> None:
+    """`import catalog` in a process that may not grow files (RLIMIT_FSIZE, as a full disk
+    refuses writes): one line naming the database, and the store as it was."""
+    path = tmp_path / "limited.db"
+    shutil.copy(bundled_db, path)
+    catalog = tmp_path / "many.yaml"
+    models = [{"name": f"Limit Model {i}", "aliases": [f"lm{i}-" + "x" * 150]} for i in range(3000)]
+    catalog.write_text(
+        json.dumps({"sources": [{"key": "lim", "name": "L", "kind": "article"}], "models": models})
+    )
+
+    def limit_file_size() -> None:  # in the child: no file may grow past 64 KiB
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get an error from write(), not death
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(path), "import", "catalog", str(catalog)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=limit_file_size,
+    )
+    assert out.returncode == 1, out.stderr
+    assert out.stderr.startswith(f"Database error: {path}: a disk I/O error"), out.stderr
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    with sqlite3.connect(path) as conn:
+        assert conn.execute(
+            "SELECT COUNT(*) FROM models WHERE name LIKE 'Limit Model%'"
+        ).fetchone() == (0,)
