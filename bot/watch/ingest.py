@@ -34,6 +34,13 @@ SAME_STORY_WINDOW = timedelta(days=3)
 # A source that re-guids (re-issues a story it reported under a new guid and link) has its
 # items matched by normalised title and summary against what it reported this far back.
 REGUID_WINDOW = timedelta(days=90)
+# A source is taken for re-guiding once this many of its fetches re-issued a story, each within
+# REGUID_LAPSE of the one before; one not seen doing it for REGUID_LAPSE is trusted again.
+REGUID_EVIDENCE = 3
+REGUID_LAPSE = timedelta(days=30)
+# An item dated this close to the fetch carries the fetch's moment, not its own date (some
+# re-guiding feeds also stamp every item with the time they are fetched).
+FETCH_MOMENT = timedelta(minutes=1)
 TITLE_MATCH = 92.0
 SUMMARY_MATCH = 90.0
 _NUMBERS = re.compile(r"\d+(?:\.\d+)*")
@@ -100,26 +107,43 @@ class _Subscription:
         ]
 
 
+@dataclass(frozen=True)
+class _Told:
+    """An entry a source reported lately, as re-guid matching compares it."""
+
+    id: int
+    opening: str  # of its summary, normalised
+    published: datetime | None
+    seen: datetime  # when the source first reported it
+
+
 class _Reported:
     """What each source reported lately, by normalised title, to catch a story it re-issues
     under a new guid and link.
 
-    The rule: an item no identity knows is an entry its own source reported within the window
-    (3 days, or REGUID_WINDOW once the source has been seen re-guiding) when their normalised
-    titles are equal, their summaries' openings nearly so, and the entry is not itself in the
-    same fetch under a known identity (then the feed lists two posts). Guarding against false
-    merges of two posts of one title ("Weekly update"): they differ in their summaries, or both
-    are listed; a well-behaved source's posts more than 3 days apart never meet this rule. What
-    is left: a re-guiding source posting the same title and summary opening again within 90
-    days is taken for the same story, and a story it keeps re-issuing for longer than 90 days
-    (the window counts from when it first reported it) alerts again once.
+    The rule: an item no identity knows is an entry its own source reported within 3 days when
+    their normalised titles are equal, their summaries' openings nearly so, and the entry is not
+    itself in the same fetch under a known identity (then the feed lists two posts). A source
+    whose fetches did that REGUID_EVIDENCE times, each within REGUID_LAPSE of the one before, is
+    flagged as re-guiding: its items are then also matched against what it reported within
+    REGUID_WINDOW, but only when the item's date says nothing against it (no date, the entry's
+    own date, or the fetch's moment): a re-guided copy keeps or lacks its date, a new weekly
+    post has a new one. The flag lapses once the source has not re-guided for REGUID_LAPSE.
+
+    Guarding against false merges of two posts of one title ("Weekly update"): they differ in
+    their summaries, are both listed, or are more than 3 days apart, and one re-posted item (a
+    correction) is no evidence. What is left: a re-guiding source posting the same title and
+    summary opening within 90 days, undated or dated at the fetch, is taken for the same story,
+    and a story it keeps re-issuing for longer than 90 days (counted from when it first reported
+    it) alerts again once.
     """
 
-    def __init__(self, reguiding: set[str], listed: set[int]) -> None:
-        self.reguiding = reguiding  # sources flagged before this batch
+    def __init__(self, reguiding: set[str], listed: set[int], now: datetime) -> None:
+        self.reguiding = reguiding  # sources flagged (and not lapsed) before this batch
         self.listed = listed  # entries this fetch lists under an identity already known
+        self.now = now
         self.found: set[str] = set()  # sources this batch shows re-guiding, flagged or not
-        self._titles: dict[str, dict[str, list[tuple[int, str]]]] = {}
+        self._titles: dict[str, dict[str, list[_Told]]] = {}
 
     def window(self, source_key: str) -> timedelta:
         return REGUID_WINDOW if source_key in self.reguiding else SAME_STORY_WINDOW
@@ -127,18 +151,34 @@ class _Reported:
     def load(self, source_key: str, rows: list[Any]) -> None:
         titles = self._titles.setdefault(source_key, {})
         for r in rows:
-            titles.setdefault(normalize(r["title"]), []).append((r["id"], _opening(r["summary"])))
+            told = _Told(
+                r["id"],
+                _opening(r["summary"]),
+                datetime.fromisoformat(r["published"]) if r["published"] else None,
+                datetime.fromisoformat(r["seen_at"]),
+            )
+            titles.setdefault(normalize(r["title"]), []).append(told)
 
     def match(self, item: FeedItem) -> int | None:
         candidates = self._titles.get(item.source_key, {}).get(normalize(item.title), ())
         opening = _opening(item.summary)
-        for entry_id, told in candidates:
-            if entry_id not in self.listed and fuzz.ratio(
-                opening, told, score_cutoff=SUMMARY_MATCH
+        for told in candidates:
+            if told.id in self.listed or not fuzz.ratio(
+                opening, told.opening, score_cutoff=SUMMARY_MATCH
             ):
-                self.found.add(item.source_key)
-                return entry_id
+                continue
+            if self.now - told.seen > SAME_STORY_WINDOW and not self._same_date(item, told):
+                continue
+            self.found.add(item.source_key)
+            return told.id
         return None
+
+    def _same_date(self, item: FeedItem, told: _Told) -> bool:
+        """The item's date says nothing against being a copy of `told`."""
+        if not item.published:
+            return True
+        when = datetime.fromisoformat(item.published)
+        return when == told.published or abs(when - self.now) <= FETCH_MOMENT
 
 
 def _opening(summary: str | None) -> str:
@@ -248,9 +288,10 @@ class Ingestor:
             await self._one(item, item_keys, index, batch, report)
         await self.store.insert_entries(batch.entries)
         await self.store.add_links(batch.identities, batch.sources, batch.models)
-        for source_key in batch.reported.found - batch.reported.reguiding:
-            log.info("source %s re-issues its items under new guids and links", source_key)
-            await self.store.mark_reguiding(source_key, iso(now))
+        lapsed = iso(now - REGUID_LAPSE)
+        for source_key in sorted(batch.reported.found):
+            if await self.store.note_reguiding(source_key, iso(now), lapsed, REGUID_EVIDENCE):
+                log.info("source %s re-issues its items under new guids and links", source_key)
         await self._fan_out(batch, report)
         return report
 
@@ -268,7 +309,8 @@ class Ingestor:
             if not item.history and not any(k in known for k in item_keys)
         }
         listed = {known[key] for item_keys in keys for key in item_keys if key in known}
-        reported = _Reported(await self.store.reguiding_sources(unknown), listed)
+        flagged = await self.store.reguiding_sources(unknown, iso(now - REGUID_LAPSE))
+        reported = _Reported(flagged, listed, now)
         for source_key in unknown:
             since = iso(now - reported.window(source_key))
             reported.load(source_key, await self.store.reported_since(source_key, since))

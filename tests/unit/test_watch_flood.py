@@ -274,3 +274,95 @@ async def test_a_well_behaved_sources_same_title_posts_are_new_posts(watch) -> N
         await poll(watch, "calm")
     assert await alerted(watch) == ["Weekly update", "Weekly update"]
     assert (await watch.store.source("calm"))["reguids_since"] is None
+
+
+async def test_one_re_posted_item_flags_nothing_and_later_weekly_posts_alert(watch) -> None:
+    """A source with stable guids re-posts its weekly update the next day (a correction, same
+    title and summary): one re-post is no evidence of re-guiding, so the following weeks'
+    posts of that title still alert."""
+    now = watch.clock_control.now
+
+    def post(n: int, days_ahead: int) -> dict:
+        return {
+            "title": "Weekly update",
+            "description": "Our weekly round-up of model news.",
+            "guid": f"w-{n}",
+            "link": f"https://calm.example/w/{n}",
+            "date": format_datetime(now + timedelta(days=days_ahead)),
+        }
+
+    async with feed_server() as server:
+        url = server.serve("/w.xml", rss([post(0, 0)]))
+        await watch.store.add_source(SourceDef("wk", "Wk", url, "rss"), "test")
+        await subscribe(watch, "100")
+        await poll(watch, "wk")  # the baseline
+        watch.clock_control.advance(days=1)
+        server.serve("/w.xml", rss([post(1, 1)]))  # the re-post, taken for the same story
+        await poll(watch, "wk")
+        for n, days in ((2, 8), (3, 15), (4, 22)):
+            watch.clock_control.advance(days=7)
+            server.serve("/w.xml", rss([post(n, days)]))
+            await poll(watch, "wk")
+    assert await alerted(watch) == ["Weekly update"] * 3
+    assert (await watch.store.source("wk"))["reguids_since"] is None
+
+
+async def flag_churn(watch, server, *stories: tuple[str, str]) -> None:
+    """Add source 'churn', take its baseline, then let it re-guid `stories` until flagged."""
+    url = server.serve("/churn.xml", "")
+    server.routes["/churn.xml"].each = reguiding(("Old post", "From last month."))
+    await watch.store.add_source(SourceDef("churn", "Churn", url, "rss"), "test")
+    await subscribe(watch, "100")
+    await poll(watch, "churn")
+    server.routes["/churn.xml"].each = reguiding(*stories, ("Old post", "From last month."))
+    for _ in range(3):
+        watch.clock_control.advance(hours=12)
+        await poll(watch, "churn")
+    assert (await watch.store.source("churn"))["reguids_since"] is not None
+
+
+def stable(*posts: tuple[str, str, str | None]) -> str:
+    """A well-behaved feed: (guid, title, date) posts, each keeping its guid and link."""
+    return rss(
+        [
+            {
+                "title": title,
+                "description": "A vendor ships a thing.",
+                "guid": guid,
+                "link": f"https://churn.example/{guid}",
+                "date": date,
+            }
+            for guid, title, date in posts
+        ]
+    )
+
+
+async def test_a_re_guiding_flag_lapses_after_a_month_without_re_guids(watch) -> None:
+    async with feed_server() as server:
+        await flag_churn(watch, server, ("Big story", "A vendor ships a thing."))
+        route = server.routes["/churn.xml"]
+        route.each = None
+        server.serve("/churn.xml", stable(("quiet-1", "Quiet post", None)))
+        for _ in range(7):  # five weeks of stable guids
+            watch.clock_control.advance(days=5)
+            await poll(watch, "churn")
+        server.serve(
+            "/churn.xml",
+            stable(("big-2", "Big story", None), ("quiet-1", "Quiet post", None)),
+        )
+        await poll(watch, "churn")  # the same title and summary, 36 days on: a new post
+    assert await alerted(watch) == ["Big story", "Quiet post", "Big story"]
+
+
+async def test_a_flagged_sources_post_with_a_new_date_alerts_and_a_copy_does_not(watch) -> None:
+    async with feed_server() as server:
+        await flag_churn(watch, server, ("Big story", "A vendor ships a thing."))
+        server.routes["/churn.xml"].each = None
+        watch.clock_control.advance(days=7)
+        earlier = format_datetime(watch.clock_control.now - timedelta(hours=2))
+        server.serve("/churn.xml", stable(("big-2", "Big story", earlier)))
+        await poll(watch, "churn")  # a week on, dated two hours ago: a new post
+        watch.clock_control.advance(days=7)
+        server.serve("/churn.xml", stable(("big-3", "Big story", earlier)))
+        await poll(watch, "churn")  # the same date again: a re-guided copy of it
+    assert await alerted(watch) == ["Big story", "Big story"]
