@@ -51,7 +51,7 @@ class WatchConfig:
     parse_workers: int = 2  # processes that parse feeds side by side; 0 parses in the event loop
     ops_channel_id: int | None = None
     allow_private_feed_hosts: bool = False  # feeds on loopback/private/link-local addresses
-    max_alerts_per_poll: int = 5  # per channel and poll; the rest become one summary message
+    max_alerts_per_poll: int = 5  # per channel and poll round; the rest: one summary per source
 
 
 @dataclass(frozen=True)

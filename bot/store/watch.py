@@ -330,15 +330,46 @@ class WatchStore:
         await self.hold_channel(channel_id, "alert_summary")  # flood control's "and N more"
         return rows
 
-    async def resume_subscription(self, guild_id: str, subscription_id: int) -> int | None:
-        """Unpause the guild's subscription; held alerts go back to the queue (inside the
-        caller's transaction). None, changing nothing, if the guild has no such subscription."""
+    async def held_of_subscription(self, guild_id: str, subscription_id: int) -> list[Row]:
+        """The guild's subscription's held alerts and summaries, oldest first, each with its
+        entry's moment and first source (`moment`, `source_key`, `source_name`)."""
+        first_source = (
+            "(SELECT {} FROM entry_sources s WHERE s.entry_id = o.entry_id"
+            " ORDER BY s.seen_at, s.source_name LIMIT 1)"
+        )
+        return await self.db.fetchall(
+            "SELECT o.id, o.kind, o.entry_id, o.channel_id, o.subscription_id, o.dedupe_key,"
+            " o.payload, COALESCE(e.published, e.first_seen) AS moment,"
+            f" {first_source.format('s.source_key')} AS source_key,"
+            f" {first_source.format('s.source_name')} AS source_name"
+            " FROM outbox o LEFT JOIN entries e ON e.id = o.entry_id WHERE o.status = 'held'"
+            f" AND o.subscription_id = {_GUILDS_SUBSCRIPTION} ORDER BY o.id",
+            (subscription_id, guild_id),
+        )
+
+    async def resume_subscription(
+        self,
+        guild_id: str,
+        subscription_id: int,
+        drop: Sequence[int] = (),
+        reason: str = "",
+    ) -> int | None:
+        """Unpause the guild's subscription; its held rows go back to the queue, except those in
+        `drop`, which are dropped with `reason` (inside the caller's transaction). How many were
+        queued; None, changing nothing, if the guild has no such subscription."""
         cursor = await self.db.execute(
             "UPDATE subscriptions SET paused = 0, pause_reason = NULL WHERE id = ? AND guild_id = ?",
             (subscription_id, guild_id),
         )
         if cursor.rowcount != 1:
             return None
+        for chunk in _chunks(list(drop)):
+            await self.db.execute(
+                "UPDATE outbox SET status = 'dropped', last_error = ? WHERE status = 'held'"
+                f" AND subscription_id = {_GUILDS_SUBSCRIPTION}"
+                f" AND id IN ({','.join('?' * len(chunk))})",
+                (reason[:500], subscription_id, guild_id, *chunk),
+            )
         released = await self.db.execute(
             "UPDATE outbox SET status = 'pending', not_before = NULL WHERE status = 'held'"
             f" AND subscription_id = {_GUILDS_SUBSCRIPTION}",

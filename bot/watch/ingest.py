@@ -23,7 +23,7 @@ from bot.core.names import normalize
 from bot.store.watch import WatchStore
 from bot.watch.classify import classify
 from bot.watch.filters import EntryFacts, Filters, matches
-from bot.watch.flood import DEFAULT_CAP, SUMMARY_KIND, Planned, split, summary_key
+from bot.watch.flood import DEFAULT_CAP, SUMMARY_KIND, Planned, RoundBudget, split, summary_key
 from bot.watch.identity import identities
 from bot.watch.items import PUBLISH_GRACE, SUMMARY_SCAN, FeedItem
 from bot.watch.linking import models_named
@@ -256,7 +256,7 @@ class Ingestor:
         self.store = store
         self._models = models
         self.clock = clock
-        self.max_alerts = max_alerts  # per channel and batch; see bot/watch/flood.py
+        self.max_alerts = max_alerts  # per channel and poll round; see bot/watch/flood.py
 
     async def ingest(self, items: Sequence[FeedItem], *, baseline: bool = False) -> IngestReport:
         """Store new items and queue their alerts; `baseline` stores without alerting."""
@@ -264,9 +264,14 @@ class Ingestor:
             return await self.ingest_within(items, baseline=baseline)
 
     async def ingest_within(
-        self, items: Sequence[FeedItem], *, baseline: bool = False
+        self,
+        items: Sequence[FeedItem],
+        *,
+        baseline: bool = False,
+        budget: RoundBudget | None = None,
     ) -> IngestReport:
-        """`ingest`, inside a transaction the caller holds (a curator's change, for one)."""
+        """`ingest`, inside a transaction the caller holds (a curator's change, for one).
+        `budget` is the poll round's, shared by its ingests; without one this ingest has its own."""
         now = self.clock()
         report = IngestReport()
         index = self._models()
@@ -292,7 +297,7 @@ class Ingestor:
         for source_key in sorted(batch.reported.found):
             if await self.store.note_reguiding(source_key, iso(now), lapsed, REGUID_EVIDENCE):
                 log.info("source %s re-issues its items under new guids and links", source_key)
-        await self._fan_out(batch, report)
+        await self._fan_out(batch, report, budget or RoundBudget(self.max_alerts))
         return report
 
     async def _reported(
@@ -425,10 +430,10 @@ class Ingestor:
     ) -> EntryFacts:
         return await entry_facts(self.store, org, kind, item.title, item.summary, model_ids)
 
-    async def _fan_out(self, batch: _Batch, report: IngestReport) -> None:
-        """Queue the batch's alerts, at most `max_alerts` per channel, and one summary per
-        channel and source for the rest (no role ping: see `WatchStore.pending`)."""
-        alerted, rest = split(self._planned(batch), self.max_alerts)
+    async def _fan_out(self, batch: _Batch, report: IngestReport, budget: RoundBudget) -> None:
+        """Queue the batch's alerts, as many per channel as the round's budget has left, and one
+        summary per channel and source for the rest (no role ping: see `WatchStore.pending`)."""
+        alerted, rest = split(self._planned(batch), budget)
         stamp = iso(batch.now)
         for alert in alerted:
             report.queued += await self.store.enqueue(

@@ -18,6 +18,7 @@ from typing import Any
 from bot.core.clock import Clock, iso
 from bot.store.watch import WatchStore
 from bot.watch.fetch import Fetcher, FetchError, FetchResult
+from bot.watch.flood import RoundBudget
 from bot.watch.ingest import Ingestor
 from bot.watch.parse import ParseResult, parse_feed
 from bot.watch.parser_pool import ParserDied, ParserPool
@@ -78,8 +79,9 @@ class FeedPoller:
                 (f for f in fetched if not isinstance(f, PollOutcome)),
                 key=lambda pair: -len(pair[1].body or b""),
             )
+            budget = RoundBudget(self.ingestor.max_alerts)  # the round's alert cap per channel
             return done + list(
-                await asyncio.gather(*(self._process(row, result) for row, result in ready))
+                await asyncio.gather(*(self._process(row, result, budget) for row, result in ready))
             )
 
     async def poll_key(self, key: str) -> PollOutcome:
@@ -104,7 +106,9 @@ class FeedPoller:
                 return await self._failed(row, str(exc))
         return row, result
 
-    async def _process(self, row: Any, result: FetchResult) -> PollOutcome:
+    async def _process(
+        self, row: Any, result: FetchResult, budget: RoundBudget | None = None
+    ) -> PollOutcome:
         key = row["key"]
         if result.not_modified:
             async with self.store.transaction():
@@ -117,7 +121,7 @@ class FeedPoller:
         try:
             async with self.store.transaction():
                 report = await self.ingestor.ingest_within(
-                    parsed.items, baseline=not row["last_success"]
+                    parsed.items, baseline=not row["last_success"], budget=budget
                 )
                 resumed = await self._succeeded(row, result, len(report.new))
         except sqlite3.Error as exc:  # rolled back: nothing of this poll is kept

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from bot.core.clock import iso
+from bot.core.errors import UserError
 from bot.store.watch import SourceDef, WatchStore
 from bot.watch.fetch import Fetcher
 from bot.watch.filters import Filters, parse_filters
@@ -146,6 +147,83 @@ async def test_a_paused_channel_holds_its_summary_with_its_alerts(watch) -> None
     ]
     assert await watch.store.resume_subscription("1", sub_id) == CAP + 1
     assert {r["status"] for r in await outbox(watch)} == {"pending"}
+
+
+async def test_resuming_after_a_long_pause_caps_the_held_alerts_again(watch) -> None:
+    """20 polls of 10 stories while paused: the resume posts the channel's newest CAP alerts
+    (CAP pings) and one summary standing for the rest and the held summaries, not 80 rows."""
+    await watch.store.add_source(
+        SourceDef("vendor", "Vendor", "https://v.example/feed.xml", "rss"), "test"
+    )
+    sub_id = await subscribe(watch, "100", role="55")
+    async with watch.store.transaction():
+        await watch.store.pause_subscriptions_of_channel("100", "gone")
+    for n in range(20):
+        watch.clock_control.advance(minutes=30)
+        await watch.ingestor.ingest(stories(10, watch.clock_control.now, f"P{n}"))
+    assert await watch.resume("1", sub_id) == CAP + 1
+    pending = await watch.store.pending(iso(watch.clock()), limit=1000)
+    assert [r["role_id"] for r in pending] == ["55"] * CAP + [None]
+    assert await titles(watch, pending[:CAP]) == ["P19 2", "P19 1", "P19 0"]
+    assert pending[-1]["kind"] == "alert_summary"
+    assert json.loads(pending[-1]["payload"]) == {
+        "source": "Vendor",
+        "count": 200 - CAP,
+        "url": "https://v.example/feed.xml",
+    }
+    rows = await outbox(watch)
+    dropped = [r for r in rows if r["status"] == "dropped"]
+    assert len(dropped) == 20 * (CAP + 1) - CAP  # the other held alerts and all held summaries
+    assert {r["last_error"] for r in dropped} == {"flood control: summed up on resume"}
+    news = await watch.store.news_between("2026-11-22T00:00:00+00:00", "2026-11-24", "2026-11-21")
+    assert len(news) == 200  # every entry still reaches the digests
+    # Resuming again (nothing held) and another guild's resume change nothing.
+    assert await watch.resume("1", sub_id) == 0
+    with pytest.raises(UserError):
+        await watch.resume("2", sub_id)
+    assert len(await outbox(watch)) == len(rows)
+
+
+async def test_one_poll_round_caps_a_channel_across_its_sources(watch) -> None:
+    """Two sources with 10 new items each in one round: the channel gets CAP alerts in all, and
+    one summary per source for the rest."""
+    async with feed_server() as server:
+        for key in ("alpha", "beta"):
+            url = server.serve(f"/{key}.xml", rss([]))
+            await watch.store.add_source(SourceDef(key, key.title(), url, "rss"), "test")
+        await subscribe(watch, "100")
+        assert all(o.ok for o in await watch.poller.poll_due())  # the baselines
+        watch.clock_control.advance(hours=2)
+        for key in ("alpha", "beta"):
+            items = [
+                {
+                    "title": f"{key} story {n}",
+                    "guid": f"{key}-{n}",
+                    "link": f"https://{key}.example/{n}",
+                    "date": format_datetime(watch.clock_control.now - timedelta(minutes=n)),
+                }
+                for n in range(10)
+            ]
+            server.serve(f"/{key}.xml", rss(items))
+        outcomes = await watch.poller.poll_due()
+    assert sorted((o.key, o.new) for o in outcomes) == [("alpha", 10), ("beta", 10)]
+    rows = await outbox(watch)
+    assert [r["kind"] for r in rows].count("alert") == CAP
+    summaries = sorted(
+        (json.loads(r["payload"])["source"], json.loads(r["payload"])["count"])
+        for r in rows
+        if r["kind"] == "alert_summary"
+    )
+    assert [name for name, _ in summaries] == ["Alpha", "Beta"]
+    assert sum(count for _, count in summaries) == 20 - CAP
+    # A single source polled on its own has a budget of its own.
+    async with feed_server() as server:
+        url = server.serve("/gamma.xml", rss([]))
+        await watch.store.add_source(SourceDef("gamma", "Gamma", url, "rss"), "test")
+        await poll(watch, "gamma")
+        server.serve("/gamma.xml", rss([{"title": "Gamma story", "guid": "g-1"}]))
+        await poll(watch, "gamma")
+    assert [r["kind"] for r in await outbox(watch)].count("alert") == CAP + 1
 
 
 async def test_a_summary_renders_with_its_link_and_without_a_bad_one(watch) -> None:
