@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.store.watch import WatchStore
+
 SUMMARY_KIND = "alert_summary"
 DEFAULT_CAP = 5  # the default of the `watch.max_alerts_per_poll` config key
 
@@ -36,7 +38,8 @@ class Planned:
 
 class RoundBudget:
     """How many more alerts each channel may get in one poll round. The poller hands one to
-    every ingest of a round; a lone ingest gets its own."""
+    every ingest of a round; a lone ingest gets its own. An ingest that is rolled back keeps
+    what it spent: its entries were not stored either and alert at a later poll."""
 
     def __init__(self, cap: int) -> None:
         self.cap = cap
@@ -130,3 +133,33 @@ def summary_key(rest: Sequence[Planned]) -> str:
     for, which is new in this batch, so the key is unique to this poll and stable on a retry."""
     first = rest[0]
     return f"alert-summary:{first.source_key}:{first.channel_id}:{first.entry_id}"
+
+
+async def queue_summary(
+    store: WatchStore,
+    key: str,
+    channel_id: str,
+    source_key: str,
+    source_name: str,
+    count: int,
+    subscription_id: int,
+    now: str,
+    *,
+    held: bool = False,
+) -> bool:
+    """Queue one "…and `count` more from SOURCE" message linking the source's feed (inside the
+    caller's transaction); False if `key` is already queued."""
+    source = await store.source(source_key)
+    return await store.enqueue(
+        key,
+        SUMMARY_KIND,
+        channel_id,
+        now,
+        subscription_id=subscription_id,
+        payload={
+            "source": source_name,
+            "count": count,
+            "url": source["url"] if source is not None else None,
+        },
+        status="held" if held else "pending",
+    )

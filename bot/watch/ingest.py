@@ -23,7 +23,14 @@ from bot.core.names import normalize
 from bot.store.watch import WatchStore
 from bot.watch.classify import classify
 from bot.watch.filters import EntryFacts, Filters, matches
-from bot.watch.flood import DEFAULT_CAP, SUMMARY_KIND, Planned, RoundBudget, split, summary_key
+from bot.watch.flood import (
+    DEFAULT_CAP,
+    Planned,
+    RoundBudget,
+    queue_summary,
+    split,
+    summary_key,
+)
 from bot.watch.identity import identities
 from bot.watch.items import PUBLISH_GRACE, SUMMARY_SCAN, FeedItem
 from bot.watch.linking import models_named
@@ -446,20 +453,17 @@ class Ingestor:
                 status="held" if alert.paused else "pending",
             )
         for (channel_id, source_key), held_back in rest.items():
-            source = await self.store.source(source_key)
             first = held_back[0]
-            await self.store.enqueue(
+            await queue_summary(
+                self.store,
                 summary_key(held_back),
-                SUMMARY_KIND,
                 channel_id,
+                source_key,
+                first.source_name,
+                len(held_back),
+                first.subscription_id,
                 stamp,
-                subscription_id=first.subscription_id,
-                payload={
-                    "source": first.source_name,
-                    "count": len(held_back),
-                    "url": source["url"] if source is not None else None,
-                },
-                status="held" if first.paused else "pending",
+                held=first.paused,
             )
             report.summarised += len(held_back)
 

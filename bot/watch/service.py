@@ -29,7 +29,7 @@ from bot.watch.flood import (
     SUMMARY_KIND,
     HeldSummary,
     Planned,
-    Summary,
+    queue_summary,
     release_held,
 )
 from bot.watch.ingest import Ingestor, IngestReport, entry_facts
@@ -229,25 +229,20 @@ class WatchService:
             )
             if released is None:
                 raise _no_subscription(subscription_id)
-            for summary in summaries:
-                released += await self._enqueue_summary(summary, subscription_id)
+            now = iso(self.clock())
+            for s in summaries:
+                released += await queue_summary(
+                    self.store,
+                    s.key,
+                    s.channel_id,
+                    s.source_key,
+                    s.source_name,
+                    s.count,
+                    subscription_id,
+                    now,
+                )
         self.wake()
         return released
-
-    async def _enqueue_summary(self, summary: Summary, subscription_id: int) -> int:
-        source = await self.store.source(summary.source_key)
-        return await self.store.enqueue(
-            summary.key,
-            SUMMARY_KIND,
-            summary.channel_id,
-            iso(self.clock()),
-            subscription_id=subscription_id,
-            payload={
-                "source": summary.source_name,
-                "count": summary.count,
-                "url": source["url"] if source is not None else None,
-            },
-        )
 
     async def _queue_backlog(
         self, sub_id: int, channel_id: str, filters: Filters, count: int, now: str
