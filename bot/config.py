@@ -61,7 +61,7 @@ class WatchConfig:
     parse_timeout: float = 60.0  # seconds a feed may take to parse before it is given up
     ops_channel_id: int | None = None
     allow_private_feed_hosts: bool = False  # feeds on loopback/private/link-local addresses
-    max_alerts_per_poll: int = 5  # per channel and poll; the rest become one summary message
+    max_alerts_per_poll: int = 5  # per channel and poll round; the rest: one summary per source
 
 
 @dataclass(frozen=True)

@@ -167,31 +167,45 @@ class WatchStore:
         )
 
     async def reported_since(self, source_key: str, since: str) -> list[Row]:
-        """Entries `source_key` first reported at or after `since`: id, title, summary."""
+        """Entries `source_key` first reported at or after `since`: id, title, summary, published
+        and seen_at (when the source first reported it)."""
         return await self.db.fetchall(
-            "SELECT e.id, e.title, e.summary FROM entry_sources s JOIN entries e"
+            "SELECT e.id, e.title, e.summary, e.published, s.seen_at FROM entry_sources s JOIN entries e"
             " ON e.id = s.entry_id WHERE s.source_key = ? AND s.seen_at >= ?",
             (source_key, since),
         )
 
-    async def reguiding_sources(self, keys: Iterable[str]) -> set[str]:
-        """Which of these sources have been seen re-guiding their items."""
+    async def reguiding_sources(self, keys: Iterable[str], seen_since: str) -> set[str]:
+        """Which of these sources are flagged as re-guiding their items and were last seen doing
+        it at or after `seen_since` (an older flag has lapsed)."""
         wanted = list(set(keys))
         if not wanted:
             return set()
         marks = ",".join("?" * len(wanted))
         rows = await self.db.fetchall(
-            f"SELECT key FROM feed_sources WHERE reguids_since IS NOT NULL AND key IN ({marks})",
-            wanted,
+            "SELECT key FROM feed_sources WHERE reguids_since IS NOT NULL AND reguid_last >= ?"
+            f" AND key IN ({marks})",
+            [seen_since, *wanted],
         )
         return {r[0] for r in rows}
 
-    async def mark_reguiding(self, key: str, now: str) -> None:
-        """Flag a source as re-guiding its items (inside the caller's transaction)."""
+    async def note_reguiding(self, key: str, now: str, lapsed_before: str, evidence: int) -> bool:
+        """Count a fetch of `key` that re-issued a story under a new guid and link (inside the
+        caller's transaction). A count last raised before `lapsed_before` starts over, and its
+        flag goes; at `evidence` fetches the source is flagged. True when this fetch flags it."""
         await self.db.execute(
-            "UPDATE feed_sources SET reguids_since = ? WHERE key = ? AND reguids_since IS NULL",
-            (now, key),
+            "UPDATE feed_sources SET"
+            " reguid_sightings = CASE WHEN reguid_last >= ? THEN reguid_sightings + 1 ELSE 1 END,"
+            " reguids_since = CASE WHEN reguid_last >= ? THEN reguids_since END,"
+            " reguid_last = ? WHERE key = ?",
+            (lapsed_before, lapsed_before, now, key),
         )
+        cursor = await self.db.execute(
+            "UPDATE feed_sources SET reguids_since = ? WHERE key = ? AND reguids_since IS NULL"
+            " AND reguid_sightings >= ?",
+            (now, key, evidence),
+        )
+        return cursor.rowcount == 1
 
     async def max_entry_id(self) -> int:
         row = await self.db.fetchone("SELECT COALESCE(MAX(id), 0) FROM entries")
@@ -316,15 +330,46 @@ class WatchStore:
         await self.hold_channel(channel_id, "alert_summary")  # flood control's "and N more"
         return rows
 
-    async def resume_subscription(self, guild_id: str, subscription_id: int) -> int | None:
-        """Unpause the guild's subscription; held alerts go back to the queue (inside the
-        caller's transaction). None, changing nothing, if the guild has no such subscription."""
+    async def held_of_subscription(self, guild_id: str, subscription_id: int) -> list[Row]:
+        """The guild's subscription's held alerts and summaries, oldest first, each with its
+        entry's moment and first source (`moment`, `source_key`, `source_name`)."""
+        first_source = (
+            "(SELECT {} FROM entry_sources s WHERE s.entry_id = o.entry_id"
+            " ORDER BY s.seen_at, s.source_name LIMIT 1)"
+        )
+        return await self.db.fetchall(
+            "SELECT o.id, o.kind, o.entry_id, o.channel_id, o.subscription_id, o.dedupe_key,"
+            " o.payload, COALESCE(e.published, e.first_seen) AS moment,"
+            f" {first_source.format('s.source_key')} AS source_key,"
+            f" {first_source.format('s.source_name')} AS source_name"
+            " FROM outbox o LEFT JOIN entries e ON e.id = o.entry_id WHERE o.status = 'held'"
+            f" AND o.subscription_id = {_GUILDS_SUBSCRIPTION} ORDER BY o.id",
+            (subscription_id, guild_id),
+        )
+
+    async def resume_subscription(
+        self,
+        guild_id: str,
+        subscription_id: int,
+        drop: Sequence[int] = (),
+        reason: str = "",
+    ) -> int | None:
+        """Unpause the guild's subscription; its held rows go back to the queue, except those in
+        `drop`, which are dropped with `reason` (inside the caller's transaction). How many were
+        queued; None, changing nothing, if the guild has no such subscription."""
         cursor = await self.db.execute(
             "UPDATE subscriptions SET paused = 0, pause_reason = NULL WHERE id = ? AND guild_id = ?",
             (subscription_id, guild_id),
         )
         if cursor.rowcount != 1:
             return None
+        for chunk in _chunks(list(drop)):
+            await self.db.execute(
+                "UPDATE outbox SET status = 'dropped', last_error = ? WHERE status = 'held'"
+                f" AND subscription_id = {_GUILDS_SUBSCRIPTION}"
+                f" AND id IN ({','.join('?' * len(chunk))})",
+                (reason[:500], subscription_id, guild_id, *chunk),
+            )
         released = await self.db.execute(
             "UPDATE outbox SET status = 'pending', not_before = NULL WHERE status = 'held'"
             f" AND subscription_id = {_GUILDS_SUBSCRIPTION}",

@@ -1,18 +1,23 @@
-"""Flood control: how many of one poll's alerts a channel gets, and what stands for the rest.
+"""Flood control: how many alerts a channel gets at once, and what stands for the rest.
 
 A feed that dumps hundreds of items at once (a site migration, a re-published archive) would
 otherwise queue one alert, and one role ping, per item per channel. Each channel gets at most
-`cap` alerts per ingest batch, the newest ones; the rest are summed up in one message per
-channel and source. Only alerts are capped: every entry is stored and reaches the digests.
-Alerts keep their subscription's role ping, so a channel hears at most `cap` pings per poll;
-the summary never pings (`WatchStore.pending` gives it no role).
+`cap` alerts per poll round (every source ingested in the same tick shares one `RoundBudget`),
+the newest of each ingest while the budget lasts; the rest are summed up in one message per
+channel and source. A paused channel's held alerts are capped again when it resumes
+(`release_held`), so a long pause does not end in one burst. Only alerts are capped: every
+entry is stored and reaches the digests. Alerts keep their subscription's role ping, so a
+channel hears at most `cap` pings per round; the summary never pings (`WatchStore.pending`
+gives it no role).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from bot.store.watch import WatchStore
 
 SUMMARY_KIND = "alert_summary"
 DEFAULT_CAP = 5  # the default of the `watch.max_alerts_per_poll` config key
@@ -31,19 +36,37 @@ class Planned:
     when: datetime  # the item's date, or the poll's moment when it has none
 
 
+class RoundBudget:
+    """How many more alerts each channel may get in one poll round. The poller hands one to
+    every ingest of a round; a lone ingest gets its own. An ingest that is rolled back keeps
+    what it spent: its entries were not stored either and alert at a later poll."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self._spent: dict[str, int] = {}
+
+    def left(self, channel_id: str) -> int:
+        return max(0, self.cap - self._spent.get(channel_id, 0))
+
+    def spend(self, channel_id: str, count: int) -> None:
+        self._spent[channel_id] = self._spent.get(channel_id, 0) + count
+
+
 def split(
-    planned: Sequence[Planned], cap: int
+    planned: Sequence[Planned], budget: RoundBudget
 ) -> tuple[list[Planned], dict[tuple[str, str], list[Planned]]]:
-    """The alerts to queue (each channel's `cap` newest, in the given order) and the rest,
-    grouped by (channel, source key) in the given order. Equal dates favour the earlier
-    position: feeds list their newest first."""
+    """The alerts to queue (each channel's newest, as many as its budget has left, in the given
+    order; spent from the budget) and the rest, grouped by (channel, source key) in the given
+    order. Equal dates favour the earlier position: feeds list their newest first."""
     positions: dict[str, list[int]] = {}
     for position, alert in enumerate(planned):
         positions.setdefault(alert.channel_id, []).append(position)
     keep: set[int] = set()
-    for channel_positions in positions.values():
+    for channel_id, channel_positions in positions.items():
         newest = sorted(channel_positions, key=lambda p: (planned[p].when, -p), reverse=True)
-        keep.update(newest[:cap])
+        kept = newest[: budget.left(channel_id)]
+        budget.spend(channel_id, len(kept))
+        keep.update(kept)
     alerted = [alert for position, alert in enumerate(planned) if position in keep]
     rest: dict[tuple[str, str], list[Planned]] = {}
     for position, alert in enumerate(planned):
@@ -52,8 +75,91 @@ def split(
     return alerted, rest
 
 
+@dataclass(frozen=True)
+class HeldSummary:
+    """A held "and N more" message: its outbox row, and the channel and source it counts for."""
+
+    outbox_id: int
+    channel_id: str
+    source_key: str
+    source_name: str
+    count: int
+
+
+@dataclass
+class Summary:
+    """One "and N more from SOURCE" message to queue in place of the held rows it replaces."""
+
+    channel_id: str
+    source_key: str
+    source_name: str
+    count: int = 0
+    replaces: list[int] = field(default_factory=list)  # outbox ids, alerts and summaries
+
+    @property
+    def key(self) -> str:
+        """Its outbox dedupe key: unique, since each replaced row is replaced only once."""
+        return f"alert-summary:{self.source_key}:{self.channel_id}:resumed:{min(self.replaces)}"
+
+
+def release_held(
+    alerts: Sequence[tuple[int, Planned]], summaries: Sequence[HeldSummary], cap: int
+) -> list[Summary]:
+    """Flood control for held rows released at once (outbox ids with their alerts, and held
+    summaries): each channel keeps its `cap` newest alerts; the others, with the held summaries
+    of their source, are replaced by one summary per channel and source. A held summary with
+    nothing to merge stays as it is."""
+    ids = {(alert.entry_id, alert.channel_id): outbox_id for outbox_id, alert in alerts}
+    _, rest = split([alert for _, alert in alerts], RoundBudget(cap))
+    merged: dict[tuple[str, str], Summary] = {}
+    for (channel_id, source_key), held_back in rest.items():
+        summary = merged[channel_id, source_key] = Summary(
+            channel_id, source_key, held_back[0].source_name
+        )
+        summary.count = len(held_back)
+        summary.replaces = [ids[a.entry_id, a.channel_id] for a in held_back]
+    for held in summaries:
+        summary = merged.setdefault(
+            (held.channel_id, held.source_key),
+            Summary(held.channel_id, held.source_key, held.source_name),
+        )
+        summary.count += held.count
+        summary.replaces.append(held.outbox_id)
+    return [s for s in merged.values() if len(s.replaces) > 1 or s.replaces[0] in ids]
+
+
 def summary_key(rest: Sequence[Planned]) -> str:
     """The summary's outbox dedupe key: its channel, its source and the first entry it stands
     for, which is new in this batch, so the key is unique to this poll and stable on a retry."""
     first = rest[0]
     return f"alert-summary:{first.source_key}:{first.channel_id}:{first.entry_id}"
+
+
+async def queue_summary(
+    store: WatchStore,
+    key: str,
+    channel_id: str,
+    source_key: str,
+    source_name: str,
+    count: int,
+    subscription_id: int,
+    now: str,
+    *,
+    held: bool = False,
+) -> bool:
+    """Queue one "…and `count` more from SOURCE" message linking the source's feed (inside the
+    caller's transaction); False if `key` is already queued."""
+    source = await store.source(source_key)
+    return await store.enqueue(
+        key,
+        SUMMARY_KIND,
+        channel_id,
+        now,
+        subscription_id=subscription_id,
+        payload={
+            "source": source_name,
+            "count": count,
+            "url": source["url"] if source is not None else None,
+        },
+        status="held" if held else "pending",
+    )

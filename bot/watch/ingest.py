@@ -23,7 +23,14 @@ from bot.core.names import normalize
 from bot.store.watch import WatchStore
 from bot.watch.classify import classify
 from bot.watch.filters import EntryFacts, Filters, matches
-from bot.watch.flood import DEFAULT_CAP, SUMMARY_KIND, Planned, split, summary_key
+from bot.watch.flood import (
+    DEFAULT_CAP,
+    Planned,
+    RoundBudget,
+    queue_summary,
+    split,
+    summary_key,
+)
 from bot.watch.identity import identities
 from bot.watch.items import PUBLISH_GRACE, SUMMARY_SCAN, FeedItem
 from bot.watch.linking import models_named
@@ -34,6 +41,13 @@ SAME_STORY_WINDOW = timedelta(days=3)
 # A source that re-guids (re-issues a story it reported under a new guid and link) has its
 # items matched by normalised title and summary against what it reported this far back.
 REGUID_WINDOW = timedelta(days=90)
+# A source is taken for re-guiding once this many of its fetches re-issued a story, each within
+# REGUID_LAPSE of the one before; one not seen doing it for REGUID_LAPSE is trusted again.
+REGUID_EVIDENCE = 3
+REGUID_LAPSE = timedelta(days=30)
+# An item dated this close to the fetch carries the fetch's moment, not its own date (some
+# re-guiding feeds also stamp every item with the time they are fetched).
+FETCH_MOMENT = timedelta(minutes=1)
 TITLE_MATCH = 92.0
 SUMMARY_MATCH = 90.0
 _NUMBERS = re.compile(r"\d+(?:\.\d+)*")
@@ -100,26 +114,43 @@ class _Subscription:
         ]
 
 
+@dataclass(frozen=True)
+class _Told:
+    """An entry a source reported lately, as re-guid matching compares it."""
+
+    id: int
+    opening: str  # of its summary, normalised
+    published: datetime | None
+    seen: datetime  # when the source first reported it
+
+
 class _Reported:
     """What each source reported lately, by normalised title, to catch a story it re-issues
     under a new guid and link.
 
-    The rule: an item no identity knows is an entry its own source reported within the window
-    (3 days, or REGUID_WINDOW once the source has been seen re-guiding) when their normalised
-    titles are equal, their summaries' openings nearly so, and the entry is not itself in the
-    same fetch under a known identity (then the feed lists two posts). Guarding against false
-    merges of two posts of one title ("Weekly update"): they differ in their summaries, or both
-    are listed; a well-behaved source's posts more than 3 days apart never meet this rule. What
-    is left: a re-guiding source posting the same title and summary opening again within 90
-    days is taken for the same story, and a story it keeps re-issuing for longer than 90 days
-    (the window counts from when it first reported it) alerts again once.
+    The rule: an item no identity knows is an entry its own source reported within 3 days when
+    their normalised titles are equal, their summaries' openings nearly so, and the entry is not
+    itself in the same fetch under a known identity (then the feed lists two posts). A source
+    whose fetches did that REGUID_EVIDENCE times, each within REGUID_LAPSE of the one before, is
+    flagged as re-guiding: its items are then also matched against what it reported within
+    REGUID_WINDOW, but only when the item's date says nothing against it (no date, the entry's
+    own date, or the fetch's moment): a re-guided copy keeps or lacks its date, a new weekly
+    post has a new one. The flag lapses once the source has not re-guided for REGUID_LAPSE.
+
+    Guarding against false merges of two posts of one title ("Weekly update"): they differ in
+    their summaries, are both listed, or are more than 3 days apart, and one re-posted item (a
+    correction) is no evidence. What is left: a re-guiding source posting the same title and
+    summary opening within 90 days, undated or dated at the fetch, is taken for the same story,
+    and a story it keeps re-issuing for longer than 90 days (counted from when it first reported
+    it) alerts again once.
     """
 
-    def __init__(self, reguiding: set[str], listed: set[int]) -> None:
-        self.reguiding = reguiding  # sources flagged before this batch
+    def __init__(self, reguiding: set[str], listed: set[int], now: datetime) -> None:
+        self.reguiding = reguiding  # sources flagged (and not lapsed) before this batch
         self.listed = listed  # entries this fetch lists under an identity already known
+        self.now = now
         self.found: set[str] = set()  # sources this batch shows re-guiding, flagged or not
-        self._titles: dict[str, dict[str, list[tuple[int, str]]]] = {}
+        self._titles: dict[str, dict[str, list[_Told]]] = {}
 
     def window(self, source_key: str) -> timedelta:
         return REGUID_WINDOW if source_key in self.reguiding else SAME_STORY_WINDOW
@@ -127,18 +158,34 @@ class _Reported:
     def load(self, source_key: str, rows: list[Any]) -> None:
         titles = self._titles.setdefault(source_key, {})
         for r in rows:
-            titles.setdefault(normalize(r["title"]), []).append((r["id"], _opening(r["summary"])))
+            told = _Told(
+                r["id"],
+                _opening(r["summary"]),
+                datetime.fromisoformat(r["published"]) if r["published"] else None,
+                datetime.fromisoformat(r["seen_at"]),
+            )
+            titles.setdefault(normalize(r["title"]), []).append(told)
 
     def match(self, item: FeedItem) -> int | None:
         candidates = self._titles.get(item.source_key, {}).get(normalize(item.title), ())
         opening = _opening(item.summary)
-        for entry_id, told in candidates:
-            if entry_id not in self.listed and fuzz.ratio(
-                opening, told, score_cutoff=SUMMARY_MATCH
+        for told in candidates:
+            if told.id in self.listed or not fuzz.ratio(
+                opening, told.opening, score_cutoff=SUMMARY_MATCH
             ):
-                self.found.add(item.source_key)
-                return entry_id
+                continue
+            if self.now - told.seen > SAME_STORY_WINDOW and not self._same_date(item, told):
+                continue
+            self.found.add(item.source_key)
+            return told.id
         return None
+
+    def _same_date(self, item: FeedItem, told: _Told) -> bool:
+        """The item's date says nothing against being a copy of `told`."""
+        if not item.published:
+            return True
+        when = datetime.fromisoformat(item.published)
+        return when == told.published or abs(when - self.now) <= FETCH_MOMENT
 
 
 def _opening(summary: str | None) -> str:
@@ -216,7 +263,7 @@ class Ingestor:
         self.store = store
         self._models = models
         self.clock = clock
-        self.max_alerts = max_alerts  # per channel and batch; see bot/watch/flood.py
+        self.max_alerts = max_alerts  # per channel and poll round; see bot/watch/flood.py
 
     async def ingest(self, items: Sequence[FeedItem], *, baseline: bool = False) -> IngestReport:
         """Store new items and queue their alerts; `baseline` stores without alerting."""
@@ -224,9 +271,14 @@ class Ingestor:
             return await self.ingest_within(items, baseline=baseline)
 
     async def ingest_within(
-        self, items: Sequence[FeedItem], *, baseline: bool = False
+        self,
+        items: Sequence[FeedItem],
+        *,
+        baseline: bool = False,
+        budget: RoundBudget | None = None,
     ) -> IngestReport:
-        """`ingest`, inside a transaction the caller holds (a curator's change, for one)."""
+        """`ingest`, inside a transaction the caller holds (a curator's change, for one).
+        `budget` is the poll round's, shared by its ingests; without one this ingest has its own."""
         now = self.clock()
         report = IngestReport()
         index = self._models()
@@ -248,10 +300,11 @@ class Ingestor:
             await self._one(item, item_keys, index, batch, report)
         await self.store.insert_entries(batch.entries)
         await self.store.add_links(batch.identities, batch.sources, batch.models)
-        for source_key in batch.reported.found - batch.reported.reguiding:
-            log.info("source %s re-issues its items under new guids and links", source_key)
-            await self.store.mark_reguiding(source_key, iso(now))
-        await self._fan_out(batch, report)
+        lapsed = iso(now - REGUID_LAPSE)
+        for source_key in sorted(batch.reported.found):
+            if await self.store.note_reguiding(source_key, iso(now), lapsed, REGUID_EVIDENCE):
+                log.info("source %s re-issues its items under new guids and links", source_key)
+        await self._fan_out(batch, report, budget or RoundBudget(self.max_alerts))
         return report
 
     async def _reported(
@@ -268,7 +321,8 @@ class Ingestor:
             if not item.history and not any(k in known for k in item_keys)
         }
         listed = {known[key] for item_keys in keys for key in item_keys if key in known}
-        reported = _Reported(await self.store.reguiding_sources(unknown), listed)
+        flagged = await self.store.reguiding_sources(unknown, iso(now - REGUID_LAPSE))
+        reported = _Reported(flagged, listed, now)
         for source_key in unknown:
             since = iso(now - reported.window(source_key))
             reported.load(source_key, await self.store.reported_since(source_key, since))
@@ -383,10 +437,10 @@ class Ingestor:
     ) -> EntryFacts:
         return await entry_facts(self.store, org, kind, item.title, item.summary, model_ids)
 
-    async def _fan_out(self, batch: _Batch, report: IngestReport) -> None:
-        """Queue the batch's alerts, at most `max_alerts` per channel, and one summary per
-        channel and source for the rest (no role ping: see `WatchStore.pending`)."""
-        alerted, rest = split(self._planned(batch), self.max_alerts)
+    async def _fan_out(self, batch: _Batch, report: IngestReport, budget: RoundBudget) -> None:
+        """Queue the batch's alerts, as many per channel as the round's budget has left, and one
+        summary per channel and source for the rest (no role ping: see `WatchStore.pending`)."""
+        alerted, rest = split(self._planned(batch), budget)
         stamp = iso(batch.now)
         for alert in alerted:
             report.queued += await self.store.enqueue(
@@ -399,20 +453,17 @@ class Ingestor:
                 status="held" if alert.paused else "pending",
             )
         for (channel_id, source_key), held_back in rest.items():
-            source = await self.store.source(source_key)
             first = held_back[0]
-            await self.store.enqueue(
+            await queue_summary(
+                self.store,
                 summary_key(held_back),
-                SUMMARY_KIND,
                 channel_id,
+                source_key,
+                first.source_name,
+                len(held_back),
+                first.subscription_id,
                 stamp,
-                subscription_id=first.subscription_id,
-                payload={
-                    "source": first.source_name,
-                    "count": len(held_back),
-                    "url": source["url"] if source is not None else None,
-                },
-                status="held" if first.paused else "pending",
+                held=first.paused,
             )
             report.summarised += len(held_back)
 

@@ -23,6 +23,7 @@ from bot.core.clock import Clock, iso
 from bot.store.db import StoreError
 from bot.store.watch import WatchStore
 from bot.watch.fetch import Fetcher, FetchError, FetchResult
+from bot.watch.flood import RoundBudget
 from bot.watch.ingest import Ingestor
 from bot.watch.parse import ParseResult, parse_feed
 from bot.watch.parser_pool import Parser, ParserDied, ThreadParser
@@ -83,7 +84,8 @@ class FeedPoller:
         (a slow fetch or a feed that parses up to the time limit holds back only itself)."""
         async with self._lock:
             due = await self.store.due_sources(iso(self.clock()))
-            polls = [asyncio.ensure_future(self._poll(row)) for row in due]
+            budget = RoundBudget(self.ingestor.max_alerts)  # the round's alert cap per channel
+            polls = [asyncio.ensure_future(self._poll(row, budget)) for row in due]
             try:
                 await self._announce_when_settled(polls)
                 return list(await asyncio.gather(*polls))
@@ -99,9 +101,11 @@ class FeedPoller:
         async with self._lock:
             return await self._poll(row)
 
-    async def _poll(self, row: Any) -> PollOutcome:
+    async def _poll(self, row: Any, budget: RoundBudget | None = None) -> PollOutcome:
         fetched = await self._fetch(row)
-        return fetched if isinstance(fetched, PollOutcome) else await self._process(*fetched)
+        if isinstance(fetched, PollOutcome):
+            return fetched
+        return await self._process(*fetched, budget)
 
     async def _announce_when_settled(self, polls: list[asyncio.Future[PollOutcome]]) -> None:
         """Call `on_new` when the round has new entries and every poll is done, or `settle`
@@ -138,7 +142,9 @@ class FeedPoller:
                 return await self._failed(row, str(exc))
         return row, result
 
-    async def _process(self, row: Any, result: FetchResult) -> PollOutcome:
+    async def _process(
+        self, row: Any, result: FetchResult, budget: RoundBudget | None = None
+    ) -> PollOutcome:
         key = row["key"]
         if result.not_modified:
             async with self.store.transaction():
@@ -151,7 +157,7 @@ class FeedPoller:
         try:
             async with self.store.transaction():
                 report = await self.ingestor.ingest_within(
-                    parsed.items, baseline=not row["last_success"]
+                    parsed.items, baseline=not row["last_success"], budget=budget
                 )
                 resumed = await self._succeeded(row, result, len(report.new))
         except (sqlite3.Error, StoreError) as exc:  # rolled back: nothing of this poll is kept

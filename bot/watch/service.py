@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,14 @@ from bot.watch.addresses import NOT_ALLOWED, url_refusal
 from bot.watch.alerts import build_alert
 from bot.watch.fetch import Fetcher
 from bot.watch.filters import EntryFacts, Filters, matches
-from bot.watch.flood import DEFAULT_CAP, SUMMARY_KIND
+from bot.watch.flood import (
+    DEFAULT_CAP,
+    SUMMARY_KIND,
+    HeldSummary,
+    Planned,
+    queue_summary,
+    release_held,
+)
 from bot.watch.ingest import Ingestor, IngestReport, entry_facts
 from bot.watch.parser_pool import Parser
 from bot.watch.poller import FeedPoller, PollOutcome
@@ -229,11 +237,34 @@ class WatchService:
                 raise _no_subscription(subscription_id)
 
     async def resume(self, guild_id: str, subscription_id: int) -> int:
-        """Resume the guild's paused subscription; its held alerts follow. How many."""
+        """Resume the guild's paused subscription; its held alerts follow, flood control applied
+        to them all at once: each channel's newest `max_alerts_per_poll`, and one summary per
+        source for the rest (their entries stay for the digests). How many posts follow."""
         async with self.store.transaction():
-            released = await self.store.resume_subscription(guild_id, subscription_id)
+            held = await self.store.held_of_subscription(guild_id, subscription_id)
+            summaries = release_held(
+                [(r["id"], _planned(r)) for r in held if r["kind"] == "alert" and r["moment"]],
+                [_held_summary(r) for r in held if r["kind"] == SUMMARY_KIND],
+                self.settings.max_alerts_per_poll,
+            )
+            replaced = [outbox_id for s in summaries for outbox_id in s.replaces]
+            released = await self.store.resume_subscription(
+                guild_id, subscription_id, replaced, "flood control: summed up on resume"
+            )
             if released is None:
                 raise _no_subscription(subscription_id)
+            now = iso(self.clock())
+            for s in summaries:
+                released += await queue_summary(
+                    self.store,
+                    s.key,
+                    s.channel_id,
+                    s.source_key,
+                    s.source_name,
+                    s.count,
+                    subscription_id,
+                    now,
+                )
         self.wake()
         return released
 
@@ -290,6 +321,26 @@ class WatchService:
         if not await self.store.add_source(source, user_id):
             raise UserError(f"A source with the key '{source.key}' already exists.")
         self.wake()
+
+
+def _planned(row: Any) -> Planned:
+    """A held alert row as flood control sees it."""
+    return Planned(
+        row["entry_id"],
+        row["channel_id"],
+        row["subscription_id"],
+        False,
+        row["source_key"] or "",
+        row["source_name"] or "",
+        datetime.fromisoformat(row["moment"]),
+    )
+
+
+def _held_summary(row: Any) -> HeldSummary:
+    """A held summary row; its source key is in its dedupe key (`flood.summary_key`)."""
+    data = json.loads(row["payload"])
+    source_key = row["dedupe_key"].split(":")[1]
+    return HeldSummary(row["id"], row["channel_id"], source_key, data["source"], data["count"])
 
 
 def _no_subscription(subscription_id: int) -> UserError:

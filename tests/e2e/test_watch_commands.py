@@ -683,6 +683,45 @@ async def test_a_poll_of_forty_new_items_posts_the_cap_and_one_summary(harness, 
     harness.standin.messages[channel_id(harness, "releases")].clear()
 
 
+async def test_resume_after_a_paused_flood_posts_the_cap_and_one_summary(harness, feeds) -> None:
+    """Four polls of 8 new items while the channel is closed to the bot: `/watch resume` posts
+    the newest `max_alerts_per_poll` (each with its ping) and one summary for all the rest."""
+    standin, cap = harness.standin, harness.services.config.watch.max_alerts_per_poll
+    role = standin.guild["roles"][1]
+    await add_feed(harness, feeds, "held", [])
+    await harness.admin.slash("watch add", channel="releases", role=role["id"])
+    start = len(await posted(harness, "releases"))
+    standin.forbidden_channels.add(channel_id(harness, "releases"))
+    now = datetime.now(UTC)
+    shown: list[dict] = []
+    for poll in range(4):  # each poll lists its 8 new items above the older ones
+        shown[:0] = [
+            {
+                "title": f"Held story {poll}-{i}",
+                "link": f"https://held.example/{poll}/{i}",
+                "guid": f"held-{poll}-{i}",
+                "date": format_datetime(now - timedelta(hours=4 - poll, minutes=i)),
+            }
+            for i in range(8)
+        ]
+        await publish(harness, feeds, "held", shown)
+    sub = (await harness.services.watch.store.subscriptions())[-1]
+    assert sub["paused"]
+    standin.forbidden_channels.clear()
+    resumed = await harness.admin.slash("watch resume", id=sub["id"])
+    assert f"{cap + 1} held alert(s)" in resumed.text(), resumed.text()
+    await harness.services.watch.drain()
+    *alerts, summary = (await posted(harness, "releases"))[start:]
+    assert sorted(m["embeds"][0]["title"] for m in alerts) == [
+        f"Held story 3-{i}" for i in range(cap)
+    ]
+    assert all(m["content"] == f"<@&{role['id']}>" for m in alerts)
+    assert summary["embeds"][0]["title"] == f"…and {32 - cap} more from Held"
+    assert summary["content"] == ""
+    await clear_subscriptions(harness)
+    standin.messages[channel_id(harness, "releases")].clear()
+
+
 async def test_a_post_whose_answer_was_lost_is_found_not_sent_again(harness, feeds) -> None:
     """Discord stored the post but the connection dropped before its answer, and the retry
     comes after the nonce window: the bot finds its post and records it."""

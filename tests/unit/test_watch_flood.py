@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from bot.core.clock import iso
+from bot.core.errors import UserError
 from bot.store.watch import SourceDef, WatchStore
 from bot.watch.fetch import Fetcher
 from bot.watch.filters import Filters, parse_filters
@@ -148,6 +149,83 @@ async def test_a_paused_channel_holds_its_summary_with_its_alerts(watch) -> None
     assert {r["status"] for r in await outbox(watch)} == {"pending"}
 
 
+async def test_resuming_after_a_long_pause_caps_the_held_alerts_again(watch) -> None:
+    """20 polls of 10 stories while paused: the resume posts the channel's newest CAP alerts
+    (CAP pings) and one summary standing for the rest and the held summaries, not 80 rows."""
+    await watch.store.add_source(
+        SourceDef("vendor", "Vendor", "https://v.example/feed.xml", "rss"), "test"
+    )
+    sub_id = await subscribe(watch, "100", role="55")
+    async with watch.store.transaction():
+        await watch.store.pause_subscriptions_of_channel("100", "gone")
+    for n in range(20):
+        watch.clock_control.advance(minutes=30)
+        await watch.ingestor.ingest(stories(10, watch.clock_control.now, f"P{n}"))
+    assert await watch.resume("1", sub_id) == CAP + 1
+    pending = await watch.store.pending(iso(watch.clock()), limit=1000)
+    assert [r["role_id"] for r in pending] == ["55"] * CAP + [None]
+    assert await titles(watch, pending[:CAP]) == ["P19 2", "P19 1", "P19 0"]
+    assert pending[-1]["kind"] == "alert_summary"
+    assert json.loads(pending[-1]["payload"]) == {
+        "source": "Vendor",
+        "count": 200 - CAP,
+        "url": "https://v.example/feed.xml",
+    }
+    rows = await outbox(watch)
+    dropped = [r for r in rows if r["status"] == "dropped"]
+    assert len(dropped) == 20 * (CAP + 1) - CAP  # the other held alerts and all held summaries
+    assert {r["last_error"] for r in dropped} == {"flood control: summed up on resume"}
+    news = await watch.store.news_between("2026-11-22T00:00:00+00:00", "2026-11-24", "2026-11-21")
+    assert len(news) == 200  # every entry still reaches the digests
+    # Resuming again (nothing held) and another guild's resume change nothing.
+    assert await watch.resume("1", sub_id) == 0
+    with pytest.raises(UserError):
+        await watch.resume("2", sub_id)
+    assert len(await outbox(watch)) == len(rows)
+
+
+async def test_one_poll_round_caps_a_channel_across_its_sources(watch) -> None:
+    """Two sources with 10 new items each in one round: the channel gets CAP alerts in all, and
+    one summary per source for the rest."""
+    async with feed_server() as server:
+        for key in ("alpha", "beta"):
+            url = server.serve(f"/{key}.xml", rss([]))
+            await watch.store.add_source(SourceDef(key, key.title(), url, "rss"), "test")
+        await subscribe(watch, "100")
+        assert all(o.ok for o in await watch.poller.poll_due())  # the baselines
+        watch.clock_control.advance(hours=2)
+        for key in ("alpha", "beta"):
+            items = [
+                {
+                    "title": f"{key} story {n}",
+                    "guid": f"{key}-{n}",
+                    "link": f"https://{key}.example/{n}",
+                    "date": format_datetime(watch.clock_control.now - timedelta(minutes=n)),
+                }
+                for n in range(10)
+            ]
+            server.serve(f"/{key}.xml", rss(items))
+        outcomes = await watch.poller.poll_due()
+    assert sorted((o.key, o.new) for o in outcomes) == [("alpha", 10), ("beta", 10)]
+    rows = await outbox(watch)
+    assert [r["kind"] for r in rows].count("alert") == CAP
+    summaries = sorted(
+        (json.loads(r["payload"])["source"], json.loads(r["payload"])["count"])
+        for r in rows
+        if r["kind"] == "alert_summary"
+    )
+    assert [name for name, _ in summaries] == ["Alpha", "Beta"]
+    assert sum(count for _, count in summaries) == 20 - CAP
+    # A single source polled on its own has a budget of its own.
+    async with feed_server() as server:
+        url = server.serve("/gamma.xml", rss([]))
+        await watch.store.add_source(SourceDef("gamma", "Gamma", url, "rss"), "test")
+        await poll(watch, "gamma")
+        server.serve("/gamma.xml", rss([{"title": "Gamma story", "guid": "g-1"}]))
+        await poll(watch, "gamma")
+    assert [r["kind"] for r in await outbox(watch)].count("alert") == CAP + 1
+
+
 async def test_a_summary_renders_with_its_link_and_without_a_bad_one(watch) -> None:
     await watch.store.add_source(
         SourceDef("vendor", "Vendor", "https://v.example/feed.xml", "rss"), "test"
@@ -274,3 +352,95 @@ async def test_a_well_behaved_sources_same_title_posts_are_new_posts(watch) -> N
         await poll(watch, "calm")
     assert await alerted(watch) == ["Weekly update", "Weekly update"]
     assert (await watch.store.source("calm"))["reguids_since"] is None
+
+
+async def test_one_re_posted_item_flags_nothing_and_later_weekly_posts_alert(watch) -> None:
+    """A source with stable guids re-posts its weekly update the next day (a correction, same
+    title and summary): one re-post is no evidence of re-guiding, so the following weeks'
+    posts of that title still alert."""
+    now = watch.clock_control.now
+
+    def post(n: int, days_ahead: int) -> dict:
+        return {
+            "title": "Weekly update",
+            "description": "Our weekly round-up of model news.",
+            "guid": f"w-{n}",
+            "link": f"https://calm.example/w/{n}",
+            "date": format_datetime(now + timedelta(days=days_ahead)),
+        }
+
+    async with feed_server() as server:
+        url = server.serve("/w.xml", rss([post(0, 0)]))
+        await watch.store.add_source(SourceDef("wk", "Wk", url, "rss"), "test")
+        await subscribe(watch, "100")
+        await poll(watch, "wk")  # the baseline
+        watch.clock_control.advance(days=1)
+        server.serve("/w.xml", rss([post(1, 1)]))  # the re-post, taken for the same story
+        await poll(watch, "wk")
+        for n, days in ((2, 8), (3, 15), (4, 22)):
+            watch.clock_control.advance(days=7)
+            server.serve("/w.xml", rss([post(n, days)]))
+            await poll(watch, "wk")
+    assert await alerted(watch) == ["Weekly update"] * 3
+    assert (await watch.store.source("wk"))["reguids_since"] is None
+
+
+async def flag_churn(watch, server, *stories: tuple[str, str]) -> None:
+    """Add source 'churn', take its baseline, then let it re-guid `stories` until flagged."""
+    url = server.serve("/churn.xml", "")
+    server.routes["/churn.xml"].each = reguiding(("Old post", "From last month."))
+    await watch.store.add_source(SourceDef("churn", "Churn", url, "rss"), "test")
+    await subscribe(watch, "100")
+    await poll(watch, "churn")
+    server.routes["/churn.xml"].each = reguiding(*stories, ("Old post", "From last month."))
+    for _ in range(3):
+        watch.clock_control.advance(hours=12)
+        await poll(watch, "churn")
+    assert (await watch.store.source("churn"))["reguids_since"] is not None
+
+
+def stable(*posts: tuple[str, str, str | None]) -> str:
+    """A well-behaved feed: (guid, title, date) posts, each keeping its guid and link."""
+    return rss(
+        [
+            {
+                "title": title,
+                "description": "A vendor ships a thing.",
+                "guid": guid,
+                "link": f"https://churn.example/{guid}",
+                "date": date,
+            }
+            for guid, title, date in posts
+        ]
+    )
+
+
+async def test_a_re_guiding_flag_lapses_after_a_month_without_re_guids(watch) -> None:
+    async with feed_server() as server:
+        await flag_churn(watch, server, ("Big story", "A vendor ships a thing."))
+        route = server.routes["/churn.xml"]
+        route.each = None
+        server.serve("/churn.xml", stable(("quiet-1", "Quiet post", None)))
+        for _ in range(7):  # five weeks of stable guids
+            watch.clock_control.advance(days=5)
+            await poll(watch, "churn")
+        server.serve(
+            "/churn.xml",
+            stable(("big-2", "Big story", None), ("quiet-1", "Quiet post", None)),
+        )
+        await poll(watch, "churn")  # the same title and summary, 36 days on: a new post
+    assert await alerted(watch) == ["Big story", "Quiet post", "Big story"]
+
+
+async def test_a_flagged_sources_post_with_a_new_date_alerts_and_a_copy_does_not(watch) -> None:
+    async with feed_server() as server:
+        await flag_churn(watch, server, ("Big story", "A vendor ships a thing."))
+        server.routes["/churn.xml"].each = None
+        watch.clock_control.advance(days=7)
+        earlier = format_datetime(watch.clock_control.now - timedelta(hours=2))
+        server.serve("/churn.xml", stable(("big-2", "Big story", earlier)))
+        await poll(watch, "churn")  # a week on, dated two hours ago: a new post
+        watch.clock_control.advance(days=7)
+        server.serve("/churn.xml", stable(("big-3", "Big story", earlier)))
+        await poll(watch, "churn")  # the same date again: a re-guided copy of it
+    assert await alerted(watch) == ["Big story", "Big story"]

@@ -10,8 +10,9 @@ import io
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -89,6 +90,8 @@ class ModelModal(discord.ui.Modal):
             self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        # Saving may wait on the database (another writer holds it): acknowledge first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         if not is_curator(interaction, interaction.client.services.config):  # type: ignore[attr-defined]
             raise app_commands.CheckFailure("Only the bot's curators can do this.")
         if interaction.user.id != self.opener_id:
@@ -283,16 +286,14 @@ class AdminCog(commands.Cog):
     @app_commands.autocomplete(model=_model_names)
     @curators_only()
     async def alias_add(self, interaction: discord.Interaction, model: str, alias: str) -> None:
-        await self._done(
-            interaction, await self.curation.add_alias(actor_of(interaction), model, alias)
-        )
+        await self._done(interaction, self.curation.add_alias(actor_of(interaction), model, alias))
 
     @alias.command(name="remove", description="Stop a name from finding a model")
     @app_commands.autocomplete(model=_model_names)
     @curators_only()
     async def alias_remove(self, interaction: discord.Interaction, model: str, alias: str) -> None:
         await self._done(
-            interaction, await self.curation.remove_alias(actor_of(interaction), model, alias)
+            interaction, self.curation.remove_alias(actor_of(interaction), model, alias)
         )
 
     @score.command(name="add", description="Record a benchmark score with its source")
@@ -312,10 +313,10 @@ class AdminCog(commands.Cog):
         unit: str | None = None,
         self_reported: bool = False,
     ) -> None:
-        change = await self.curation.add_score(
+        saving = self.curation.add_score(
             actor_of(interaction), model, benchmark, value, unit, source, self_reported
         )
-        await self._done(interaction, change)
+        await self._done(interaction, saving)
 
     @score_add.autocomplete("benchmark")
     async def _benchmarks(
@@ -331,7 +332,7 @@ class AdminCog(commands.Cog):
     ) -> None:
         await self._done(
             interaction,
-            await self.curation.add_benchmark(actor_of(interaction), name, unit, higher_is_better),
+            self.curation.add_benchmark(actor_of(interaction), name, unit, higher_is_better),
         )
 
     @license.command(name="set", description="Record a license claim for a model, with its source")
@@ -342,7 +343,7 @@ class AdminCog(commands.Cog):
     ) -> None:
         await self._done(
             interaction,
-            await self.curation.set_license(actor_of(interaction), model, license, source),
+            self.curation.set_license(actor_of(interaction), model, license, source),
         )
 
     @release.command(
@@ -462,9 +463,19 @@ class AdminCog(commands.Cog):
     @admin.command(name="undo", description="Revert one change (see /admin history)")
     @curators_only()
     async def undo(self, interaction: discord.Interaction, change_id: int) -> None:
-        await self._done(interaction, await self.curation.undo(actor_of(interaction), change_id))
+        await self._done(interaction, self.curation.undo(actor_of(interaction), change_id))
 
-    async def _done(self, interaction: discord.Interaction, change: Change) -> None:
+    async def _done(
+        self, interaction: discord.Interaction, saving: Coroutine[Any, Any, Change]
+    ) -> None:
+        """Acknowledge, then run `saving` (it may wait on the database while another writer
+        holds it, past Discord's 3-second window) and answer with the change it made."""
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        except BaseException:
+            saving.close()
+            raise
+        change = await saving
         await send_reply(
             interaction,
             Reply.note(

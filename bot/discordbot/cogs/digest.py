@@ -168,6 +168,8 @@ class DigestCog(commands.Cog):
     async def digest_off(
         self, interaction: discord.Interaction, channel: discord.TextChannel
     ) -> None:
+        # Writes may wait on the database (another writer holds it): acknowledge first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await self.digests.off(str(interaction.guild_id), str(channel.id))
         card = CardBuilder("Digest off")
         card.line(f"{channel.mention} gets no more digests.")

@@ -126,6 +126,8 @@ class WatchCog(commands.Cog):
     @app_commands.describe(id="The subscription's number (see /watch list)")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def watch_remove(self, interaction: discord.Interaction, id: int) -> None:
+        # Writes may wait on the database (another writer holds it): acknowledge first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await self.service.unsubscribe(str(interaction.guild_id), id)
         await send_reply(
             interaction,
@@ -139,6 +141,8 @@ class WatchCog(commands.Cog):
     @app_commands.describe(id="The subscription's number (see /watch list)")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def watch_resume(self, interaction: discord.Interaction, id: int) -> None:
+        # Writes may wait on the database (another writer holds it): acknowledge first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         released = await self.service.resume(str(interaction.guild_id), id)
         await send_reply(
             interaction,
@@ -226,6 +230,8 @@ class WatchCog(commands.Cog):
         org: str | None = None,
         poll_minutes: app_commands.Range[int, 5, 1440] = 60,
     ) -> None:
+        # Writes may wait on the database (another writer holds it): acknowledge first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         source = validate_source(
             {
                 "key": key,
@@ -249,6 +255,8 @@ class WatchCog(commands.Cog):
     @feeds.command(name="remove", description="Remove a feed source (curators only)")
     @curators_only()
     async def feeds_remove(self, interaction: discord.Interaction, key: str) -> None:
+        # Writes may wait on the database (another writer holds it): acknowledge first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         if not await self.service.store.remove_source(key):
             raise UserError(f"No feed source has the key '{clip(key, 40)}'. See `/feeds status`.")
         await send_reply(
