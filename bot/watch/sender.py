@@ -20,7 +20,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.core.clock import Clock, iso
@@ -69,9 +69,9 @@ class Poster(Protocol):
         """Post and return the message id, or raise ChannelUnavailable, PermanentPostError or
         TransientPostError."""
 
-    async def find_posted(self, channel_id: str) -> dict[int, str]:
-        """Outbox ids carried by the bot's recent messages in the channel, with their message
-        ids; raises like `post`."""
+    async def find_posted(self, channel_id: str, since: datetime) -> dict[int, str]:
+        """Outbox ids carried by the bot's messages in the channel posted since `since`, with
+        their message ids; raises like `post`."""
 
 
 Renderer = Callable[[Any], Awaitable[Reply | None]]
@@ -118,6 +118,11 @@ class OutboxSender:
         for row in rows:
             lanes[hash(row["channel_id"]) % self.workers].append(row)
         batch = _Batch()
+        for row in rows:  # each channel is looked up once, from its earliest unknown outcome
+            if row["attempted_at"] is not None:
+                moment = datetime.fromisoformat(row["attempted_at"])
+                channel = row["channel_id"]
+                batch.since[channel] = min(batch.since.get(channel, moment), moment)
         # A task group: if one lane fails, the others stop too, as they would if the process died.
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(self._lane(lane, batch)) for lane in lanes.values()]
@@ -179,7 +184,7 @@ class OutboxSender:
         """The message an earlier attempt posted for this row, if the channel shows one."""
         channel = row["channel_id"]
         if channel not in batch.posted:
-            batch.posted[channel] = await self.poster.find_posted(channel)
+            batch.posted[channel] = await self.poster.find_posted(channel, batch.since[channel])
         message_id = batch.posted[channel].get(row["id"])
         if message_id is not None:
             log.info("%s %s was posted before (message %s)", row["kind"], row["id"], message_id)
@@ -215,6 +220,7 @@ class _Batch:
 
     replies: dict[tuple[str, int | None], Reply | None] = field(default_factory=dict)
     posted: dict[str, dict[int, str]] = field(default_factory=dict)
+    since: dict[str, datetime] = field(default_factory=dict)
 
 
 def notice_payload(row: Any) -> tuple[str, str]:

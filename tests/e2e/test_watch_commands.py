@@ -568,34 +568,65 @@ async def test_a_poll_of_forty_new_items_posts_the_cap_and_one_summary(harness, 
     harness.standin.messages[channel_id(harness, "releases")].clear()
 
 
-async def test_a_post_whose_answer_was_lost_is_found_not_sent_again(harness, feeds) -> None:
-    """Discord stored the post but the connection dropped before its answer, and the retry
-    comes after the nonce window: the bot finds its post and records it."""
+async def _lose_the_answer_then_retry(harness, feeds, key: str, meanwhile=None) -> list[dict]:
+    """Discord stores an alert's post but the connection drops before its answer; `meanwhile`
+    runs, then the retry comes after the nonce window. Returns the channel's new messages."""
     standin = harness.standin
-    await add_feed(harness, feeds, "lost", [])
+    await add_feed(harness, feeds, key, [])
     await harness.admin.slash("watch add", channel="releases")
-    before = len(posts_to(harness, "releases"))
     start = len(await posted(harness, "releases"))
     standin.lose_answers(rf"POST /channels/{channel_id(harness, 'releases')}/messages")
     standin.nonce_window = 0.0
     try:
         await publish(
-            harness, feeds, "lost", [{"title": "Lost story", "link": "https://l.example/"}]
+            harness, feeds, key, [{"title": f"Lost {key}", "link": f"https://l.example/{key}"}]
         )
-        (row,) = await outbox_of(harness, "releases", "lost")
+        (row,) = await outbox_of(harness, "releases", key)
         assert row["status"] == "pending" and row["attempted_at"] is not None
         assert "network" in row["last_error"]
+        if meanwhile is not None:
+            meanwhile()
         await harness.services.db.execute(  # as if the backoff had passed
             "UPDATE outbox SET not_before = NULL WHERE id = ?", (row["id"],)
         )
         await harness.services.watch.drain()
     finally:
         standin.nonce_window = NONCE_WINDOW
-    messages = (await posted(harness, "releases"))[start:]
-    assert [m["embeds"][0]["title"] for m in messages] == ["Lost story"]
+    return (await posted(harness, "releases"))[start:]
+
+
+async def test_a_post_whose_answer_was_lost_is_found_not_sent_again(harness, feeds) -> None:
+    """The bot finds its post and records it."""
+    before = len(posts_to(harness, "releases"))
+    messages = await _lose_the_answer_then_retry(harness, feeds, "lost")
+    assert [m["embeds"][0]["title"] for m in messages] == ["Lost lost"]
     assert len(posts_to(harness, "releases")) == before + 1
     (row,) = await outbox_of(harness, "releases", "lost")
     assert row["status"] == "sent" and row["message_id"] == messages[0]["id"]
+    await finish(harness)
+
+
+async def test_a_lost_post_is_found_behind_more_than_a_page_of_chatter(harness, feeds) -> None:
+    """Members write 160 messages (more than one page of history) before the retry: the bot
+    reads the channel from the row's attempt onwards, page by page, and still finds its post."""
+    standin = harness.standin
+    channel = channel_id(harness, "releases")
+
+    def chatter() -> None:
+        human = standin.member("member")["user"]
+        for i in range(160):
+            message = standin._message(channel, {"content": f"chat {i}"})
+            standin.messages[channel].append(message | {"author": human})
+
+    messages = await _lose_the_answer_then_retry(harness, feeds, "chat", chatter)
+    ours = [m for m in messages if m["author"]["id"] == APP_ID]
+    assert [m["embeds"][0]["title"] for m in ours] == ["Lost chat"]
+    (row,) = await outbox_of(harness, "releases", "chat")
+    assert row["status"] == "sent" and row["message_id"] == ours[0]["id"]
+    pages = [
+        r for r in standin.requests if r.method == "GET" and r.path.endswith(f"{channel}/messages")
+    ]
+    assert len(pages) >= 2 and all("after" in r.query for r in pages[-2:])
     await finish(harness)
 
 

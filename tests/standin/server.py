@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import itertools
 import json
 import re
 import time
@@ -41,6 +40,7 @@ TOKEN_LIFETIME = 15 * 60.0  # seconds an interaction token takes followups and e
 INVALID_REQUEST_WINDOW = 600.0  # Discord bans an IP at 10,000 invalid requests in 10 minutes
 # Discord checks an enforced nonce for uniqueness "in the past few minutes" only.
 NONCE_WINDOW = 300.0
+DISCORD_EPOCH = 1_420_070_400_000  # ms; a snowflake's top bits count from it
 EPHEMERAL = 1 << 6
 
 # Permission bits used by the stand-in's guild.
@@ -141,7 +141,7 @@ class StandIn:
     """The stand-in server. `await start()`, point discord.py at `api_base`/`gateway_url`."""
 
     def __init__(self) -> None:
-        self._ids = itertools.count(1_100_000_000_000_000_000)
+        self._last_id = 0
         self.port = 0
         self.requests: list[Recorded] = []
         self.unknown_routes: list[Recorded] = []
@@ -179,7 +179,10 @@ class StandIn:
     # ---- lifecycle ------------------------------------------------------------------------
 
     def snowflake(self) -> str:
-        return str(next(self._ids))
+        """A new id that, like Discord's, starts with its creation time in milliseconds since
+        Discord's epoch (so `after=` a moment's snowflake finds what came later), always rising."""
+        self._last_id = max(self._last_id + 1, (int(time.time() * 1000) - DISCORD_EPOCH) << 22)
+        return str(self._last_id)
 
     async def start(self) -> None:
         app = web.Application(client_max_size=30 * 1024 * 1024)

@@ -7,6 +7,7 @@ in Discord's error shape, so the e2e tests are not merely the stand-in agreeing 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import time
 import zlib
@@ -299,6 +300,28 @@ async def test_channel_messages_newest_first_without_nonces(http, standin) -> No
     assert [m["content"] for m in after] == ["2", "1"]
     default = await (await http.get(url, headers=AUTH)).json()
     assert len(default) == 5
+
+
+async def test_ids_carry_their_creation_time_and_after_pages_oldest_first(http, standin) -> None:
+    """Discord's snowflakes start with their creation time, so `after=` a moment's snowflake
+    finds what came later; with `after`, a page is the oldest `limit` messages, newest first
+    (discord.py's history() takes the page's first message as the next `after`)."""
+    channel = standin.channel("general")["id"]
+    moment = discord.utils.utcnow()
+    for i in range(150):  # as members would write them (a bot's bucket allows 5 per 5 s)
+        standin.messages[channel].append(standin._message(channel, {"content": str(i)}))
+    first = standin.messages[channel][0]
+    assert abs((discord.utils.snowflake_time(int(first["id"])) - moment).total_seconds()) < 5
+    url = f"/api/v10/channels/{channel}/messages"
+    since = discord.utils.time_snowflake(moment - datetime.timedelta(seconds=5))
+    page = await (await http.get(url, params={"after": since, "limit": 100}, headers=AUTH)).json()
+    assert [m["content"] for m in page] == [str(i) for i in range(99, -1, -1)]
+    rest = await (
+        await http.get(url, params={"after": page[0]["id"], "limit": 100}, headers=AUTH)
+    ).json()
+    assert [m["content"] for m in rest] == [str(i) for i in range(149, 99, -1)]
+    later = discord.utils.time_snowflake(discord.utils.utcnow() + datetime.timedelta(seconds=5))
+    assert await (await http.get(url, params={"after": later}, headers=AUTH)).json() == []
 
 
 async def test_channel_messages_refuse_bad_limits_and_closed_channels(http, standin) -> None:
