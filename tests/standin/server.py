@@ -47,6 +47,7 @@ EPHEMERAL = 1 << 6
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
+READ_MESSAGE_HISTORY = 1 << 16
 MENTION_EVERYONE = 1 << 17
 SEND_MESSAGES_IN_THREADS = 1 << 38
 THREAD_TYPES = (10, 11, 12)
@@ -217,6 +218,7 @@ class StandIn:
         guild = self._build_guild(f"-{tag}")
         self.guilds.append(guild)
         self._channel_ids |= {c["id"] for c in guild["channels"]}
+        self._add_bot_role(guild)
         return guild
 
     def guild_of(self, thing: dict[str, Any]) -> dict[str, Any]:
@@ -833,7 +835,8 @@ class StandIn:
 
     def _get_messages(self, channel_id: str, query: Any) -> web.Response:
         """GET /channels/{id}/messages: newest first, `limit` 1-100 (default 50), `before` or
-        `after` a message id; as Discord returns them (no nonce)."""
+        `after` a message id; as Discord returns them (no nonce). Without Read Message History
+        in the channel the bot sees none (an empty list, not an error, as on Discord)."""
         problem = self._channel_error(channel_id)
         if problem is not None:
             return problem
@@ -850,6 +853,12 @@ class StandIn:
                 ),
                 400,
             )
+        channel = self._find_channel(channel_id)
+        if (
+            channel is not None
+            and not self.permissions_of(self.bot_member(), channel) & READ_MESSAGE_HISTORY
+        ):
+            return json_response([])  # Discord: without Read Message History, no messages
         found = [
             m
             for m in reversed(self.messages[channel_id])
@@ -1166,15 +1175,17 @@ class StandIn:
     def bot_member(self) -> dict[str, Any]:
         return next(m for m in self.guild["members"] if m["user"]["id"] == APP_ID)
 
-    def _add_bot_role(self) -> None:
-        """The managed role Discord gives a bot when it joins, so tests can set overwrites on it."""
-        self.bot_role_id = self.snowflake()
-        self.guild["roles"].append(
+    def _add_bot_role(self, guild: dict[str, Any] | None = None) -> str:
+        """The managed role Discord gives a bot when it joins, so tests can set overwrites on it
+        (with Read Message History, which the bot asks for when it is invited)."""
+        guild = guild or self.guild
+        role_id = self.snowflake()
+        guild["roles"].append(
             {
-                "id": self.bot_role_id,
+                "id": role_id,
                 "name": BOT_USER["username"],
-                "permissions": "0",
-                "position": len(self.guild["roles"]),
+                "permissions": str(READ_MESSAGE_HISTORY),
+                "position": len(guild["roles"]),
                 "color": 0,
                 "hoist": False,
                 "managed": True,
@@ -1183,7 +1194,11 @@ class StandIn:
                 "tags": {"bot_id": APP_ID},
             }
         )
-        self.bot_member()["roles"].append(self.bot_role_id)
+        bot = next(m for m in guild["members"] if m["user"]["id"] == APP_ID)
+        bot["roles"].append(role_id)
+        if guild is self.guild:
+            self.bot_role_id = role_id
+        return role_id
 
     def _with_overwrites(self, base: int, member: dict[str, Any], channel: dict[str, Any]) -> int:
         """Discord's order: @everyone overwrite, then the member's roles together, then the

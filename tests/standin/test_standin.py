@@ -21,6 +21,7 @@ from tests.standin import TOKEN, StandIn
 from tests.standin.server import (
     APP_ID,
     EMBED_LINKS,
+    READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
@@ -638,6 +639,18 @@ async def test_no_send_permission_is_missing_permissions(http, standin) -> None:
         f"/api/v10/channels/{channel}/messages", json={"content": "x"}, headers=AUTH
     )
     assert resp.status == 200
+
+
+async def test_without_read_message_history_the_bot_sees_no_messages(http, standin) -> None:
+    """Discord: without Read Message History, Get Channel Messages answers an empty list."""
+    channel = standin.channel("releases")["id"]
+    url = f"/api/v10/channels/{channel}/messages"
+    assert (await http.post(url, json={"content": "x"}, headers=AUTH)).status == 200
+    assert len(await (await http.get(url, headers=AUTH)).json()) == 1  # the bot role has it
+    await standin.set_overwrite(channel, standin.bot_role_id, deny=READ_MESSAGE_HISTORY)
+    resp = await http.get(url, headers=AUTH)
+    assert resp.status == 200 and await resp.json() == []
+    assert (await http.post(url, json={"content": "y"}, headers=AUTH)).status == 200
 
 
 async def test_interactions_carry_the_bots_permissions_in_the_channel(standin) -> None:
