@@ -154,7 +154,9 @@ class OutboxSender:
             message_id = await self._already_posted(row, batch) if looking else None
             if message_id is None:
                 looking = False
-                await self.store.mark_attempted(row["id"], iso(self.clock()))
+                if not await self.store.mark_attempted(row, iso(self.clock())):
+                    log.info("%s %s changed before it was posted: skipped", row["kind"], row["id"])
+                    return "skipped"
                 message_id = await self._post(row, stamp(reply, row["id"]))
                 if self.after_post is not None:
                     await self.after_post(row)

@@ -12,6 +12,7 @@ from email.utils import format_datetime
 import pytest
 import pytest_asyncio
 
+from bot.core.clock import iso
 from bot.store.watch import SourceDef
 from bot.watch.filters import Filters
 from bot.watch.sender import OutboxSender
@@ -662,6 +663,59 @@ async def test_only_the_bots_own_message_counts_as_an_earlier_post(harness, feed
     assert [m["embeds"][0]["title"] for m in ours] == ["Forged story"]
     (row,) = await outbox_of(harness, "releases", "forge")
     assert row["status"] == "sent" and row["message_id"] == ours[0]["id"]
+    await finish(harness)
+
+
+async def test_a_queued_post_another_task_rolls_back_is_never_posted(harness) -> None:
+    """Every task shares one database connection: a drain while another task's transaction
+    has queued a notice must not see that notice, which is then rolled back."""
+    watch = harness.services.watch
+    releases = channel_id(harness, "releases")
+    before = len(posts_to(harness, "releases"))
+    queued = asyncio.Event()
+
+    async def write_then_fail() -> None:
+        async with watch.store.transaction():
+            now = iso(watch.clock())
+            assert await watch.store.enqueue_notice("ghost", releases, now, "Ghost", "never")
+            queued.set()
+            await asyncio.sleep(0.3)
+            raise RuntimeError("the command failed: nothing it wrote may take effect")
+
+    writer = asyncio.create_task(write_then_fail())
+    await queued.wait()
+    await watch.drain()
+    with pytest.raises(RuntimeError):
+        await writer
+    assert len(posts_to(harness, "releases")) == before
+    ghosts = await harness.services.db.fetchall(
+        "SELECT id FROM outbox WHERE dedupe_key LIKE 'notice:ghost:%'"
+    )
+    assert ghosts == []
+    await finish(harness)
+
+
+async def test_an_alert_dropped_while_it_is_rendered_is_not_posted(harness, feeds) -> None:
+    """The subscription is removed between the sender's read of the queue and its post: the
+    dropped alert stays dropped, unposted."""
+    watch = harness.services.watch
+    await add_feed(harness, feeds, "gone", [])
+    await harness.admin.slash("watch add", channel="releases")
+    (sub,) = await watch.store.subscriptions(harness.standin.guild["id"])
+    feeds.serve("/gone.xml", rss([{"title": "Gone story", "link": "https://g.example/g"}]))
+    assert (await watch.poller.poll_key("gone")).new == 1
+    before = len(posts_to(harness, "releases"))
+
+    async def render_while_removed(row):
+        await watch.unsubscribe(sub["guild_id"], sub["id"])
+        return await watch.render_row(row)
+
+    racing = OutboxSender(watch.store, watch.sender.poster, render_while_removed, watch.clock)
+    async with watch.sender._lock:
+        assert await racing.drain() == 0
+    assert len(posts_to(harness, "releases")) == before
+    (row,) = await outbox_of(harness, "releases", "gone")
+    assert row["status"] == "dropped" and row["attempted_at"] is None
     await finish(harness)
 
 
