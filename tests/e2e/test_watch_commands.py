@@ -18,7 +18,7 @@ from bot.watch.filters import Filters
 from bot.watch.sender import OutboxSender
 from tests.feed_server import feed_server, rss
 from tests.standin import CommandHidden
-from tests.standin.server import APP_ID, NONCE_WINDOW
+from tests.standin.server import APP_ID, MENTION_EVERYONE, NONCE_WINDOW
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -244,6 +244,47 @@ async def test_backlog_and_role_ping(harness, feeds) -> None:
     assert all(m["allowed_mentions"]["parse"] == [] for m in messages)
     await clear_subscriptions(harness)
     harness.standin.messages[channel_id(harness, "digest")].clear()
+
+
+async def test_an_alert_pings_its_role_and_feed_text_pings_nobody(harness, feeds) -> None:
+    """As Discord fills the stored message's mentions: the subscription's role is pinged, and
+    @everyone or a role mention written into a feed pings nobody, even where the bot could."""
+    standin = harness.standin
+    admins = next(r for r in standin.guild["roles"] if r["name"] == "Admins")
+    other = await standin.add_role("Other folks", mentionable=True)
+    for name in ("releases", "digest"):
+        await standin.set_overwrite(
+            channel_id(harness, name), standin.bot_role_id, allow=MENTION_EVERYONE
+        )
+    await add_feed(harness, feeds, "pings", [])
+    await harness.admin.slash("watch add", channel="releases", role=admins["id"])
+    await harness.admin.slash("watch add", channel="digest")
+    ping = f"@everyone @here &lt;@&amp;{other['id']}&gt; &lt;@{APP_ID}&gt;"
+    starts = {name: len(await posted(harness, name)) for name in ("releases", "digest")}
+    try:
+        await publish(
+            harness,
+            feeds,
+            "pings",
+            [{"title": f"Ping {ping}", "link": "https://p.example/1", "description": ping}],
+        )
+        (alert,) = (await posted(harness, "releases"))[starts["releases"] :]
+        assert alert["embeds"][0]["title"].startswith("Ping")
+        assert alert["mention_roles"] == [admins["id"]]
+        assert alert["mentions"] == [] and alert["mention_everyone"] is False
+        (quiet,) = (await posted(harness, "digest"))[starts["digest"] :]
+        assert quiet["embeds"][0]["title"].startswith("Ping")
+        assert (quiet["mention_roles"], quiet["mentions"], quiet["mention_everyone"]) == (
+            [],
+            [],
+            False,
+        )
+    finally:
+        for name in ("releases", "digest"):
+            await standin.set_overwrite(channel_id(harness, name), standin.bot_role_id)
+        await clear_subscriptions(harness)
+        standin.messages[channel_id(harness, "digest")].clear()
+        standin.messages[channel_id(harness, "releases")].clear()
 
 
 async def test_bad_options_are_clear_and_change_nothing(harness) -> None:
