@@ -3,13 +3,14 @@
 Before a row is posted it is marked attempted (committed), and every post carries its outbox id
 (bot.render.outbox_marker). A row still marked attempted on its next turn has an unknown
 outcome (a crash after the POST, a failed "sent" mark, a 5xx or a network error): the sender
-first looks for its id among the bot's recent messages in the channel and, if found, records
-that message instead of posting again. The nonce (with `enforce_nonce`) covers only the few
-minutes Discord remembers it. Discord's answers are classified: rate limits, 5xx and network
-errors are retried and hold the channel's later rows back; a refusal of the row itself fails it
-for good; a refusal because of the channel goes to the kind's handler (which pauses). Channels
-are spread over a few workers so one slow channel does not hold the others back, while each
-channel's posts keep their order.
+first looks for its id among the bot's messages in the channel since that attempt and, if
+found, records that message instead of posting again. The nonce (with `enforce_nonce`) covers
+only the few minutes Discord remembers it. Only committed rows are read, and a row is marked
+attempted only if it is unchanged since it was read (else it is skipped). Discord's answers are
+classified: rate limits, 5xx and network errors are retried and hold the channel's later rows
+back; a refusal of the row itself fails it for good; a refusal because of the channel goes to
+the kind's handler (which pauses). Channels are spread over a few workers so one slow channel
+does not hold the others back, while each channel's posts keep their order.
 """
 
 from __future__ import annotations
