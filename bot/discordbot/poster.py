@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 import aiohttp
 import discord
@@ -25,8 +26,11 @@ UNKNOWN_CHANNEL = 10003
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
 ARCHIVED_THREAD = 50083
-# How far back an unknown outcome is looked for: one request of Discord's default page.
-RECENT_MESSAGES = 50
+# An unknown outcome is looked for in the channel's messages from a little before the row's
+# first attempt (the margin covers clock skew between this host and Discord), a page of 100 at
+# a time, oldest first; a channel busier than this many pages since then is not read further.
+LOOKUP_MARGIN = timedelta(minutes=10)
+LOOKUP_PAGES = 20
 
 
 class DiscordPoster:
@@ -51,20 +55,27 @@ class DiscordPoster:
             )
         return str(message.id)
 
-    async def find_posted(self, channel_id: str) -> dict[int, str]:
-        """Outbox ids in the footers of the bot's own recent messages, with their message ids.
-        Without Read Message History Discord shows no messages: nothing is found."""
+    async def find_posted(self, channel_id: str, since: datetime) -> dict[int, str]:
+        """Outbox ids in the footers of the bot's own messages posted since `since` (less a
+        margin), with their message ids. Without Read Message History Discord shows no
+        messages: nothing is found."""
         channel = self.client.get_partial_messageable(int(channel_id))
         me = self.client.user.id if self.client.user else None
         found: dict[int, str] = {}
+        read = 0
         with discord_errors(maybe_posted=False):
-            async for message in channel.history(limit=RECENT_MESSAGES):
+            async for message in channel.history(
+                limit=LOOKUP_PAGES * 100, after=since - LOOKUP_MARGIN, oldest_first=True
+            ):
+                read += 1
                 if message.author.id != me or message.webhook_id is not None:
                     continue
                 for embed in message.embeds[:1]:
                     outbox_id = read_outbox_id(embed.footer.text)
                     if outbox_id is not None:
                         found.setdefault(outbox_id, str(message.id))
+        if read >= LOOKUP_PAGES * 100:
+            log.warning("channel %s: looked at %d messages only", channel_id, read)
         return found
 
 

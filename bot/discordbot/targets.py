@@ -8,16 +8,20 @@ import discord
 from bot.core.errors import UserError
 from bot.render.cards import clip
 
-# What a post of the bot needs, named as Discord's channel settings show them.
+# What a post of the bot needs, named as Discord's channel settings show them. Read Message
+# History: without it Discord shows the bot no messages, so a post whose outcome is unknown
+# could not be found and would be posted again.
 _NEEDED = {
     "view_channel": "View Channel",
     "send_messages": "Send Messages",
     "embed_links": "Embed Links",
+    "read_message_history": "Read Message History",
 }
 _NEEDED_IN_THREADS = {
     "view_channel": "View Channel",
     "send_messages_in_threads": "Send Messages in Threads",
     "embed_links": "Embed Links",
+    "read_message_history": "Read Message History",
 }
 
 PostTarget = discord.TextChannel | discord.Thread

@@ -36,7 +36,9 @@ class Mention:
 
 
 def clip(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, ending in an ellipsis when cut."""
+    """`text` cut to `limit` characters, ending in an ellipsis when cut ("" if no room)."""
+    if limit <= 0:
+        return ""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
 
 

@@ -3,7 +3,8 @@
 Paging is for replies a user can turn; a channel post is one message. Here every part is
 shortened to fit, deterministically, and whatever is left out is said so ("… +N more"):
 fields are capped fairly (the largest shrink first), whole lines are kept where they fit, and
-fields beyond Discord's 25 are named in a last "More" field.
+fields beyond Discord's 25 are named in a last "More" field, and a field name or value that
+would show nothing (Discord refuses it) is a dash.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from bot.render.cards import ELLIPSIS, Card, Field, clip, neutralise
 _MIN_VALUE = 12
 # Room kept for fields before the description may use the rest of the embed total.
 _FIELD_RESERVE = 1500
+EMPTY = "—"
+
+
+def filled(text: str) -> str:
+    """`text`, or a dash if it shows nothing: Discord refuses an empty field name or value."""
+    return text if text.strip() else EMPTY
 
 
 def more(count: int) -> str:
@@ -27,7 +34,7 @@ def more(count: int) -> str:
 def fit_lines(lines: Sequence[str], limit: int) -> str:
     """Whole lines joined within `limit`; dropped lines end it as '… +N more'."""
     if not lines:
-        return "—"
+        return EMPTY
     joined = "\n".join(lines)
     if len(joined) <= limit:
         return joined
@@ -67,7 +74,7 @@ def fit_card(
     title = clip(neutralise(title), limits.EMBED_TITLE)
     footer = clip(footer, min(limits.FOOTER, 500))
     named = [
-        (clip(neutralise(name), limits.FIELD_NAME), [neutralise(v) for v in values])
+        (filled(clip(neutralise(name), limits.FIELD_NAME)), [neutralise(v) for v in values])
         for name, values in fields
     ]
     if len(named) > limits.EMBED_FIELDS:
@@ -93,12 +100,12 @@ def _need(fields: list[tuple[str, list[str]]]) -> int:
 
 
 def _fit_fields(fields: list[tuple[str, list[str]]], budget: int) -> list[Field]:
-    full = [(name, fit_lines(values, limits.FIELD_VALUE)) for name, values in fields]
+    full = [(name, filled(fit_lines(values, limits.FIELD_VALUE))) for name, values in fields]
     cap = _water_level([len(n) + len(v) for n, v in full], budget)
     fitted = []
     for (name, value), (_, values) in zip(full, fields, strict=True):
         if len(name) + len(value) > cap:
             name = clip(name, max(1, min(len(name), cap - _MIN_VALUE)))
-            value = fit_lines(values, max(1, cap - len(name)))
+            value = filled(fit_lines(values, max(1, cap - len(name))))
         fitted.append(Field(name, value))
     return fitted

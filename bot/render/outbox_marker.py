@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 
 from bot.render import limits
-from bot.render.cards import Reply, clip
+from bot.render.cards import Card, Reply, clip
 
 _FRAME = "\u2060"
 _ZERO = "\u200b"
@@ -46,8 +46,32 @@ def stamp(reply: Reply, outbox_id: int) -> Reply:
     first = reply.pages[0]
     marker = outbox_marker(outbox_id)
     excess = first.size() - len(first.footer) + len(marker) - limits.EMBED_TOTAL
-    if excess > 0:  # a full embed: the description gives way, the footer is left empty
-        first = replace(first, description=clip(first.description, len(first.description) - excess))
+    if excess > 0:  # a full embed: the footer is left empty and the body gives way
+        first = _shrink(first, excess)
     room = min(limits.FOOTER, limits.EMBED_TOTAL - first.size() + len(first.footer)) - len(marker)
-    footer = clip(first.footer, room) if room > 0 and first.footer else ""
+    footer = clip(first.footer, room) if first.footer else ""
     return replace(reply, pages=[replace(first, footer=footer + marker), *reply.pages[1:]])
+
+
+def _shrink(card: Card, excess: int) -> Card:
+    """`card` with `excess` characters fewer outside its footer: from the description first,
+    then from the fields' values and names, last field first (each keeps one character,
+    as Discord requires)."""
+    description = card.description
+    cut = min(excess, len(description))
+    description = clip(description, len(description) - cut)
+    excess -= len(card.description) - len(description)
+    fields = list(card.fields)
+    for i in range(len(fields) - 1, -1, -1):
+        if excess <= 0:
+            break
+        name, value = fields[i].name, fields[i].value
+        for part in ("value", "name"):
+            text = value if part == "value" else name
+            cut = min(excess, len(text) - 1)
+            if cut > 0:
+                shorter = clip(text, len(text) - cut)
+                excess -= len(text) - len(shorter)
+                name, value = (name, shorter) if part == "value" else (shorter, value)
+        fields[i] = replace(fields[i], name=name, value=value)
+    return replace(card, description=description, fields=fields)

@@ -165,6 +165,14 @@ class Database:
             async with self._write_lock:
                 await self._conn.executemany(sql, rows)
 
+    async def fetchall_committed(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        """A read that sees only committed rows: it waits for another task's open transaction
+        to finish (every task shares this connection, which shows its uncommitted rows)."""
+        if self._owner is not None and self._owner is asyncio.current_task():
+            return await self.fetchall(sql, params)
+        async with self._write_lock:
+            return await self.fetchall(sql, params)
+
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         # One trip to the connection's thread, not three (execute, fetch, close).
         async with _explained(self.path):

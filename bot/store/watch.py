@@ -441,9 +441,10 @@ class WatchStore:
         )
 
     async def pending(self, now: str, limit: int = 500) -> list[Row]:
-        """Rows due now, oldest first. A row waits while an earlier row of its channel waits for
-        a retry, so a channel's posts keep their order."""
-        return await self.db.fetchall(
+        """Committed rows due now, oldest first (a row another task is still writing is not
+        seen). A row waits while an earlier row of its channel waits for a retry, so a channel's
+        posts keep their order."""
+        return await self.db.fetchall_committed(
             # Only alerts ping the subscription's role; a flood summary never does.
             "SELECT o.*, CASE WHEN o.kind = 'alert' THEN s.role_id END AS role_id"
             " FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"
@@ -454,9 +455,16 @@ class WatchStore:
             (now, now, limit),
         )
 
-    async def mark_attempted(self, outbox_id: int, now: str) -> None:
-        """Record, before posting, that the row's outcome is unknown until it is marked."""
-        await self.db.execute("UPDATE outbox SET attempted_at = ? WHERE id = ?", (now, outbox_id))
+    async def mark_attempted(self, row: Row, now: str) -> bool:
+        """Record, before posting `row` (as `pending` read it), that its outcome is unknown
+        until it is marked. False, changing nothing, if the row has changed since it was read
+        (dropped, held, sent or attempted meanwhile): it must not be posted."""
+        cursor = await self.db.execute(
+            "UPDATE outbox SET attempted_at = ? WHERE id = ? AND status = 'pending'"
+            " AND attempted_at IS ?",
+            (now, row["id"], row["attempted_at"]),
+        )
+        return cursor.rowcount == 1
 
     async def mark_sent(self, outbox_id: int, message_id: str, now: str) -> None:
         await self.db.execute(

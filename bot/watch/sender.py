@@ -3,13 +3,14 @@
 Before a row is posted it is marked attempted (committed), and every post carries its outbox id
 (bot.render.outbox_marker). A row still marked attempted on its next turn has an unknown
 outcome (a crash after the POST, a failed "sent" mark, a 5xx or a network error): the sender
-first looks for its id among the bot's recent messages in the channel and, if found, records
-that message instead of posting again. The nonce (with `enforce_nonce`) covers only the few
-minutes Discord remembers it. Discord's answers are classified: rate limits, 5xx and network
-errors are retried and hold the channel's later rows back; a refusal of the row itself fails it
-for good; a refusal because of the channel goes to the kind's handler (which pauses). Channels
-are spread over a few workers so one slow channel does not hold the others back, while each
-channel's posts keep their order.
+first looks for its id among the bot's messages in the channel since that attempt and, if
+found, records that message instead of posting again. The nonce (with `enforce_nonce`) covers
+only the few minutes Discord remembers it. Only committed rows are read, and a row is marked
+attempted only if it is unchanged since it was read (else it is skipped). Discord's answers are
+classified: rate limits, 5xx and network errors are retried and hold the channel's later rows
+back; a refusal of the row itself fails it for good; a refusal because of the channel goes to
+the kind's handler (which pauses). Channels are spread over a few workers so one slow channel
+does not hold the others back, while each channel's posts keep their order.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.core.clock import Clock, iso
@@ -69,9 +70,9 @@ class Poster(Protocol):
         """Post and return the message id, or raise ChannelUnavailable, PermanentPostError or
         TransientPostError."""
 
-    async def find_posted(self, channel_id: str) -> dict[int, str]:
-        """Outbox ids carried by the bot's recent messages in the channel, with their message
-        ids; raises like `post`."""
+    async def find_posted(self, channel_id: str, since: datetime) -> dict[int, str]:
+        """Outbox ids carried by the bot's messages in the channel posted since `since`, with
+        their message ids; raises like `post`."""
 
 
 Renderer = Callable[[Any], Awaitable[Reply | None]]
@@ -118,6 +119,11 @@ class OutboxSender:
         for row in rows:
             lanes[hash(row["channel_id"]) % self.workers].append(row)
         batch = _Batch()
+        for row in rows:  # each channel is looked up once, from its earliest unknown outcome
+            if row["attempted_at"] is not None:
+                moment = datetime.fromisoformat(row["attempted_at"])
+                channel = row["channel_id"]
+                batch.since[channel] = min(batch.since.get(channel, moment), moment)
         # A task group: if one lane fails, the others stop too, as they would if the process died.
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(self._lane(lane, batch)) for lane in lanes.values()]
@@ -149,7 +155,9 @@ class OutboxSender:
             message_id = await self._already_posted(row, batch) if looking else None
             if message_id is None:
                 looking = False
-                await self.store.mark_attempted(row["id"], iso(self.clock()))
+                if not await self.store.mark_attempted(row, iso(self.clock())):
+                    log.info("%s %s changed before it was posted: skipped", row["kind"], row["id"])
+                    return "skipped"
                 message_id = await self._post(row, stamp(reply, row["id"]))
                 if self.after_post is not None:
                     await self.after_post(row)
@@ -179,7 +187,7 @@ class OutboxSender:
         """The message an earlier attempt posted for this row, if the channel shows one."""
         channel = row["channel_id"]
         if channel not in batch.posted:
-            batch.posted[channel] = await self.poster.find_posted(channel)
+            batch.posted[channel] = await self.poster.find_posted(channel, batch.since[channel])
         message_id = batch.posted[channel].get(row["id"])
         if message_id is not None:
             log.info("%s %s was posted before (message %s)", row["kind"], row["id"], message_id)
@@ -215,6 +223,7 @@ class _Batch:
 
     replies: dict[tuple[str, int | None], Reply | None] = field(default_factory=dict)
     posted: dict[str, dict[int, str]] = field(default_factory=dict)
+    since: dict[str, datetime] = field(default_factory=dict)
 
 
 def notice_payload(row: Any) -> tuple[str, str]:

@@ -13,6 +13,7 @@ from tests.feed_server import feed_server, rss
 from tests.standin.server import (
     EMBED_LINKS,
     MENTION_EVERYONE,
+    READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
@@ -95,6 +96,7 @@ async def test_commands_that_fan_out_or_read_a_window_acknowledge_first(harness)
         (VIEW_CHANNEL, "View Channel"),
         (SEND_MESSAGES, "Send Messages"),
         (EMBED_LINKS, "Embed Links"),
+        (READ_MESSAGE_HISTORY, "Read Message History"),
         (SEND_MESSAGES | EMBED_LINKS, "Send Messages, Embed Links"),
     ],
 )
@@ -104,6 +106,20 @@ async def test_watch_add_refuses_a_channel_the_bot_cannot_post_in(harness, deny,
     resp = await harness.admin.slash("watch add", channel="releases")
     assert resp.ephemeral and f"missing {named}" in resp.text()
     assert await subscriptions(harness) == []
+    await clear(harness)
+
+
+async def test_digest_set_refuses_a_channel_without_read_message_history(harness) -> None:
+    """The bot must read its own posts back to post exactly once: no history, no digest."""
+    digest = channel_id(harness, "digest")
+    await harness.standin.set_overwrite(
+        digest, harness.standin.bot_role_id, deny=READ_MESSAGE_HISTORY
+    )
+    resp = await harness.admin.slash(
+        "digest set", channel="digest", frequency="daily", time="09:00", timezone="UTC"
+    )
+    assert resp.ephemeral and "missing Read Message History" in resp.text()
+    assert await harness.services.digests.store.for_guild(harness.standin.guild["id"]) == []
     await clear(harness)
 
 

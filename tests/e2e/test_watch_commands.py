@@ -14,12 +14,13 @@ from functools import partial
 import pytest
 import pytest_asyncio
 
+from bot.core.clock import iso
 from bot.store.watch import SourceDef
 from bot.watch.filters import Filters
 from bot.watch.sender import OutboxSender
 from tests.feed_server import feed_server, rss, slow_feed
 from tests.standin import CommandHidden
-from tests.standin.server import APP_ID, NONCE_WINDOW
+from tests.standin.server import APP_ID, MENTION_EVERYONE, NONCE_WINDOW
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -286,6 +287,47 @@ async def test_backlog_and_role_ping(harness, feeds) -> None:
     assert all(m["allowed_mentions"]["parse"] == [] for m in messages)
     await clear_subscriptions(harness)
     harness.standin.messages[channel_id(harness, "digest")].clear()
+
+
+async def test_an_alert_pings_its_role_and_feed_text_pings_nobody(harness, feeds) -> None:
+    """As Discord fills the stored message's mentions: the subscription's role is pinged, and
+    @everyone or a role mention written into a feed pings nobody, even where the bot could."""
+    standin = harness.standin
+    admins = next(r for r in standin.guild["roles"] if r["name"] == "Admins")
+    other = await standin.add_role("Other folks", mentionable=True)
+    for name in ("releases", "digest"):
+        await standin.set_overwrite(
+            channel_id(harness, name), standin.bot_role_id, allow=MENTION_EVERYONE
+        )
+    await add_feed(harness, feeds, "pings", [])
+    await harness.admin.slash("watch add", channel="releases", role=admins["id"])
+    await harness.admin.slash("watch add", channel="digest")
+    ping = f"@everyone @here &lt;@&amp;{other['id']}&gt; &lt;@{APP_ID}&gt;"
+    starts = {name: len(await posted(harness, name)) for name in ("releases", "digest")}
+    try:
+        await publish(
+            harness,
+            feeds,
+            "pings",
+            [{"title": f"Ping {ping}", "link": "https://p.example/1", "description": ping}],
+        )
+        (alert,) = (await posted(harness, "releases"))[starts["releases"] :]
+        assert alert["embeds"][0]["title"].startswith("Ping")
+        assert alert["mention_roles"] == [admins["id"]]
+        assert alert["mentions"] == [] and alert["mention_everyone"] is False
+        (quiet,) = (await posted(harness, "digest"))[starts["digest"] :]
+        assert quiet["embeds"][0]["title"].startswith("Ping")
+        assert (quiet["mention_roles"], quiet["mentions"], quiet["mention_everyone"]) == (
+            [],
+            [],
+            False,
+        )
+    finally:
+        for name in ("releases", "digest"):
+            await standin.set_overwrite(channel_id(harness, name), standin.bot_role_id)
+        await clear_subscriptions(harness)
+        standin.messages[channel_id(harness, "digest")].clear()
+        standin.messages[channel_id(harness, "releases")].clear()
 
 
 async def test_bad_options_are_clear_and_change_nothing(harness) -> None:
@@ -722,34 +764,65 @@ async def test_resume_after_a_paused_flood_posts_the_cap_and_one_summary(harness
     standin.messages[channel_id(harness, "releases")].clear()
 
 
-async def test_a_post_whose_answer_was_lost_is_found_not_sent_again(harness, feeds) -> None:
-    """Discord stored the post but the connection dropped before its answer, and the retry
-    comes after the nonce window: the bot finds its post and records it."""
+async def _lose_the_answer_then_retry(harness, feeds, key: str, meanwhile=None) -> list[dict]:
+    """Discord stores an alert's post but the connection drops before its answer; `meanwhile`
+    runs, then the retry comes after the nonce window. Returns the channel's new messages."""
     standin = harness.standin
-    await add_feed(harness, feeds, "lost", [])
+    await add_feed(harness, feeds, key, [])
     await harness.admin.slash("watch add", channel="releases")
-    before = len(posts_to(harness, "releases"))
     start = len(await posted(harness, "releases"))
     standin.lose_answers(rf"POST /channels/{channel_id(harness, 'releases')}/messages")
     standin.nonce_window = 0.0
     try:
         await publish(
-            harness, feeds, "lost", [{"title": "Lost story", "link": "https://l.example/"}]
+            harness, feeds, key, [{"title": f"Lost {key}", "link": f"https://l.example/{key}"}]
         )
-        (row,) = await outbox_of(harness, "releases", "lost")
+        (row,) = await outbox_of(harness, "releases", key)
         assert row["status"] == "pending" and row["attempted_at"] is not None
         assert "network" in row["last_error"]
+        if meanwhile is not None:
+            meanwhile()
         await harness.services.db.execute(  # as if the backoff had passed
             "UPDATE outbox SET not_before = NULL WHERE id = ?", (row["id"],)
         )
         await harness.services.watch.drain()
     finally:
         standin.nonce_window = NONCE_WINDOW
-    messages = (await posted(harness, "releases"))[start:]
-    assert [m["embeds"][0]["title"] for m in messages] == ["Lost story"]
+    return (await posted(harness, "releases"))[start:]
+
+
+async def test_a_post_whose_answer_was_lost_is_found_not_sent_again(harness, feeds) -> None:
+    """The bot finds its post and records it."""
+    before = len(posts_to(harness, "releases"))
+    messages = await _lose_the_answer_then_retry(harness, feeds, "lost")
+    assert [m["embeds"][0]["title"] for m in messages] == ["Lost lost"]
     assert len(posts_to(harness, "releases")) == before + 1
     (row,) = await outbox_of(harness, "releases", "lost")
     assert row["status"] == "sent" and row["message_id"] == messages[0]["id"]
+    await finish(harness)
+
+
+async def test_a_lost_post_is_found_behind_more_than_a_page_of_chatter(harness, feeds) -> None:
+    """Members write 160 messages (more than one page of history) before the retry: the bot
+    reads the channel from the row's attempt onwards, page by page, and still finds its post."""
+    standin = harness.standin
+    channel = channel_id(harness, "releases")
+
+    def chatter() -> None:
+        human = standin.member("member")["user"]
+        for i in range(160):
+            message = standin._message(channel, {"content": f"chat {i}"})
+            standin.messages[channel].append(message | {"author": human})
+
+    messages = await _lose_the_answer_then_retry(harness, feeds, "chat", chatter)
+    ours = [m for m in messages if m["author"]["id"] == APP_ID]
+    assert [m["embeds"][0]["title"] for m in ours] == ["Lost chat"]
+    (row,) = await outbox_of(harness, "releases", "chat")
+    assert row["status"] == "sent" and row["message_id"] == ours[0]["id"]
+    pages = [
+        r for r in standin.requests if r.method == "GET" and r.path.endswith(f"{channel}/messages")
+    ]
+    assert len(pages) >= 2 and all("after" in r.query for r in pages[-2:])
     await finish(harness)
 
 
@@ -785,6 +858,59 @@ async def test_only_the_bots_own_message_counts_as_an_earlier_post(harness, feed
     assert [m["embeds"][0]["title"] for m in ours] == ["Forged story"]
     (row,) = await outbox_of(harness, "releases", "forge")
     assert row["status"] == "sent" and row["message_id"] == ours[0]["id"]
+    await finish(harness)
+
+
+async def test_a_queued_post_another_task_rolls_back_is_never_posted(harness) -> None:
+    """Every task shares one database connection: a drain while another task's transaction
+    has queued a notice must not see that notice, which is then rolled back."""
+    watch = harness.services.watch
+    releases = channel_id(harness, "releases")
+    before = len(posts_to(harness, "releases"))
+    queued = asyncio.Event()
+
+    async def write_then_fail() -> None:
+        async with watch.store.transaction():
+            now = iso(watch.clock())
+            assert await watch.store.enqueue_notice("ghost", releases, now, "Ghost", "never")
+            queued.set()
+            await asyncio.sleep(0.3)
+            raise RuntimeError("the command failed: nothing it wrote may take effect")
+
+    writer = asyncio.create_task(write_then_fail())
+    await queued.wait()
+    await watch.drain()
+    with pytest.raises(RuntimeError):
+        await writer
+    assert len(posts_to(harness, "releases")) == before
+    ghosts = await harness.services.db.fetchall(
+        "SELECT id FROM outbox WHERE dedupe_key LIKE 'notice:ghost:%'"
+    )
+    assert ghosts == []
+    await finish(harness)
+
+
+async def test_an_alert_dropped_while_it_is_rendered_is_not_posted(harness, feeds) -> None:
+    """The subscription is removed between the sender's read of the queue and its post: the
+    dropped alert stays dropped, unposted."""
+    watch = harness.services.watch
+    await add_feed(harness, feeds, "gone", [])
+    await harness.admin.slash("watch add", channel="releases")
+    (sub,) = await watch.store.subscriptions(harness.standin.guild["id"])
+    feeds.serve("/gone.xml", rss([{"title": "Gone story", "link": "https://g.example/g"}]))
+    assert (await watch.poller.poll_key("gone")).new == 1
+    before = len(posts_to(harness, "releases"))
+
+    async def render_while_removed(row):
+        await watch.unsubscribe(sub["guild_id"], sub["id"])
+        return await watch.render_row(row)
+
+    racing = OutboxSender(watch.store, watch.sender.poster, render_while_removed, watch.clock)
+    async with watch.sender._lock:
+        assert await racing.drain() == 0
+    assert len(posts_to(harness, "releases")) == before
+    (row,) = await outbox_of(harness, "releases", "gone")
+    assert row["status"] == "dropped" and row["attempted_at"] is None
     await finish(harness)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import itertools
 import json
 import re
 import time
@@ -41,12 +40,18 @@ TOKEN_LIFETIME = 15 * 60.0  # seconds an interaction token takes followups and e
 INVALID_REQUEST_WINDOW = 600.0  # Discord bans an IP at 10,000 invalid requests in 10 minutes
 # Discord checks an enforced nonce for uniqueness "in the past few minutes" only.
 NONCE_WINDOW = 300.0
+# Messages per channel: (count, seconds). Discord's real limit, and the faster one tests use.
+DISCORD_MESSAGE_BUCKET = (5, 5.0)
+TEST_MESSAGE_BUCKET = (5, 1.0)
+MESSAGE_ROUTE = r"POST /channels/\d+/messages"
+DISCORD_EPOCH = 1_420_070_400_000  # ms; a snowflake's top bits count from it
 EPHEMERAL = 1 << 6
 
 # Permission bits used by the stand-in's guild.
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
+READ_MESSAGE_HISTORY = 1 << 16
 MENTION_EVERYONE = 1 << 17
 SEND_MESSAGES_IN_THREADS = 1 << 38
 THREAD_TYPES = (10, 11, 12)
@@ -141,7 +146,7 @@ class StandIn:
     """The stand-in server. `await start()`, point discord.py at `api_base`/`gateway_url`."""
 
     def __init__(self) -> None:
-        self._ids = itertools.count(1_100_000_000_000_000_000)
+        self._last_id = 0
         self.port = 0
         self.requests: list[Recorded] = []
         self.unknown_routes: list[Recorded] = []
@@ -179,7 +184,10 @@ class StandIn:
     # ---- lifecycle ------------------------------------------------------------------------
 
     def snowflake(self) -> str:
-        return str(next(self._ids))
+        """A new id that, like Discord's, starts with its creation time in milliseconds since
+        Discord's epoch (so `after=` a moment's snowflake finds what came later), always rising."""
+        self._last_id = max(self._last_id + 1, (int(time.time() * 1000) - DISCORD_EPOCH) << 22)
+        return str(self._last_id)
 
     async def start(self) -> None:
         app = web.Application(client_max_size=30 * 1024 * 1024)
@@ -214,6 +222,7 @@ class StandIn:
         guild = self._build_guild(f"-{tag}")
         self.guilds.append(guild)
         self._channel_ids |= {c["id"] for c in guild["channels"]}
+        self._add_bot_role(guild)
         return guild
 
     def guild_of(self, thing: dict[str, Any]) -> dict[str, Any]:
@@ -624,9 +633,7 @@ class StandIn:
             "timestamp": now_iso(),
             "edited_timestamp": None,
             "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
+            **self._mentions(channel_id, payload),
             "attachments": [
                 {"id": self.snowflake(), "filename": f["filename"], "size": f["size"]}
                 for f in payload.get("_files", [])
@@ -669,6 +676,10 @@ class StandIn:
                 return json_response(validation.form_body({"data": errors}), 400)
         elif kind in (4, 7):
             invalid = self._invalid("callback", data)
+            if invalid is None and kind == 7:
+                target = self._find_message(interaction.payload["message"]["id"])
+                if target is not None:
+                    invalid = self._empty_after_edit(target, data)
             if invalid is not None:
                 return invalid
         interaction.callback_type = kind
@@ -721,12 +732,66 @@ class StandIn:
                     return message
         return None
 
+    def _mentions(self, channel_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Who a message from the bot pings, as Discord fills `mentions`, `mention_roles` and
+        `mention_everyone`: only what the content mentions (never embeds) and
+        `allowed_mentions` lets through (everything when it is absent); a role only if it is
+        mentionable or the bot may mention everyone in the channel; @everyone and @here only
+        with that permission."""
+        content = payload.get("content") or ""
+        allowed = payload.get("allowed_mentions")
+        parse = (
+            {"everyone", "users", "roles"} if allowed is None else set(allowed.get("parse") or [])
+        )
+        listed_roles = {str(r) for r in (allowed or {}).get("roles") or []}
+        listed_users = {str(u) for u in (allowed or {}).get("users") or []}
+        guild, channel = self._guild_and_channel(channel_id)
+        may_everyone = False
+        if guild is not None:
+            bot = next(m for m in guild["members"] if m["user"]["id"] == APP_ID)
+            perms = self.permissions_of(bot, channel) if channel is not None else 0
+            may_everyone = bool(perms & MENTION_EVERYONE)
+        roles = {r["id"]: r for r in (guild or {}).get("roles", [])}
+        users = {m["user"]["id"]: m["user"] for m in (guild or {}).get("members", [])}
+        pinged_roles = [
+            role_id
+            for role_id in dict.fromkeys(ROLE_MENTION.findall(content))
+            if role_id in roles
+            and role_id != (guild or {}).get("id")
+            and ("roles" in parse or role_id in listed_roles)
+            and (roles[role_id]["mentionable"] or may_everyone)
+        ]
+        pinged_users = [
+            users[user_id]
+            for user_id in dict.fromkeys(USER_MENTION.findall(content))
+            if user_id in users and ("users" in parse or user_id in listed_users)
+        ]
+        everyone = bool(EVERYONE_MENTION.search(content)) and "everyone" in parse and may_everyone
+        return {
+            "mention_everyone": everyone,
+            "mentions": pinged_users,
+            "mention_roles": pinged_roles,
+        }
+
+    def _guild_and_channel(
+        self, channel_id: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        for guild in self.guilds:
+            for channel in (*guild["channels"], *guild.get("threads", [])):
+                if channel["id"] == channel_id:
+                    return guild, channel
+        return None, None
+
     def _apply_edit(self, message: dict[str, Any], data: dict[str, Any]) -> None:
         for key in ("content", "embeds", "components"):
             if key in data:
                 message[key] = (
                     data[key] if data[key] is not None else ([] if key != "content" else "")
                 )
+        if "content" in data or "allowed_mentions" in data:
+            if "allowed_mentions" in data:
+                message["allowed_mentions"] = data["allowed_mentions"]
+            message.update(self._mentions(message["channel_id"], message))
         message["edited_timestamp"] = now_iso()
         message["flags"] = (message.get("flags") or 0) & ~128
 
@@ -769,7 +834,7 @@ class StandIn:
         )
         if target is None:
             return discord_error(404, 10008, "Unknown Message")
-        invalid = self._invalid("edit", body or {})
+        invalid = self._invalid("edit", body or {}) or self._empty_after_edit(target, body or {})
         if invalid is not None:
             return invalid
         self._apply_edit(target, body or {})
@@ -830,7 +895,8 @@ class StandIn:
 
     def _get_messages(self, channel_id: str, query: Any) -> web.Response:
         """GET /channels/{id}/messages: newest first, `limit` 1-100 (default 50), `before` or
-        `after` a message id; as Discord returns them (no nonce)."""
+        `after` a message id; as Discord returns them (no nonce). Without Read Message History
+        in the channel the bot sees none (an empty list, not an error, as on Discord)."""
         problem = self._channel_error(channel_id)
         if problem is not None:
             return problem
@@ -847,6 +913,12 @@ class StandIn:
                 ),
                 400,
             )
+        channel = self._find_channel(channel_id)
+        if (
+            channel is not None
+            and not self.permissions_of(self.bot_member(), channel) & READ_MESSAGE_HISTORY
+        ):
+            return json_response([])  # Discord: without Read Message History, no messages
         found = [
             m
             for m in reversed(self.messages[channel_id])
@@ -1036,8 +1108,10 @@ class StandIn:
         self.interaction_window = INTERACTION_WINDOW
         self.token_lifetime = TOKEN_LIFETIME
         # (regex over 'METHOD /path', limit, seconds): the first match sets a route's bucket.
+        # A channel's messages: Discord allows 5 per 5 s (DISCORD_MESSAGE_BUCKET); the suite
+        # runs with 5 per 1 s, which keeps its fan-outs quick. Insert Discord's at 0 to test it.
         self.bucket_limits: list[tuple[str, int, float]] = [
-            (r"POST /channels/\d+/messages", 5, 1.0),
+            (MESSAGE_ROUTE, *TEST_MESSAGE_BUCKET),
             (r".*", 50, 1.0),
         ]
         self.buckets: dict[tuple[str, str], Bucket] = {}
@@ -1075,6 +1149,18 @@ class StandIn:
             self.validation_errors.append(("empty message", {}))
             return discord_error(400, 50006, "Cannot send an empty message")
         return None
+
+    def _empty_after_edit(
+        self, message: dict[str, Any], data: dict[str, Any]
+    ) -> web.Response | None:
+        """Discord refuses (50006) an edit that would leave the message showing nothing."""
+        edited = {
+            **message,
+            **{k: data[k] for k in ("content", "embeds", "components") if k in data},
+        }
+        if "attachments" in data:
+            edited["_files"] = data["attachments"]
+        return self._empty(edited)
 
     def _webhook_refused(self, interaction: Interaction | None) -> web.Response | None:
         """Followups and edits need an acknowledged interaction whose token is still valid."""
@@ -1163,15 +1249,17 @@ class StandIn:
     def bot_member(self) -> dict[str, Any]:
         return next(m for m in self.guild["members"] if m["user"]["id"] == APP_ID)
 
-    def _add_bot_role(self) -> None:
-        """The managed role Discord gives a bot when it joins, so tests can set overwrites on it."""
-        self.bot_role_id = self.snowflake()
-        self.guild["roles"].append(
+    def _add_bot_role(self, guild: dict[str, Any] | None = None) -> str:
+        """The managed role Discord gives a bot when it joins, so tests can set overwrites on it
+        (with Read Message History, which the bot asks for when it is invited)."""
+        guild = guild or self.guild
+        role_id = self.snowflake()
+        guild["roles"].append(
             {
-                "id": self.bot_role_id,
+                "id": role_id,
                 "name": BOT_USER["username"],
-                "permissions": "0",
-                "position": len(self.guild["roles"]),
+                "permissions": str(READ_MESSAGE_HISTORY),
+                "position": len(guild["roles"]),
                 "color": 0,
                 "hoist": False,
                 "managed": True,
@@ -1180,7 +1268,11 @@ class StandIn:
                 "tags": {"bot_id": APP_ID},
             }
         )
-        self.bot_member()["roles"].append(self.bot_role_id)
+        bot = next(m for m in guild["members"] if m["user"]["id"] == APP_ID)
+        bot["roles"].append(role_id)
+        if guild is self.guild:
+            self.bot_role_id = role_id
+        return role_id
 
     def _with_overwrites(self, base: int, member: dict[str, Any], channel: dict[str, Any]) -> int:
         """Discord's order: @everyone overwrite, then the member's roles together, then the
@@ -1301,6 +1393,9 @@ CALLBACKS_FOR: dict[int, tuple[int, ...]] = {
     4: (8,),
     5: (4, 5),
 }
+USER_MENTION = re.compile(r"<@!?(\d+)>")
+ROLE_MENTION = re.compile(r"<@&(\d+)>")
+EVERYONE_MENTION = re.compile(r"@(?:everyone|here)")
 ROUTE_IDS = re.compile(r"/(?:\d+|tok-[^/]+)(?=/|$)")
 MAJOR_PARAMETER = re.compile(r"/(?:channels|guilds)/\d+|/(?:webhooks|interactions)/\d+/[^/]+")
 

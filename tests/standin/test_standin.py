@@ -7,6 +7,7 @@ in Discord's error shape, so the e2e tests are not merely the stand-in agreeing 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import time
 import zlib
@@ -19,7 +20,11 @@ import pytest
 from tests.standin import TOKEN, StandIn
 from tests.standin.server import (
     APP_ID,
+    DISCORD_MESSAGE_BUCKET,
     EMBED_LINKS,
+    MENTION_EVERYONE,
+    MESSAGE_ROUTE,
+    READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
@@ -301,6 +306,28 @@ async def test_channel_messages_newest_first_without_nonces(http, standin) -> No
     assert len(default) == 5
 
 
+async def test_ids_carry_their_creation_time_and_after_pages_oldest_first(http, standin) -> None:
+    """Discord's snowflakes start with their creation time, so `after=` a moment's snowflake
+    finds what came later; with `after`, a page is the oldest `limit` messages, newest first
+    (discord.py's history() takes the page's first message as the next `after`)."""
+    channel = standin.channel("general")["id"]
+    moment = discord.utils.utcnow()
+    for i in range(150):  # as members would write them (a bot's bucket allows 5 per 5 s)
+        standin.messages[channel].append(standin._message(channel, {"content": str(i)}))
+    first = standin.messages[channel][0]
+    assert abs((discord.utils.snowflake_time(int(first["id"])) - moment).total_seconds()) < 5
+    url = f"/api/v10/channels/{channel}/messages"
+    since = discord.utils.time_snowflake(moment - datetime.timedelta(seconds=5))
+    page = await (await http.get(url, params={"after": since, "limit": 100}, headers=AUTH)).json()
+    assert [m["content"] for m in page] == [str(i) for i in range(99, -1, -1)]
+    rest = await (
+        await http.get(url, params={"after": page[0]["id"], "limit": 100}, headers=AUTH)
+    ).json()
+    assert [m["content"] for m in rest] == [str(i) for i in range(149, 99, -1)]
+    later = discord.utils.time_snowflake(discord.utils.utcnow() + datetime.timedelta(seconds=5))
+    assert await (await http.get(url, params={"after": later}, headers=AUTH)).json() == []
+
+
 async def test_channel_messages_refuse_bad_limits_and_closed_channels(http, standin) -> None:
     channel = standin.channel("releases")["id"]
     url = f"/api/v10/channels/{channel}/messages"
@@ -443,7 +470,10 @@ async def test_the_callback_type_must_fit_the_interaction(
 
 
 def text_input(custom_id="a", label="Name", **extra):
-    return {"type": 1, "components": [{"type": 4, "custom_id": custom_id, "label": label, **extra}]}
+    field = {"type": 4, "custom_id": custom_id, "label": label, **extra}
+    if label is None:
+        del field["label"]
+    return {"type": 1, "components": [field]}
 
 
 @pytest.mark.parametrize(
@@ -467,6 +497,26 @@ def text_input(custom_id="a", label="Name", **extra):
             {"title": "T", "components": [text_input("same"), text_input("same")]},
             ("data", "components", "1", "components", "0", "custom_id"),
         ),
+        (
+            {"title": "T", "components": [text_input(label=None)]},
+            ("data", "components", "0", "components", "0", "label"),
+        ),
+        (
+            {"title": "T", "components": [text_input(label="")]},
+            ("data", "components", "0", "components", "0", "label"),
+        ),
+        (
+            {"title": "T", "components": [text_input(min_length=10, max_length=5)]},
+            ("data", "components", "0", "components", "0", "min_length"),
+        ),
+        (
+            {"title": "T", "components": [text_input(max_length=4001)]},
+            ("data", "components", "0", "components", "0", "max_length"),
+        ),
+        (
+            {"title": "T", "components": [text_input(max_length=0)]},
+            ("data", "components", "0", "components", "0", "max_length"),
+        ),
     ],
 )
 async def test_modal_limits(http, standin, modal, path) -> None:
@@ -476,7 +526,8 @@ async def test_modal_limits(http, standin, modal, path) -> None:
     assert resp.status == 400 and body["code"] == 50035
     assert first_error(body, *path)["code"]
     ok = an_interaction(standin)
-    fine = {"custom_id": "m", "title": "t" * 45, "components": [text_input(value="v" * 4000)]}
+    fine_input = text_input(value="v" * 4000, min_length=4000, max_length=4000)
+    fine = {"custom_id": "m", "title": "t" * 45, "components": [fine_input]}
     assert (await callback(http, ok, {"type": 9, "data": fine})).status == 200
 
 
@@ -484,11 +535,19 @@ async def test_modal_limits(http, standin, modal, path) -> None:
 
 
 def button(custom_id, label="b", **extra):
-    return {"type": 2, "style": 1, "custom_id": custom_id, "label": label, **extra}
+    made = {"type": 2, "style": 1, "custom_id": custom_id, "label": label, **extra}
+    return {k: v for k, v in made.items() if v is not None}
 
 
 def row(*components):
     return {"type": 1, "components": list(components)}
+
+
+def select(options, **extra):
+    return {"type": 3, "custom_id": "s", "options": options, **extra}
+
+
+OPTIONS_3 = [{"label": f"o{i}", "value": str(i)} for i in range(3)]
 
 
 @pytest.mark.parametrize(
@@ -521,6 +580,41 @@ def row(*components):
             ],
             ("components", "0", "components"),
         ),
+        ([row(button("b", label=None))], ("components", "0", "components", "0", "label")),
+        ([row(button("b", label=""))], ("components", "0", "components", "0", "label")),
+        (
+            [row({"type": 2, "style": 5, "label": "site"})],
+            ("components", "0", "components", "0", "url"),
+        ),
+        (
+            [row({"type": 2, "style": 1, "label": "no id"})],
+            ("components", "0", "components", "0", "custom_id"),
+        ),
+        ([row(select([]))], ("components", "0", "components", "0", "options")),
+        (
+            [row(select([{"label": "", "value": "v"}]))],
+            ("components", "0", "components", "0", "options", "0", "label"),
+        ),
+        (
+            [row(select([{"label": "o", "value": ""}]))],
+            ("components", "0", "components", "0", "options", "0", "value"),
+        ),
+        (
+            [row(select([{"label": "o"}]))],
+            ("components", "0", "components", "0", "options", "0", "value"),
+        ),
+        (
+            [row(select(OPTIONS_3, min_values=3, max_values=2))],
+            ("components", "0", "components", "0", "min_values"),
+        ),
+        (
+            [row(select(OPTIONS_3, max_values=4))],
+            ("components", "0", "components", "0", "max_values"),
+        ),
+        (
+            [row(select(OPTIONS_3, max_values=0))],
+            ("components", "0", "components", "0", "max_values"),
+        ),
     ],
 )
 async def test_component_limits(http, standin, components, path) -> None:
@@ -533,8 +627,12 @@ async def test_component_limits(http, standin, components, path) -> None:
 async def test_components_within_the_limits_are_accepted(http, standin) -> None:
     rows = [row(*[button(f"b{r}{i}", label="l" * 80) for i in range(5)]) for r in range(4)]
     options = [{"label": "o", "value": str(i)} for i in range(25)]
-    rows.append(row({"type": 3, "custom_id": "x" * 100, "options": options}))
+    rows.append(row(select(options, custom_id="x" * 100, min_values=0, max_values=25)))
     resp = await post_message(http, standin, {"content": "x", "components": rows})
+    assert resp.status == 200, await resp.text()
+    emoji_only = row(button("e", label=None, emoji={"name": "🔔"}))
+    link = row({"type": 2, "style": 5, "label": "site", "url": "https://a.example/"})
+    resp = await post_message(http, standin, {"content": "x", "components": [emoji_only, link]})
     assert resp.status == 200, await resp.text()
 
 
@@ -551,6 +649,65 @@ async def test_an_empty_message_is_refused_with_50006(http, standin, payload) ->
     await callback(http, deferred, {"type": 5})
     late = await followup(http, deferred, payload)
     assert late.status == 400 and (await late.json())["code"] == 50006
+
+
+async def test_an_edit_that_leaves_a_message_empty_is_refused_with_50006(http, standin) -> None:
+    interaction = an_interaction(standin)
+    await callback(http, interaction, {"type": 4, "data": {"content": "hi", "embeds": []}})
+    url = f"/api/v10/webhooks/{APP_ID}/{interaction.token}/messages/@original"
+    emptied = await http.patch(url, json={"content": ""})
+    assert emptied.status == 400 and (await emptied.json())["code"] == 50006
+    assert interaction.message["content"] == "hi"  # left as it was
+    swapped = await http.patch(url, json={"content": "", "embeds": [{"title": "t"}]})
+    assert swapped.status == 200
+    cleared = await http.patch(url, json={"embeds": []})
+    assert cleared.status == 400 and (await cleared.json())["code"] == 50006
+    posted = await (
+        await post_message(http, standin, {"content": "x", "components": [row(button("b"))]})
+    ).json()
+    clicked = standin.new_interaction(
+        3, standin.member("member"), standin.channel("general"), {"custom_id": "b"}, posted
+    )
+    update = {"type": 7, "data": {"content": "", "components": []}}
+    resp = await callback(http, clicked, update)
+    assert resp.status == 400 and (await resp.json())["code"] == 50006
+    assert clicked.callback_type is None  # the click may still be answered
+
+
+def pinged(message: dict) -> tuple:
+    users = [u["id"] for u in message["mentions"]]
+    return users, message["mention_roles"], message["mention_everyone"]
+
+
+async def test_mentions_are_filled_from_content_and_allowed_mentions(http, standin) -> None:
+    """As Discord does: content only (never embeds), what allowed_mentions lets through
+    (everything without it), roles only if mentionable or the bot may mention everyone,
+    @everyone and @here only with that permission."""
+    admins = next(r for r in standin.guild["roles"] if r["name"] == "Admins")  # mentionable
+    quiet = await standin.add_role("Quiet", mentionable=False)
+    member = standin.member("member")["user"]["id"]
+    text = f"<@&{admins['id']}> <@&{quiet['id']}> <@!{member}> <@123> @everyone"
+    standin.bucket_limits.insert(0, (MESSAGE_ROUTE, 100, 1.0))  # many posts to one channel
+
+    async def send(**payload) -> dict:
+        resp = await post_message(http, standin, {"content": text, **payload})
+        assert resp.status == 200
+        return await resp.json()
+
+    assert pinged(await send()) == ([member], [admins["id"]], False)
+    none = {"parse": []}
+    assert pinged(await send(allowed_mentions=none)) == ([], [], False)
+    only_role = {"parse": [], "roles": [admins["id"]]}
+    assert pinged(await send(allowed_mentions=only_role)) == ([], [admins["id"]], False)
+    only_users = {"parse": ["users"]}
+    assert pinged(await send(allowed_mentions=only_users)) == ([member], [], False)
+    in_embed = await send(content=None, embeds=[{"description": text}])
+    assert pinged(in_embed) == ([], [], False)
+    general = standin.channel("general")["id"]
+    await standin.set_overwrite(general, standin.bot_role_id, allow=MENTION_EVERYONE)
+    assert pinged(await send()) == ([member], [admins["id"], quiet["id"]], True)
+    stored = standin.messages[general][-1]
+    assert pinged(stored) == ([member], [admins["id"], quiet["id"]], True)
 
 
 @pytest.mark.parametrize(
@@ -617,6 +774,18 @@ async def test_no_send_permission_is_missing_permissions(http, standin) -> None:
     assert resp.status == 200
 
 
+async def test_without_read_message_history_the_bot_sees_no_messages(http, standin) -> None:
+    """Discord: without Read Message History, Get Channel Messages answers an empty list."""
+    channel = standin.channel("releases")["id"]
+    url = f"/api/v10/channels/{channel}/messages"
+    assert (await http.post(url, json={"content": "x"}, headers=AUTH)).status == 200
+    assert len(await (await http.get(url, headers=AUTH)).json()) == 1  # the bot role has it
+    await standin.set_overwrite(channel, standin.bot_role_id, deny=READ_MESSAGE_HISTORY)
+    resp = await http.get(url, headers=AUTH)
+    assert resp.status == 200 and await resp.json() == []
+    assert (await http.post(url, json={"content": "y"}, headers=AUTH)).status == 200
+
+
 async def test_interactions_carry_the_bots_permissions_in_the_channel(standin) -> None:
     general = standin.channel("general")
     await standin.set_overwrite(general["id"], standin.bot_role_id, deny=EMBED_LINKS)
@@ -657,6 +826,15 @@ async def test_a_channels_message_bucket(http, standin) -> None:
     )
     assert resp.status == 200 and resp.headers["X-RateLimit-Remaining"] == "2"
     assert resp.headers["X-RateLimit-Bucket"] == limited.headers["X-RateLimit-Bucket"]
+
+
+async def test_discords_real_message_bucket_is_five_per_five_seconds(http, standin) -> None:
+    assert DISCORD_MESSAGE_BUCKET == (5, 5.0)
+    standin.bucket_limits.insert(0, (MESSAGE_ROUTE, *DISCORD_MESSAGE_BUCKET))
+    statuses = [(await post_message(http, standin, {"content": "x"})).status for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    limited = await post_message(http, standin, {"content": "x"})
+    assert 1.0 < (await limited.json())["retry_after"] <= 5.0
 
 
 async def test_an_exhausted_bucket_resets(http, standin) -> None:

@@ -333,6 +333,12 @@ def _check_component(
         label = component.get("label")
         if label is not None and len(label) > BUTTON_LABEL_MAX:
             _set(errors, [*path, "label"], too_long(BUTTON_LABEL_MAX))
+        if component.get("style") != PREMIUM_STYLE and not (label or component.get("emoji")):
+            _set(
+                errors,
+                [*path, "label"],
+                error("BUTTON_COMPONENT_INVALID", "A button needs a label or an emoji."),
+            )
         if component.get("style") == LINK_STYLE and _bad_url(
             component.get("url"), ("http", "https")
         ):
@@ -341,8 +347,10 @@ def _check_component(
         placeholder = component.get("placeholder") or ""
         if len(placeholder) > PLACEHOLDER_MAX:
             _set(errors, [*path, "placeholder"], too_long(PLACEHOLDER_MAX))
+        options = component.get("options") or []
         if kind == 3:
-            _check_select_options(component.get("options") or [], errors, [*path, "options"])
+            _check_select_options(options, errors, [*path, "options"])
+        _check_select_values(component, len(options) if kind == 3 else None, errors, path)
     else:
         _set(
             errors,
@@ -385,8 +393,41 @@ def _check_select_options(options: list[dict[str, Any]], errors: Errors, path: l
     for k, option in enumerate(options):
         for key in ("label", "value", "description"):
             text = option.get(key)
-            if text is not None and len(text) > SELECT_OPTION_MAX:
+            if key != "description" and not text:
+                _set(
+                    errors,
+                    [*path, str(k), key],
+                    error(
+                        "BASE_TYPE_BAD_LENGTH",
+                        f"Must be between 1 and {SELECT_OPTION_MAX} in length.",
+                    ),
+                )
+            elif text is not None and len(text) > SELECT_OPTION_MAX:
                 _set(errors, [*path, str(k), key], too_long(SELECT_OPTION_MAX))
+
+
+def _check_select_values(
+    component: dict[str, Any], options: int | None, errors: Errors, path: list[str]
+) -> None:
+    """min_values 0-25, max_values 1-25, min_values <= max_values, and for a string select
+    max_values no more than its options."""
+    low, high = component.get("min_values", 1), component.get("max_values", 1)
+    if not 0 <= low <= SELECT_OPTIONS_MAX:
+        _set(errors, [*path, "min_values"], error("NUMBER_TYPE_MAX", "Must be 25 or less."))
+    if not 1 <= high <= SELECT_OPTIONS_MAX:
+        _set(errors, [*path, "max_values"], error("NUMBER_TYPE_MAX", "Must be 25 or less."))
+    elif low > high:
+        _set(
+            errors,
+            [*path, "min_values"],
+            error("SELECT_COMPONENT_MIN_VALUES_GREATER", "min_values must be at most max_values"),
+        )
+    elif options is not None and high > options:
+        _set(
+            errors,
+            [*path, "max_values"],
+            error("SELECT_COMPONENT_MAX_VALUES_EXCEEDED", "max_values must be at most the options"),
+        )
 
 
 # ---- modals -------------------------------------------------------------------------------------
@@ -421,7 +462,9 @@ def check_modal(data: dict[str, Any]) -> Errors:
             _check_input(inner, errors, [*path, "component"], seen)
         elif row.get("type") == 1 and len(row.get("components") or []) == 1:
             inner = row["components"][0]
-            _check_input_label(inner.get("label"), errors, [*path, "components", "0", "label"])
+            _check_input_label(
+                inner.get("label"), errors, [*path, "components", "0", "label"], required=True
+            )
             _check_input(inner, errors, [*path, "components", "0"], seen)
         else:
             _set(
@@ -455,11 +498,18 @@ def _check_input(
     placeholder = component.get("placeholder")
     if placeholder is not None and len(placeholder) > INPUT_PLACEHOLDER_MAX:
         _set(errors, [*path, "placeholder"], too_long(INPUT_PLACEHOLDER_MAX))
-    for key in ("min_length", "max_length"):
+    for key, least in (("min_length", 0), ("max_length", 1)):
         length = component.get(key)
-        if length is not None and not 0 <= length <= INPUT_VALUE_MAX:
+        if length is not None and not least <= length <= INPUT_VALUE_MAX:
             _set(
                 errors,
                 [*path, key],
-                error("NUMBER_TYPE_MAX", f"Must be {INPUT_VALUE_MAX} or less."),
+                error("NUMBER_TYPE_MAX", f"Must be between {least} and {INPUT_VALUE_MAX}."),
             )
+    low, high = component.get("min_length"), component.get("max_length")
+    if low is not None and high is not None and low > high:
+        _set(
+            errors,
+            [*path, "min_length"],
+            error("TEXT_INPUT_MIN_LENGTH_GREATER", "min_length must be at most max_length"),
+        )

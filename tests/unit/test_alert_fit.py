@@ -4,11 +4,17 @@ silently cut (what is left out is counted as '+N more')."""
 from __future__ import annotations
 
 import dataclasses
+import random
+import string
+
+import pytest
 
 from bot.render import limits
 from bot.render.alerts import render_alert
+from bot.render.cards import Reply
 from bot.render.discord_embed import card_to_embed
 from bot.render.fit import fit_card, fit_lines
+from bot.render.outbox_marker import read_outbox_id, stamp
 from bot.watch.alerts import AlertView
 from tests.standin import validation
 from tests.unit.test_render import assert_fits
@@ -108,3 +114,37 @@ def test_untrusted_text_in_an_alert_cannot_mention() -> None:
     card = fit_card("@everyone", ["<@&1> @here"], [("<@2>", ["@everyone"])])
     text = card.title + card.description + card.fields[0].name + card.fields[0].value
     assert "@everyone" not in text and "<@" not in text and "@here" not in text
+
+
+@pytest.mark.parametrize(
+    ("name", "values"), [("", ["x"]), (" ", [" "]), ("n", [""]), ("n", ["  \n  "]), ("n", [])]
+)
+def test_a_field_that_would_show_nothing_gets_a_dash(name, values) -> None:
+    card = fit_card("t", [], [(name, values)])
+    (field,) = card.fields
+    assert field.name.strip() and field.value.strip()
+    assert (field.name == "—") == (not name.strip())
+    _discord_accepts(card)
+
+
+def test_any_fitted_alert_is_one_message_discord_takes_stamped() -> None:
+    """Untrusted text of any size and shape, empty and blank parts included: the fitted card,
+    stamped with its outbox id, passes the stand-in's own validator."""
+    rng = random.Random(5)
+    alphabet = string.ascii_letters + " \n@<>[]()*_`~|\u200b"
+
+    def text(most: int) -> str:
+        size = rng.choice([0, 1, rng.randint(0, most), most])
+        return "".join(rng.choices(alphabet, k=size))
+
+    for _ in range(150):
+        fields = [
+            (text(400), [text(1500) for _ in range(rng.randint(0, 10))])
+            for _ in range(rng.randint(0, 40))
+        ]
+        lines = [text(3000) for _ in range(rng.randint(0, 20))]
+        card = fit_card(text(400), lines, fields, footer=text(3000))
+        outbox_id = rng.randint(0, 2**43 - 1)
+        stamped = stamp(Reply([card]), outbox_id).pages[0]
+        _discord_accepts(stamped)
+        assert read_outbox_id(stamped.footer) == outbox_id

@@ -1,5 +1,6 @@
 """The rendering layer keeps every reply inside Discord's limits without cutting items."""
 
+import random
 import re
 
 import pytest
@@ -10,7 +11,7 @@ from bot.core.vocab import Openness
 from bot.digest.builder import DigestItem
 from bot.render import limits
 from bot.render.alerts import render_alert
-from bot.render.cards import Card, CardBuilder, Field, Reply
+from bot.render.cards import Card, CardBuilder, Field, Reply, clip
 from bot.render.digest import _item
 from bot.render.discord_embed import card_to_embed
 from bot.render.lookups import render_license_listing, render_model
@@ -18,6 +19,7 @@ from bot.render.outbox_marker import outbox_marker, read_outbox_id, stamp
 from bot.render.safe import link, safe_text
 from bot.render.text import reply_to_text
 from bot.watch.alerts import AlertView
+from tests.standin import validation
 
 
 def assert_fits(reply: Reply) -> None:
@@ -113,6 +115,59 @@ def test_a_full_embed_keeps_its_limits_when_stamped() -> None:
     assert stamped.size() == limits.EMBED_TOTAL and read_outbox_id(stamped.footer) == 99
     long_footer = stamp(Reply([Card("t", "d", footer="f" * limits.FOOTER)]), 7).pages[0]
     assert len(long_footer.footer) <= limits.FOOTER and read_outbox_id(long_footer.footer) == 7
+
+
+def test_clip_with_no_room_is_empty() -> None:
+    assert clip("text", 0) == "" and clip("text", -5) == ""
+    assert clip("text", 1) == "…" and clip("text", 4) == "text"
+
+
+def assert_discord_takes_it_stamped(card: Card, outbox_id: int) -> None:
+    """Stamped, the card is an embed the stand-in's own validator accepts, naming the row."""
+    stamped = stamp(Reply([card]), outbox_id).pages[0]
+    embed = card_to_embed(stamped).to_dict()
+    assert validation.check_message({"embeds": [embed]}) == {}, card
+    assert read_outbox_id(embed["footer"]["text"]) == outbox_id
+
+
+def test_a_full_embed_of_fields_gives_the_marker_room_from_its_last_field() -> None:
+    """No description to shorten: the excess comes out of the last field."""
+    fields = [Field("n" * 256, "v" * 1024) for _ in range(4)]
+    full = Card("T", "", [*fields, Field("n" * 100, "v" * (6000 - 1 - 4 * 1280 - 100))])
+    assert full.size() == limits.EMBED_TOTAL
+    assert_discord_takes_it_stamped(full, 2**40 + 12345)
+    footed = Card("T", "", [*fields, Field("n" * 100, "v" * 769)], footer="f" * 10)
+    assert footed.size() == limits.EMBED_TOTAL
+    assert_discord_takes_it_stamped(footed, 2**40 + 12345)
+    # the last fields have nothing to give (one character each): an earlier one gives it
+    tiny = Card("t" * 256, "", [*fields, Field("n" * 256, "v" * 330), *[Field("n", "v")] * 19])
+    assert tiny.size() == limits.EMBED_TOTAL
+    assert_discord_takes_it_stamped(tiny, 2**42)
+
+
+def _random_card(rng: random.Random) -> Card:
+    """A card within every limit, often at or near the 6,000 total."""
+
+    def text(limit: int, low: int = 0) -> str:
+        return "x" * rng.choice([low, low + 1, rng.randint(low, limit), limit])
+
+    fields = [Field(text(256, 1), text(1024, 1)) for _ in range(rng.randint(0, 25))]
+    card = Card(text(256), text(4096), fields, footer=text(2048))
+    while card.size() > limits.EMBED_TOTAL:  # trim back under the total, as a renderer would
+        over = card.size() - limits.EMBED_TOTAL
+        if card.footer:
+            card.footer = card.footer[: max(0, len(card.footer) - over)]
+        elif card.description:
+            card.description = card.description[: max(0, len(card.description) - over)]
+        else:
+            card.fields.pop()
+    return card
+
+
+def test_any_card_within_the_limits_stays_within_them_when_stamped() -> None:
+    rng = random.Random(11)
+    for _ in range(500):
+        assert_discord_takes_it_stamped(_random_card(rng), rng.randint(0, 2**43 - 1))
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,42 @@ async def test_digest_pause_migration_keeps_schedules_and_never_reuses_ids(tmp_p
         await db.close()
 
 
+async def test_outbox_migration_keeps_rows_and_never_reuses_ids(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "a.db")
+    try:
+        # Back to the outbox as migrations 0002 and 0008 made it, holding two rows.
+        await db.execute("DROP TABLE outbox")
+        old_table = resources.files("bot.store").joinpath("migrations/0002_watch.sql")
+        sql = "\n".join(line.split("--")[0] for line in old_table.read_text().splitlines())
+        create = next(s for s in sql.split(";") if "CREATE TABLE outbox" in s)
+        await db.execute(create)
+        await db.execute("ALTER TABLE outbox ADD COLUMN attempted_at TEXT")
+        await db.execute("DELETE FROM schema_migrations WHERE version = 11")
+        for outbox_id in (4, 5):
+            await db.execute(
+                "INSERT INTO outbox(id, dedupe_key, kind, channel_id, created_at, attempted_at)"
+                " VALUES (?, ?, 'notice', 'c', 'now', 'then')",
+                (outbox_id, f"k{outbox_id}"),
+            )
+        assert await db.migrate() == ["outbox_autoincrement"]
+        rows = await db.fetchall("SELECT id, dedupe_key, attempted_at FROM outbox ORDER BY id")
+        assert [tuple(r) for r in rows] == [(4, "k4", "then"), (5, "k5", "then")]
+        await db.execute("DELETE FROM outbox WHERE id = 5")  # the newest row, already posted
+        await db.execute(
+            "INSERT INTO outbox(dedupe_key, kind, channel_id, created_at)"
+            " VALUES ('k6', 'notice', 'c', 'now')"
+        )
+        again = await db.fetchone("SELECT id FROM outbox WHERE dedupe_key = 'k6'")
+        assert again["id"] == 6  # not 5 again: the channel's message marked 5 is not its post
+        plan = await db.fetchall(
+            "EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE channel_id = ? AND status = ?",
+            ("c", "pending"),
+        )
+        assert any("INDEX" in row[3] for row in plan)
+    finally:
+        await db.close()
+
+
 async def test_every_lookup_path_has_an_index(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "a.db")
     try:
