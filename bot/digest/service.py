@@ -3,6 +3,7 @@ that moves the schedule on, so a digest is posted once however the process stops
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 
 from bot.core.clock import Clock, iso
 from bot.core.errors import UserError
+from bot.core.periodic import run_periodically
 from bot.digest.builder import build_digest
 from bot.digest.schedule import Schedule
 from bot.render.cards import Reply
@@ -22,6 +24,7 @@ from bot.watch.service import WatchService
 log = logging.getLogger(__name__)
 
 QUIET_CHOICES = ("line", "skip")
+ROUND_SECONDS = 30.0  # how often due schedules are looked for
 
 
 def schedule_of(row: Any) -> Schedule:
@@ -137,6 +140,10 @@ class DigestService:
             queued = await self._enqueue(row, f"digest-now:{row['id']}:{request_id}", reply, now)
         self.watch.wake()
         return queued
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Fire due schedules every `ROUND_SECONDS` until `stop` is set."""
+        await run_periodically(self.run_due, ROUND_SECONDS, stop, label="digest round")
 
     async def run_due(self) -> int:
         """Fire every schedule whose slot has come; after downtime, one catch-up per channel."""
