@@ -13,7 +13,7 @@ from typing import Any
 from bot.core.clock import Clock, iso
 from bot.core.errors import UserError
 from bot.core.periodic import run_periodically
-from bot.digest.builder import build_digest
+from bot.digest.builder import DigestView, build_digest
 from bot.digest.schedule import Schedule
 from bot.render.cards import Reply
 from bot.render.digest import card_to_payload, render_digest
@@ -114,7 +114,7 @@ class DigestService:
 
     async def _render(self, row: Any, since: datetime, until: datetime, quiet: str) -> Reply | None:
         filters = Filters.from_json(json.loads(row["filters"]))
-        view = await build_digest(self.watch, since, until, filters)
+        view = await self._build(since, until, filters)
         return render_digest(view, row["zone"], quiet=quiet)
 
     def _since(self, row: Any, until: datetime) -> datetime:
@@ -140,6 +140,12 @@ class DigestService:
             queued = await self._enqueue(row, f"digest-now:{row['id']}:{request_id}", reply, now)
         self.watch.wake()
         return queued
+
+    async def _build(self, since: datetime, until: datetime, filters: Filters) -> DigestView:
+        watch = self.watch
+        return await build_digest(
+            watch.store, watch.entry_facts, watch.lookups, since, until, filters
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fire due schedules every `ROUND_SECONDS` until `stop` is set."""
@@ -180,7 +186,7 @@ class DigestService:
 
     async def window(self, since: datetime, until: datetime, filters: Filters, zone: str) -> Reply:
         """A digest for any window, for the offline command line."""
-        view = await build_digest(self.watch, since, until, filters)
+        view = await self._build(since, until, filters)
         reply = render_digest(view, zone)
         assert reply is not None
         return reply
