@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from bot.core.clock import iso, iso_end
 from bot.core.results import ModelReport, ScoreClaim
+from bot.core.vocab import Openness
 from bot.watch.filters import EntryFacts, Filters, matches
 from bot.watch.items import PUBLISH_GRACE
 
@@ -138,16 +139,8 @@ async def build_digest(
                 row["type"],
                 row["org"],
                 tuple(names),
-                _openness(facts.openness),
+                Openness.verdict(Openness(c) for c in facts.openness),
                 sources,
             )
         )
     return DigestView(since, until, tuple(items), tuple(notable), tuple(credits))
-
-
-def _openness(classes: frozenset[str]) -> str:
-    open_ = any(c.startswith("open_") for c in classes)
-    closed = any(c in ("api_only", "hosted_only") for c in classes)
-    if open_ and closed:
-        return "disputed"
-    return "open" if open_ else "api" if closed else "unknown"
