@@ -20,7 +20,7 @@ from bot.render.safe import safe_text
 from bot.services import Services
 from bot.watch.filters import Filters, parse_filters
 from bot.watch.sender import ChannelUnavailable, PermanentPostError, TransientPostError
-from bot.watch.sources import FEED_KINDS, validate_source
+from bot.watch.sources import DEFAULT_POLL_MINUTES, FEED_KINDS, validate_source
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ class WatchCog(commands.Cog):
         url: str,
         kind: str,
         org: str | None = None,
-        poll_minutes: app_commands.Range[int, 5, 1440] = 60,
+        poll_minutes: app_commands.Range[int, 5, 1440] = DEFAULT_POLL_MINUTES,
     ) -> None:
         source = validate_source(
             {
