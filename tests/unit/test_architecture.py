@@ -123,6 +123,24 @@ def test_no_cog_imports_a_store_or_the_composition_root() -> None:
     assert {c: t for c, t in offending.items() if t} == {}
 
 
+def test_cogs_neither_wire_the_poster_nor_run_loops() -> None:
+    """The client's setup_hook is the one place adapters meet services: a cog that attaches the
+    poster or owns a background loop is a second composition root."""
+    files = module_files(ROOT, "bot")
+    wiring = {}
+    for module, path in files.items():
+        if not module.startswith(COGS + "."):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        names |= {n.name for n in ast.walk(tree) if isinstance(n, ast.AsyncFunctionDef)}
+        found = sorted(names & {"attach_poster", "BackgroundTask", "cog_load", "cog_unload"})
+        if found:
+            wiring[module] = found
+    assert wiring == {}
+
+
 def _package(root: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = root / name
