@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 import aiohttp
 
@@ -15,6 +14,7 @@ from bot.core.lookups import Lookups
 from bot.curation.service import CurationService
 from bot.digest.service import DigestService
 from bot.importers.bundled import DATA_DIR, load_bundled_if_empty
+from bot.services import Services
 from bot.store import CatalogStore, Database
 from bot.store.curation import CurationStore
 from bot.store.digests import DigestStore
@@ -24,19 +24,6 @@ from bot.watch.parser_pool import Parser, make_parser
 from bot.watch.service import WatchService, WatchSettings
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    """Everything a front end needs, built once per process."""
-
-    config: Config
-    db: Database
-    store: CatalogStore
-    lookups: Lookups
-    watch: WatchService
-    digests: DigestService
-    curation: CurationService
 
 
 @asynccontextmanager

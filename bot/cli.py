@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import Services, open_services, run_discord
+from bot.app import open_services, run_discord
 from bot.commands import ALL_COMMANDS, parse_options, run_command
 from bot.config import Config, ConfigError, load_config
 from bot.core.errors import ImportRejected, UserError
@@ -22,6 +22,7 @@ from bot.importers.epoch import load_epoch_file
 from bot.importers.llmstats import load_llmstats
 from bot.logs import setup_logging
 from bot.render.text import reply_to_text, to_json
+from bot.services import Services
 from bot.store import CatalogStore, Database
 from bot.store.db import StoreError
 from bot.watch.fetch import Fetcher, FetchError, feed_session

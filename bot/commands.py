@@ -19,7 +19,7 @@ from bot.render.cards import Reply
 from bot.watch.filters import parse_filters
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Services, open_services
+from bot.app import open_services
 from bot.config import Config, WatchConfig
+from bot.services import Services
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"

@@ -262,9 +262,7 @@ class Lookups:
             classes = (row["openness"] or "").split(",")
             openness_of[row["model"]] = tuple(Openness(c) for c in classes if c)
         if wanted is not None:
-            per_model = {
-                m: c for m, c in per_model.items() if _openness_matches(wanted, openness_of[m])
-            }
+            per_model = {m: c for m, c in per_model.items() if wanted.admits(openness_of[m])}
         ranked = sorted(
             per_model.items(),
             key=lambda item: (
@@ -400,26 +398,10 @@ def _facts_disagree(field: str, claims: list[Claim]) -> bool:
     return False
 
 
-def _coarse(openness: Openness) -> str | None:
-    if openness.is_open_weights:
-        return "open"
-    if openness in (Openness.API_ONLY, Openness.HOSTED_ONLY):
-        return "closed"
-    if openness is Openness.UNRELEASED:
-        return "unreleased"
-    return None
-
-
 def _licenses_disagree(claims: Sequence[LicenseClaim]) -> bool:
-    classes = {_coarse(c.openness) for c in claims} - {None}
+    classes = {c.openness.access for c in claims} - {None}
     named = {c.license_id for c in claims if c.license_id}
     return len(classes) > 1 or len(named) > 1
-
-
-def _openness_matches(wanted: Openness, classes: tuple[Openness, ...]) -> bool:
-    if wanted is Openness.OPEN_UNSPECIFIED:  # 'open' asks for any open-weights class
-        return any(c.is_open_weights for c in classes)
-    return wanted in classes
 
 
 def _best(claims: Sequence[ScoreClaim], higher: bool) -> ScoreClaim:

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
+class Access(StrEnum):
+    """Openness coarsened: whether the weights are out, only a service is, or nothing is."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    UNRELEASED = "unreleased"
+
+
 class Openness(StrEnum):
+    """How a model is available. Everything "open weights" means is decided here."""
+
     OPEN_PERMISSIVE = "open_permissive"
     OPEN_RESTRICTED = "open_restricted"
     OPEN_NONCOMMERCIAL = "open_noncommercial"
@@ -21,7 +32,43 @@ class Openness(StrEnum):
 
     @property
     def is_open_weights(self) -> bool:
+        """The weights can be downloaded, whatever the terms."""
         return self.value.startswith("open_")
+
+    @property
+    def is_closed(self) -> bool:
+        """Only a service is offered: an API or a hosted product."""
+        return self in (Openness.API_ONLY, Openness.HOSTED_ONLY)
+
+    @property
+    def access(self) -> Access | None:
+        """The coarse class, or None when the class says nothing (unknown)."""
+        if self.is_open_weights:
+            return Access.OPEN
+        if self.is_closed:
+            return Access.CLOSED
+        if self is Openness.UNRELEASED:
+            return Access.UNRELEASED
+        return None
+
+    def admits(self, classes: Iterable[Openness]) -> bool:
+        """Whether something with these classes answers a request for this one: OPEN_UNSPECIFIED
+        (what a user's 'open' parses to) asks for any open-weights class, any other class for
+        itself."""
+        if self is Openness.OPEN_UNSPECIFIED:
+            return any(c.is_open_weights for c in classes)
+        return self in classes
+
+    @staticmethod
+    def verdict(classes: Iterable[Openness]) -> str:
+        """One word for what sources say of an item: 'open', 'api' (closed), 'disputed' (both
+        are claimed) or 'unknown'."""
+        listed = tuple(classes)
+        open_ = any(c.is_open_weights for c in listed)
+        closed = any(c.is_closed for c in listed)
+        if open_ and closed:
+            return "disputed"
+        return "open" if open_ else "api" if closed else "unknown"
 
 
 OPENNESS_LABELS = {

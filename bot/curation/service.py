@@ -22,10 +22,11 @@ from bot.core.names import clean_text, normalize
 from bot.core.records import Batch
 from bot.core.scores import score_problem
 from bot.core.vocab import EVENT_KINDS
+from bot.curation.export import export_catalog
 from bot.importers.catalog_yaml import load_yaml_text, parse_catalog
 from bot.importers.common import parse_date
 from bot.importers.epoch import parse_epoch_csv
-from bot.store.catalog import CatalogStore
+from bot.store.catalog import CatalogExport, CatalogStore
 from bot.store.curation import TRACKED, CurationStore
 from bot.watch.items import FeedItem
 from bot.watch.service import WatchService
@@ -108,6 +109,10 @@ class CurationService:
         self.lookups = lookups
         self.watch = watch
         self.clock = clock
+
+    async def export(self, curated_only: bool) -> str:
+        """The catalog (or only what curators added) as importable YAML."""
+        return await export_catalog(CatalogExport(self.catalog.db), curated_only)
 
     # ---- the shared mechanism ---------------------------------------------------------------
 

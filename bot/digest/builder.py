@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 from bot.core.clock import iso, iso_end
-from bot.core.results import ScoreClaim
-from bot.watch.filters import Filters, matches
+from bot.core.results import ModelReport, ScoreClaim
+from bot.core.vocab import Openness
+from bot.watch.filters import EntryFacts, Filters, matches
 from bot.watch.items import PUBLISH_GRACE
-from bot.watch.service import WatchService
 
 NOTABLE_MAX = 8
 TYPE_ORDER = (
@@ -25,6 +27,25 @@ TYPE_ORDER = (
     "research",
     "other",
 )
+
+
+class NewsReader(Protocol):
+    """The watch store's reads a digest needs."""
+
+    async def news_between(self, since: str, until: str, published_after: str) -> Sequence[Any]: ...
+
+    async def entry_model_ids(self, entry_id: int) -> list[int]: ...
+
+    async def entry_sources(self, entry_id: int) -> Sequence[Any]: ...
+
+
+class ModelReports(Protocol):
+    """The catalog's view of a model (the lookups)."""
+
+    async def report(self, model_id: int) -> ModelReport | None: ...
+
+
+FactsOf = Callable[[int], Awaitable[EntryFacts | None]]
 
 
 @dataclass(frozen=True)
@@ -81,28 +102,34 @@ class DigestView:
 
 
 async def build_digest(
-    watch: WatchService, since: datetime, until: datetime, filters: Filters
+    news: NewsReader,
+    facts_of: FactsOf,
+    reports: ModelReports,
+    since: datetime,
+    until: datetime,
+    filters: Filters,
 ) -> DigestView:
-    """News first seen in [since, until) that matches `filters`, with the catalog's facts."""
+    """News first seen in [since, until) that matches `filters`, with the catalog's facts:
+    `news` reads the entries, `facts_of` gives what filters look at, `reports` the models."""
     items: list[DigestItem] = []
     notable: list[Notable] = []
     credits: list[str] = []
-    rows = await watch.store.news_between(iso(since), iso_end(until), iso(since - PUBLISH_GRACE))
+    rows = await news.news_between(iso(since), iso_end(until), iso(since - PUBLISH_GRACE))
     for row in rows:
-        facts = await watch.entry_facts(row["id"])
+        facts = await facts_of(row["id"])
         if facts is None or not matches(filters, facts):
             continue
-        model_ids = await watch.store.entry_model_ids(row["id"])
+        model_ids = await news.entry_model_ids(row["id"])
         names = []
         for model_id in model_ids[:3]:
-            report = await watch.lookups.report(model_id)
+            report = await reports.report(model_id)
             if report is None:
                 continue
             names.append(report.name)
             if row["type"] == "release" and report.scores and len(notable) < NOTABLE_MAX:
                 notable.append(Notable(report.name, report.scores[0][0]))
                 credits += [c for c in report.credits if c not in credits]
-        sources = tuple(r["source_name"] for r in await watch.store.entry_sources(row["id"]))
+        sources = tuple(r["source_name"] for r in await news.entry_sources(row["id"]))
         items.append(
             DigestItem(
                 row["id"],
@@ -112,16 +139,8 @@ async def build_digest(
                 row["type"],
                 row["org"],
                 tuple(names),
-                _openness(facts.openness),
+                Openness.verdict(Openness(c) for c in facts.openness),
                 sources,
             )
         )
     return DigestView(since, until, tuple(items), tuple(notable), tuple(credits))
-
-
-def _openness(classes: frozenset[str]) -> str:
-    open_ = any(c.startswith("open_") for c in classes)
-    closed = any(c in ("api_only", "hosted_only") for c in classes)
-    if open_ and closed:
-        return "disputed"
-    return "open" if open_ else "api" if closed else "unknown"

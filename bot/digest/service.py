@@ -3,6 +3,7 @@ that moves the schedule on, so a digest is posted once however the process stops
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -11,7 +12,8 @@ from typing import Any
 
 from bot.core.clock import Clock, iso
 from bot.core.errors import UserError
-from bot.digest.builder import build_digest
+from bot.core.periodic import run_periodically
+from bot.digest.builder import DigestView, build_digest
 from bot.digest.schedule import Schedule
 from bot.render.cards import Reply
 from bot.render.digest import card_to_payload, render_digest
@@ -22,6 +24,7 @@ from bot.watch.service import WatchService
 log = logging.getLogger(__name__)
 
 QUIET_CHOICES = ("line", "skip")
+ROUND_SECONDS = 30.0  # how often due schedules are looked for
 
 
 def schedule_of(row: Any) -> Schedule:
@@ -111,7 +114,7 @@ class DigestService:
 
     async def _render(self, row: Any, since: datetime, until: datetime, quiet: str) -> Reply | None:
         filters = Filters.from_json(json.loads(row["filters"]))
-        view = await build_digest(self.watch, since, until, filters)
+        view = await self._build(since, until, filters)
         return render_digest(view, row["zone"], quiet=quiet)
 
     def _since(self, row: Any, until: datetime) -> datetime:
@@ -137,6 +140,16 @@ class DigestService:
             queued = await self._enqueue(row, f"digest-now:{row['id']}:{request_id}", reply, now)
         self.watch.wake()
         return queued
+
+    async def _build(self, since: datetime, until: datetime, filters: Filters) -> DigestView:
+        watch = self.watch
+        return await build_digest(
+            watch.store, watch.entry_facts, watch.lookups, since, until, filters
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Fire due schedules every `ROUND_SECONDS` until `stop` is set."""
+        await run_periodically(self.run_due, ROUND_SECONDS, stop, label="digest round")
 
     async def run_due(self) -> int:
         """Fire every schedule whose slot has come; after downtime, one catch-up per channel."""
@@ -173,7 +186,7 @@ class DigestService:
 
     async def window(self, since: datetime, until: datetime, filters: Filters, zone: str) -> Reply:
         """A digest for any window, for the offline command line."""
-        view = await build_digest(self.watch, since, until, filters)
+        view = await self._build(since, until, filters)
         reply = render_digest(view, zone)
         assert reply is not None
         return reply

@@ -1,4 +1,4 @@
-"""A task that runs beside the bot from a cog's load to its unload."""
+"""A task that runs beside the bot from its set-up to its close (see the client)."""
 
 from __future__ import annotations
 

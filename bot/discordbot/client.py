@@ -1,4 +1,7 @@
-"""The discord.py client: cogs, command sync and the central error handler."""
+"""The discord.py client: cogs, command sync and the central error handler.
+
+`setup_hook` is the one place the Discord adapters are wired to the services: the poster the
+outbox sends through, the cogs, and the background loops (stopped again in `close`)."""
 
 from __future__ import annotations
 
@@ -10,11 +13,13 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Services
 from bot.config import DiscordConfig
 from bot.core.errors import UserError
+from bot.discordbot.background import BackgroundTask
+from bot.discordbot.poster import DiscordPoster
 from bot.discordbot.respond import send_reply
 from bot.render.cards import Reply
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +82,7 @@ class ReleaseRadarBot(commands.Bot):
             **options,
         )
         self.services = services
+        self._background: list[BackgroundTask] = []
 
     async def setup_hook(self) -> None:
         from bot.discordbot.cogs.admin import AdminCog
@@ -84,11 +90,29 @@ class ReleaseRadarBot(commands.Bot):
         from bot.discordbot.cogs.lookups import LookupCog
         from bot.discordbot.cogs.watch import WatchCog
 
+        self.services.watch.attach_poster(DiscordPoster(self))
         await self.add_cog(LookupCog(self.services))
-        await self.add_cog(WatchCog(self.services, self))
+        await self.add_cog(WatchCog(self.services))
         await self.add_cog(DigestCog(self.services))
         await self.add_cog(AdminCog(self.services))
+        self._background = self._background_tasks()
+        for task in self._background:
+            task.start()
         await self.sync_commands()
+
+    def _background_tasks(self) -> list[BackgroundTask]:
+        """The release watch (when enabled) and the digest schedule."""
+        services = self.services
+        tasks = [BackgroundTask("digest-schedule", services.digests.run)]
+        if services.config.watch.enabled:
+            tasks.insert(0, BackgroundTask("release-watch", services.watch.run))
+        return tasks
+
+    async def close(self) -> None:
+        """Stop the background loops, then the cogs and the connection."""
+        for task in self._background:
+            await task.stop()
+        await super().close()
 
     async def sync_commands(self) -> None:
         """Guild sync for the configured development guilds (instant), else global sync."""

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.digest.builder import DigestItem, DigestView
 from bot.render.alerts import TYPE_LABELS
 from bot.render.cards import Card, CardBuilder, Field, Reply, clip
 from bot.render.lookups import credits_footer, score_value, source_label
 from bot.render.safe import link, safe_text
-
-if TYPE_CHECKING:  # the digest builder imports the watch service, which renders with this module
-    from bot.digest.builder import DigestItem, DigestView
 
 OPENNESS_WORDS = {
     "open": "open weights",

@@ -24,6 +24,9 @@ def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
         yield items[start : start + size]
 
 
+DEFAULT_POLL_MINUTES = 30  # a feed source's interval when none is given (YAML or /feeds add)
+
+
 @dataclass(frozen=True)
 class SourceDef:
     key: str
@@ -31,7 +34,7 @@ class SourceDef:
     url: str
     kind: str
     org: str | None = None
-    poll_minutes: int = 30
+    poll_minutes: int = DEFAULT_POLL_MINUTES
 
 
 class WatchStore:

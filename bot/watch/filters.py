@@ -62,9 +62,7 @@ def matches(filters: Filters, facts: EntryFacts) -> bool:
 
 
 def _openness_ok(wanted: str, classes: frozenset[str]) -> bool:
-    if wanted == Openness.OPEN_UNSPECIFIED:  # 'open' means any open-weights class
-        return any(c.startswith("open_") for c in classes)
-    return wanted in classes
+    return Openness(wanted).admits(Openness(c) for c in classes)
 
 
 def split_values(text: str | None, what: str) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from bot.core.urls import checked_url
 from bot.core.vocab import EVENT_KINDS
 from bot.importers.catalog_yaml import load_yaml_text
 from bot.importers.common import parse_date
-from bot.store.watch import SourceDef
+from bot.store.watch import DEFAULT_POLL_MINUTES, SourceDef
 from bot.watch.addresses import url_problem
 from bot.watch.items import FeedItem
 
@@ -36,7 +36,7 @@ def validate_source(raw: dict[str, Any], where: str) -> SourceDef:
         raise ImportRejected(f"{where}: 'url' {problem}")
     if kind not in FEED_KINDS:
         raise ImportRejected(f"{where}: 'kind' must be one of {', '.join(FEED_KINDS)}")
-    minutes = raw.get("poll_minutes", 30)
+    minutes = raw.get("poll_minutes", DEFAULT_POLL_MINUTES)
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 5 <= minutes <= 1440:
         raise ImportRejected(f"{where}: 'poll_minutes' must be a whole number from 5 to 1440")
     org = raw.get("org")

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.app import Services, open_services
+from bot.app import open_services
 from bot.config import DiscordConfig
 from bot.discordbot.client import ReleaseRadarBot, point_discord_at
+from bot.services import Services
 from tests.conftest import make_config
 from tests.standin import TOKEN, DiscordUser, Response, StandIn
 

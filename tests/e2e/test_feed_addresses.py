@@ -10,6 +10,7 @@ import pytest_asyncio
 
 from bot.config import WatchConfig
 from bot.store.watch import SourceDef
+from bot.watch.sources import validate_source
 from tests.conftest import NO_FEEDS
 from tests.feed_server import feed_server
 
@@ -82,6 +83,24 @@ async def test_feeds_add_accepts_a_public_host(harness) -> None:
     assert "Feed added" in resp.text(), resp.text()
     removed = await harness.owner.slash("feeds remove", key="public")
     assert "no longer polled" in removed.text()
+
+
+async def test_feeds_add_without_an_interval_polls_as_a_listed_feed_does(harness) -> None:
+    """One default poll interval: a source from the feeds file without `poll_minutes` and one
+    added with `/feeds add` without the option are polled alike."""
+    raw = {"key": "plain", "name": "Plain", "url": "https://plain.example/f.xml", "kind": "rss"}
+    listed = validate_source(raw, "feed")
+    resp = await harness.owner.slash("feeds add", **raw)
+    try:
+        assert f"polled every {listed.poll_minutes} min" in resp.text(), resp.text()
+        row = await harness.services.watch.store.source("plain")
+        assert (
+            row["poll_minutes"]
+            == listed.poll_minutes
+            == SourceDef("k", "n", "u", "rss").poll_minutes
+        )
+    finally:
+        await harness.services.watch.store.remove_source("plain")
 
 
 async def test_a_source_on_an_internal_address_is_never_fetched(harness, feeds) -> None:

@@ -18,17 +18,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Services
 from bot.core.errors import UserError
 from bot.core.vocab import EVENT_KINDS
-from bot.curation.export import export_catalog
 from bot.curation.service import UNITS, Actor, Change, CurationService, ModelForm
 from bot.discordbot.checks import curators_only, is_curator
 from bot.discordbot.choices import benchmark_choices, model_choices
 from bot.discordbot.respond import OwnedView, send_reply
 from bot.render.cards import CardBuilder, Reply, clip
 from bot.render.discord_embed import NO_MENTIONS, card_to_embed
-from bot.store.catalog import CatalogExport
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 MAX_ATTACHMENT = 5 * 1024 * 1024
@@ -425,9 +423,7 @@ class AdminCog(commands.Cog):
     @curators_only()
     async def export(self, interaction: discord.Interaction, scope: str = "curated") -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        text = await export_catalog(
-            CatalogExport(self.services.db), curated_only=scope == "curated"
-        )
+        text = await self.services.curation.export(curated_only=scope == "curated")
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
         file = discord.File(
             io.BytesIO(text.encode()), filename=f"release-radar-{scope}-{stamp}.yaml"

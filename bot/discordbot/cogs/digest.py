@@ -1,4 +1,4 @@
-"""/digest: scheduled per-channel summaries (guild admins); runs the digest schedule loop."""
+"""/digest: scheduled per-channel summaries (guild admins)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Services
-from bot.core.periodic import run_periodically
 from bot.digest.schedule import WEEKDAYS, available_zones, parse_schedule
 from bot.digest.service import schedule_of
-from bot.discordbot.background import BackgroundTask
 from bot.discordbot.respond import send_reply
 from bot.discordbot.targets import require_post_permissions
 from bot.render.cards import CardBuilder
 from bot.render.limits import AUTOCOMPLETE_CHOICES
+from bot.services import Services
 from bot.watch.filters import Filters, parse_filters
 
 log = logging.getLogger(__name__)
-LOOP_SECONDS = 30.0
 
 
 class DigestCog(commands.Cog):
@@ -36,18 +33,6 @@ class DigestCog(commands.Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.digests = services.digests
-        self._loop = BackgroundTask(
-            "digest-schedule",
-            lambda stop: run_periodically(
-                self.digests.run_due, LOOP_SECONDS, stop, label="digest round"
-            ),
-        )
-
-    async def cog_load(self) -> None:
-        self._loop.start()
-
-    async def cog_unload(self) -> None:
-        await self._loop.stop()
 
     @digest.command(name="set", description="Post a digest to a channel daily or weekly")
     @app_commands.describe(

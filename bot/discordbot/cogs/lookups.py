@@ -6,10 +6,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Services
 from bot.commands import COMMANDS, run_command
 from bot.discordbot.choices import Choices, benchmark_choices, model_choices
 from bot.discordbot.respond import send_reply
+from bot.services import Services
 
 
 class LookupCog(commands.Cog):

@@ -1,4 +1,4 @@
-"""/watch (guild admins) and /feeds (status for all, changes for curators); runs the watch loop."""
+"""/watch (guild admins) and /feeds (status for all, changes for curators)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Services
 from bot.core.errors import UserError
-from bot.discordbot.background import BackgroundTask
 from bot.discordbot.checks import curators_only
 from bot.discordbot.poster import DiscordPoster
 from bot.discordbot.respond import send_reply
@@ -19,9 +17,10 @@ from bot.discordbot.targets import PostTarget, require_pingable, require_post_pe
 from bot.render.cards import CardBuilder, Mention, Reply, clip
 from bot.render.limits import AUTOCOMPLETE_CHOICES
 from bot.render.safe import safe_text
+from bot.services import Services
 from bot.watch.filters import Filters, parse_filters
 from bot.watch.sender import ChannelUnavailable, PermanentPostError, TransientPostError
-from bot.watch.sources import FEED_KINDS, validate_source
+from bot.watch.sources import DEFAULT_POLL_MINUTES, FEED_KINDS, validate_source
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +42,9 @@ class WatchCog(commands.Cog):
     )
     feeds = app_commands.Group(name="feeds", description="The feed sources release watch polls")
 
-    def __init__(self, services: Services, client: discord.Client) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
         self.service = services.watch
-        self.service.attach_poster(DiscordPoster(client))
-        self._loop = BackgroundTask("release-watch", self.service.run)
-
-    async def cog_load(self) -> None:
-        if self.services.config.watch.enabled:
-            self._loop.start()
-
-    async def cog_unload(self) -> None:
-        await self._loop.stop()
 
     # ---- /watch ---------------------------------------------------------------------------
 
@@ -228,7 +218,7 @@ class WatchCog(commands.Cog):
         url: str,
         kind: str,
         org: str | None = None,
-        poll_minutes: app_commands.Range[int, 5, 1440] = 60,
+        poll_minutes: app_commands.Range[int, 5, 1440] = DEFAULT_POLL_MINUTES,
     ) -> None:
         # Writes may wait on the database (another writer holds it): acknowledge first.
         await interaction.response.defer(ephemeral=True, thinking=True)

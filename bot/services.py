@@ -1,0 +1,29 @@
+"""`Services`: what a front end (the Discord client, its cogs, the console) is handed.
+
+The composition root (bot/app.py) builds it; front ends import it from here, so nothing
+they import leads back to the root.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Config
+from bot.core.lookups import Lookups
+from bot.curation.service import CurationService
+from bot.digest.service import DigestService
+from bot.store import CatalogStore, Database
+from bot.watch.service import WatchService
+
+
+@dataclass
+class Services:
+    """Everything a front end needs, built once per process."""
+
+    config: Config
+    db: Database
+    store: CatalogStore
+    lookups: Lookups
+    watch: WatchService
+    digests: DigestService
+    curation: CurationService

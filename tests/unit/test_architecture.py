@@ -1,0 +1,186 @@
+"""The layering, checked on the source: no import cycle among bot modules, and cogs reach the
+data only through the services."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+COGS = "bot.discordbot.cogs"
+# Modules a cog must not import: the stores are reached through services, and the
+# composition root imports the cogs (through the client).
+FORBIDDEN_IN_COGS = ("bot.store", "bot.app")
+
+
+def module_files(root: Path, package: str) -> dict[str, Path]:
+    """Dotted module name -> file, for every module of `package` under `root`."""
+    out = {}
+    for path in sorted((root / package).rglob("*.py")):
+        parts = list(path.relative_to(root).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+def _imported_names(module: str, path: Path) -> Iterator[str]:
+    """Every name an import statement in the module asks for, wherever the statement stands
+    (module level, inside a function, under `if TYPE_CHECKING:`): a cycle hidden in a function
+    or a type-only import is still a circle in the design."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                parts = parts[: len(parts) - node.level + 1]
+                base = ".".join([*parts, *([node.module] if node.module else [])])
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def import_graph(root: Path, package: str) -> dict[str, set[str]]:
+    """Module -> the modules of `package` it imports (`from a import b` counts a.b when b is a
+    module, else a; a parent package run on the way is not counted)."""
+    files = module_files(root, package)
+
+    def known(name: str) -> str | None:
+        while name and name not in files:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {}
+    for module, path in files.items():
+        targets = {known(name) for name in _imported_names(module, path)}
+        graph[module] = {t for t in targets if t is not None and t != module}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_bot_modules_import_each_other_without_cycles() -> None:
+    assert cycles(import_graph(ROOT, "bot")) == []
+
+
+@pytest.mark.parametrize(
+    "circle",
+    [
+        ("bot.app", "bot.discordbot.client", "bot.discordbot.cogs.watch"),
+        ("bot.digest.builder", "bot.watch.service", "bot.render.digest"),
+    ],
+)
+def test_the_two_old_circles_are_gone(circle: tuple[str, ...]) -> None:
+    """Each edge of the old circle may stay, but the whole circle may not close again."""
+    components = cycles(import_graph(ROOT, "bot"))
+    assert not any(set(circle) <= set(c) for c in components), components
+
+
+def test_no_cog_imports_a_store_or_the_composition_root() -> None:
+    graph = import_graph(ROOT, "bot")
+    cogs = [m for m in graph if m.startswith(COGS + ".")]
+    assert len(cogs) >= 4  # admin, digest, lookups, watch: the walk found them
+    offending = {
+        cog: sorted(t for t in graph[cog] if t.startswith(FORBIDDEN_IN_COGS)) for cog in cogs
+    }
+    assert {c: t for c, t in offending.items() if t} == {}
+
+
+def test_cogs_neither_wire_the_poster_nor_run_loops() -> None:
+    """The client's setup_hook is the one place adapters meet services: a cog that attaches the
+    poster or owns a background loop is a second composition root."""
+    files = module_files(ROOT, "bot")
+    wiring = {}
+    for module, path in files.items():
+        if not module.startswith(COGS + "."):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        names |= {n.name for n in ast.walk(tree) if isinstance(n, ast.AsyncFunctionDef)}
+        found = sorted(names & {"attach_poster", "BackgroundTask", "cog_load", "cog_unload"})
+        if found:
+            wiring[module] = found
+    assert wiring == {}
+
+
+def _package(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def test_the_check_sees_cycles_through_functions_type_checking_and_relative_imports(
+    tmp_path: Path,
+) -> None:
+    """Bad input for the checker itself: a planted cycle is found whichever way it is written."""
+    root = _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "def f():\n    from pkg.b import thing\n",
+            "pkg/b.py": (
+                "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.sub import c\n"
+            ),
+            "pkg/sub/__init__.py": "",
+            "pkg/sub/c.py": "from .. import a\n",
+            "pkg/d.py": "import pkg.a\n",  # imports into the cycle, is not part of it
+        },
+    )
+    graph = import_graph(root, "pkg")
+    assert graph["pkg.sub.c"] == {"pkg.a"}
+    assert cycles(graph) == [["pkg.a", "pkg.b", "pkg.sub.c"]]
+
+
+def test_the_check_passes_an_acyclic_package(tmp_path: Path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "from pkg import b\nimport os\n",
+            "pkg/b.py": "from pkg.c import x\n",
+            "pkg/c.py": "x = 1\n",
+        },
+    )
+    graph = import_graph(root, "pkg")
+    assert graph == {"pkg": set(), "pkg.a": {"pkg.b"}, "pkg.b": {"pkg.c"}, "pkg.c": set()}
+    assert cycles(graph) == []
