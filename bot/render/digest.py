@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.render.alerts import TYPE_LABELS
@@ -84,7 +84,7 @@ def _item(item: DigestItem) -> str:
     return text
 
 
-def card_to_payload(card: Card) -> dict:
+def card_to_payload(card: Card) -> dict[str, Any]:
     return {
         "title": card.title,
         "description": card.description,
@@ -95,7 +95,7 @@ def card_to_payload(card: Card) -> dict:
     }
 
 
-def card_from_payload(data: dict) -> Card:
+def card_from_payload(data: dict[str, Any]) -> Card:
     fields = [Field(name, value, inline) for name, value, inline in data.get("fields", [])]
     return Card(
         data["title"],
