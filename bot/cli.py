@@ -7,6 +7,7 @@ import asyncio
 import json
 import re
 import sys
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TextIO
@@ -17,6 +18,7 @@ from bot.config import Config, ConfigError, load_config
 from bot.core.errors import ImportRejected, UserError
 from bot.core.index import NameIndex
 from bot.core.lookups import Lookups
+from bot.core.records import Batch
 from bot.importers.catalog_yaml import load_catalog_files
 from bot.importers.epoch import load_epoch_file
 from bot.importers.llmstats import load_llmstats
@@ -40,7 +42,7 @@ Reset Token, then `export DISCORD_TOKEN=...` and run `make run` again. Invite th
 Starting the offline console instead: type `/model gemma 4`, `help`, or `quit`.
 """
 _OPTION = re.compile(r"(?:^|\s)([a-z][a-z0-9_]*)=")
-IMPORTERS = {
+IMPORTERS: dict[str, Callable[[Path], Batch]] = {
     "epoch": load_epoch_file,
     "llmstats": load_llmstats,
     "catalog": lambda path: load_catalog_files(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -78,11 +78,11 @@ class Config:
 
     @property
     def log_level_number(self) -> int:
-        return logging.getLevelName(self.log_level)
+        return logging.getLevelNamesMapping()[self.log_level]
 
 
 def load_config(
-    path: Path | None = None, env: dict[str, str] | None = None, *, database: Path | None = None
+    path: Path | None = None, env: Mapping[str, str] | None = None, *, database: Path | None = None
 ) -> Config:
     """Read the YAML file at `path` (or `config.yaml` if present) and the token from `env`."""
     env = os.environ if env is None else env

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from bot.store.catalog import CatalogExport
+from bot.store.catalog import CatalogExport, Row
 
 HEADER = (
     "# Release Radar catalog export. Import with /admin import or `python -m bot import catalog`.\n"
@@ -21,7 +21,7 @@ def _split(joined: str | None) -> list[str]:
     return joined.split("\x1f") if joined else []
 
 
-def _provenance(row: Any) -> dict[str, Any]:
+def _provenance(row: Row) -> dict[str, Any]:
     out: dict[str, Any] = {"source": row["source_key"]}
     for key in ("url", "as_of", "note"):
         if row[key]:
@@ -40,7 +40,7 @@ async def export_catalog(export: CatalogExport, curated_only: bool) -> str:
     used_orgs = {m["org"] for m in models if m["org"]} | {
         e["org"] for e in claims["events"] if e["org"]
     }
-    by_model: dict[int, dict[str, list]] = {
+    by_model: dict[int, dict[str, list[dict[str, Any]]]] = {
         m["id"]: {"facts": [], "licenses": [], "scores": []} for m in models
     }
     for row in claims["facts"]:
@@ -74,7 +74,7 @@ async def export_catalog(export: CatalogExport, curated_only: bool) -> str:
     return HEADER + yaml.dump(doc, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=100)
 
 
-def _source(row: Any) -> dict[str, Any]:
+def _source(row: Row) -> dict[str, Any]:
     out = {"key": row["key"], "name": row["name"], "kind": row["kind"]}
     for key in ("outlet", "url", "published", "license", "credit"):
         if row[key]:
@@ -82,7 +82,7 @@ def _source(row: Any) -> dict[str, Any]:
     return out
 
 
-def _org(row: Any) -> dict[str, Any]:
+def _org(row: Row) -> dict[str, Any]:
     out: dict[str, Any] = {"name": row["name"]}
     if row["country"]:
         out["country"] = row["country"]
@@ -91,7 +91,7 @@ def _org(row: Any) -> dict[str, Any]:
     return out
 
 
-def _benchmark(row: Any) -> dict[str, Any]:
+def _benchmark(row: Row) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": row["name"],
         "unit": row["unit"],
@@ -104,7 +104,7 @@ def _benchmark(row: Any) -> dict[str, Any]:
     return out
 
 
-def _model(row: Any, claims: dict[str, list]) -> dict[str, Any]:
+def _model(row: Row, claims: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     out: dict[str, Any] = {"name": row["name"]}
     if row["org"]:
         out["org"] = row["org"]
@@ -116,7 +116,7 @@ def _model(row: Any, claims: dict[str, list]) -> dict[str, Any]:
     return out
 
 
-def _event(row: Any) -> dict[str, Any]:
+def _event(row: Row) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": row["kind"], "title": row["title"]}
     for key in ("date", "model", "org", "detail"):
         if row[key]:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 
 class BackgroundTask:
-    def __init__(self, name: str, body: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    def __init__(
+        self, name: str, body: Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+    ) -> None:
         self.name = name
         self._body = body
         self._stop = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._body(self._stop), name=self.name)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 import discord
 from discord import app_commands
@@ -11,6 +11,25 @@ from discord import app_commands
 from bot.config import Config
 
 T = TypeVar("T")
+
+
+class _Configured(Protocol):
+    config: Config
+
+
+@runtime_checkable
+class _RadarClient(Protocol):
+    """What a check needs of the bot (its class is not imported: the bot imports the cogs)."""
+
+    services: _Configured
+
+
+def bot_config(interaction: discord.Interaction) -> Config:
+    """The config of the bot that received `interaction`."""
+    client = interaction.client
+    if not isinstance(client, _RadarClient):
+        raise TypeError(f"{type(client).__name__} is not the Release Radar bot")
+    return client.services.config
 
 
 def is_curator(interaction: discord.Interaction, config: Config) -> bool:
@@ -26,7 +45,7 @@ def curators_only() -> Callable[[T], T]:
     """A check for commands that change shared data (the feed list, the catalog)."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        if not is_curator(interaction, interaction.client.services.config):  # type: ignore[attr-defined]
+        if not is_curator(interaction, bot_config(interaction)):
             raise app_commands.CheckFailure("Only the bot's curators can do this.")
         return True
 

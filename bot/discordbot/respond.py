@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 
 from bot.render.cards import Reply
@@ -49,17 +51,17 @@ class Pager(OwnedView):
         await interaction.response.edit_message(embed=self.embeds[self.index], view=self)
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Pager]) -> None:
         await self._show(interaction, -1)
 
     @discord.ui.button(label="Next", style=discord.ButtonStyle.primary)
-    async def next(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Pager]) -> None:
         await self._show(interaction, +1)
 
 
 async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
     """Answer an interaction with `reply`, whether or not it was already responded to."""
-    kwargs: dict = {"ephemeral": reply.ephemeral, "allowed_mentions": NO_MENTIONS}
+    kwargs: dict[str, Any] = {"ephemeral": reply.ephemeral, "allowed_mentions": NO_MENTIONS}
     if len(reply.pages) > 1:
         kwargs["view"] = Pager(reply, interaction.user.id)
         kwargs["embed"] = kwargs["view"].embeds[0]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -33,7 +33,11 @@ from bot.importers.common import BatchBuilder, parse_date, parse_number
 
 MAX_BYTES = 5 * 1024 * 1024
 # libyaml's safe loader when PyYAML was built with it (much faster), else the pure-Python one.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Both share SafeLoader's constructor API, which is all _StrictLoader uses.
+if TYPE_CHECKING:
+    _LOADER = yaml.SafeLoader
+else:
+    _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_TEXT = 1000
 TOP_LEVEL = ("sources", "organisations", "licenses", "benchmarks", "models", "events")
 _SUFFIX = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMBT])\s*$", re.IGNORECASE)
@@ -42,11 +46,11 @@ _MULT = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
 _MAX_NUMBER = {"params": 1e15, "active_params": 1e15, "context_window": 1e9, "output_context": 1e9}
 
 
-class _StrictLoader(_LOADER):  # type: ignore[misc, valid-type]
+class _StrictLoader(_LOADER):
     """The safe loader, refusing a key given twice in one mapping: plain YAML keeps the last
     and silently drops the other (a second `models:` would drop the first list)."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         self.flatten_mapping(node)
         seen: set[Any] = set()
         for key_node, _ in node.value:
@@ -163,8 +167,8 @@ class _Parser:
         for key in TOP_LEVEL:
             if not isinstance(doc.get(key) or [], list):
                 self.problem(key, "must be a list")
-        sections = {
-            key: doc.get(key) if isinstance(doc.get(key), list) else [] for key in TOP_LEVEL
+        sections: dict[str, list[Any]] = {
+            key: value if isinstance(value := doc.get(key), list) else [] for key in TOP_LEVEL
         }
         # Definitions first, so that references further down (or in another file) resolve.
         for key, handler in (
@@ -362,7 +366,7 @@ class _Parser:
                 self.problem(where, f"'value' {value!r} is not a date")
             return date
         if field == "status":
-            if value not in STATUSES:
+            if not isinstance(value, str) or value not in STATUSES:
                 self.problem(where, f"status {value!r} is not one of {', '.join(STATUSES)}")
                 return None
             return value

@@ -66,9 +66,9 @@ def _model_lines(report: ModelReport) -> list[str]:
             label = f"{group.label}: {fact_value(group.field, claim.value)}"
             lines.append(claim_line(label, claim.source, note=False))
     for claims in report.scores[:3]:
-        claim = claims[0]
+        score = claims[0]
         lines.append(
-            claim_line(f"{claim.benchmark}: {score_value(claim)}", claim.source, note=False)
+            claim_line(f"{score.benchmark}: {score_value(score)}", score.source, note=False)
         )
     return lines
 

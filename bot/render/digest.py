@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.digest.builder import DigestItem, DigestView
@@ -81,7 +82,7 @@ def _item(item: DigestItem) -> str:
     return text
 
 
-def card_to_payload(card: Card) -> dict:
+def card_to_payload(card: Card) -> dict[str, Any]:
     return {
         "title": card.title,
         "description": card.description,
@@ -92,7 +93,7 @@ def card_to_payload(card: Card) -> dict:
     }
 
 
-def card_from_payload(data: dict) -> Card:
+def card_from_payload(data: dict[str, Any]) -> Card:
     fields = [Field(name, value, inline) for name, value, inline in data.get("fields", [])]
     return Card(
         data["title"],

@@ -20,7 +20,7 @@ from bot.core.records import (
     SkippedRow,
 )
 from bot.core.scores import score_problem
-from bot.store.db import Database
+from bot.store.db import Database, inserted_id
 
 Row = aiosqlite.Row
 
@@ -60,7 +60,7 @@ class _Resolver:
                     (name, norm, country),
                 )
                 self.added["organisations"] += 1
-                self.orgs[norm] = cursor.lastrowid
+                self.orgs[norm] = inserted_id(cursor)
             else:
                 self.orgs[norm] = row[0]
         return self.orgs[norm]
@@ -81,7 +81,7 @@ class _Resolver:
                     (name, norm, org_id, family, normalize(family) if family else None),
                 )
                 self.added["models"] += 1
-                self.models[norm] = cursor.lastrowid
+                self.models[norm] = inserted_id(cursor)
             else:
                 self.models[norm] = row[0]
         return self.models[norm]
@@ -195,7 +195,7 @@ class CatalogStore:
             (bench.name, norm, bench.unit, int(bench.higher_is_better), bench.description, norm),
         )
         added["benchmarks"] += cursor.rowcount
-        row = await self.db.fetchone(
+        row = await self.db.fetchrow(
             "SELECT id FROM benchmarks WHERE norm = ?"
             " UNION ALL SELECT benchmark_id FROM benchmark_aliases WHERE norm = ? LIMIT 1",
             (norm, norm),
@@ -327,7 +327,7 @@ class CatalogStore:
         return await self.db.fetchone("SELECT 1 FROM models LIMIT 1") is None
 
     async def counts(self) -> dict[str, int]:
-        row = await self.db.fetchone(
+        row = await self.db.fetchrow(
             "SELECT (SELECT COUNT(*) FROM models), (SELECT COUNT(*) FROM organisations),"
             " (SELECT COUNT(*) FROM benchmarks), (SELECT COUNT(*) FROM scores),"
             " (SELECT COUNT(*) FROM licenses), (SELECT COUNT(*) FROM events),"

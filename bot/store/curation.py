@@ -7,7 +7,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store.db import Database
+from bot.store.db import Database, inserted_id
 
 Row = aiosqlite.Row
 
@@ -54,7 +54,7 @@ class CurationStore:
     async def alias_row(self, norm: str) -> list[dict[str, Any]]:
         return await self._rows("model_aliases", "norm = ?", (norm,))
 
-    async def _rows(self, table: str, where: str, params: tuple) -> list[dict[str, Any]]:
+    async def _rows(self, table: str, where: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         rows = await self.db.fetchall(
             f"SELECT rowid AS _rowid, * FROM {table} WHERE {where}", params
         )
@@ -107,7 +107,7 @@ class CurationStore:
                 undo_of,
             ),
         )
-        return int(cursor.lastrowid)
+        return inserted_id(cursor)
 
     async def change(self, guild_id: str, change_id: int) -> Row | None:
         """The change `change_id` if it was made in `guild_id`, else None."""

@@ -62,7 +62,7 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
         self._write_lock = asyncio.Lock()
-        self._owner: asyncio.Task | None = None  # the task inside transaction(), if any
+        self._owner: asyncio.Task[Any] | None = None  # the task inside transaction(), if any
         self.path = path
 
     @classmethod
@@ -120,7 +120,7 @@ class Database:
         return done
 
     async def schema_version(self) -> int:
-        row = await self.fetchone("SELECT MAX(version) FROM schema_migrations")
+        row = await self.fetchrow("SELECT MAX(version) FROM schema_migrations")
         return int(row[0] or 0)
 
     @asynccontextmanager
@@ -183,6 +183,20 @@ class Database:
         async with _explained(self.path):
             rows = await self._conn.execute_fetchall(sql, params)
         return next(iter(rows), None)
+
+    async def fetchrow(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row:
+        """The row of a query that always yields one (an aggregate, a row just written)."""
+        row = await self.fetchone(sql, params)
+        if row is None:
+            raise LookupError(f"expected a row from: {sql}")
+        return row
+
+
+def inserted_id(cursor: aiosqlite.Cursor) -> int:
+    """The rowid of the row an INSERT on `cursor` just wrote."""
+    if cursor.lastrowid is None:
+        raise LookupError("the statement inserted no row")
+    return cursor.lastrowid
 
 
 def _migrations() -> list[tuple[int, str, str]]:

@@ -56,7 +56,7 @@ class DigestStore:
                 notify_channel_id,
             ),
         )
-        row = await self.db.fetchone(
+        row = await self.db.fetchrow(
             "SELECT id FROM digest_schedules WHERE channel_id = ?", (channel_id,)
         )
         return int(row[0])

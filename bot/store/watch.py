@@ -6,20 +6,21 @@ import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from bot.core.names import normalize
-from bot.store.db import Database
+from bot.store.db import Database, inserted_id
 
 Row = aiosqlite.Row
 _CHUNK = 500  # stays under SQLite's limit on bound parameters
 # A subscription id from a user, kept only if it is the guild's: (subscription id, guild id).
 _GUILDS_SUBSCRIPTION = "(SELECT id FROM subscriptions WHERE id = ? AND guild_id = ?)"
+_T = TypeVar("_T")
 
 
-def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
+def _chunks(items: list[_T], size: int = _CHUNK) -> Iterable[list[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -211,10 +212,10 @@ class WatchStore:
         return cursor.rowcount == 1
 
     async def max_entry_id(self) -> int:
-        row = await self.db.fetchone("SELECT COALESCE(MAX(id), 0) FROM entries")
+        row = await self.db.fetchrow("SELECT COALESCE(MAX(id), 0) FROM entries")
         return int(row[0])
 
-    async def insert_entries(self, rows: Sequence[tuple]) -> None:
+    async def insert_entries(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """(id, title, link, summary, published, type, org, first_seen, backlog) rows, in one
         statement."""
         await self.db.executemany(
@@ -302,7 +303,7 @@ class WatchStore:
                 now,
             ),
         )
-        return int(cursor.lastrowid)
+        return inserted_id(cursor)
 
     async def remove_subscription(self, guild_id: str, subscription_id: int) -> bool:
         """Delete the guild's subscription and drop its queued and held alerts (inside the

@@ -125,7 +125,8 @@ def release_held(
         )
         summary.count += held.count
         summary.replaces.append(held.outbox_id)
-    return [s for s in merged.values() if len(s.replaces) > 1 or s.replaces[0] in ids]
+    alert_ids = set(ids.values())
+    return [s for s in merged.values() if len(s.replaces) > 1 or s.replaces[0] in alert_ids]
 
 
 def summary_key(rest: Sequence[Planned]) -> str:

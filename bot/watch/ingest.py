@@ -205,7 +205,7 @@ class _Window:
 
     def near(self, when: datetime) -> list[_Recent]:
         day, reach = when.toordinal(), SAME_STORY_WINDOW.days
-        found = []
+        found: list[_Recent] = []
         for offset in range(-reach, reach + 1):
             found += self._days.get(day + offset, ())
         return found
@@ -221,7 +221,7 @@ class _Batch:
     reported: _Reported
     subscriptions: list[_Subscription]
     next_id: int = 0
-    entries: list[tuple] = field(default_factory=list)
+    entries: list[tuple[Any, ...]] = field(default_factory=list)
     identities: list[tuple[str, int]] = field(default_factory=list)
     sources: list[tuple[int, str, str, str | None, str]] = field(default_factory=list)
     models: list[tuple[int, int]] = field(default_factory=list)

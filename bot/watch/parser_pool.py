@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from multiprocessing.process import BaseProcess
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from bot.watch.parse import warm_up
 
@@ -80,7 +80,7 @@ class ThreadParser:
 
 
 def _run_into(
-    job: Callable[[], T], loop: asyncio.AbstractEventLoop, future: asyncio.Future
+    job: Callable[[], T], loop: asyncio.AbstractEventLoop, future: asyncio.Future[T]
 ) -> None:
     """In the parse thread: `job()`'s result or exception into `future`, if still awaited."""
     try:
@@ -91,7 +91,7 @@ def _run_into(
         loop.call_soon_threadsafe(settle)
 
 
-def _settle(future: asyncio.Future, result: object, error: Exception | None) -> None:
+def _settle(future: asyncio.Future[Any], result: object, error: Exception | None) -> None:
     if future.done():  # given up on at the time limit
         return
     if error is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -107,7 +107,7 @@ class FeedPoller:
             return fetched
         return await self._process(*fetched, budget)
 
-    async def _announce_when_settled(self, polls: list[asyncio.Future[PollOutcome]]) -> None:
+    async def _announce_when_settled(self, polls: Sequence[asyncio.Future[PollOutcome]]) -> None:
         """Call `on_new` when the round has new entries and every poll is done, or `settle`
         seconds after the first new entries, whichever comes first. Entries of polls that end
         later go out with the round's own delivery."""

@@ -83,7 +83,7 @@ class WatchService:
         )
         self.sender: OutboxSender | None = None
         self._wake = asyncio.Event()
-        self._delivery: asyncio.Task | None = None
+        self._delivery: asyncio.Task[None] | None = None
         self._deliver_again = False
         self._unavailable: dict[str, UnavailableHandler] = {
             "alert": self._alerts_unavailable,

@@ -14,7 +14,8 @@ from bot.core.urls import checked_url
 from bot.core.vocab import EVENT_KINDS
 from bot.importers.catalog_yaml import load_yaml_text
 from bot.importers.common import parse_date
-from bot.store.watch import DEFAULT_POLL_MINUTES, SourceDef
+from bot.store.watch import DEFAULT_POLL_MINUTES as DEFAULT_POLL_MINUTES  # the cogs' default
+from bot.store.watch import SourceDef
 from bot.watch.addresses import url_problem
 from bot.watch.items import FeedItem
 
@@ -31,7 +32,9 @@ def validate_source(raw: dict[str, Any], where: str) -> SourceDef:
         raise ImportRejected(f"{where}: 'key' must be 1-40 lowercase letters, digits, - or _")
     if not isinstance(name, str) or not clean_text(name) or len(name) > 100:
         raise ImportRejected(f"{where}: 'name' must be 1-100 characters")
-    problem = url_problem(url) if isinstance(url, str) else "must be an http(s) URL"
+    if not isinstance(url, str):
+        raise ImportRejected(f"{where}: 'url' must be an http(s) URL")
+    problem = url_problem(url)
     if problem is not None:
         raise ImportRejected(f"{where}: 'url' {problem}")
     if kind not in FEED_KINDS:
@@ -121,6 +124,14 @@ def parse_curated(doc: dict[str, Any], origin: str) -> list[CuratedEntry]:
         if link is not None and not (isinstance(link, str) and checked_url(link)):
             problems.append(f"{where}: 'link' must be a plain http(s) URL")
         if problems and problems[-1].startswith(where):
+            continue
+        # Checked above; repeated so that the type checker knows them for strings.
+        if not (
+            isinstance(entry_id, str)
+            and isinstance(kind, str)
+            and isinstance(title, str)
+            and isinstance(source, str)
+        ):
             continue
         out.append(
             CuratedEntry(

@@ -184,6 +184,24 @@ async def test_resuming_after_a_long_pause_caps_the_held_alerts_again(watch) -> 
     assert len(await outbox(watch)) == len(rows)
 
 
+async def test_resuming_caps_one_alert_over_the_cap_too(watch) -> None:
+    """Two small polls while paused (CAP stories, then one more): the resume posts CAP alerts
+    and a summary for the one left over, not CAP + 1 alerts."""
+    await watch.store.add_source(
+        SourceDef("vendor", "Vendor", "https://v.example/feed.xml", "rss"), "test"
+    )
+    sub_id = await subscribe(watch, "100")
+    async with watch.store.transaction():
+        await watch.store.pause_subscriptions_of_channel("100", "gone")
+    for n, count in enumerate((CAP, 1)):
+        watch.clock_control.advance(minutes=30)
+        await watch.ingestor.ingest(stories(count, watch.clock_control.now, f"P{n}"))
+    assert await watch.resume("1", sub_id) == CAP + 1
+    pending = await watch.store.pending(iso(watch.clock()), limit=1000)
+    assert [r["kind"] for r in pending] == ["alert"] * CAP + ["alert_summary"]
+    assert json.loads(pending[-1]["payload"])["count"] == 1
+
+
 async def test_one_poll_round_caps_a_channel_across_its_sources(watch) -> None:
     """Two sources with 10 new items each in one round: the channel gets CAP alerts in all, and
     one summary per source for the rest."""

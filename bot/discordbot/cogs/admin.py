@@ -21,7 +21,7 @@ from discord.ext import commands
 from bot.core.errors import UserError
 from bot.core.vocab import EVENT_KINDS
 from bot.curation.service import UNITS, Actor, Change, CurationService, ModelForm
-from bot.discordbot.checks import curators_only, is_curator
+from bot.discordbot.checks import bot_config, curators_only, is_curator
 from bot.discordbot.choices import benchmark_choices, model_choices
 from bot.discordbot.respond import OwnedView, send_reply
 from bot.render.cards import CardBuilder, Reply, clip
@@ -61,23 +61,25 @@ class ModelModal(discord.ui.Modal):
         self.curation = curation
         self.opener_id = opener_id
         self.editing = editing
-        self.name = discord.ui.TextInput(label="Name", max_length=100, default=editing)
-        self.org = discord.ui.TextInput(
+        self.name: discord.ui.TextInput[ModelModal] = discord.ui.TextInput(
+            label="Name", max_length=100, default=editing
+        )
+        self.org: discord.ui.TextInput[ModelModal] = discord.ui.TextInput(
             label="Organisation", max_length=100, required=False, default=org or None
         )
-        self.release = discord.ui.TextInput(
+        self.release: discord.ui.TextInput[ModelModal] = discord.ui.TextInput(
             label="Release date",
             placeholder="2026-04-02, 2026-04, or 'expected 2026-06'",
             max_length=40,
             required=False,
         )
-        self.license = discord.ui.TextInput(
+        self.license: discord.ui.TextInput[ModelModal] = discord.ui.TextInput(
             label="License",
             placeholder="Apache-2.0, Llama 4 Community License, api_only ...",
             max_length=100,
             required=False,
         )
-        self.details = discord.ui.TextInput(
+        self.details: discord.ui.TextInput[ModelModal] = discord.ui.TextInput(
             label="Parameters, context window, link",
             style=discord.TextStyle.paragraph,
             placeholder="params: 31B\ncontext: 128K\nlink: https://...",
@@ -90,7 +92,7 @@ class ModelModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         # Saving may wait on the database (another writer holds it): acknowledge first.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        if not is_curator(interaction, interaction.client.services.config):  # type: ignore[attr-defined]
+        if not is_curator(interaction, bot_config(interaction)):
             raise app_commands.CheckFailure("Only the bot's curators can do this.")
         if interaction.user.id != self.opener_id:
             raise app_commands.CheckFailure("This form belongs to the curator who opened it.")
@@ -151,7 +153,8 @@ class Confirm(OwnedView):
 
     def _disable(self) -> None:
         for child in self.children:
-            child.disabled = True  # type: ignore[attr-defined]
+            if isinstance(child, discord.ui.Button):
+                child.disabled = True
 
     async def _claim(self, interaction: discord.Interaction) -> bool:
         """True for the first click on either button; later clicks are told, privately."""
@@ -167,7 +170,9 @@ class Confirm(OwnedView):
         return True
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+    async def confirm(
+        self, interaction: discord.Interaction, _: discord.ui.Button[Confirm]
+    ) -> None:
         if not await self._claim(interaction):
             return
         await interaction.response.edit_message(embed=_note(self.done, self.working), view=self)
@@ -182,7 +187,7 @@ class Confirm(OwnedView):
         await interaction.edit_original_response(embed=_note(title, text), view=self)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Confirm]) -> None:
         if not await self._claim(interaction):
             return
         await interaction.response.edit_message(
@@ -254,7 +259,9 @@ class AdminCog(commands.Cog):
         model_id, current = self.curation.find_model(name)
         report = await self.services.lookups.report(model_id)
         await interaction.response.send_modal(
-            ModelModal(self.curation, interaction.user.id, current, report.org if report else "")
+            ModelModal(
+                self.curation, interaction.user.id, current, report.org or "" if report else ""
+            )
         )
 
     @model.command(name="remove", description="Remove a model and its claims (asks first)")
