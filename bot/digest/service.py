@@ -76,7 +76,9 @@ class DigestService:
                 iso(now),
                 notify_channel_id,
             )
-            released = await self.watch.store.release_channel(channel_id, "digest")
+            if schedule_id is None:
+                raise UserError(f"<#{channel_id}> belongs to another server.")
+            released = await self.store.release_held(guild_id, channel_id)
         if released:
             self.watch.wake()
         return ScheduleSet(schedule_id, next_run, released)
