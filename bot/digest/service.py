@@ -102,9 +102,10 @@ class DigestService:
                     channel,
                     f"digest-paused:{schedule['id']}",
                     "Digests paused",
-                    f"Digests to <#{channel}> are paused: {reason}. Nothing is lost: once the "
+                    f"Digests to <#{channel}> are paused: {{}}. Nothing is lost: once the "
                     "channel works again, run `/digest set` for it again and the held digests "
                     "follow.",
+                    reason,
                 )
         log.warning("digests to channel %s paused: %s", channel, reason)
 
