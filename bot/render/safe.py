@@ -13,6 +13,7 @@ import unicodedata
 
 from yarl import URL
 
+from bot.core.errors import UserError
 from bot.core.urls import checked_url
 from bot.render.cards import neutralise
 
@@ -96,3 +97,11 @@ def link(label: str, url: str | None) -> str:
     if _reads_as_address(label):
         return f"{text} · {target}"
     return f"[{text}]({target})"
+
+
+def user_error_text(error: UserError) -> str:
+    """What the user is told about a refused command: the bot's wording as written (its bold
+    and `commands` render), what the user or a file wrote escaped."""
+    if not error.parts:
+        return str(error)
+    return error.template.format(*(safe_text(p) for p in error.parts))

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from bot.core.errors import ImportRejected, UserError
 from bot.core.results import LicenseListing, SourceRef
 from bot.core.urls import checked_url
 from bot.core.vocab import Openness
@@ -16,7 +17,7 @@ from bot.render.digest import _item
 from bot.render.discord_embed import card_to_embed
 from bot.render.lookups import render_license_listing, render_model
 from bot.render.outbox_marker import outbox_marker, read_outbox_id, stamp
-from bot.render.safe import link, safe_text
+from bot.render.safe import link, safe_text, user_error_text
 from bot.render.text import reply_to_text
 from bot.watch.alerts import AlertView
 from tests.standin import validation
@@ -326,3 +327,19 @@ def test_safe_text_drops_characters_that_hide_or_reorder_text() -> None:
         "a\\[b\\](https://e.example/)"
     )
     assert safe_text("\u30c6\u30b9\u30c8\u3002 \U0001f44d") == "\u30c6\u30b9\u30c8\u3002 \U0001f44d"
+
+
+def test_a_refusal_shows_the_bots_wording_and_the_users_input_as_written() -> None:
+    error = UserError("No model is named '{}'. See `/models`.", "[x](https://evil.example/)")
+    assert str(error) == "No model is named '[x](https://evil.example/)'. See `/models`."
+    assert user_error_text(error) == (
+        "No model is named '\\[x\\](https://evil.example/)'. See `/models`."
+    )
+    assert user_error_text(UserError("Plain {braces} stay, `/cmd` too.")) == (
+        "Plain {braces} stay, `/cmd` too."
+    )
+    rejected = ImportRejected("f.yaml: 2 problem(s).", ["# [a](https://e.example/)", "{b}"])
+    assert str(rejected) == "f.yaml: 2 problem(s).\n- # [a](https://e.example/)\n- {b}"
+    assert user_error_text(rejected) == (
+        "f.yaml: 2 problem(s).\n- \\# \\[a\\](https://e.example/)\n- {b}"
+    )

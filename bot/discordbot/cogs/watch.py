@@ -238,7 +238,7 @@ class WatchCog(commands.Cog):
             interaction,
             Reply.note(
                 "Feed added",
-                f"**{source.name}** (`{source.key}`) will be polled every {source.poll_minutes} min.",
+                f"**{safe_text(source.name)}** (`{source.key}`) will be polled every {source.poll_minutes} min.",
             ),
         )
 
