@@ -390,3 +390,5 @@ async def test_feeds_add_echoes_the_name_inert(harness) -> None:
         assert "Feed added" in inert(added) and "**" + EVIL_SHOWN + "**" in added.text()
     finally:
         await harness.owner.slash("feeds remove", key="inert")
+    refused = await harness.owner.slash("feeds remove", key=EVIL)
+    assert "No feed source has the key" in inert(refused)
