@@ -2,16 +2,25 @@
 
 
 class UserError(Exception):
-    """Bad input or nothing found: the message is shown to the user as it is."""
+    """Bad input or nothing found: the message is shown to the user. `message` is the bot's
+    own wording; each `{}` in it stands for one of `parts` (what a user, a file or a feed
+    wrote), which the renderer shows as written, markdown escaped. `str()` is the plain text."""
+
+    def __init__(self, message: str, *parts: object) -> None:
+        self.template = message
+        self.parts = tuple(str(p) for p in parts)
+        super().__init__(message.format(*self.parts) if parts else message)
 
 
 class ImportRejected(UserError):
-    """An import that was refused as a whole; `problems` lists every reason, row by row."""
+    """An import that was refused as a whole; `problems` lists every reason, row by row. The
+    message and the problems quote the file, so all of it is shown as written."""
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         self.problems = problems or []
-        detail = "".join(f"\n- {p}" for p in self.problems[:20])
+        shown = self.problems[:20]
+        template = "{}" + "".join("\n- {}" for _ in shown)
         more = len(self.problems) - 20
         if more > 0:
-            detail += f"\n- ... and {more} more"
-        super().__init__(message + detail)
+            template += f"\n- ... and {more} more"
+        super().__init__(template, message, *shown)

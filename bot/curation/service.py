@@ -130,7 +130,7 @@ class CurationService:
         try:
             return parse_catalog(doc, origin="your change", known_benchmarks=known)
         except ImportRejected as exc:
-            raise UserError("; ".join(exc.problems[:5]) or str(exc)) from exc
+            raise UserError("{}", "; ".join(exc.problems[:5]) or str(exc)) from exc
 
     async def _change(
         self,
@@ -183,8 +183,12 @@ class CurationService:
         entry = self.lookups.models.exact(clean_text(name or ""))
         if entry is None:
             match = self.lookups.models.resolve(clean_text(name or ""))
-            hint = f" Did you mean '{match.entry.name}'?" if match else ""
-            raise UserError(f"No model is named '{clean_text(name or '')[:NAME_MAX]}'.{hint}")
+            asked = clean_text(name or "")[:NAME_MAX]
+            if match:
+                raise UserError(
+                    "No model is named '{}'. Did you mean '{}'?", asked, match.entry.name
+                )
+            raise UserError("No model is named '{}'.", asked)
         return entry.id, entry.name
 
     # ---- models -----------------------------------------------------------------------------
@@ -209,7 +213,7 @@ class CurationService:
         details = self._details(form.details)
         link = details.pop("link", None)
         if link and not _URL.match(link):
-            raise UserError(f"'{link[:80]}' is not an http(s) link.")
+            raise UserError("'{}' is not an http(s) link.", link[:80])
         if "family" in details:
             model["family"] = details.pop("family")
         facts += [{**claim, "field": key, "value": value} for key, value in details.items()]
@@ -232,7 +236,8 @@ class CurationService:
             when = parse_date(text)
             if when is None:
                 raise UserError(
-                    f"Release date '{text[:20]}' is not a date (2026-04-02, 2026-04, or 'expected 2026-06')."
+                    "Release date '{}' is not a date (2026-04-02, 2026-04, or 'expected 2026-06').",
+                    text[:20],
                 )
             if not expected and when > self.clock().date().isoformat()[: len(when)]:
                 raise UserError(
@@ -248,11 +253,12 @@ class CurationService:
                 continue
             key, sep, value = part.partition(":")
             if key.strip().lower() in ("link", "url") and not sep:
-                raise UserError(f"'{part.strip()[:40]}' should look like 'key: value'.")
+                raise UserError("'{}' should look like 'key: value'.", part.strip()[:40])
             field_name = _DETAIL_KEYS.get(key.strip().lower().replace(" ", "_"))
             if field_name is None or not sep:
                 raise UserError(
-                    f"'{part.strip()[:40]}' is not a detail I know. Use params, active, context, link, status, modality, family."
+                    "'{}' is not a detail I know. Use params, active, context, link, status, modality, family.",
+                    part.strip()[:40],
                 )
             found[field_name] = value.strip()
         return found
@@ -271,7 +277,8 @@ class CurationService:
         existing = self.lookups.models.exact(clean_text(form.name))
         if existing is not None:
             raise UserError(
-                f"'{existing.name}' is already in the catalog. Use `/admin model edit name:{existing.name}` to add facts to it."
+                "'{}' is already in the catalog. Use `/admin model edit` on it to add facts to it.",
+                existing.name,
             )
         batch = self._parse(actor, self._model_doc(form, self._claim(actor)))
         name = batch.models[0].name
@@ -303,7 +310,7 @@ class CurationService:
     async def _rename(self, model_id: int, old: str, new: str) -> dict[str, Any]:
         clash = self.lookups.models.exact(new)
         if clash is not None and clash.id != model_id:
-            raise UserError(f"'{clash.name}' already exists; pick another name.")
+            raise UserError("'{}' already exists; pick another name.", clash.name)
         await self.audit.update_value("models", model_id, "name", new)
         await self.catalog.db.execute(
             "UPDATE models SET norm = ? WHERE id = ?", (normalize(new), model_id)
@@ -320,7 +327,7 @@ class CurationService:
         async def work() -> dict[str, Any]:
             saved = await self.audit.rows_of_model(model_id)
             if not saved["models"]:  # removed meanwhile (a second click, another curator)
-                raise UserError(f"{current} was already removed.")
+                raise UserError("{} was already removed.", current)
             await self.catalog.db.execute("DELETE FROM models WHERE id = ?", (model_id,))
             return {"deleted": saved}
 
@@ -342,7 +349,7 @@ class CurationService:
             raise UserError(f"An alias needs letters or digits and at most {NAME_MAX} characters.")
         clash = self.lookups.models.exact(alias)
         if clash is not None:
-            raise UserError(f"'{alias}' already means {clash.name}.")
+            raise UserError("'{}' already means {}.", alias, clash.name)
         batch = self._parse(actor, {"models": [{"name": current, "aliases": [alias]}]})
         return await self._change(
             actor,
@@ -360,7 +367,9 @@ class CurationService:
         async def work() -> dict[str, Any]:
             rows = [r for r in await self.audit.alias_row(norm) if r["model_id"] == model_id]
             if not rows:
-                raise UserError(f"'{clean_text(alias)[:NAME_MAX]}' is not an alias of {current}.")
+                raise UserError(
+                    "'{}' is not an alias of {}.", clean_text(alias)[:NAME_MAX], current
+                )
             await self.audit.delete_rows("model_aliases", [r["_rowid"] for r in rows])
             return {"deleted": {"model_aliases": rows}}
 
@@ -378,10 +387,10 @@ class CurationService:
     ) -> Change:
         if unit not in UNITS:
             raise UserError(
-                f"Unknown unit '{clean_text(unit)[:20]}'. Use one of: {', '.join(UNITS)}."
+                f"Unknown unit '{{}}'. Use one of: {', '.join(UNITS)}.", clean_text(unit)[:20]
             )
         if self.lookups.benchmarks.exact(clean_text(name)) is not None:
-            raise UserError(f"The benchmark '{clean_text(name)}' already exists.")
+            raise UserError("The benchmark '{}' already exists.", clean_text(name))
         batch = self._parse(
             actor,
             {"benchmarks": [{"name": name, "unit": unit, "higher_is_better": higher_is_better}]},
@@ -410,18 +419,19 @@ class CurationService:
         bench = self.lookups.benchmarks.exact(clean_text(benchmark or ""))
         if bench is None:
             raise UserError(
-                f"No benchmark is named '{clean_text(benchmark or '')[:NAME_MAX]}'. Add it with `/admin benchmark add`."
+                "No benchmark is named '{}'. Add it with `/admin benchmark add`.",
+                clean_text(benchmark or "")[:NAME_MAX],
             )
         row = await self.catalog.benchmark(bench.id)
         if row is None:
-            raise UserError(f"The benchmark '{bench.name}' is no longer in the catalog.")
+            raise UserError("The benchmark '{}' is no longer in the catalog.", bench.name)
         if unit and unit != row["unit"]:
             raise UserError(
-                f"{bench.name} is measured in '{row['unit']}', not '{clean_text(unit)[:20]}'."
+                "{} is measured in '{}', not '{}'.", bench.name, row["unit"], clean_text(unit)[:20]
             )
         problem = score_problem(value, row["unit"], bench.name)
         if problem:
-            raise UserError(problem)
+            raise UserError("{}", problem)
         claim = {
             "benchmark": bench.name,
             "value": value,
@@ -460,7 +470,7 @@ class CurationService:
             raise UserError("Say where this comes from: a link or a short note.")
         if source.startswith(("http://", "https://")):
             if not _URL.match(source) or len(source) > 500:
-                raise UserError(f"'{source[:80]}' is not a valid link.")
+                raise UserError("'{}' is not a valid link.", source[:80])
             return {"url": source}
         if len(source) > 300:
             raise UserError("Keep the source note under 300 characters.")
@@ -484,12 +494,12 @@ class CurationService:
         if not normalize(title) or len(title) > 256:
             raise UserError("A release needs a title of at most 256 characters.")
         if link and not _URL.match(link.strip()):
-            raise UserError(f"'{link[:80]}' is not an http(s) link.")
+            raise UserError("'{}' is not an http(s) link.", link[:80])
         if kind not in EVENT_KINDS:
-            raise UserError(f"Unknown type '{kind[:30]}'. Use: {', '.join(EVENT_KINDS)}.")
+            raise UserError(f"Unknown type '{{}}'. Use: {', '.join(EVENT_KINDS)}.", kind[:30])
         day = parse_date(when) if when else self._stamp()
         if day is None or len(day) != 10:
-            raise UserError(f"'{str(when)[:20]}' is not a date like 2026-04-02.")
+            raise UserError("'{}' is not a date like 2026-04-02.", str(when)[:20])
         if day > self._stamp() and kind != "expected_release":
             raise UserError(
                 f"{day} is in the future; use the type expected_release for announced dates."
@@ -669,6 +679,6 @@ def _parse_upload(filename: str, data: bytes) -> Batch:
             load_yaml_text(data.decode("utf-8", errors="strict"), filename), origin=filename
         )
     except UnicodeDecodeError:
-        raise UserError(f"{filename[:60]} is not UTF-8 text.") from None
+        raise UserError("{} is not UTF-8 text.", filename[:60]) from None
     except ImportRejected as exc:
-        raise UserError(str(exc)) from exc
+        raise UserError(exc.template, *exc.parts) from exc

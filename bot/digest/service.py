@@ -76,7 +76,9 @@ class DigestService:
                 iso(now),
                 notify_channel_id,
             )
-            released = await self.watch.store.release_channel(channel_id, "digest")
+            if schedule_id is None:
+                raise UserError(f"<#{channel_id}> belongs to another server.")
+            released = await self.store.release_held(guild_id, channel_id)
         if released:
             self.watch.wake()
         return ScheduleSet(schedule_id, next_run, released)
@@ -100,9 +102,10 @@ class DigestService:
                     channel,
                     f"digest-paused:{schedule['id']}",
                     "Digests paused",
-                    f"Digests to <#{channel}> are paused: {reason}. Nothing is lost: once the "
+                    f"Digests to <#{channel}> are paused: {{}}. Nothing is lost: once the "
                     "channel works again, run `/digest set` for it again and the held digests "
                     "follow.",
+                    reason,
                 )
         log.warning("digests to channel %s paused: %s", channel, reason)
 

@@ -19,6 +19,7 @@ from bot.discordbot.background import BackgroundTask
 from bot.discordbot.poster import DiscordPoster
 from bot.discordbot.respond import send_reply
 from bot.render.cards import Reply
+from bot.render.safe import user_error_text
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class RadarTree(app_commands.CommandTree):
     ) -> None:
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         if isinstance(cause, UserError):
-            message = str(cause)
+            message = user_error_text(cause)
         elif isinstance(cause, app_commands.CommandSignatureMismatch):
             message = (
                 "This command's options do not match what the bot expects (missing or outdated)."

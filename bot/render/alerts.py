@@ -3,6 +3,8 @@ escaped (`safe_text`, `link`) where it enters the card, and every send has menti
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.core.results import ModelReport
 from bot.core.urls import checked_url
 from bot.render.cards import CardBuilder, Reply, clip
@@ -88,5 +90,9 @@ def render_alert_summary(source: str, count: int, url: str | None) -> Reply:
     return builder.build()
 
 
-def render_notice(title: str, text: str) -> Reply:
+def render_notice(title: str, text: str, parts: Sequence[str] = ()) -> Reply:
+    """A notice from the bot: `text` is its own wording; each `{}` in it is filled with the
+    matching part (a feed's name, an error: untrusted), escaped."""
+    if parts:
+        text = text.format(*(safe_text(str(p)) for p in parts))
     return Reply.note(title, text, ephemeral=False)

@@ -9,7 +9,11 @@ bold, spoilers or mentions that the bot did not make, and every link target in p
 from __future__ import annotations
 
 import re
+import unicodedata
 
+from yarl import URL
+
+from bot.core.errors import UserError
 from bot.core.urls import checked_url
 from bot.render.cards import neutralise
 
@@ -23,7 +27,33 @@ _LINE_START = re.compile(r"^([ \t]*)([#+-]|\d+\.)", re.MULTILINE)
 _BARE_URL = re.compile(r"https?://[^\s<]+[^\s<.,:;\"')\]]", re.IGNORECASE)
 # Text that reads as a web address: a masked link labelled so would show one address and
 # lead to another.
-_LOOKS_LIKE_ADDRESS = re.compile(r"://|\bwww\.|\b[a-z0-9-]+\.[a-z]{2,}\b", re.IGNORECASE)
+_LOOKS_LIKE_ADDRESS = re.compile(r"://|\bwww\.|[^\W_][\w-]*\.[^\W\d_]{2,}", re.IGNORECASE)
+# Full stops that read as a dot in an address and that NFKC leaves alone.
+_DOTS = str.maketrans({"\u3002": ".", "\uff61": "."})
+
+
+def _visible(text: str) -> str:
+    """`text` without format characters (Unicode category Cf: zero-width characters and the
+    bidirectional controls such as the right-to-left override), which hide or reorder what
+    shows."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def _reads_as_address(label: str) -> bool:
+    """Whether `label` reads as a web address, however its dots and letters are spelt."""
+    return bool(
+        _LOOKS_LIKE_ADDRESS.search(unicodedata.normalize("NFKC", _visible(label)).translate(_DOTS))
+    )
+
+
+def _shown(url: str) -> str:
+    """A checked link with its host as DNS spells it (IDNA, 'xn--'), so that a host written
+    with look-alike letters shows as the different host it is."""
+    scheme, rest = url.split("://", 1)
+    # A checked link has no user name and no bracketed address: the host runs up to the
+    # port, path, query or fragment.
+    written = re.match(r"[^:/?#]*", rest).group(0)  # type: ignore[union-attr]
+    return f"{scheme}://{URL(url).raw_host}{rest[len(written) :]}"
 
 
 def safe_text(text: str | None) -> str:
@@ -32,13 +62,14 @@ def safe_text(text: str | None) -> str:
     A missing value is empty text."""
     if not text:
         return ""
+    text = _visible(text)
     parts = []
     pos = 0
     for match in _BARE_URL.finditer(text):
         parts.append(_escape(text[pos : match.start()]))
         url = match.group(0)
         # An odd link is shown, not followed: 'https\://' is not a link to Discord.
-        parts.append(url if checked_url(url) else _escape(url).replace("://", "\\://", 1))
+        parts.append(_shown(url) if checked_url(url) else _escape(url).replace("://", "\\://", 1))
         pos = match.end()
     parts.append(_escape(text[pos:]))
     return neutralise("".join(parts))
@@ -62,6 +93,15 @@ def link(label: str, url: str | None) -> str:
     target = checked_url(url)
     if target is None:
         return text
-    if _LOOKS_LIKE_ADDRESS.search(label):
+    target = _shown(target)
+    if _reads_as_address(label):
         return f"{text} · {target}"
     return f"[{text}]({target})"
+
+
+def user_error_text(error: UserError) -> str:
+    """What the user is told about a refused command: the bot's wording as written (its bold
+    and `commands` render), what the user or a file wrote escaped."""
+    if not error.parts:
+        return str(error)
+    return error.template.format(*(safe_text(p) for p in error.parts))

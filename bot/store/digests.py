@@ -30,17 +30,18 @@ class DigestStore:
         user_id: str,
         now: str,
         notify_channel_id: str | None = None,
-    ) -> int:
-        """Create or replace (and so resume) the channel's schedule, inside the caller's
-        transaction; the last period end is kept on replace."""
-        await self.db.execute(
+    ) -> int | None:
+        """Create or replace (and so resume) the guild's schedule for the channel, inside the
+        caller's transaction; the last period end is kept on replace. None, changing nothing,
+        when the channel's schedule belongs to another guild."""
+        cursor = await self.db.execute(
             "INSERT INTO digest_schedules(guild_id, channel_id, frequency, weekday, at, zone,"
             " filters, quiet, next_run, created_by, created_at, notify_channel_id)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(channel_id) DO UPDATE SET"
             " frequency = excluded.frequency, weekday = excluded.weekday, at = excluded.at,"
             " zone = excluded.zone, filters = excluded.filters, quiet = excluded.quiet,"
-            " next_run = excluded.next_run, guild_id = excluded.guild_id,"
-            " notify_channel_id = excluded.notify_channel_id, paused_reason = NULL",
+            " next_run = excluded.next_run, notify_channel_id = excluded.notify_channel_id,"
+            " paused_reason = NULL WHERE digest_schedules.guild_id = excluded.guild_id",
             (
                 guild_id,
                 channel_id,
@@ -56,10 +57,24 @@ class DigestStore:
                 notify_channel_id,
             ),
         )
+        if cursor.rowcount == 0:
+            return None
         row = await self.db.fetchrow(
-            "SELECT id FROM digest_schedules WHERE channel_id = ?", (channel_id,)
+            "SELECT id FROM digest_schedules WHERE guild_id = ? AND channel_id = ?",
+            (guild_id, channel_id),
         )
         return int(row[0])
+
+    async def release_held(self, guild_id: str, channel_id: str) -> int:
+        """Queue again the digests held for the guild's schedule in the channel (inside the
+        caller's transaction); returns how many. Another guild's channel matches no row."""
+        cursor = await self.db.execute(
+            "UPDATE outbox SET status = 'pending', not_before = NULL WHERE channel_id = ?"
+            " AND kind = 'digest' AND status = 'held' AND EXISTS (SELECT 1 FROM"
+            " digest_schedules WHERE guild_id = ? AND channel_id = outbox.channel_id)",
+            (channel_id, guild_id),
+        )
+        return cursor.rowcount
 
     async def for_guild(self, guild_id: str) -> list[Row]:
         return await self.db.fetchall(

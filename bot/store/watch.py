@@ -437,12 +437,12 @@ class WatchStore:
         return cursor.rowcount == 1
 
     async def enqueue_notice(
-        self, key: str, channel_id: str, now: str, title: str, text: str
+        self, key: str, channel_id: str, now: str, title: str, text: str, parts: Sequence[str] = ()
     ) -> bool:
-        """Queue a notice (a titled message from the bot itself), once per key and moment."""
-        return await self.enqueue(
-            f"notice:{key}:{now}", "notice", channel_id, now, payload={"title": title, "text": text}
-        )
+        """Queue a notice (a titled message from the bot itself), once per key and moment;
+        `parts` are the untrusted values that fill the `{}` in `text` when it is rendered."""
+        payload = {"title": title, "text": text, "parts": list(parts)}
+        return await self.enqueue(f"notice:{key}:{now}", "notice", channel_id, now, payload=payload)
 
     async def pending(self, now: str, limit: int = 500) -> list[Row]:
         """Committed rows due now, oldest first (a row another task is still writing is not

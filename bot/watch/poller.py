@@ -193,7 +193,7 @@ class FeedPoller:
         )
         if resumed:
             await self._notify(
-                row, "resumed", f"Feed **{row['name']}** answers again; polling resumed."
+                row, "resumed", "Feed **{}** answers again; polling resumed.", row["name"]
             )
         return resumed
 
@@ -212,15 +212,18 @@ class FeedPoller:
                 await self._notify(
                     row,
                     "paused",
-                    f"Feed **{row['name']}** failed {failures} times in a row and is paused: "
-                    f"{error}. It is still tried now and then and resumes by itself when it answers.",
+                    f"Feed **{{}}** failed {failures} times in a row and is paused: {{}}. It is"
+                    " still tried now and then and resumes by itself when it answers.",
+                    row["name"],
+                    error,
                 )
         return PollOutcome(row["key"], False, error=error, paused=paused)
 
-    async def _notify(self, row: Any, what: str, text: str) -> None:
-        """Queue a notice to the operators' channel (in the caller's transaction)."""
+    async def _notify(self, row: Any, what: str, text: str, *parts: str) -> None:
+        """Queue a notice to the operators' channel (in the caller's transaction); `parts`
+        (a feed's name, an error) fill the `{}` in `text` and are escaped when rendered."""
         if not self.ops_channel_id:
-            log.warning("no ops channel configured; %s", text)
+            log.warning("no ops channel configured; %s", text.format(*parts))
             return
         await self.store.enqueue_notice(
             f"feed-{what}:{row['key']}",
@@ -228,6 +231,7 @@ class FeedPoller:
             iso(self.clock()),
             f"Feed {what}",
             text,
+            parts,
         )
 
 

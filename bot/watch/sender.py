@@ -226,6 +226,7 @@ class _Batch:
     since: dict[str, datetime] = field(default_factory=dict)
 
 
-def notice_payload(row: Any) -> tuple[str, str]:
+def notice_payload(row: Any) -> tuple[str, str, list[str]]:
+    """A queued notice's title, text and the untrusted parts its `{}` placeholders stand for."""
     data = json.loads(row["payload"] or "{}")
-    return data.get("title", "Notice"), data.get("text", "")
+    return data.get("title", "Notice"), data.get("text", ""), data.get("parts", [])

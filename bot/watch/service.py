@@ -111,20 +111,22 @@ class WatchService:
                     channel,
                     f"paused:{sub['id']}:{row['id']}",  # ids of removed subscriptions are reused
                     "Release alerts paused",
-                    f"Release alerts to <#{channel}> are paused: {reason}. Nothing is lost: once "
+                    f"Release alerts to <#{channel}> are paused: {{}}. Nothing is lost: once "
                     f"the channel works again, run `/watch resume id:{sub['id']}` and the held "
                     "alerts follow.",
+                    reason,
                 )
         log.warning("alerts to channel %s paused: %s", channel, reason)
 
     async def tell_admins(
-        self, target: str | None, about: str, key: str, title: str, text: str
+        self, target: str | None, about: str, key: str, title: str, text: str, *parts: str
     ) -> None:
         """Queue a notice to `target`, the channel where the admins set something up for
-        channel `about` (inside the caller's transaction). Nothing when there is no such
-        channel, or it is the troubled channel itself."""
+        channel `about` (inside the caller's transaction); `parts` fill the `{}` in `text`
+        and are escaped when it is rendered. Nothing when there is no such channel, or it is
+        the troubled channel itself."""
         if target and target != about:
-            await self.store.enqueue_notice(key, target, iso(self.clock()), title, text)
+            await self.store.enqueue_notice(key, target, iso(self.clock()), title, text, parts)
 
     async def start_up(self) -> IngestReport:
         """Sync the bundled sources and ingest the curated entries (idempotent)."""

@@ -12,15 +12,17 @@ from bot.store.catalog import CatalogExport
 from tests.conftest import NO_FEEDS
 from tests.e2e.conftest import confirmed
 from tests.standin import CommandHidden
+from tests.unit.test_render import MASKED_LINK
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
+FORM_DETAILS = "Parameters, context window, link"
 FORM = {
     "Name": "Radar Test Model 7B",
     "Organisation": "Google",
     "Release date": "2026-11-01",
     "License": "Apache-2.0",
-    "Parameters, context window, link": "params: 7B\ncontext: 128K\nlink: https://example.org/radar-7b",
+    FORM_DETAILS: "params: 7B\ncontext: 128K\nlink: https://example.org/radar-7b",
 }
 
 
@@ -323,3 +325,70 @@ async def test_epoch_csv_import_lists_rejected_rows_and_applies_the_rest(harness
     assert "Imported" in done.message["embeds"][0]["title"]
     shown = await harness.member.slash("model", name="Radar CSV Model")
     assert "12B" in shown.text() and "Epoch AI" in shown.text()
+
+
+EVIL = "[Free Nitro](https://evil.example/)"
+EVIL_SHOWN = "\\[Free Nitro\\](https://evil.example/)"  # as written, not a link
+
+
+def inert(resp) -> str:
+    """The answer's text, asserted to show EVIL as written and no masked link."""
+    text = resp.text()
+    assert not MASKED_LINK.search(text), text
+    assert EVIL_SHOWN in text, text
+    return text
+
+
+async def test_curator_input_is_echoed_inert(harness) -> None:
+    owner = harness.owner
+    changes = []
+    for command, options in (
+        ("admin alias add", {"model": "GPT-4o", "alias": EVIL}),
+        ("admin license set", {"model": "GPT-4o", "license": EVIL, "source": "a note"}),
+        ("admin benchmark add", {"name": EVIL, "unit": "%", "higher_is_better": True}),
+    ):
+        saved = await owner.slash(command, **options)
+        # The bot's own bold and `command` stay markdown; the curator's text does not.
+        assert inert(saved).startswith("Saved\nChange **"), saved.text()
+        assert "`/admin undo change_id:" in saved.text()
+        changes.append(int(saved.text().split("**")[1]))
+    model = await add_model(owner, Name=EVIL + " 9B")
+    assert "Change **" in inert(model)
+    changes.append(int(model.text().split("**")[1]))
+    inert(await owner.slash("admin history"))
+    inert(await owner.slash("admin history", model=EVIL))
+    for command, options in (  # refusals quote the input too
+        ("admin alias remove", {"model": "GPT-4o", "alias": "[x](https://evil.example/) > # hi"}),
+        ("admin alias add", {"model": EVIL + "x", "alias": "other"}),
+        (
+            "admin score add",
+            {
+                "model": "GPT-4o",
+                "benchmark": "MMLU",
+                "value": 1.0,
+                "source": EVIL.replace("[", "https://x.example/["),
+            },
+        ),
+    ):
+        refused = await owner.slash(command, **options)
+        assert refused.ephemeral and not MASKED_LINK.search(refused.text()), refused.text()
+        assert "\\[" in refused.text() or "\\]" in refused.text(), refused.text()
+    refused_form = await add_model(owner, Name="Inert Form Model", **{FORM_DETAILS: EVIL + ": 1"})
+    assert "is not a detail I know" in inert(refused_form)
+    for change in reversed(changes):
+        undone = await owner.slash("admin undo", change_id=change)
+        assert "undid change" in inert(undone), undone.text()
+    lookups = harness.services.lookups
+    assert lookups.models.exact(EVIL) is None and lookups.models.exact(EVIL + " 9B") is None
+
+
+async def test_feeds_add_echoes_the_name_inert(harness) -> None:
+    added = await harness.owner.slash(
+        "feeds add", key="inert", name=EVIL, url="https://inert.example/f.xml", kind="rss"
+    )
+    try:
+        assert "Feed added" in inert(added) and "**" + EVIL_SHOWN + "**" in added.text()
+    finally:
+        await harness.owner.slash("feeds remove", key="inert")
+    refused = await harness.owner.slash("feeds remove", key=EVIL)
+    assert "No feed source has the key" in inert(refused)

@@ -19,6 +19,8 @@ import pytest_asyncio
 
 from bot.config import CuratorConfig, WatchConfig
 from bot.core.errors import UserError
+from bot.digest.schedule import parse_schedule
+from bot.watch.filters import Filters
 from tests.conftest import NO_FEEDS
 from tests.e2e.conftest import Harness, running_bot
 from tests.standin import DiscordUser, StandIn
@@ -191,5 +193,27 @@ async def test_bad_ids_change_nothing(guilds: TwoGuilds) -> None:
         resp = await guilds.owner_b.slash(command, **options)
         assert resp.ephemeral and refusal in resp.text(), (command, resp.text())
     assert await guild_data(harness, guild_id(guilds.admin_b)) == before
+    await guilds.admin_b.slash("digest off", channel="digest-b")
+    await harness.services.watch.unsubscribe(guild_id(guilds.admin_b), sub_b)
+
+
+async def test_digest_set_cannot_take_over_another_guilds_channel(guilds: TwoGuilds) -> None:
+    # discord.py refuses another guild's channel as an option value; the service and the store
+    # refuse it too, so guild B's schedule and its held digest stay exactly as they were.
+    harness = guilds.a
+    sub_b, _ = await set_up_guild_b(guilds, "takeover")
+    before = await guild_data(harness, guild_id(guilds.admin_b))
+    with pytest.raises(UserError, match="belongs to another server"):
+        await harness.services.digests.set(
+            guild_id(harness.admin),
+            harness.standin.channel("digest-b")["id"],
+            parse_schedule("weekly", "03:00", "UTC", day="fri"),
+            Filters(),
+            "skip",
+            harness.admin.id,
+            notify_channel_id=harness.standin.channel("releases")["id"],
+        )
+    assert await guild_data(harness, guild_id(guilds.admin_b)) == before
+    assert (await statuses(harness, "takeover"))["takeover-digest"] == "held"
     await guilds.admin_b.slash("digest off", channel="digest-b")
     await harness.services.watch.unsubscribe(guild_id(guilds.admin_b), sub_b)

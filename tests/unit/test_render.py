@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from bot.core.errors import ImportRejected, UserError
 from bot.core.results import LicenseListing, SourceRef
 from bot.core.urls import checked_url
 from bot.core.vocab import Openness
@@ -16,7 +17,7 @@ from bot.render.digest import _item
 from bot.render.discord_embed import card_to_embed
 from bot.render.lookups import render_license_listing, render_model
 from bot.render.outbox_marker import outbox_marker, read_outbox_id, stamp
-from bot.render.safe import link, safe_text
+from bot.render.safe import link, safe_text, user_error_text
 from bot.render.text import reply_to_text
 from bot.watch.alerts import AlertView
 from tests.standin import validation
@@ -292,3 +293,53 @@ def test_digest_items_link_only_to_checked_targets() -> None:
         ("Feed",),
     )
     assert not MASKED_LINK.search(_item(item))
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "github\u3002com/openai",  # ideographic full stop
+        "github\uff0ecom",  # fullwidth full stop
+        "github\u2024com",  # one dot leader
+        "github\u200b.com",  # a zero-width space before the dot
+        "\uff45\uff56\uff49\uff4c\uff0e\uff43\uff4f\uff4d",  # fullwidth letters
+    ],
+)
+def test_a_label_that_reads_as_an_address_however_spelt_shows_the_target(label: str) -> None:
+    shown = link(label, "https://evil.example/")
+    assert not MASKED_LINK.search(shown), shown
+    assert shown.endswith(" · https://evil.example/"), shown
+
+
+def test_link_targets_show_their_host_as_dns_spells_it() -> None:
+    # 'аpple.com' with a Cyrillic 'а' is another host than apple.com: the target shows so.
+    assert link("Click", "https://\u0430pple.com/x") == "[Click](https://xn--pple-43d.com/x)"
+    assert safe_text("log in at https://\u0430pple.com:8443/login?a=1") == (
+        "log in at https://xn--pple-43d.com:8443/login?a=1"
+    )
+    assert safe_text("https://a.example/x") == "https://a.example/x"  # ASCII hosts as written
+
+
+def test_safe_text_drops_characters_that_hide_or_reorder_text() -> None:
+    assert safe_text("x\u202eevil\u202c") == "xevil"  # right-to-left override
+    assert safe_text("a\u2066b\u2069\u200e") == "ab"  # bidi isolates and marks
+    assert safe_text("a\u200b\u2060\ufeff[b](https://e.example/)") == (
+        "a\\[b\\](https://e.example/)"
+    )
+    assert safe_text("\u30c6\u30b9\u30c8\u3002 \U0001f44d") == "\u30c6\u30b9\u30c8\u3002 \U0001f44d"
+
+
+def test_a_refusal_shows_the_bots_wording_and_the_users_input_as_written() -> None:
+    error = UserError("No model is named '{}'. See `/models`.", "[x](https://evil.example/)")
+    assert str(error) == "No model is named '[x](https://evil.example/)'. See `/models`."
+    assert user_error_text(error) == (
+        "No model is named '\\[x\\](https://evil.example/)'. See `/models`."
+    )
+    assert user_error_text(UserError("Plain {braces} stay, `/cmd` too.")) == (
+        "Plain {braces} stay, `/cmd` too."
+    )
+    rejected = ImportRejected("f.yaml: 2 problem(s).", ["# [a](https://e.example/)", "{b}"])
+    assert str(rejected) == "f.yaml: 2 problem(s).\n- # [a](https://e.example/)\n- {b}"
+    assert user_error_text(rejected) == (
+        "f.yaml: 2 problem(s).\n- \\# \\[a\\](https://e.example/)\n- {b}"
+    )

@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from bot.core.clock import iso
+from bot.render.discord_embed import card_to_embed
 from bot.store.watch import SourceDef, WatchStore
 from bot.watch.fetch import Fetcher
 from bot.watch.filters import Filters, parse_filters
@@ -17,6 +18,7 @@ from bot.watch.service import WatchService, WatchSettings
 from bot.watch.sources import CuratedEntry
 from tests.conftest import FEEDS, NO_FEEDS
 from tests.feed_server import feed_server, rss
+from tests.unit.test_render import MASKED_LINK
 
 
 class Clock:
@@ -303,6 +305,26 @@ async def test_failures_pause_once_and_recovery_resumes(watch) -> None:
         assert recovered.ok and recovered.resumed
         assert not (await watch.store.source("bad"))["paused"]
         assert len([r for r in await outbox(watch) if r["kind"] == "notice"]) == 2
+
+
+async def test_pause_and_resume_notices_show_the_feeds_name_inert(watch) -> None:
+    hostile = "[Official OpenAI](https://evil.example/) # @everyone"
+    async with feed_server() as server:
+        url = server.serve("/f.xml", "<html>not a feed</html>")
+        source = SourceDef("evil", hostile, url, "rss", "Google", 30)
+        await watch.store.add_source(source, "test")
+        for _ in range(3):
+            await watch.poller.poll_key("evil")
+        server.serve("/f.xml", rss([{"title": "Back", "link": "https://g.example/back"}]))
+        assert (await watch.poller.poll_key("evil")).resumed
+    notices = [r for r in await outbox(watch) if r["kind"] == "notice"]
+    texts = [card_to_embed((await watch.render_row(r)).pages[0]).description for r in notices]
+    assert len(texts) == 2, texts
+    for text in texts:
+        assert not MASKED_LINK.search(text) and "@everyone" not in text, text
+        # The bot's own bold stays; the name inside it shows as written.
+        assert text.startswith("Feed **\\[Official OpenAI\\](https://evil.example/) # @"), text
+    assert "is paused: " in texts[0] and "answers again" in texts[1]
 
 
 async def test_a_store_failure_keeps_nothing_of_that_poll_and_spares_the_others(watch) -> None:

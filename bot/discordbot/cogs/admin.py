@@ -26,6 +26,7 @@ from bot.discordbot.choices import benchmark_choices, model_choices
 from bot.discordbot.respond import OwnedView, send_reply
 from bot.render.cards import CardBuilder, Reply, clip
 from bot.render.discord_embed import NO_MENTIONS, card_to_embed
+from bot.render.safe import safe_text, user_error_text
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -111,12 +112,15 @@ class ModelModal(discord.ui.Modal):
             interaction,
             Reply.note(
                 "Saved",
-                f"Change **{change.id}**: {change.summary}. Undo with `/admin undo change_id:{change.id}`.",
+                _change_text(change),
             ),
         )
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        if isinstance(error, UserError | app_commands.CheckFailure):
+        if isinstance(error, UserError):
+            await send_reply(interaction, Reply.error(user_error_text(error)))
+            return
+        if isinstance(error, app_commands.CheckFailure):
             await send_reply(interaction, Reply.error(str(error)))
             return
         log.error("model form failed", exc_info=error)
@@ -180,7 +184,7 @@ class Confirm(OwnedView):
         try:
             text = await self.action()
         except UserError as exc:
-            title, text = "Nothing changed", str(exc)
+            title, text = "Nothing changed", user_error_text(exc)
         except Exception:
             log.exception("a confirmed action failed")
             title, text = "Failed", "Something went wrong on our side. It has been logged."
@@ -206,6 +210,14 @@ class Confirm(OwnedView):
             )
         except discord.HTTPException:
             log.warning("could not disable an expired confirmation", exc_info=True)
+
+
+def _change_text(change: Change) -> str:
+    """The answer to a saved change: the summary (it quotes what the curator wrote) escaped."""
+    return (
+        f"Change **{change.id}**: {safe_text(change.summary)}."
+        f" Undo with `/admin undo change_id:{change.id}`."
+    )
 
 
 def _note(title: str, text: str) -> discord.Embed:
@@ -273,9 +285,9 @@ class AdminCog(commands.Cog):
 
         async def action() -> str:
             change = await self.curation.remove_model(actor, current)
-            return f"Change **{change.id}**: {change.summary}. Undo with `/admin undo change_id:{change.id}`."
+            return _change_text(change)
 
-        card = CardBuilder(f"Remove {current}?")
+        card = CardBuilder(f"Remove {safe_text(current)}?")
         card.line(
             "The model, its aliases and every claim about it (from all sources) go. This can be undone."
         )
@@ -377,7 +389,7 @@ class AdminCog(commands.Cog):
             interaction,
             Reply.note(
                 "Release added",
-                f"Change **{change.id}**: {change.summary}. {queued} channel alert(s) queued.",
+                f"Change **{change.id}**: {safe_text(change.summary)}. {queued} channel alert(s) queued.",
             ),
         )
         await self.services.watch.drain()
@@ -404,11 +416,11 @@ class AdminCog(commands.Cog):
 
         async def action() -> str:
             change = await self.curation.apply_import(actor, plan)
-            return f"Change **{change.id}**: {change.summary}. Undo with `/admin undo change_id:{change.id}`."
+            return _change_text(change)
 
-        card = CardBuilder(f"Import {clip(file.filename, 80)}?")
+        card = CardBuilder(f"Import {safe_text(clip(file.filename, 80))}?")
         for line in plan.describe().splitlines():
-            card.line(line)
+            card.line(safe_text(line))  # it quotes the file
         view = Confirm(
             interaction.user.id, action, "Imported", "Importing… (large files take a while)"
         )
@@ -449,7 +461,7 @@ class AdminCog(commands.Cog):
     @curators_only()
     async def history(self, interaction: discord.Interaction, model: str | None = None) -> None:
         rows = await self.curation.history(actor_of(interaction), model)
-        card = CardBuilder(f"Changes to {model}" if model else "Recent changes")
+        card = CardBuilder(f"Changes to {safe_text(model)}" if model else "Recent changes")
         if not rows:
             card.line("No changes yet.")
         for row in rows:
@@ -458,8 +470,8 @@ class AdminCog(commands.Cog):
             added = sum(len(v) for v in effects.get("inserted", {}).values())
             removed = sum(len(v) for v in effects.get("deleted", {}).values())
             card.line(
-                f"**{row['id']}** · {row['at'][:16].replace('T', ' ')} · {clip(row['user_name'], 40)} · "
-                f"{row['action']}: {clip(row['summary'], 160)} (+{added} −{removed} rows){state}"
+                f"**{row['id']}** · {row['at'][:16].replace('T', ' ')} · {safe_text(clip(row['user_name'], 40))} · "
+                f"{row['action']}: {safe_text(clip(row['summary'], 160))} (+{added} −{removed} rows){state}"
             )
         await send_reply(interaction, card.build(ephemeral=True))
 
@@ -483,6 +495,6 @@ class AdminCog(commands.Cog):
             interaction,
             Reply.note(
                 "Saved",
-                f"Change **{change.id}**: {change.summary}. Undo with `/admin undo change_id:{change.id}`.",
+                _change_text(change),
             ),
         )

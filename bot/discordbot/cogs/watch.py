@@ -238,7 +238,7 @@ class WatchCog(commands.Cog):
             interaction,
             Reply.note(
                 "Feed added",
-                f"**{source.name}** (`{source.key}`) will be polled every {source.poll_minutes} min.",
+                f"**{safe_text(source.name)}** (`{source.key}`) will be polled every {source.poll_minutes} min.",
             ),
         )
 
@@ -248,7 +248,7 @@ class WatchCog(commands.Cog):
         # Writes may wait on the database (another writer holds it): acknowledge first.
         await interaction.response.defer(ephemeral=True, thinking=True)
         if not await self.service.store.remove_source(key):
-            raise UserError(f"No feed source has the key '{clip(key, 40)}'. See `/feeds status`.")
+            raise UserError("No feed source has the key '{}'. See `/feeds status`.", clip(key, 40))
         await send_reply(
             interaction,
             Reply.note("Feed removed", f"`{key}` is no longer polled; its entries stay."),
