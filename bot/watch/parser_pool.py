@@ -30,6 +30,8 @@ T = TypeVar("T")
 # A feed that takes longer than this to parse is given up on (its worker is killed), so it
 # cannot hold up every later poll; real feeds of the 5 MB cap parse in well under a second.
 PARSE_TIMEOUT = 60.0
+# Parse threads (`parse_workers: 0`) alive at once, counting those given up on at the limit.
+MAX_PARSE_THREADS = 4
 
 
 class ParserDied(Exception):
@@ -56,18 +58,37 @@ class ThreadParser:
     """Parsing without worker processes (`parse_workers: 0`, the command line): each job in
     a thread of its own, given up after the time limit like the pool's. A thread cannot be
     stopped, so a job past the limit runs on unattended (a daemon, gone with the process);
-    nothing waits for it."""
+    nothing waits for it. At most `max_threads` run at once, counting those given up on: a
+    feed that hangs every parse would otherwise leave one more live thread at every poll.
+    Past the cap a job is refused at once (`ParserDied`), failing that poll only."""
 
-    def __init__(self, timeout: float = PARSE_TIMEOUT) -> None:
+    def __init__(
+        self, timeout: float = PARSE_TIMEOUT, max_threads: int = MAX_PARSE_THREADS
+    ) -> None:
         self.timeout = timeout
+        self.max_threads = max_threads
+        self._alive = 0
+        self._count = threading.Lock()  # the parse threads lower the count as they end
+
+    @property
+    def alive(self) -> int:
+        """Parse threads still running, whether or not anything waits for them."""
+        return self._alive
 
     async def run(self, job: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
+        with self._count:
+            if self._alive >= self.max_threads:
+                raise ParserDied("too many parses still running")
+            self._alive += 1
         # Not the loop's default executor: a stuck job would hold one of its few threads,
         # which name lookups need.
         threading.Thread(
-            target=_run_into, args=(job, loop, future), name="feed-parse", daemon=True
+            target=_run_into,
+            args=(job, loop, future, self._ended),
+            name="feed-parse",
+            daemon=True,
         ).start()
         try:
             return await asyncio.wait_for(future, self.timeout)
@@ -75,18 +96,29 @@ class ThreadParser:
             log.warning("a feed took too long to parse; its thread is left to finish")
             raise ParserDied(f"parsing took longer than {self.timeout:g} s") from None
 
+    def _ended(self) -> None:
+        with self._count:
+            self._alive -= 1
+
     def shutdown(self) -> None:
         pass
 
 
 def _run_into(
-    job: Callable[[], T], loop: asyncio.AbstractEventLoop, future: asyncio.Future
+    job: Callable[[], T],
+    loop: asyncio.AbstractEventLoop,
+    future: asyncio.Future,
+    ended: Callable[[], None],
 ) -> None:
-    """In the parse thread: `job()`'s result or exception into `future`, if still awaited."""
+    """In the parse thread: `job()`'s result or exception into `future`, if still awaited.
+    `ended` is called once the job is over, before the result is handed on, so that the next
+    job of an awaiting poll never finds this thread still counted."""
     try:
         settle = partial(_settle, future, job(), None)
     except Exception as exc:
         settle = partial(_settle, future, None, exc)
+    finally:
+        ended()
     with contextlib.suppress(RuntimeError):  # the loop closed while the job ran: nobody waits
         loop.call_soon_threadsafe(settle)
 
