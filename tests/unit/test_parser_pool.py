@@ -155,6 +155,29 @@ async def test_a_thread_parser_caps_its_live_threads_and_refuses_past_the_cap_at
     assert await parser.run(threading.get_ident) != threading.get_ident()
 
 
+async def test_a_thread_parser_runs_more_jobs_than_threads_by_waiting_for_one() -> None:
+    """Jobs past the cap that are not stuck wait for a thread: ten at once on two threads all
+    give their answer, never more than two threads at a time."""
+    parser = ThreadParser(timeout=30, max_threads=2)
+    running, most = 0, 0
+    guard = threading.Lock()
+
+    def job(n: int) -> int:
+        nonlocal running, most
+        with guard:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with guard:
+            running -= 1
+        return n
+
+    assert await asyncio.gather(*(parser.run(partial(job, n)) for n in range(10))) == list(
+        range(10)
+    )
+    assert most <= 2
+
+
 async def test_a_thread_parser_refusal_is_that_sources_poll_failure(db_path) -> None:
     """With every parse thread held by hung parses, a poll fails with the reason, recorded on
     its source; the stuck threads counted until they end."""
