@@ -132,7 +132,7 @@ async def test_cancel_changes_nothing_and_later_clicks_are_told(harness) -> None
     cancelled = await harness.owner.click(asked, "Cancel")
     assert "Cancelled" in cancelled.text()
     assert all(b.get("disabled") for b in cancelled.buttons())
-    late = await harness.owner.click(asked, "Confirm")  # a click that was already under way
+    late = await harness.owner.click(asked, "Confirm", force=True)  # already under way
     assert late.ephemeral and "already answered" in late.text()
     assert harness.services.lookups.models.exact("GPT-4o") is not None
 

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from bot.discordbot import respond
+from tests.standin import ButtonDisabled
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -184,5 +185,7 @@ async def test_an_expired_pager_has_its_buttons_disabled(harness, monkeypatch) -
     page = resp.embeds[0]
     await resp.until(lambda r: all(b.get("disabled") for b in r.buttons()), timeout=10)
     assert resp.embeds[0] == page
+    with pytest.raises(ButtonDisabled):
+        await harness.member.click(resp, "Next")
     assert not resp.failed
     assert not any(i.failed for i in harness.standin.interactions.values())
