@@ -88,7 +88,9 @@ async def feed_server() -> AsyncIterator[FeedServer]:
     server = FeedServer()
     app = web.Application()
     app.router.add_route("GET", "/{tail:.*}", server.handle)
-    runner = web.AppRunner(app, access_log=None)
+    # A handler stops when its client hangs up (a delayed answer nobody waits for any more
+    # would hold up the shutdown).
+    runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import discord
@@ -9,17 +10,39 @@ import discord
 from bot.render.cards import Reply
 from bot.render.discord_embed import NO_MENTIONS, card_to_embed
 
+log = logging.getLogger(__name__)
 PAGE_TIMEOUT = 300.0
 
 
 class OwnedView(discord.ui.View):
-    """Components only the user who asked may use; anyone else is told so, privately."""
+    """Components only the user who asked may use; anyone else is told so, privately.
+
+    When the view times out its components are disabled on its `message` (set once it is
+    sent), so they never stay clickable only to fail ("This interaction failed")."""
 
     refusal = "Only the person who asked can use these buttons."
 
     def __init__(self, owner_id: int, timeout: float) -> None:
         super().__init__(timeout=timeout)
         self.owner_id = owner_id
+        self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
+
+    def disable(self) -> None:
+        for child in self.children:
+            child.disabled = True  # type: ignore[attr-defined]
+
+    def expired(self) -> dict[str, Any]:
+        """What else the message shows once the view has timed out (edit keyword arguments)."""
+        return {}
+
+    async def on_timeout(self) -> None:
+        if self.message is None:
+            return
+        self.disable()
+        try:
+            await self.message.edit(view=self, **self.expired())
+        except discord.HTTPException:
+            log.warning("could not disable the buttons of an expired view", exc_info=True)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner_id:
@@ -67,7 +90,11 @@ async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
         kwargs["embed"] = kwargs["view"].embeds[0]
     else:
         kwargs["embed"] = card_to_embed(reply.pages[0])
+    message: discord.InteractionMessage | discord.WebhookMessage | None
     if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
+        message = await interaction.followup.send(**kwargs, wait=True)
     else:
         await interaction.response.send_message(**kwargs)
+        message = await interaction.original_response() if "view" in kwargs else None
+    if "view" in kwargs:
+        kwargs["view"].message = message

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from functools import partial
 from multiprocessing.process import BaseProcess
 from typing import Any, Protocol, TypeVar
@@ -30,6 +31,8 @@ T = TypeVar("T")
 # A feed that takes longer than this to parse is given up on (its worker is killed), so it
 # cannot hold up every later poll; real feeds of the 5 MB cap parse in well under a second.
 PARSE_TIMEOUT = 60.0
+# Parse threads (`parse_workers: 0`) alive at once, counting those given up on at the limit.
+MAX_PARSE_THREADS = 4
 
 
 class ParserDied(Exception):
@@ -56,37 +59,112 @@ class ThreadParser:
     """Parsing without worker processes (`parse_workers: 0`, the command line): each job in
     a thread of its own, given up after the time limit like the pool's. A thread cannot be
     stopped, so a job past the limit runs on unattended (a daemon, gone with the process);
-    nothing waits for it."""
+    nothing waits for it.
 
-    def __init__(self, timeout: float = PARSE_TIMEOUT) -> None:
+    At most `max_threads` parse threads are alive at once, counting those given up on: a feed
+    that hangs every parse would otherwise leave one more live thread at every poll. A job
+    waits for a thread while some are busy with jobs still awaited (they end, or are given up,
+    within the time limit); when every thread is held by a parse given up on, it is refused at
+    once (`ParserDied`), failing that poll only."""
+
+    def __init__(
+        self, timeout: float = PARSE_TIMEOUT, max_threads: int = MAX_PARSE_THREADS
+    ) -> None:
         self.timeout = timeout
+        self.max_threads = max_threads
+        self._alive = 0
+        self._abandoned = 0  # of the alive, those given up on
+        self._count = threading.Lock()  # the parse threads lower the counts as they end
+        self._waiting: list[asyncio.Future[None]] = []
+
+    @property
+    def alive(self) -> int:
+        """Parse threads still running, whether or not anything waits for them."""
+        return self._alive
 
     async def run(self, job: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
+        await self._take_thread(loop)
         future: asyncio.Future[T] = loop.create_future()
+        state = _ThreadState()
         # Not the loop's default executor: a stuck job would hold one of its few threads,
         # which name lookups need.
         threading.Thread(
-            target=_run_into, args=(job, loop, future), name="feed-parse", daemon=True
+            target=_run_into,
+            args=(job, loop, future, partial(self._ended, state, loop)),
+            name="feed-parse",
+            daemon=True,
         ).start()
         try:
             return await asyncio.wait_for(future, self.timeout)
         except TimeoutError:
             log.warning("a feed took too long to parse; its thread is left to finish")
+            with self._count:
+                if not state.ended:
+                    state.abandoned = True
+                    self._abandoned += 1
+            self._wake_waiting()  # a waiting job may now have to be refused
             raise ParserDied(f"parsing took longer than {self.timeout:g} s") from None
+
+    async def _take_thread(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Count a new parse thread, once one is free; `ParserDied` when all are stuck."""
+        while True:
+            with self._count:
+                if self._alive < self.max_threads:
+                    self._alive += 1
+                    return
+                stuck = self._abandoned >= self.max_threads
+            if stuck:
+                raise ParserDied("too many parses still running")
+            waiter = loop.create_future()
+            self._waiting.append(waiter)
+            try:
+                await waiter
+            finally:
+                if waiter in self._waiting:
+                    self._waiting.remove(waiter)
+
+    def _ended(self, state: _ThreadState, loop: asyncio.AbstractEventLoop) -> None:
+        """In the parse thread, as its job ends."""
+        with self._count:
+            state.ended = True
+            self._alive -= 1
+            if state.abandoned:
+                self._abandoned -= 1
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits
+            loop.call_soon_threadsafe(self._wake_waiting)
+
+    def _wake_waiting(self) -> None:
+        for waiter in self._waiting:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._waiting.clear()
 
     def shutdown(self) -> None:
         pass
 
 
+@dataclass
+class _ThreadState:
+    ended: bool = False
+    abandoned: bool = False
+
+
 def _run_into(
-    job: Callable[[], T], loop: asyncio.AbstractEventLoop, future: asyncio.Future[T]
+    job: Callable[[], T],
+    loop: asyncio.AbstractEventLoop,
+    future: asyncio.Future[T],
+    ended: Callable[[], None],
 ) -> None:
-    """In the parse thread: `job()`'s result or exception into `future`, if still awaited."""
+    """In the parse thread: `job()`'s result or exception into `future`, if still awaited.
+    `ended` is called once the job is over, before the result is handed on, so that the next
+    job of an awaiting poll never finds this thread still counted."""
     try:
         settle = partial(_settle, future, job(), None)
     except Exception as exc:
         settle = partial(_settle, future, None, exc)
+    finally:
+        ended()
     with contextlib.suppress(RuntimeError):  # the loop closed while the job ran: nobody waits
         loop.call_soon_threadsafe(settle)
 

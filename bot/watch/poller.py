@@ -1,11 +1,13 @@
 """Polling feed sources: fetch, parse, ingest, and keep each source's health.
 
 Sources are polled concurrently and each poll is bounded in time, so one slow or broken
-source never delays the others: each source is fetched, parsed and ingested on its own, and
-the alerts a round has queued go out once the round settles (every poll done, or `SETTLE`
-seconds after the first new entries), not when its slowest source is given up. After
-`threshold` failures in a row a source is paused (still polled, less often) and the operators
-are told once; it resumes when it answers again.
+source never delays the others: each source is fetched, parsed and ingested on its own, in a
+task of its own. A round starts the polls of the due sources not already being polled and
+does not wait for them, so a source that is still parsing holds back neither the next round's
+polls nor the outbox. The alerts a round has queued go out once the round settles (every poll
+done, or `SETTLE` seconds after the first new entries), and a poll that ends later delivers its
+own. After `threshold` failures in a row a source is paused (still polled, less often) and the
+operators are told once; it resumes when it answers again.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -76,30 +78,60 @@ class FeedPoller:
         # Called once a round that stored new entries (and queued their alerts) settles.
         self.on_new = on_new
         self.settle = SETTLE
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # held while a round picks its sources and starts them
+        self._in_flight: dict[str, asyncio.Task[PollOutcome]] = {}
+        self._rounds: set[asyncio.Task[None]] = set()
 
-    async def poll_due(self) -> list[PollOutcome]:
-        """Poll every due source, each on its own: a source is parsed as soon as its body is
-        in and ingested as soon as its parse is done, whatever the other sources are doing
-        (a slow fetch or a feed that parses up to the time limit holds back only itself)."""
+    async def start_due(self) -> list[asyncio.Task[PollOutcome]]:
+        """Start a poll of every due source not already being polled, each in a task of its
+        own, and return them without waiting: a source is parsed as soon as its body is in
+        and ingested as soon as its parse is done, whatever the other sources are doing. The
+        polls started together are a round: they share one flood budget, and their new
+        alerts are announced together when the round settles."""
         async with self._lock:
             due = await self.store.due_sources(iso(self.clock()))
             budget = RoundBudget(self.ingestor.max_alerts)  # the round's alert cap per channel
-            polls = [asyncio.ensure_future(self._poll(row, budget)) for row in due]
-            try:
-                await self._announce_when_settled(polls)
-                return list(await asyncio.gather(*polls))
-            except BaseException:  # cancelled (the bot stops): the polls stop with the round
-                for poll in polls:
-                    poll.cancel()
-                raise
+            polls = [self._start(row, budget) for row in due if row["key"] not in self._in_flight]
+        if polls:
+            watcher = asyncio.create_task(self._announce_when_settled(polls), name="poll-round")
+            self._rounds.add(watcher)
+            watcher.add_done_callback(self._rounds.discard)
+        return polls
+
+    async def poll_due(self) -> list[PollOutcome]:
+        """Start a round (`start_due`) and wait for its outcomes (tests, the command line)."""
+        polls = await self.start_due()
+        try:
+            return list(await asyncio.gather(*polls))
+        except BaseException:  # cancelled: the polls stop with the round
+            for poll in polls:
+                poll.cancel()
+            raise
 
     async def poll_key(self, key: str) -> PollOutcome:
-        row = await self.store.source(key)
-        if row is None:
-            raise KeyError(key)
+        """Poll one source now, or wait for the poll of it already under way."""
         async with self._lock:
-            return await self._poll(row)
+            poll = self._in_flight.get(key)
+            if poll is None:
+                row = await self.store.source(key)
+                if row is None:
+                    raise KeyError(key)
+                poll = self._start(row, None)
+        return await poll
+
+    async def stop(self) -> None:
+        """Cancel every poll under way (the bot stops): nothing waits for a slow source."""
+        tasks = [*self._in_flight.values(), *self._rounds]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _start(self, row: Any, budget: RoundBudget | None) -> asyncio.Task[PollOutcome]:
+        key = row["key"]
+        poll = asyncio.create_task(self._poll(row, budget), name=f"poll-{key}")
+        self._in_flight[key] = poll
+        poll.add_done_callback(lambda _: self._in_flight.pop(key, None))
+        return poll
 
     async def _poll(self, row: Any, budget: RoundBudget | None = None) -> PollOutcome:
         fetched = await self._fetch(row)
@@ -107,25 +139,32 @@ class FeedPoller:
             return fetched
         return await self._process(*fetched, budget)
 
-    async def _announce_when_settled(self, polls: Sequence[asyncio.Future[PollOutcome]]) -> None:
+    async def _announce_when_settled(self, polls: list[asyncio.Task[PollOutcome]]) -> None:
         """Call `on_new` when the round has new entries and every poll is done, or `settle`
-        seconds after the first new entries, whichever comes first. Entries of polls that end
-        later go out with the round's own delivery."""
-        if self.on_new is None:
-            return
+        seconds after the first new entries, whichever comes first; after that, once more for
+        each later poll with new entries. A poll that failed unexpectedly is logged here."""
         loop = asyncio.get_running_loop()
-        pending: set[asyncio.Future[PollOutcome]] = set(polls)
+        pending: set[asyncio.Task[PollOutcome]] = set(polls)
         first_new: float | None = None
+        announced = False
         while pending:
-            wait = None if first_new is None else max(0.0, first_new + self.settle - loop.time())
+            wait = None
+            if first_new is not None and not announced:
+                wait = max(0.0, first_new + self.settle - loop.time())
             done, pending = await asyncio.wait(
                 pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED
             )
-            if first_new is None and any(_has_new(poll) for poll in done):
+            new = any([_has_new(poll) for poll in done])  # each one: failures are logged
+            if announced and new:  # a slow source's entries go out on their own
+                self._announce()
+            if first_new is None and new:
                 first_new = loop.time()
-            if not done:  # settled with polls still running
-                break
-        if first_new is not None:
+            if first_new is not None and not announced and (not done or not pending):
+                self._announce()  # every poll done, or settled with polls still running
+                announced = True
+
+    def _announce(self) -> None:
+        if self.on_new is not None:
             self.on_new()
 
     async def _fetch(self, row: Any) -> PollOutcome | tuple[Any, FetchResult]:
@@ -235,5 +274,10 @@ class FeedPoller:
         )
 
 
-def _has_new(poll: asyncio.Future[PollOutcome]) -> bool:
-    return not poll.cancelled() and poll.exception() is None and poll.result().new > 0
+def _has_new(poll: asyncio.Task[PollOutcome]) -> bool:
+    if poll.cancelled():
+        return False
+    if poll.exception() is not None:
+        log.error("polling %s failed", poll.get_name(), exc_info=poll.exception())
+        return False
+    return poll.result().new > 0

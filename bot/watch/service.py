@@ -34,7 +34,7 @@ from bot.watch.flood import (
 )
 from bot.watch.ingest import Ingestor, IngestReport, entry_facts
 from bot.watch.parser_pool import Parser
-from bot.watch.poller import FeedPoller, PollOutcome
+from bot.watch.poller import FeedPoller
 from bot.watch.sender import OutboxSender, Poster, UnavailableHandler, notice_payload
 from bot.watch.sources import load_curated, load_feed_sources
 
@@ -136,23 +136,28 @@ class WatchService:
         return await self.ingestor.ingest([c.as_item() for c in curated])
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll due sources and drain the outbox until `stop` is set."""
-        await run_periodically(
-            self.tick,
-            self.settings.tick_seconds,
-            stop,
-            wake=self._wake,
-            label="release watch round",
-        )
+        """Poll due sources and drain the outbox until `stop` is set; the polls still under
+        way are cancelled then."""
+        try:
+            await run_periodically(
+                self.tick,
+                self.settings.tick_seconds,
+                stop,
+                wake=self._wake,
+                label="release watch round",
+            )
+        finally:
+            await self.poller.stop()
 
     def wake(self) -> None:
         """Run a round now (after a curator adds a release, for example)."""
         self._wake.set()
 
-    async def tick(self) -> list[PollOutcome]:
-        outcomes = await self.poller.poll_due()
+    async def tick(self) -> None:
+        """Start the polls of the due sources and drain the outbox, without waiting for the
+        polls: each delivers its alerts itself (`_deliver_soon`) as its round settles."""
+        await self.poller.start_due()
         await self.drain()
-        return outcomes
 
     async def drain(self) -> int:
         if self.sender is None:

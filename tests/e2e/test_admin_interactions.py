@@ -132,7 +132,7 @@ async def test_cancel_changes_nothing_and_later_clicks_are_told(harness) -> None
     cancelled = await harness.owner.click(asked, "Cancel")
     assert "Cancelled" in cancelled.text()
     assert all(b.get("disabled") for b in cancelled.buttons())
-    late = await harness.owner.click(asked, "Confirm")  # a click that was already under way
+    late = await harness.owner.click(asked, "Confirm", force=True)  # already under way
     assert late.ephemeral and "already answered" in late.text()
     assert harness.services.lookups.models.exact("GPT-4o") is not None
 
@@ -142,10 +142,10 @@ async def test_cancel_changes_nothing_and_later_clicks_are_told(harness) -> None
 IMPORT_ROWS = 2000  # takes well over Discord's 3-second window to apply on this hardware
 
 
-def epoch_csv(rows: int) -> bytes:
+def epoch_csv(rows: int, prefix: str = "Radar Bulk") -> bytes:
     lines = ["Model,Organization,Publication date,Parameters,Model accessibility"]
     lines += [
-        f"Radar Bulk {i},Mistral AI,2025-01-{1 + i % 28:02d},{1e9 + i:.1f},Open weights (unrestricted)"
+        f"{prefix} {i},Mistral AI,2025-01-{1 + i % 28:02d},{1e9 + i:.1f},Open weights (unrestricted)"
         for i in range(rows)
     ]
     return ("\n".join(lines) + "\n").encode()
@@ -167,6 +167,46 @@ async def test_a_long_import_is_acknowledged_at_once_and_others_are_answered_mea
     done = await clicked.until(lambda r: "…" not in r.text(), timeout=300)
     assert "Imported" in done.text() and "Change **" in done.text(), done.text()
     assert harness.services.lookups.models.exact(f"Radar Bulk {IMPORT_ROWS - 1}") is not None
+
+
+async def test_write_commands_during_a_long_import_are_acknowledged_then_answered(
+    harness,
+) -> None:
+    """While an import applies (holding the database's write lock), another curator's
+    `/watch remove` and `/admin alias add` are acknowledged within Discord's window and
+    answered once they could write: before they deferred, they missed the window."""
+    added = await harness.admin.slash("watch add", channel="releases")
+    assert not added.failed, added.text()
+    watch = harness.services.watch
+    (sub,) = await watch.store.subscriptions(harness.admin.guild["id"])
+    asked = await harness.owner.slash(
+        "admin import", file=("bulk.csv", epoch_csv(IMPORT_ROWS, "Radar Meanwhile")), timeout=120
+    )
+    clicked = await harness.owner.click(asked, "Confirm")
+    assert "Importing" in clicked.text()
+    standin = harness.standin
+    known = set(standin.interactions)
+    removing = asyncio.create_task(harness.admin.slash("watch remove", id=sub["id"], timeout=300))
+    aliasing = asyncio.create_task(
+        harness.admin.slash(
+            "admin alias add", model="GPT-4o", alias="Radar Meanwhile Alias", timeout=300
+        )
+    )
+    for _ in range(200):  # until both are acknowledged (the stand-in fails them after 3 s)
+        new = [i for key, i in standin.interactions.items() if key not in known]
+        if len(new) == 2 and all(i.callback_type is not None for i in new):
+            break
+        await asyncio.sleep(0.05)
+    assert [(i.callback_type, i.failed) for i in new] == [(5, False), (5, False)]
+    assert "Importing" in clicked.text(), "the import should still be running"
+    removed, aliased = await removing, await aliasing
+    await removed.until(lambda r: "Subscription removed" in r.text(), timeout=300)
+    await aliased.until(lambda r: "Saved" in r.text(), timeout=300)
+    done = await clicked.until(lambda r: "…" not in r.text(), timeout=300)
+    assert "Imported" in done.text(), done.text()
+    assert await watch.store.subscriptions(harness.admin.guild["id"]) == []
+    assert harness.services.lookups.models.exact("Radar Meanwhile Alias") is not None
+    assert not any(i.failed for i in harness.standin.interactions.values())
 
 
 # ---- undo is one transaction -------------------------------------------------------------------

@@ -1,10 +1,14 @@
-"""Selects and modals through the stand-in, with a test-only cog (no feature uses them yet)."""
+"""Selects and modals through the stand-in, with a test-only cog (no feature uses them yet),
+and a paged reply sent as a followup."""
 
 import discord
 import pytest
 import pytest_asyncio
 from discord import app_commands
 from discord.ext import commands
+
+from bot.discordbot import respond
+from bot.render.cards import CardBuilder
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -33,6 +37,14 @@ class ComponentsCog(commands.Cog):
     async def pick(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message("choose", view=Picker())
 
+    @app_commands.command(name="pages", description="A long answer, after a deferral")
+    async def pages(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        card = CardBuilder("Many lines")
+        for i in range(120):
+            card.line(f"line {i} " + "x" * 60)
+        await respond.send_reply(interaction, card.build())
+
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def with_components(harness):
@@ -56,3 +68,15 @@ async def test_select(with_components) -> None:
     shown = await user.slash("pick")
     picked = await user.select(shown, "pick", ["b"])
     assert picked.text() == "picked ['b']"
+
+
+async def test_an_expired_pager_sent_as_a_followup_has_its_buttons_disabled(
+    with_components, monkeypatch
+) -> None:
+    monkeypatch.setattr(respond, "PAGE_TIMEOUT", 0.3)
+    shown = await with_components.member.slash("pages")
+    assert shown.embeds[0]["footer"]["text"].startswith("Page 1/")
+    assert [b.get("disabled", False) for b in shown.buttons()] == [True, False]
+    await shown.until(lambda r: all(b.get("disabled") for b in r.buttons()), timeout=10)
+    assert shown.embeds[0]["footer"]["text"].startswith("Page 1/")
+    assert not shown.failed

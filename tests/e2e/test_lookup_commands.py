@@ -5,6 +5,9 @@ import time
 
 import pytest
 
+from bot.discordbot import respond
+from tests.standin import ButtonDisabled
+
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
@@ -171,3 +174,18 @@ async def test_no_unknown_routes_and_no_failed_interactions(harness) -> None:
     assert standin.unknown_routes == []
     assert not any(i.failed for i in standin.interactions.values())
     assert standin.validation_errors == []
+
+
+async def test_an_expired_pager_has_its_buttons_disabled(harness, monkeypatch) -> None:
+    """When a pager times out its buttons are disabled on its message, the page left as it
+    was: they were left clickable, and a click then failed ("This interaction failed")."""
+    monkeypatch.setattr(respond, "PAGE_TIMEOUT", 0.3)
+    resp = await harness.member.slash("license", query="api_only")
+    assert [b.get("disabled", False) for b in resp.buttons()] == [True, False]
+    page = resp.embeds[0]
+    await resp.until(lambda r: all(b.get("disabled") for b in r.buttons()), timeout=10)
+    assert resp.embeds[0] == page
+    with pytest.raises(ButtonDisabled):
+        await harness.member.click(resp, "Next")
+    assert not resp.failed
+    assert not any(i.failed for i in harness.standin.interactions.values())

@@ -454,6 +454,52 @@ async def test_a_feed_slow_to_parse_does_not_hold_back_another_feeds_alert(harne
     assert alert["embeds"][0]["title"] == "Gemma 4 Turbo"
 
 
+async def test_a_feed_due_while_another_is_still_parsing_is_alerted_without_waiting(
+    harness, feeds
+) -> None:
+    """A round does not wait for its slowest poll: a healthy feed that comes due while a slow
+    but valid feed is still parsing is polled by the next round and alerted at once, not
+    once the slow feed's round ends (7 s later, before)."""
+    watch = harness.services.watch
+    await add_feed(harness, feeds, "brisk", [])
+    await harness.admin.slash("watch add", channel="releases")
+    before = len(await posted(harness, "releases"))
+    slow = feeds.serve("/slower.xml", slow_feed(24_000))  # seconds to parse, far more loaded
+    parser = watch.poller.parser
+    limit, parser.timeout = parser.timeout, 60.0
+    settle, watch.poller.settle = watch.poller.settle, 0.3
+
+    async def slow_done() -> bool:
+        source = await watch.store.source("slower")
+        return bool(source["last_success"] or source["consecutive_failures"])
+
+    async def alerted() -> bool:
+        return len(await posted(harness, "releases")) > before
+
+    try:
+        await watch.store.add_source(SourceDef("slower", "Slower", slow, "rss", None, 30), "t")
+        watch.wake()
+        await eventually(lambda: _true(feeds.hits["/slower.xml"] >= 1))  # its round is under way
+        feeds.serve("/brisk.xml", rss([{"title": "Gemma 4 Ultra", "link": "https://g.example/u"}]))
+        await watch.store.db.execute("UPDATE feed_sources SET next_poll = NULL WHERE key = 'brisk'")
+        watch.wake()
+        await eventually(alerted, timeout=30)
+        assert not await slow_done(), "the slow feed should still be parsing"
+        await eventually(slow_done, timeout=120)  # it ends on its own, as a valid feed
+        assert (await watch.store.source("slower"))["last_success"]
+    finally:
+        parser.timeout, watch.poller.settle = limit, settle
+        for key in ("brisk", "slower"):
+            await watch.store.remove_source(key)
+        await clear_subscriptions(harness)
+    (alert,) = (await posted(harness, "releases"))[before:]
+    assert alert["embeds"][0]["title"] == "Gemma 4 Ultra"
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
 async def test_two_sources_in_one_round_are_still_one_alert(harness, feeds) -> None:
     """Delivering as a round settles (not after each source) keeps one release reported by
     two sources in the same round one alert naming both."""

@@ -1,6 +1,6 @@
 """A local stand-in for Discord (REST + gateway) and a small test API over it."""
 
 from tests.standin.server import TOKEN, StandIn
-from tests.standin.users import CommandHidden, DiscordUser, Response
+from tests.standin.users import ButtonDisabled, CommandHidden, DiscordUser, Response
 
-__all__ = ["TOKEN", "CommandHidden", "DiscordUser", "Response", "StandIn"]
+__all__ = ["TOKEN", "ButtonDisabled", "CommandHidden", "DiscordUser", "Response", "StandIn"]

@@ -30,6 +30,10 @@ class CommandHidden(Exception):
     """Discord would not show this command to the user (default_member_permissions)."""
 
 
+class ButtonDisabled(Exception):
+    """Discord greys out a disabled button: the user cannot click it."""
+
+
 class Response:
     """What the bot answered to one interaction, kept live: later edits show up here too."""
 
@@ -156,8 +160,12 @@ class DiscordUser:
             raise AssertionError(f"autocomplete answered with callback type {response.type}")
         return response.choices
 
-    async def click(self, response: Response, label: str, timeout: float = 5.0) -> Response:
-        """Click the button labelled `label` (or with that custom_id) on the answer's message."""
+    async def click(
+        self, response: Response, label: str, timeout: float = 5.0, *, force: bool = False
+    ) -> Response:
+        """Click the button labelled `label` (or with that custom_id) on the answer's message.
+        A disabled button cannot be clicked (`ButtonDisabled`); `force` sends the click anyway,
+        as for one already under way when the button was disabled."""
         message = response.message
         button = next(
             (b for b in response.buttons() if label in (b.get("label"), b.get("custom_id"))), None
@@ -166,6 +174,8 @@ class DiscordUser:
             raise AssertionError(
                 f"no button {label!r}; buttons: {[b.get('label') for b in response.buttons()]}"
             )
+        if button.get("disabled") and not force:
+            raise ButtonDisabled(f"the button {label!r} is disabled")
         public = {k: v for k, v in message.items() if not k.startswith("_")}
         data = {"custom_id": button["custom_id"], "component_type": 2}
         return await self._send(3, data, timeout, message=public)

@@ -129,3 +129,74 @@ async def test_parsing_in_the_event_loop_has_the_time_limit_too(db_path) -> None
     assert not outcomes["slow"].ok
     assert outcomes["slow"].error == "parsing took longer than 0.3 s"
     assert outcomes["fine"].ok and outcomes["fine"].new == 1
+
+
+async def test_a_thread_parser_caps_its_live_threads_and_refuses_past_the_cap_at_once() -> None:
+    """Jobs that never end leave at most `max_threads` threads behind (200 before); past the
+    cap a job is refused at once, and once the stuck threads end, jobs run again."""
+    parser = ThreadParser(timeout=0.05, max_threads=3)
+    stuck = threading.Event()
+    errors = []
+    for _ in range(20):
+        with pytest.raises(ParserDied) as raised:
+            await parser.run(stuck.wait)
+        errors.append(str(raised.value))
+    assert errors[:3] == ["parsing took longer than 0.05 s"] * 3
+    assert set(errors[3:]) == {"too many parses still running"}
+    assert parser.alive == 3
+    assert sum(t.name == "feed-parse" and t.is_alive() for t in threading.enumerate()) >= 3
+    stuck.set()
+    for _ in range(100):
+        if parser.alive == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert parser.alive == 0
+    parser.timeout = 30
+    assert await parser.run(threading.get_ident) != threading.get_ident()
+
+
+async def test_a_thread_parser_runs_more_jobs_than_threads_by_waiting_for_one() -> None:
+    """Jobs past the cap that are not stuck wait for a thread: ten at once on two threads all
+    give their answer, never more than two threads at a time."""
+    parser = ThreadParser(timeout=30, max_threads=2)
+    running, most = 0, 0
+    guard = threading.Lock()
+
+    def job(n: int) -> int:
+        nonlocal running, most
+        with guard:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with guard:
+            running -= 1
+        return n
+
+    assert await asyncio.gather(*(parser.run(partial(job, n)) for n in range(10))) == list(
+        range(10)
+    )
+    assert most <= 2
+
+
+async def test_a_thread_parser_refusal_is_that_sources_poll_failure(db_path) -> None:
+    """With every parse thread held by hung parses, a poll fails with the reason, recorded on
+    its source; the stuck threads counted until they end."""
+    watch_config = WatchConfig(
+        feeds_file=NO_FEEDS, parse_workers=0, parse_timeout=0.3, allow_private_feed_hosts=True
+    )
+    stuck = threading.Event()
+    async with open_services(make_config(db_path, watch=watch_config)) as services:
+        watch = services.watch
+        parser = watch.poller.parser
+        try:
+            while parser.alive < parser.max_threads:
+                with pytest.raises(ParserDied):
+                    await parser.run(stuck.wait)
+            async with feed_server() as server:
+                url = server.serve("/f.xml", rss([{"title": "Gemma 4", "link": "https://g/4"}]))
+                await watch.store.add_source(SourceDef("f", "F", url, "rss", None, 30), "t")
+                outcome = await watch.poller.poll_key("f")
+            assert not outcome.ok and outcome.error == "too many parses still running"
+            assert (await watch.store.source("f"))["last_error"] == "too many parses still running"
+        finally:
+            stuck.set()

@@ -1,5 +1,6 @@
 """Ingestion through the real store: dedup, linking, classification, subscriptions, outbox."""
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -458,3 +459,45 @@ async def test_due_sources_respect_their_interval(watch) -> None:
         watch.clock_control.advance(minutes=31)
         assert len(await watch.poller.poll_due()) == 1
         assert iso(watch.clock_control.now) < (await watch.store.source("g"))["next_poll"]
+
+
+async def test_a_round_does_not_wait_for_its_slow_source_and_the_next_round_skips_it(
+    watch,
+) -> None:
+    """`start_due` returns at once; a source still being polled is not polled again by the
+    next round, while a source that came due meanwhile is polled and done at once."""
+    watch.poller.fetcher.timeout = 30
+    async with feed_server() as server:
+        await add_source(watch, "slow", server.serve("/slow.xml", rss([]), delay=30))
+        started = await watch.poller.start_due()
+        try:
+            assert [poll.get_name() for poll in started] == ["poll-slow"]
+            await add_source(
+                watch,
+                "fast",
+                server.serve("/fast.xml", rss([{"title": "Q", "link": "https://f/q"}])),
+            )
+            outcomes = await watch.poller.poll_due()  # the next round: only the new source
+            assert [(o.key, o.ok, o.new) for o in outcomes] == [("fast", True, 1)]
+            assert not started[0].done() and server.hits["/slow.xml"] == 1
+        finally:
+            await watch.poller.stop()
+        assert started[0].cancelled()
+
+
+async def test_stopping_the_watch_cancels_the_polls_under_way_at_once(watch) -> None:
+    """The bot stops at once, not once its slowest poll is done or given up."""
+    watch.poller.fetcher.timeout = 30
+    async with feed_server() as server:
+        await add_source(watch, "slow", server.serve("/slow.xml", rss([]), delay=30))
+        stop = asyncio.Event()
+        running = asyncio.create_task(watch.run(stop))
+        for _ in range(200):
+            if server.hits["/slow.xml"]:
+                break
+            await asyncio.sleep(0.05)
+        assert server.hits["/slow.xml"] == 1
+        stop.set()
+        await asyncio.wait_for(running, 5)
+    source = await watch.store.source("slow")
+    assert source["consecutive_failures"] == 0 and source["last_success"] is None

@@ -153,12 +153,6 @@ class Confirm(OwnedView):
         self.done = done
         self.working = working
         self.used = False
-        self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
-
-    def _disable(self) -> None:
-        for child in self.children:
-            if isinstance(child, discord.ui.Button):
-                child.disabled = True
 
     async def _claim(self, interaction: discord.Interaction) -> bool:
         """True for the first click on either button; later clicks are told, privately."""
@@ -170,7 +164,7 @@ class Confirm(OwnedView):
             )
             return False
         self.used = True  # before any await: a concurrent second click sees it
-        self._disable()
+        self.disable()
         return True
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
@@ -201,15 +195,11 @@ class Confirm(OwnedView):
     async def on_timeout(self) -> None:
         # A used view lives on until now, so that a click already under way is answered; its
         # message already shows the outcome with the buttons disabled.
-        if self.used or self.message is None:
-            return
-        self._disable()
-        try:
-            await self.message.edit(
-                embed=_note("Expired", "Nothing changed; run the command again."), view=self
-            )
-        except discord.HTTPException:
-            log.warning("could not disable an expired confirmation", exc_info=True)
+        if not self.used:
+            await super().on_timeout()
+
+    def expired(self) -> dict[str, Any]:
+        return {"embed": _note("Expired", "Nothing changed; run the command again.")}
 
 
 def _change_text(change: Change) -> str:
