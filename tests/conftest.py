@@ -13,6 +13,9 @@ from bot.app import open_services
 from bot.config import Config, WatchConfig
 from bot.services import Services
 
+# The stand-in's fixtures (`standin`, `standin_guild`); see tests/standin/plugin.py.
+pytest_plugins = ["tests.standin.plugin"]
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
 NO_FEEDS = REPO / "tests" / "data" / "no-feeds.yaml"

@@ -86,20 +86,24 @@ class ReleaseRadarBot(commands.Bot):
         self._background: list[BackgroundTask] = []
 
     async def setup_hook(self) -> None:
+        self.services.watch.attach_poster(DiscordPoster(self))
+        await self.add_cogs()
+        self._background = self._background_tasks()
+        for task in self._background:
+            task.start()
+        await self.sync_commands()
+
+    async def add_cogs(self) -> None:
+        """Load every cog, which registers the whole command tree (no connection needed)."""
         from bot.discordbot.cogs.admin import AdminCog
         from bot.discordbot.cogs.digest import DigestCog
         from bot.discordbot.cogs.lookups import LookupCog
         from bot.discordbot.cogs.watch import WatchCog
 
-        self.services.watch.attach_poster(DiscordPoster(self))
         await self.add_cog(LookupCog(self.services))
         await self.add_cog(WatchCog(self.services))
         await self.add_cog(DigestCog(self.services))
         await self.add_cog(AdminCog(self.services))
-        self._background = self._background_tasks()
-        for task in self._background:
-            task.start()
-        await self.sync_commands()
 
     def _background_tasks(self) -> list[BackgroundTask]:
         """The release watch (when enabled) and the digest schedule."""

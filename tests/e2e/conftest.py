@@ -19,6 +19,7 @@ from bot.discordbot.client import ReleaseRadarBot, point_discord_at
 from bot.services import Services
 from tests.conftest import make_config
 from tests.standin import TOKEN, DiscordUser, Response, StandIn
+from tests.standin.plugin import running_standin
 
 # Discord bans an IP at 10,000 invalid requests (401, 403, 429) in 10 minutes; a module's whole
 # session, faults and closed channels included, must stay far below that.
@@ -93,16 +94,12 @@ async def harness(
     """The bot against the stand-in. Its config opts in to feeds on 127.0.0.1 (make_config); a
     test module sets `HARNESS_CONFIG = {...}` (make_config keywords) to run it otherwise. The
     module's whole session must stay far below Discord's invalid-request ban."""
-    standin = StandIn()
-    await standin.start()
     db = tmp_path_factory.mktemp("e2e") / "catalog.db"
     shutil.copy(bundled_db, db)
-    try:
+    async with running_standin() as standin:
         async with running_bot(
             standin, db, **getattr(request.module, "HARNESS_CONFIG", {})
         ) as harness:
             yield harness
         invalid = standin.invalid_requests
         assert invalid < INVALID_REQUEST_BUDGET, f"{invalid} invalid requests in one session"
-    finally:
-        await standin.stop()

@@ -17,11 +17,13 @@ import aiohttp
 import discord
 import pytest
 
-from tests.standin import TOKEN, StandIn
+from tests.standin import TOKEN, GuildSpec, StandIn
+from tests.standin.plugin import running_standin
 from tests.standin.server import (
     APP_ID,
     DISCORD_MESSAGE_BUCKET,
     EMBED_LINKS,
+    MANAGE_GUILD,
     MENTION_EVERYONE,
     MESSAGE_ROUTE,
     READ_MESSAGE_HISTORY,
@@ -31,14 +33,6 @@ from tests.standin.server import (
 )
 
 AUTH = {"Authorization": f"Bot {TOKEN}"}
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[StandIn]:
-    server = StandIn()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
@@ -899,3 +893,59 @@ async def test_a_second_guild_is_announced_and_keeps_its_own_members_and_channel
         assert not int(member_b.payload["member"]["permissions"]) & (1 << 5)
     finally:
         await server.stop()
+
+
+def test_the_default_guild_is_the_suites_guild(standin: StandIn) -> None:
+    """Without a GuildSpec the stand-in hosts the guild every test has been written against."""
+    guild = standin.guild
+    assert guild["name"] == "Stand-in Guild"
+    assert [c["name"] for c in guild["channels"]] == ["general", "releases", "digest"]
+    assert [m["user"]["username"] for m in guild["members"]] == [
+        "owner",
+        "admin",
+        "member",
+        "Release Radar",
+    ]
+    assert guild["owner_id"] == standin.member("owner")["user"]["id"]
+    assert standin.permissions_of(standin.member("admin")) & MANAGE_GUILD
+    assert not standin.permissions_of(standin.member("member")) & MANAGE_GUILD
+
+
+LAB = GuildSpec(
+    name="Lab",
+    channels=("alerts", "ops"),
+    owner="boss",
+    admins=("mod1", "mod2"),
+    members=("alice",),
+    admin_role="Mods",
+)
+
+
+@pytest.mark.parametrize("standin_guild", [LAB])
+async def test_a_configured_guild_has_its_channels_roles_and_members(http, standin) -> None:
+    """`standin_guild` (the plugin's fixture) sets the guild; REST serves what it describes."""
+    guild = standin.guild
+    assert guild["name"] == "Lab"
+    assert [r["name"] for r in guild["roles"]] == ["@everyone", "Mods", "Release Radar"]
+    assert guild["owner_id"] == standin.member("boss")["user"]["id"]
+    for name in ("mod1", "mod2"):
+        assert standin.permissions_of(standin.member(name)) & MANAGE_GUILD
+    assert not standin.permissions_of(standin.member("alice")) & MANAGE_GUILD
+    ops = standin.channel("ops")
+    resp = await http.get(f"/api/v10/channels/{ops['id']}", headers=AUTH)
+    assert resp.status == 200 and (await resp.json())["name"] == "ops"
+    with pytest.raises(StopIteration):
+        standin.channel("releases")
+    second = standin.add_guild("b")
+    assert [c["name"] for c in second["channels"]] == ["alerts-b", "ops-b"]
+    assert second["name"] == "Lab-b"
+
+
+async def test_running_standin_hosts_the_given_guild() -> None:
+    async with running_standin(GuildSpec(channels=("only",), admins=(), members=())) as server:
+        assert [c["name"] for c in server.guild["channels"]] == ["only"]
+        assert [m["user"]["username"] for m in server.guild["members"]] == [
+            "owner",
+            "Release Radar",
+        ]
+        assert server.port

@@ -264,18 +264,15 @@ def test_token_with_a_line_break_is_refused_before_use(db_path: Path) -> None:
     assert "X-Evil" not in out.stderr and "Traceback" not in out.stderr
 
 
-async def test_token_discord_rejects_gives_one_line(tmp_path: Path, db_path: Path) -> None:
-    standin = StandIn()
-    await standin.start()
-    try:
-        config = tmp_path / "config.yaml"
-        discord = {"api_base": standin.api_base, "gateway_url": standin.gateway_url}
-        config.write_text(json.dumps({"discord": discord, "watch": {"feeds_file": str(NO_FEEDS)}}))
-        out = await asyncio.to_thread(
-            run, db_path, "--config", str(config), "run", env={"DISCORD_TOKEN": "not-the-token"}
-        )
-    finally:
-        await standin.stop()
+async def test_token_discord_rejects_gives_one_line(
+    tmp_path: Path, db_path: Path, standin: StandIn
+) -> None:
+    config = tmp_path / "config.yaml"
+    discord = {"api_base": standin.api_base, "gateway_url": standin.gateway_url}
+    config.write_text(json.dumps({"discord": discord, "watch": {"feeds_file": str(NO_FEEDS)}}))
+    out = await asyncio.to_thread(
+        run, db_path, "--config", str(config), "run", env={"DISCORD_TOKEN": "not-the-token"}
+    )
     assert out.returncode == 2
     assert "DISCORD_TOKEN was refused by Discord" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr

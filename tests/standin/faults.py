@@ -1,0 +1,186 @@
+"""The stand-in's faults and limits: planned failures, lost answers, the global rate limit,
+per-route buckets and the invalid-request count."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from tests.standin.common import (
+    json_response,
+)
+
+
+@dataclass
+class Fault:
+    """A planned failure for requests whose 'METHOD path' matches `pattern`."""
+
+    pattern: re.Pattern[str]
+    status: int
+    times: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+class FaultsMixin:
+    """StandIn's fault injection and rate limits (state is set in StandIn.__init__)."""
+
+    # ---- faults ---------------------------------------------------------------------------
+
+    def fail(
+        self,
+        route: str,
+        status: int,
+        *,
+        times: int = 1,
+        code: int = 0,
+        message: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        """Make the next `times` requests matching the regex `route` ('POST /channels/.*') fail."""
+        body: dict[str, Any] = {"message": message or f"stand-in fault {status}", "code": code}
+        headers: dict[str, str] = {}
+        if status == 429:
+            retry = 0.05 if retry_after is None else retry_after
+            body |= {"retry_after": retry, "global": False}
+            headers = {"Retry-After": str(retry), "Via": "1.1 google", "X-RateLimit-Scope": "user"}
+        self.faults.append(Fault(re.compile(route), status, times, body, headers))
+
+    def limit_rate(self, per_second: float = 50.0) -> None:
+        """Enforce a global requests-per-second limit (Discord's default global limit is 50/s)."""
+        self.rate_limit = per_second
+        self._window.clear()
+
+    def lose_answers(self, route: str, *, times: int = 1) -> None:
+        """Carry out the next `times` requests matching `route`, then drop the connection
+        instead of answering (a network fault after Discord acted: the outcome is unknown)."""
+        self.lost_answers.append(Fault(re.compile(route), 0, times, {}, {}))
+
+    def _planned_fault(self, key: str, faults: list[Fault] | None = None) -> web.Response | None:
+        for fault in self.faults if faults is None else faults:
+            if fault.times > 0 and fault.pattern.fullmatch(key):
+                fault.times -= 1
+                return json_response(fault.body, fault.status, fault.headers)
+        return None
+
+    def _rate_limited(self) -> web.Response | None:
+        if self.rate_limit is None:
+            return None
+        now = time.monotonic()
+        self._window = [t for t in self._window if now - t < 1.0]
+        if len(self._window) >= self.rate_limit:
+            retry = max(0.001, 1.0 - (now - self._window[0]))
+            body = {"message": "You are being rate limited.", "retry_after": retry, "global": True}
+            headers = {
+                "Retry-After": f"{retry:.3f}",
+                "X-RateLimit-Global": "true",
+                "X-RateLimit-Scope": "global",
+                "Via": "1.1 google",
+                "X-RateLimit-Limit": str(int(self.rate_limit)),
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": f"{retry:.3f}",
+                "X-RateLimit-Reset": f"{time.time() + retry:.3f}",
+                "X-RateLimit-Bucket": "global",
+            }
+            return json_response(body, 429, headers)
+        self._window.append(now)
+        return None
+
+    # ---- strict rules: per-route rate-limit buckets ------------------------------------------
+
+    def _bucket_for(self, method: str, path: str) -> Bucket:
+        route = f"{method} {ROUTE_IDS.sub('/{}', path)}"
+        major = MAJOR_PARAMETER.match(path)
+        key = (route, major.group(0) if major else "")
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            limit, per = next(
+                (lim, sec)
+                for pattern, lim, sec in self.bucket_limits
+                if re.fullmatch(pattern, f"{method} {path}")
+            )
+            digest = hashlib.sha1(route.encode()).hexdigest()[:16]
+            bucket = self.buckets[key] = Bucket(digest, limit, per, limit, 0.0)
+        bucket.refresh(time.monotonic())
+        return bucket
+
+    def exhaust_bucket(self, method: str, path: str, reset_after: float) -> Bucket:
+        """Use up the bucket of `METHOD path` (e.g. a channel's messages) for `reset_after` s."""
+        bucket = self._bucket_for(method, path)
+        bucket.remaining = 0
+        bucket.reset_at = time.monotonic() + reset_after
+        return bucket
+
+    def _bucket_exhausted(self, bucket: Bucket) -> web.Response | None:
+        now = time.monotonic()
+        if bucket.remaining > 0:
+            bucket.remaining -= 1
+            if bucket.reset_at <= now:
+                bucket.reset_at = now + bucket.per
+            return None
+        retry = max(0.001, bucket.reset_at - now)
+        body = {"message": "You are being rate limited.", "retry_after": retry, "global": False}
+        headers = {"Via": "1.1 google", "X-RateLimit-Scope": "user", "Retry-After": f"{retry:.3f}"}
+        return json_response(body, 429, headers)
+
+    def _stamp_bucket(self, response: web.Response, bucket: Bucket) -> None:
+        """Every REST answer carries its bucket's X-RateLimit-* headers, as Discord's do."""
+        if response.headers.get("X-RateLimit-Bucket") == "global":
+            return
+        reset_after = max(0.0, bucket.reset_at - time.monotonic()) if bucket.reset_at else 0.0
+        if not reset_after:
+            reset_after = bucket.per
+        response.headers.update(
+            {
+                "X-RateLimit-Limit": str(bucket.limit),
+                "X-RateLimit-Remaining": str(bucket.remaining),
+                "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+                "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+                "X-RateLimit-Bucket": bucket.hash,
+            }
+        )
+        if response.status == 429:
+            response.headers.setdefault("X-RateLimit-Global", "false")
+            response.headers.setdefault("X-RateLimit-Scope", "user")
+            response.headers.setdefault("Via", "1.1 google")
+
+    # ---- strict rules: invalid requests (401, 403, 429) ----------------------------------------
+
+    def _count_invalid(self, response: web.Response) -> None:
+        shared = response.headers.get("X-RateLimit-Scope") == "shared"
+        if response.status in (401, 403) or (response.status == 429 and not shared):
+            self._invalid_at.append(time.monotonic())
+
+    @property
+    def invalid_requests(self) -> int:
+        """401, 403 and 429 answers in the last `invalid_request_window` seconds (Discord bans
+        an IP at 10,000 in 10 minutes)."""
+        cutoff = time.monotonic() - self.invalid_request_window
+        while self._invalid_at and self._invalid_at[0] < cutoff:
+            self._invalid_at.popleft()
+        return len(self._invalid_at)
+
+
+ROUTE_IDS = re.compile(r"/(?:\d+|tok-[^/]+)(?=/|$)")
+MAJOR_PARAMETER = re.compile(r"/(?:channels|guilds)/\d+|/(?:webhooks|interactions)/\d+/[^/]+")
+
+
+@dataclass
+class Bucket:
+    """One rate-limit bucket: `limit` requests per `per` seconds."""
+
+    hash: str
+    limit: int
+    per: float
+    remaining: int
+    reset_at: float
+
+    def refresh(self, now: float) -> None:
+        if self.reset_at and now >= self.reset_at:
+            self.remaining = self.limit
+            self.reset_at = 0.0
