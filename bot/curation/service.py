@@ -140,15 +140,19 @@ class CurationService:
         summary: str,
         model_ids: list[int],
         work: Callable[[], Awaitable[dict[str, Any] | None]],
+        undo_of: int | None = None,
     ) -> Change:
-        """Run `work` in one transaction, capture the rows it added (and what it says it
-        removed or changed), and write the audit entry in the same transaction."""
+        """Run `work` in one unit of work (joining the caller's, if one is open), capture the
+        rows it added (and what it says it removed or changed), and write the audit entry in
+        it too. The name index is refreshed once the outermost unit has committed."""
+        outermost = not self.catalog.db.in_transaction
         async with self.catalog.db.transaction():
-            change = await self._change_within(actor, action, target, summary, model_ids, work)
-        await self.lookups.refresh()
+            change = await self._record(actor, action, target, summary, model_ids, work, undo_of)
+        if outermost:
+            await self.lookups.refresh()
         return change
 
-    async def _change_within(
+    async def _record(
         self,
         actor: Actor,
         action: str,
@@ -156,9 +160,8 @@ class CurationService:
         summary: str,
         model_ids: list[int],
         work: Callable[[], Awaitable[dict[str, Any] | None]],
-        undo_of: int | None = None,
+        undo_of: int | None,
     ) -> Change:
-        """`_change` inside a transaction the caller holds."""
         before = await self.audit.high_water()
         extra = await work() or {}
         inserted = await self.audit.inserted_since(before)
@@ -300,7 +303,7 @@ class CurationService:
         )
 
         async def work() -> dict[str, Any]:
-            await self.catalog.apply_within(batch)
+            await self.catalog.apply(batch)
             if new_name and new_name != current:
                 return await self._rename(model_id, current, new_name)
             return {}
@@ -337,7 +340,7 @@ class CurationService:
 
     async def _apply_batch(self, batch: Batch) -> dict[str, Any]:
         """A change that is just a validated batch; its effects are the rows it inserts."""
-        await self.catalog.apply_within(batch)
+        await self.catalog.apply(batch)
         return {}
 
     # ---- aliases, scores, benchmarks, licenses ------------------------------------------------
@@ -524,7 +527,7 @@ class CurationService:
 
         async def work() -> dict[str, Any]:
             nonlocal report
-            report = await self.watch.ingestor.ingest_within([item])
+            report = await self.watch.ingestor.ingest([item])
             return {}
 
         model_ids = [model_id for model_id, _ in found]
@@ -547,7 +550,7 @@ class CurationService:
         summary = None
         try:
             async with self.catalog.db.transaction():
-                summary = await self.catalog.apply_within(batch)
+                summary = await self.catalog.apply(batch)
                 raise _Rollback
         except _Rollback:
             pass
@@ -606,7 +609,7 @@ class CurationService:
                 await self._revert(effects)
                 return {}
 
-            change = await self._change_within(
+            change = await self._change(
                 actor,
                 "undo",
                 f"change {change_id}",

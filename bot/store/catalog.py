@@ -111,18 +111,15 @@ class CatalogStore:
     # ---- writes ---------------------------------------------------------------------------
 
     async def apply(self, batch: Batch) -> ImportSummary:
-        """Apply a whole batch in one transaction: on any error nothing of it is kept."""
+        """Apply a whole batch in one unit of work (joining the caller's, if one is open): on
+        any error nothing of it is kept."""
         async with self.db.transaction():
-            return await self.apply_within(batch)
-
-    async def apply_within(self, batch: Batch) -> ImportSummary:
-        """Apply a batch inside a transaction the caller holds."""
-        added: Counter[str] = Counter()
-        res = _Resolver(self.db, added)
-        try:
-            await self._apply(res, batch, added)
-        except KeyError as exc:
-            raise ImportRejected(f"Nothing was imported: {exc.args[0]}.") from exc
+            added: Counter[str] = Counter()
+            res = _Resolver(self.db, added)
+            try:
+                await self._apply(res, batch, added)
+            except KeyError as exc:
+                raise ImportRejected(f"Nothing was imported: {exc.args[0]}.") from exc
         return ImportSummary(
             added=dict(added), skipped=[*batch.skipped, *res.skipped], merged=batch.merged
         )

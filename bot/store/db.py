@@ -57,12 +57,14 @@ async def _explained(path: Path) -> AsyncIterator[None]:
 
 
 class Database:
-    """One aiosqlite connection in autocommit mode; writes go through `transaction()`."""
+    """One aiosqlite connection in autocommit mode; writes go through `transaction()`, one
+    reentrant unit of work per task."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
         self._write_lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None  # the task inside transaction(), if any
+        self._depth = 0  # how many savepoints the owner has open inside it
         self.path = path
 
     @classmethod
@@ -125,7 +127,16 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
-        """All-or-nothing: commits when the block ends, rolls back if it raises."""
+        """One unit of work, all-or-nothing: commits when the outermost block ends, rolls
+        back whole if it raises. Reentrant: a nested use in the same task joins the open
+        unit through a SAVEPOINT. If the nested block raises, its own work is rolled back
+        to the savepoint and the error propagates; an outer block that lets it through rolls
+        back everything, one that catches it goes on (and commits) without the inner work.
+        Other tasks wait for the write lock; they never join."""
+        if self.in_transaction:
+            async with self._savepoint():
+                yield self
+            return
         async with self._write_lock, _explained(self.path):
             await self._conn.execute("BEGIN IMMEDIATE")
             self._owner = asyncio.current_task()
@@ -137,6 +148,48 @@ class Database:
                 raise
             finally:
                 self._owner = None
+                self._depth = 0
+
+    @property
+    def in_transaction(self) -> bool:
+        """True inside `transaction()` in the current task."""
+        return self._owner is not None and self._owner is asyncio.current_task()
+
+    @asynccontextmanager
+    async def _savepoint(self) -> AsyncIterator[None]:
+        self._depth += 1
+        name = f"unit_{self._depth}"
+        try:
+            async with _explained(self.path):
+                await self._conn.execute(f"SAVEPOINT {name}")
+                try:
+                    yield
+                except BaseException:
+                    await self._rollback_to(name)
+                    raise
+                await self._conn.execute(f"RELEASE {name}")
+        finally:
+            self._depth -= 1
+
+    async def _rollback_to(self, name: str) -> None:
+        """Undo a nested block's work; like `_rollback`, never hide the error that caused it."""
+        if not self._conn.in_transaction:  # SQLite rolled the whole unit back itself
+            return
+        try:
+            await self._conn.execute(f"ROLLBACK TO {name}")
+            await self._conn.execute(f"RELEASE {name}")
+        except sqlite3.Error:
+            log.exception("rollback to a savepoint failed after an error in a nested transaction")
+
+    def _joined(self) -> bool:
+        """True if this task's statement belongs to its open unit of work. Raises if SQLite
+        ended that unit itself (a full disk rolls back whole): a statement run then would
+        be committed on its own, outside the unit."""
+        if not self.in_transaction:
+            return False
+        if not self._conn.in_transaction:
+            raise StoreError(f"{self.path}: the change was rolled back after an error")
+        return True
 
     async def _rollback(self) -> None:
         """Roll back what is open. SQLite may already have rolled back itself (a full disk
@@ -152,14 +205,14 @@ class Database:
         """A write. Outside this task's transaction it waits for any open one to finish, so
         it can never be swept into (or rolled back with) another task's transaction."""
         async with _explained(self.path):
-            if self._owner is not None and self._owner is asyncio.current_task():
+            if self._joined():
                 return await self._conn.execute(sql, params)
             async with self._write_lock:
                 return await self._conn.execute(sql, params)
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         async with _explained(self.path):
-            if self._owner is not None and self._owner is asyncio.current_task():
+            if self._joined():
                 await self._conn.executemany(sql, rows)
                 return
             async with self._write_lock:
@@ -168,7 +221,7 @@ class Database:
     async def fetchall_committed(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         """A read that sees only committed rows: it waits for another task's open transaction
         to finish (every task shares this connection, which shows its uncommitted rows)."""
-        if self._owner is not None and self._owner is asyncio.current_task():
+        if self.in_transaction:
             return await self.fetchall(sql, params)
         async with self._write_lock:
             return await self.fetchall(sql, params)

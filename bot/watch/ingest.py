@@ -1,8 +1,9 @@
 """Ingesting feed items: deduplicate, link to models, classify, store, and queue alerts.
 
-One call is one transaction: the entries and the outbox rows for every matching subscription
-are written together, so an alert can never be lost between storing and queueing. What the
-dedup needs (known identities, recent entries) is read once per call, not once per item.
+One call is one unit of work (its own, or the caller's it joins): the entries and the outbox
+rows for every matching subscription are written together, so an alert can never be lost
+between storing and queueing. What the dedup needs (known identities, recent entries) is read
+once per call, not once per item.
 """
 
 from __future__ import annotations
@@ -265,47 +266,46 @@ class Ingestor:
         self.clock = clock
         self.max_alerts = max_alerts  # per channel and poll round; see bot/watch/flood.py
 
-    async def ingest(self, items: Sequence[FeedItem], *, baseline: bool = False) -> IngestReport:
-        """Store new items and queue their alerts; `baseline` stores without alerting."""
-        async with self.store.transaction():
-            return await self.ingest_within(items, baseline=baseline)
-
-    async def ingest_within(
+    async def ingest(
         self,
         items: Sequence[FeedItem],
         *,
         baseline: bool = False,
         budget: RoundBudget | None = None,
     ) -> IngestReport:
-        """`ingest`, inside a transaction the caller holds (a curator's change, for one).
+        """Store new items and queue their alerts, in one unit of work (joining the caller's,
+        a curator's change or a poll, if one is open); `baseline` stores without alerting.
         `budget` is the poll round's, shared by its ingests; without one this ingest has its own."""
-        now = self.clock()
-        report = IngestReport()
-        index = self._models()
-        keys = [identities(item) for item in items]
-        known = await self.store.lookup_identities([k for ks in keys for k in ks])
-        batch = _Batch(
-            now=now,
-            baseline=baseline,
-            known=known,
-            recent=_Window(await self._recent(items, now)),
-            sourced=await self.store.sources_of(known.values()),
-            reported=await self._reported(items, keys, known, now),
-            subscriptions=[] if baseline else _Subscription.all(await self.store.subscriptions()),
-            # Ids are assigned here so new entries go in with one statement; the write
-            # transaction keeps anyone else from inserting meanwhile.
-            next_id=await self.store.max_entry_id() + 1,
-        )
-        for item, item_keys in zip(items, keys, strict=True):
-            await self._one(item, item_keys, index, batch, report)
-        await self.store.insert_entries(batch.entries)
-        await self.store.add_links(batch.identities, batch.sources, batch.models)
-        lapsed = iso(now - REGUID_LAPSE)
-        for source_key in sorted(batch.reported.found):
-            if await self.store.note_reguiding(source_key, iso(now), lapsed, REGUID_EVIDENCE):
-                log.info("source %s re-issues its items under new guids and links", source_key)
-        await self._fan_out(batch, report, budget or RoundBudget(self.max_alerts))
-        return report
+        async with self.store.transaction():
+            now = self.clock()
+            report = IngestReport()
+            index = self._models()
+            keys = [identities(item) for item in items]
+            known = await self.store.lookup_identities([k for ks in keys for k in ks])
+            batch = _Batch(
+                now=now,
+                baseline=baseline,
+                known=known,
+                recent=_Window(await self._recent(items, now)),
+                sourced=await self.store.sources_of(known.values()),
+                reported=await self._reported(items, keys, known, now),
+                subscriptions=[]
+                if baseline
+                else _Subscription.all(await self.store.subscriptions()),
+                # Ids are assigned here so new entries go in with one statement; the write
+                # transaction keeps anyone else from inserting meanwhile.
+                next_id=await self.store.max_entry_id() + 1,
+            )
+            for item, item_keys in zip(items, keys, strict=True):
+                await self._one(item, item_keys, index, batch, report)
+            await self.store.insert_entries(batch.entries)
+            await self.store.add_links(batch.identities, batch.sources, batch.models)
+            lapsed = iso(now - REGUID_LAPSE)
+            for source_key in sorted(batch.reported.found):
+                if await self.store.note_reguiding(source_key, iso(now), lapsed, REGUID_EVIDENCE):
+                    log.info("source %s re-issues its items under new guids and links", source_key)
+            await self._fan_out(batch, report, budget or RoundBudget(self.max_alerts))
+            return report
 
     async def _reported(
         self,

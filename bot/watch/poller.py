@@ -195,7 +195,7 @@ class FeedPoller:
         # The entries, their alerts and the source's health are written together.
         try:
             async with self.store.transaction():
-                report = await self.ingestor.ingest_within(
+                report = await self.ingestor.ingest(
                     parsed.items, baseline=not row["last_success"], budget=budget
                 )
                 resumed = await self._succeeded(row, result, len(report.new))

@@ -8,10 +8,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -303,3 +304,168 @@ def test_a_write_the_disk_refuses_gives_one_line_and_keeps_nothing(
         assert conn.execute(
             "SELECT COUNT(*) FROM models WHERE name LIKE 'Limit Model%'"
         ).fetchone() == (0,)
+
+
+# ---- the unit of work: transaction() is reentrant within a task ------------------------------
+
+
+@contextmanager
+def committed_view(path: Path) -> Iterator[sqlite3.Connection]:
+    """A second connection to the file: it sees only what has been committed."""
+    conn = sqlite3.connect(path)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def committed(conn: sqlite3.Connection) -> list[int]:
+    return [row[0] for row in conn.execute("SELECT x FROM t ORDER BY x")]
+
+
+async def within_deadline(work: Coroutine[Any, Any, None]) -> None:
+    """Await `work`, failing (not hanging) if a nested transaction deadlocks."""
+    import asyncio
+
+    await asyncio.wait_for(work, timeout=30)
+
+
+async def open_with_table(path: Path) -> Database:
+    db = await Database.open(path)
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    return db
+
+
+async def test_a_nested_transaction_joins_the_outer_one_and_commits_once(tmp_path: Path) -> None:
+
+    db = await open_with_table(tmp_path / "u.db")
+    try:
+        with committed_view(tmp_path / "u.db") as view:
+
+            async def nested() -> None:
+                async with db.transaction():
+                    await db.execute("INSERT INTO t VALUES (1)")
+                    async with db.transaction():
+                        await db.execute("INSERT INTO t VALUES (2)")
+                        async with db.transaction():
+                            await db.execute("INSERT INTO t VALUES (3)")
+                    assert committed(view) == []  # the inner blocks ended; nothing committed yet
+                    assert db.in_transaction
+
+            await within_deadline(nested())  # it used to deadlock here
+            assert committed(view) == [1, 2, 3]
+            assert not db.in_transaction
+    finally:
+        await db.close()
+
+
+async def test_an_inner_failure_caught_by_the_outer_block_undoes_only_the_inner_work(
+    tmp_path: Path,
+) -> None:
+    db = await open_with_table(tmp_path / "u.db")
+    try:
+
+        async def command() -> None:
+            async with db.transaction():
+                await db.execute("INSERT INTO t VALUES (1)")
+                with pytest.raises(RuntimeError):
+                    async with db.transaction():
+                        await db.execute("INSERT INTO t VALUES (2)")
+                        raise RuntimeError("the inner step fails")
+                await db.execute("INSERT INTO t VALUES (3)")  # the outer unit goes on
+
+        await within_deadline(command())
+        with committed_view(tmp_path / "u.db") as view:
+            assert committed(view) == [1, 3]
+    finally:
+        await db.close()
+
+
+async def test_an_inner_failure_let_through_rolls_the_whole_unit_back(tmp_path: Path) -> None:
+    db = await open_with_table(tmp_path / "u.db")
+    try:
+        await db.execute("INSERT INTO t VALUES (0)")
+
+        async def command() -> None:
+            async with db.transaction():
+                await db.execute("INSERT INTO t VALUES (1)")
+                async with db.transaction():
+                    await db.execute("INSERT INTO t VALUES (2)")
+                    raise RuntimeError("the inner step fails")
+
+        with pytest.raises(RuntimeError):
+            await within_deadline(command())
+        with committed_view(tmp_path / "u.db") as view:
+            assert committed(view) == [0]  # exactly as before the command
+        async with db.transaction():  # nothing was left open
+            await db.execute("INSERT INTO t VALUES (4)")
+        assert [r[0] for r in await db.fetchall("SELECT x FROM t ORDER BY x")] == [0, 4]
+    finally:
+        await db.close()
+
+
+async def test_an_outer_failure_rolls_back_the_inner_work(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "u.db")
+    store = CatalogStore(db)
+    try:
+        before = await store.counts()
+
+        async def command() -> None:
+            async with db.transaction():
+                summary = await store.apply(big_batch(3))  # joins, and its block ends cleanly
+                assert summary.added["models"] == 3
+                raise RuntimeError("a later step of the command fails")
+
+        with pytest.raises(RuntimeError):
+            await within_deadline(command())
+        assert await store.counts() == before
+        assert await store.find_model_id("fulldiskmodel0") is None
+    finally:
+        await db.close()
+
+
+async def test_another_tasks_transaction_waits_and_is_not_joined(tmp_path: Path) -> None:
+    import asyncio
+
+    db = await open_with_table(tmp_path / "u.db")
+    try:
+        inside = asyncio.Event()
+        release = asyncio.Event()
+        order: list[str] = []
+
+        async def failing_change() -> None:
+            async with db.transaction():
+                await db.execute("INSERT INTO t VALUES (1)")
+                inside.set()
+                await release.wait()
+                order.append("first ends")
+                raise RuntimeError("the first change fails")
+
+        async def second_change() -> list[int]:
+            await inside.wait()
+            assert not db.in_transaction  # another task's unit is not this task's
+            async with db.transaction():
+                order.append("second starts")
+                await db.execute("INSERT INTO t VALUES (2)")
+            return [r["x"] for r in await db.fetchall_committed("SELECT x FROM t")]
+
+        async def committed_read() -> list[int]:
+            await inside.wait()
+            return [r["x"] for r in await db.fetchall_committed("SELECT x FROM t")]
+
+        first = asyncio.create_task(failing_change())
+        second = asyncio.create_task(second_change())
+        read = asyncio.create_task(committed_read())
+        await inside.wait()
+        await asyncio.sleep(0.2)  # give the others every chance to barge in
+        assert not second.done() and not read.done()
+        release.set()
+        results = await asyncio.wait_for(
+            asyncio.gather(first, second, read, return_exceptions=True), timeout=30
+        )
+        assert isinstance(results[0], RuntimeError)
+        assert results[1] == [2]  # its own row, none of the failed change's
+        assert 1 not in results[2]  # it waited, and never saw the uncommitted row
+        assert order == ["first ends", "second starts"]
+    finally:
+        await db.close()
