@@ -12,6 +12,8 @@ import sqlite3
 import sys
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import yaml
@@ -175,18 +177,27 @@ async def stop_bot(process: asyncio.subprocess.Process) -> None:
             process.kill()
 
 
-async def test_kill_mid_fan_out_and_restart_posts_every_alert_once(
-    bundled_db: Path, tmp_path: Path
-) -> None:
-    """SIGKILL the bot right after Discord stored a post and before the bot heard back, keep it
-    down past Discord's nonce window, restart: every alert exactly once."""
+@asynccontextmanager
+async def stand_in_and_db(bundled_db: Path, tmp_path: Path) -> AsyncIterator[tuple[StandIn, Path]]:
+    """A started stand-in (with the short nonce window) and a copy of the bundled database."""
     standin = StandIn()
     standin.nonce_window = NONCE_WINDOW
     await standin.start()
     db = tmp_path / "bot.db"
     shutil.copy(bundled_db, db)
+    try:
+        yield standin, db
+    finally:
+        await standin.stop()
+
+
+async def test_kill_mid_fan_out_and_restart_posts_every_alert_once(
+    bundled_db: Path, tmp_path: Path
+) -> None:
+    """SIGKILL the bot right after Discord stored a post and before the bot heard back, keep it
+    down past Discord's nonce window, restart: every alert exactly once."""
     log = tmp_path / "bot.log"
-    async with feed_server() as feeds:
+    async with stand_in_and_db(bundled_db, tmp_path) as (standin, db), feed_server() as feeds:
         url = feeds.serve(
             "/vendor.xml",
             rss([{"title": "Old post", "link": "https://v.example/old", "guid": "old"}]),
@@ -235,7 +246,6 @@ async def test_kill_mid_fan_out_and_restart_posts_every_alert_once(
             assert pending == 0
         finally:
             await stop_bot(process)
-            await standin.stop()
 
 
 async def test_a_database_locked_while_posting_posts_each_alert_once(
@@ -244,14 +254,9 @@ async def test_a_database_locked_while_posting_posts_each_alert_once(
     """Another writer holds the database (BEGIN IMMEDIATE) from the moment the first alert is
     stored by Discord, for many times the bot's busy timeout and past the nonce window: the
     bot cannot record that post, and afterwards finds it instead of posting it again."""
-    standin = StandIn()
-    standin.nonce_window = NONCE_WINDOW
-    await standin.start()
-    db = tmp_path / "bot.db"
-    shutil.copy(bundled_db, db)
     log = tmp_path / "bot.log"
-    channel = standin.channel("releases")["id"]
-    async with feed_server() as feeds:
+    async with stand_in_and_db(bundled_db, tmp_path) as (standin, db), feed_server() as feeds:
+        channel = standin.channel("releases")["id"]
         url = feeds.serve("/vendor.xml", rss([]))
         config = write_config(tmp_path, standin, db, url, database_busy_timeout=LOCKED_WRITE_WAIT)
         process = await start_bot(config, log)
@@ -292,4 +297,3 @@ async def test_a_database_locked_while_posting_posts_each_alert_once(
         finally:
             locker.close()
             await stop_bot(process)
-            await standin.stop()

@@ -340,6 +340,17 @@ async def test_a_re_guiding_sources_two_weekly_updates_both_alert(watch) -> None
     assert await alerted(watch) == ["Weekly update", "Weekly update"]
 
 
+def weekly_post(guid: str, published: datetime, summary: str) -> dict:
+    """A "Weekly update" item with its own guid and link, as a well-behaved source posts it."""
+    return {
+        "title": "Weekly update",
+        "description": summary,
+        "guid": guid,
+        "link": f"https://calm.example/{guid}",
+        "date": format_datetime(published),
+    }
+
+
 async def test_a_well_behaved_sources_same_title_posts_are_new_posts(watch) -> None:
     """Same title and summary, new guid and link, from a source that keeps its guids: a new
     post, whether the old one is still listed (a day after the baseline took it in) or gone
@@ -347,13 +358,7 @@ async def test_a_well_behaved_sources_same_title_posts_are_new_posts(watch) -> N
     now = watch.clock_control.now
 
     def post(n: int, days_ago: float) -> dict:
-        return {
-            "title": "Weekly update",
-            "description": "Our weekly round-up.",
-            "guid": f"weekly-{n}",
-            "link": f"https://calm.example/weekly/{n}",
-            "date": format_datetime(now - timedelta(days=days_ago)),
-        }
+        return weekly_post(f"weekly-{n}", now - timedelta(days=days_ago), "Our weekly round-up.")
 
     async with feed_server() as server:
         url = server.serve("/calm.xml", rss([post(1, 6)]))
@@ -379,13 +384,9 @@ async def test_one_re_posted_item_flags_nothing_and_later_weekly_posts_alert(wat
     now = watch.clock_control.now
 
     def post(n: int, days_ahead: int) -> dict:
-        return {
-            "title": "Weekly update",
-            "description": "Our weekly round-up of model news.",
-            "guid": f"w-{n}",
-            "link": f"https://calm.example/w/{n}",
-            "date": format_datetime(now + timedelta(days=days_ahead)),
-        }
+        return weekly_post(
+            f"w-{n}", now + timedelta(days=days_ahead), "Our weekly round-up of model news."
+        )
 
     async with feed_server() as server:
         url = server.serve("/w.xml", rss([post(0, 0)]))
