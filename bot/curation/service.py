@@ -315,13 +315,8 @@ class CurationService:
         if clash is not None and clash.id != model_id:
             raise UserError("'{}' already exists; pick another name.", clash.name)
         await self.audit.update_value("models", model_id, "name", new)
-        await self.catalog.db.execute(
-            "UPDATE models SET norm = ? WHERE id = ?", (normalize(new), model_id)
-        )
-        await self.catalog.db.execute(
-            "INSERT OR IGNORE INTO model_aliases(norm, alias, model_id) VALUES (?, ?, ?)",
-            (normalize(old), old, model_id),
-        )
+        await self.catalog.set_model_norm(model_id, normalize(new))
+        await self.catalog.keep_old_name(model_id, normalize(old), old)
         return {"renamed": {"id": model_id, "old": old, "new": new}}
 
     async def remove_model(self, actor: Actor, name: str) -> Change:
@@ -331,7 +326,7 @@ class CurationService:
             saved = await self.audit.rows_of_model(model_id)
             if not saved["models"]:  # removed meanwhile (a second click, another curator)
                 raise UserError("{} was already removed.", current)
-            await self.catalog.db.execute("DELETE FROM models WHERE id = ?", (model_id,))
+            await self.catalog.delete_model(model_id)
             return {"deleted": saved}
 
         return await self._change(
@@ -655,15 +650,9 @@ class CurationService:
     async def _revert(self, effects: dict[str, Any]) -> None:
         renamed = effects.get("renamed")
         if renamed:
-            await self.catalog.db.execute(
-                "DELETE FROM model_aliases WHERE norm = ? AND model_id = ?",
-                (normalize(renamed["old"]), renamed["id"]),
-            )
+            await self.catalog.drop_alias(renamed["id"], normalize(renamed["old"]))
             await self.audit.update_value("models", renamed["id"], "name", renamed["old"])
-            await self.catalog.db.execute(
-                "UPDATE models SET norm = ? WHERE id = ?",
-                (normalize(renamed["old"]), renamed["id"]),
-            )
+            await self.catalog.set_model_norm(renamed["id"], normalize(renamed["old"]))
         inserted = effects.get("inserted", {})
         for table in reversed(TRACKED):
             if inserted.get(table):
