@@ -236,3 +236,43 @@ def test_the_sql_check_finds_statements_and_database_calls(tmp_path: Path) -> No
     found = sql_outside(root, "pkg", "pkg.store")
     assert sorted(found) == ["pkg.a", "pkg.b", "pkg.c"]
     assert found["pkg.c"] == ["line 2: .fetchall("]
+
+
+def data_reaches(root: Path, package: str, adapters: str) -> dict[str, list[str]]:
+    """Module -> the `.store`/`.db` attribute chains it reads, for every module under
+    `adapters` (e.g. `self.service.store.sources` is found as `.store`)."""
+    found: dict[str, list[str]] = {}
+    for module, path in module_files(root, package).items():
+        if not module.startswith(adapters + "."):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        hits = sorted(
+            f"line {n.lineno}: .{n.attr}"
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute) and n.attr in ("store", "db")
+        )
+        if hits:
+            found[module] = hits
+    return found
+
+
+def test_no_cog_reaches_a_store_or_the_database_through_attributes() -> None:
+    assert data_reaches(ROOT, "bot", COGS) == {}
+
+
+def test_the_attribute_check_finds_store_and_db_anywhere_in_a_chain(tmp_path: Path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/cogs/__init__.py": "",
+            "pkg/cogs/a.py": "def f(self):\n    return self.service.store.sources()\n",
+            "pkg/cogs/b.py": "def f(s):\n    return s.db\n",
+            "pkg/cogs/c.py": "def f(self):\n    return self.service.subscriptions(self.storey)\n",
+            "pkg/other.py": "def f(self):\n    return self.store.x\n",
+        },
+    )
+    assert data_reaches(root, "pkg", "pkg.cogs") == {
+        "pkg.cogs.a": ["line 2: .store"],
+        "pkg.cogs.b": ["line 2: .db"],
+    }
