@@ -1,11 +1,14 @@
-"""Cards of the /digest commands that list schedules, from the digest service's records."""
+"""Cards of the /digest commands, from the digest service's results."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot.digest.records import DigestSchedule
+from bot.digest.schedule import Schedule
 from bot.render.cards import CardBuilder, Reply
+from bot.watch.filters import Filters
 
 
 def digest_list(schedules: Sequence[DigestSchedule]) -> Reply:
@@ -24,4 +27,30 @@ def digest_list(schedules: Sequence[DigestSchedule]) -> Reply:
             f"<#{digest.channel_id}> · {digest.schedule.describe()}"
             f" · {digest.filters.describe()} · {state}"
         )
+    return card.build(ephemeral=True)
+
+
+def digest_scheduled(
+    channel_id: int, filters: Filters, schedule: Schedule, next_run: datetime, released: int
+) -> Reply:
+    """`/digest set`: what the channel gets and when; held digests that now follow."""
+    card = CardBuilder("Digest scheduled")
+    card.line(f"<#{channel_id}> gets {filters.describe()} {schedule.describe()}.")
+    card.line(f"Next: <t:{int(next_run.timestamp())}:F>.")
+    if released:
+        card.line(f"Resumed: {released} held digest(s) follow now.")
+    return card.build(ephemeral=True)
+
+
+def digest_posted(pages: int, channel_id: int) -> Reply:
+    """`/digest now`: how many messages went to the channel."""
+    card = CardBuilder("Digest posted")
+    card.line(f"{pages} message(s) in <#{channel_id}>.")
+    return card.build(ephemeral=True)
+
+
+def digest_off(channel_id: int) -> Reply:
+    """`/digest off`: the channel gets no more digests."""
+    card = CardBuilder("Digest off")
+    card.line(f"<#{channel_id}> gets no more digests.")
     return card.build(ephemeral=True)

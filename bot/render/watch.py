@@ -6,7 +6,24 @@ from collections.abc import Sequence
 
 from bot.render.cards import CardBuilder, Mention, Reply, clip
 from bot.render.safe import safe_text
+from bot.watch.filters import Filters
 from bot.watch.records import FeedStatus, Subscription
+
+
+def subscription_added(
+    sub_id: int, channel_id: int, filters: Filters, queued: int, role_id: int | None
+) -> Reply:
+    """`/watch add`: what the new subscription posts, and whom it pings."""
+    card = CardBuilder("Release alerts on")
+    card.line(f"Subscription **{sub_id}**: <#{channel_id}> gets {filters.describe()}.")
+    card.line(
+        f"The last {queued} matching entries are on their way."
+        if queued
+        else "Only entries newer than now will be posted."
+    )
+    if role_id is not None:
+        card.line("Each alert pings ", Mention("role", role_id), ".")
+    return card.build(ephemeral=True)
 
 
 def subscription_list(subscriptions: Sequence[Subscription]) -> Reply:

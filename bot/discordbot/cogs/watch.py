@@ -13,10 +13,15 @@ from bot.discordbot.checks import curators_only
 from bot.discordbot.poster import DiscordPoster
 from bot.discordbot.respond import send_reply
 from bot.discordbot.targets import PostTarget, require_pingable, require_post_permissions
-from bot.render.cards import CardBuilder, Mention, Reply, clip
+from bot.render.cards import Reply, clip
 from bot.render.limits import AUTOCOMPLETE_CHOICES
 from bot.render.safe import safe_text
-from bot.render.watch import feed_status, subscription_choice, subscription_list
+from bot.render.watch import (
+    feed_status,
+    subscription_added,
+    subscription_choice,
+    subscription_list,
+)
 from bot.services import Services
 from bot.watch.filters import parse_filters
 from bot.watch.sender import ChannelUnavailable, PermanentPostError, TransientPostError
@@ -83,16 +88,7 @@ class WatchCog(commands.Cog):
             user_id=str(interaction.user.id),
             backlog=backlog,
         )
-        card = CardBuilder("Release alerts on")
-        card.line(f"Subscription **{sub_id}**: {channel.mention} gets {filters.describe()}.")
-        card.line(
-            f"The last {queued} matching entries are on their way."
-            if queued
-            else "Only entries newer than now will be posted."
-        )
-        if role:
-            card.line("Each alert pings ", Mention("role", role.id), ".")
-        reply = card.build(ephemeral=True)
+        reply = subscription_added(sub_id, channel.id, filters, queued, role.id if role else None)
         await send_reply(interaction, reply)
 
     @watch.command(name="list", description="This server's release-alert subscriptions")
