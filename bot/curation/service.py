@@ -68,6 +68,20 @@ class Change:
     summary: str
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One audited change, as `/admin history` lists it."""
+
+    id: int
+    at: str  # ISO 8601 UTC
+    user_name: str
+    action: str
+    summary: str
+    added: int  # rows the change inserted
+    removed: int  # rows it deleted
+    undone_by: int | None
+
+
 @dataclass
 class ImportPlan:
     batch: Batch
@@ -588,10 +602,10 @@ class CurationService:
 
     # ---- history and undo --------------------------------------------------------------------
 
-    async def history(self, actor: Actor, model: str | None) -> list[Any]:
+    async def history(self, actor: Actor, model: str | None) -> list[HistoryEntry]:
         """The changes made in the actor's server (to `model`, if given), newest first."""
         model_id = self.find_model(model)[0] if model else None
-        return await self.audit.history(actor.guild_id or "", model_id)
+        return [_history_entry(r) for r in await self.audit.history(actor.guild_id or "", model_id)]
 
     async def undo(self, actor: Actor, change_id: int) -> Change:
         """Revert a change made in the actor's server, record the undo and mark the change
@@ -661,6 +675,21 @@ class CurationService:
         for table in TRACKED:
             if deleted.get(table):
                 await self.audit.restore_rows(table, deleted[table])
+
+
+def _history_entry(row: Any) -> HistoryEntry:
+    """An audit_log row as a history entry (its effects column is JSON)."""
+    effects = json.loads(row["effects"])
+    return HistoryEntry(
+        row["id"],
+        row["at"],
+        row["user_name"],
+        row["action"],
+        row["summary"],
+        sum(len(v) for v in effects.get("inserted", {}).values()),
+        sum(len(v) for v in effects.get("deleted", {}).values()),
+        row["undone_by"] or None,
+    )
 
 
 def _parse_upload(filename: str, data: bytes) -> Batch:
