@@ -276,3 +276,21 @@ def test_the_attribute_check_finds_store_and_db_anywhere_in_a_chain(tmp_path: Pa
         "pkg.cogs.a": ["line 2: .store"],
         "pkg.cogs.b": ["line 2: .db"],
     }
+
+
+def test_cogs_build_no_cards_themselves() -> None:
+    """Cards are built in bot/render from typed results; a cog only sends them."""
+    builders = {}
+    for module, path in module_files(ROOT, "bot").items():
+        if module.startswith(COGS + "."):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            lines = [n.lineno for n in ast.walk(tree) if _names(n, "CardBuilder")]
+            if lines:
+                builders[module] = lines
+    assert builders == {}
+
+
+def _names(node: ast.AST, name: str) -> bool:
+    return (isinstance(node, ast.Name) and node.id == name) or (
+        isinstance(node, ast.alias) and node.name == name
+    )
