@@ -292,9 +292,8 @@ class Lookups:
     async def search(self, text: str | None) -> SearchResults:
         query = clean_query(text, "search text")
         models = self.models.autocomplete(query, limit=10)
-        pattern = "%" + _like_escape(normalize(query)) + "%"
-        orgs = await self.store.search_organisations(pattern)
-        events = await self.store.search_events("%" + _like_escape(query) + "%")
+        orgs = await self.store.search_organisations(normalize(query))
+        events = await self.store.search_events(query)
         return SearchResults(
             query,
             tuple((m.name, m.org) for m in models),
@@ -443,7 +442,3 @@ def _headline(claims: list[ScoreClaim], rows: list[Any]) -> tuple[tuple[ScoreCla
         rank[claim.benchmark] = min(rank.get(claim.benchmark, key), key)
     order = sorted(groups, key=lambda b: rank[b])
     return tuple(tuple(groups[b]) for b in order[:HEADLINE_SCORES])
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -68,6 +68,20 @@ class Change:
     summary: str
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One audited change, as `/admin history` lists it."""
+
+    id: int
+    at: str  # ISO 8601 UTC
+    user_name: str
+    action: str
+    summary: str
+    added: int  # rows the change inserted
+    removed: int  # rows it deleted
+    undone_by: int | None
+
+
 @dataclass
 class ImportPlan:
     batch: Batch
@@ -315,13 +329,8 @@ class CurationService:
         if clash is not None and clash.id != model_id:
             raise UserError("'{}' already exists; pick another name.", clash.name)
         await self.audit.update_value("models", model_id, "name", new)
-        await self.catalog.db.execute(
-            "UPDATE models SET norm = ? WHERE id = ?", (normalize(new), model_id)
-        )
-        await self.catalog.db.execute(
-            "INSERT OR IGNORE INTO model_aliases(norm, alias, model_id) VALUES (?, ?, ?)",
-            (normalize(old), old, model_id),
-        )
+        await self.catalog.set_model_norm(model_id, normalize(new))
+        await self.catalog.keep_old_name(model_id, normalize(old), old)
         return {"renamed": {"id": model_id, "old": old, "new": new}}
 
     async def remove_model(self, actor: Actor, name: str) -> Change:
@@ -331,7 +340,7 @@ class CurationService:
             saved = await self.audit.rows_of_model(model_id)
             if not saved["models"]:  # removed meanwhile (a second click, another curator)
                 raise UserError("{} was already removed.", current)
-            await self.catalog.db.execute("DELETE FROM models WHERE id = ?", (model_id,))
+            await self.catalog.delete_model(model_id)
             return {"deleted": saved}
 
         return await self._change(
@@ -593,10 +602,10 @@ class CurationService:
 
     # ---- history and undo --------------------------------------------------------------------
 
-    async def history(self, actor: Actor, model: str | None) -> list[Any]:
+    async def history(self, actor: Actor, model: str | None) -> list[HistoryEntry]:
         """The changes made in the actor's server (to `model`, if given), newest first."""
         model_id = self.find_model(model)[0] if model else None
-        return await self.audit.history(actor.guild_id or "", model_id)
+        return [_history_entry(r) for r in await self.audit.history(actor.guild_id or "", model_id)]
 
     async def undo(self, actor: Actor, change_id: int) -> Change:
         """Revert a change made in the actor's server, record the undo and mark the change
@@ -655,15 +664,9 @@ class CurationService:
     async def _revert(self, effects: dict[str, Any]) -> None:
         renamed = effects.get("renamed")
         if renamed:
-            await self.catalog.db.execute(
-                "DELETE FROM model_aliases WHERE norm = ? AND model_id = ?",
-                (normalize(renamed["old"]), renamed["id"]),
-            )
+            await self.catalog.drop_alias(renamed["id"], normalize(renamed["old"]))
             await self.audit.update_value("models", renamed["id"], "name", renamed["old"])
-            await self.catalog.db.execute(
-                "UPDATE models SET norm = ? WHERE id = ?",
-                (normalize(renamed["old"]), renamed["id"]),
-            )
+            await self.catalog.set_model_norm(renamed["id"], normalize(renamed["old"]))
         inserted = effects.get("inserted", {})
         for table in reversed(TRACKED):
             if inserted.get(table):
@@ -672,6 +675,21 @@ class CurationService:
         for table in TRACKED:
             if deleted.get(table):
                 await self.audit.restore_rows(table, deleted[table])
+
+
+def _history_entry(row: Any) -> HistoryEntry:
+    """An audit_log row as a history entry (its effects column is JSON)."""
+    effects = json.loads(row["effects"])
+    return HistoryEntry(
+        row["id"],
+        row["at"],
+        row["user_name"],
+        row["action"],
+        row["summary"],
+        sum(len(v) for v in effects.get("inserted", {}).values()),
+        sum(len(v) for v in effects.get("deleted", {}).values()),
+        row["undone_by"] or None,
+    )
 
 
 def _parse_upload(filename: str, data: bytes) -> Batch:

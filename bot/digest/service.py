@@ -7,13 +7,14 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 from bot.core.clock import Clock, iso
 from bot.core.errors import UserError
 from bot.core.periodic import run_periodically
 from bot.digest.builder import DigestView, build_digest
+from bot.digest.records import DigestSchedule, digest_schedule_of, schedule_of
 from bot.digest.schedule import Schedule
 from bot.render.cards import Reply
 from bot.render.digest import card_to_payload, render_digest
@@ -25,11 +26,6 @@ log = logging.getLogger(__name__)
 
 QUIET_CHOICES = ("line", "skip")
 ROUND_SECONDS = 30.0  # how often due schedules are looked for
-
-
-def schedule_of(row: Any) -> Schedule:
-    hours, minutes = (int(p) for p in row["at"].split(":"))
-    return Schedule(row["frequency"], time(hours, minutes), row["zone"], row["weekday"])
 
 
 @dataclass(frozen=True)
@@ -186,6 +182,10 @@ class DigestService:
                 payload=card_to_payload(card),
             )
         return queued
+
+    async def schedules(self, guild_id: str) -> list[DigestSchedule]:
+        """The server's digest schedules, oldest first."""
+        return [digest_schedule_of(row) for row in await self.store.for_guild(guild_id)]
 
     async def window(self, since: datetime, until: datetime, filters: Filters, zone: str) -> Reply:
         """A digest for any window, for the offline command line."""

@@ -366,6 +366,27 @@ class CatalogStore:
             " FROM sources s ORDER BY s.kind, s.name"
         )
 
+    async def set_model_norm(self, model_id: int, norm: str) -> None:
+        """Point the model's lookup key at `norm` (inside the caller's unit of work)."""
+        await self.db.execute("UPDATE models SET norm = ? WHERE id = ?", (norm, model_id))
+
+    async def keep_old_name(self, model_id: int, norm: str, alias: str) -> None:
+        """Keep a renamed model findable under its old name (a no-op if that alias exists)."""
+        await self.db.execute(
+            "INSERT OR IGNORE INTO model_aliases(norm, alias, model_id) VALUES (?, ?, ?)",
+            (norm, alias, model_id),
+        )
+
+    async def drop_alias(self, model_id: int, norm: str) -> None:
+        """Remove the model's alias `norm` (undoing `keep_old_name`)."""
+        await self.db.execute(
+            "DELETE FROM model_aliases WHERE norm = ? AND model_id = ?", (norm, model_id)
+        )
+
+    async def delete_model(self, model_id: int) -> None:
+        """Delete the model; its child rows go with it (foreign keys cascade)."""
+        await self.db.execute("DELETE FROM models WHERE id = ?", (model_id,))
+
     # ---- reads: one model -----------------------------------------------------------------
 
     async def find_model_id(self, norm: str) -> int | None:
@@ -468,7 +489,9 @@ class CatalogStore:
             (openness,),
         )
 
-    async def search_organisations(self, pattern: str) -> list[Row]:
+    async def search_organisations(self, norm: str) -> list[Row]:
+        """Organisations whose name or an alias contains the normalised text `norm`."""
+        pattern = _containing(norm)
         return await self.db.fetchall(
             "SELECT o.id, o.name, (SELECT COUNT(*) FROM models m WHERE m.org_id = o.id) AS models"
             " FROM organisations o WHERE o.norm LIKE ? ESCAPE '\\' OR o.id IN"
@@ -477,7 +500,9 @@ class CatalogStore:
             (pattern, pattern),
         )
 
-    async def search_events(self, pattern: str) -> list[Row]:
+    async def search_events(self, text: str) -> list[Row]:
+        """Events whose title or detail contains `text`, newest first."""
+        pattern = _containing(text)
         return await self.db.fetchall(
             f"SELECT c.kind, c.date, c.title, m.name AS model, {_EVENT_SOURCE_COLUMNS} FROM events c"
             " LEFT JOIN models m ON m.id = c.model_id JOIN sources s ON s.id = c.source_id"
@@ -496,6 +521,12 @@ _EVENT_SOURCE_COLUMNS = (
     "s.key AS source_key, s.name AS source_name, s.kind AS source_kind, s.outlet,"
     " s.credit, s.published, c.url, NULL AS as_of, 0 AS self_reported, NULL AS note"
 )
+
+
+def _containing(text: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') matching values that contain `text` literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 async def _prov(res: _Resolver, prov: Provenance) -> tuple[Any, ...]:

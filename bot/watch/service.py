@@ -35,6 +35,7 @@ from bot.watch.flood import (
 from bot.watch.ingest import Ingestor, IngestReport, entry_facts
 from bot.watch.parser_pool import Parser
 from bot.watch.poller import FeedPoller
+from bot.watch.records import FeedStatus, Subscription, feed_status_of, subscription_of
 from bot.watch.sender import OutboxSender, Poster, UnavailableHandler, notice_payload
 from bot.watch.sources import load_curated, load_feed_sources
 
@@ -328,6 +329,18 @@ class WatchService:
         if not await self.store.add_source(source, user_id):
             raise UserError(f"A source with the key '{source.key}' already exists.")
         self.wake()
+
+    async def subscriptions(self, guild_id: str) -> list[Subscription]:
+        """The server's release-alert subscriptions, oldest first."""
+        return [subscription_of(row) for row in await self.store.subscriptions(guild_id)]
+
+    async def feed_statuses(self) -> list[FeedStatus]:
+        """Every feed source with its polling health, by name."""
+        return [feed_status_of(row) for row in await self.store.sources()]
+
+    async def remove_source(self, key: str) -> bool:
+        """Remove a feed source (its entries stay); False if no source has that key."""
+        return await self.store.remove_source(key)
 
 
 def _planned(row: Any) -> Planned:

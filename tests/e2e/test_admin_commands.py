@@ -167,6 +167,27 @@ async def test_remove_asks_first_and_undo_brings_it_back(harness) -> None:
     assert "already undone" in again.text()
 
 
+async def test_rename_keeps_the_old_name_and_its_undo_restores_it(harness) -> None:
+    """The rename and its undo run as store methods inside the change's unit of work."""
+    await add_model(
+        harness.owner, **{"Name": "Radar Rename Old", "Parameters, context window, link": ""}
+    )
+    opened = await harness.owner.slash("admin model edit", name="Radar Rename Old")
+    done = await harness.owner.submit_modal(opened, {"Name": "Radar Rename New"})
+    assert "renamed to Radar Rename New" in done.text(), done.text()
+    models = harness.services.lookups.models
+    assert models.exact("Radar Rename New") is not None
+    assert models.exact("Radar Rename Old").name == "Radar Rename New"  # the old name finds it
+    clash = await harness.owner.slash("admin model edit", name="Radar Rename New")
+    refused = await harness.owner.submit_modal(clash, {"Name": "GPT-4o"})
+    assert "already exists" in refused.text(), refused.text()
+    undone = await harness.owner.slash("admin undo", change_id=int(done.text().split("**")[1]))
+    assert "undid change" in undone.text(), undone.text()
+    models = harness.services.lookups.models
+    assert models.exact("Radar Rename Old").name == "Radar Rename Old"
+    assert models.exact("Radar Rename New") is None
+
+
 async def test_undo_refuses_when_later_changes_depend(harness) -> None:
     first = await add_model(
         harness.owner, **{"Name": "Radar Chain Model", "Parameters, context window, link": ""}

@@ -4,6 +4,7 @@ data only through the services."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,10 @@ COGS = "bot.discordbot.cogs"
 # Modules a cog must not import: the stores are reached through services, and the
 # composition root imports the cogs (through the client).
 FORBIDDEN_IN_COGS = ("bot.store", "bot.app")
+STORE = "bot.store"
+# A statement: a verb and, further on, the clause it needs (case-sensitive, as we write SQL).
+SQL_TEXT = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b.*\b(FROM|INTO|SET|WHERE)\b", re.DOTALL)
+DB_CALLS = {"execute", "executemany", "executescript", "fetchall", "fetchone", "fetchrow"}
 
 
 def module_files(root: Path, package: str) -> dict[str, Path]:
@@ -184,3 +189,108 @@ def test_the_check_passes_an_acyclic_package(tmp_path: Path) -> None:
     graph = import_graph(root, "pkg")
     assert graph == {"pkg": set(), "pkg.a": {"pkg.b"}, "pkg.b": {"pkg.c"}, "pkg.c": set()}
     assert cycles(graph) == []
+
+
+def sql_outside(root: Path, package: str, allowed: str) -> dict[str, list[str]]:
+    """Module -> the SQL it holds (statement text in a string or f-string, or a database call),
+    for every module of `package` outside `allowed`."""
+    found: dict[str, list[str]] = {}
+    for module, path in module_files(root, package).items():
+        if module == allowed or module.startswith(allowed + "."):
+            continue
+        hits = []
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if SQL_TEXT.search(node.value):
+                    hits.append(f"line {node.lineno}: {node.value[:60]!r}")
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in DB_CALLS
+            ):
+                hits.append(f"line {node.lineno}: .{node.func.attr}(")
+        if hits:
+            found[module] = hits
+    return found
+
+
+def test_no_module_outside_the_store_holds_sql() -> None:
+    assert sql_outside(ROOT, "bot", STORE) == {}
+
+
+def test_the_sql_check_finds_statements_and_database_calls(tmp_path: Path) -> None:
+    """Bad input for the checker: SQL planted as text, f-string or a call is found; the store
+    itself and prose that merely uses the words are left alone."""
+    root = _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/store/__init__.py": "",
+            "pkg/store/s.py": "Q = 'SELECT * FROM t'\n",
+            "pkg/a.py": "Q = 'UPDATE models SET norm = ? WHERE id = ?'\n",
+            "pkg/b.py": "def f(t):\n    return f'DELETE FROM {t} WHERE rowid = ?'\n",
+            "pkg/c.py": "async def f(db):\n    await db.fetchall(q)\n",
+            "pkg/d.py": "HELP = 'Select a model from the list'\n",
+        },
+    )
+    found = sql_outside(root, "pkg", "pkg.store")
+    assert sorted(found) == ["pkg.a", "pkg.b", "pkg.c"]
+    assert found["pkg.c"] == ["line 2: .fetchall("]
+
+
+def data_reaches(root: Path, package: str, adapters: str) -> dict[str, list[str]]:
+    """Module -> the `.store`/`.db` attribute chains it reads, for every module under
+    `adapters` (e.g. `self.service.store.sources` is found as `.store`)."""
+    found: dict[str, list[str]] = {}
+    for module, path in module_files(root, package).items():
+        if not module.startswith(adapters + "."):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        hits = sorted(
+            f"line {n.lineno}: .{n.attr}"
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute) and n.attr in ("store", "db")
+        )
+        if hits:
+            found[module] = hits
+    return found
+
+
+def test_no_cog_reaches_a_store_or_the_database_through_attributes() -> None:
+    assert data_reaches(ROOT, "bot", COGS) == {}
+
+
+def test_the_attribute_check_finds_store_and_db_anywhere_in_a_chain(tmp_path: Path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/cogs/__init__.py": "",
+            "pkg/cogs/a.py": "def f(self):\n    return self.service.store.sources()\n",
+            "pkg/cogs/b.py": "def f(s):\n    return s.db\n",
+            "pkg/cogs/c.py": "def f(self):\n    return self.service.subscriptions(self.storey)\n",
+            "pkg/other.py": "def f(self):\n    return self.store.x\n",
+        },
+    )
+    assert data_reaches(root, "pkg", "pkg.cogs") == {
+        "pkg.cogs.a": ["line 2: .store"],
+        "pkg.cogs.b": ["line 2: .db"],
+    }
+
+
+def test_cogs_build_no_cards_themselves() -> None:
+    """Cards are built in bot/render from typed results; a cog only sends them."""
+    builders = {}
+    for module, path in module_files(ROOT, "bot").items():
+        if module.startswith(COGS + "."):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            lines = [n.lineno for n in ast.walk(tree) if _names(n, "CardBuilder")]
+            if lines:
+                builders[module] = lines
+    assert builders == {}
+
+
+def _names(node: ast.AST, name: str) -> bool:
+    return (isinstance(node, ast.Name) and node.id == name) or (
+        isinstance(node, ast.alias) and node.name == name
+    )

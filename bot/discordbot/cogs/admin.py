@@ -7,7 +7,6 @@ not a curator, whatever Discord showed them.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine
@@ -24,7 +23,8 @@ from bot.curation.service import UNITS, Actor, Change, CurationService, ModelFor
 from bot.discordbot.checks import bot_config, curators_only, is_curator
 from bot.discordbot.choices import benchmark_choices, model_choices
 from bot.discordbot.respond import OwnedView, send_reply
-from bot.render.cards import CardBuilder, Reply, clip
+from bot.render import admin as render_admin
+from bot.render.cards import Reply, clip
 from bot.render.discord_embed import NO_MENTIONS, card_to_embed
 from bot.render.safe import safe_text, user_error_text
 from bot.services import Services
@@ -211,9 +211,7 @@ def _change_text(change: Change) -> str:
 
 
 def _note(title: str, text: str) -> discord.Embed:
-    card = CardBuilder(title)
-    card.line(text)
-    return _embed(card.build())
+    return _embed(render_admin.note(title, text))
 
 
 def _embed(reply: Reply) -> discord.Embed:
@@ -277,13 +275,12 @@ class AdminCog(commands.Cog):
             change = await self.curation.remove_model(actor, current)
             return _change_text(change)
 
-        card = CardBuilder(f"Remove {safe_text(current)}?")
-        card.line(
-            "The model, its aliases and every claim about it (from all sources) go. This can be undone."
-        )
         view = Confirm(interaction.user.id, action, "Removed")
         await interaction.response.send_message(
-            embed=_embed(card.build()), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+            embed=_embed(render_admin.confirm_remove(current)),
+            view=view,
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
         )
         view.message = await interaction.original_response()
 
@@ -408,14 +405,11 @@ class AdminCog(commands.Cog):
             change = await self.curation.apply_import(actor, plan)
             return _change_text(change)
 
-        card = CardBuilder(f"Import {safe_text(clip(file.filename, 80))}?")
-        for line in plan.describe().splitlines():
-            card.line(safe_text(line))  # it quotes the file
         view = Confirm(
             interaction.user.id, action, "Imported", "Importing… (large files take a while)"
         )
         view.message = await interaction.followup.send(
-            embed=_embed(card.build()),
+            embed=_embed(render_admin.confirm_import(file.filename, plan)),
             view=view,
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
@@ -450,20 +444,8 @@ class AdminCog(commands.Cog):
     @app_commands.autocomplete(model=_model_names)
     @curators_only()
     async def history(self, interaction: discord.Interaction, model: str | None = None) -> None:
-        rows = await self.curation.history(actor_of(interaction), model)
-        card = CardBuilder(f"Changes to {safe_text(model)}" if model else "Recent changes")
-        if not rows:
-            card.line("No changes yet.")
-        for row in rows:
-            state = f" · undone by {row['undone_by']}" if row["undone_by"] else ""
-            effects = json.loads(row["effects"])
-            added = sum(len(v) for v in effects.get("inserted", {}).values())
-            removed = sum(len(v) for v in effects.get("deleted", {}).values())
-            card.line(
-                f"**{row['id']}** · {row['at'][:16].replace('T', ' ')} · {safe_text(clip(row['user_name'], 40))} · "
-                f"{row['action']}: {safe_text(clip(row['summary'], 160))} (+{added} −{removed} rows){state}"
-            )
-        await send_reply(interaction, card.build(ephemeral=True))
+        entries = await self.curation.history(actor_of(interaction), model)
+        await send_reply(interaction, render_admin.history(model, entries))
 
     @admin.command(name="undo", description="Revert one change (see /admin history)")
     @curators_only()

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from datetime import datetime
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.digest.schedule import WEEKDAYS, available_zones, parse_schedule
-from bot.digest.service import schedule_of
 from bot.discordbot.respond import send_reply
 from bot.discordbot.targets import require_post_permissions
-from bot.render.cards import CardBuilder
 from bot.render.limits import AUTOCOMPLETE_CHOICES
+from bot.render.schedules import digest_list, digest_off, digest_posted, digest_scheduled
 from bot.services import Services
-from bot.watch.filters import Filters, parse_filters
+from bot.watch.filters import parse_filters
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +81,8 @@ class DigestCog(commands.Cog):
             str(interaction.user.id),
             notify_channel_id=str(interaction.channel_id),
         )
-        card = CardBuilder("Digest scheduled")
-        card.line(f"{channel.mention} gets {filters.describe()} {schedule.describe()}.")
-        card.line(f"Next: <t:{int(done.next_run.timestamp())}:F>.")
-        if done.released:
-            card.line(f"Resumed: {done.released} held digest(s) follow now.")
-        await send_reply(interaction, card.build(ephemeral=True))
+        reply = digest_scheduled(channel.id, filters, schedule, done.next_run, done.released)
+        await send_reply(interaction, reply)
 
     @digest_set.autocomplete("timezone")
     async def zones(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -124,29 +117,13 @@ class DigestCog(commands.Cog):
             str(interaction.guild_id), str(channel.id), str(interaction.id)
         )
         await self.services.watch.drain()
-        card = CardBuilder("Digest posted")
-        card.line(f"{pages} message(s) in {channel.mention}.")
-        await send_reply(interaction, card.build(ephemeral=True))
+        await send_reply(interaction, digest_posted(pages, channel.id))
 
     @digest.command(name="list", description="This server's digests")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def digest_list(self, interaction: discord.Interaction) -> None:
-        card = CardBuilder("Digests")
-        rows = await self.digests.store.for_guild(str(interaction.guild_id))
-        if not rows:
-            card.line("None yet. Set one with `/digest set`.")
-        for row in rows:
-            filters = Filters.from_json(json.loads(row["filters"]))
-            when = int(datetime.fromisoformat(row["next_run"]).timestamp())
-            state = (
-                f"⏸ paused: {row['paused_reason']} (run `/digest set` again to resume)"
-                if row["paused_reason"]
-                else f"next <t:{when}:R>"
-            )
-            card.line(
-                f"<#{row['channel_id']}> · {schedule_of(row).describe()} · {filters.describe()} · {state}"
-            )
-        await send_reply(interaction, card.build(ephemeral=True))
+        schedules = await self.digests.schedules(str(interaction.guild_id))
+        await send_reply(interaction, digest_list(schedules))
 
     @digest.command(name="off", description="Stop a channel's digest")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -156,6 +133,4 @@ class DigestCog(commands.Cog):
         # Writes may wait on the database (another writer holds it): acknowledge first.
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.digests.off(str(interaction.guild_id), str(channel.id))
-        card = CardBuilder("Digest off")
-        card.line(f"{channel.mention} gets no more digests.")
-        await send_reply(interaction, card.build(ephemeral=True))
+        await send_reply(interaction, digest_off(channel.id))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 import discord
@@ -14,11 +13,17 @@ from bot.discordbot.checks import curators_only
 from bot.discordbot.poster import DiscordPoster
 from bot.discordbot.respond import send_reply
 from bot.discordbot.targets import PostTarget, require_pingable, require_post_permissions
-from bot.render.cards import CardBuilder, Mention, Reply, clip
+from bot.render.cards import Reply, clip
 from bot.render.limits import AUTOCOMPLETE_CHOICES
 from bot.render.safe import safe_text
+from bot.render.watch import (
+    feed_status,
+    subscription_added,
+    subscription_choice,
+    subscription_list,
+)
 from bot.services import Services
-from bot.watch.filters import Filters, parse_filters
+from bot.watch.filters import parse_filters
 from bot.watch.sender import ChannelUnavailable, PermanentPostError, TransientPostError
 from bot.watch.sources import DEFAULT_POLL_MINUTES, FEED_KINDS, validate_source
 
@@ -83,34 +88,14 @@ class WatchCog(commands.Cog):
             user_id=str(interaction.user.id),
             backlog=backlog,
         )
-        card = CardBuilder("Release alerts on")
-        card.line(f"Subscription **{sub_id}**: {channel.mention} gets {filters.describe()}.")
-        card.line(
-            f"The last {queued} matching entries are on their way."
-            if queued
-            else "Only entries newer than now will be posted."
-        )
-        if role:
-            card.line("Each alert pings ", Mention("role", role.id), ".")
-        reply = card.build(ephemeral=True)
+        reply = subscription_added(sub_id, channel.id, filters, queued, role.id if role else None)
         await send_reply(interaction, reply)
 
     @watch.command(name="list", description="This server's release-alert subscriptions")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def watch_list(self, interaction: discord.Interaction) -> None:
-        rows = await self.service.store.subscriptions(str(interaction.guild_id))
-        card = CardBuilder("Release alert subscriptions")
-        if not rows:
-            card.line("None yet. Add one with `/watch add`.")
-        for row in rows:
-            filters = Filters.from_json(json.loads(row["filters"]))
-            state = f"⏸ paused: {row['pause_reason']}" if row["paused"] else "active"
-            line = f"**{row['id']}** · <#{row['channel_id']}> · {filters.describe()} · {state}"
-            if row["role_id"]:
-                card.line(line, " · pings ", Mention("role", int(row["role_id"])))
-            else:
-                card.line(line)
-        await send_reply(interaction, card.build(ephemeral=True))
+        subscriptions = await self.service.subscriptions(str(interaction.guild_id))
+        await send_reply(interaction, subscription_list(subscriptions))
 
     @watch.command(name="remove", description="Stop a release-alert subscription")
     @app_commands.describe(id="The subscription's number (see /watch list)")
@@ -147,15 +132,12 @@ class WatchCog(commands.Cog):
     async def subscription_ids(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
-        rows = await self.service.store.subscriptions(str(interaction.guild_id))
-        choices = []
-        for row in rows:
-            label = clip(
-                f"{row['id']} · #{row['channel_id']} · {Filters.from_json(json.loads(row['filters'])).describe()}",
-                100,
-            )
-            if current in str(row["id"]):
-                choices.append(app_commands.Choice(name=label, value=row["id"]))
+        subscriptions = await self.service.subscriptions(str(interaction.guild_id))
+        choices = [
+            app_commands.Choice(name=subscription_choice(sub), value=sub.id)
+            for sub in subscriptions
+            if current in str(sub.id)
+        ]
         return choices[:AUTOCOMPLETE_CHOICES]
 
     @watch.command(name="test", description="Post a sample alert to a channel now")
@@ -181,25 +163,7 @@ class WatchCog(commands.Cog):
 
     @feeds.command(name="status", description="Health of every feed source")
     async def feeds_status(self, interaction: discord.Interaction) -> None:
-        card = CardBuilder("Feed sources")
-        for row in await self.service.store.sources():
-            if row["paused"]:
-                state = (
-                    f"⏸ paused after {row['consecutive_failures']} failures: "
-                    f"{safe_text(row['last_error'])}"
-                )
-            elif row["consecutive_failures"]:
-                state = (
-                    f"⚠ {row['consecutive_failures']} failure(s): {safe_text(row['last_error'])}"
-                )
-            elif row["last_success"]:
-                state = f"✅ ok, last success {row['last_success'][:16].replace('T', ' ')} UTC"
-            else:
-                state = "not polled yet"
-            card.line(
-                f"**{safe_text(row['name'])}** (`{row['key']}`, {row['kind']}, every {row['poll_minutes']} min) — {state}"
-            )
-        await send_reply(interaction, card.build(ephemeral=True))
+        await send_reply(interaction, feed_status(await self.service.feed_statuses()))
 
     @feeds.command(name="add", description="Add a feed source (curators only)")
     @app_commands.describe(
@@ -247,7 +211,7 @@ class WatchCog(commands.Cog):
     async def feeds_remove(self, interaction: discord.Interaction, key: str) -> None:
         # Writes may wait on the database (another writer holds it): acknowledge first.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        if not await self.service.store.remove_source(key):
+        if not await self.service.remove_source(key):
             raise UserError("No feed source has the key '{}'. See `/feeds status`.", clip(key, 40))
         await send_reply(
             interaction,
