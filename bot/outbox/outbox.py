@@ -69,8 +69,14 @@ class Outbox:
             raise UnknownPostKind(f"no post kind {kind!r} is registered on the outbox") from None
 
     async def render(self, row: Any) -> Reply | None:
-        """The reply a queued row posts, by its kind's registered renderer."""
-        return await self.kind(row["kind"]).render(row)
+        """The reply a queued row posts, by its kind's registered renderer. A row of a kind
+        nobody registered (queued past `enqueue`) renders to nothing, so it is dropped rather
+        than stopping every channel's delivery."""
+        kind = self._kinds.get(row["kind"])
+        if kind is None:
+            log.error("outbox row %s has the unregistered kind %r", row["id"], row["kind"])
+            return None
+        return await kind.render(row)
 
     def attach_poster(self, poster: Poster) -> None:
         """Give the outbox a way to post (the Discord adapter); without one nothing is sent."""
