@@ -14,10 +14,12 @@ from bot.core.lookups import Lookups
 from bot.curation.service import CurationService
 from bot.digest.service import DigestService
 from bot.importers.bundled import DATA_DIR, load_bundled_if_empty
+from bot.outbox.outbox import Outbox
 from bot.services import Services
 from bot.store import CatalogStore, Database
 from bot.store.curation import CurationStore
 from bot.store.digests import DigestStore
+from bot.store.outbox import OutboxStore
 from bot.store.watch import WatchStore
 from bot.watch.fetch import Fetcher, feed_session
 from bot.watch.parser_pool import Parser, make_parser
@@ -40,13 +42,13 @@ async def open_services(
             await load_bundled_if_empty(store)
         lookups = Lookups(store)
         await lookups.refresh()
-        watch = _watch_service(config, db, lookups, session, clock, parser)
+        outbox = Outbox(OutboxStore(db), clock)
+        watch = _watch_service(config, db, lookups, session, clock, parser, outbox)
         if config.watch.enabled:
             await watch.start_up()
-        digests = DigestService(DigestStore(db), watch, clock)
-        watch.on_channel_unavailable("digest", digests.channel_unavailable)
+        digests = DigestService(DigestStore(db), watch, clock, outbox)
         curation = CurationService(store, CurationStore(db), lookups, watch, clock)
-        yield Services(config, db, store, lookups, watch, digests, curation)
+        yield Services(config, db, store, lookups, watch, digests, curation, outbox)
     finally:
         parser.shutdown()
         await session.close()
@@ -60,6 +62,7 @@ def _watch_service(
     session: aiohttp.ClientSession,
     clock: Clock,
     parser: Parser,
+    outbox: Outbox,
 ) -> WatchService:
     settings = config.watch
     fetcher = Fetcher(
@@ -83,6 +86,7 @@ def _watch_service(
             max_alerts_per_poll=settings.max_alerts_per_poll,
         ),
         parser,
+        outbox,
     )
 
 

@@ -12,6 +12,7 @@ from bot.config import Config
 from bot.core.lookups import Lookups
 from bot.curation.service import CurationService
 from bot.digest.service import DigestService
+from bot.outbox.outbox import Outbox
 from bot.store import CatalogStore, Database
 from bot.watch.service import WatchService
 
@@ -27,3 +28,4 @@ class Services:
     watch: WatchService
     digests: DigestService
     curation: CurationService
+    outbox: Outbox

@@ -16,8 +16,9 @@ from bot.core.periodic import run_periodically
 from bot.digest.builder import DigestView, build_digest
 from bot.digest.records import DigestSchedule, digest_schedule_of, schedule_of
 from bot.digest.schedule import Schedule
+from bot.outbox.outbox import Outbox
 from bot.render.cards import Reply
-from bot.render.digest import card_to_payload, render_digest
+from bot.render.digest import card_from_payload, card_to_payload, render_digest
 from bot.store.digests import DigestStore
 from bot.watch.filters import Filters
 from bot.watch.service import WatchService
@@ -36,10 +37,18 @@ class ScheduleSet:
 
 
 class DigestService:
-    def __init__(self, store: DigestStore, watch: WatchService, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: DigestStore,
+        watch: WatchService,
+        clock: Clock,
+        outbox: Outbox | None = None,
+    ) -> None:
         self.store = store
         self.watch = watch
         self.clock = clock
+        self.outbox = outbox or watch.outbox  # the one outbox the watch service posts through
+        self.outbox.register("digest", _render_digest_row, self.channel_unavailable)
 
     async def set(
         self,
@@ -57,7 +66,7 @@ class DigestService:
             raise UserError("Quiet periods: 'line' (post a short line) or 'skip' (post nothing).")
         now = self.clock()
         next_run = schedule.next_after(now)
-        async with self.watch.store.transaction():
+        async with self.store.db.transaction():  # one unit of work: schedule and outbox
             schedule_id = await self.store.upsert(
                 guild_id,
                 channel_id,
@@ -76,12 +85,12 @@ class DigestService:
                 raise UserError(f"<#{channel_id}> belongs to another server.")
             released = await self.store.release_held(guild_id, channel_id)
         if released:
-            self.watch.wake()
+            self.outbox.wake()
         return ScheduleSet(schedule_id, next_run, released)
 
     async def off(self, guild_id: str, channel_id: str) -> None:
         """Stop the channel's digests; any held while it was paused are dropped."""
-        async with self.watch.store.transaction():
+        async with self.store.db.transaction():
             if not await self.store.remove(guild_id, channel_id):
                 raise UserError(f"<#{channel_id}> has no digest.")
 
@@ -89,9 +98,9 @@ class DigestService:
         """A digest found its channel gone or closed to the bot: pause the schedule, hold its
         digests (this one too) and tell the admins where the digest was set up."""
         channel = row["channel_id"]
-        async with self.watch.store.transaction():
+        async with self.store.db.transaction():
             paused = await self.store.pause_channel(channel, reason)
-            await self.watch.store.hold_channel(channel, "digest")
+            await self.outbox.hold(channel, "digest")
             for schedule in paused:
                 await self.watch.tell_admins(
                     schedule["notify_channel_id"],
@@ -135,9 +144,9 @@ class DigestService:
         row = await self._row(guild_id, channel_id)
         now = self.clock()
         reply = await self._render(row, self._since(row, now), now, "line")
-        async with self.watch.store.transaction():
+        async with self.store.db.transaction():
             queued = await self._enqueue(row, f"digest-now:{row['id']}:{request_id}", reply, now)
-        self.watch.wake()
+        self.outbox.wake()
         return queued
 
     async def _build(self, since: datetime, until: datetime, filters: Filters) -> DigestView:
@@ -157,7 +166,7 @@ class DigestService:
         for row in await self.store.due(iso(now)):
             reply = await self._render(row, self._since(row, now), now, row["quiet"])
             next_run = schedule_of(row).next_after(now)
-            async with self.watch.store.transaction():
+            async with self.store.db.transaction():
                 # Compare-and-set on next_run: a concurrent round cannot fire the same slot.
                 if not await self.store.advance(
                     row["id"], row["next_run"], iso(next_run), iso(now)
@@ -166,7 +175,7 @@ class DigestService:
                 await self._enqueue(row, f"digest:{row['id']}:{row['next_run']}", reply, now)
             fired += 1
         if fired:
-            self.watch.wake()
+            self.outbox.wake()
         return fired
 
     async def _enqueue(self, row: Any, key: str, reply: Reply | None, now: datetime) -> int:
@@ -174,7 +183,7 @@ class DigestService:
             return 0
         queued = 0
         for number, card in enumerate(reply.pages):
-            queued += await self.watch.store.enqueue(
+            queued += await self.outbox.enqueue(
                 f"{key}:{number}",
                 "digest",
                 row["channel_id"],
@@ -193,3 +202,8 @@ class DigestService:
         reply = render_digest(view, zone)
         assert reply is not None
         return reply
+
+
+async def _render_digest_row(row: Any) -> Reply | None:
+    """A queued digest page: its card, as it was rendered when the digest fired."""
+    return Reply([card_from_payload(json.loads(row["payload"]))])

@@ -86,7 +86,7 @@ class ReleaseRadarBot(commands.Bot):
         self._background: list[BackgroundTask] = []
 
     async def setup_hook(self) -> None:
-        self.services.watch.attach_poster(DiscordPoster(self))
+        self.services.outbox.attach_poster(DiscordPoster(self))
         await self.add_cogs()
         self._background = self._background_tasks()
         for task in self._background:

@@ -10,15 +10,15 @@ from datetime import datetime, timedelta
 import aiohttp
 import discord
 
-from bot.render.cards import Reply
-from bot.render.discord_embed import NO_MENTIONS, card_to_embed
-from bot.render.outbox_marker import read_outbox_id
-from bot.watch.sender import (
+from bot.outbox.sender import (
     ChannelUnavailable,
     PermanentPostError,
     RateLimited,
     TransientPostError,
 )
+from bot.render.cards import Reply
+from bot.render.discord_embed import NO_MENTIONS, card_to_embed
+from bot.render.outbox_marker import read_outbox_id
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Release-watch storage: feed sources and health, entries, subscriptions, the outbox."""
+"""Release-watch storage: feed sources and health, entries, subscriptions (the outbox is in
+bot/store/outbox.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,10 @@ import aiosqlite
 
 from bot.core.names import normalize
 from bot.store.db import Database, inserted_id
+from bot.store.outbox import OutboxStore
 
 Row = aiosqlite.Row
 _CHUNK = 500  # stays under SQLite's limit on bound parameters
-# A subscription id from a user, kept only if it is the guild's: (subscription id, guild id).
-_GUILDS_SUBSCRIPTION = "(SELECT id FROM subscriptions WHERE id = ? AND guild_id = ?)"
 _T = TypeVar("_T")
 
 
@@ -41,6 +41,8 @@ class SourceDef:
 class WatchStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # A subscription's queued and held posts change with it (their SQL is the outbox store's).
+        self._outbox = OutboxStore(db)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
@@ -309,11 +311,7 @@ class WatchStore:
         """Delete the guild's subscription and drop its queued and held alerts (inside the
         caller's transaction); False, changing nothing, if the guild has no such subscription."""
         # Every statement names the guild: an id from another guild matches no row at all.
-        await self.db.execute(
-            "UPDATE outbox SET status = 'dropped' WHERE status IN ('pending', 'held')"
-            f" AND subscription_id = {_GUILDS_SUBSCRIPTION}",
-            (subscription_id, guild_id),
-        )
+        await self._outbox.drop_of_subscription(guild_id, subscription_id)
         cursor = await self.db.execute(
             "DELETE FROM subscriptions WHERE id = ? AND guild_id = ?",
             (subscription_id, guild_id),
@@ -330,26 +328,9 @@ class WatchStore:
             "UPDATE subscriptions SET paused = 1, pause_reason = ? WHERE channel_id = ? AND paused = 0",
             (reason, channel_id),
         )
-        await self.hold_channel(channel_id, "alert")
-        await self.hold_channel(channel_id, "alert_summary")  # flood control's "and N more"
+        await self._outbox.hold_channel(channel_id, "alert")
+        await self._outbox.hold_channel(channel_id, "alert_summary")  # flood control's "and N more"
         return rows
-
-    async def held_of_subscription(self, guild_id: str, subscription_id: int) -> list[Row]:
-        """The guild's subscription's held alerts and summaries, oldest first, each with its
-        entry's moment and first source (`moment`, `source_key`, `source_name`)."""
-        first_source = (
-            "(SELECT {} FROM entry_sources s WHERE s.entry_id = o.entry_id"
-            " ORDER BY s.seen_at, s.source_name LIMIT 1)"
-        )
-        return await self.db.fetchall(
-            "SELECT o.id, o.kind, o.entry_id, o.channel_id, o.subscription_id, o.dedupe_key,"
-            " o.payload, COALESCE(e.published, e.first_seen) AS moment,"
-            f" {first_source.format('s.source_key')} AS source_key,"
-            f" {first_source.format('s.source_name')} AS source_name"
-            " FROM outbox o LEFT JOIN entries e ON e.id = o.entry_id WHERE o.status = 'held'"
-            f" AND o.subscription_id = {_GUILDS_SUBSCRIPTION} ORDER BY o.id",
-            (subscription_id, guild_id),
-        )
 
     async def resume_subscription(
         self,
@@ -367,155 +348,13 @@ class WatchStore:
         )
         if cursor.rowcount != 1:
             return None
-        for chunk in _chunks(list(drop)):
-            await self.db.execute(
-                "UPDATE outbox SET status = 'dropped', last_error = ? WHERE status = 'held'"
-                f" AND subscription_id = {_GUILDS_SUBSCRIPTION}"
-                f" AND id IN ({','.join('?' * len(chunk))})",
-                (reason[:500], subscription_id, guild_id, *chunk),
-            )
-        released = await self.db.execute(
-            "UPDATE outbox SET status = 'pending', not_before = NULL WHERE status = 'held'"
-            f" AND subscription_id = {_GUILDS_SUBSCRIPTION}",
-            (subscription_id, guild_id),
-        )
-        return released.rowcount
-
-    async def hold_channel(self, channel_id: str, kind: str) -> None:
-        """Hold the channel's queued posts of one kind (inside the caller's transaction)."""
-        await self.db.execute(
-            "UPDATE outbox SET status = 'held' WHERE channel_id = ? AND kind = ?"
-            " AND status = 'pending'",
-            (channel_id, kind),
-        )
-
-    async def release_channel(self, channel_id: str, kind: str, *, drop: bool = False) -> int:
-        """Queue the channel's held posts of one kind again, or drop them (inside the caller's
-        transaction); returns how many."""
-        cursor = await self.db.execute(
-            "UPDATE outbox SET status = ?, not_before = NULL WHERE channel_id = ? AND kind = ?"
-            " AND status = 'held'",
-            ("dropped" if drop else "pending", channel_id, kind),
-        )
-        return cursor.rowcount
+        return await self._outbox.release_of_subscription(guild_id, subscription_id, drop, reason)
 
     async def latest_entries(self, limit: int) -> list[Row]:
         return await self.db.fetchall(
             "SELECT id FROM entries ORDER BY COALESCE(published, first_seen) DESC, id DESC LIMIT ?",
             (limit,),
         )
-
-    # ---- the outbox -----------------------------------------------------------------------
-
-    async def enqueue(
-        self,
-        dedupe_key: str,
-        kind: str,
-        channel_id: str,
-        now: str,
-        *,
-        entry_id: int | None = None,
-        subscription_id: int | None = None,
-        payload: Any = None,
-        status: str = "pending",
-    ) -> bool:
-        """Queue a post; False if one with the same dedupe key exists (exactly-once)."""
-        cursor = await self.db.execute(
-            "INSERT OR IGNORE INTO outbox(dedupe_key, kind, entry_id, subscription_id, channel_id,"
-            " payload, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                dedupe_key,
-                kind,
-                entry_id,
-                subscription_id,
-                channel_id,
-                None if payload is None else json.dumps(payload),
-                status,
-                now,
-            ),
-        )
-        return cursor.rowcount == 1
-
-    async def enqueue_notice(
-        self, key: str, channel_id: str, now: str, title: str, text: str, parts: Sequence[str] = ()
-    ) -> bool:
-        """Queue a notice (a titled message from the bot itself), once per key and moment;
-        `parts` are the untrusted values that fill the `{}` in `text` when it is rendered."""
-        payload = {"title": title, "text": text, "parts": list(parts)}
-        return await self.enqueue(f"notice:{key}:{now}", "notice", channel_id, now, payload=payload)
-
-    async def pending(self, now: str, limit: int = 500) -> list[Row]:
-        """Committed rows due now, oldest first (a row another task is still writing is not
-        seen). A row waits while an earlier row of its channel waits for a retry, so a channel's
-        posts keep their order."""
-        return await self.db.fetchall_committed(
-            # Only alerts ping the subscription's role; a flood summary never does.
-            "SELECT o.*, CASE WHEN o.kind = 'alert' THEN s.role_id END AS role_id"
-            " FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"
-            " WHERE o.status = 'pending' AND (o.not_before IS NULL OR o.not_before <= ?)"
-            " AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.channel_id = o.channel_id"
-            "  AND b.status = 'pending' AND b.id < o.id AND b.not_before > ?)"
-            " ORDER BY o.id LIMIT ?",
-            (now, now, limit),
-        )
-
-    async def mark_attempted(self, row: Row, now: str) -> bool:
-        """Record, before posting `row` (as `pending` read it), that its outcome is unknown
-        until it is marked. False, changing nothing, if the row has changed since it was read
-        (dropped, held, sent or attempted meanwhile): it must not be posted."""
-        cursor = await self.db.execute(
-            "UPDATE outbox SET attempted_at = ? WHERE id = ? AND status = 'pending'"
-            " AND attempted_at IS ?",
-            (now, row["id"], row["attempted_at"]),
-        )
-        return cursor.rowcount == 1
-
-    async def mark_sent(self, outbox_id: int, message_id: str, now: str) -> None:
-        await self.db.execute(
-            "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1,"
-            " attempted_at = NULL WHERE id = ?",
-            (message_id, now, outbox_id),
-        )
-
-    async def mark_retry(
-        self, outbox_id: int, error: str, not_before: str, *, outcome_unknown: bool = False
-    ) -> None:
-        """Try again at `not_before`; `outcome_unknown` keeps the row marked as possibly posted
-        (a 5xx or a network error), so it is looked up in its channel before the next post."""
-        await self.db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, not_before = ?,"
-            " attempted_at = CASE WHEN ? THEN attempted_at END WHERE id = ?",
-            (error[:500], not_before, outcome_unknown, outbox_id),
-        )
-
-    async def mark_refused(
-        self, outbox_id: int, error: str, *, outcome_unknown: bool = False
-    ) -> None:
-        """Discord refused the row's channel; what happens next is the caller's. Without
-        `outcome_unknown` (the refusal answered the post itself) the row is known not posted."""
-        await self.db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?,"
-            " attempted_at = CASE WHEN ? THEN attempted_at END WHERE id = ?",
-            (error[:500], outcome_unknown, outbox_id),
-        )
-
-    async def mark_failed(self, outbox_id: int, error: str) -> None:
-        """Discord refused the row for good: it is never sent and blocks nothing behind it."""
-        await self.db.execute(
-            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?,"
-            " attempted_at = NULL WHERE id = ?",
-            (error[:500], outbox_id),
-        )
-
-    async def mark_dropped(self, outbox_id: int, error: str) -> None:
-        await self.db.execute(
-            "UPDATE outbox SET status = 'dropped', last_error = ? WHERE id = ?",
-            (error[:500], outbox_id),
-        )
-
-    async def outbox_counts(self) -> dict[str, int]:
-        rows = await self.db.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")
-        return {r[0]: r[1] for r in rows}
 
     # ---- reading entries back -------------------------------------------------------------
 

@@ -8,7 +8,7 @@ channel and source. A paused channel's held alerts are capped again when it resu
 (`release_held`), so a long pause does not end in one burst. Only alerts are capped: every
 entry is stored and reaches the digests. Alerts keep their subscription's role ping, so a
 channel hears at most `cap` pings per round; the summary never pings (`WatchStore.pending`
-gives it no role).
+gives it no role, see `OutboxStore.pending`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.outbox.outbox import Outbox
 from bot.store.watch import WatchStore
 
 SUMMARY_KIND = "alert_summary"
@@ -138,6 +139,7 @@ def summary_key(rest: Sequence[Planned]) -> str:
 
 async def queue_summary(
     store: WatchStore,
+    outbox: Outbox,
     key: str,
     channel_id: str,
     source_key: str,
@@ -151,7 +153,7 @@ async def queue_summary(
     """Queue one "…and `count` more from SOURCE" message linking the source's feed (inside the
     caller's transaction); False if `key` is already queued."""
     source = await store.source(source_key)
-    return await store.enqueue(
+    return await outbox.enqueue(
         key,
         SUMMARY_KIND,
         channel_id,
@@ -162,5 +164,5 @@ async def queue_summary(
             "count": count,
             "url": source["url"] if source is not None else None,
         },
-        status="held" if held else "pending",
+        held=held,
     )

@@ -21,6 +21,8 @@ from rapidfuzz import fuzz
 from bot.core.clock import Clock, iso
 from bot.core.index import NameIndex
 from bot.core.names import normalize
+from bot.outbox.keys import alert_key
+from bot.outbox.outbox import Outbox
 from bot.store.watch import WatchStore
 from bot.watch.classify import classify
 from bot.watch.filters import EntryFacts, Filters, matches
@@ -256,12 +258,14 @@ class Ingestor:
     def __init__(
         self,
         store: WatchStore,
+        outbox: Outbox,
         models: Callable[[], NameIndex],
         clock: Clock,
         *,
         max_alerts: int = DEFAULT_CAP,
     ) -> None:
         self.store = store
+        self.outbox = outbox
         self._models = models
         self.clock = clock
         self.max_alerts = max_alerts  # per channel and poll round; see bot/watch/flood.py
@@ -439,23 +443,24 @@ class Ingestor:
 
     async def _fan_out(self, batch: _Batch, report: IngestReport, budget: RoundBudget) -> None:
         """Queue the batch's alerts, as many per channel as the round's budget has left, and one
-        summary per channel and source for the rest (no role ping: see `WatchStore.pending`)."""
+        summary per channel and source for the rest (no role ping: see `OutboxStore.pending`)."""
         alerted, rest = split(self._planned(batch), budget)
         stamp = iso(batch.now)
         for alert in alerted:
-            report.queued += await self.store.enqueue(
-                f"alert:{alert.entry_id}:{alert.channel_id}",
+            report.queued += await self.outbox.enqueue(
+                alert_key(alert.entry_id, alert.channel_id),
                 "alert",
                 alert.channel_id,
                 stamp,
                 entry_id=alert.entry_id,
                 subscription_id=alert.subscription_id,
-                status="held" if alert.paused else "pending",
+                held=alert.paused,
             )
         for (channel_id, source_key), held_back in rest.items():
             first = held_back[0]
             await queue_summary(
                 self.store,
+                self.outbox,
                 summary_key(held_back),
                 channel_id,
                 source_key,

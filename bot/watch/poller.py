@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any
 
 from bot.core.clock import Clock, iso
+from bot.outbox.outbox import Outbox
 from bot.store.db import StoreError
 from bot.store.watch import WatchStore
 from bot.watch.fetch import Fetcher, FetchError, FetchResult
@@ -54,6 +55,7 @@ class FeedPoller:
     def __init__(
         self,
         store: WatchStore,
+        outbox: Outbox,
         fetcher: Fetcher,
         ingestor: Ingestor,
         clock: Clock,
@@ -65,6 +67,7 @@ class FeedPoller:
         on_new: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
+        self.outbox = outbox
         self.fetcher = fetcher
         self.ingestor = ingestor
         self.clock = clock
@@ -264,7 +267,7 @@ class FeedPoller:
         if not self.ops_channel_id:
             log.warning("no ops channel configured; %s", text.format(*parts))
             return
-        await self.store.enqueue_notice(
+        await self.outbox.notice(
             f"feed-{what}:{row['key']}",
             self.ops_channel_id,
             iso(self.clock()),

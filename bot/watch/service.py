@@ -16,9 +16,12 @@ from bot.core.errors import UserError
 from bot.core.index import NameIndex
 from bot.core.lookups import Lookups
 from bot.core.periodic import run_periodically
+from bot.outbox.keys import alert_key
+from bot.outbox.outbox import Outbox
+from bot.outbox.sender import Poster
 from bot.render.alerts import render_alert, render_alert_summary, render_notice
 from bot.render.cards import Reply
-from bot.render.digest import card_from_payload
+from bot.store.outbox import OutboxStore
 from bot.store.watch import SourceDef, WatchStore
 from bot.watch.addresses import NOT_ALLOWED, url_refusal
 from bot.watch.alerts import build_alert
@@ -36,7 +39,6 @@ from bot.watch.ingest import Ingestor, IngestReport, entry_facts
 from bot.watch.parser_pool import Parser
 from bot.watch.poller import FeedPoller
 from bot.watch.records import FeedStatus, Subscription, feed_status_of, subscription_of
-from bot.watch.sender import OutboxSender, Poster, UnavailableHandler, notice_payload
 from bot.watch.sources import load_curated, load_feed_sources
 
 log = logging.getLogger(__name__)
@@ -65,41 +67,35 @@ class WatchService:
         clock: Clock,
         settings: WatchSettings,
         parser: Parser | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         self.store = store
+        # The composition root hands in the one outbox; a service built alone gets its own.
+        self.outbox = outbox or Outbox(OutboxStore(store.db), clock)
         self.lookups = lookups
         self.clock = clock
         self.settings = settings
         models: Callable[[], NameIndex] = lambda: lookups.models  # noqa: E731 - always the fresh index
-        self.ingestor = Ingestor(store, models, clock, max_alerts=settings.max_alerts_per_poll)
+        self.ingestor = Ingestor(
+            store, self.outbox, models, clock, max_alerts=settings.max_alerts_per_poll
+        )
         self.poller = FeedPoller(
             store,
+            self.outbox,
             fetcher,
             self.ingestor,
             clock,
             threshold=settings.failure_threshold,
             ops_channel_id=settings.ops_channel_id,
             parser=parser,
-            on_new=self._deliver_soon,
+            on_new=self.outbox.deliver_soon,
         )
-        self.sender: OutboxSender | None = None
-        self._wake = asyncio.Event()
-        self._delivery: asyncio.Task[None] | None = None
-        self._deliver_again = False
-        self._unavailable: dict[str, UnavailableHandler] = {
-            "alert": self._alerts_unavailable,
-            SUMMARY_KIND: self._alerts_unavailable,
-        }
+        self.outbox.register("alert", self._render_alert, self._alerts_unavailable)
+        self.outbox.register(SUMMARY_KIND, _render_summary, self._alerts_unavailable)
 
     def attach_poster(self, poster: Poster) -> None:
-        """Give the service a way to post (the Discord adapter); without one nothing is sent."""
-        self.sender = OutboxSender(
-            self.store, poster, self.render_row, self.clock, on_unavailable=self._unavailable
-        )
-
-    def on_channel_unavailable(self, kind: str, handler: UnavailableHandler) -> None:
-        """What to do when a post of `kind` finds its channel gone or closed to the bot."""
-        self._unavailable[kind] = handler
+        """Give the outbox a way to post (the Discord adapter); without one nothing is sent."""
+        self.outbox.attach_poster(poster)
 
     async def _alerts_unavailable(self, row: Any, reason: str) -> None:
         """Pause the channel's subscriptions (their alerts are held) and tell the admins where
@@ -127,7 +123,7 @@ class WatchService:
         and are escaped when it is rendered. Nothing when there is no such channel, or it is
         the troubled channel itself."""
         if target and target != about:
-            await self.store.enqueue_notice(key, target, iso(self.clock()), title, text, parts)
+            await self.outbox.notice(key, target, iso(self.clock()), title, text, parts)
 
     async def start_up(self) -> IngestReport:
         """Sync the bundled sources and ingest the curated entries (idempotent)."""
@@ -144,7 +140,7 @@ class WatchService:
                 self.tick,
                 self.settings.tick_seconds,
                 stop,
-                wake=self._wake,
+                wake=self.outbox.woken,
                 label="release watch round",
             )
         finally:
@@ -152,7 +148,7 @@ class WatchService:
 
     def wake(self) -> None:
         """Run a round now (after a curator adds a release, for example)."""
-        self._wake.set()
+        self.outbox.wake()
 
     async def tick(self) -> None:
         """Start the polls of the due sources and drain the outbox, without waiting for the
@@ -161,39 +157,9 @@ class WatchService:
         await self.drain()
 
     async def drain(self) -> int:
-        if self.sender is None:
-            return 0
-        return await self.sender.drain()
+        return await self.outbox.drain()
 
-    def _deliver_soon(self) -> None:
-        """Send what a source's poll just queued, without waiting for the rest of the round
-        (one delivery at a time; a call during one asks it to drain once more)."""
-        if self.sender is None:
-            return
-        if self._delivery is None or self._delivery.done():
-            self._delivery = asyncio.create_task(self._deliver(), name="deliver-new-alerts")
-        else:
-            self._deliver_again = True
-
-    async def _deliver(self) -> None:
-        while True:
-            self._deliver_again = False
-            try:
-                await self.drain()
-            except Exception:  # the round's own drain tries again; this must not go unseen
-                log.exception("delivering new alerts failed")
-                return
-            if not self._deliver_again:
-                return
-
-    async def render_row(self, row: Any) -> Reply | None:
-        if row["kind"] == "notice":
-            return render_notice(*notice_payload(row))
-        if row["kind"] == "digest":
-            return Reply([card_from_payload(json.loads(row["payload"]))])
-        if row["kind"] == SUMMARY_KIND:
-            data = json.loads(row["payload"])
-            return render_alert_summary(data["source"], data["count"], data.get("url"))
+    async def _render_alert(self, row: Any) -> Reply | None:
         alert = await build_alert(self.store, self.lookups, row["entry_id"])
         return None if alert is None else render_alert(alert)
 
@@ -249,7 +215,7 @@ class WatchService:
         to them all at once: each channel's newest `max_alerts_per_poll`, and one summary per
         source for the rest (their entries stay for the digests). How many posts follow."""
         async with self.store.transaction():
-            held = await self.store.held_of_subscription(guild_id, subscription_id)
+            held = await self.outbox.store.held_of_subscription(guild_id, subscription_id)
             summaries = release_held(
                 [(r["id"], _planned(r)) for r in held if r["kind"] == "alert" and r["moment"]],
                 [_held_summary(r) for r in held if r["kind"] == SUMMARY_KIND],
@@ -265,6 +231,7 @@ class WatchService:
             for s in summaries:
                 released += await queue_summary(
                     self.store,
+                    self.outbox,
                     s.key,
                     s.channel_id,
                     s.source_key,
@@ -285,8 +252,8 @@ class WatchService:
                 break
             facts = await self.entry_facts(row["id"])
             if facts is not None and matches(filters, facts):
-                queued += await self.store.enqueue(
-                    f"alert:{row['id']}:{channel_id}",
+                queued += await self.outbox.enqueue(
+                    alert_key(row["id"], channel_id),
                     "alert",
                     channel_id,
                     now,
@@ -341,6 +308,11 @@ class WatchService:
     async def remove_source(self, key: str) -> bool:
         """Remove a feed source (its entries stay); False if no source has that key."""
         return await self.store.remove_source(key)
+
+
+async def _render_summary(row: Any) -> Reply | None:
+    data = json.loads(row["payload"])
+    return render_alert_summary(data["source"], data["count"], data.get("url"))
 
 
 def _planned(row: Any) -> Planned:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.digest.service import DigestService
-from bot.watch.sender import OutboxSender
+from bot.outbox.sender import OutboxSender
 from tests.standin import CommandHidden
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -103,13 +103,15 @@ async def test_scheduled_digest_with_a_crash_between_posting_and_recording(harne
     scheduler = DigestService(harness.services.digests.store, harness.services.watch, clock)
     assert await scheduler.run_due() == 1
     watch = harness.services.watch
-    crashing = OutboxSender(watch.store, watch.sender.poster, watch.render_row, watch.clock)
+    crashing = OutboxSender(
+        watch.outbox.store, watch.outbox.sender.poster, watch.outbox.render, watch.clock
+    )
 
     async def die(_row) -> None:
         raise Killed
 
     crashing.after_post = die
-    async with watch.sender._lock:
+    async with watch.outbox.sender._lock:
         with pytest.raises(ExceptionGroup):
             await crashing.drain()
     await watch.drain()

@@ -91,7 +91,7 @@ async def set_up_guild_b(g: TwoGuilds, tag: str) -> tuple[int, int]:
     digest (a held digest, `<tag>-digest`) and curator change (the alias `Alias <tag>`);
     returns (subscription id, change id)."""
     harness = g.a
-    store = harness.services.watch.store
+    store = harness.services.outbox.store
     added = await g.admin_b.slash("watch add", channel="releases-b", keywords=tag)
     assert "Release alerts on" in added.text(), added.text()
     sub_id = int(added.text().split("**")[1])

@@ -15,9 +15,9 @@ import pytest
 import pytest_asyncio
 
 from bot.core.clock import iso
+from bot.outbox.sender import OutboxSender
 from bot.store.watch import SourceDef
 from bot.watch.filters import Filters
-from bot.watch.sender import OutboxSender
 from tests.feed_server import feed_server, rss, slow_feed
 from tests.standin import CommandHidden
 from tests.standin.server import APP_ID, MENTION_EVERYONE, NONCE_WINDOW
@@ -543,7 +543,7 @@ async def test_a_rate_limit_outlasting_the_clients_retries_still_delivers_in_one
     )
     titles = [m["embeds"][0]["title"] for m in await posted(harness, "releases")]
     assert titles.count("Patient story") == 1
-    counts = await harness.services.watch.store.outbox_counts()
+    counts = await harness.services.watch.outbox.store.counts()
     assert counts.get("pending", 0) == 0  # nothing left waiting for a later drain
     await clear_subscriptions(harness)
     standin.messages[channel_id(harness, "releases")].clear()
@@ -692,7 +692,9 @@ async def test_a_crash_between_posting_and_recording_posts_nothing_twice(harness
     )
     assert (await watch.poller.poll_key("fo")).new == 4  # 4 entries x 3 channels queued
 
-    crashing = OutboxSender(watch.store, watch.sender.poster, watch.render_row, watch.clock)
+    crashing = OutboxSender(
+        watch.outbox.store, watch.outbox.sender.poster, watch.outbox.render, watch.clock
+    )
     posts = 0
     killed: list[str] = []
     start = len(harness.standin.requests)
@@ -705,7 +707,7 @@ async def test_a_crash_between_posting_and_recording_posts_nothing_twice(harness
             raise Killed("killed between send and record")
 
     crashing.after_post = die_after_fifth
-    async with watch.sender._lock:  # keep the background loop out while we crash
+    async with watch.outbox.sender._lock:  # keep the background loop out while we crash
         with pytest.raises(ExceptionGroup) as crash:
             await crashing.drain()
     assert crash.group_contains(Killed)
@@ -724,7 +726,7 @@ async def test_a_crash_between_posting_and_recording_posts_nothing_twice(harness
             m["embeds"][0]["title"] for m in harness.standin.messages[channel][before[channel] :]
         ]
         assert sorted(titles) == [f"fanout story {i}" for i in range(4)], channel
-    assert (await watch.store.outbox_counts()).get("pending", 0) == 0
+    assert (await watch.outbox.store.counts()).get("pending", 0) == 0
     await clear_subscriptions(harness)
 
 
@@ -880,7 +882,9 @@ async def test_only_the_bots_own_message_counts_as_an_earlier_post(harness, feed
     await harness.admin.slash("watch add", channel="releases")
     feeds.serve("/forge.xml", rss([{"title": "Forged story", "link": "https://f.example/f"}]))
     assert (await watch.poller.poll_key("forge")).new == 1
-    crashing = OutboxSender(watch.store, watch.sender.poster, watch.render_row, watch.clock)
+    crashing = OutboxSender(
+        watch.outbox.store, watch.outbox.sender.poster, watch.outbox.render, watch.clock
+    )
     messages = standin.messages[channel_id(harness, "releases")]
     start = len(messages)
 
@@ -888,7 +892,7 @@ async def test_only_the_bots_own_message_counts_as_an_earlier_post(harness, feed
         raise Killed("killed between send and record")
 
     crashing.after_post = die
-    async with watch.sender._lock:
+    async with watch.outbox.sender._lock:
         with pytest.raises(ExceptionGroup):
             await crashing.drain()
     original = messages.pop()
@@ -918,7 +922,7 @@ async def test_a_queued_post_another_task_rolls_back_is_never_posted(harness) ->
     async def write_then_fail() -> None:
         async with watch.store.transaction():
             now = iso(watch.clock())
-            assert await watch.store.enqueue_notice("ghost", releases, now, "Ghost", "never")
+            assert await watch.outbox.notice("ghost", releases, now, "Ghost", "never")
             queued.set()
             await asyncio.sleep(0.3)
             raise RuntimeError("the command failed: nothing it wrote may take effect")
@@ -949,10 +953,12 @@ async def test_an_alert_dropped_while_it_is_rendered_is_not_posted(harness, feed
 
     async def render_while_removed(row):
         await watch.unsubscribe(sub["guild_id"], sub["id"])
-        return await watch.render_row(row)
+        return await watch.outbox.render(row)
 
-    racing = OutboxSender(watch.store, watch.sender.poster, render_while_removed, watch.clock)
-    async with watch.sender._lock:
+    racing = OutboxSender(
+        watch.outbox.store, watch.outbox.sender.poster, render_while_removed, watch.clock
+    )
+    async with watch.outbox.sender._lock:
         assert await racing.drain() == 0
     assert len(posts_to(harness, "releases")) == before
     (row,) = await outbox_of(harness, "releases", "gone")

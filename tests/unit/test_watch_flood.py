@@ -114,7 +114,7 @@ async def test_each_channel_gets_its_newest_alerts_up_to_the_cap_and_one_summary
     # Alerts ping the subscription's role; the summary does not.
     pending = {
         (r["kind"], r["channel_id"]): r["role_id"]
-        for r in await watch.store.pending(iso(watch.clock()))
+        for r in await watch.outbox.store.pending(iso(watch.clock()))
     }
     assert pending[("alert", "100")] == "55" and pending[("alert_summary", "100")] is None
     # Every entry is stored as news for the digests, capped or not.
@@ -162,7 +162,7 @@ async def test_resuming_after_a_long_pause_caps_the_held_alerts_again(watch) -> 
         watch.clock_control.advance(minutes=30)
         await watch.ingestor.ingest(stories(10, watch.clock_control.now, f"P{n}"))
     assert await watch.resume("1", sub_id) == CAP + 1
-    pending = await watch.store.pending(iso(watch.clock()), limit=1000)
+    pending = await watch.outbox.store.pending(iso(watch.clock()), limit=1000)
     assert [r["role_id"] for r in pending] == ["55"] * CAP + [None]
     assert await titles(watch, pending[:CAP]) == ["P19 2", "P19 1", "P19 0"]
     assert pending[-1]["kind"] == "alert_summary"
@@ -197,7 +197,7 @@ async def test_resuming_caps_one_alert_over_the_cap_too(watch) -> None:
         watch.clock_control.advance(minutes=30)
         await watch.ingestor.ingest(stories(count, watch.clock_control.now, f"P{n}"))
     assert await watch.resume("1", sub_id) == CAP + 1
-    pending = await watch.store.pending(iso(watch.clock()), limit=1000)
+    pending = await watch.outbox.store.pending(iso(watch.clock()), limit=1000)
     assert [r["kind"] for r in pending] == ["alert"] * CAP + ["alert_summary"]
     assert json.loads(pending[-1]["payload"])["count"] == 1
 
@@ -252,12 +252,12 @@ async def test_a_summary_renders_with_its_link_and_without_a_bad_one(watch) -> N
     watch.clock_control.advance(minutes=1)
     await watch.ingestor.ingest(stories(CAP + 2, watch.clock_control.now))
     (row,) = [r for r in await outbox(watch) if r["kind"] == "alert_summary"]
-    card = (await watch.render_row(row)).pages[0]
+    card = (await watch.outbox.render(row)).pages[0]
     assert card.title == "…and 2 more from Vendor" and card.url == "https://v.example/feed.xml"
     assert "https://v.example/feed.xml" in card.description and "digest" in card.description
     payload = json.loads(row["payload"]) | {"url": "https://v.example/x) [Free](https://e.example"}
     forged = dict(row) | {"payload": json.dumps(payload | {"source": "X @everyone"})}
-    card = (await watch.render_row(forged)).pages[0]
+    card = (await watch.outbox.render(forged)).pages[0]
     assert card.url is None and "e.example" not in card.description
     assert "@everyone" not in card.title
 

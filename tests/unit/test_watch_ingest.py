@@ -319,7 +319,7 @@ async def test_pause_and_resume_notices_show_the_feeds_name_inert(watch) -> None
         server.serve("/f.xml", rss([{"title": "Back", "link": "https://g.example/back"}]))
         assert (await watch.poller.poll_key("evil")).resumed
     notices = [r for r in await outbox(watch) if r["kind"] == "notice"]
-    texts = [card_to_embed((await watch.render_row(r)).pages[0]).description for r in notices]
+    texts = [card_to_embed((await watch.outbox.render(r)).pages[0]).description for r in notices]
     assert len(texts) == 2, texts
     for text in texts:
         assert not MASKED_LINK.search(text) and "@everyone" not in text, text

@@ -13,6 +13,7 @@ from bot.discordbot.checks import curators_only
 from bot.discordbot.poster import DiscordPoster
 from bot.discordbot.respond import send_reply
 from bot.discordbot.targets import PostTarget, require_pingable, require_post_permissions
+from bot.outbox.sender import ChannelUnavailable, PermanentPostError, TransientPostError
 from bot.render.cards import Reply, clip
 from bot.render.limits import AUTOCOMPLETE_CHOICES
 from bot.render.safe import safe_text
@@ -24,7 +25,6 @@ from bot.render.watch import (
 )
 from bot.services import Services
 from bot.watch.filters import parse_filters
-from bot.watch.sender import ChannelUnavailable, PermanentPostError, TransientPostError
 from bot.watch.sources import DEFAULT_POLL_MINUTES, FEED_KINDS, validate_source
 
 log = logging.getLogger(__name__)

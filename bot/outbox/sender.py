@@ -16,7 +16,6 @@ does not hold the others back, while each channel's posts keep their order.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
@@ -27,7 +26,7 @@ from typing import Any, Protocol
 from bot.core.clock import Clock, iso
 from bot.render.cards import Reply
 from bot.render.outbox_marker import stamp
-from bot.store.watch import WatchStore
+from bot.store.outbox import OutboxStore
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +83,7 @@ UnavailableHandler = Callable[[Any, str], Awaitable[None]]
 class OutboxSender:
     def __init__(
         self,
-        store: WatchStore,
+        store: OutboxStore,
         poster: Poster,
         render: Renderer,
         clock: Clock,
@@ -224,9 +223,3 @@ class _Batch:
     replies: dict[tuple[str, int | None], Reply | None] = field(default_factory=dict)
     posted: dict[str, dict[int, str]] = field(default_factory=dict)
     since: dict[str, datetime] = field(default_factory=dict)
-
-
-def notice_payload(row: Any) -> tuple[str, str, list[str]]:
-    """A queued notice's title, text and the untrusted parts its `{}` placeholders stand for."""
-    data = json.loads(row["payload"] or "{}")
-    return data.get("title", "Notice"), data.get("text", ""), data.get("parts", [])
