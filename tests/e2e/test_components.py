@@ -80,3 +80,17 @@ async def test_an_expired_pager_sent_as_a_followup_has_its_buttons_disabled(
     await shown.until(lambda r: all(b.get("disabled") for b in r.buttons()), timeout=10)
     assert shown.embeds[0]["footer"]["text"].startswith("Page 1/")
     assert not shown.failed
+
+
+CALLBACK = r"POST /interactions/\d+/[^/]+/callback"
+
+
+async def test_a_button_whose_callback_fails_gets_a_private_error_answer(with_components) -> None:
+    """discord.py's View.on_error only logs: the user saw "This interaction failed"."""
+    user = with_components.member
+    shown = await user.slash("pages")
+    with_components.standin.fail(CALLBACK, 400, code=50035, message="Invalid Form Body")
+    clicked = await user.click(shown, "Next")
+    assert not clicked.failed
+    assert clicked.ephemeral and "went wrong on our side" in clicked.text()
+    assert shown.embeds[0]["footer"]["text"].startswith("Page 1/")
