@@ -381,7 +381,10 @@ class AdminCog(commands.Cog):
     async def import_file(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         if file.size > MAX_ATTACHMENT:
             raise UserError(
-                f"{clip(file.filename, 60)} is {file.size / 1024 / 1024:.1f} MB; the limit is {MAX_ATTACHMENT // 1024 // 1024} MB."
+                "{} is {} MB; the limit is {} MB.",
+                clip(file.filename, 60),
+                f"{file.size / 1024 / 1024:.1f}",
+                MAX_ATTACHMENT // 1024 // 1024,
             )
         name = file.filename.lower()
         if not name.endswith((".yaml", ".yml", ".csv")):
