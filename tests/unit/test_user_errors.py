@@ -62,3 +62,10 @@ def test_a_channel_mention_stays_a_mention() -> None:
     error = UserError(channel_ref(42) + " has no digest for '{}'.", "<#7>")
     assert user_error_text(error).startswith("<#42> has no digest for '\\<#7\\>'")
     assert channel_ref("{0}") == "<#{{0}}>"
+
+
+def test_a_part_inside_a_sentence_is_not_a_line_start() -> None:
+    error = UserError("No subscription {}. Also '{}'\n{}\n- {}", "-5", "# hi", "# top", "# item")
+    assert user_error_text(error) == "No subscription -5. Also '# hi'\n\\# top\n- \\# item"
+    assert user_error_text(UserError("{}", "1. first\n- second")) == "1\\. first\n\\- second"
+    assert user_error_text(UserError("Got '{}'", "a\n# b")) == "Got 'a\n\\# b'"
