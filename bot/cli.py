@@ -81,7 +81,7 @@ def parse_line(line: str) -> tuple[str, dict[str, str]]:
     name, _, rest = text.partition(" ")
     command = ALL_COMMANDS.get(name.lower())
     if command is None:
-        raise UserError(f"Unknown command '{name[:40]}'. Commands: {', '.join(ALL_COMMANDS)}.")
+        raise UserError("Unknown command '{}'. Commands: {}.", name[:40], ", ".join(ALL_COMMANDS))
     options: dict[str, str] = {}
     marks = list(_OPTION.finditer(rest))
     head = rest[: marks[0].start()] if marks else rest
@@ -91,7 +91,9 @@ def parse_line(line: str) -> tuple[str, dict[str, str]]:
     if head.strip():
         first = next((o.name for o in command.options if o.required), None)
         if first is None or first in options:
-            raise UserError(f"/{command.name} takes option=value pairs, not '{head.strip()[:40]}'.")
+            raise UserError(
+                "/{} takes option=value pairs, not '{}'.", command.name, head.strip()[:40]
+            )
         options[first] = head.strip()
     return command.name, options
 

@@ -54,7 +54,9 @@ async def _digest(services: Services, options: dict[str, Any]) -> Reply:
     """A digest for a window: the last `days` (default 7) or since/until dates."""
     zone = options.get("timezone") or "UTC"
     if zone not in available_zones():
-        raise UserError(f"'{zone[:60]}' is not an IANA time zone name (for example Europe/Berlin).")
+        raise UserError(
+            "'{}' is not an IANA time zone name (for example Europe/Berlin).", zone[:60]
+        )
     until = _date_option(options, "until") or services.digests.clock()
     days = options.get("days", 7)
     if not 1 <= days <= 366:
@@ -75,7 +77,7 @@ def _date_option(options: dict[str, Any], key: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise UserError(f"{key} must be a date like 2026-04-01, got '{text[:30]}'.") from None
+        raise UserError("{} must be a date like 2026-04-01, got '{}'.", key, text[:30]) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -176,19 +178,19 @@ def parse_options(command: Command, raw: dict[str, str]) -> dict[str, Any]:
         option = known.get(key)
         if option is None:
             names = ", ".join(known) or "none"
-            raise UserError(f"/{command.name} has no option '{key}' (options: {names}).")
+            raise UserError("/{} has no option '{}' (options: {}).", command.name, key, names)
         if option.kind is int:
             try:
                 options[key] = int(value)
             except ValueError:
                 raise UserError(
-                    f"Option '{key}' must be a whole number, got '{value[:40]}'."
+                    "Option '{}' must be a whole number, got '{}'.", key, value[:40]
                 ) from None
         else:
             options[key] = value
     for option in command.options:
         if option.required and option.name not in options:
-            raise UserError(f"/{command.name} needs the option '{option.name}'.")
+            raise UserError("/{} needs the option '{}'.", command.name, option.name)
     return options
 
 
@@ -196,6 +198,6 @@ async def run_command(services: Services, name: str, options: dict[str, Any]) ->
     """Run a command: the core result and its rendered reply, or a UserError."""
     command = ALL_COMMANDS.get(name)
     if command is None:
-        raise UserError(f"Unknown command '{name[:40]}'. Commands: {', '.join(ALL_COMMANDS)}.")
+        raise UserError("Unknown command '{}'. Commands: {}.", name[:40], ", ".join(ALL_COMMANDS))
     result = await command.run(services, options)
     return result, command.render(result)

@@ -24,3 +24,9 @@ class ImportRejected(UserError):
         if more > 0:
             template += f"\n- ... and {more} more"
         super().__init__(template, message, *shown)
+
+
+def channel_ref(channel_id: object) -> str:
+    """A channel mention the bot makes, to build into a `UserError` template (as one of its
+    parts it would be escaped and show as text); any brace in it is kept literal."""
+    return f"<#{channel_id}>".replace("{", "{{").replace("}", "}}")

@@ -47,9 +47,11 @@ def clean_query(text: str | None, what: str, limit: int = MAX_QUERY) -> str:
     """User text made safe to match: invisible characters dropped, length checked."""
     cleaned = clean_text(text or "")
     if not normalize(cleaned):
-        raise UserError(f"Please give a {what} (letters or digits).")
+        raise UserError("Please give a {} (letters or digits).", what)
     if len(cleaned) > limit:
-        raise UserError(f"That {what} is {len(cleaned):,} characters long; the limit is {limit}.")
+        raise UserError(
+            "That {} is {} characters long; the limit is {}.", what, f"{len(cleaned):,}", limit
+        )
     return cleaned
 
 
@@ -94,7 +96,7 @@ class Lookups:
         match = self.benchmarks.resolve(query)
         if match is not None and not match.exact and match.score < 80:
             hint = ", ".join(e.name for e in (match.entry, *match.alternatives)[:5])
-            raise UserError(f"Unknown benchmark '{query}'. Did you mean: {hint}?")
+            raise UserError("Unknown benchmark '{}'. Did you mean: {}?", query, hint)
         return _resolved(query, match, "benchmark", "Pick one from the autocomplete list.")
 
     # ---- /model -------------------------------------------------------------------------
@@ -103,7 +105,7 @@ class Lookups:
         entry, match = self.resolve_model(name)
         report = await self.report(entry.id, match)
         if report is None:  # removed since the index was built
-            raise UserError(f"'{entry.name}' is no longer in the catalog.")
+            raise UserError("'{}' is no longer in the catalog.", entry.name)
         return report
 
     async def report(self, model_id: int, match: MatchInfo | None = None) -> ModelReport | None:
@@ -200,7 +202,7 @@ class Lookups:
         ids = [entry.id for entry, _ in resolved]
         if len(set(ids)) < len(ids):
             same = next(e.name for e, _ in resolved if ids.count(e.id) > 1)
-            raise UserError(f"'{same}' is named twice; give different models to compare.")
+            raise UserError("'{}' is named twice; give different models to compare.", same)
         only = self.resolve_benchmark(benchmark)[0] if benchmark else None
         rows_for = await self.store.model_scores(ids)
         claims = [_score_claim(r) for r in rows_for]
@@ -245,14 +247,14 @@ class Lookups:
             if wanted is None:
                 choices = ", ".join(o.value for o in Openness)
                 raise UserError(
-                    f"Unknown openness '{clean_text(openness)[:50]}'. Use one of: {choices}."
+                    "Unknown openness '{}'. Use one of: {}.", clean_text(openness)[:50], choices
                 )
         limit = 10 if limit is None else limit
         if not 1 <= limit <= LEADERBOARD_MAX:
-            raise UserError(f"The limit must be between 1 and {LEADERBOARD_MAX}.")
+            raise UserError("The limit must be between 1 and {}.", LEADERBOARD_MAX)
         bench = await self.store.benchmark(entry.id)
         if bench is None:  # removed since the index was built
-            raise UserError(f"'{entry.name}' is no longer in the catalog.")
+            raise UserError("'{}' is no longer in the catalog.", entry.name)
         higher = bool(bench["higher_is_better"])
         per_model: dict[str, list[ScoreClaim]] = {}
         openness_of: dict[str, tuple[Openness, ...]] = {}
@@ -319,7 +321,7 @@ def _split(joined: str | None) -> tuple[str, ...]:
 
 def _resolved(query: str, match: Match | None, what: str, hint: str) -> tuple[Entry, MatchInfo]:
     if match is None:
-        raise UserError(f"No {what} matches '{query}'. {hint}")
+        raise UserError("No {} matches '{}'. {}", what, query, hint)
     info = MatchInfo(
         query, match.entry.name, match.exact, tuple(e.name for e in match.alternatives)
     )

@@ -221,7 +221,7 @@ class CurationService:
         if not normalize(name):
             raise UserError("The model needs a name.")
         if len(name) > NAME_MAX:
-            raise UserError(f"The name is {len(name)} characters; the limit is {NAME_MAX}.")
+            raise UserError("The name is {} characters; the limit is {}.", len(name), NAME_MAX)
         facts: list[dict[str, Any]] = []
         model: dict[str, Any] = {"name": existing or name}
         if form.org.strip():
@@ -258,7 +258,9 @@ class CurationService:
                 )
             if not expected and when > self.clock().date().isoformat()[: len(when)]:
                 raise UserError(
-                    f"Release date {when} is in the future. Write 'expected {when}' for an announced model."
+                    "Release date {} is in the future. Write 'expected {}' for an announced model.",
+                    when,
+                    when,
                 )
             facts.append({**claim, "field": "release_date", "value": when})
         return facts
@@ -283,7 +285,7 @@ class CurationService:
     def _license_claim(self, text: str, claim: dict[str, Any], link: str | None) -> dict[str, Any]:
         text = clean_text(text)
         if len(text) > NAME_MAX:
-            raise UserError(f"The license is {len(text)} characters; the limit is {NAME_MAX}.")
+            raise UserError("The license is {} characters; the limit is {}.", len(text), NAME_MAX)
         openness = parse_openness(text)
         entry = {**claim, "openness": openness.value} if openness else {**claim, "license": text}
         if link:
@@ -358,7 +360,7 @@ class CurationService:
         model_id, current = self.find_model(model)
         alias = clean_text(alias)
         if not normalize(alias) or len(alias) > NAME_MAX:
-            raise UserError(f"An alias needs letters or digits and at most {NAME_MAX} characters.")
+            raise UserError("An alias needs letters or digits and at most {} characters.", NAME_MAX)
         clash = self.lookups.models.exact(alias)
         if clash is not None:
             raise UserError("'{}' already means {}.", alias, clash.name)
@@ -399,7 +401,7 @@ class CurationService:
     ) -> Change:
         if unit not in UNITS:
             raise UserError(
-                f"Unknown unit '{{}}'. Use one of: {', '.join(UNITS)}.", clean_text(unit)[:20]
+                "Unknown unit '{}'. Use one of: {}.", clean_text(unit)[:20], ", ".join(UNITS)
             )
         if self.lookups.benchmarks.exact(clean_text(name)) is not None:
             raise UserError("The benchmark '{}' already exists.", clean_text(name))
@@ -508,13 +510,13 @@ class CurationService:
         if link and not _URL.match(link.strip()):
             raise UserError("'{}' is not an http(s) link.", link[:80])
         if kind not in EVENT_KINDS:
-            raise UserError(f"Unknown type '{{}}'. Use: {', '.join(EVENT_KINDS)}.", kind[:30])
+            raise UserError("Unknown type '{}'. Use: {}.", kind[:30], ", ".join(EVENT_KINDS))
         day = parse_date(when) if when else self._stamp()
         if day is None or len(day) != 10:
             raise UserError("'{}' is not a date like 2026-04-02.", str(when)[:20])
         if day > self._stamp() and kind != "expected_release":
             raise UserError(
-                f"{day} is in the future; use the type expected_release for announced dates."
+                "{} is in the future; use the type expected_release for announced dates.", day
             )
         names = [clean_text(n) for n in (models or "").split(",") if clean_text(n)]
         found = [self.find_model(n) for n in names]
@@ -628,7 +630,7 @@ class CurationService:
                 undo_of=change_id,
             )
             if not await self.audit.mark_undone(actor.guild_id or "", change_id, change.id):
-                raise UserError(f"Change {change_id} was undone meanwhile.")
+                raise UserError("Change {} was undone meanwhile.", change_id)
         await self.lookups.refresh()
         return change
 
@@ -636,13 +638,15 @@ class CurationService:
         """The audit row of a change this actor may undo now, or a UserError saying why not."""
         row = await self.audit.change(actor.guild_id or "", change_id)
         if row is None:
-            raise UserError(f"This server has no change {change_id}. See `/admin history`.")
+            raise UserError("This server has no change {}. See `/admin history`.", change_id)
         if row["undone_by"]:
             raise UserError(
-                f"Change {change_id} was already undone (by change {row['undone_by']})."
+                "Change {} was already undone (by change {}).", change_id, row["undone_by"]
             )
         if row["undo_of"]:
-            raise UserError(f"Change {change_id} is itself an undo; make the change again instead.")
+            raise UserError(
+                "Change {} is itself an undo; make the change again instead.", change_id
+            )
         touched = set(json.loads(row["model_ids"]))
         # A later change to the same model builds on this one: undoing this first would pull
         # the ground from under it (a removed model's new scores, a renamed model's aliases).
@@ -657,7 +661,7 @@ class CurationService:
                 for b in blockers[:10]
             )
             raise UserError(
-                f"Later changes depend on change {change_id}: {listed}. Undo those first."
+                "Later changes depend on change {}: {}. Undo those first.", change_id, listed
             )
         return row
 

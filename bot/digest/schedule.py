@@ -68,14 +68,16 @@ def parse_schedule(frequency: str, at: str, zone: str, day: str | None = None) -
         hours, minutes = (int(part) for part in at.strip().split(":"))
         wall = time(hours, minutes)
     except (ValueError, AttributeError):
-        raise UserError(f"Time '{str(at)[:20]}' is not a 24-hour time like 09:00.") from None
+        raise UserError("Time '{}' is not a 24-hour time like 09:00.", str(at)[:20]) from None
     zone = (zone or "").strip()
     if zone not in available_zones():
-        raise UserError(f"'{zone[:60]}' is not an IANA time zone name (for example Europe/Berlin).")
+        raise UserError(
+            "'{}' is not an IANA time zone name (for example Europe/Berlin).", zone[:60]
+        )
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(f"Time zone '{zone[:60]}' is not available on this system.") from None
+        raise UserError("Time zone '{}' is not available on this system.", zone[:60]) from None
     weekday = 0
     if frequency == "weekly":
         name = (day or "monday").strip().lower()
@@ -83,7 +85,7 @@ def parse_schedule(frequency: str, at: str, zone: str, day: str | None = None) -
             [i for i, w in enumerate(WEEKDAYS) if w.startswith(name[:3])] if len(name) >= 3 else []
         )
         if not matches:
-            raise UserError(f"'{str(day)[:20]}' is not a weekday (Monday ... Sunday).")
+            raise UserError("'{}' is not a weekday (Monday ... Sunday).", str(day)[:20])
         weekday = matches[0]
     return Schedule(frequency, wall, zone, weekday)
 

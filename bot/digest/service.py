@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.clock import Clock, iso
-from bot.core.errors import UserError
+from bot.core.errors import UserError, channel_ref
 from bot.core.periodic import run_periodically
 from bot.digest.builder import DigestView, build_digest
 from bot.digest.records import DigestSchedule, digest_schedule_of, schedule_of
@@ -82,7 +82,7 @@ class DigestService:
                 notify_channel_id,
             )
             if schedule_id is None:
-                raise UserError(f"<#{channel_id}> belongs to another server.")
+                raise UserError(channel_ref(channel_id) + " belongs to another server.")
             released = await self.store.release_held(guild_id, channel_id)
         if released:
             self.outbox.wake()
@@ -92,7 +92,7 @@ class DigestService:
         """Stop the channel's digests; any held while it was paused are dropped."""
         async with self.store.db.transaction():
             if not await self.store.remove(guild_id, channel_id):
-                raise UserError(f"<#{channel_id}> has no digest.")
+                raise UserError(channel_ref(channel_id) + " has no digest.")
 
     async def channel_unavailable(self, row: Any, reason: str) -> None:
         """A digest found its channel gone or closed to the bot: pause the schedule, hold its
@@ -117,7 +117,7 @@ class DigestService:
     async def _row(self, guild_id: str, channel_id: str) -> Any:
         row = await self.store.for_channel(guild_id, channel_id)
         if row is None:
-            raise UserError(f"<#{channel_id}> has no digest. Set one with `/digest set`.")
+            raise UserError(channel_ref(channel_id) + " has no digest. Set one with `/digest set`.")
         return row
 
     async def _render(self, row: Any, since: datetime, until: datetime, quiet: str) -> Reply | None:

@@ -14,12 +14,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import DiscordConfig
-from bot.core.errors import UserError
 from bot.discordbot.background import BackgroundTask
 from bot.discordbot.poster import DiscordPoster
-from bot.discordbot.respond import send_reply
-from bot.render.cards import Reply
-from bot.render.safe import user_error_text
+from bot.discordbot.respond import answer_failure
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -33,42 +30,14 @@ def point_discord_at(config: DiscordConfig) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
 
 
-# Permission names as Discord's own UI shows them.
-_PERMISSION_NAMES = {"manage_guild": "Manage Server", "manage_channels": "Manage Channels"}
-
-
 class RadarTree(app_commands.CommandTree):
     """Answers every failed command with a short private message; logs unexpected errors once."""
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        if isinstance(cause, UserError):
-            message = user_error_text(cause)
-        elif isinstance(cause, app_commands.CommandSignatureMismatch):
-            message = (
-                "This command's options do not match what the bot expects (missing or outdated)."
-                " Reload Discord (Ctrl+R) and try again."
-            )
-        elif isinstance(cause, app_commands.TransformerError):
-            message = f"The value '{str(cause.value)[:50]}' is not valid for this option."
-        elif isinstance(cause, app_commands.MissingPermissions):
-            needed = ", ".join(
-                _PERMISSION_NAMES.get(p, p.replace("_", " ").title())
-                for p in cause.missing_permissions
-            )
-            message = f"You need the {needed} permission for this command."
-        elif isinstance(cause, app_commands.CheckFailure):
-            message = str(cause) or "You are not allowed to use this command."
-        else:
-            name = interaction.command.qualified_name if interaction.command else "?"
-            log.error("command /%s failed", name, exc_info=cause)
-            message = "Something went wrong on our side. It has been logged; please try again."
-        try:
-            await send_reply(interaction, Reply.error(message))
-        except discord.HTTPException:
-            log.warning("could not send the error message for an interaction", exc_info=True)
+        name = interaction.command.qualified_name if interaction.command else "?"
+        await answer_failure(interaction, error, f"command /{name}")
 
 
 class ReleaseRadarBot(commands.Bot):

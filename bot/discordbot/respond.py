@@ -1,4 +1,5 @@
-"""Sending replies to interactions: paged with buttons, mentions always disabled."""
+"""Sending replies to interactions: paged with buttons, mentions always disabled; and the one
+answer every failed command, button or form gets (`answer_failure`)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import logging
 from typing import Any
 
 import discord
+from discord import app_commands
 
+from bot.core.errors import UserError
 from bot.render.cards import Reply
 from bot.render.discord_embed import NO_MENTIONS, card_to_embed
+from bot.render.safe import safe_text, user_error_text
 
 log = logging.getLogger(__name__)
 PAGE_TIMEOUT = 300.0
@@ -44,6 +48,12 @@ class OwnedView(discord.ui.View):
         except discord.HTTPException:
             log.warning("could not disable the buttons of an expired view", exc_info=True)
 
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        # discord.py's default only logs: the user would see "This interaction failed".
+        await answer_failure(interaction, error, f"{type(self).__name__} component")
+
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner_id:
             await interaction.response.send_message(
@@ -51,6 +61,14 @@ class OwnedView(discord.ui.View):
             )
             return False
         return True
+
+
+class Form(discord.ui.Modal):
+    """A modal whose failures get the same private answer as a failed command."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        # discord.py's default only logs: the user would see "This interaction failed".
+        await answer_failure(interaction, error, f"{type(self).__name__} form")
 
 
 class Pager(OwnedView):
@@ -98,3 +116,42 @@ async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
         message = await interaction.original_response() if "view" in kwargs else None
     if "view" in kwargs:
         kwargs["view"].message = message
+
+
+# Permission names as Discord's own UI shows them.
+_PERMISSION_NAMES = {"manage_guild": "Manage Server", "manage_channels": "Manage Channels"}
+OUR_FAULT = "Something went wrong on our side. It has been logged; please try again."
+
+
+def failure_text(error: Exception, where: str) -> str:
+    """What the user is told about `error`; an unexpected one is logged here, once, with its
+    traceback (`where` names the command, button or form)."""
+    cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(cause, UserError):
+        return user_error_text(cause)
+    if isinstance(cause, app_commands.CommandSignatureMismatch):
+        return (
+            "This command's options do not match what the bot expects (missing or outdated)."
+            " Reload Discord (Ctrl+R) and try again."
+        )
+    if isinstance(cause, app_commands.TransformerError):
+        return f"The value '{safe_text(str(cause.value)[:50])}' is not valid for this option."
+    if isinstance(cause, app_commands.MissingPermissions):
+        needed = ", ".join(
+            _PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in cause.missing_permissions
+        )
+        return f"You need the {needed} permission for this command."
+    if isinstance(cause, app_commands.CheckFailure):
+        return str(cause) or "You are not allowed to use this command."
+    log.error("%s failed", where, exc_info=cause)
+    return OUR_FAULT
+
+
+async def answer_failure(interaction: discord.Interaction, error: Exception, where: str) -> None:
+    """Tell the user privately why their command, click or form failed, whether or not the
+    interaction was already responded to."""
+    message = failure_text(error, where)
+    try:
+        await send_reply(interaction, Reply.error(message))
+    except discord.HTTPException:
+        log.warning("could not send the error message for %s", where, exc_info=True)

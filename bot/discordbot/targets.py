@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.core.errors import UserError
+from bot.core.errors import UserError, channel_ref
 from bot.render.cards import clip
 
 # What a post of the bot needs, named as Discord's channel settings show them. Read Message
@@ -44,8 +44,9 @@ def require_post_permissions(channel: PostTarget) -> None:
     missing = missing_post_permissions(channel)
     if missing:
         raise UserError(
-            f"I can't post in {channel.mention}: I'm missing {', '.join(missing)} there. "
-            "Give the bot these permissions in the channel's settings and try again."
+            "I can't post in " + channel_ref(channel.id) + ": I'm missing {} there. "
+            "Give the bot these permissions in the channel's settings and try again.",
+            ", ".join(missing),
         )
 
 
@@ -57,7 +58,8 @@ def require_pingable(role: discord.Role, channel: PostTarget) -> None:
         )
     if not role.mentionable and not bot_permissions(channel).mention_everyone:
         raise UserError(
-            f"The bot can't ping the role “{clip(role.name, 50)}” in {channel.mention}: it is not "
+            "The bot can't ping the role “{}” in " + channel_ref(channel.id) + ": it is not "
             "mentionable. Allow anyone to mention it (Server Settings → Roles), or give the "
-            "bot the Mention @everyone, @here and All Roles permission in that channel."
+            "bot the Mention @everyone, @here and All Roles permission in that channel.",
+            clip(role.name, 50),
         )

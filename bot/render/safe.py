@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from string import Formatter
 
 from yarl import URL
 
@@ -56,27 +57,32 @@ def _shown(url: str) -> str:
     return f"{scheme}://{URL(url).raw_host}{rest[len(written) :]}"
 
 
-def safe_text(text: str | None) -> str:
+def safe_text(text: str | None, *, mid_line: bool = False) -> str:
     """`text` shown as written: markdown escaped, mentions broken. A bare link that
     `checked_url` accepts stays clickable (its address is what shows); any other is inert.
-    A missing value is empty text."""
+    A missing value is empty text. `mid_line`: the text continues a line, so its start is
+    not a line start ('-5' in a sentence needs no escape)."""
     if not text:
         return ""
     text = _visible(text)
     parts = []
     pos = 0
     for match in _BARE_URL.finditer(text):
-        parts.append(_escape(text[pos : match.start()]))
+        parts.append(_escape(text[pos : match.start()], mid_line and pos == 0))
         url = match.group(0)
         # An odd link is shown, not followed: 'https\://' is not a link to Discord.
         parts.append(_shown(url) if checked_url(url) else _escape(url).replace("://", "\\://", 1))
         pos = match.end()
-    parts.append(_escape(text[pos:]))
+    parts.append(_escape(text[pos:], mid_line and pos == 0))
     return neutralise("".join(parts))
 
 
-def _escape(text: str) -> str:
-    return _LINE_START.sub(_escape_line_start, _INLINE.sub(r"\\\1", text))
+def _escape(text: str, mid_line: bool = False) -> str:
+    text = _INLINE.sub(r"\\\1", text)
+    if mid_line:
+        head, newline, rest = text.partition("\n")
+        return head + newline + _LINE_START.sub(_escape_line_start, rest)
+    return _LINE_START.sub(_escape_line_start, text)
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
@@ -104,4 +110,14 @@ def user_error_text(error: UserError) -> str:
     and `commands` render), what the user or a file wrote escaped."""
     if not error.parts:
         return str(error)
-    return error.template.format(*(safe_text(p) for p in error.parts))
+    shown: list[str] = []
+    line = ""  # the template's text so far on the current line
+    for literal, field, _, _ in Formatter().parse(error.template):
+        line = (line + literal).rpartition("\n")[2]
+        if field is not None:
+            # After words the part continues a sentence; after only '- ' or '> ' it may
+            # still open a heading or a list inside that markup.
+            mid_line = bool(re.search(r"[^\W_]|['\"(]", line))
+            shown.append(safe_text(error.parts[len(shown)], mid_line=mid_line))
+            line += "x"  # the part's text: whatever it is, what follows is mid-line
+    return error.template.format(*shown)

@@ -70,9 +70,9 @@ def split_values(text: str | None, what: str) -> tuple[str, ...]:
         return ()
     values = tuple(dict.fromkeys(v for v in (clean_text(p) for p in text.split(",")) if v))
     if len(values) > MAX_VALUES:
-        raise UserError(f"At most {MAX_VALUES} {what}, please.")
+        raise UserError("At most {} {}, please.", MAX_VALUES, what)
     if any(len(v) > 100 for v in values):
-        raise UserError(f"Each of the {what} must be at most 100 characters.")
+        raise UserError("Each of the {} must be at most 100 characters.", what)
     return values
 
 
@@ -89,7 +89,7 @@ def parse_filters(
         parsed = parse_openness(value)
         if parsed is None:
             raise UserError(
-                f"Unknown openness '{value[:40]}'. Use: {', '.join(o.value for o in Openness)}."
+                "Unknown openness '{}'. Use: {}.", value[:40], ", ".join(o.value for o in Openness)
             )
         classes.append(parsed.value)
     kinds = []
@@ -101,7 +101,7 @@ def parse_filters(
             "price": "price_change",
         }.get(kind, kind)
         if kind not in EVENT_KINDS:
-            raise UserError(f"Unknown type '{value[:40]}'. Use: {', '.join(EVENT_KINDS)}.")
+            raise UserError("Unknown type '{}'. Use: {}.", value[:40], ", ".join(EVENT_KINDS))
         kinds.append(kind)
     return Filters(
         orgs=split_values(orgs, "organisations"),

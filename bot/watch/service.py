@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.clock import Clock, iso
-from bot.core.errors import UserError
+from bot.core.errors import UserError, channel_ref
 from bot.core.index import NameIndex
 from bot.core.lookups import Lookups
 from bot.core.periodic import run_periodically
@@ -178,11 +178,12 @@ class WatchService:
     ) -> tuple[int, int]:
         """Create a subscription; queue the last `backlog` matching entries. (id, queued)."""
         if not 0 <= backlog <= MAX_BACKLOG:
-            raise UserError(f"The backlog must be between 0 and {MAX_BACKLOG}.")
+            raise UserError("The backlog must be between 0 and {}.", MAX_BACKLOG)
         existing = await self.store.subscriptions(guild_id)
         if len(existing) >= MAX_SUBSCRIPTIONS_PER_GUILD:
             raise UserError(
-                f"This server already has {MAX_SUBSCRIPTIONS_PER_GUILD} subscriptions; remove one first."
+                "This server already has {} subscriptions; remove one first.",
+                MAX_SUBSCRIPTIONS_PER_GUILD,
             )
         orgs = tuple([await self.store.canonical_org(o) for o in filters.orgs])
         filters = Filters(orgs, filters.openness, filters.modality, filters.types, filters.keywords)
@@ -191,7 +192,10 @@ class WatchService:
                 sub["channel_id"] == channel_id
                 and Filters.from_json(json.loads(sub["filters"])) == filters
             ):
-                raise UserError(f"<#{channel_id}> already has this subscription (id {sub['id']}).")
+                raise UserError(
+                    channel_ref(channel_id) + " already has this subscription (id {}).",
+                    sub["id"],
+                )
         now = iso(self.clock())
         queued = 0
         async with self.store.transaction():
@@ -292,9 +296,9 @@ class WatchService:
                 "That feed URL is refused: address not allowed. Feeds must be on a public host."
             )
         if refusal is not None:
-            raise UserError(f"That feed URL is refused: it {refusal}.")
+            raise UserError("That feed URL is refused: it {}.", refusal)
         if not await self.store.add_source(source, user_id):
-            raise UserError(f"A source with the key '{source.key}' already exists.")
+            raise UserError("A source with the key '{}' already exists.", source.key)
         self.wake()
 
     async def subscriptions(self, guild_id: str) -> list[Subscription]:
@@ -336,4 +340,4 @@ def _held_summary(row: Any) -> HeldSummary:
 
 
 def _no_subscription(subscription_id: int) -> UserError:
-    return UserError(f"This server has no subscription {subscription_id}. See `/watch list`.")
+    return UserError("This server has no subscription {}. See `/watch list`.", subscription_id)

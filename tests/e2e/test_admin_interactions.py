@@ -236,3 +236,14 @@ async def test_a_crash_between_revert_and_mark_leaves_catalog_and_log_as_they_we
     undone = await harness.owner.slash("admin undo", change_id=change_id)
     assert "undid change" in undone.text(), undone.text()
     assert harness.services.lookups.models.exact("Radar Undo Alias") is None
+
+
+async def test_a_confirmation_whose_click_fails_gets_a_private_error_answer(harness) -> None:
+    """The Cancel callback's answer is refused: the curator is told privately (the view's
+    errors go through the same answer as a command's), not "This interaction failed"."""
+    asked = await harness.owner.slash("admin model remove", name="GPT-4o")
+    harness.standin.fail(r"POST /interactions/\d+/[^/]+/callback", 400, code=50035)
+    clicked = await harness.owner.click(asked, "Cancel")
+    assert not clicked.failed
+    assert clicked.ephemeral and "went wrong on our side" in clicked.text()
+    assert harness.services.lookups.models.exact("GPT-4o") is not None

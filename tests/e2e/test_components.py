@@ -20,6 +20,13 @@ class NameModal(discord.ui.Modal, title="Name a model"):
         await interaction.response.send_message(f"submitted {self.name.value}", ephemeral=True)
 
 
+class BrokenForm(respond.Form, title="A form that fails"):
+    name = discord.ui.TextInput(label="Name", max_length=100)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        raise RuntimeError("an unexpected failure while saving")
+
+
 class Picker(discord.ui.View):
     @discord.ui.select(
         custom_id="pick", options=[discord.SelectOption(label=x) for x in ("a", "b")]
@@ -32,6 +39,10 @@ class ComponentsCog(commands.Cog):
     @app_commands.command(name="askname", description="Opens a modal")
     async def askname(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_modal(NameModal())
+
+    @app_commands.command(name="brokenform", description="Opens a modal that fails")
+    async def brokenform(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(BrokenForm())
 
     @app_commands.command(name="pick", description="Shows a select")
     async def pick(self, interaction: discord.Interaction) -> None:
@@ -80,3 +91,31 @@ async def test_an_expired_pager_sent_as_a_followup_has_its_buttons_disabled(
     await shown.until(lambda r: all(b.get("disabled") for b in r.buttons()), timeout=10)
     assert shown.embeds[0]["footer"]["text"].startswith("Page 1/")
     assert not shown.failed
+
+
+CALLBACK = r"POST /interactions/\d+/[^/]+/callback"
+
+
+async def test_a_button_whose_callback_fails_gets_a_private_error_answer(with_components) -> None:
+    """discord.py's View.on_error only logs: the user saw "This interaction failed"."""
+    user = with_components.member
+    shown = await user.slash("pages")
+    with_components.standin.fail(CALLBACK, 400, code=50035, message="Invalid Form Body")
+    clicked = await user.click(shown, "Next")
+    assert not clicked.failed
+    assert clicked.ephemeral and "went wrong on our side" in clicked.text()
+    assert shown.embeds[0]["footer"]["text"].startswith("Page 1/")
+
+
+async def test_a_form_whose_submit_fails_gets_a_private_error_answer(
+    with_components, caplog
+) -> None:
+    """discord.py's Modal.on_error only logs; a Form answers like a failed command and logs
+    the traceback once."""
+    user = with_components.member
+    opened = await user.slash("brokenform")
+    submitted = await user.submit_modal(opened, {"Name": "Gemma 5"})
+    assert not submitted.failed
+    assert submitted.ephemeral and "went wrong on our side" in submitted.text()
+    logged = [r for r in caplog.records if r.exc_info]
+    assert [r.getMessage() for r in logged] == ["BrokenForm form failed"]

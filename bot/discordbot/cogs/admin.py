@@ -22,7 +22,7 @@ from bot.core.vocab import EVENT_KINDS
 from bot.curation.service import UNITS, Actor, Change, CurationService, ModelForm
 from bot.discordbot.checks import bot_config, curators_only, is_curator
 from bot.discordbot.choices import benchmark_choices, model_choices
-from bot.discordbot.respond import OwnedView, send_reply
+from bot.discordbot.respond import Form, OwnedView, send_reply
 from bot.render import admin as render_admin
 from bot.render.cards import Reply, clip
 from bot.render.discord_embed import NO_MENTIONS, card_to_embed
@@ -40,7 +40,7 @@ def actor_of(interaction: discord.Interaction) -> Actor:
     return Actor(str(interaction.user.id), interaction.user.display_name, guild)
 
 
-class ModelModal(discord.ui.Modal):
+class ModelModal(Form):
     """Five inputs, Discord's maximum; the details field carries parameters, context and link.
 
     discord.py routes a submitted form by its custom_id alone, so every opened form gets its
@@ -114,19 +114,6 @@ class ModelModal(discord.ui.Modal):
                 "Saved",
                 _change_text(change),
             ),
-        )
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        if isinstance(error, UserError):
-            await send_reply(interaction, Reply.error(user_error_text(error)))
-            return
-        if isinstance(error, app_commands.CheckFailure):
-            await send_reply(interaction, Reply.error(str(error)))
-            return
-        log.error("model form failed", exc_info=error)
-        await send_reply(
-            interaction,
-            Reply.error("Something went wrong on our side. It has been logged; please try again."),
         )
 
 
@@ -391,7 +378,10 @@ class AdminCog(commands.Cog):
     async def import_file(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         if file.size > MAX_ATTACHMENT:
             raise UserError(
-                f"{clip(file.filename, 60)} is {file.size / 1024 / 1024:.1f} MB; the limit is {MAX_ATTACHMENT // 1024 // 1024} MB."
+                "{} is {} MB; the limit is {} MB.",
+                clip(file.filename, 60),
+                f"{file.size / 1024 / 1024:.1f}",
+                MAX_ATTACHMENT // 1024 // 1024,
             )
         name = file.filename.lower()
         if not name.endswith((".yaml", ".yml", ".csv")):

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.errors import UserError
+from bot.core.errors import UserError, channel_ref
 from bot.discordbot.checks import curators_only
 from bot.discordbot.poster import DiscordPoster
 from bot.discordbot.respond import send_reply
@@ -153,7 +153,7 @@ class WatchCog(commands.Cog):
             await poster.post(str(channel.id), reply, nonce=f"test{interaction.id}"[:25])
         except (ChannelUnavailable, PermanentPostError, TransientPostError) as exc:
             raise UserError(
-                f"The test alert could not be posted in {channel.mention}: {exc}."
+                "The test alert could not be posted in " + channel_ref(channel.id) + ": {}.", exc
             ) from exc
         await send_reply(
             interaction, Reply.note("Test alert posted", f"A sample alert is in {channel.mention}.")
