@@ -2,48 +2,25 @@
 through the real store and outbox, feeds served over HTTP, time moved by an injected clock."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 
-import aiohttp
 import pytest
 
 from bot.core.clock import iso
 from bot.core.errors import UserError
-from bot.store.watch import SourceDef, WatchStore
-from bot.watch.fetch import Fetcher
+from bot.store.watch import SourceDef
 from bot.watch.filters import Filters, parse_filters
 from bot.watch.items import FeedItem
-from bot.watch.service import WatchService, WatchSettings
-from tests.conftest import NO_FEEDS
 from tests.feed_server import feed_server, rss
+from tests.unit.watch_helpers import Clock, clocked_watch
 
 CAP = 3
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
 async def watch(services, tmp_path):
-    clock = Clock()
-    async with aiohttp.ClientSession() as session:
-        service = WatchService(
-            WatchStore(services.db),
-            services.lookups,
-            Fetcher(session, timeout=2.0, retries=0, allow_private=True),
-            clock,
-            WatchSettings(NO_FEEDS, tmp_path, max_alerts_per_poll=CAP),
-        )
-        service.clock_control = clock
+    async with clocked_watch(services, tmp_path, timeout=2.0, max_alerts_per_poll=CAP) as service:
         yield service
 
 

@@ -2,49 +2,29 @@
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-import aiohttp
 import pytest
 
 from bot.core.clock import iso
 from bot.render.discord_embed import card_to_embed
-from bot.store.watch import SourceDef, WatchStore
-from bot.watch.fetch import Fetcher
+from bot.store.watch import SourceDef
 from bot.watch.filters import Filters, parse_filters
 from bot.watch.ingest import same_title
 from bot.watch.items import FeedItem
-from bot.watch.service import WatchService, WatchSettings
 from bot.watch.sources import CuratedEntry
-from tests.conftest import FEEDS, NO_FEEDS
+from tests.conftest import FEEDS
 from tests.feed_server import feed_server, rss
 from tests.unit.test_render import MASKED_LINK
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
+from tests.unit.watch_helpers import clocked_watch
 
 
 @pytest.fixture
 async def watch(services, tmp_path):
-    clock = Clock()
-    async with aiohttp.ClientSession() as session:
-        service = WatchService(
-            WatchStore(services.db),
-            services.lookups,
-            Fetcher(session, timeout=0.5, retries=0, allow_private=True),
-            clock,
-            WatchSettings(NO_FEEDS, tmp_path, failure_threshold=3, ops_channel_id="999"),
-        )
-        service.clock_control = clock
+    async with clocked_watch(
+        services, tmp_path, timeout=0.5, failure_threshold=3, ops_channel_id="999"
+    ) as service:
         yield service
 
 
