@@ -68,7 +68,7 @@ async def main() -> None:
             start = time.perf_counter()
             sent = await watch.drain()
             elapsed = time.perf_counter() - start
-            counts = await watch.store.outbox_counts()
+            counts = await watch.outbox.store.counts()
     await client.close()
     per_channel = Counter({c: len(standin.messages[c]) for c in channel_ids})
     lost = sum(1 for c in channel_ids if per_channel[c] == 0)
