@@ -6,7 +6,6 @@ and what is wrong, so start-up fails with a message a person can act on.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -75,10 +74,6 @@ class Config:
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
     token: str | None = None
-
-    @property
-    def log_level_number(self) -> int:
-        return logging.getLevelNamesMapping()[self.log_level]
 
 
 def load_config(

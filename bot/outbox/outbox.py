@@ -123,11 +123,6 @@ class Outbox:
         """Hold the channel's queued posts of one kind (inside the caller's transaction)."""
         await self.store.hold_channel(channel_id, kind)
 
-    async def release(self, channel_id: str, kind: str, *, drop: bool = False) -> int:
-        """Queue the channel's held posts of one kind again, or drop them (inside the caller's
-        transaction); returns how many."""
-        return await self.store.release_channel(channel_id, kind, drop=drop)
-
     def wake(self) -> None:
         """Ask for a round now: the release watch's loop wakes and drains the outbox."""
         self.woken.set()

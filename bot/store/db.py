@@ -6,11 +6,11 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -259,3 +259,13 @@ def _migrations() -> list[tuple[int, str, str]]:
         if match:
             found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+_T = TypeVar("_T")
+CHUNK = 500  # stays under SQLite's limit on bound parameters
+
+
+def chunks(items: Sequence[_T], size: int = CHUNK) -> Iterator[list[_T]]:
+    """`items` in lists of at most `size`, for statements with one parameter per item."""
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])

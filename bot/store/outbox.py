@@ -10,10 +10,9 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store.db import Database
+from bot.store.db import Database, chunks
 
 Row = aiosqlite.Row
-_CHUNK = 500  # stays under SQLite's limit on bound parameters
 # A subscription id from a user, kept only if it is the guild's: (subscription id, guild id).
 _GUILDS_SUBSCRIPTION = "(SELECT id FROM subscriptions WHERE id = ? AND guild_id = ?)"
 
@@ -36,16 +35,6 @@ class OutboxStore:
             " AND status = 'pending'",
             (channel_id, kind),
         )
-
-    async def release_channel(self, channel_id: str, kind: str, *, drop: bool = False) -> int:
-        """Queue the channel's held posts of one kind again, or drop them (inside the caller's
-        transaction); returns how many."""
-        cursor = await self.db.execute(
-            "UPDATE outbox SET status = ?, not_before = NULL WHERE channel_id = ? AND kind = ?"
-            " AND status = 'held'",
-            ("dropped" if drop else "pending", channel_id, kind),
-        )
-        return cursor.rowcount
 
     async def enqueue(
         self,
@@ -196,8 +185,7 @@ class OutboxStore:
     ) -> int:
         """The guild's subscription's held rows go back to the queue, except those in `drop`,
         which are dropped with `reason`. How many were queued."""
-        for start in range(0, len(drop), _CHUNK):
-            chunk = list(drop[start : start + _CHUNK])
+        for chunk in chunks(drop):
             await self.db.execute(
                 "UPDATE outbox SET status = 'dropped', last_error = ? WHERE status = 'held'"
                 f" AND subscription_id = {_GUILDS_SUBSCRIPTION}"

@@ -7,22 +7,15 @@ import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import aiosqlite
 
 from bot.core.names import normalize
-from bot.store.db import Database, inserted_id
+from bot.store.db import Database, chunks, inserted_id
 from bot.store.outbox import OutboxStore
 
 Row = aiosqlite.Row
-_CHUNK = 500  # stays under SQLite's limit on bound parameters
-_T = TypeVar("_T")
-
-
-def _chunks(items: list[_T], size: int = _CHUNK) -> Iterable[list[_T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 DEFAULT_POLL_MINUTES = 30  # a feed source's interval when none is given (YAML or /feeds add)
@@ -143,7 +136,7 @@ class WatchStore:
     async def lookup_identities(self, identities: Sequence[str]) -> dict[str, int]:
         """Which of these identities are known, and to which entry."""
         found: dict[str, int] = {}
-        for chunk in _chunks(list(dict.fromkeys(identities))):
+        for chunk in chunks(list(dict.fromkeys(identities))):
             marks = ",".join("?" * len(chunk))
             rows = await self.db.fetchall(
                 f"SELECT identity, entry_id FROM entry_identities WHERE identity IN ({marks})",
@@ -155,7 +148,7 @@ class WatchStore:
     async def sources_of(self, entry_ids: Iterable[int]) -> set[tuple[int, str]]:
         """(entry id, source key) pairs already recorded for these entries."""
         pairs: set[tuple[int, str]] = set()
-        for chunk in _chunks(list(set(entry_ids))):
+        for chunk in chunks(list(set(entry_ids))):
             marks = ",".join("?" * len(chunk))
             rows = await self.db.fetchall(
                 f"SELECT entry_id, source_key FROM entry_sources WHERE entry_id IN ({marks})", chunk

@@ -400,7 +400,13 @@ class Ingestor:
             batch.recent.add(_Recent.of(entry_id, item.title, kind, when, frozenset(model_ids)))
         report.new.append(entry_id)
         if batch.subscriptions and not item.history:
-            batch.fan_out.append((entry_id, await self._facts(item, kind, org, model_ids), item))
+            batch.fan_out.append(
+                (
+                    entry_id,
+                    await entry_facts(self.store, org, kind, item.title, item.summary, model_ids),
+                    item,
+                )
+            )
 
     @staticmethod
     def _remember(batch: _Batch, entry_id: int, keys: list[str]) -> None:
@@ -435,11 +441,6 @@ class Ingestor:
             if kind == "release" == recent.type and wanted and recent.models == wanted:
                 return recent.id
         return None
-
-    async def _facts(
-        self, item: FeedItem, kind: str, org: str | None, model_ids: list[int]
-    ) -> EntryFacts:
-        return await entry_facts(self.store, org, kind, item.title, item.summary, model_ids)
 
     async def _fan_out(self, batch: _Batch, report: IngestReport, budget: RoundBudget) -> None:
         """Queue the batch's alerts, as many per channel as the round's budget has left, and one
