@@ -28,12 +28,12 @@ class OutboxStore:
 
     # ---- queueing and holding -------------------------------------------------------------
 
-    async def hold_channel(self, channel_id: str, kind: str) -> None:
-        """Hold the channel's queued posts of one kind (inside the caller's transaction)."""
+    async def hold_channel(self, channel_id: str, *kinds: str) -> None:
+        """Hold the channel's queued posts of these kinds (inside the caller's transaction)."""
         await self.db.execute(
-            "UPDATE outbox SET status = 'held' WHERE channel_id = ? AND kind = ?"
-            " AND status = 'pending'",
-            (channel_id, kind),
+            "UPDATE outbox SET status = 'held' WHERE channel_id = ?"
+            f" AND kind IN ({','.join('?' * len(kinds))}) AND status = 'pending'",
+            (channel_id, *kinds),
         )
 
     async def enqueue(

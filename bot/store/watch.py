@@ -321,8 +321,7 @@ class WatchStore:
             "UPDATE subscriptions SET paused = 1, pause_reason = ? WHERE channel_id = ? AND paused = 0",
             (reason, channel_id),
         )
-        await self._outbox.hold_channel(channel_id, "alert")
-        await self._outbox.hold_channel(channel_id, "alert_summary")  # flood control's "and N more"
+        await self._outbox.hold_channel(channel_id, "alert", "alert_summary")  # and "N more"
         return rows
 
     async def resume_subscription(

@@ -13,7 +13,7 @@ gives it no role, see `OutboxStore.pending`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -137,9 +137,18 @@ def summary_key(rest: Sequence[Planned]) -> str:
     return f"alert-summary:{first.source_key}:{first.channel_id}:{first.entry_id}"
 
 
+async def feed_urls(store: WatchStore, source_keys: Iterable[str]) -> dict[str, str | None]:
+    """Each source's feed URL (what a summary links to), looked up once per source."""
+    urls: dict[str, str | None] = {}
+    for key in set(source_keys):
+        source = await store.source(key)
+        urls[key] = source["url"] if source is not None else None
+    return urls
+
+
 async def queue_summary(
-    store: WatchStore,
     outbox: Outbox,
+    feed_url: str | None,
     key: str,
     channel_id: str,
     source_key: str,
@@ -152,7 +161,6 @@ async def queue_summary(
 ) -> bool:
     """Queue one "…and `count` more from SOURCE" message linking the source's feed (inside the
     caller's transaction); False if `key` is already queued."""
-    source = await store.source(source_key)
     return await outbox.enqueue(
         key,
         SUMMARY_KIND,
@@ -162,7 +170,7 @@ async def queue_summary(
         payload={
             "source": source_name,
             "count": count,
-            "url": source["url"] if source is not None else None,
+            "url": feed_url,
         },
         held=held,
     )

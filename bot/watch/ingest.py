@@ -30,6 +30,7 @@ from bot.watch.flood import (
     DEFAULT_CAP,
     Planned,
     RoundBudget,
+    feed_urls,
     queue_summary,
     split,
     summary_key,
@@ -457,11 +458,12 @@ class Ingestor:
                 subscription_id=alert.subscription_id,
                 held=alert.paused,
             )
+        urls = await feed_urls(self.store, (source_key for _, source_key in rest))
         for (channel_id, source_key), held_back in rest.items():
             first = held_back[0]
             await queue_summary(
-                self.store,
                 self.outbox,
+                urls[source_key],
                 summary_key(held_back),
                 channel_id,
                 source_key,

@@ -32,6 +32,7 @@ from bot.watch.flood import (
     SUMMARY_KIND,
     HeldSummary,
     Planned,
+    feed_urls,
     queue_summary,
     release_held,
 )
@@ -232,10 +233,11 @@ class WatchService:
             if released is None:
                 raise _no_subscription(subscription_id)
             now = iso(self.clock())
+            urls = await feed_urls(self.store, (s.source_key for s in summaries))
             for s in summaries:
                 released += await queue_summary(
-                    self.store,
                     self.outbox,
+                    urls[s.source_key],
                     s.key,
                     s.channel_id,
                     s.source_key,
