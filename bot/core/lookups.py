@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from itertools import combinations
 
+from bot.core.catalog_reader import CatalogReader
 from bot.core.errors import UserError
 from bot.core.index import Entry, Match, NameIndex
 from bot.core.licenses import parse_openness
@@ -33,7 +34,6 @@ from bot.core.results import (
     SourceSummary,
 )
 from bot.core.vocab import FACT_FIELDS, NUMERIC_FIELDS, Openness
-from bot.store.catalog import CatalogStore
 from bot.store.catalog_records import (
     BenchmarkEntry,
     EventRecord,
@@ -75,7 +75,7 @@ def _indexes(
 class Lookups:
     """Read-side of the catalog. Call `refresh()` after the catalog changes."""
 
-    def __init__(self, store: CatalogStore) -> None:
+    def __init__(self, store: CatalogReader) -> None:
         self.store = store
         self.models = NameIndex(())
         self.benchmarks = NameIndex(())
