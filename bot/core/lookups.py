@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from itertools import combinations
-from typing import Any
 
+from bot.core.catalog_reader import CatalogReader
 from bot.core.errors import UserError
 from bot.core.index import Entry, Match, NameIndex
 from bot.core.licenses import parse_openness
@@ -34,7 +34,15 @@ from bot.core.results import (
     SourceSummary,
 )
 from bot.core.vocab import FACT_FIELDS, NUMERIC_FIELDS, Openness
-from bot.store.catalog import CatalogStore
+from bot.store.catalog_records import (
+    BenchmarkEntry,
+    EventRecord,
+    FactClaim,
+    LicenseClaimRecord,
+    ModelName,
+    ModelScore,
+    SourceRecord,
+)
 
 MAX_NAME = 100
 MAX_QUERY = 100
@@ -55,22 +63,19 @@ def clean_query(text: str | None, what: str, limit: int = MAX_QUERY) -> str:
     return cleaned
 
 
-def _indexes(rows: Sequence[Any], bench_rows: Sequence[Any]) -> tuple[NameIndex, NameIndex]:
-    """The model and benchmark name indexes of the store's name rows."""
-    models = NameIndex(
-        Entry(r["id"], r["name"], r["org"], r["family"], r["released"], _split(r["aliases"]))
-        for r in rows
-    )
-    benchmarks = NameIndex(
-        Entry(r["id"], r["name"], aliases=_split(r["aliases"])) for r in bench_rows
-    )
+def _indexes(
+    rows: Sequence[ModelName], bench_rows: Sequence[BenchmarkEntry]
+) -> tuple[NameIndex, NameIndex]:
+    """The model and benchmark name indexes of the store's name records."""
+    models = NameIndex(Entry(r.id, r.name, r.org, r.family, r.released, r.aliases) for r in rows)
+    benchmarks = NameIndex(Entry(r.id, r.name, aliases=r.aliases) for r in bench_rows)
     return models, benchmarks
 
 
 class Lookups:
     """Read-side of the catalog. Call `refresh()` after the catalog changes."""
 
-    def __init__(self, store: CatalogStore) -> None:
+    def __init__(self, store: CatalogReader) -> None:
         self.store = store
         self.models = NameIndex(())
         self.benchmarks = NameIndex(())
@@ -80,7 +85,7 @@ class Lookups:
         worker thread: with tens of thousands of models that takes seconds, and the bot
         answers other commands meanwhile."""
         rows = await self.store.name_entries()
-        bench_rows = sorted(await self.store.benchmark_entries(), key=lambda r: -r["models"])
+        bench_rows = sorted(await self.store.benchmark_entries(), key=lambda r: -r.models)
         self.models, self.benchmarks = await asyncio.to_thread(_indexes, rows, bench_rows)
 
     # ---- resolution ---------------------------------------------------------------------
@@ -113,23 +118,23 @@ class Lookups:
         row = await self.store.model(model_id)
         if row is None:
             return None
-        match = match or MatchInfo(row["name"], row["name"], True)
+        match = match or MatchInfo(row.name, row.name, True)
         claims = await self.store.model_claims(model_id)
         licenses = [_license_claim(r) for r in await self.store.license_claims(model_id)]
         score_rows = await self.store.model_scores([model_id])
-        events = [_event(r, row["name"]) for r in await self.store.model_events(model_id)]
-        family = row["family_norm"]
+        events = [_event(r, row.name) for r in await self.store.model_events(model_id)]
+        family = row.family_norm
         variants = await self.store.variants(family, model_id) if family else []
         facts = _fact_groups(claims)
-        headline = _headline([_score_claim(r) for r in score_rows], score_rows)
+        headline = _headline(score_rows)
         sources = [c.source for g in facts for c in g.claims]
         sources += [c.source for c in licenses] + [c.source for g in headline for c in g]
         return ModelReport(
-            name=row["name"],
-            org=row["org"],
-            family=row["family"],
+            name=row.name,
+            org=row.org,
+            family=row.family,
             aliases=tuple(await self.store.aliases(model_id)),
-            variants=tuple(v["name"] for v in variants),
+            variants=tuple(variants),
             facts=facts,
             licenses=tuple(licenses),
             license_disputed=_licenses_disagree(licenses),
@@ -162,23 +167,21 @@ class Lookups:
     async def _license_listing(self, text: str) -> LicenseListing | None:
         row = await self.store.find_license(normalize(text))
         if row is not None:
-            models = [
-                (r["model"], _source(r)) for r in await self.store.models_by_license(row["id"])
-            ]
+            models = [(r.model, r.source) for r in await self.store.models_by_license(row.id)]
             return LicenseListing(
-                row["name"],
-                row["id"],
-                bool(row["spdx"]),
-                Openness(row["openness"]),
-                _tristate(row["commercial"]),
-                row["url"],
+                row.name,
+                row.id,
+                row.spdx,
+                Openness(row.openness),
+                row.commercial,
+                row.url,
                 tuple(models),
                 _credits(s for _, s in models),
             )
         openness = parse_openness(text)
         if openness is None:
             return None
-        models = [(r["model"], _source(r)) for r in await self.store.models_by_openness(openness)]
+        models = [(r.model, r.source) for r in await self.store.models_by_openness(openness)]
         return LicenseListing(
             openness.label,
             None,
@@ -209,10 +212,10 @@ class Lookups:
         by_bench: dict[str, list[list[ScoreClaim]]] = {}
         meta: dict[str, ScoreClaim] = {}
         for row, claim in zip(rows_for, claims, strict=True):
-            if only is not None and row["benchmark_id"] != only.id:
+            if only is not None and row.benchmark_id != only.id:
                 continue
             cells = by_bench.setdefault(claim.benchmark, [[] for _ in ids])
-            cells[ids.index(row["model_id"])].append(claim)
+            cells[ids.index(row.model_id)].append(claim)
             meta.setdefault(claim.benchmark, claim)
         rows = []
         for bench, cells in by_bench.items():
@@ -222,8 +225,7 @@ class Lookups:
             rows.append(_compare_row(meta[bench], cells))
         rows.sort(key=lambda r: (-sum(1 for c in r.cells if c), r.benchmark.casefold()))
         counts = tuple(
-            len({r["benchmark_id"] for r in rows_for if r["model_id"] == model_id})
-            for model_id in ids
+            len({r.benchmark_id for r in rows_for if r.model_id == model_id}) for model_id in ids
         )
         sources = [c.source for r in rows for cell in r.cells for c in cell]
         return Comparison(
@@ -255,14 +257,13 @@ class Lookups:
         bench = await self.store.benchmark(entry.id)
         if bench is None:  # removed since the index was built
             raise UserError("'{}' is no longer in the catalog.", entry.name)
-        higher = bool(bench["higher_is_better"])
+        higher = bench.higher_is_better
         per_model: dict[str, list[ScoreClaim]] = {}
         openness_of: dict[str, tuple[Openness, ...]] = {}
         for row in await self.store.benchmark_scores(entry.id):
-            claim = ScoreClaim(bench["name"], bench["unit"], higher, row["value"], _source(row))
-            per_model.setdefault(row["model"], []).append(claim)
-            classes = (row["openness"] or "").split(",")
-            openness_of[row["model"]] = tuple(Openness(c) for c in classes if c)
+            claim = ScoreClaim(bench.name, bench.unit, higher, row.value, row.source)
+            per_model.setdefault(row.model, []).append(claim)
+            openness_of[row.model] = tuple(Openness(c) for c in row.openness)
         if wanted is not None:
             per_model = {m: c for m, c in per_model.items() if wanted.admits(openness_of[m])}
         ranked = sorted(
@@ -278,10 +279,10 @@ class Lookups:
             rows.append(LeaderRow(rank, model, best, others, openness_of.get(model, ())))
         sources = [c.source for r in rows for c in (r.best, *r.others)]
         return Leaderboard(
-            bench["name"],
-            bench["unit"],
+            bench.name,
+            bench.unit,
             higher,
-            bench["description"],
+            bench.description,
             tuple(rows),
             len(per_model),
             wanted,
@@ -299,24 +300,16 @@ class Lookups:
         return SearchResults(
             query,
             tuple((m.name, m.org) for m in models),
-            tuple((r["name"], r["models"]) for r in orgs),
-            tuple(_event(r, r["model"]) for r in events),
+            tuple((r.name, r.models) for r in orgs),
+            tuple(_event(r, r.model) for r in events),
         )
 
     async def about(self) -> About:
-        sources = [
-            SourceSummary(r["name"], r["kind"], r["license"], r["credit"], r["url"], r["facts"])
-            for r in await self.store.sources()
-        ]
+        sources = [_summary(r.source, r.facts) for r in await self.store.sources()]
         return About(await self.store.counts(), tuple(sources))
 
 
 # ---- helpers ------------------------------------------------------------------------------
-
-
-def _split(joined: str | None) -> tuple[str, ...]:
-    """Aliases as the store joins them (unit separator)."""
-    return tuple(joined.split("\x1f")) if joined else ()
 
 
 def _resolved(query: str, match: Match | None, what: str, hint: str) -> tuple[Entry, MatchInfo]:
@@ -328,44 +321,27 @@ def _resolved(query: str, match: Match | None, what: str, hint: str) -> tuple[En
     return match.entry, info
 
 
-def _source(row: Any) -> SourceRef:
-    return SourceRef(
-        key=row["source_key"],
-        name=row["source_name"],
-        kind=row["source_kind"],
-        outlet=row["outlet"],
-        credit=row["credit"],
-        published=row["published"],
-        url=row["url"],
-        as_of=row["as_of"],
-        self_reported=bool(row["self_reported"]),
-        note=row["note"],
-    )
-
-
-def _tristate(value: int | None) -> bool | None:
-    return None if value is None else bool(value)
-
-
-def _license_claim(row: Any) -> LicenseClaim:
+def _license_claim(rec: LicenseClaimRecord) -> LicenseClaim:
     return LicenseClaim(
-        row["license_id"],
-        row["license_name"],
-        bool(row["spdx"]),
-        Openness(row["openness"]),
-        _tristate(row["commercial"]),
-        _source(row),
+        rec.license_id,
+        rec.license_name,
+        rec.spdx,
+        Openness(rec.openness),
+        rec.commercial,
+        rec.source,
     )
 
 
-def _score_claim(row: Any) -> ScoreClaim:
-    return ScoreClaim(
-        row["benchmark"], row["unit"], bool(row["higher_is_better"]), row["value"], _source(row)
-    )
+def _score_claim(rec: ModelScore) -> ScoreClaim:
+    return ScoreClaim(rec.benchmark, rec.unit, rec.higher_is_better, rec.value, rec.source)
 
 
-def _event(row: Any, model: str | None) -> EventItem:
-    return EventItem(row["kind"], row["date"], row["title"], model, _source(row))
+def _event(rec: EventRecord, model: str | None) -> EventItem:
+    return EventItem(rec.kind, rec.date, rec.title, model, rec.source)
+
+
+def _summary(source: SourceRecord, facts: int) -> SourceSummary:
+    return SourceSummary(source.name, source.kind, source.license, source.credit, source.url, facts)
 
 
 def _credits(sources: Iterable[SourceRef]) -> tuple[str, ...]:
@@ -376,10 +352,10 @@ def _credits(sources: Iterable[SourceRef]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _fact_groups(rows: list[Any]) -> tuple[FactGroup, ...]:
+def _fact_groups(rows: list[FactClaim]) -> tuple[FactGroup, ...]:
     grouped: dict[str, list[Claim]] = {}
     for row in rows:
-        grouped.setdefault(row["field"], []).append(Claim(row["value"], _source(row)))
+        grouped.setdefault(row.field, []).append(Claim(row.value, row.source))
     groups = []
     for field, label in FACT_FIELDS.items():
         claims = grouped.get(field)
@@ -434,13 +410,14 @@ def _compare_row(meta: ScoreClaim, cells: list[list[ScoreClaim]]) -> CompareRow:
     )
 
 
-def _headline(claims: list[ScoreClaim], rows: list[Any]) -> tuple[tuple[ScoreClaim, ...], ...]:
+def _headline(rows: list[ModelScore]) -> tuple[tuple[ScoreClaim, ...], ...]:
     """Up to five benchmarks: curated sources first, then the most widely reported benchmarks."""
     groups: dict[str, list[ScoreClaim]] = {}
     rank: dict[str, tuple[int, int]] = {}
-    for row, claim in zip(rows, claims, strict=True):
+    for row in rows:
+        claim = _score_claim(row)
         groups.setdefault(claim.benchmark, []).append(claim)
-        key = (_SOURCE_RANK.get(claim.source.kind, 9), -row["popularity"])
+        key = (_SOURCE_RANK.get(claim.source.kind, 9), -row.popularity)
         rank[claim.benchmark] = min(rank.get(claim.benchmark, key), key)
     order = sorted(groups, key=lambda b: rank[b])
     return tuple(tuple(groups[b]) for b in order[:HEADLINE_SCORES])

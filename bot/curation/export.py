@@ -7,7 +7,18 @@ from typing import Any
 
 import yaml
 
-from bot.store.catalog import CatalogExport, Row
+from bot.store.catalog_export import CatalogExport
+from bot.store.catalog_records import (
+    EventRecord,
+    ExportBenchmark,
+    ExportModel,
+    ExportOrg,
+    ExportScore,
+    FactClaim,
+    LicenseClaimRecord,
+    SourceRecord,
+    SourceRef,
+)
 
 HEADER = (
     "# Release Radar catalog export. Import with /admin import or `python -m bot import catalog`.\n"
@@ -17,109 +28,116 @@ HEADER = (
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def _split(joined: str | None) -> list[str]:
-    return joined.split("\x1f") if joined else []
-
-
-def _provenance(row: Row) -> dict[str, Any]:
-    out: dict[str, Any] = {"source": row["source_key"]}
-    for key in ("url", "as_of", "note"):
-        if row[key]:
-            out[key] = row[key]
-    if row["self_reported"]:
+def _provenance(source: SourceRef) -> dict[str, Any]:
+    out: dict[str, Any] = {"source": source.key}
+    for key, value in (("url", source.url), ("as_of", source.as_of), ("note", source.note)):
+        if value:
+            out[key] = value
+    if source.self_reported:
         out["self_reported"] = True
     return out
 
 
 async def export_catalog(export: CatalogExport, curated_only: bool) -> str:
+    """The catalog (or only what curators added) as importable YAML text."""
     claims = await export.claims(curated_only)
-    used_models = {r["model_id"] for kind in ("facts", "licenses", "scores") for r in claims[kind]}
+    claimed: list[FactClaim | LicenseClaimRecord | ExportScore] = [
+        *claims.facts,
+        *claims.licenses,
+        *claims.scores,
+    ]
+    used_models = {r.model_id for r in claimed}
     models = await export.models(sorted(used_models) if curated_only else None)
-    used_sources = {r["source_key"] for rows in claims.values() for r in rows}
-    used_benchmarks = {r["benchmark"] for r in claims["scores"]}
-    used_orgs = {m["org"] for m in models if m["org"]} | {
-        e["org"] for e in claims["events"] if e["org"]
-    }
+    used_sources = {r.source.key for r in claimed} | {e.source.key for e in claims.events}
+    used_benchmarks = {r.benchmark for r in claims.scores}
+    used_orgs = {m.org for m in models if m.org} | {e.org for e in claims.events if e.org}
     by_model: dict[int, dict[str, list[dict[str, Any]]]] = {
-        m["id"]: {"facts": [], "licenses": [], "scores": []} for m in models
+        m.id: {"facts": [], "licenses": [], "scores": []} for m in models
     }
-    for row in claims["facts"]:
-        by_model[row["model_id"]]["facts"].append(
-            {"field": row["field"], "value": row["value"], **_provenance(row)}
+    for fact in claims.facts:
+        by_model[fact.model_id]["facts"].append(
+            {"field": fact.field, "value": fact.value, **_provenance(fact.source)}
         )
-    for row in claims["licenses"]:
-        entry: dict[str, Any] = {"openness": row["openness"]}
-        if row["license_name"]:
-            entry = {"license": row["license_name"], **entry}
-        by_model[row["model_id"]]["licenses"].append({**entry, **_provenance(row)})
-    for row in claims["scores"]:
-        by_model[row["model_id"]]["scores"].append(
-            {"benchmark": row["benchmark"], "value": row["value"], **_provenance(row)}
+    for lic in claims.licenses:
+        entry: dict[str, Any] = {"openness": lic.openness}
+        if lic.license_name:
+            entry = {"license": lic.license_name, **entry}
+        by_model[lic.model_id]["licenses"].append({**entry, **_provenance(lic.source)})
+    for score in claims.scores:
+        by_model[score.model_id]["scores"].append(
+            {"benchmark": score.benchmark, "value": score.value, **_provenance(score.source)}
         )
     doc: dict[str, Any] = {
-        "sources": [_source(s) for s in await export.sources() if s["key"] in used_sources],
+        "sources": [_source(s) for s in await export.sources() if s.key in used_sources],
         "organisations": [
-            _org(o)
-            for o in await export.organisations()
-            if not curated_only or o["name"] in used_orgs
+            _org(o) for o in await export.organisations() if not curated_only or o.name in used_orgs
         ],
         "benchmarks": [
             _benchmark(b)
             for b in await export.benchmarks()
-            if not curated_only or b["name"] in used_benchmarks
+            if not curated_only or b.name in used_benchmarks
         ],
-        "models": [_model(m, by_model[m["id"]]) for m in models],
-        "events": [_event(e) for e in claims["events"]],
+        "models": [_model(m, by_model[m.id]) for m in models],
+        "events": [_event(e) for e in claims.events],
     }
     return HEADER + yaml.dump(doc, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=100)
 
 
-def _source(row: Row) -> dict[str, Any]:
-    out = {"key": row["key"], "name": row["name"], "kind": row["kind"]}
-    for key in ("outlet", "url", "published", "license", "credit"):
-        if row[key]:
-            out[key] = row[key]
+def _source(source: SourceRecord) -> dict[str, Any]:
+    out = {"key": source.key, "name": source.name, "kind": source.kind}
+    optional = (
+        ("outlet", source.outlet),
+        ("url", source.url),
+        ("published", source.published),
+        ("license", source.license),
+        ("credit", source.credit),
+    )
+    out.update({key: value for key, value in optional if value})
     return out
 
 
-def _org(row: Row) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": row["name"]}
-    if row["country"]:
-        out["country"] = row["country"]
-    if row["aliases"]:
-        out["aliases"] = _split(row["aliases"])
+def _org(org: ExportOrg) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": org.name}
+    if org.country:
+        out["country"] = org.country
+    if org.aliases:
+        out["aliases"] = list(org.aliases)
     return out
 
 
-def _benchmark(row: Row) -> dict[str, Any]:
+def _benchmark(bench: ExportBenchmark) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "name": row["name"],
-        "unit": row["unit"],
-        "higher_is_better": bool(row["higher_is_better"]),
+        "name": bench.name,
+        "unit": bench.unit,
+        "higher_is_better": bench.higher_is_better,
     }
-    if row["aliases"]:
-        out["aliases"] = _split(row["aliases"])
-    if row["description"]:
-        out["description"] = row["description"]
+    if bench.aliases:
+        out["aliases"] = list(bench.aliases)
+    if bench.description:
+        out["description"] = bench.description
     return out
 
 
-def _model(row: Row, claims: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": row["name"]}
-    if row["org"]:
-        out["org"] = row["org"]
-    if row["family"]:
-        out["family"] = row["family"]
-    if row["aliases"]:
-        out["aliases"] = _split(row["aliases"])
+def _model(model: ExportModel, claims: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": model.name}
+    if model.org:
+        out["org"] = model.org
+    if model.family:
+        out["family"] = model.family
+    if model.aliases:
+        out["aliases"] = list(model.aliases)
     out.update({k: v for k, v in claims.items() if v})
     return out
 
 
-def _event(row: Row) -> dict[str, Any]:
-    out: dict[str, Any] = {"kind": row["kind"], "title": row["title"]}
-    for key in ("date", "model", "org", "detail"):
-        if row[key]:
-            out[key] = row[key]
-    out.update(_provenance(row))
+def _event(event: EventRecord) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": event.kind, "title": event.title}
+    optional = (
+        ("date", event.date),
+        ("model", event.model),
+        ("org", event.org),
+        ("detail", event.detail),
+    )
+    out.update({key: value for key, value in optional if value})
+    out.update(_provenance(event.source))
     return out

@@ -26,7 +26,8 @@ from bot.curation.export import export_catalog
 from bot.importers.catalog_yaml import load_yaml_text, parse_catalog
 from bot.importers.common import parse_date
 from bot.importers.epoch import parse_epoch_csv
-from bot.store.catalog import CatalogExport, CatalogStore
+from bot.store.catalog import CatalogStore
+from bot.store.catalog_export import CatalogExport
 from bot.store.curation import TRACKED, CurationStore
 from bot.watch.items import FeedItem
 from bot.watch.service import WatchService
@@ -439,11 +440,11 @@ class CurationService:
         row = await self.catalog.benchmark(bench.id)
         if row is None:
             raise UserError("The benchmark '{}' is no longer in the catalog.", bench.name)
-        if unit and unit != row["unit"]:
+        if unit and unit != row.unit:
             raise UserError(
-                "{} is measured in '{}', not '{}'.", bench.name, row["unit"], clean_text(unit)[:20]
+                "{} is measured in '{}', not '{}'.", bench.name, row.unit, clean_text(unit)[:20]
             )
-        problem = score_problem(value, row["unit"], bench.name)
+        problem = score_problem(value, row.unit, bench.name)
         if problem:
             raise UserError("{}", problem)
         claim = {
@@ -458,7 +459,7 @@ class CurationService:
             actor,
             "score add",
             current,
-            f"{current}: {bench.name} {value:g}{row['unit'] if row['unit'] == '%' else ' ' + row['unit']}",
+            f"{current}: {bench.name} {value:g}{row.unit if row.unit == '%' else ' ' + row.unit}",
             [model_id],
             lambda: self._apply_batch(batch),
         )
@@ -581,12 +582,12 @@ class CurationService:
                 continue
             for row in await self.catalog.model_claims(entry.id):
                 if (
-                    row["field"] == claim.field
-                    and row["value"] != claim.value
-                    and row["source_key"] != claim.prov.source
+                    row.field == claim.field
+                    and row.value != claim.value
+                    and row.source.key != claim.prov.source
                 ):
                     found.append(
-                        f"{entry.name} {claim.field}: {claim.value} here, {row['value']} from {row['source_name'][:40]}"
+                        f"{entry.name} {claim.field}: {claim.value} here, {row.value} from {row.source.name[:40]}"
                     )
                     break
         return found

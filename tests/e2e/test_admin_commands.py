@@ -8,7 +8,7 @@ import yaml
 from bot.app import open_services
 from bot.config import Config, WatchConfig
 from bot.curation.export import export_catalog
-from bot.store.catalog import CatalogExport
+from bot.store.catalog_export import CatalogExport
 from tests.conftest import NO_FEEDS
 from tests.e2e.conftest import confirmed
 from tests.standin import CommandHidden

@@ -238,6 +238,51 @@ def test_the_sql_check_finds_statements_and_database_calls(tmp_path: Path) -> No
     assert found["pkg.c"] == ["line 2: .fetchall("]
 
 
+def rows_outside(root: Path, package: str, store: str) -> dict[str, list[str]]:
+    """Module -> its imports of the database driver (`aiosqlite`) or of a store's `Row`, for
+    every module of `package` outside `store`: callers get typed records, never rows."""
+    found: dict[str, list[str]] = {}
+    for module, path in module_files(root, package).items():
+        if module == store or module.startswith(store + "."):
+            continue
+        hits = [
+            name
+            for name in _imported_names(module, path)
+            if name == "aiosqlite"
+            or name.startswith("aiosqlite.")
+            or (name.startswith(store + ".") and name.rpartition(".")[2] == "Row")
+        ]
+        if hits:
+            found[module] = sorted(hits)
+    return found
+
+
+def test_no_module_outside_the_store_sees_a_database_row() -> None:
+    assert rows_outside(ROOT, "bot", STORE) == {}
+
+
+def test_the_row_check_finds_the_driver_and_store_rows(tmp_path: Path) -> None:
+    """Bad input for the checker: the driver imported plainly or in part, and a store's `Row`
+    imported absolutely or relatively, are found; the store itself and records are left alone."""
+    root = _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/store/__init__.py": "",
+            "pkg/store/s.py": "import aiosqlite\nRow = aiosqlite.Row\n",
+            "pkg/a.py": "import aiosqlite\n",
+            "pkg/b.py": "from pkg.store.s import Row\n",
+            "pkg/core/__init__.py": "",
+            "pkg/core/c.py": "def f():\n    from ..store.s import Row\n",
+            "pkg/d.py": "from aiosqlite import Row as R\n",
+            "pkg/e.py": "from pkg.store.s import Record, Rows\n",
+        },
+    )
+    found = rows_outside(root, "pkg", "pkg.store")
+    assert sorted(found) == ["pkg.a", "pkg.b", "pkg.core.c", "pkg.d"]
+    assert found["pkg.b"] == ["pkg.store.s.Row"]
+
+
 def data_reaches(root: Path, package: str, adapters: str) -> dict[str, list[str]]:
     """Module -> the `.store`/`.db` attribute chains it reads, for every module under
     `adapters` (e.g. `self.service.store.sources` is found as `.store`)."""

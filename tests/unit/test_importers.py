@@ -34,7 +34,7 @@ async def test_epoch_real_file_imports_and_is_idempotent(empty_store: CatalogSto
     again = await empty_store.apply(parse_epoch_csv(EPOCH.read_bytes()))
     assert again.total_added == 0
     pro = await empty_store.find_model_id("deepseekv4pro")
-    facts = {(r["field"], r["value"]) for r in await empty_store.model_claims(pro)}
+    facts = {(r.field, r.value) for r in await empty_store.model_claims(pro)}
     assert ("params", "1600000000000") in facts
     assert ("active_params", "49000000000") in facts
     assert ("release_date", "2026-04-24") in facts
@@ -97,9 +97,7 @@ async def test_llmstats_real_data_resolves_gpt4o_snapshots_to_one_model(empty_st
     ids = {await empty_store.find_model_id(n) for n in ("gpt4o20240806", "gpt4o20240513", "gpt4o")}
     assert len(ids) == 1 and None not in ids
     dates = {
-        r["value"]
-        for r in await empty_store.model_claims(ids.pop())
-        if r["field"] == "release_date"
+        r.value for r in await empty_store.model_claims(ids.pop()) if r.field == "release_date"
     }
     assert dates == {"2024-05-13", "2024-08-06"}
 

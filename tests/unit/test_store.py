@@ -164,7 +164,7 @@ async def test_sql_metacharacters_are_data(services) -> None:
     batch = Batch(sources=[SourceRec("t", "Test", "article")], models=[ModelRec(name)])
     await store.apply(batch)
     rows = await store.name_entries()
-    assert any(r["name"] == name for r in rows)
+    assert any(r.name == name for r in rows)
     assert (await store.counts())["models"] > 1000
 
 

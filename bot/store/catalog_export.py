@@ -1,0 +1,103 @@
+"""The reads for exporting the catalog as YAML, answered as typed records."""
+
+from __future__ import annotations
+
+from bot.store.catalog_reads import (
+    EVENT_SELECT,
+    SOURCE_COLUMNS,
+    SOURCE_TABLE_COLUMNS,
+    event_record,
+    fact_claim,
+    license_claim,
+    source_record,
+    source_ref,
+    split_aliases,
+)
+from bot.store.catalog_records import (
+    ExportBenchmark,
+    ExportClaims,
+    ExportModel,
+    ExportOrg,
+    ExportScore,
+    SourceRecord,
+)
+from bot.store.db import Database
+
+
+class CatalogExport:
+    """Reads for exporting the catalog as YAML; `curated_only` keeps curators' claims only."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claims(self, curated_only: bool) -> ExportClaims:
+        where = " AND s.kind = 'curator'" if curated_only else ""
+        facts = await self.db.fetchall(
+            f"SELECT c.model_id, c.field, c.value, {SOURCE_COLUMNS} FROM model_claims c"
+            f" JOIN sources s ON s.id = c.source_id WHERE 1 = 1{where} ORDER BY c.id"
+        )
+        licenses = await self.db.fetchall(
+            "SELECT c.model_id, c.license_id, l.name AS license_name, l.spdx, c.openness,"
+            f" c.commercial, {SOURCE_COLUMNS} FROM license_claims c"
+            " JOIN sources s ON s.id = c.source_id LEFT JOIN licenses l ON l.id = c.license_id"
+            f" WHERE 1 = 1{where} ORDER BY c.id"
+        )
+        scores = await self.db.fetchall(
+            f"SELECT c.model_id, b.name AS benchmark, c.value, {SOURCE_COLUMNS} FROM scores c"
+            f" JOIN benchmarks b ON b.id = c.benchmark_id JOIN sources s ON s.id = c.source_id"
+            f" WHERE 1 = 1{where} ORDER BY c.id"
+        )
+        events = await self.db.fetchall(f"{EVENT_SELECT} WHERE 1 = 1{where} ORDER BY c.id")
+        return ExportClaims(
+            facts=tuple(fact_claim(r) for r in facts),
+            licenses=tuple(license_claim(r) for r in licenses),
+            scores=tuple(
+                ExportScore(r["model_id"], r["benchmark"], r["value"], source_ref(r))
+                for r in scores
+            ),
+            events=tuple(event_record(r) for r in events),
+        )
+
+    async def models(self, ids: list[int] | None) -> list[ExportModel]:
+        """Models (all, or these ids) with organisation, family and aliases."""
+        rows = await self.db.fetchall(
+            "SELECT m.id, m.name, m.family, o.name AS org,"
+            " (SELECT group_concat(alias, char(31)) FROM (SELECT alias FROM model_aliases a"
+            "  WHERE a.model_id = m.id ORDER BY a.rowid)) AS aliases"
+            " FROM models m LEFT JOIN organisations o ON o.id = m.org_id ORDER BY m.id"
+        )
+        wanted = None if ids is None else set(ids)
+        return [
+            ExportModel(r["id"], r["name"], r["family"], r["org"], split_aliases(r["aliases"]))
+            for r in rows
+            if wanted is None or r["id"] in wanted
+        ]
+
+    async def sources(self) -> list[SourceRecord]:
+        rows = await self.db.fetchall(f"SELECT {SOURCE_TABLE_COLUMNS} FROM sources ORDER BY id")
+        return [source_record(r) for r in rows]
+
+    async def organisations(self) -> list[ExportOrg]:
+        rows = await self.db.fetchall(
+            "SELECT o.name, o.country, (SELECT group_concat(alias, char(31)) FROM (SELECT alias"
+            " FROM organisation_aliases a WHERE a.org_id = o.id ORDER BY a.rowid)) AS aliases"
+            " FROM organisations o ORDER BY o.id"
+        )
+        return [ExportOrg(r["name"], r["country"], split_aliases(r["aliases"])) for r in rows]
+
+    async def benchmarks(self) -> list[ExportBenchmark]:
+        rows = await self.db.fetchall(
+            "SELECT b.name, b.unit, b.higher_is_better, b.description, (SELECT group_concat(norm,"
+            " char(31)) FROM (SELECT norm FROM benchmark_aliases a WHERE a.benchmark_id = b.id"
+            " ORDER BY a.rowid)) AS aliases FROM benchmarks b ORDER BY b.id"
+        )
+        return [
+            ExportBenchmark(
+                r["name"],
+                r["unit"],
+                bool(r["higher_is_better"]),
+                r["description"],
+                split_aliases(r["aliases"]),
+            )
+            for r in rows
+        ]

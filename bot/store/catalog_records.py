@@ -1,0 +1,213 @@
+"""The catalog store's typed answers: frozen records with their columns decoded (booleans,
+alias lists), so no caller sees a database row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.results import SourceRef
+
+__all__ = [
+    "BenchmarkEntry",
+    "BenchmarkInfo",
+    "BenchmarkScore",
+    "EventRecord",
+    "ExportBenchmark",
+    "ExportClaims",
+    "ExportModel",
+    "ExportOrg",
+    "ExportScore",
+    "FactClaim",
+    "LicenseClaimRecord",
+    "LicenseRecord",
+    "LicensedModel",
+    "ModelInfo",
+    "ModelName",
+    "ModelScore",
+    "OrgMatch",
+    "SourceRecord",
+    "SourceRef",
+    "SourceWithFacts",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelName:
+    """A model for the in-memory name index: names, organisation, aliases, release date."""
+
+    id: int
+    name: str
+    family: str | None
+    org: str | None
+    aliases: tuple[str, ...]
+    released: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkInfo:
+    id: int
+    name: str
+    unit: str
+    higher_is_better: bool
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkEntry:
+    """A benchmark for the name index, with how many models have a score on it."""
+
+    id: int
+    name: str
+    aliases: tuple[str, ...]
+    models: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    key: str
+    name: str
+    kind: str
+    outlet: str | None
+    url: str | None
+    published: str | None
+    license: str | None
+    credit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceWithFacts:
+    source: SourceRecord
+    facts: int  # claims, scores and events citing it
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    id: int
+    name: str
+    family: str | None
+    family_norm: str | None
+    org: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FactClaim:
+    model_id: int
+    field: str
+    value: str
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class LicenseClaimRecord:
+    model_id: int
+    license_id: str | None
+    license_name: str | None
+    spdx: bool
+    openness: str
+    commercial: bool | None
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class ModelScore:
+    """A score of one of the asked models, with its benchmark and how widely that is reported."""
+
+    model_id: int
+    value: float
+    benchmark_id: int
+    benchmark: str
+    unit: str
+    higher_is_better: bool
+    popularity: int
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    kind: str
+    date: str | None
+    title: str
+    detail: str | None
+    model: str | None
+    org: str | None
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkScore:
+    """A score on one benchmark, with the openness classes claimed for its model."""
+
+    model_id: int
+    model: str
+    value: float
+    openness: tuple[str, ...]
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class LicenseRecord:
+    id: str
+    name: str
+    spdx: bool
+    openness: str
+    commercial: bool | None
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LicensedModel:
+    """A model named by a license claim, with the claim's source."""
+
+    model: str
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class OrgMatch:
+    id: int
+    name: str
+    models: int
+
+
+# ---- export ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExportScore:
+    model_id: int
+    benchmark: str
+    value: float
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class ExportClaims:
+    facts: tuple[FactClaim, ...]
+    licenses: tuple[LicenseClaimRecord, ...]
+    scores: tuple[ExportScore, ...]
+    events: tuple[EventRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportModel:
+    id: int
+    name: str
+    family: str | None
+    org: str | None
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportOrg:
+    name: str
+    country: str | None
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportBenchmark:
+    name: str
+    unit: str
+    higher_is_better: bool
+    description: str | None
+    aliases: tuple[str, ...]

@@ -1,0 +1,343 @@
+"""The catalog's write path: applying import batches in one unit of work (names resolved to
+ids by `_Resolver`), and the small edits behind curators' renames and removals."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from bot.core.errors import ImportRejected
+from bot.core.names import normalize
+from bot.core.records import (
+    Batch,
+    BenchmarkRec,
+    ImportSummary,
+    LicenseRec,
+    ModelRec,
+    OrgRec,
+    Provenance,
+    SkippedRow,
+)
+from bot.core.scores import score_problem
+from bot.store.db import Database, inserted_id
+
+
+class _Resolver:
+    """Name -> id lookups for one batch, creating rows on first sight and caching the answers."""
+
+    def __init__(self, db: Database, added: Counter[str]) -> None:
+        self.db = db
+        self.added = added
+        self.sources: dict[str, int] = {}
+        self.orgs: dict[str, int] = {}
+        self.models: dict[str, int] = {}
+        self.benchmarks: dict[str, int] = {}
+        self.units: dict[int, str] = {}  # benchmark id -> the unit its scores are in
+        self.skipped: list[SkippedRow] = []  # rows the store could not take, with why
+
+    async def source(self, key: str) -> int:
+        if key not in self.sources:
+            row = await self.db.fetchone("SELECT id FROM sources WHERE key = ?", (key,))
+            if row is None:
+                raise KeyError(f"unknown source '{key}'")
+            self.sources[key] = row[0]
+        return self.sources[key]
+
+    async def org(self, name: str, country: str | None = None) -> int:
+        norm = normalize(name)
+        if norm not in self.orgs:
+            row = await self.db.fetchone(
+                "SELECT id FROM organisations WHERE norm = ?"
+                " UNION ALL SELECT org_id FROM organisation_aliases WHERE norm = ? LIMIT 1",
+                (norm, norm),
+            )
+            if row is None:
+                cursor = await self.db.execute(
+                    "INSERT INTO organisations(name, norm, country) VALUES (?, ?, ?)",
+                    (name, norm, country),
+                )
+                self.added["organisations"] += 1
+                self.orgs[norm] = inserted_id(cursor)
+            else:
+                self.orgs[norm] = row[0]
+        return self.orgs[norm]
+
+    async def model(self, name: str, org: str | None = None, family: str | None = None) -> int:
+        norm = normalize(name)
+        if norm not in self.models:
+            row = await self.db.fetchone(
+                "SELECT id FROM models WHERE norm = ?"
+                " UNION ALL SELECT model_id FROM model_aliases WHERE norm = ? LIMIT 1",
+                (norm, norm),
+            )
+            if row is None:
+                org_id = await self.org(org) if org else None
+                cursor = await self.db.execute(
+                    "INSERT INTO models(name, norm, org_id, family, family_norm)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (name, norm, org_id, family, normalize(family) if family else None),
+                )
+                self.added["models"] += 1
+                self.models[norm] = inserted_id(cursor)
+            else:
+                self.models[norm] = row[0]
+        return self.models[norm]
+
+    async def benchmark(self, name: str) -> int:
+        norm = normalize(name)
+        if norm not in self.benchmarks:
+            row = await self.db.fetchone(
+                "SELECT id, unit FROM benchmarks WHERE id = (SELECT id FROM benchmarks"
+                " WHERE norm = ? UNION ALL SELECT benchmark_id FROM benchmark_aliases"
+                " WHERE norm = ? LIMIT 1)",
+                (norm, norm),
+            )
+            if row is None:
+                raise KeyError(f"unknown benchmark '{name}'")
+            self.benchmarks[norm] = row[0]
+            self.units[row[0]] = row[1]
+        return self.benchmarks[norm]
+
+
+class CatalogWrites:
+    """The catalog's writes; reads live in `CatalogReads`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def apply(self, batch: Batch) -> ImportSummary:
+        """Apply a whole batch in one unit of work (joining the caller's, if one is open): on
+        any error nothing of it is kept."""
+        async with self.db.transaction():
+            added: Counter[str] = Counter()
+            res = _Resolver(self.db, added)
+            try:
+                await self._apply(res, batch, added)
+            except KeyError as exc:
+                raise ImportRejected(f"Nothing was imported: {exc.args[0]}.") from exc
+        return ImportSummary(
+            added=dict(added), skipped=[*batch.skipped, *res.skipped], merged=batch.merged
+        )
+
+    async def _apply(self, res: _Resolver, batch: Batch, added: Counter[str]) -> None:
+        for source in batch.sources:
+            cursor = await self.db.execute(
+                "INSERT INTO sources(key, name, kind, outlet, url, published, license, credit)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
+                (
+                    source.key,
+                    source.name,
+                    source.kind,
+                    source.outlet,
+                    source.url,
+                    source.published,
+                    source.license,
+                    source.credit,
+                ),
+            )
+            added["sources"] += cursor.rowcount
+        for org in batch.orgs:
+            await self._apply_org(res, org)
+        for lic in batch.licenses:
+            await self._apply_license(lic, added)
+        for bench in batch.benchmarks:
+            await self._apply_benchmark(bench, added)
+        for model in batch.models:
+            await self._apply_model(res, model, added)
+        await self._apply_claims(res, batch, added)
+
+    async def _apply_org(self, res: _Resolver, org: OrgRec) -> None:
+        org_id = await res.org(org.name, org.country)
+        for alias in org.aliases:
+            cursor = await self.db.execute(
+                "INSERT OR IGNORE INTO organisation_aliases(norm, alias, org_id)"
+                " SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM organisations WHERE norm = ?)",
+                (normalize(alias), alias, org_id, normalize(alias)),
+            )
+            res.added["organisation aliases"] += cursor.rowcount
+
+    async def _apply_license(self, lic: LicenseRec, added: Counter[str]) -> None:
+        cursor = await self.db.execute(
+            "INSERT OR IGNORE INTO licenses(id, name, norm, spdx, openness, commercial, url)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                lic.id,
+                lic.name,
+                normalize(lic.id),
+                int(lic.spdx),
+                lic.openness,
+                _tristate(lic.commercial),
+                lic.url,
+            ),
+        )
+        added["licenses"] += cursor.rowcount
+        for alias in (lic.name, *lic.aliases):
+            await self.db.execute(
+                "INSERT OR IGNORE INTO license_aliases(norm, license_id) VALUES (?, ?)",
+                (normalize(alias), lic.id),
+            )
+
+    async def _apply_benchmark(self, bench: BenchmarkRec, added: Counter[str]) -> None:
+        norm = normalize(bench.name)
+        cursor = await self.db.execute(
+            "INSERT INTO benchmarks(name, norm, unit, higher_is_better, description)"
+            " SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS"
+            " (SELECT 1 FROM benchmark_aliases WHERE norm = ?)"
+            " ON CONFLICT(norm) DO NOTHING",
+            (bench.name, norm, bench.unit, int(bench.higher_is_better), bench.description, norm),
+        )
+        added["benchmarks"] += cursor.rowcount
+        row = await self.db.fetchrow(
+            "SELECT id FROM benchmarks WHERE norm = ?"
+            " UNION ALL SELECT benchmark_id FROM benchmark_aliases WHERE norm = ? LIMIT 1",
+            (norm, norm),
+        )
+        for alias in bench.aliases:
+            await self.db.execute(
+                "INSERT OR IGNORE INTO benchmark_aliases(norm, benchmark_id)"
+                " SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM benchmarks WHERE norm = ?)",
+                (normalize(alias), row[0], normalize(alias)),
+            )
+
+    async def _apply_model(self, res: _Resolver, model: ModelRec, added: Counter[str]) -> None:
+        model_id = await res.model(model.name, model.org, model.family)
+        if model.family:
+            await self.db.execute(
+                "UPDATE models SET family = ?, family_norm = ? WHERE id = ? AND family IS NULL",
+                (model.family, normalize(model.family), model_id),
+            )
+        if model.org:
+            org_id = await res.org(model.org)
+            await self.db.execute(
+                "UPDATE models SET org_id = ? WHERE id = ? AND org_id IS NULL", (org_id, model_id)
+            )
+        for alias in model.aliases:
+            norm = normalize(alias)
+            if not norm:
+                continue
+            cursor = await self.db.execute(
+                "INSERT OR IGNORE INTO model_aliases(norm, alias, model_id)"
+                " SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM models WHERE norm = ?)",
+                (norm, alias, model_id, norm),
+            )
+            added["aliases"] += cursor.rowcount
+            if not cursor.rowcount:
+                await self._report_alias_clash(res, model, alias, model_id)
+
+    async def _report_alias_clash(
+        self, res: _Resolver, model: ModelRec, alias: str, model_id: int
+    ) -> None:
+        """An alias that was not added because another model is called that, or has it."""
+        norm = normalize(alias)
+        row = await self.db.fetchone(
+            "SELECT id, name FROM models WHERE id = (SELECT id FROM models WHERE norm = ?"
+            " UNION ALL SELECT model_id FROM model_aliases WHERE norm = ? LIMIT 1)",
+            (norm, norm),
+        )
+        if row is not None and row["id"] != model_id:
+            res.skipped.append(
+                SkippedRow(
+                    f"model {model.name}",
+                    f"alias '{alias}' not added: it already means {row['name']}",
+                )
+            )
+
+    async def _apply_claims(self, res: _Resolver, batch: Batch, added: Counter[str]) -> None:
+        for claim in batch.claims:
+            cursor = await self.db.execute(
+                "INSERT OR IGNORE INTO model_claims"
+                "(model_id, field, value, source_id, url, as_of, self_reported, note)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    await res.model(claim.model),
+                    claim.field,
+                    claim.value,
+                    *await _prov(res, claim.prov),
+                ),
+            )
+            added["facts"] += cursor.rowcount
+        for lc in batch.license_claims:
+            cursor = await self.db.execute(
+                "INSERT OR IGNORE INTO license_claims(model_id, license_id, openness, commercial,"
+                " source_id, url, as_of, self_reported, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    await res.model(lc.model),
+                    lc.license,
+                    lc.openness,
+                    _tristate(lc.commercial),
+                    *await _prov(res, lc.prov),
+                ),
+            )
+            added["license claims"] += cursor.rowcount
+        await self._check_scores(res, batch)
+        for score in batch.scores:
+            cursor = await self.db.execute(
+                "INSERT OR IGNORE INTO scores(model_id, benchmark_id, value, source_id, url,"
+                " as_of, self_reported, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    await res.model(score.model),
+                    await res.benchmark(score.benchmark),
+                    score.value,
+                    *await _prov(res, score.prov),
+                ),
+            )
+            added["scores"] += cursor.rowcount
+        for event in batch.events:
+            cursor = await self.db.execute(
+                "INSERT OR IGNORE INTO events(kind, date, title, detail, model_id, org_id,"
+                " source_id, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    event.kind,
+                    event.date,
+                    event.title,
+                    event.detail,
+                    await res.model(event.model) if event.model else None,
+                    await res.org(event.org) if event.org else None,
+                    await res.source(event.prov.source),
+                    event.prov.url,
+                ),
+            )
+            added["events"] += cursor.rowcount
+
+    async def _check_scores(self, res: _Resolver, batch: Batch) -> None:
+        """Every score against its benchmark's stored unit, by the rule curators' commands
+        follow; one that breaks it refuses the whole batch."""
+        problems = []
+        for score in batch.scores:
+            unit = res.units[await res.benchmark(score.benchmark)]
+            problem = score_problem(score.value, unit, score.benchmark)
+            if problem:
+                problems.append(f"{score.model}, {score.benchmark}: {problem}")
+        if problems:
+            raise ImportRejected(
+                f"Nothing was imported: {len(problems)} score(s) out of range.", problems
+            )
+
+    async def set_model_norm(self, model_id: int, norm: str) -> None:
+        """Point the model's lookup key at `norm` (inside the caller's unit of work)."""
+        await self.db.execute("UPDATE models SET norm = ? WHERE id = ?", (norm, model_id))
+
+    async def keep_old_name(self, model_id: int, norm: str, alias: str) -> None:
+        """Keep a renamed model findable under its old name (a no-op if that alias exists)."""
+        await self.db.execute(
+            "INSERT OR IGNORE INTO model_aliases(norm, alias, model_id) VALUES (?, ?, ?)",
+            (norm, alias, model_id),
+        )
+
+    async def drop_alias(self, model_id: int, norm: str) -> None:
+        """Remove the model's alias `norm` (undoing `keep_old_name`)."""
+        await self.db.execute(
+            "DELETE FROM model_aliases WHERE norm = ? AND model_id = ?", (norm, model_id)
+        )
+
+    async def delete_model(self, model_id: int) -> None:
+        """Delete the model; its child rows go with it (foreign keys cascade)."""
+        await self.db.execute("DELETE FROM models WHERE id = ?", (model_id,))
+
+
+async def _prov(res: _Resolver, prov: Provenance) -> tuple[Any, ...]:
+    return (await res.source(prov.source), prov.url, prov.as_of, int(prov.self_reported), prov.note)
+
+
+def _tristate(value: bool | None) -> int | None:
+    return None if value is None else int(value)
