@@ -19,7 +19,7 @@ from bot.digest.schedule import Schedule
 from bot.outbox.outbox import Outbox
 from bot.render.cards import Reply
 from bot.render.digest import card_from_payload, card_to_payload, render_digest
-from bot.store.digests import DigestStore
+from bot.store.digests import DigestStore, ScheduleRecord
 from bot.watch.filters import Filters
 from bot.watch.service import WatchService
 
@@ -103,9 +103,9 @@ class DigestService:
             await self.outbox.hold(channel, "digest")
             for schedule in paused:
                 await self.watch.tell_admins(
-                    schedule["notify_channel_id"],
+                    schedule.notify_channel_id,
                     channel,
-                    f"digest-paused:{schedule['id']}",
+                    f"digest-paused:{schedule.id}",
                     "Digests paused",
                     f"Digests to <#{channel}> are paused: {{}}. Nothing is lost: once the "
                     "channel works again, run `/digest set` for it again and the held digests "
@@ -114,21 +114,22 @@ class DigestService:
                 )
         log.warning("digests to channel %s paused: %s", channel, reason)
 
-    async def _row(self, guild_id: str, channel_id: str) -> Any:
+    async def _row(self, guild_id: str, channel_id: str) -> ScheduleRecord:
         row = await self.store.for_channel(guild_id, channel_id)
         if row is None:
             raise UserError(channel_ref(channel_id) + " has no digest. Set one with `/digest set`.")
         return row
 
-    async def _render(self, row: Any, since: datetime, until: datetime, quiet: str) -> Reply | None:
-        filters = Filters.from_json(json.loads(row["filters"]))
-        view = await self._build(since, until, filters)
-        return render_digest(view, row["zone"], quiet=quiet)
+    async def _render(
+        self, row: ScheduleRecord, since: datetime, until: datetime, quiet: str
+    ) -> Reply | None:
+        view = await self._build(since, until, Filters.from_json(row.filters))
+        return render_digest(view, row.zone, quiet=quiet)
 
-    def _since(self, row: Any, until: datetime) -> datetime:
+    def _since(self, row: ScheduleRecord, until: datetime) -> datetime:
         """Since the previous digest; the first one covers the last period."""
-        if row["last_period_end"]:
-            return datetime.fromisoformat(row["last_period_end"])
+        if row.last_period_end:
+            return datetime.fromisoformat(row.last_period_end)
         return until - schedule_of(row).period
 
     async def preview(self, guild_id: str, channel_id: str) -> Reply:
@@ -145,7 +146,7 @@ class DigestService:
         now = self.clock()
         reply = await self._render(row, self._since(row, now), now, "line")
         async with self.store.db.transaction():
-            queued = await self._enqueue(row, f"digest-now:{row['id']}:{request_id}", reply, now)
+            queued = await self._enqueue(row, f"digest-now:{row.id}:{request_id}", reply, now)
         self.outbox.wake()
         return queued
 
@@ -164,21 +165,21 @@ class DigestService:
         now = self.clock()
         fired = 0
         for row in await self.store.due(iso(now)):
-            reply = await self._render(row, self._since(row, now), now, row["quiet"])
+            reply = await self._render(row, self._since(row, now), now, row.quiet)
             next_run = schedule_of(row).next_after(now)
             async with self.store.db.transaction():
                 # Compare-and-set on next_run: a concurrent round cannot fire the same slot.
-                if not await self.store.advance(
-                    row["id"], row["next_run"], iso(next_run), iso(now)
-                ):
+                if not await self.store.advance(row.id, row.next_run, iso(next_run), iso(now)):
                     continue
-                await self._enqueue(row, f"digest:{row['id']}:{row['next_run']}", reply, now)
+                await self._enqueue(row, f"digest:{row.id}:{row.next_run}", reply, now)
             fired += 1
         if fired:
             self.outbox.wake()
         return fired
 
-    async def _enqueue(self, row: Any, key: str, reply: Reply | None, now: datetime) -> int:
+    async def _enqueue(
+        self, row: ScheduleRecord, key: str, reply: Reply | None, now: datetime
+    ) -> int:
         if reply is None:
             return 0
         queued = 0
@@ -186,7 +187,7 @@ class DigestService:
             queued += await self.outbox.enqueue(
                 f"{key}:{number}",
                 "digest",
-                row["channel_id"],
+                row.channel_id,
                 iso(now),
                 payload=card_to_payload(card),
             )
