@@ -4,11 +4,9 @@ that moves the schedule on, so a digest is posted once however the process stops
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bot.core.clock import Clock, iso
 from bot.core.errors import UserError, channel_ref
@@ -20,6 +18,7 @@ from bot.outbox.outbox import Outbox
 from bot.render.cards import Reply
 from bot.render.digest import card_from_payload, card_to_payload, render_digest
 from bot.store.digests import DigestStore, ScheduleRecord
+from bot.store.outbox import OutboxRecord
 from bot.watch.filters import Filters
 from bot.watch.service import WatchService
 
@@ -94,10 +93,10 @@ class DigestService:
             if not await self.store.remove(guild_id, channel_id):
                 raise UserError(channel_ref(channel_id) + " has no digest.")
 
-    async def channel_unavailable(self, row: Any, reason: str) -> None:
+    async def channel_unavailable(self, row: OutboxRecord, reason: str) -> None:
         """A digest found its channel gone or closed to the bot: pause the schedule, hold its
         digests (this one too) and tell the admins where the digest was set up."""
-        channel = row["channel_id"]
+        channel = row.channel_id
         async with self.store.db.transaction():
             paused = await self.store.pause_channel(channel, reason)
             await self.outbox.hold(channel, "digest")
@@ -205,6 +204,6 @@ class DigestService:
         return reply
 
 
-async def _render_digest_row(row: Any) -> Reply | None:
+async def _render_digest_row(row: OutboxRecord) -> Reply | None:
     """A queued digest page: its card, as it was rendered when the digest fired."""
-    return Reply([card_from_payload(json.loads(row["payload"]))])
+    return Reply([card_from_payload(row.payload)])
