@@ -7,8 +7,6 @@ facts are claims whose source is that curator at that time; they never erase oth
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from bot.core.clock import Clock, iso
@@ -18,6 +16,7 @@ from bot.core.names import clean_text, normalize
 from bot.core.records import Batch
 from bot.core.scores import score_problem
 from bot.curation import import_plan, undo
+from bot.curation.audit import Change, ChangeNote, Work, record_change
 from bot.curation.export import export_catalog
 from bot.curation.forms import (
     NAME_MAX,
@@ -39,12 +38,6 @@ from bot.store.curation import CurationStore
 from bot.watch.service import WatchService
 
 __all__ = ["UNITS", "Actor", "Change", "CurationService", "HistoryEntry", "ImportPlan", "ModelForm"]
-
-
-@dataclass
-class Change:
-    id: int
-    summary: str
 
 
 class CurationService:
@@ -84,47 +77,19 @@ class CurationService:
         target: str,
         summary: str,
         model_ids: list[int],
-        work: Callable[[], Awaitable[dict[str, Any] | None]],
+        work: Work,
         undo_of: int | None = None,
     ) -> Change:
         """Run `work` in one unit of work (joining the caller's, if one is open), capture the
         rows it added (and what it says it removed or changed), and write the audit entry in
         it too. The name index is refreshed once the outermost unit has committed."""
+        note = ChangeNote(action, target, summary, model_ids, undo_of)
         outermost = not self.catalog.db.in_transaction
         async with self.catalog.db.transaction():
-            change = await self._record(actor, action, target, summary, model_ids, work, undo_of)
+            change = await record_change(self.audit, actor, iso(self.clock()), note, work)
         if outermost:
             await self.lookups.refresh()
         return change
-
-    async def _record(
-        self,
-        actor: Actor,
-        action: str,
-        target: str,
-        summary: str,
-        model_ids: list[int],
-        work: Callable[[], Awaitable[dict[str, Any] | None]],
-        undo_of: int | None,
-    ) -> Change:
-        before = await self.audit.high_water()
-        extra = await work() or {}
-        inserted = await self.audit.inserted_since(before)
-        effects = {"inserted": inserted, **extra}
-        touched = sorted(set(model_ids) | set(inserted.get("models", [])))
-        change_id = await self.audit.record(
-            iso(self.clock()),
-            actor.id,
-            actor.name,
-            action,
-            target,
-            summary,
-            touched,
-            effects,
-            actor.guild_id,
-            undo_of,
-        )
-        return Change(change_id, summary)
 
     def find_model(self, name: str) -> tuple[int, str]:
         """The id and name of the model called `name` (exactly, through aliases), or a UserError."""
