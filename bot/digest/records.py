@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
 
 from bot.digest.schedule import Schedule
+from bot.store.digests import ScheduleRecord
 from bot.watch.filters import Filters
 
 
@@ -22,18 +21,18 @@ class DigestSchedule:
     paused_reason: str | None
 
 
-def schedule_of(row: Any) -> Schedule:
-    """The schedule of a digest_schedules row."""
-    hours, minutes = (int(p) for p in row["at"].split(":"))
-    return Schedule(row["frequency"], time(hours, minutes), row["zone"], row["weekday"])
+def schedule_of(record: ScheduleRecord) -> Schedule:
+    """The schedule of a stored digest schedule."""
+    hours, minutes = (int(p) for p in record.at.split(":"))
+    return Schedule(record.frequency, time(hours, minutes), record.zone, record.weekday)
 
 
-def digest_schedule_of(row: Any) -> DigestSchedule:
-    """A digest_schedules row as a record (the filters column is JSON)."""
+def digest_schedule_of(record: ScheduleRecord) -> DigestSchedule:
+    """A stored digest schedule as adapters see it."""
     return DigestSchedule(
-        row["channel_id"],
-        schedule_of(row),
-        Filters.from_json(json.loads(row["filters"])),
-        datetime.fromisoformat(row["next_run"]),
-        row["paused_reason"] or None,
+        record.channel_id,
+        schedule_of(record),
+        Filters.from_json(record.filters),
+        datetime.fromisoformat(record.next_run),
+        record.paused_reason,
     )

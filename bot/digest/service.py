@@ -4,11 +4,9 @@ that moves the schedule on, so a digest is posted once however the process stops
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bot.core.clock import Clock, iso
 from bot.core.errors import UserError, channel_ref
@@ -19,7 +17,8 @@ from bot.digest.schedule import Schedule
 from bot.outbox.outbox import Outbox
 from bot.render.cards import Reply
 from bot.render.digest import card_from_payload, card_to_payload, render_digest
-from bot.store.digests import DigestStore
+from bot.store.digests import DigestStore, ScheduleRecord
+from bot.store.outbox import OutboxRecord
 from bot.watch.filters import Filters
 from bot.watch.service import WatchService
 
@@ -94,18 +93,18 @@ class DigestService:
             if not await self.store.remove(guild_id, channel_id):
                 raise UserError(channel_ref(channel_id) + " has no digest.")
 
-    async def channel_unavailable(self, row: Any, reason: str) -> None:
+    async def channel_unavailable(self, row: OutboxRecord, reason: str) -> None:
         """A digest found its channel gone or closed to the bot: pause the schedule, hold its
         digests (this one too) and tell the admins where the digest was set up."""
-        channel = row["channel_id"]
+        channel = row.channel_id
         async with self.store.db.transaction():
             paused = await self.store.pause_channel(channel, reason)
             await self.outbox.hold(channel, "digest")
             for schedule in paused:
                 await self.watch.tell_admins(
-                    schedule["notify_channel_id"],
+                    schedule.notify_channel_id,
                     channel,
-                    f"digest-paused:{schedule['id']}",
+                    f"digest-paused:{schedule.id}",
                     "Digests paused",
                     f"Digests to <#{channel}> are paused: {{}}. Nothing is lost: once the "
                     "channel works again, run `/digest set` for it again and the held digests "
@@ -114,21 +113,22 @@ class DigestService:
                 )
         log.warning("digests to channel %s paused: %s", channel, reason)
 
-    async def _row(self, guild_id: str, channel_id: str) -> Any:
+    async def _row(self, guild_id: str, channel_id: str) -> ScheduleRecord:
         row = await self.store.for_channel(guild_id, channel_id)
         if row is None:
             raise UserError(channel_ref(channel_id) + " has no digest. Set one with `/digest set`.")
         return row
 
-    async def _render(self, row: Any, since: datetime, until: datetime, quiet: str) -> Reply | None:
-        filters = Filters.from_json(json.loads(row["filters"]))
-        view = await self._build(since, until, filters)
-        return render_digest(view, row["zone"], quiet=quiet)
+    async def _render(
+        self, row: ScheduleRecord, since: datetime, until: datetime, quiet: str
+    ) -> Reply | None:
+        view = await self._build(since, until, Filters.from_json(row.filters))
+        return render_digest(view, row.zone, quiet=quiet)
 
-    def _since(self, row: Any, until: datetime) -> datetime:
+    def _since(self, row: ScheduleRecord, until: datetime) -> datetime:
         """Since the previous digest; the first one covers the last period."""
-        if row["last_period_end"]:
-            return datetime.fromisoformat(row["last_period_end"])
+        if row.last_period_end:
+            return datetime.fromisoformat(row.last_period_end)
         return until - schedule_of(row).period
 
     async def preview(self, guild_id: str, channel_id: str) -> Reply:
@@ -145,7 +145,7 @@ class DigestService:
         now = self.clock()
         reply = await self._render(row, self._since(row, now), now, "line")
         async with self.store.db.transaction():
-            queued = await self._enqueue(row, f"digest-now:{row['id']}:{request_id}", reply, now)
+            queued = await self._enqueue(row, f"digest-now:{row.id}:{request_id}", reply, now)
         self.outbox.wake()
         return queued
 
@@ -164,21 +164,21 @@ class DigestService:
         now = self.clock()
         fired = 0
         for row in await self.store.due(iso(now)):
-            reply = await self._render(row, self._since(row, now), now, row["quiet"])
+            reply = await self._render(row, self._since(row, now), now, row.quiet)
             next_run = schedule_of(row).next_after(now)
             async with self.store.db.transaction():
                 # Compare-and-set on next_run: a concurrent round cannot fire the same slot.
-                if not await self.store.advance(
-                    row["id"], row["next_run"], iso(next_run), iso(now)
-                ):
+                if not await self.store.advance(row.id, row.next_run, iso(next_run), iso(now)):
                     continue
-                await self._enqueue(row, f"digest:{row['id']}:{row['next_run']}", reply, now)
+                await self._enqueue(row, f"digest:{row.id}:{row.next_run}", reply, now)
             fired += 1
         if fired:
             self.outbox.wake()
         return fired
 
-    async def _enqueue(self, row: Any, key: str, reply: Reply | None, now: datetime) -> int:
+    async def _enqueue(
+        self, row: ScheduleRecord, key: str, reply: Reply | None, now: datetime
+    ) -> int:
         if reply is None:
             return 0
         queued = 0
@@ -186,7 +186,7 @@ class DigestService:
             queued += await self.outbox.enqueue(
                 f"{key}:{number}",
                 "digest",
-                row["channel_id"],
+                row.channel_id,
                 iso(now),
                 payload=card_to_payload(card),
             )
@@ -204,6 +204,6 @@ class DigestService:
         return reply
 
 
-async def _render_digest_row(row: Any) -> Reply | None:
+async def _render_digest_row(row: OutboxRecord) -> Reply | None:
     """A queued digest page: its card, as it was rendered when the digest fired."""
-    return Reply([card_from_payload(json.loads(row["payload"]))])
+    return Reply([card_from_payload(row.payload)])

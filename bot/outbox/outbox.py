@@ -5,7 +5,6 @@ Every row goes out through the sender (bot/outbox/sender.py) once a poster is at
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from bot.outbox.keys import notice_key
 from bot.outbox.sender import OutboxSender, Poster, Renderer, UnavailableHandler
 from bot.render.alerts import render_notice
 from bot.render.cards import Reply
-from bot.store.outbox import OutboxStore
+from bot.store.outbox import OutboxRecord, OutboxStore
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +67,13 @@ class Outbox:
         except KeyError:
             raise UnknownPostKind(f"no post kind {kind!r} is registered on the outbox") from None
 
-    async def render(self, row: Any) -> Reply | None:
+    async def render(self, row: OutboxRecord) -> Reply | None:
         """The reply a queued row posts, by its kind's registered renderer. A row of a kind
         nobody registered (queued past `enqueue`) renders to nothing, so it is dropped rather
         than stopping every channel's delivery."""
-        kind = self._kinds.get(row["kind"])
+        kind = self._kinds.get(row.kind)
         if kind is None:
-            log.error("outbox row %s has the unregistered kind %r", row["id"], row["kind"])
+            log.error("outbox row %s has the unregistered kind %r", row.id, row.kind)
             return None
         return await kind.render(row)
 
@@ -155,11 +154,11 @@ class Outbox:
                 return
 
 
-def notice_payload(row: Any) -> tuple[str, str, list[str]]:
+def notice_payload(row: OutboxRecord) -> tuple[str, str, list[str]]:
     """A queued notice's title, text and the untrusted parts its `{}` placeholders stand for."""
-    data = json.loads(row["payload"] or "{}")
+    data = row.payload or {}
     return data.get("title", "Notice"), data.get("text", ""), data.get("parts", [])
 
 
-async def _render_notice(row: Any) -> Reply | None:
+async def _render_notice(row: OutboxRecord) -> Reply | None:
     return render_notice(*notice_payload(row))

@@ -21,12 +21,12 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.core.clock import Clock, iso
 from bot.render.cards import Reply
 from bot.render.outbox_marker import stamp
-from bot.store.outbox import OutboxStore
+from bot.store.outbox import OutboxRecord, OutboxStore
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +74,10 @@ class Poster(Protocol):
         their message ids; raises like `post`."""
 
 
-Renderer = Callable[[Any], Awaitable[Reply | None]]
+Renderer = Callable[[OutboxRecord], Awaitable[Reply | None]]
 # What to do with a row (and its kind's later rows) when its channel is gone or closed to the
 # bot: alerts pause their subscriptions, digests their schedules. Other kinds are dropped.
-UnavailableHandler = Callable[[Any, str], Awaitable[None]]
+UnavailableHandler = Callable[[OutboxRecord, str], Awaitable[None]]
 
 
 class OutboxSender:
@@ -98,7 +98,7 @@ class OutboxSender:
         self.workers = workers
         self._lock = asyncio.Lock()
         # Called after a row is posted and before it is recorded; tests use it to simulate a crash.
-        self.after_post: Callable[[Any], Awaitable[None]] | None = None
+        self.after_post: Callable[[OutboxRecord], Awaitable[None]] | None = None
 
     async def drain(self) -> int:
         """Send every due row; returns how many were sent. Never runs twice at once."""
@@ -113,92 +113,90 @@ class OutboxSender:
                 if sent == before:  # everything left is waiting for a retry
                     return sent
 
-    async def _send_batch(self, rows: list[Any]) -> int:
-        lanes: dict[int, list[Any]] = defaultdict(list)
+    async def _send_batch(self, rows: list[OutboxRecord]) -> int:
+        lanes: dict[int, list[OutboxRecord]] = defaultdict(list)
         for row in rows:
-            lanes[hash(row["channel_id"]) % self.workers].append(row)
+            lanes[hash(row.channel_id) % self.workers].append(row)
         batch = _Batch()
         for row in rows:  # each channel is looked up once, from its earliest unknown outcome
-            if row["attempted_at"] is not None:
-                moment = datetime.fromisoformat(row["attempted_at"])
-                channel = row["channel_id"]
+            if row.attempted_at is not None:
+                moment = datetime.fromisoformat(row.attempted_at)
+                channel = row.channel_id
                 batch.since[channel] = min(batch.since.get(channel, moment), moment)
         # A task group: if one lane fails, the others stop too, as they would if the process died.
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(self._lane(lane, batch)) for lane in lanes.values()]
         return sum(task.result() for task in tasks)
 
-    async def _lane(self, rows: list[Any], batch: _Batch) -> int:
+    async def _lane(self, rows: list[OutboxRecord], batch: _Batch) -> int:
         sent = 0
         blocked: set[str] = set()
         for row in rows:
-            if row["channel_id"] in blocked:
+            if row.channel_id in blocked:
                 continue
             outcome = await self._send(row, batch)
             if outcome == "sent":
                 sent += 1
             elif outcome == "blocked":
-                blocked.add(row["channel_id"])
+                blocked.add(row.channel_id)
         return sent
 
-    async def _send(self, row: Any, batch: _Batch) -> str:
-        key = (row["kind"], row["entry_id"] if row["kind"] == "alert" else row["id"])
+    async def _send(self, row: OutboxRecord, batch: _Batch) -> str:
+        key = (row.kind, row.entry_id if row.kind == "alert" else row.id)
         if key not in batch.replies:
             batch.replies[key] = await self.render(row)
         reply = batch.replies[key]
         if reply is None:
-            await self.store.mark_dropped(row["id"], "nothing to post (entry removed)")
+            await self.store.mark_dropped(row.id, "nothing to post (entry removed)")
             return "dropped"
-        looking = row["attempted_at"] is not None
+        looking = row.attempted_at is not None
         try:
             message_id = await self._already_posted(row, batch) if looking else None
             if message_id is None:
                 looking = False
                 if not await self.store.mark_attempted(row, iso(self.clock())):
-                    log.info("%s %s changed before it was posted: skipped", row["kind"], row["id"])
+                    log.info("%s %s changed before it was posted: skipped", row.kind, row.id)
                     return "skipped"
-                message_id = await self._post(row, stamp(reply, row["id"]))
+                message_id = await self._post(row, stamp(reply, row.id))
                 if self.after_post is not None:
                     await self.after_post(row)
         except ChannelUnavailable as exc:
-            await self.store.mark_refused(row["id"], str(exc), outcome_unknown=looking)
+            await self.store.mark_refused(row.id, str(exc), outcome_unknown=looking)
             await self._channel_unavailable(row, str(exc))
             return "blocked"
         except PermanentPostError as exc:
-            await self.store.mark_failed(row["id"], str(exc))
-            log.warning(
-                "%s %s to channel %s failed: %s", row["kind"], row["id"], row["channel_id"], exc
-            )
+            await self.store.mark_failed(row.id, str(exc))
+            log.warning("%s %s to channel %s failed: %s", row.kind, row.id, row.channel_id, exc)
             return "failed"
         except TransientPostError as exc:
-            delay = min(timedelta(seconds=5 * 2 ** min(row["attempts"], 10)), MAX_BACKOFF)
+            delay = min(timedelta(seconds=5 * 2 ** min(row.attempts, 10)), MAX_BACKOFF)
             await self.store.mark_retry(
-                row["id"],
+                row.id,
                 str(exc),
                 iso(self.clock() + delay),
                 outcome_unknown=looking or exc.maybe_posted,
             )
             return "blocked"
-        await self.store.mark_sent(row["id"], message_id, iso(self.clock()))
+        await self.store.mark_sent(row.id, message_id, iso(self.clock()))
         return "sent"
 
-    async def _already_posted(self, row: Any, batch: _Batch) -> str | None:
+    async def _already_posted(self, row: OutboxRecord, batch: _Batch) -> str | None:
         """The message an earlier attempt posted for this row, if the channel shows one."""
-        channel = row["channel_id"]
+        channel = row.channel_id
         if channel not in batch.posted:
             batch.posted[channel] = await self.poster.find_posted(channel, batch.since[channel])
-        message_id = batch.posted[channel].get(row["id"])
+        message_id = batch.posted[channel].get(row.id)
         if message_id is not None:
-            log.info("%s %s was posted before (message %s)", row["kind"], row["id"], message_id)
+            log.info("%s %s was posted before (message %s)", row.kind, row.id, message_id)
         return message_id
 
-    async def _post(self, row: Any, reply: Reply) -> str:
+    async def _post(self, row: OutboxRecord, reply: Reply) -> str:
         """Post the row, waiting out rate limits; the nonce makes a repeated try post once."""
         waits = 0
         while True:
             try:
                 return await self.poster.post(
-                    row["channel_id"], reply, nonce=f"rr{row['id']}", role_id=row["role_id"]
+                    row.channel_id, reply, nonce=f"rr{row.id}", role_id=row.role_id
                 )
             except RateLimited as exc:
                 waits += 1
@@ -206,13 +204,13 @@ class OutboxSender:
                     raise
                 await asyncio.sleep(min(exc.retry_after, MAX_RATE_LIMIT_WAIT))
 
-    async def _channel_unavailable(self, row: Any, reason: str) -> None:
-        handler = self.on_unavailable.get(row["kind"])
+    async def _channel_unavailable(self, row: OutboxRecord, reason: str) -> None:
+        handler = self.on_unavailable.get(row.kind)
         if handler is not None:
             await handler(row, reason)
             return
-        await self.store.mark_dropped(row["id"], reason)
-        log.warning("%s to channel %s dropped: %s", row["kind"], row["channel_id"], reason)
+        await self.store.mark_dropped(row.id, reason)
+        log.warning("%s to channel %s dropped: %s", row.kind, row.channel_id, reason)
 
 
 @dataclass

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.curation.service import HistoryEntry, ImportPlan
+from bot.curation.import_plan import ImportPlan
+from bot.curation.undo import HistoryEntry
 from bot.render.cards import CardBuilder, Reply, clip
 from bot.render.safe import safe_text
 

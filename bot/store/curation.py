@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
 from bot.store.db import Database, inserted_id
-
-Row = aiosqlite.Row
 
 # Parents before children: rows are re-created in this order and removed in the reverse.
 TRACKED = (
@@ -20,6 +19,41 @@ TRACKED = (
 )  # fmt: skip
 # Rows that hang off a model, saved before the model is removed so that undo can restore them.
 MODEL_CHILDREN = ("model_aliases", "model_claims", "license_claims", "scores", "entry_models")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One audit_log entry, its JSON columns decoded."""
+
+    id: int
+    at: str  # ISO 8601 UTC
+    user_id: str
+    user_name: str
+    action: str
+    target: str
+    summary: str
+    model_ids: tuple[int, ...]
+    effects: dict[str, Any]
+    guild_id: str | None
+    undo_of: int | None
+    undone_by: int | None
+
+
+def _audit_record(row: aiosqlite.Row) -> AuditRecord:
+    return AuditRecord(
+        row["id"],
+        row["at"],
+        row["user_id"],
+        row["user_name"],
+        row["action"],
+        row["target"],
+        row["summary"],
+        tuple(json.loads(row["model_ids"])),
+        json.loads(row["effects"]),
+        row["guild_id"],
+        row["undo_of"],
+        row["undone_by"] or None,
+    )
 
 
 class CurationStore:
@@ -51,8 +85,9 @@ class CurationStore:
         saved["events"] = await self._rows("events", "model_id = ?", (model_id,))
         return saved
 
-    async def alias_row(self, norm: str) -> list[dict[str, Any]]:
-        return await self._rows("model_aliases", "norm = ?", (norm,))
+    async def alias_rows(self, model_id: int, norm: str) -> list[dict[str, Any]]:
+        """The model's alias rows with the normalised name `norm`, as plain rows with rowids."""
+        return await self._rows("model_aliases", "norm = ? AND model_id = ?", (norm, model_id))
 
     async def _rows(self, table: str, where: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         rows = await self.db.fetchall(
@@ -109,17 +144,20 @@ class CurationStore:
         )
         return inserted_id(cursor)
 
-    async def change(self, guild_id: str, change_id: int) -> Row | None:
+    async def change(self, guild_id: str, change_id: int) -> AuditRecord | None:
         """The change `change_id` if it was made in `guild_id`, else None."""
-        return await self.db.fetchone(
+        row = await self.db.fetchone(
             "SELECT * FROM audit_log WHERE id = ? AND guild_id = ?", (change_id, guild_id)
         )
+        return None if row is None else _audit_record(row)
 
-    async def later_active(self, change_id: int) -> list[Row]:
-        return await self.db.fetchall(
+    async def later_active(self, change_id: int) -> list[AuditRecord]:
+        """Changes after `change_id` (in any server) that are neither undone nor undos."""
+        rows = await self.db.fetchall(
             "SELECT * FROM audit_log WHERE id > ? AND undone_by IS NULL AND undo_of IS NULL ORDER BY id",
             (change_id,),
         )
+        return [_audit_record(r) for r in rows]
 
     async def mark_undone(self, guild_id: str, change_id: int, undo_id: int) -> bool:
         """Mark the guild's change as undone by `undo_id` (inside the undo's transaction);
@@ -130,15 +168,19 @@ class CurationStore:
         )
         return cursor.rowcount == 1
 
-    async def history(self, guild_id: str, model_id: int | None, limit: int = 200) -> list[Row]:
+    async def history(
+        self, guild_id: str, model_id: int | None, limit: int = 200
+    ) -> list[AuditRecord]:
         """The guild's changes, newest first (those touching `model_id`, if given)."""
         if model_id is None:
-            return await self.db.fetchall(
+            rows = await self.db.fetchall(
                 "SELECT * FROM audit_log WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
                 (guild_id, limit),
             )
-        return await self.db.fetchall(
-            "SELECT a.* FROM audit_log a, json_each(a.model_ids) j WHERE a.guild_id = ?"
-            " AND j.value = ? ORDER BY a.id DESC LIMIT ?",
-            (guild_id, model_id, limit),
-        )
+        else:
+            rows = await self.db.fetchall(
+                "SELECT a.* FROM audit_log a, json_each(a.model_ids) j WHERE a.guild_id = ?"
+                " AND j.value = ? ORDER BY a.id DESC LIMIT ?",
+                (guild_id, model_id, limit),
+            )
+        return [_audit_record(r) for r in rows]

@@ -3,13 +3,49 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
 from bot.store.db import Database
 
-Row = aiosqlite.Row
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRecord:
+    """A digest_schedules row, its filters column decoded from JSON."""
+
+    id: int
+    guild_id: str
+    channel_id: str
+    frequency: str  # daily | weekly
+    weekday: int  # 0 = Monday
+    at: str  # local wall-clock time, HH:MM
+    zone: str  # IANA time zone
+    filters: dict[str, Any]
+    quiet: str  # line | skip
+    next_run: str  # UTC ISO 8601
+    last_period_end: str | None  # UTC; None before the first digest
+    paused_reason: str | None  # None while active
+    notify_channel_id: str | None  # where /digest set was run
+
+
+def _schedule(row: aiosqlite.Row) -> ScheduleRecord:
+    return ScheduleRecord(
+        row["id"],
+        row["guild_id"],
+        row["channel_id"],
+        row["frequency"],
+        row["weekday"],
+        row["at"],
+        row["zone"],
+        json.loads(row["filters"]),
+        row["quiet"],
+        row["next_run"],
+        row["last_period_end"] or None,
+        row["paused_reason"] or None,
+        row["notify_channel_id"],
+    )
 
 
 class DigestStore:
@@ -76,16 +112,20 @@ class DigestStore:
         )
         return cursor.rowcount
 
-    async def for_guild(self, guild_id: str) -> list[Row]:
-        return await self.db.fetchall(
+    async def for_guild(self, guild_id: str) -> list[ScheduleRecord]:
+        """The guild's schedules, oldest first."""
+        rows = await self.db.fetchall(
             "SELECT * FROM digest_schedules WHERE guild_id = ? ORDER BY id", (guild_id,)
         )
+        return [_schedule(r) for r in rows]
 
-    async def for_channel(self, guild_id: str, channel_id: str) -> Row | None:
-        return await self.db.fetchone(
+    async def for_channel(self, guild_id: str, channel_id: str) -> ScheduleRecord | None:
+        """The guild's schedule for the channel, if it has one."""
+        row = await self.db.fetchone(
             "SELECT * FROM digest_schedules WHERE guild_id = ? AND channel_id = ?",
             (guild_id, channel_id),
         )
+        return None if row is None else _schedule(row)
 
     async def remove(self, guild_id: str, channel_id: str) -> bool:
         """Delete the guild's schedule for the channel and drop the digests held for it (inside
@@ -103,7 +143,7 @@ class DigestStore:
         )
         return cursor.rowcount == 1
 
-    async def pause_channel(self, channel_id: str, reason: str) -> list[Row]:
+    async def pause_channel(self, channel_id: str, reason: str) -> list[ScheduleRecord]:
         """Pause the channel's active schedule (inside the caller's transaction); return what
         was newly paused."""
         rows = await self.db.fetchall(
@@ -115,14 +155,16 @@ class DigestStore:
             " AND paused_reason IS NULL",
             (reason[:300], channel_id),
         )
-        return rows
+        return [_schedule(r) for r in rows]
 
-    async def due(self, now: str) -> list[Row]:
-        return await self.db.fetchall(
+    async def due(self, now: str) -> list[ScheduleRecord]:
+        """Active schedules whose next slot is at or before `now`, soonest first."""
+        rows = await self.db.fetchall(
             "SELECT * FROM digest_schedules WHERE next_run <= ? AND paused_reason IS NULL"
             " ORDER BY next_run",
             (now,),
         )
+        return [_schedule(r) for r in rows]
 
     async def advance(
         self, schedule_id: int, expected_next: str, next_run: str, period_end: str

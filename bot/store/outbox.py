@@ -6,15 +6,81 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
 from bot.store.db import Database, chunks
 
-Row = aiosqlite.Row
 # A subscription id from a user, kept only if it is the guild's: (subscription id, guild id).
 _GUILDS_SUBSCRIPTION = "(SELECT id FROM subscriptions WHERE id = ? AND guild_id = ?)"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """A queued post, as the sender reads it (its payload column decoded from JSON)."""
+
+    id: int
+    dedupe_key: str
+    kind: str
+    channel_id: str
+    entry_id: int | None
+    subscription_id: int | None
+    payload: Any  # None when the kind renders from elsewhere (an alert, from its entry)
+    attempts: int
+    attempted_at: str | None  # set while the outcome of a post is unknown
+    role_id: str | None = None  # the role an alert pings (its subscription's)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRecord:
+    """A held alert or summary of a subscription, with its entry's moment and first source."""
+
+    id: int
+    dedupe_key: str
+    kind: str
+    channel_id: str
+    entry_id: int | None
+    subscription_id: int
+    payload: Any
+    moment: str | None  # the entry's published (else first seen) time
+    source_key: str | None
+    source_name: str | None
+
+
+def _payload(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _outbox_record(row: aiosqlite.Row) -> OutboxRecord:
+    return OutboxRecord(
+        row["id"],
+        row["dedupe_key"],
+        row["kind"],
+        row["channel_id"],
+        row["entry_id"],
+        row["subscription_id"],
+        _payload(row["payload"]),
+        row["attempts"],
+        row["attempted_at"],
+        row["role_id"],
+    )
+
+
+def _held_record(row: aiosqlite.Row) -> HeldRecord:
+    return HeldRecord(
+        row["id"],
+        row["dedupe_key"],
+        row["kind"],
+        row["channel_id"],
+        row["entry_id"],
+        row["subscription_id"],
+        _payload(row["payload"]),
+        row["moment"],
+        row["source_key"],
+        row["source_name"],
+    )
 
 
 class OutboxStore:
@@ -79,11 +145,11 @@ class OutboxStore:
         payload = {"title": title, "text": text, "parts": list(parts)}
         return await self.enqueue(dedupe_key, "notice", channel_id, now, payload=payload)
 
-    async def pending(self, now: str, limit: int = 500) -> list[Row]:
+    async def pending(self, now: str, limit: int = 500) -> list[OutboxRecord]:
         """Committed rows due now, oldest first (a row another task is still writing is not
         seen). A row waits while an earlier row of its channel waits for a retry, so a channel's
         posts keep their order."""
-        return await self.db.fetchall_committed(
+        rows = await self.db.fetchall_committed(
             # Only alerts ping the subscription's role; a flood summary never does.
             "SELECT o.*, CASE WHEN o.kind = 'alert' THEN s.role_id END AS role_id"
             " FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"
@@ -93,15 +159,16 @@ class OutboxStore:
             " ORDER BY o.id LIMIT ?",
             (now, now, limit),
         )
+        return [_outbox_record(r) for r in rows]
 
-    async def mark_attempted(self, row: Row, now: str) -> bool:
+    async def mark_attempted(self, row: OutboxRecord, now: str) -> bool:
         """Record, before posting `row` (as `pending` read it), that its outcome is unknown
         until it is marked. False, changing nothing, if the row has changed since it was read
         (dropped, held, sent or attempted meanwhile): it must not be posted."""
         cursor = await self.db.execute(
             "UPDATE outbox SET attempted_at = ? WHERE id = ? AND status = 'pending'"
             " AND attempted_at IS ?",
-            (now, row["id"], row["attempted_at"]),
+            (now, row.id, row.attempted_at),
         )
         return cursor.rowcount == 1
 
@@ -163,14 +230,14 @@ class OutboxStore:
             (subscription_id, guild_id),
         )
 
-    async def held_of_subscription(self, guild_id: str, subscription_id: int) -> list[Row]:
+    async def held_of_subscription(self, guild_id: str, subscription_id: int) -> list[HeldRecord]:
         """The guild's subscription's held alerts and summaries, oldest first, each with its
-        entry's moment and first source (`moment`, `source_key`, `source_name`)."""
+        entry's moment and first source."""
         first_source = (
             "(SELECT {} FROM entry_sources s WHERE s.entry_id = o.entry_id"
             " ORDER BY s.seen_at, s.source_name LIMIT 1)"
         )
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT o.id, o.kind, o.entry_id, o.channel_id, o.subscription_id, o.dedupe_key,"
             " o.payload, COALESCE(e.published, e.first_seen) AS moment,"
             f" {first_source.format('s.source_key')} AS source_key,"
@@ -179,6 +246,7 @@ class OutboxStore:
             f" AND o.subscription_id = {_GUILDS_SUBSCRIPTION} ORDER BY o.id",
             (subscription_id, guild_id),
         )
+        return [_held_record(r) for r in rows]
 
     async def release_of_subscription(
         self, guild_id: str, subscription_id: int, drop: Sequence[int] = (), reason: str = ""

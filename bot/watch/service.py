@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from bot.core.clock import Clock, iso
 from bot.core.errors import UserError, channel_ref
@@ -21,7 +20,7 @@ from bot.outbox.outbox import Outbox
 from bot.outbox.sender import Poster
 from bot.render.alerts import render_alert, render_alert_summary, render_notice
 from bot.render.cards import Reply
-from bot.store.outbox import OutboxStore
+from bot.store.outbox import HeldRecord, OutboxRecord, OutboxStore
 from bot.store.watch import SourceDef, WatchStore
 from bot.watch.addresses import NOT_ALLOWED, url_refusal
 from bot.watch.alerts import build_alert
@@ -98,16 +97,16 @@ class WatchService:
         """Give the outbox a way to post (the Discord adapter); without one nothing is sent."""
         self.outbox.attach_poster(poster)
 
-    async def _alerts_unavailable(self, row: Any, reason: str) -> None:
+    async def _alerts_unavailable(self, row: OutboxRecord, reason: str) -> None:
         """Pause the channel's subscriptions (their alerts are held) and tell the admins where
         each subscription was made."""
-        channel = row["channel_id"]
+        channel = row.channel_id
         async with self.store.transaction():
             for sub in await self.store.pause_subscriptions_of_channel(channel, reason):
                 await self.tell_admins(
                     sub["notify_channel_id"],
                     channel,
-                    f"paused:{sub['id']}:{row['id']}",  # ids of removed subscriptions are reused
+                    f"paused:{sub['id']}:{row.id}",  # ids of removed subscriptions are reused
                     "Release alerts paused",
                     f"Release alerts to <#{channel}> are paused: {{}}. Nothing is lost: once "
                     f"the channel works again, run `/watch resume id:{sub['id']}` and the held "
@@ -160,8 +159,10 @@ class WatchService:
     async def drain(self) -> int:
         return await self.outbox.drain()
 
-    async def _render_alert(self, row: Any) -> Reply | None:
-        alert = await build_alert(self.store, self.lookups, row["entry_id"])
+    async def _render_alert(self, row: OutboxRecord) -> Reply | None:
+        if row.entry_id is None:
+            return None
+        alert = await build_alert(self.store, self.lookups, row.entry_id)
         return None if alert is None else render_alert(alert)
 
     # ---- subscriptions ----------------------------------------------------------------------
@@ -222,8 +223,8 @@ class WatchService:
         async with self.store.transaction():
             held = await self.outbox.store.held_of_subscription(guild_id, subscription_id)
             summaries = release_held(
-                [(r["id"], _planned(r)) for r in held if r["kind"] == "alert" and r["moment"]],
-                [_held_summary(r) for r in held if r["kind"] == SUMMARY_KIND],
+                [(r.id, _planned(r)) for r in held if r.kind == "alert" and r.moment],
+                [_held_summary(r) for r in held if r.kind == SUMMARY_KIND],
                 self.settings.max_alerts_per_poll,
             )
             replaced = [outbox_id for s in summaries for outbox_id in s.replaces]
@@ -316,29 +317,30 @@ class WatchService:
         return await self.store.remove_source(key)
 
 
-async def _render_summary(row: Any) -> Reply | None:
-    data = json.loads(row["payload"])
+async def _render_summary(row: OutboxRecord) -> Reply | None:
+    data = row.payload
     return render_alert_summary(data["source"], data["count"], data.get("url"))
 
 
-def _planned(row: Any) -> Planned:
-    """A held alert row as flood control sees it."""
+def _planned(row: HeldRecord) -> Planned:
+    """A held alert as flood control sees it."""
+    assert row.entry_id is not None and row.moment is not None  # alerts have entries
     return Planned(
-        row["entry_id"],
-        row["channel_id"],
-        row["subscription_id"],
+        row.entry_id,
+        row.channel_id,
+        row.subscription_id,
         False,
-        row["source_key"] or "",
-        row["source_name"] or "",
-        datetime.fromisoformat(row["moment"]),
+        row.source_key or "",
+        row.source_name or "",
+        datetime.fromisoformat(row.moment),
     )
 
 
-def _held_summary(row: Any) -> HeldSummary:
-    """A held summary row; its source key is in its dedupe key (`flood.summary_key`)."""
-    data = json.loads(row["payload"])
-    source_key = row["dedupe_key"].split(":")[1]
-    return HeldSummary(row["id"], row["channel_id"], source_key, data["source"], data["count"])
+def _held_summary(row: HeldRecord) -> HeldSummary:
+    """A held summary; its source key is in its dedupe key (`flood.summary_key`)."""
+    data = row.payload
+    source_key = row.dedupe_key.split(":")[1]
+    return HeldSummary(row.id, row.channel_id, source_key, data["source"], data["count"])
 
 
 def _no_subscription(subscription_id: int) -> UserError:

@@ -99,7 +99,7 @@ async def test_scheduled_digest_with_a_crash_between_posting_and_recording(harne
     )
     row = await harness.services.digests.store.for_channel(guild, channel_id(harness, "digest"))
     clock = Clock()
-    clock.now = datetime.fromisoformat(row["next_run"]) + timedelta(seconds=1)  # the slot arrives
+    clock.now = datetime.fromisoformat(row.next_run) + timedelta(seconds=1)  # the slot arrives
     scheduler = DigestService(harness.services.digests.store, harness.services.watch, clock)
     assert await scheduler.run_due() == 1
     watch = harness.services.watch

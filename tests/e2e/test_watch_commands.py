@@ -703,7 +703,7 @@ async def test_a_crash_between_posting_and_recording_posts_nothing_twice(harness
         nonlocal posts
         posts += 1
         if posts == 5:
-            killed.append(row["channel_id"])
+            killed.append(row.channel_id)
             raise Killed("killed between send and record")
 
     crashing.after_post = die_after_fifth

@@ -4,10 +4,14 @@ data only through the services."""
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
 import re
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -339,3 +343,42 @@ def _names(node: ast.AST, name: str) -> bool:
     return (isinstance(node, ast.Name) and node.id == name) or (
         isinstance(node, ast.alias) and node.name == name
     )
+
+
+# Stores converted to typed records so far (the catalog and watch stores follow).
+TYPED_STORES = (
+    "bot.store.digests:DigestStore",
+    "bot.store.curation:CurationStore",
+    "bot.store.outbox:OutboxStore",
+)
+
+
+def _mentions_row(hint: object) -> bool:
+    if hint is aiosqlite.Row:
+        return True
+    return any(_mentions_row(arg) for arg in typing.get_args(hint))
+
+
+def row_returning_methods(cls: type) -> list[str]:
+    """The public methods of `cls` whose return annotation mentions `aiosqlite.Row`."""
+    found = []
+    for name, method in inspect.getmembers(cls, inspect.isfunction):
+        if not name.startswith("_") and _mentions_row(typing.get_type_hints(method).get("return")):
+            found.append(name)
+    return found
+
+
+@pytest.mark.parametrize("target", TYPED_STORES)
+def test_typed_stores_return_records_not_rows(target: str) -> None:
+    module, name = target.split(":")
+    assert row_returning_methods(getattr(importlib.import_module(module), name)) == []
+
+
+def test_the_record_check_finds_rows_inside_containers() -> None:
+    class Leaky:
+        async def one(self) -> aiosqlite.Row | None: ...
+        async def many(self) -> list[aiosqlite.Row]: ...
+        async def fine(self) -> list[int]: ...
+        async def _private(self) -> aiosqlite.Row: ...
+
+    assert row_returning_methods(Leaky) == ["many", "one"]

@@ -56,7 +56,7 @@ async def test_fires_at_the_slot_once(digests, clock) -> None:
     assert rows and all(r["channel_id"] == "100" for r in rows)
     assert "Gemma 4" in rows[0]["payload"]
     schedule = (await digests.store.for_guild("1"))[0]
-    assert schedule["next_run"] == "2026-11-24T08:00:00+00:00"
+    assert schedule.next_run == "2026-11-24T08:00:00+00:00"
 
 
 async def test_after_downtime_one_catch_up_covers_the_gap(digests, clock) -> None:
@@ -75,7 +75,7 @@ async def test_after_downtime_one_catch_up_covers_the_gap(digests, clock) -> Non
     payload = "".join(r["payload"] for r in rows)
     assert all(f"Downtime story {d}" in payload for d in range(4))
     schedule = (await digests.store.for_guild("1"))[0]
-    assert datetime.fromisoformat(schedule["next_run"]) > clock.now
+    assert datetime.fromisoformat(schedule.next_run) > clock.now
 
 
 async def test_quiet_periods_line_or_nothing(digests, clock) -> None:
@@ -148,9 +148,9 @@ async def test_preview_and_now_leave_the_schedule_alone(digests, clock) -> None:
     assert await digests.post_now("1", "100", "req-1") >= 1
     assert await digests.post_now("1", "100", "req-1") == 0  # the same request twice: once
     after = (await digests.store.for_guild("1"))[0]
-    assert (after["next_run"], after["last_period_end"]) == (
-        before["next_run"],
-        before["last_period_end"],
+    assert (after.next_run, after.last_period_end) == (
+        before.next_run,
+        before.last_period_end,
     )
 
 

@@ -3,7 +3,6 @@ registered kind's renderer and channel handler are the ones the sender uses."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,7 +55,7 @@ async def statuses(outbox: Outbox) -> list[tuple[str, str]]:
 
 
 async def greeting(row) -> Reply:
-    return Reply([Card(f"Hello {json.loads(row['payload'])['name']}")])
+    return Reply([Card(f"Hello {row.payload['name']}")])
 
 
 async def test_an_unregistered_kind_is_refused_and_nothing_is_queued(outbox):
@@ -94,8 +93,8 @@ async def test_a_registered_kinds_on_unavailable_handles_its_closed_channel(outb
     handled: list[tuple[str, str]] = []
 
     async def hold_it(row, reason: str) -> None:
-        handled.append((row["dedupe_key"], reason))
-        await outbox.hold(row["channel_id"], row["kind"])
+        handled.append((row.dedupe_key, reason))
+        await outbox.hold(row.channel_id, row.kind)
 
     outbox.register("greeting", greeting, hold_it)
     outbox.attach_poster(Poster(refuse="Missing Access"))

@@ -2,6 +2,7 @@
 through the real store and outbox, feeds served over HTTP, time moved by an injected clock."""
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 
@@ -56,8 +57,8 @@ async def outbox(watch) -> list:
     return await watch.store.db.fetchall("SELECT * FROM outbox ORDER BY id")
 
 
-async def titles(watch, rows) -> list[str]:
-    return [(await watch.store.entry(r["entry_id"]))["title"] for r in rows]
+async def titles(watch, entry_ids) -> list[str]:
+    return [(await watch.store.entry(entry_id))["title"] for entry_id in entry_ids]
 
 
 # ---- flood control ----------------------------------------------------------------------------
@@ -79,8 +80,16 @@ async def test_each_channel_gets_its_newest_alerts_up_to_the_cap_and_one_summary
     assert rows[-len(summaries) :] == summaries  # the summaries come after the alerts
     by_channel = {c: [r for r in alerts if r["channel_id"] == c] for c in ("100", "200")}
     # The newest, in the order the feed listed them (oldest first here).
-    assert await titles(watch, by_channel["100"]) == ["Story 2", "Story 1", "Story 0"]
-    assert await titles(watch, by_channel["200"]) == ["Story 2", "Story 1", "Story 0"]
+    assert await titles(watch, [r["entry_id"] for r in by_channel["100"]]) == [
+        "Story 2",
+        "Story 1",
+        "Story 0",
+    ]
+    assert await titles(watch, [r["entry_id"] for r in by_channel["200"]]) == [
+        "Story 2",
+        "Story 1",
+        "Story 0",
+    ]
     assert report.queued == 6 and report.summarised == 12 + 12
     assert [(r["channel_id"], json.loads(r["payload"])) for r in summaries] == [
         ("100", {"source": "Vendor", "count": 12, "url": "https://v.example/feed.xml"}),
@@ -90,7 +99,7 @@ async def test_each_channel_gets_its_newest_alerts_up_to_the_cap_and_one_summary
     assert summaries[0]["dedupe_key"] == f"alert-summary:vendor:100:{min(report.new)}"
     # Alerts ping the subscription's role; the summary does not.
     pending = {
-        (r["kind"], r["channel_id"]): r["role_id"]
+        (r.kind, r.channel_id): r.role_id
         for r in await watch.outbox.store.pending(iso(watch.clock()))
     }
     assert pending[("alert", "100")] == "55" and pending[("alert_summary", "100")] is None
@@ -140,10 +149,10 @@ async def test_resuming_after_a_long_pause_caps_the_held_alerts_again(watch) -> 
         await watch.ingestor.ingest(stories(10, watch.clock_control.now, f"P{n}"))
     assert await watch.resume("1", sub_id) == CAP + 1
     pending = await watch.outbox.store.pending(iso(watch.clock()), limit=1000)
-    assert [r["role_id"] for r in pending] == ["55"] * CAP + [None]
-    assert await titles(watch, pending[:CAP]) == ["P19 2", "P19 1", "P19 0"]
-    assert pending[-1]["kind"] == "alert_summary"
-    assert json.loads(pending[-1]["payload"]) == {
+    assert [r.role_id for r in pending] == ["55"] * CAP + [None]
+    assert await titles(watch, [r.entry_id for r in pending[:CAP]]) == ["P19 2", "P19 1", "P19 0"]
+    assert pending[-1].kind == "alert_summary"
+    assert pending[-1].payload == {
         "source": "Vendor",
         "count": 200 - CAP,
         "url": "https://v.example/feed.xml",
@@ -175,8 +184,8 @@ async def test_resuming_caps_one_alert_over_the_cap_too(watch) -> None:
         await watch.ingestor.ingest(stories(count, watch.clock_control.now, f"P{n}"))
     assert await watch.resume("1", sub_id) == CAP + 1
     pending = await watch.outbox.store.pending(iso(watch.clock()), limit=1000)
-    assert [r["kind"] for r in pending] == ["alert"] * CAP + ["alert_summary"]
-    assert json.loads(pending[-1]["payload"])["count"] == 1
+    assert [r.kind for r in pending] == ["alert"] * CAP + ["alert_summary"]
+    assert pending[-1].payload["count"] == 1
 
 
 async def test_one_poll_round_caps_a_channel_across_its_sources(watch) -> None:
@@ -228,12 +237,13 @@ async def test_a_summary_renders_with_its_link_and_without_a_bad_one(watch) -> N
     await subscribe(watch, "100")
     watch.clock_control.advance(minutes=1)
     await watch.ingestor.ingest(stories(CAP + 2, watch.clock_control.now))
-    (row,) = [r for r in await outbox(watch) if r["kind"] == "alert_summary"]
+    pending = await watch.outbox.store.pending(iso(watch.clock()), limit=1000)
+    (row,) = [r for r in pending if r.kind == "alert_summary"]
     card = (await watch.outbox.render(row)).pages[0]
     assert card.title == "…and 2 more from Vendor" and card.url == "https://v.example/feed.xml"
     assert "https://v.example/feed.xml" in card.description and "digest" in card.description
-    payload = json.loads(row["payload"]) | {"url": "https://v.example/x) [Free](https://e.example"}
-    forged = dict(row) | {"payload": json.dumps(payload | {"source": "X @everyone"})}
+    payload = row.payload | {"url": "https://v.example/x) [Free](https://e.example"}
+    forged = replace(row, payload=payload | {"source": "X @everyone"})
     card = (await watch.outbox.render(forged)).pages[0]
     assert card.url is None and "e.example" not in card.description
     assert "@everyone" not in card.title
@@ -266,7 +276,7 @@ def reguiding(*stories: tuple[str, str], clock: Clock | None = None):
 
 async def alerted(watch) -> list[str]:
     rows = [r for r in await outbox(watch) if r["kind"] == "alert"]
-    return await titles(watch, rows)
+    return await titles(watch, [r["entry_id"] for r in rows])
 
 
 async def poll(watch, key: str) -> None:

@@ -298,7 +298,8 @@ async def test_pause_and_resume_notices_show_the_feeds_name_inert(watch) -> None
             await watch.poller.poll_key("evil")
         server.serve("/f.xml", rss([{"title": "Back", "link": "https://g.example/back"}]))
         assert (await watch.poller.poll_key("evil")).resumed
-    notices = [r for r in await outbox(watch) if r["kind"] == "notice"]
+    pending = await watch.outbox.store.pending(iso(watch.clock()), limit=1000)
+    notices = [r for r in pending if r.kind == "notice"]
     texts = [card_to_embed((await watch.outbox.render(r)).pages[0]).description for r in notices]
     assert len(texts) == 2, texts
     for text in texts:
