@@ -109,6 +109,7 @@ async def reset(harness: Harness) -> None:
         await services.db.execute(
             "UPDATE outbox SET status = 'dropped' WHERE status IN ('pending', 'held')"
         )
+    await services.watch.drain()  # waits for a round already under way: it posts no more
     standin.messages.clear()
 
 
