@@ -87,13 +87,40 @@ async def running_bot(standin: StandIn, db: Path, **config: Any) -> AsyncIterato
             await asyncio.gather(task, return_exceptions=True)
 
 
+async def reset(harness: Harness) -> None:
+    """Put back what one test may leave behind in a module's shared bot and stand-in (even if
+    it failed half-way): faults and knobs, closed channels, channel overwrites and messages,
+    subscriptions, digest schedules, feed sources and queued posts. The catalog's contents
+    stay: tests that need a model add it when missing (see test_admin_commands.ensure_model)."""
+    standin, services = harness.standin, harness.services
+    standin.disarm()
+    for guild in standin.guilds:
+        for channel in guild["channels"]:
+            for overwrite in list(channel.get("permission_overwrites") or []):
+                await standin.set_overwrite(channel["id"], overwrite["id"])
+        guild_id = guild["id"]
+        for schedule in await services.digests.schedules(guild_id):
+            await services.digests.off(guild_id, schedule.channel_id)
+    for row in await services.watch.store.subscriptions():
+        await services.watch.unsubscribe(row["guild_id"], row["id"])
+    for source in await services.watch.store.sources():
+        await services.watch.store.remove_source(source["key"])
+    async with services.db.transaction():  # notices and digests no subscription owns
+        await services.db.execute(
+            "UPDATE outbox SET status = 'dropped' WHERE status IN ('pending', 'held')"
+        )
+    await services.watch.drain()  # waits for a round already under way: it posts no more
+    standin.messages.clear()
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def harness(
+async def module_harness(
     bundled_db: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> AsyncIterator[Harness]:
-    """The bot against the stand-in. Its config opts in to feeds on 127.0.0.1 (make_config); a
-    test module sets `HARNESS_CONFIG = {...}` (make_config keywords) to run it otherwise. The
-    module's whole session must stay far below Discord's invalid-request ban."""
+    """The bot against the stand-in, shared by a module's tests (connecting once is what keeps
+    the suite quick). Its config opts in to feeds on 127.0.0.1 (make_config); a test module
+    sets `HARNESS_CONFIG = {...}` (make_config keywords) to run it otherwise. The module's
+    whole session must stay far below Discord's invalid-request ban."""
     db = tmp_path_factory.mktemp("e2e") / "catalog.db"
     shutil.copy(bundled_db, db)
     async with running_standin() as standin:
@@ -103,3 +130,11 @@ async def harness(
             yield harness
         invalid = standin.invalid_requests
         assert invalid < INVALID_REQUEST_BUDGET, f"{invalid} invalid requests in one session"
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def harness(module_harness: Harness) -> Harness:
+    """The module's shared bot, reset before each test (`reset`), so that every test passes
+    alone and in any order: a test relies on nothing an earlier one did or left armed."""
+    await reset(module_harness)
+    return module_harness

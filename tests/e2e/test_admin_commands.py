@@ -59,9 +59,10 @@ async def test_members_do_not_see_admin_and_non_curators_are_refused(harness) ->
 
 
 async def test_model_add_through_the_modal(harness) -> None:
-    saved = await add_model(harness.owner)
+    # A name of its own: FORM's model may already be there (`ensure_model` in another test).
+    saved = await add_model(harness.owner, Name="Radar Modal Model 7B")
     assert saved.ephemeral and "Change **" in saved.text(), saved.text()
-    shown = await harness.member.slash("model", name="Radar Test Model 7B")
+    shown = await harness.member.slash("model", name="Radar Modal Model 7B")
     text = shown.text()
     assert "Google" in text and "7B" in text and "128K tokens" in text and "Apache-2.0" in text
     assert "Curator owner" in text and "2026-11-01" in text
@@ -88,9 +89,10 @@ async def test_model_form_bad_input(harness, changes, message) -> None:
 
 
 async def test_expected_models_may_have_future_dates(harness) -> None:
-    resp = await add_model(harness.owner, **FUTURE_MODEL)
+    # Not FUTURE_MODEL itself: the remove test may have added it (and undone its removal).
+    resp = await add_model(harness.owner, **{**FUTURE_MODEL, "Name": "Radar Expected Model"})
     assert "Saved" in resp.text()
-    shown = await harness.member.slash("model", name="Radar Future Model")
+    shown = await harness.member.slash("model", name="Radar Expected Model")
     assert "expected" in shown.text() and "2027-03" in shown.text()
 
 

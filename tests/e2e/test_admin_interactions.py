@@ -20,7 +20,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def harness(
+async def module_harness(
     bundled_db: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Harness]:
     """The usual harness, with a second curator: the guild's admin (besides the owner)."""

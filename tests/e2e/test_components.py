@@ -58,12 +58,12 @@ class ComponentsCog(commands.Cog):
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def with_components(harness):
-    await harness.bot.add_cog(ComponentsCog())
-    await harness.bot.sync_commands()
-    yield harness
-    await harness.bot.remove_cog("ComponentsCog")
-    await harness.bot.sync_commands()
+async def with_components(module_harness):
+    await module_harness.bot.add_cog(ComponentsCog())
+    await module_harness.bot.sync_commands()
+    yield module_harness
+    await module_harness.bot.remove_cog("ComponentsCog")
+    await module_harness.bot.sync_commands()
 
 
 async def test_modal_submit(with_components) -> None:

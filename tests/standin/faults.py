@@ -12,7 +12,20 @@ from typing import Any
 from aiohttp import web
 
 from tests.standin.common import (
+    INTERACTION_WINDOW,
+    MESSAGE_ROUTE,
+    NONCE_WINDOW,
+    TEST_MESSAGE_BUCKET,
+    TOKEN_LIFETIME,
     json_response,
+)
+
+# (regex over 'METHOD /path', limit, seconds): the first match sets a route's bucket.
+# A channel's messages: Discord allows 5 per 5 s (DISCORD_MESSAGE_BUCKET); the suite
+# runs with 5 per 1 s, which keeps its fan-outs quick. Insert Discord's at 0 to test it.
+BUCKET_LIMITS: tuple[tuple[str, int, float], ...] = (
+    (MESSAGE_ROUTE, *TEST_MESSAGE_BUCKET),
+    (r".*", 50, 1.0),
 )
 
 
@@ -60,6 +73,24 @@ class FaultsMixin:
         """Carry out the next `times` requests matching `route`, then drop the connection
         instead of answering (a network fault after Discord acted: the outcome is unknown)."""
         self.lost_answers.append(Fault(re.compile(route), 0, times, {}, {}))
+
+    def disarm(self) -> None:
+        """Undo every fault and knob a test may have left set: planned failures, lost answers,
+        the global limit, buckets (and tightened bucket limits), closed and deleted channels,
+        shortened windows and the `on_message` hook. The invalid-request count is kept: the
+        budget is the whole session's."""
+        self.faults.clear()
+        self.lost_answers.clear()
+        self.rate_limit = None
+        self._window.clear()
+        self.bucket_limits = list(BUCKET_LIMITS)
+        self.buckets.clear()
+        self.deleted_channels.clear()
+        self.forbidden_channels.clear()
+        self.nonce_window = NONCE_WINDOW
+        self.interaction_window = INTERACTION_WINDOW
+        self.token_lifetime = TOKEN_LIFETIME
+        self.on_message = None
 
     def _planned_fault(self, key: str, faults: list[Fault] | None = None) -> web.Response | None:
         for fault in self.faults if faults is None else faults:

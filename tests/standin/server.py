@@ -47,7 +47,14 @@ from tests.standin.common import (
     json_response,
     now_iso,
 )
-from tests.standin.faults import MAJOR_PARAMETER, ROUTE_IDS, Bucket, Fault, FaultsMixin
+from tests.standin.faults import (
+    BUCKET_LIMITS,
+    MAJOR_PARAMETER,
+    ROUTE_IDS,
+    Bucket,
+    Fault,
+    FaultsMixin,
+)
 from tests.standin.gateway import GatewayMixin, GatewaySession
 from tests.standin.guilds import GuildsMixin, GuildSpec
 from tests.standin.rest import (
@@ -230,13 +237,7 @@ class StandIn(RestMixin, GatewayMixin, FaultsMixin, GuildsMixin):
         """Knobs tests may shrink or tighten (see tests/README.md)."""
         self.interaction_window = INTERACTION_WINDOW
         self.token_lifetime = TOKEN_LIFETIME
-        # (regex over 'METHOD /path', limit, seconds): the first match sets a route's bucket.
-        # A channel's messages: Discord allows 5 per 5 s (DISCORD_MESSAGE_BUCKET); the suite
-        # runs with 5 per 1 s, which keeps its fan-outs quick. Insert Discord's at 0 to test it.
-        self.bucket_limits: list[tuple[str, int, float]] = [
-            (MESSAGE_ROUTE, *TEST_MESSAGE_BUCKET),
-            (r".*", 50, 1.0),
-        ]
+        self.bucket_limits: list[tuple[str, int, float]] = list(BUCKET_LIMITS)  # see faults.py
         self.buckets: dict[tuple[str, str], Bucket] = {}
         self.invalid_request_window = INVALID_REQUEST_WINDOW
         self._invalid_at: deque[float] = deque()

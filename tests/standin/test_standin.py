@@ -258,6 +258,34 @@ async def test_global_rate_limit(http, standin) -> None:
     assert (await limited.json())["global"] is True
 
 
+async def test_disarm_undoes_every_fault_a_test_left_armed(http, standin) -> None:
+    """What a module's shared stand-in gets before each e2e test: every request succeeds again,
+    the invalid requests already counted stay counted."""
+    releases = standin.channel("releases")["id"]
+    standin.forbidden_channels.add(standin.channel("general")["id"])
+    assert (await post_message(http, standin, {"content": "refused"})).status == 403
+    invalid = standin.invalid_requests
+    standin.fail(r"POST /channels/\d+/messages", 500, times=5)
+    standin.lose_answers(r"POST /channels/\d+/messages", times=5)
+    standin.limit_rate(1)
+    standin.bucket_limits.insert(0, (MESSAGE_ROUTE, 1, 60.0))
+    standin.exhaust_bucket("POST", f"/channels/{releases}/messages", 60.0)
+    standin.deleted_channels.add(releases)
+    standin.nonce_window = standin.interaction_window = standin.token_lifetime = 0.0
+    standin.on_message = print
+    standin.disarm()
+    for _ in range(3):  # more than the tightened limit of 1 a minute
+        assert (await post_message(http, standin, {"content": "x"})).status == 200
+    resp = await http.post(
+        f"/api/v10/channels/{releases}/messages", json={"content": "x"}, headers=AUTH
+    )
+    assert resp.status == 200
+    fresh = StandIn()
+    knobs = ("nonce_window", "interaction_window", "token_lifetime", "bucket_limits")
+    assert [getattr(standin, k) for k in knobs] == [getattr(fresh, k) for k in knobs]
+    assert standin.on_message is None and standin.invalid_requests == invalid
+
+
 async def test_enforce_nonce_returns_the_first_message(http, standin) -> None:
     payload = {"content": "once", "nonce": "abc123", "enforce_nonce": True}
     first = await (await post_message(http, standin, payload)).json()
