@@ -49,6 +49,7 @@ class CatalogReader(Protocol):
         higher_is_better: bool,
         openness: tuple[str, ...] | None,
         limit: int,
+        count: bool = True,
     ) -> BoardRank: ...
     async def board_claims(
         self, benchmark_id: int, setting_key: str, model_ids: Sequence[int]

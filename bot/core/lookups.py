@@ -281,7 +281,8 @@ class Lookups:
         key = _board_setting(bench.name, settings, setting)
         higher = bench.higher_is_better
         classes = tuple(c.value for c in wanted.admitted) if wanted else None
-        ranked = await self.store.board_rank(entry.id, key, higher, classes, limit)
+        ranked = await self.store.board_rank(entry.id, key, higher, classes, limit, bool(classes))
+        total = ranked.total if classes else next((s.models for s in settings if s.key == key), 0)
         claims = await self.store.board_claims(entry.id, key, ranked.model_ids)
         counts = await self.store.openness_counts(ranked.model_ids)
         rows = []
@@ -311,7 +312,7 @@ class Lookups:
             higher,
             bench.description,
             tuple(rows),
-            ranked.total,
+            total,
             wanted,
             match,
             _credits(sources),

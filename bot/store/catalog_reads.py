@@ -129,6 +129,22 @@ def containing(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _board_filter(
+    benchmark_id: int, setting_key: str, openness: tuple[str, ...] | None
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (scores aliased `c`) of one leaderboard, with its parameters."""
+    where = "c.benchmark_id = ? AND c.setting_key = ?"
+    params: list[Any] = [benchmark_id, setting_key]
+    if openness is not None:
+        marks = ",".join("?" * len(openness))
+        where += (
+            " AND EXISTS (SELECT 1 FROM license_claims lc WHERE lc.model_id = c.model_id"
+            f" AND lc.openness IN ({marks}))"
+        )
+        params += openness
+    return where, params
+
+
 class CatalogReads:
     """The catalog's read queries; callers get typed records, never rows or SQL."""
 
@@ -311,29 +327,37 @@ class CatalogReads:
         higher_is_better: bool,
         openness: tuple[str, ...] | None,
         limit: int,
+        count: bool = True,
     ) -> BoardRank:
         """The `limit` best models on one benchmark and setting (each by its best claim), ranked
-        in SQL, optionally only models with a license claim in one of the `openness` classes."""
-        where = "c.benchmark_id = ? AND c.setting_key = ?"
-        params: list[Any] = [benchmark_id, setting_key]
-        if openness is not None:
-            marks = ",".join("?" * len(openness))
-            where += (
-                " AND EXISTS (SELECT 1 FROM license_claims lc WHERE lc.model_id = c.model_id"
-                f" AND lc.openness IN ({marks}))"
+        in SQL, optionally only models with a license claim in one of the `openness` classes.
+
+        The scores are read best first along the `scores_board` index and stop once `limit`
+        models are found (a model with several claims takes several rows, so a few more rows
+        than `limit` are read, doubling until enough): the work grows with `limit`, not with
+        how many models the benchmark has. With `count` False the total is not counted
+        (a caller that knows it from `board_settings`) and is 0."""
+        where, params = _board_filter(benchmark_id, setting_key, openness)
+        order = "DESC" if higher_is_better else "ASC"
+        found: dict[int, None] = {}
+        rows_wanted = limit * 2
+        while True:
+            rows = await self.db.fetchall(
+                f"SELECT c.model_id FROM scores c WHERE {where}"
+                f" ORDER BY c.value {order}, c.id LIMIT ?",
+                (*params, rows_wanted),
             )
-            params += openness
-        best, order = ("MAX", "DESC") if higher_is_better else ("MIN", "ASC")
-        rows = await self.db.fetchall(
-            f"SELECT c.model_id, {best}(c.value) AS best FROM scores c"
-            f" JOIN models m ON m.id = c.model_id WHERE {where}"
-            f" GROUP BY c.model_id ORDER BY best {order}, m.name LIMIT ?",
-            (*params, limit),
-        )
-        total = await self.db.fetchrow(
-            f"SELECT COUNT(DISTINCT c.model_id) FROM scores c WHERE {where}", params
-        )
-        return BoardRank(tuple(r["model_id"] for r in rows), int(total[0]))
+            found = dict.fromkeys(r["model_id"] for r in rows)
+            if len(found) >= limit or len(rows) < rows_wanted:
+                break
+            rows_wanted *= 4
+        total = 0
+        if count:
+            row = await self.db.fetchrow(
+                f"SELECT COUNT(DISTINCT c.model_id) FROM scores c WHERE {where}", params
+            )
+            total = int(row[0])
+        return BoardRank(tuple(found)[:limit], total)
 
     async def board_claims(
         self, benchmark_id: int, setting_key: str, model_ids: Sequence[int]

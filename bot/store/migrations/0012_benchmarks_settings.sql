@@ -20,6 +20,8 @@ INSERT INTO scores_new(id, model_id, benchmark_id, value, source_id, url, as_of,
     SELECT id, model_id, benchmark_id, value, source_id, url, as_of, self_reported, note FROM scores;
 DROP TABLE scores;
 ALTER TABLE scores_new RENAME TO scores;
--- A leaderboard ranks one benchmark and setting by value, in SQL with a LIMIT.
+-- A leaderboard reads one benchmark and setting best first (stopping at its LIMIT), and counts
+-- the models it holds from the second index alone.
 CREATE INDEX scores_board ON scores(benchmark_id, setting_key, value);
+CREATE INDEX scores_board_models ON scores(benchmark_id, setting_key, model_id);
 CREATE INDEX scores_model ON scores(model_id);
