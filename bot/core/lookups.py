@@ -285,9 +285,11 @@ class Lookups:
         total = ranked.total if classes else next((s.models for s in settings if s.key == key), 0)
         claims = await self.store.board_claims(entry.id, key, ranked.model_ids)
         counts = await self.store.openness_counts(ranked.model_ids)
-        rows = []
-        for rank, model_id in enumerate(ranked.model_ids, start=1):
+        rows: list[LeaderRow] = []
+        for model_id in ranked.model_ids:
             mine = [c for c in claims if c.model_id == model_id]
+            if not mine:  # removed between the two reads
+                continue
             scored = [
                 ScoreClaim(bench.name, bench.unit, higher, c.value, c.source, c.setting)
                 for c in mine
@@ -295,7 +297,7 @@ class Lookups:
             best = _best(scored, higher)
             rows.append(
                 LeaderRow(
-                    rank,
+                    len(rows) + 1,
                     mine[0].model,
                     best,
                     tuple(c for c in scored if c is not best),

@@ -288,3 +288,11 @@ def test_license_query_open_lists_every_open_class(db_path: Path) -> None:
         "open weights (non-commercial)",
     ):
         assert f"· {label} —" in text
+
+
+def test_compare_shows_each_scores_setting(db_path: Path) -> None:
+    raw = [m for m in llmstats_scores("DeepSeek R1 Zero") if m["dataset_name"] == "AIME 2024"]
+    text = ask(db_path, "compare", "model1=DeepSeek R1 Zero", "model2=DeepSeek-R1")
+    pass1 = next(m for m in raw if m["analysis_method"] == "Pass@1")
+    assert f"**DeepSeek R1 Zero**: {percent(pass1['score'])} (pass@1)" in text
+    assert "sources disagree" not in text
