@@ -130,9 +130,10 @@ COMMANDS: dict[str, Command] = {
                     "openness", "Only this openness class (open, api_only, open_permissive ...)"
                 ),
                 Option("limit", "How many rows (1-25, default 10)", kind=int),
+                Option("setting", "Evaluation setting (pass@1, cons@64, 5-shot ...)"),
             ),
             lambda sv, o: sv.lookups.leaderboard(
-                o.get("benchmark"), o.get("openness"), o.get("limit")
+                o.get("benchmark"), o.get("openness"), o.get("limit"), o.get("setting")
             ),
             render.render_leaderboard,
         ),

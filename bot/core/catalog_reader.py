@@ -3,12 +3,15 @@ implementation; a second backend (or a test double) only has to answer these."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from bot.store.catalog_records import (
     BenchmarkEntry,
     BenchmarkInfo,
     BenchmarkScore,
+    BoardRank,
+    BoardSetting,
     EventRecord,
     FactClaim,
     LicenseClaimRecord,
@@ -17,6 +20,7 @@ from bot.store.catalog_records import (
     ModelInfo,
     ModelName,
     ModelScore,
+    OpennessCount,
     OrgMatch,
     SourceWithFacts,
 )
@@ -37,9 +41,22 @@ class CatalogReader(Protocol):
     async def license_claims(self, model_id: int) -> list[LicenseClaimRecord]: ...
     async def model_scores(self, model_ids: list[int]) -> list[ModelScore]: ...
     async def model_events(self, model_id: int) -> list[EventRecord]: ...
-    async def benchmark_scores(self, benchmark_id: int) -> list[BenchmarkScore]: ...
+    async def board_settings(self, benchmark_id: int) -> list[BoardSetting]: ...
+    async def board_rank(
+        self,
+        benchmark_id: int,
+        setting_key: str,
+        higher_is_better: bool,
+        openness: tuple[str, ...] | None,
+        limit: int,
+        count: bool = True,
+    ) -> BoardRank: ...
+    async def board_claims(
+        self, benchmark_id: int, setting_key: str, model_ids: Sequence[int]
+    ) -> list[BenchmarkScore]: ...
+    async def openness_counts(self, model_ids: Sequence[int]) -> list[OpennessCount]: ...
     async def find_license(self, norm: str) -> LicenseRecord | None: ...
     async def models_by_license(self, license_id: str) -> list[LicensedModel]: ...
-    async def models_by_openness(self, openness: str) -> list[LicensedModel]: ...
+    async def models_by_openness(self, *classes: str) -> list[LicensedModel]: ...
     async def search_organisations(self, norm: str) -> list[OrgMatch]: ...
     async def search_events(self, text: str) -> list[EventRecord]: ...

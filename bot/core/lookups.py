@@ -13,7 +13,7 @@ from bot.core.catalog_reader import CatalogReader
 from bot.core.errors import UserError
 from bot.core.index import Entry, Match, NameIndex
 from bot.core.licenses import parse_openness
-from bot.core.names import clean_text, normalize
+from bot.core.names import benchmark_key, clean_text, normalize
 from bot.core.results import (
     About,
     Claim,
@@ -33,9 +33,11 @@ from bot.core.results import (
     SourceRef,
     SourceSummary,
 )
+from bot.core.scores import MAX_SETTING, describe_setting, parse_setting
 from bot.core.vocab import FACT_FIELDS, NUMERIC_FIELDS, Openness
 from bot.store.catalog_records import (
     BenchmarkEntry,
+    BoardSetting,
     EventRecord,
     FactClaim,
     LicenseClaimRecord,
@@ -72,6 +74,16 @@ def _indexes(
     return models, benchmarks
 
 
+def _identity_keys(index: NameIndex) -> dict[str, Entry]:
+    """Each benchmark's names and aliases by identity key (`benchmark_key`), for exact hits the
+    fuzzy index cannot tell apart."""
+    keys: dict[str, Entry] = {}
+    for entry in index.entries:
+        for name in (entry.name, *entry.aliases):
+            keys.setdefault(benchmark_key(name), entry)
+    return keys
+
+
 class Lookups:
     """Read-side of the catalog. Call `refresh()` after the catalog changes."""
 
@@ -79,6 +91,7 @@ class Lookups:
         self.store = store
         self.models = NameIndex(())
         self.benchmarks = NameIndex(())
+        self.benchmark_ids: dict[str, Entry] = {}  # benchmark identity key -> its entry
 
     async def refresh(self) -> None:
         """Rebuild the in-memory name indexes from the store. The indexes are built in a
@@ -87,6 +100,7 @@ class Lookups:
         rows = await self.store.name_entries()
         bench_rows = sorted(await self.store.benchmark_entries(), key=lambda r: -r.models)
         self.models, self.benchmarks = await asyncio.to_thread(_indexes, rows, bench_rows)
+        self.benchmark_ids = _identity_keys(self.benchmarks)
 
     # ---- resolution ---------------------------------------------------------------------
 
@@ -98,6 +112,9 @@ class Lookups:
 
     def resolve_benchmark(self, text: str | None) -> tuple[Entry, MatchInfo]:
         query = clean_query(text, "benchmark name", MAX_NAME)
+        same = self.benchmark_ids.get(benchmark_key(query))
+        if same is not None:  # 'HumanEval+' is HumanEval+, though it normalises as HumanEval
+            return same, MatchInfo(query, same.name, True)
         match = self.benchmarks.resolve(query)
         if match is not None and not match.exact and match.score < 80:
             hint = ", ".join(e.name for e in (match.entry, *match.alternatives)[:5])
@@ -181,9 +198,10 @@ class Lookups:
         openness = parse_openness(text)
         if openness is None:
             return None
-        models = [(r.model, r.source) for r in await self.store.models_by_openness(openness)]
+        found = await self.store.models_by_openness(*(c.value for c in openness.admitted))
+        models = [(r.model, r.source) for r in found]
         return LicenseListing(
-            openness.label,
+            openness.request_label,
             None,
             False,
             openness,
@@ -191,6 +209,7 @@ class Lookups:
             None,
             tuple(models),
             _credits(s for _, s in models),
+            tuple(Openness(r.openness) for r in found),
         )
 
     # ---- /compare -----------------------------------------------------------------------
@@ -209,21 +228,23 @@ class Lookups:
         only = self.resolve_benchmark(benchmark)[0] if benchmark else None
         rows_for = await self.store.model_scores(ids)
         claims = [_score_claim(r) for r in rows_for]
-        by_bench: dict[str, list[list[ScoreClaim]]] = {}
-        meta: dict[str, ScoreClaim] = {}
+        # One row per benchmark and setting: claims under other settings are not compared.
+        by_bench: dict[tuple[str, str], list[list[ScoreClaim]]] = {}
+        meta: dict[tuple[str, str], ScoreClaim] = {}
         for row, claim in zip(rows_for, claims, strict=True):
             if only is not None and row.benchmark_id != only.id:
                 continue
-            cells = by_bench.setdefault(claim.benchmark, [[] for _ in ids])
+            group = (claim.benchmark, row.setting_key)
+            cells = by_bench.setdefault(group, [[] for _ in ids])
             cells[ids.index(row.model_id)].append(claim)
-            meta.setdefault(claim.benchmark, claim)
+            meta.setdefault(group, claim)
         rows = []
-        for bench, cells in by_bench.items():
+        for group, cells in by_bench.items():
             present = sum(1 for c in cells if c)
             if present < 2 and only is None:
                 continue
-            rows.append(_compare_row(meta[bench], cells))
-        rows.sort(key=lambda r: (-sum(1 for c in r.cells if c), r.benchmark.casefold()))
+            rows.append(_compare_row(meta[group], cells, group[1]))
+        rows.sort(key=lambda r: (-sum(1 for c in r.cells if c), r.benchmark.casefold(), r.setting))
         counts = tuple(
             len({r.benchmark_id for r in rows_for if r.model_id == model_id}) for model_id in ids
         )
@@ -240,43 +261,52 @@ class Lookups:
     # ---- /leaderboard -------------------------------------------------------------------
 
     async def leaderboard(
-        self, benchmark: str | None, openness: str | None = None, limit: int | None = 10
+        self,
+        benchmark: str | None,
+        openness: str | None = None,
+        limit: int | None = 10,
+        setting: str | None = None,
     ) -> Leaderboard:
+        """The best models on one benchmark under one evaluation setting (the most widely
+        reported one unless `setting` names another), ranked in the store."""
         entry, match = self.resolve_benchmark(benchmark)
-        wanted = None
-        if openness:
-            wanted = parse_openness(openness)
-            if wanted is None:
-                choices = ", ".join(o.value for o in Openness)
-                raise UserError(
-                    "Unknown openness '{}'. Use one of: {}.", clean_text(openness)[:50], choices
-                )
+        wanted = _wanted_openness(openness)
         limit = 10 if limit is None else limit
         if not 1 <= limit <= LEADERBOARD_MAX:
             raise UserError("The limit must be between 1 and {}.", LEADERBOARD_MAX)
         bench = await self.store.benchmark(entry.id)
         if bench is None:  # removed since the index was built
             raise UserError("'{}' is no longer in the catalog.", entry.name)
+        settings = await self.store.board_settings(entry.id)
+        key = _board_setting(bench.name, settings, setting)
         higher = bench.higher_is_better
-        per_model: dict[str, list[ScoreClaim]] = {}
-        openness_of: dict[str, tuple[Openness, ...]] = {}
-        for row in await self.store.benchmark_scores(entry.id):
-            claim = ScoreClaim(bench.name, bench.unit, higher, row.value, row.source)
-            per_model.setdefault(row.model, []).append(claim)
-            openness_of[row.model] = tuple(Openness(c) for c in row.openness)
-        if wanted is not None:
-            per_model = {m: c for m, c in per_model.items() if wanted.admits(openness_of[m])}
-        ranked = sorted(
-            per_model.items(),
-            key=lambda item: (
-                -_best(item[1], higher).value if higher else _best(item[1], higher).value
-            ),
-        )
-        rows = []
-        for rank, (model, claims) in enumerate(ranked[:limit], start=1):
-            best = _best(claims, higher)
-            others = tuple(c for c in claims if c is not best)
-            rows.append(LeaderRow(rank, model, best, others, openness_of.get(model, ())))
+        classes = tuple(c.value for c in wanted.admitted) if wanted else None
+        ranked = await self.store.board_rank(entry.id, key, higher, classes, limit, bool(classes))
+        total = ranked.total if classes else next((s.models for s in settings if s.key == key), 0)
+        claims = await self.store.board_claims(entry.id, key, ranked.model_ids)
+        counts = await self.store.openness_counts(ranked.model_ids)
+        rows: list[LeaderRow] = []
+        for model_id in ranked.model_ids:
+            mine = [c for c in claims if c.model_id == model_id]
+            if not mine:  # removed between the two reads
+                continue
+            scored = [
+                ScoreClaim(bench.name, bench.unit, higher, c.value, c.source, c.setting)
+                for c in mine
+            ]
+            best = _best(scored, higher)
+            rows.append(
+                LeaderRow(
+                    len(rows) + 1,
+                    mine[0].model,
+                    best,
+                    tuple(c for c in scored if c is not best),
+                    tuple(Openness(c) for c in mine[0].openness),
+                    tuple(
+                        (Openness(c.openness), c.claims) for c in counts if c.model_id == model_id
+                    ),
+                )
+            )
         sources = [c.source for r in rows for c in (r.best, *r.others)]
         return Leaderboard(
             bench.name,
@@ -284,10 +314,12 @@ class Lookups:
             higher,
             bench.description,
             tuple(rows),
-            len(per_model),
+            total,
             wanted,
             match,
             _credits(sources),
+            key,
+            tuple((s.key, s.models) for s in settings if s.key != key),
         )
 
     # ---- /search, /about ----------------------------------------------------------------
@@ -312,6 +344,41 @@ class Lookups:
 # ---- helpers ------------------------------------------------------------------------------
 
 
+def _wanted_openness(text: str | None) -> Openness | None:
+    """The openness class a user asked for, or None for every class."""
+    if not text:
+        return None
+    wanted = parse_openness(text)
+    if wanted is None:
+        choices = ", ".join(o.value for o in Openness)
+        raise UserError("Unknown openness '{}'. Use one of: {}.", clean_text(text)[:50], choices)
+    return wanted
+
+
+def _board_setting(benchmark: str, settings: Sequence[BoardSetting], text: str | None) -> str:
+    """The setting key a leaderboard ranks under: the one asked for, else the most widely
+    reported. Scores under other settings never rank against it."""
+    if not text:
+        return settings[0].key if settings else ""
+    typed = clean_query(text, "setting", MAX_SETTING)
+    parsed = parse_setting(typed)
+    if not parsed.label and normalize(typed) not in ("standard", "default"):
+        raise UserError(
+            "Unknown setting '{}'. Give one such as pass@1, cons@64, 5-shot, CoT or v6.",
+            typed[:50],
+        )
+    key = parsed.key
+    if key not in {s.key for s in settings}:
+        known = "; ".join(describe_setting(s.key) for s in settings) or "none"
+        raise UserError(
+            "No {} scores under the setting '{}'. Settings with scores: {}.",
+            benchmark,
+            clean_text(text)[:50],
+            known,
+        )
+    return key
+
+
 def _resolved(query: str, match: Match | None, what: str, hint: str) -> tuple[Entry, MatchInfo]:
     if match is None:
         raise UserError("No {} matches '{}'. {}", what, query, hint)
@@ -333,7 +400,9 @@ def _license_claim(rec: LicenseClaimRecord) -> LicenseClaim:
 
 
 def _score_claim(rec: ModelScore) -> ScoreClaim:
-    return ScoreClaim(rec.benchmark, rec.unit, rec.higher_is_better, rec.value, rec.source)
+    return ScoreClaim(
+        rec.benchmark, rec.unit, rec.higher_is_better, rec.value, rec.source, rec.setting
+    )
 
 
 def _event(rec: EventRecord, model: str | None) -> EventItem:
@@ -385,7 +454,7 @@ def _best(claims: Sequence[ScoreClaim], higher: bool) -> ScoreClaim:
     return max(claims, key=lambda c: c.value) if higher else min(claims, key=lambda c: c.value)
 
 
-def _compare_row(meta: ScoreClaim, cells: list[list[ScoreClaim]]) -> CompareRow:
+def _compare_row(meta: ScoreClaim, cells: list[list[ScoreClaim]], setting: str) -> CompareRow:
     """Mark a winner only when it wins under every combination of the sources' claims."""
     higher = meta.higher_is_better
     ranges = [
@@ -407,17 +476,20 @@ def _compare_row(meta: ScoreClaim, cells: list[list[ScoreClaim]]) -> CompareRow:
         tuple(tuple(cell) for cell in cells),
         winner,
         disputed,
+        setting,
     )
 
 
 def _headline(rows: list[ModelScore]) -> tuple[tuple[ScoreClaim, ...], ...]:
-    """Up to five benchmarks: curated sources first, then the most widely reported benchmarks."""
-    groups: dict[str, list[ScoreClaim]] = {}
-    rank: dict[str, tuple[int, int]] = {}
+    """Up to five benchmarks: curated sources first, then the most widely reported benchmarks.
+    Each group is one benchmark under one setting: its claims are comparable."""
+    groups: dict[tuple[str, str], list[ScoreClaim]] = {}
+    rank: dict[tuple[str, str], tuple[int, int]] = {}
     for row in rows:
         claim = _score_claim(row)
-        groups.setdefault(claim.benchmark, []).append(claim)
+        group = (claim.benchmark, row.setting_key)
+        groups.setdefault(group, []).append(claim)
         key = (_SOURCE_RANK.get(claim.source.kind, 9), -row.popularity)
-        rank[claim.benchmark] = min(rank.get(claim.benchmark, key), key)
+        rank[group] = min(rank.get(group, key), key)
     order = sorted(groups, key=lambda b: rank[b])
     return tuple(tuple(groups[b]) for b in order[:HEADLINE_SCORES])

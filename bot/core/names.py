@@ -46,3 +46,19 @@ def word_starts(name: str) -> list[str]:
         if key and key not in keys:
             keys.append(key)
     return keys
+
+
+# What a benchmark's identity keeps that `normalize` drops: '+' (HumanEval+ is another test
+# than HumanEval), '<' and '>' (Graphwalks <128k vs >128k) and the dot of a version number.
+_BENCH_SYMBOLS = {"+": "plus", "<": "lt", ">": "gt", "≤": "le", "≥": "ge"}
+_BENCH_SYMBOL = re.compile(r"[+<>≤≥]")
+_VERSION_DOT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def benchmark_key(name: str) -> str:
+    """The identity key of a benchmark name: case and spacing fold ('MT-bench' is 'MT Bench'),
+    but '+', '<', '>' and version dots stay, so 'HumanEval+' is not 'HumanEval' and 'v2.5' is
+    not 'v25'. Fuzzy lookups for typing still use `normalize`."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = _BENCH_SYMBOL.sub(lambda m: _BENCH_SYMBOLS[m[0]], text)
+    return ".".join(_NON_ALNUM.sub("", part) for part in _VERSION_DOT.split(text))

@@ -90,6 +90,7 @@ class ScoreRec:
     benchmark: str
     value: float
     prov: Provenance
+    setting: str = ""  # the evaluation setting's label (`bot.core.scores.parse_setting`)
 
 
 @dataclass(frozen=True)

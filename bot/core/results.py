@@ -58,6 +58,7 @@ class ScoreClaim:
     higher_is_better: bool
     value: float
     source: SourceRef
+    setting: str = ""  # the evaluation setting as stated ('cons@64', '5-shot, CoT'), '' if none
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class CompareRow:
     cells: tuple[tuple[ScoreClaim, ...], ...]  # one per model, empty when missing
     winner: int | None  # index of the clear winner, None for a tie or disagreeing sources
     disputed: bool
+    setting: str = ""  # the setting every claim of the row was measured under ('' standard)
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,13 @@ class LeaderRow:
     rank: int
     model: str
     best: ScoreClaim
-    others: tuple[ScoreClaim, ...]
+    others: tuple[ScoreClaim, ...]  # other claims under the same setting: a disagreement
     openness: tuple[Openness, ...]
+    openness_claims: tuple[tuple[Openness, int], ...] = ()  # license claims per class
+
+    @property
+    def openness_disputed(self) -> bool:
+        return Openness.verdict(self.openness) == "disputed"
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,8 @@ class Leaderboard:
     openness: Openness | None
     match: MatchInfo
     credits: tuple[str, ...]
+    setting: str = ""  # the board's setting key ('' is the standard setting)
+    other_settings: tuple[tuple[str, int], ...] = ()  # (setting key, models) ranked apart
 
 
 @dataclass(frozen=True)
@@ -158,6 +167,7 @@ class LicenseListing:
     url: str | None
     models: tuple[tuple[str, SourceRef], ...]
     credits: tuple[str, ...]
+    classes: tuple[Openness, ...] = ()  # per model, the class its claim states (openness lists)
 
 
 @dataclass(frozen=True)

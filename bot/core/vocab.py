@@ -55,9 +55,19 @@ class Openness(StrEnum):
         """Whether something with these classes answers a request for this one: OPEN_UNSPECIFIED
         (what a user's 'open' parses to) asks for any open-weights class, any other class for
         itself."""
+        return any(c in self.admitted for c in classes)
+
+    @property
+    def admitted(self) -> tuple[Openness, ...]:
+        """The classes a request for this one admits (see `admits`)."""
         if self is Openness.OPEN_UNSPECIFIED:
-            return any(c.is_open_weights for c in classes)
-        return self in classes
+            return tuple(c for c in Openness if c.is_open_weights)
+        return (self,)
+
+    @property
+    def request_label(self) -> str:
+        """What a request for this class asks for: 'open' is every open-weights class."""
+        return OPEN_REQUEST_LABEL if self is Openness.OPEN_UNSPECIFIED else self.label
 
     @staticmethod
     def verdict(classes: Iterable[Openness]) -> str:
@@ -81,6 +91,8 @@ OPENNESS_LABELS = {
     Openness.UNRELEASED: "unreleased",
     Openness.UNKNOWN: "unknown",
 }
+
+OPEN_REQUEST_LABEL = "open weights (any terms)"
 
 # Facts a model claim may state, with how each is shown.
 FACT_FIELDS = {

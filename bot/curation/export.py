@@ -64,8 +64,10 @@ async def export_catalog(export: CatalogExport, curated_only: bool) -> str:
             entry = {"license": lic.license_name, **entry}
         by_model[lic.model_id]["licenses"].append({**entry, **_provenance(lic.source)})
     for score in claims.scores:
+        setting = {"setting": score.setting} if score.setting else {}
         by_model[score.model_id]["scores"].append(
-            {"benchmark": score.benchmark, "value": score.value, **_provenance(score.source)}
+            {"benchmark": score.benchmark, "value": score.value, **setting}
+            | _provenance(score.source)
         )
     doc: dict[str, Any] = {
         "sources": [_source(s) for s in await export.sources() if s.key in used_sources],

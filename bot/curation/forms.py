@@ -20,7 +20,7 @@ _DETAIL_KEYS = {
     "architecture": "architecture", "note": "note",
 }  # fmt: skip
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
-UNITS = ("%", "Elo", "ms", "rank", "score", "tokens/s", "s", "x")
+UNITS = ("%", "/10", "Elo", "ms", "rank", "score", "tokens/s", "s", "x")
 
 
 @dataclass(frozen=True)

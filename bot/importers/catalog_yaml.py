@@ -16,7 +16,7 @@ import yaml
 
 from bot.core.errors import ImportRejected
 from bot.core.licenses import parse_openness
-from bot.core.names import clean_text, normalize
+from bot.core.names import benchmark_key, clean_text, normalize
 from bot.core.records import (
     Batch,
     BenchmarkRec,
@@ -27,7 +27,7 @@ from bot.core.records import (
     Provenance,
     SourceRec,
 )
-from bot.core.scores import score_problem
+from bot.core.scores import MAX_SETTING, parse_setting, score_problem, setting_problem
 from bot.core.vocab import EVENT_KINDS, FACT_FIELDS, NUMERIC_FIELDS, SOURCE_KINDS, STATUSES
 from bot.importers.common import BatchBuilder, parse_date, parse_number
 
@@ -140,7 +140,7 @@ def parse_catalog(
     known_benchmarks: Iterable[str] = (),
 ) -> Batch:
     """Validate a catalog mapping and convert it to a batch, or raise with every problem."""
-    parser = _Parser(set(known_sources), {normalize(b) for b in known_benchmarks})
+    parser = _Parser(set(known_sources), {benchmark_key(b) for b in known_benchmarks})
     parser.parse(doc)
     if parser.problems:
         raise ImportRejected(
@@ -315,8 +315,8 @@ class _Parser:
         if not unit:
             self.problem(where, "'unit' is required (for example %, Elo, ms, rank)")
         if name and unit:
-            self.benchmarks.update(normalize(n) for n in (name, *aliases))
-            self.units.update((normalize(n), unit) for n in (name, *aliases))
+            self.benchmarks.update(benchmark_key(n) for n in (name, *aliases))
+            self.units.update((benchmark_key(n), unit) for n in (name, *aliases))
             self.builder.benchmark(
                 BenchmarkRec(name, unit, True if higher is None else higher, aliases, description)
             )
@@ -406,20 +406,32 @@ class _Parser:
 
     def score(self, model: str, item: dict[str, Any], where: str) -> None:
         bench = self.text(item, "benchmark", where, required=True, limit=100)
-        if bench is not None and normalize(bench) not in self.benchmarks:
+        if bench is not None and benchmark_key(bench) not in self.benchmarks:
             self.problem(where, f"benchmark '{bench}' is not defined under 'benchmarks'")
             bench = None
         value = parse_number(item.get("value"))
         if value is None:
             self.problem(where, f"'value' {item.get('value')!r} is not a number")
         elif bench is not None:
-            problem = score_problem(value, self.units.get(normalize(bench)), bench)
+            problem = score_problem(value, self.units.get(benchmark_key(bench)), bench)
             if problem:
                 self.problem(where, problem)
                 value = None
+        setting = self.setting(item, where)
         prov = self.provenance(item, where)
-        if bench and value is not None and prov:
-            self.builder.score(model, bench, value, prov)
+        if bench and value is not None and prov and setting is not None:
+            self.builder.score(model, bench, value, prov, setting)
+
+    def setting(self, item: dict[str, Any], where: str) -> str | None:
+        """A score's evaluation setting as its label ('' when none is stated); None if bad."""
+        text = self.text(item, "setting", where, limit=MAX_SETTING)
+        if text is None:
+            return None if item.get("setting") is not None else ""
+        problem = setting_problem(text)
+        if problem:
+            self.problem(where, problem)
+            return None
+        return parse_setting(text).label
 
     def event(self, item: dict[str, Any], where: str) -> None:
         kind = item.get("kind")

@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 
 from bot.core.licenses import License, default_commercial, normalize_license
+from bot.core.names import benchmark_key
 from bot.core.records import (
     Batch,
     BenchmarkRec,
@@ -130,10 +131,12 @@ class BatchBuilder:
         )
 
     def benchmark(self, rec: BenchmarkRec) -> None:
-        key = rec.name.casefold()
+        key = benchmark_key(rec.name)
         if key not in self._benchmarks:
             self._benchmarks.add(key)
             self.batch.benchmarks.append(rec)
 
-    def score(self, model: str, benchmark: str, value: float, prov: Provenance) -> None:
-        self.batch.scores.append(ScoreRec(model, benchmark, value, prov))
+    def score(
+        self, model: str, benchmark: str, value: float, prov: Provenance, setting: str = ""
+    ) -> None:
+        self.batch.scores.append(ScoreRec(model, benchmark, value, prov, setting))

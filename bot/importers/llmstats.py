@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.errors import ImportRejected
-from bot.core.names import clean_text
+from bot.core.names import benchmark_key, clean_text
 from bot.core.records import Batch, BenchmarkRec, ModelRec, Provenance, SkippedRow
+from bot.core.scores import parse_setting
 from bot.core.vocab import Openness
 from bot.importers.common import LLMSTATS_SOURCE, BatchBuilder, parse_date, parse_number
 
@@ -31,6 +32,8 @@ ORG_FOLDERS = {
     "qwen": "Alibaba",
     "xai": "xAI",
 }
+# Benchmarks rated out of 10 (identity keys, `benchmark_key`), not as percentages.
+OUT_OF_TEN = frozenset({"mtbench", "mmmtbench"})
 # Benchmarks whose figures are error rates or ranks: lower wins.
 LOWER_IS_BETTER = ("wer", "commonvoice", "librispeech", "errorrate")
 
@@ -104,18 +107,19 @@ def _convert_score(builder: BatchBuilder, model: str, metric: Any, where: str) -
     if value is None or value < 0:
         builder.batch.skipped.append(SkippedRow(where, f"{bench}: score {metric.get('score')!r}"))
         return
-    # Fractions become percentages. A few rows give a percentage already (kept, with a note)
-    # or a rating such as a Codeforces Elo (kept apart, so it never ranks against percentages).
-    note = metric.get("analysis_method") if isinstance(metric.get("analysis_method"), str) else None
-    unit = "%"
-    if value <= 1.0:
-        value = round(value * 100, 4)
-    elif value <= 100:
-        note = "; ".join(
-            filter(None, [note, f"given as {value} in the source, read as a percentage"])
-        )
-    else:
-        bench, unit = f"{bench} (rating)", "score"
+    # Fractions become percentages (or scores out of 10, for the benchmarks rated so). A few
+    # rows give a percentage already (kept, with a note) or a rating such as a Codeforces Elo
+    # (kept apart, so it never ranks against percentages).
+    method = metric.get("analysis_method")
+    note = method if isinstance(method, str) else None
+    setting = parse_setting(note).label
+    converted = _scaled(bench, value)
+    if isinstance(converted, str):
+        builder.batch.skipped.append(SkippedRow(where, f"{bench}: {converted}"))
+        return
+    bench, value, unit, given = converted
+    if given:
+        note = "; ".join(filter(None, [note, given]))
     lower = any(key in bench.casefold().replace(" ", "") for key in LOWER_IS_BETTER)
     builder.benchmark(BenchmarkRec(bench, unit, higher_is_better=not lower))
     link = metric.get("source_link")
@@ -126,4 +130,21 @@ def _convert_score(builder: BatchBuilder, model: str, metric: Any, where: str) -
         self_reported=bool(metric.get("is_self_reported")),
         note=note,
     )
-    builder.score(model, bench, value, prov)
+    builder.score(model, bench, value, prov, setting)
+
+
+def _scaled(bench: str, value: float) -> tuple[str, float, str, str | None] | str:
+    """The score in its benchmark's unit: (benchmark, value, unit, how it was given), or why
+    it cannot be one. LLM Stats gives fractions; scores out of 10 appear as fractions of 10 or
+    as the rating itself (Nemotron 70B's MT-Bench 8.99)."""
+    if benchmark_key(bench) in OUT_OF_TEN:
+        if value <= 1.0:
+            return bench, round(value * 10, 4), "/10", None
+        if value <= 10:
+            return bench, value, "/10", f"given as {value} in the source, read as out of 10"
+        return f"score {value:g} is not a score out of 10 (nor a fraction of 10); not imported"
+    if value <= 1.0:
+        return bench, round(value * 100, 4), "%", None
+    if value <= 100:
+        return bench, value, "%", f"given as {value} in the source, read as a percentage"
+    return f"{bench} (rating)", value, "score", None

@@ -18,12 +18,18 @@ from bot.core.results import (
     SearchResults,
     SourceRef,
 )
+from bot.core.scores import describe_setting, parse_setting
 from bot.core.urls import checked_url
-from bot.core.vocab import NUMERIC_FIELDS
+from bot.core.vocab import NUMERIC_FIELDS, Openness
 from bot.render.cards import CardBuilder, Reply, clip
 from bot.render.safe import link, safe_text
 
 DISAGREE = "⚠ sources disagree"
+DISPUTED_OPENNESS = "⚠ openness disputed"
+OPENNESS_DISPUTES = (
+    "⚠ marks a model whose sources disagree on its openness: it is listed under every class"
+    " a source claims for it, with the number of claims each way."
+)
 WIN = "🏆"
 MISSING = "— (no score)"
 
@@ -56,11 +62,29 @@ def score_value(claim: ScoreClaim) -> str:
     value = f"{claim.value:.4g}" if abs(claim.value) < 10_000 else f"{claim.value:,.0f}"
     if claim.unit == "%":
         return f"{value}%"
+    if claim.unit.startswith("/"):  # out of a maximum: MT-Bench's '8.99/10'
+        return f"{value}{safe_text(claim.unit)}"
     if claim.unit in ("score", ""):
         return value
     if claim.unit == "rank":
         return f"#{value}"
     return f"{value} {safe_text(claim.unit)}"
+
+
+def score_text(claim: ScoreClaim) -> str:
+    """A score with the evaluation setting it was measured under, when a source states one."""
+    value = score_value(claim)
+    return f"{value} ({safe_text(claim.setting)})" if claim.setting else value
+
+
+def setting_suffix(key: str) -> str:
+    """What a heading adds for a setting other than the standard one."""
+    return f" · {safe_text(key)}" if key else ""
+
+
+def openness_counts(claims: Sequence[tuple[Openness, int]]) -> str:
+    """'1 open weights, 2 API only': the license claims each way."""
+    return ", ".join(f"{n} {c.label}" for c, n in claims)
 
 
 def source_label(source: SourceRef) -> str:
@@ -138,8 +162,9 @@ def render_model(report: ModelReport) -> Reply:
         lines = []
         for claims in report.scores:
             marker = f" — {DISAGREE}" if len({c.value for c in claims}) > 1 else ""
-            lines.append(f"**{safe_text(claims[0].benchmark)}**{marker}")
-            lines.extend("  " + claim_line(score_value(c), c.source, note=False) for c in claims)
+            setting = setting_suffix(parse_setting(claims[0].setting).key)
+            lines.append(f"**{safe_text(claims[0].benchmark)}**{setting}{marker}")
+            lines.extend("  " + claim_line(score_text(c), c.source, note=False) for c in claims)
         card.field("Headline scores", lines)
     if report.events:
         card.field(
@@ -179,10 +204,13 @@ def render_license_listing(listing: LicenseListing) -> Reply:
         if listing.spdx
         else (safe_text(listing.license_id) or "openness class")
     )
-    card.line(f"{kind} · {listing.openness.label} · commercial use: {yes_no(listing.commercial)}")
+    openness = listing.openness.label if listing.license_id else listing.openness.request_label
+    card.line(f"{kind} · {openness} · commercial use: {yes_no(listing.commercial)}")
     card.line(f"{len(listing.models)} model claim(s):")
-    for model, source in listing.models:
-        card.line(f"• **{safe_text(model)}** — {source_label(source)}")
+    classes = listing.classes if len(set(listing.classes)) > 1 else ()
+    for i, (model, source) in enumerate(listing.models):
+        cls = f" · {classes[i].label}" if classes else ""
+        card.line(f"• **{safe_text(model)}**{cls} — {source_label(source)}")
     return card.build()
 
 
@@ -206,7 +234,8 @@ def render_comparison(result: Comparison) -> Reply:
     card.line(f"{len(result.rows)} benchmark(s); {WIN} marks a clear winner, {MISSING} a gap.")
     for row in result.rows:
         name = (
-            f"{safe_text(row.benchmark)} ({safe_text(row.unit)}, {direction(row.higher_is_better)})"
+            f"{safe_text(row.benchmark)}{setting_suffix(row.setting)}"
+            f" ({safe_text(row.unit)}, {direction(row.higher_is_better)})"
         )
         if row.disputed:
             name += f" — {DISAGREE}"
@@ -216,7 +245,7 @@ def render_comparison(result: Comparison) -> Reply:
                 lines.append(f"{safe_text(model)}: {MISSING}")
                 continue
             mark = f" {WIN}" if row.winner == i else ""
-            values = "; ".join(claim_line(score_value(c), c.source, note=False) for c in cell)
+            values = "; ".join(claim_line(score_text(c), c.source, note=False) for c in cell)
             lines.append(f"**{safe_text(model)}**{mark}: {values}")
         if row.winner is None and sum(1 for c in row.cells if c) > 1:
             lines.append("_No clear winner: tied, or the sources' figures overlap._")
@@ -225,28 +254,39 @@ def render_comparison(result: Comparison) -> Reply:
 
 
 def render_leaderboard(board: Leaderboard) -> Reply:
-    title = f"Leaderboard: {safe_text(board.benchmark)}"
+    title = f"Leaderboard: {safe_text(board.benchmark)}{setting_suffix(board.setting)}"
     card = CardBuilder(title, credits_footer(board.credits))
     hint = match_line(board.match)
     if hint:
         card.line(hint)
-    scope = f" · only {board.openness.label}" if board.openness else ""
+    scope = f" · filter: {board.openness.request_label}" if board.openness else ""
     card.line(
         f"{safe_text(board.unit)}, {direction(board.higher_is_better)}{scope}"
         f" · {board.total_models} model(s) scored"
     )
+    card.line(f"Setting: {safe_text(describe_setting(board.setting))}")
+    if board.other_settings:
+        others = "; ".join(
+            f"{safe_text(describe_setting(key, short=True))}: {n} model(s)"
+            for key, n in board.other_settings
+        )
+        card.line(f"Other settings, ranked apart (option `setting`): {others}.")
     if board.description:
         card.line(f"_{safe_text(clip(board.description, 300))}_")
+    if board.openness or any(r.openness_disputed for r in board.rows):
+        card.line(OPENNESS_DISPUTES)
     if not board.rows:
         card.line("No model matches these filters.")
     for row in board.rows:
         line = (
-            f"{row.rank}. **{safe_text(row.model)}** — {score_value(row.best)}"
+            f"{row.rank}. **{safe_text(row.model)}** — {score_text(row.best)}"
             f" · {source_label(row.best.source)}"
         )
+        if row.openness_disputed:
+            line += f" · {DISPUTED_OPENNESS} ({openness_counts(row.openness_claims)})"
         if row.others:
             others = ", ".join(
-                f"{score_value(c)} ({safe_text(c.source.name[:30])})" for c in row.others[:3]
+                f"{score_text(c)} ({safe_text(c.source.name[:30])})" for c in row.others[:3]
             )
             line += f" · {DISAGREE}: also {others}"
         card.line(line)

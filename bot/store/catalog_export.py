@@ -43,7 +43,8 @@ class CatalogExport:
             f" WHERE 1 = 1{where} ORDER BY c.id"
         )
         scores = await self.db.fetchall(
-            f"SELECT c.model_id, b.name AS benchmark, c.value, {SOURCE_COLUMNS} FROM scores c"
+            f"SELECT c.model_id, b.name AS benchmark, c.value, c.setting, {SOURCE_COLUMNS}"
+            " FROM scores c"
             f" JOIN benchmarks b ON b.id = c.benchmark_id JOIN sources s ON s.id = c.source_id"
             f" WHERE 1 = 1{where} ORDER BY c.id"
         )
@@ -52,7 +53,7 @@ class CatalogExport:
             facts=tuple(fact_claim(r) for r in facts),
             licenses=tuple(license_claim(r) for r in licenses),
             scores=tuple(
-                ExportScore(r["model_id"], r["benchmark"], r["value"], source_ref(r))
+                ExportScore(r["model_id"], r["benchmark"], r["value"], source_ref(r), r["setting"])
                 for r in scores
             ),
             events=tuple(event_record(r) for r in events),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.store.catalog_records import (
     BenchmarkEntry,
     BenchmarkInfo,
     BenchmarkScore,
+    BoardRank,
+    BoardSetting,
     EventRecord,
     FactClaim,
     LicenseClaimRecord,
@@ -16,6 +19,7 @@ from bot.store.catalog_records import (
     ModelInfo,
     ModelName,
     ModelScore,
+    OpennessCount,
     OrgMatch,
     SourceRecord,
     SourceRef,
@@ -123,6 +127,22 @@ def containing(text: str) -> str:
     """A LIKE pattern (with ESCAPE '\\') matching values that contain `text` literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def _board_filter(
+    benchmark_id: int, setting_key: str, openness: tuple[str, ...] | None
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (scores aliased `c`) of one leaderboard, with its parameters."""
+    where = "c.benchmark_id = ? AND c.setting_key = ?"
+    params: list[Any] = [benchmark_id, setting_key]
+    if openness is not None:
+        marks = ",".join("?" * len(openness))
+        where += (
+            " AND EXISTS (SELECT 1 FROM license_claims lc WHERE lc.model_id = c.model_id"
+            f" AND lc.openness IN ({marks}))"
+        )
+        params += openness
+    return where, params
 
 
 class CatalogReads:
@@ -259,8 +279,8 @@ class CatalogReads:
     async def model_scores(self, model_ids: list[int]) -> list[ModelScore]:
         marks = ",".join("?" * len(model_ids))
         rows = await self.db.fetchall(
-            f"SELECT c.model_id, c.value, b.id AS benchmark_id, b.name AS benchmark, b.unit,"
-            f" b.higher_is_better, {SOURCE_COLUMNS},"
+            f"SELECT c.model_id, c.value, c.setting, c.setting_key, b.id AS benchmark_id,"
+            f" b.name AS benchmark, b.unit, b.higher_is_better, {SOURCE_COLUMNS},"
             " (SELECT COUNT(DISTINCT model_id) FROM scores x WHERE x.benchmark_id = b.id)"
             " AS popularity"
             " FROM scores c JOIN benchmarks b ON b.id = c.benchmark_id"
@@ -277,6 +297,8 @@ class CatalogReads:
                 bool(r["higher_is_better"]),
                 r["popularity"],
                 source_ref(r),
+                r["setting"],
+                r["setting_key"],
             )
             for r in rows
         ]
@@ -289,14 +311,67 @@ class CatalogReads:
 
     # ---- benchmarks, licenses, search -----------------------------------------------------
 
-    async def benchmark_scores(self, benchmark_id: int) -> list[BenchmarkScore]:
+    async def board_settings(self, benchmark_id: int) -> list[BoardSetting]:
+        """The settings the benchmark's scores were measured under, the most widely used first."""
         rows = await self.db.fetchall(
-            f"SELECT c.model_id, m.name AS model, c.value, {SOURCE_COLUMNS},"
+            "SELECT setting_key, COUNT(DISTINCT model_id) AS models FROM scores"
+            " WHERE benchmark_id = ? GROUP BY setting_key ORDER BY models DESC, setting_key",
+            (benchmark_id,),
+        )
+        return [BoardSetting(r["setting_key"], r["models"]) for r in rows]
+
+    async def board_rank(
+        self,
+        benchmark_id: int,
+        setting_key: str,
+        higher_is_better: bool,
+        openness: tuple[str, ...] | None,
+        limit: int,
+        count: bool = True,
+    ) -> BoardRank:
+        """The `limit` best models on one benchmark and setting (each by its best claim), ranked
+        in SQL, optionally only models with a license claim in one of the `openness` classes.
+
+        The scores are read best first along the `scores_board` index and stop once `limit`
+        models are found (a model with several claims takes several rows, so a few more rows
+        than `limit` are read, doubling until enough): the work grows with `limit`, not with
+        how many models the benchmark has. With `count` False the total is not counted
+        (a caller that knows it from `board_settings`) and is 0."""
+        where, params = _board_filter(benchmark_id, setting_key, openness)
+        order = "DESC" if higher_is_better else "ASC"
+        found: dict[int, None] = {}
+        rows_wanted = limit * 2
+        while True:
+            rows = await self.db.fetchall(
+                f"SELECT c.model_id FROM scores c WHERE {where}"
+                f" ORDER BY c.value {order}, c.id LIMIT ?",
+                (*params, rows_wanted),
+            )
+            found = dict.fromkeys(r["model_id"] for r in rows)
+            if len(found) >= limit or len(rows) < rows_wanted:
+                break
+            rows_wanted *= 4
+        total = 0
+        if count:
+            row = await self.db.fetchrow(
+                f"SELECT COUNT(DISTINCT c.model_id) FROM scores c WHERE {where}", params
+            )
+            total = int(row[0])
+        return BoardRank(tuple(found)[:limit], total)
+
+    async def board_claims(
+        self, benchmark_id: int, setting_key: str, model_ids: Sequence[int]
+    ) -> list[BenchmarkScore]:
+        """Every claim of these models on one benchmark and setting, with openness classes."""
+        marks = ",".join("?" * len(model_ids))
+        rows = await self.db.fetchall(
+            f"SELECT c.model_id, m.name AS model, c.value, c.setting, {SOURCE_COLUMNS},"
             " (SELECT group_concat(DISTINCT openness) FROM license_claims lc"
             "  WHERE lc.model_id = c.model_id) AS openness"
             " FROM scores c JOIN models m ON m.id = c.model_id"
-            " JOIN sources s ON s.id = c.source_id WHERE c.benchmark_id = ?",
-            (benchmark_id,),
+            " JOIN sources s ON s.id = c.source_id WHERE c.benchmark_id = ? AND c.setting_key = ?"
+            f" AND c.model_id IN ({marks}) ORDER BY c.id",
+            (benchmark_id, setting_key, *model_ids),
         )
         return [
             BenchmarkScore(
@@ -305,9 +380,20 @@ class CatalogReads:
                 r["value"],
                 tuple(c for c in (r["openness"] or "").split(",") if c),
                 source_ref(r),
+                r["setting"],
             )
             for r in rows
         ]
+
+    async def openness_counts(self, model_ids: Sequence[int]) -> list[OpennessCount]:
+        """How many license claims put each of these models in each openness class."""
+        marks = ",".join("?" * len(model_ids))
+        rows = await self.db.fetchall(
+            "SELECT model_id, openness, COUNT(*) AS claims FROM license_claims"
+            f" WHERE model_id IN ({marks}) GROUP BY model_id, openness ORDER BY model_id, openness",
+            tuple(model_ids),
+        )
+        return [OpennessCount(r["model_id"], r["openness"], r["claims"]) for r in rows]
 
     async def find_license(self, norm: str) -> LicenseRecord | None:
         row = await self.db.fetchone(
@@ -323,17 +409,18 @@ class CatalogReads:
     async def models_by_license(self, license_id: str) -> list[LicensedModel]:
         return await self._licensed("c.license_id = ?", license_id)
 
-    async def models_by_openness(self, openness: str) -> list[LicensedModel]:
-        return await self._licensed("c.openness = ?", openness)
+    async def models_by_openness(self, *classes: str) -> list[LicensedModel]:
+        """Models with a license claim in any of these openness classes."""
+        return await self._licensed(f"c.openness IN ({','.join('?' * len(classes))})", *classes)
 
-    async def _licensed(self, where: str, value: str) -> list[LicensedModel]:
+    async def _licensed(self, where: str, *values: str) -> list[LicensedModel]:
         rows = await self.db.fetchall(
-            f"SELECT m.name AS model, {SOURCE_COLUMNS} FROM license_claims c"
+            f"SELECT m.name AS model, c.openness, {SOURCE_COLUMNS} FROM license_claims c"
             " JOIN models m ON m.id = c.model_id JOIN sources s ON s.id = c.source_id"
             f" WHERE {where} ORDER BY m.name",
-            (value,),
+            values,
         )
-        return [LicensedModel(r["model"], source_ref(r)) for r in rows]
+        return [LicensedModel(r["model"], source_ref(r), r["openness"]) for r in rows]
 
     async def search_organisations(self, norm: str) -> list[OrgMatch]:
         """Organisations whose name or an alias contains the normalised text `norm`."""

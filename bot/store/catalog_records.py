@@ -11,6 +11,8 @@ __all__ = [
     "BenchmarkEntry",
     "BenchmarkInfo",
     "BenchmarkScore",
+    "BoardRank",
+    "BoardSetting",
     "EventRecord",
     "ExportBenchmark",
     "ExportClaims",
@@ -24,6 +26,7 @@ __all__ = [
     "ModelInfo",
     "ModelName",
     "ModelScore",
+    "OpennessCount",
     "OrgMatch",
     "SourceRecord",
     "SourceRef",
@@ -120,6 +123,8 @@ class ModelScore:
     higher_is_better: bool
     popularity: int
     source: SourceRef
+    setting: str = ""  # as stated ('0-shot, pass@1'); '' when the source states none
+    setting_key: str = ""  # what compares like with like ('' is the standard setting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +147,33 @@ class BenchmarkScore:
     value: float
     openness: tuple[str, ...]
     source: SourceRef
+    setting: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BoardSetting:
+    """One evaluation setting scores of a benchmark were measured under (its `setting_key`),
+    with how many models have a score under it."""
+
+    key: str
+    models: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRank:
+    """A leaderboard's top models, best first, and how many models the board holds."""
+
+    model_ids: tuple[int, ...]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpennessCount:
+    """How many license claims put a model in one openness class."""
+
+    model_id: int
+    openness: str
+    claims: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +192,7 @@ class LicensedModel:
 
     model: str
     source: SourceRef
+    openness: str = ""  # the class the claim states
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +211,7 @@ class ExportScore:
     benchmark: str
     value: float
     source: SourceRef
+    setting: str = ""
 
 
 @dataclass(frozen=True, slots=True)

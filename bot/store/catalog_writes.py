@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from bot.core.errors import ImportRejected
-from bot.core.names import normalize
+from bot.core.names import benchmark_key, normalize
 from bot.core.records import (
     Batch,
     BenchmarkRec,
@@ -18,7 +18,7 @@ from bot.core.records import (
     Provenance,
     SkippedRow,
 )
-from bot.core.scores import score_problem
+from bot.core.scores import parse_setting, score_problem
 from bot.store.db import Database, inserted_id
 
 
@@ -84,7 +84,7 @@ class _Resolver:
         return self.models[norm]
 
     async def benchmark(self, name: str) -> int:
-        norm = normalize(name)
+        norm = benchmark_key(name)
         if norm not in self.benchmarks:
             row = await self.db.fetchone(
                 "SELECT id, unit FROM benchmarks WHERE id = (SELECT id FROM benchmarks"
@@ -178,7 +178,7 @@ class CatalogWrites:
             )
 
     async def _apply_benchmark(self, bench: BenchmarkRec, added: Counter[str]) -> None:
-        norm = normalize(bench.name)
+        norm = benchmark_key(bench.name)
         cursor = await self.db.execute(
             "INSERT INTO benchmarks(name, norm, unit, higher_is_better, description)"
             " SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS"
@@ -196,7 +196,7 @@ class CatalogWrites:
             await self.db.execute(
                 "INSERT OR IGNORE INTO benchmark_aliases(norm, benchmark_id)"
                 " SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM benchmarks WHERE norm = ?)",
-                (normalize(alias), row[0], normalize(alias)),
+                (benchmark_key(alias), row[0], benchmark_key(alias)),
             )
 
     async def _apply_model(self, res: _Resolver, model: ModelRec, added: Counter[str]) -> None:
@@ -271,13 +271,16 @@ class CatalogWrites:
             added["license claims"] += cursor.rowcount
         await self._check_scores(res, batch)
         for score in batch.scores:
+            setting = parse_setting(score.setting)
             cursor = await self.db.execute(
-                "INSERT OR IGNORE INTO scores(model_id, benchmark_id, value, source_id, url,"
-                " as_of, self_reported, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO scores(model_id, benchmark_id, value, setting, setting_key,"
+                " source_id, url, as_of, self_reported, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     await res.model(score.model),
                     await res.benchmark(score.benchmark),
                     score.value,
+                    setting.label,
+                    setting.key,
                     *await _prov(res, score.prov),
                 ),
             )

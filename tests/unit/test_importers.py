@@ -259,8 +259,11 @@ def scored(value: object, unit: str = "%") -> dict:
         ("1e300", "%", "1e+300% is not a percentage between 0 and 100"),
         (250, "%", "250% is not a percentage between 0 and 100"),
         (-50, "%", "-50% is not a percentage between 0 and 100"),
-        (-5, "Elo", "-5 is not a plausible Radar Bench score"),
-        (1e300, "Elo", "1e+300 is not a plausible Radar Bench score"),
+        (-5, "ms", "-5 is not a plausible Radar Bench score"),
+        (1e300, "ms", "1e+300 is not a plausible Radar Bench score"),
+        (8000, "Elo", "8000 is not an Elo rating between 0 and 5,000"),
+        (11, "/10", "11 is not a score out of 10 (Radar Bench is scored in /10)"),
+        (0, "rank", "0 is not a rank (1 or more)"),
     ],
 )
 def test_scores_follow_the_curators_rule(value: object, unit: str, problem: str) -> None:

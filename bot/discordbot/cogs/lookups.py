@@ -84,6 +84,7 @@ class LookupCog(commands.Cog):
         benchmark="Benchmark name",
         openness="Only this openness class (open, api_only, open_permissive ...)",
         limit="How many rows (1-25, default 10)",
+        setting="Evaluation setting (pass@1, cons@64, 5-shot ...)",
     )
     @app_commands.autocomplete(benchmark=benchmark_names)
     async def leaderboard(
@@ -92,9 +93,15 @@ class LookupCog(commands.Cog):
         benchmark: str,
         openness: str | None = None,
         limit: app_commands.Range[int, 1, 25] | None = None,
+        setting: str | None = None,
     ) -> None:
         await self._answer(
-            interaction, "leaderboard", benchmark=benchmark, openness=openness, limit=limit
+            interaction,
+            "leaderboard",
+            benchmark=benchmark,
+            openness=openness,
+            limit=limit,
+            setting=setting,
         )
 
     @app_commands.command(name="search", description=COMMANDS["search"].description)
