@@ -24,7 +24,7 @@ _SHORT_PREFIX = 8  # a family name typed whole ranks its variants just under a n
 
 
 @dataclass(frozen=True)
-class Entry:
+class NameEntry:
     id: int
     name: str
     org: str | None = None
@@ -37,17 +37,17 @@ class Entry:
 class Match:
     """The outcome of resolving typed text: the best entry, how sure, and close alternatives."""
 
-    entry: Entry
+    entry: NameEntry
     exact: bool
     score: float
-    alternatives: tuple[Entry, ...] = ()
+    alternatives: tuple[NameEntry, ...] = ()
 
 
 class NameIndex:
     """Names and aliases of one kind of thing (models, benchmarks) with fast lookups."""
 
-    def __init__(self, entries: Iterable[Entry]) -> None:
-        self.entries: list[Entry] = list(entries)
+    def __init__(self, entries: Iterable[NameEntry]) -> None:
+        self.entries: list[NameEntry] = list(entries)
         self._exact: dict[str, int] = {}
         pairs: list[tuple[str, int]] = []
         for i, entry in enumerate(self.entries):
@@ -73,10 +73,10 @@ class NameIndex:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def exact(self, text: str) -> Entry | None:
+    def exact(self, text: str) -> NameEntry | None:
         return self.by_key(normalize(text))
 
-    def by_key(self, key: str) -> Entry | None:
+    def by_key(self, key: str) -> NameEntry | None:
         """The entry whose name or alias normalises to `key` (already normalised)."""
         i = self._exact.get(key)
         return None if i is None else self.entries[i]
@@ -98,7 +98,7 @@ class NameIndex:
         i = bisect_left(self._sorted_norms, key)
         return i < len(self._sorted_norms) and self._sorted_norms[i].startswith(key)
 
-    def autocomplete(self, text: str, limit: int = AUTOCOMPLETE_LIMIT) -> list[Entry]:
+    def autocomplete(self, text: str, limit: int = AUTOCOMPLETE_LIMIT) -> list[NameEntry]:
         """Up to `limit` entries for a partly typed name, best first."""
         query = normalize(text)
         if not query:
@@ -137,7 +137,7 @@ class NameIndex:
             self.entries[best], False, scores[best], self._pick(order[1 : alternatives + 1])
         )
 
-    def _pick(self, indexes: Iterable[int]) -> tuple[Entry, ...]:
+    def _pick(self, indexes: Iterable[int]) -> tuple[NameEntry, ...]:
         return tuple(self.entries[i] for i in indexes)
 
     def _range(self, prefix: str) -> range:

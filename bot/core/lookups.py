@@ -11,7 +11,7 @@ from itertools import combinations
 
 from bot.core.catalog_reader import CatalogReader
 from bot.core.errors import UserError
-from bot.core.index import Entry, Match, NameIndex
+from bot.core.index import Match, NameEntry, NameIndex
 from bot.core.licenses import parse_openness
 from bot.core.names import clean_text, normalize
 from bot.core.results import (
@@ -67,8 +67,10 @@ def _indexes(
     rows: Sequence[ModelName], bench_rows: Sequence[BenchmarkEntry]
 ) -> tuple[NameIndex, NameIndex]:
     """The model and benchmark name indexes of the store's name records."""
-    models = NameIndex(Entry(r.id, r.name, r.org, r.family, r.released, r.aliases) for r in rows)
-    benchmarks = NameIndex(Entry(r.id, r.name, aliases=r.aliases) for r in bench_rows)
+    models = NameIndex(
+        NameEntry(r.id, r.name, r.org, r.family, r.released, r.aliases) for r in rows
+    )
+    benchmarks = NameIndex(NameEntry(r.id, r.name, aliases=r.aliases) for r in bench_rows)
     return models, benchmarks
 
 
@@ -90,13 +92,13 @@ class Lookups:
 
     # ---- resolution ---------------------------------------------------------------------
 
-    def resolve_model(self, text: str | None) -> tuple[Entry, MatchInfo]:
+    def resolve_model(self, text: str | None) -> tuple[NameEntry, MatchInfo]:
         query = clean_query(text, "model name", MAX_NAME)
         return _resolved(
             query, self.models.resolve(query), "model", "Try `/search` with part of the name."
         )
 
-    def resolve_benchmark(self, text: str | None) -> tuple[Entry, MatchInfo]:
+    def resolve_benchmark(self, text: str | None) -> tuple[NameEntry, MatchInfo]:
         query = clean_query(text, "benchmark name", MAX_NAME)
         match = self.benchmarks.resolve(query)
         if match is not None and not match.exact and match.score < 80:
@@ -312,7 +314,7 @@ class Lookups:
 # ---- helpers ------------------------------------------------------------------------------
 
 
-def _resolved(query: str, match: Match | None, what: str, hint: str) -> tuple[Entry, MatchInfo]:
+def _resolved(query: str, match: Match | None, what: str, hint: str) -> tuple[NameEntry, MatchInfo]:
     if match is None:
         raise UserError("No {} matches '{}'. {}", what, query, hint)
     info = MatchInfo(
