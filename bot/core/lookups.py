@@ -64,11 +64,14 @@ def clean_query(text: str | None, what: str, limit: int = MAX_QUERY) -> str:
 
 
 def _indexes(
-    rows: Sequence[ModelName], bench_rows: Sequence[BenchmarkEntry]
+    rows: Sequence[ModelName],
+    bench_rows: Sequence[BenchmarkEntry],
+    org_aliases: dict[str, str] | None = None,
 ) -> tuple[NameIndex, NameIndex]:
     """The model and benchmark name indexes of the store's name records."""
     models = NameIndex(
-        NameEntry(r.id, r.name, r.org, r.family, r.released, r.aliases) for r in rows
+        (NameEntry(r.id, r.name, r.org, r.family, r.released, r.aliases) for r in rows),
+        org_aliases,
     )
     benchmarks = NameIndex(NameEntry(r.id, r.name, aliases=r.aliases) for r in bench_rows)
     return models, benchmarks
@@ -88,7 +91,10 @@ class Lookups:
         answers other commands meanwhile."""
         rows = await self.store.name_entries()
         bench_rows = sorted(await self.store.benchmark_entries(), key=lambda r: -r.models)
-        self.models, self.benchmarks = await asyncio.to_thread(_indexes, rows, bench_rows)
+        org_aliases = await self.store.organisation_aliases()
+        self.models, self.benchmarks = await asyncio.to_thread(
+            _indexes, rows, bench_rows, org_aliases
+        )
 
     # ---- resolution ---------------------------------------------------------------------
 

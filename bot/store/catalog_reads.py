@@ -168,6 +168,14 @@ class CatalogReads:
             for r in rows
         ]
 
+    async def organisation_aliases(self) -> dict[str, str]:
+        """Every organisation alias -> the organisation's name, for the name index."""
+        rows = await self.db.fetchall(
+            "SELECT a.alias, o.name FROM organisation_aliases a"
+            " JOIN organisations o ON o.id = a.org_id"
+        )
+        return {r["alias"]: r["name"] for r in rows}
+
     async def benchmark_entries(self) -> list[BenchmarkEntry]:
         """Every benchmark with its aliases and how many models have a score on it."""
         rows = await self.db.fetchall(
