@@ -160,12 +160,12 @@ class NameIndex:
     def _variants_of(self, best: int, candidates: Iterable[int]) -> list[int]:
         """Candidates of the best match's family, or named as the best match plus more."""
         entry, norm = self.entries[best], self._name_norms[best]
-        family = normalize(entry.family) if entry.family else None
+        family = normalize(entry.family or "")
         return [
             i
             for i in candidates
             if self._name_norms[i].startswith(norm)
-            or (family and self.entries[i].family and normalize(self.entries[i].family) == family)
+            or (family and normalize(self.entries[i].family or "") == family)
         ]
 
     def _resolve_in_org(self, text: str, alternatives: int) -> Match | None:

@@ -33,6 +33,7 @@ from bot.core.results import (
     SourceRef,
     SourceSummary,
 )
+from bot.core.search import search as search_catalog
 from bot.core.vocab import FACT_FIELDS, NUMERIC_FIELDS, Openness
 from bot.store.catalog_records import (
     BenchmarkEntry,
@@ -301,16 +302,8 @@ class Lookups:
     # ---- /search, /about ----------------------------------------------------------------
 
     async def search(self, text: str | None) -> SearchResults:
-        query = clean_query(text, "search text")
-        models = self.models.autocomplete(query, limit=10)
-        orgs = await self.store.search_organisations(normalize(query))
-        events = await self.store.search_events(query)
-        return SearchResults(
-            query,
-            tuple((m.name, m.org) for m in models),
-            tuple((r.name, r.models) for r in orgs),
-            tuple(_event(r, r.model) for r in events),
-        )
+        """Models, organisations and events matching the words of `text`, ranked."""
+        return await search_catalog(self.store, self.models, clean_query(text, "search text"))
 
     async def about(self) -> About:
         sources = [_summary(r.source, r.facts) for r in await self.store.sources()]
@@ -345,7 +338,7 @@ def _score_claim(rec: ModelScore) -> ScoreClaim:
 
 
 def _event(rec: EventRecord, model: str | None) -> EventItem:
-    return EventItem(rec.kind, rec.date, rec.title, model, rec.source)
+    return EventItem(rec.kind, rec.date, rec.title, model, rec.source, rec.detail)
 
 
 def _summary(source: SourceRecord, facts: int) -> SourceSummary:

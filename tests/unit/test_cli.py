@@ -337,3 +337,14 @@ def test_import_catalog_refuses_duplicate_keys(db_path: Path, tmp_path: Path) ->
     out = run(db_path, "import", "catalog", str(doc))
     assert out.returncode == 1
     assert "dup.yaml is not valid YAML at line 3, column 1: duplicate key 'models'" in out.stderr
+
+
+def test_ask_finds_the_right_model_and_searches_by_words(db_path: Path) -> None:
+    sora = run(db_path, "ask", "model", "openai sora")
+    assert sora.returncode == 0, sora.stderr
+    assert sora.stdout.startswith("== Sora ==")
+    price = run(db_path, "ask", "search", "alibaba cloud price")
+    assert price.returncode == 0, price.stderr
+    assert "raises cloud and storage prices by up to 34%" in price.stdout
+    disney = run(db_path, "ask", "search", "disney")
+    assert "$1 billion" in disney.stdout

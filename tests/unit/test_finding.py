@@ -7,6 +7,10 @@ import pytest
 
 from bot.core.errors import UserError
 from bot.core.names import normalize
+from bot.core.records import Batch, EventRec, Provenance, SourceRec
+from bot.core.search import coverage
+from bot.render.lookups import render_search
+from bot.render.text import reply_to_text
 
 
 @pytest.mark.parametrize(
@@ -67,3 +71,64 @@ async def test_did_you_mean_still_offers_variants_of_a_typo(services) -> None:
     assert report.name == "Gemma 4"
     assert report.match.alternatives
     assert all(a.startswith("Gemma 4") for a in report.match.alternatives)
+
+
+async def test_search_by_words_finds_the_price_rise_event(services) -> None:
+    result = await services.lookups.search("alibaba cloud price")
+    assert result.events
+    first = result.events[0]
+    assert first.kind == "price_change" and "34%" in first.title
+    # Only events holding every word are listed; the Alibaba Cloud alias finds Alibaba.
+    for event in result.events:
+        assert coverage(["alibaba", "cloud", "price"], f"{event.title} {event.detail or ''}") == 3
+    assert result.organisations[0][0] == "Alibaba"
+
+
+async def test_search_for_an_organisation_lists_its_latest_models_and_events(services) -> None:
+    result = await services.lookups.search("openai")
+    openai = [e for e in services.lookups.models.entries if e.org == "OpenAI"]
+    latest = max(e.released or "" for e in openai)
+    assert all(org == "OpenAI" for _, org in result.models)
+    first = next(e for e in openai if e.name == result.models[0][0])
+    assert first.released == latest
+    assert not any("DOTA" in name or "Five" in name for name, _ in result.models)
+    dated = [e.date for e in result.events if e.date]
+    assert dated and dated == sorted(dated, reverse=True)
+    assert result.events[0].date == dated[0]
+
+
+async def test_event_details_are_searchable_and_shown(services) -> None:
+    result = await services.lookups.search("disney")
+    event = next(e for e in result.events if e.detail and "Disney" in e.detail)
+    assert "$1 billion" in event.detail
+    text = reply_to_text(render_search(result))
+    assert "$1 billion" in text
+
+
+async def test_search_sees_new_catalog_rows_at_once(services) -> None:
+    batch = Batch(sources=[SourceRec("t-src", "Test source", "curator")])
+    batch.events = [
+        EventRec(
+            "funding",
+            "Zephyrine Labs raises a seed round",
+            Provenance("t-src"),
+            detail="Led by Quokka Ventures",
+        )
+    ]
+    await services.store.apply(batch)
+    result = await services.lookups.search("quokka seed")
+    assert [e.title for e in result.events] == ["Zephyrine Labs raises a seed round"]
+
+
+@pytest.mark.parametrize(
+    "text", ['sora" OR *', "NEAR(sora gemma)", "sora -gemma", "sora AND", "^sora"]
+)
+async def test_search_text_is_never_query_syntax(services, text) -> None:
+    result = await services.lookups.search(text)
+    assert "Sora" in [name for name, _ in result.models]
+
+
+@pytest.mark.parametrize("text", ["%", "_", '"*"', "\u200b", "x" * 101])
+async def test_search_bad_input_is_a_clear_message(services, text) -> None:
+    with pytest.raises(UserError, match=r"Please give|characters long"):
+        await services.lookups.search(text)
