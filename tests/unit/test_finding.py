@@ -6,6 +6,7 @@ import re
 import pytest
 
 from bot.core.errors import UserError
+from bot.core.index import NameEntry, NameIndex
 from bot.core.names import normalize
 from bot.core.records import Batch, EventRec, Provenance, SourceRec
 from bot.core.search import coverage
@@ -132,3 +133,44 @@ async def test_search_text_is_never_query_syntax(services, text) -> None:
 async def test_search_bad_input_is_a_clear_message(services, text) -> None:
     with pytest.raises(UserError, match=r"Please give|characters long"):
         await services.lookups.search(text)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Xwen3.5-Omni", "Qwen3.5-Omni"),  # first character wrong
+        ("Wqen3.5-Omni", "Qwen3.5-Omni"),  # first two swapped
+        ("wen3.5-Omni", "Qwen3.5-Omni"),  # first character missing
+        ("Gmema 4", "Gemma 4"),  # second and third swapped
+        ("Geemma 4", "Gemma 4"),  # a letter too many
+        ("Hemma 4", "Gemma 4"),
+    ],
+)
+async def test_autocomplete_survives_a_typo_in_the_first_characters(
+    services, typed, expected
+) -> None:
+    names = [e.name for e in services.lookups.models.autocomplete(typed)]
+    assert expected in names[:5], names
+
+
+@pytest.mark.parametrize("typed", ["\u200b", "!!!", "x" * 300, "zzqxjvv"])
+async def test_autocomplete_odd_input_answers_without_error(services, typed) -> None:
+    names = services.lookups.models.autocomplete(typed)
+    assert len(names) <= 25
+
+
+def test_name_index_keys_are_compact_and_exact() -> None:
+    index = NameIndex(
+        [
+            NameEntry(1, "Qwen3-235B-A22B-Instruct-2507", "Alibaba", released="2025-07"),
+            NameEntry(2, "Élan Ünicode 2", "Org", aliases=("ÉU2",)),
+            NameEntry(3, "Qwen3-235B-A22B-Instruct-2507", "Other"),  # the same name again
+        ]
+    )
+    assert index.exact("qwen3 235b a22b instruct 2507").id == 1  # the first of equal names
+    assert index.exact("élan ünicode 2").id == 2 and index.exact("éu2").id == 2
+    assert index.exact("qwen3") is None
+    assert index.is_prefix("qwen3235b") and index.is_prefix("qwen3235ba22binstruct")
+    assert not index.is_prefix("instruct")  # whole names only; words inside are keys
+    assert [e.id for e in index.autocomplete("instruct")][:1] in ([1], [3])
+    assert [e.id for e in index.autocomplete("ünicode")] == [2]
