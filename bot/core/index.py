@@ -34,7 +34,8 @@ _ORG_MATCH = 95.0  # an organisation's name followed by one of its model's names
 _WORDS = re.compile(r"\w+")
 _RUNS = re.compile(r"[^\W\d_]+|\d+")  # as `word_starts` splits a name
 _SORT_BYTES = 24  # keys are ordered by their first bytes; longer queries filter the range
-_VARIANT_POOL = 60  # candidates taken per one-edit variant of the query
+_OWNER_BITS = 26  # up to 67 million entries per index
+_STRIDE = 32  # every 32nd sorted key is sampled (as bytes) to bisect in C first
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _SEP = b"\0"
 
@@ -208,7 +209,7 @@ class NameIndex:
             if owner in seen or (whole_numbers and not _starts_whole(keys.key(pos, query), query)):
                 continue
             entry = self.entries[owner]
-            whole = 0 if keys.name_norm(owner).startswith(query) else 1
+            whole = 0 if keys.name_starts(owner, query) else 1
             seen[owner] = (whole, len(entry.name), _invert(entry.released))
         return sorted(seen, key=seen.__getitem__)[:limit]
 
@@ -216,19 +217,22 @@ class NameIndex:
         """Entries with a key one edit from the query's start (where its longest known prefix
         ends, or in its first two characters), ranked by similarity to the query."""
         keys = self._keys
-        cut = next((n for n in range(len(query) - 1, 0, -1) if keys.is_key_prefix(query[:n])), 0)
-        positions: list[int] = []
-        for variant in _edits(query, sorted({0, 1, max(cut - 1, 0), cut})):
-            if keys.is_key_head(variant):
-                positions.extend(keys.matching(variant, _VARIANT_POOL))
-        if not positions and cut >= 2:  # two typos: score what shares the longest prefix
-            positions = keys.matching(query[:cut], _POOL)
+        cut = keys.longest_prefix(query)
+        spans = [
+            span
+            for variant in _edits(query, sorted({0, 1, max(cut - 1, 0), cut}))
+            if keys.is_key_head(variant) and (span := keys.span(variant))[0] < span[1]
+        ]
+        if not spans and cut >= 2:  # two typos: score what shares the longest prefix
+            spans = [keys.span(query[:cut])]
+        positions = _round_robin(spans, _POOL)
+        texts = [keys.key(pos, query)[: len(query)] for pos in positions]
         scores: dict[int, float] = {}
-        for pos in positions:
-            score = fuzz.ratio(query, keys.key(pos, query)[: len(query)])
-            if score >= _FUZZY_CUTOFF:
-                owner = keys.owner(pos)
-                scores[owner] = max(scores.get(owner, 0.0), score)
+        for _, score, j in process.extract(
+            query, texts, scorer=fuzz.ratio, limit=None, score_cutoff=_FUZZY_CUTOFF
+        ):
+            owner = keys.owner(positions[j])
+            scores[owner] = max(scores.get(owner, 0.0), score)
         order = sorted(
             scores,
             key=lambda i: (
@@ -238,6 +242,22 @@ class NameIndex:
             ),
         )
         return order[: limit * 2]
+
+
+def _round_robin(spans: list[tuple[int, int]], limit: int) -> list[int]:
+    """Up to `limit` positions taken in turn from each span, so no one span crowds out the rest."""
+    out: list[int] = []
+    depth = 0
+    while len(out) < limit:
+        taken = False
+        for lo, hi in spans:
+            if lo + depth < hi:
+                out.append(lo + depth)
+                taken = True
+        if not taken:
+            break
+        depth += 1
+    return out[:limit]
 
 
 class _Keys:
@@ -255,30 +275,31 @@ class _Keys:
         starts = array("I")
         owners = array("i")
         name_segment = array("i")
-        words_at: list[list[int]] = []
+        keys: list[int] = []  # (offset << _OWNER_BITS) | owner, for each word start
+        wholes: list[int] = []  # the same for each segment's start
         offset = 0
         for i, entry in enumerate(entries):
             name_segment.append(len(owners))
             for name in (entry.name, *entry.aliases):
-                runs = [r.encode() for r in _RUNS.findall(clean_text(name).casefold())]
+                text = name.lower() if name.isascii() else clean_text(name).casefold()
+                runs = [r.encode() for r in _RUNS.findall(text)]
                 seg = b"".join(runs)
                 starts.append(offset)
                 owners.append(i)
                 parts.append(seg)
-                at, cuts = offset, []
+                wholes.append((offset << _OWNER_BITS) | i)
+                at = offset
                 for run in runs:
-                    cuts.append(at)
+                    keys.append((at << _OWNER_BITS) | i)
                     at += len(run)
-                words_at.append(cuts)
                 offset += len(seg) + 1
         starts.append(offset)
-        self._blob = _SEP.join(parts) + _SEP
+        self._blob = blob = _SEP.join(parts) + _SEP
         self._starts, self._owners, self._name_segment = starts, owners, name_segment
         self._heads: set[bytes] = set()
-        self._order = _sorted_offsets(
-            self._blob, [o for cuts in words_at for o in cuts], _SORT_BYTES, self._heads
-        )
-        self._whole = _sorted_offsets(self._blob, starts[:-1], None, set())
+        self._order, self._key_owner = _sorted_offsets(blob, keys, _SORT_BYTES, self._heads)
+        self._whole, self._whole_owner = _sorted_offsets(blob, wholes, None, set())
+        self._sample = [blob[o : o + _SORT_BYTES] for o in self._order[::_STRIDE]]
         self._short = _ShortPrefixes(parts)
 
     # ---- segments -------------------------------------------------------------------------
@@ -293,6 +314,10 @@ class _Keys:
         """The normalised name (not alias) of an entry."""
         return self.segment(self._name_segment[entry]).decode()
 
+    def name_starts(self, entry: int, text: str) -> bool:
+        """Whether the entry's normalised name starts with `text`."""
+        return self._blob.startswith(text.encode(), self._starts[self._name_segment[entry]])
+
     def all_norms(self) -> list[str]:
         """Every segment, decoded (a full scan: for resolving a command, not per keystroke)."""
         return self._blob.decode().split("\0")[:-1]
@@ -302,7 +327,7 @@ class _Keys:
         target = norm.encode()
         i = bisect_left(self._whole, target, key=self._segment_at)
         if i < len(self._whole) and self._segment_at(self._whole[i]) == target:
-            return self._owners[bisect_right(self._starts, self._whole[i]) - 1]
+            return self._whole_owner[i]
         return None
 
     def _segment_at(self, offset: int) -> bytes:
@@ -322,26 +347,45 @@ class _Keys:
         """Whether some key may start with `text` (its first three bytes start a key)."""
         return text.encode()[:3] in self._heads
 
-    def is_key_prefix(self, text: str) -> bool:
-        return bool(self.matching(text, 1))
+    def longest_prefix(self, text: str) -> int:
+        """The length of the longest start of `text` that starts some key."""
+        lo, hi = 0, len(text)  # prefix existence only shrinks as the prefix grows
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            a, b = self.span(text[:mid])
+            lo, hi = (mid, hi) if a < b else (lo, mid - 1)
+        return lo
 
-    def matching(self, text: str, limit: int) -> list[int]:
-        """Up to `limit` key positions (indexes into the sorted keys) that start with `text`."""
-        target = text.encode()
-        head = target[:_SORT_BYTES]
+    def span(self, text: str) -> tuple[int, int]:
+        """The sorted positions [lo, hi) of the keys whose first bytes are `text`'s (cut to the
+        sort width: longer texts are filtered by `matching`)."""
+        head = text.encode()[:_SORT_BYTES]
         cut = len(head)
-        blob, order = self._blob, self._order
+        blob, order, sample = self._blob, self._order, self._sample
 
         def bytes_at(o: int) -> bytes:
             return blob[o : o + cut]
 
-        lo = bisect_left(order, head, key=bytes_at)
-        hi = bisect_right(order, head, lo=lo, key=bytes_at)
-        if len(target) == cut:
+        # The sample (every _STRIDE-th key's first bytes, a list of bytes) narrows the search
+        # in C; the offsets are bisected within one stride.
+        size = len(order)
+        block = bisect_left(sample, head)
+        start, stop = max(0, (block - 1) * _STRIDE), min(size, block * _STRIDE + 1)
+        lo = bisect_left(order, head, start, stop, key=bytes_at)
+        block = bisect_right(sample, head + b"\xff" * (_SORT_BYTES - cut + 1))
+        start, stop = max(lo, (block - 1) * _STRIDE), min(size, block * _STRIDE + 1)
+        hi = bisect_right(order, head, start, stop, key=bytes_at)
+        return lo, hi
+
+    def matching(self, text: str, limit: int) -> list[int]:
+        """Up to `limit` key positions (indexes into the sorted keys) that start with `text`."""
+        target = text.encode()
+        lo, hi = self.span(text)
+        if len(target) <= _SORT_BYTES:
             return list(range(lo, min(hi, lo + limit)))
         found = []
         for pos in range(lo, hi):
-            if blob.startswith(target, order[pos]):
+            if self._blob.startswith(target, self._order[pos]):
                 found.append(pos)
                 if len(found) >= limit:
                     break
@@ -354,7 +398,7 @@ class _Keys:
         return raw.split(_SEP, 1)[0].decode(errors="ignore")
 
     def owner(self, pos: int) -> int:
-        return self._owners[bisect_right(self._starts, self._order[pos]) - 1]
+        return self._key_owner[pos]
 
 
 class _ShortPrefixes:
@@ -385,26 +429,30 @@ class _ShortPrefixes:
 
 
 def _sorted_offsets(
-    blob: bytes, offsets: Iterable[int], width: int | None, heads: set[bytes]
-) -> array[int]:
-    """Offsets sorted by the bytes they start (the first `width`, or up to the separator),
-    bucket by bucket (by first three bytes, each bucket's head and its prefixes noted in
-    `heads`) so that no single sort holds the interpreter long while the bot answers others.
-    The sort is stable: equal segments keep their order."""
+    blob: bytes, packed: list[int], width: int | None, heads: set[bytes]
+) -> tuple[array[int], array[int]]:
+    """Offsets (packed with their owner) sorted by the bytes they start (the first `width`, or
+    up to the separator), as two arrays: offsets and owners. Sorted bucket by bucket (by first
+    three bytes; each bucket's head and its prefixes noted in `heads`) so that no single sort
+    holds the interpreter long while the bot answers others. Stable: equal segments keep
+    their order."""
     buckets: dict[bytes, list[int]] = {}
-    for o in offsets:
-        buckets.setdefault(blob[o : o + 3].split(_SEP, 1)[0], []).append(o)
-    out = array("I")
+    for v in packed:
+        o = v >> _OWNER_BITS
+        buckets.setdefault(blob[o : o + 3].split(_SEP, 1)[0], []).append(v)
+    offsets, owners = array("I"), array("i")
+    mask = (1 << _OWNER_BITS) - 1
     for head in sorted(buckets):
         heads.update((head, head[:2], head[:1]))
         group = buckets[head]
         if width is None:
-            group.sort(key=lambda o: blob[o : blob.index(_SEP, o)])
+            group.sort(key=lambda v: blob[v >> _OWNER_BITS : blob.index(_SEP, v >> _OWNER_BITS)])
         else:
-            group.sort(key=lambda o: blob[o : o + width])
-        out.extend(group)
+            group.sort(key=lambda v: blob[v >> _OWNER_BITS : (v >> _OWNER_BITS) + width])
+        offsets.extend(v >> _OWNER_BITS for v in group)
+        owners.extend(v & mask for v in group)
     heads.discard(b"")
-    return out
+    return offsets, owners
 
 
 def _edits(query: str, positions: Iterable[int]) -> list[str]:
