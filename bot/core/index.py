@@ -13,11 +13,14 @@ sorted by the bytes it starts; exact lookups bisect the segments sorted the same
 
 from __future__ import annotations
 
+import gc
+import heapq
 import re
 import sys
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -35,6 +38,7 @@ _WORDS = re.compile(r"\w+")
 _RUNS = re.compile(r"[^\W\d_]+|\d+")  # as `word_starts` splits a name
 _SORT_BYTES = 24  # keys are ordered by their first bytes; longer queries filter the range
 _OWNER_BITS = 26  # up to 67 million entries per index
+_RECENT = 100  # the newest entries kept for an empty query
 _STRIDE = 32  # every 32nd sorted key is sampled (as bytes) to bisect in C first
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _SEP = b"\0"
@@ -71,8 +75,9 @@ class NameIndex:
         self._keys = _Keys(self.entries)
         self._org_members = _org_members(self.entries, org_aliases or {})
         # Newest first for an empty query: what people most likely want to look up.
-        recent = sorted(
-            range(len(self.entries)), key=lambda i: self.entries[i].released or "", reverse=True
+        # (A heap, not a sort of every entry: no single long call holds the interpreter.)
+        recent = heapq.nlargest(
+            _RECENT, range(len(self.entries)), key=lambda i: self.entries[i].released or ""
         )
         self._recent = array("i", recent)
 
@@ -490,6 +495,18 @@ def _interned(entry: NameEntry) -> NameEntry:
         entry.released and _intern(entry.released),
         entry.aliases,
     )
+
+
+@contextmanager
+def paused_collection() -> Iterator[None]:
+    """Cyclic garbage collection off for the block (if it was on), back on after."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def _starts_whole(key: str, query: str) -> bool:

@@ -11,7 +11,7 @@ from itertools import combinations
 
 from bot.core.catalog_reader import CatalogReader
 from bot.core.errors import UserError
-from bot.core.index import Match, NameEntry, NameIndex
+from bot.core.index import Match, NameEntry, NameIndex, paused_collection
 from bot.core.licenses import parse_openness
 from bot.core.names import clean_text, normalize
 from bot.core.results import (
@@ -69,7 +69,20 @@ def _indexes(
     bench_rows: Sequence[BenchmarkEntry],
     org_aliases: dict[str, str] | None = None,
 ) -> tuple[NameIndex, NameIndex]:
-    """The model and benchmark name indexes of the store's name records."""
+    """The model and benchmark name indexes of the store's name records (in a worker thread).
+
+    Cyclic garbage collection is paused meanwhile: the build makes hundreds of thousands of
+    acyclic objects, and each full collection they trigger would hold the interpreter, and
+    so the event loop, for a long moment."""
+    with paused_collection():
+        return _build_indexes(rows, bench_rows, org_aliases)
+
+
+def _build_indexes(
+    rows: Sequence[ModelName],
+    bench_rows: Sequence[BenchmarkEntry],
+    org_aliases: dict[str, str] | None,
+) -> tuple[NameIndex, NameIndex]:
     models = NameIndex(
         (NameEntry(r.id, r.name, r.org, r.family, r.released, r.aliases) for r in rows),
         org_aliases,

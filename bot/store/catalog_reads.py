@@ -168,27 +168,38 @@ class CatalogReads:
         keys = ("models", "organisations", "benchmarks", "scores", "licenses", "events", "facts")
         return dict(zip(keys, row, strict=True))
 
-    async def name_entries(self) -> list[ModelName]:
-        """Every model with its organisation and aliases, for the in-memory name index."""
-        rows = await self.db.fetchall(
-            "SELECT m.id, m.name, m.family, o.name AS org,"
-            " (SELECT group_concat(alias, char(31)) FROM model_aliases a WHERE a.model_id = m.id)"
-            " AS aliases,"
-            " (SELECT MAX(value) FROM model_claims c WHERE c.model_id = m.id"
-            "  AND c.field = 'release_date') AS released"
-            " FROM models m LEFT JOIN organisations o ON o.id = m.org_id"
-        )
-        return [
-            ModelName(
-                r["id"],
-                r["name"],
-                r["family"],
-                r["org"],
-                split_aliases(r["aliases"]),
-                r["released"],
+    async def name_entries(self, page: int = 5000) -> list[ModelName]:
+        """Every model with its organisation and aliases, for the in-memory name index.
+
+        Read a page at a time (by id), so that turning rows into records never holds the
+        event loop for long at 100,000 models."""
+        out: list[ModelName] = []
+        last = -1
+        while True:
+            rows = await self.db.fetchall(
+                "SELECT m.id, m.name, m.family, o.name AS org,"
+                " (SELECT group_concat(alias, char(31)) FROM model_aliases a"
+                "  WHERE a.model_id = m.id) AS aliases,"
+                " (SELECT MAX(value) FROM model_claims c WHERE c.model_id = m.id"
+                "  AND c.field = 'release_date') AS released"
+                " FROM models m LEFT JOIN organisations o ON o.id = m.org_id"
+                " WHERE m.id > ? ORDER BY m.id LIMIT ?",
+                (last, page),
             )
-            for r in rows
-        ]
+            out.extend(
+                ModelName(
+                    r["id"],
+                    r["name"],
+                    r["family"],
+                    r["org"],
+                    split_aliases(r["aliases"]),
+                    r["released"],
+                )
+                for r in rows
+            )
+            if len(rows) < page:
+                return out
+            last = rows[-1]["id"]
 
     async def organisation_aliases(self) -> dict[str, str]:
         """Every organisation alias -> the organisation's name, for the name index."""
