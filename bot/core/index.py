@@ -19,7 +19,7 @@ import re
 import sys
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -479,9 +479,6 @@ def _edits(query: str, positions: Iterable[int]) -> list[str]:
     return [v for v in out if v]
 
 
-_intern: Callable[[str], str] = sys.intern
-
-
 def _interned(entry: NameEntry) -> NameEntry:
     """The entry with its organisation, family and date strings shared across entries."""
     org, family, released = entry.org, entry.family, entry.released
@@ -490,9 +487,9 @@ def _interned(entry: NameEntry) -> NameEntry:
     return NameEntry(
         entry.id,
         entry.name,
-        _intern(org) if org else org,
-        _intern(family) if family else family,
-        entry.released and _intern(entry.released),
+        sys.intern(org) if org else org,
+        sys.intern(family) if family else family,
+        entry.released and sys.intern(entry.released),
         entry.aliases,
     )
 
