@@ -106,9 +106,12 @@ class Lookups:
         rows = await self.store.name_entries()
         bench_rows = sorted(await self.store.benchmark_entries(), key=lambda r: -r.models)
         org_aliases = await self.store.organisation_aliases()
-        self.models, self.benchmarks = await asyncio.to_thread(
-            _indexes, rows, bench_rows, org_aliases
-        )
+        built = await asyncio.to_thread(_indexes, rows, bench_rows, org_aliases)
+        old = [self.models, self.benchmarks]
+        self.models, self.benchmarks = built
+        # The old indexes' last references go in the worker too: freeing 100,000 entries
+        # on the event loop would stall it.
+        await asyncio.to_thread(old.clear)
 
     # ---- resolution ---------------------------------------------------------------------
 
