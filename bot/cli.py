@@ -41,7 +41,7 @@ Reset Token, then `export DISCORD_TOKEN=...` and run `make run` again. Invite th
 
 Starting the offline console instead: type `/model gemma 4`, `help`, or `quit`.
 """
-_OPTION = re.compile(r"(?:^|\s)([a-z][a-z0-9_]*)=")
+_OPTION = r"(?:^|\s)(?:([a-z][a-z0-9_]*)=|({}):)"
 IMPORTERS: dict[str, Callable[[Path], Batch]] = {
     "epoch": load_epoch_file,
     "llmstats": load_llmstats,
@@ -76,18 +76,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_line(line: str) -> tuple[str, dict[str, str]]:
-    """'/compare model1=Qwen3.5-Omni model2=GPT-4o' or '/model gemma 4' -> name and options."""
+    """'/compare model1=Qwen3.5-Omni model2=GPT-4o' or '/model gemma 4' -> name and options.
+
+    Discord's own syntax works too: `model1:Qwen3.5-Omni` or `model1: Qwen3.5-Omni`. A colon
+    marks an option only after one of the command's option names, so 'https://...' stays text.
+    """
     text = line.strip().lstrip("/")
     name, _, rest = text.partition(" ")
     command = ALL_COMMANDS.get(name.lower())
     if command is None:
         raise UserError("Unknown command '{}'. Commands: {}.", name[:40], ", ".join(ALL_COMMANDS))
     options: dict[str, str] = {}
-    marks = list(_OPTION.finditer(rest))
+    names = "|".join(re.escape(o.name) for o in command.options) or "(?!)"
+    marks = list(re.finditer(_OPTION.format(names), rest))
     head = rest[: marks[0].start()] if marks else rest
     for i, mark in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(rest)
-        options[mark.group(1)] = rest[mark.end() : end].strip()
+        options[mark.group(1) or mark.group(2)] = rest[mark.end() : end].strip()
     if head.strip():
         first = next((o.name for o in command.options if o.required), None)
         if first is None or first in options:
@@ -147,6 +152,7 @@ def _console_help() -> str:
         opts = " ".join(f"{o.name}=..." if o.required else f"[{o.name}=...]" for o in cmd.options)
         lines.append(f"  /{cmd.name} {opts} — {cmd.description}")
     lines.append("Example: /compare model1=Qwen3.5-Omni model2=GPT-4o benchmark=MMMU")
+    lines.append("Discord's syntax works too: /compare model1:Qwen3.5-Omni model2: GPT-4o")
     return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ from itertools import combinations
 
 from bot.core.catalog_reader import CatalogReader
 from bot.core.errors import UserError
-from bot.core.index import Entry, Match, NameIndex
+from bot.core.index import Match, NameEntry, NameIndex, paused_collection
 from bot.core.licenses import parse_openness
 from bot.core.names import benchmark_key, clean_text, normalize
 from bot.core.results import (
@@ -34,6 +34,7 @@ from bot.core.results import (
     SourceSummary,
 )
 from bot.core.scores import MAX_SETTING, describe_setting, parse_setting
+from bot.core.search import search as search_catalog
 from bot.core.vocab import FACT_FIELDS, NUMERIC_FIELDS, Openness
 from bot.store.catalog_records import (
     BenchmarkEntry,
@@ -66,18 +67,36 @@ def clean_query(text: str | None, what: str, limit: int = MAX_QUERY) -> str:
 
 
 def _indexes(
-    rows: Sequence[ModelName], bench_rows: Sequence[BenchmarkEntry]
+    rows: Sequence[ModelName],
+    bench_rows: Sequence[BenchmarkEntry],
+    org_aliases: dict[str, str] | None = None,
 ) -> tuple[NameIndex, NameIndex]:
-    """The model and benchmark name indexes of the store's name records."""
-    models = NameIndex(Entry(r.id, r.name, r.org, r.family, r.released, r.aliases) for r in rows)
-    benchmarks = NameIndex(Entry(r.id, r.name, aliases=r.aliases) for r in bench_rows)
+    """The model and benchmark name indexes of the store's name records (in a worker thread).
+
+    Cyclic garbage collection is paused meanwhile: the build makes hundreds of thousands of
+    acyclic objects, and each full collection they trigger would hold the interpreter, and
+    so the event loop, for a long moment."""
+    with paused_collection():
+        return _build_indexes(rows, bench_rows, org_aliases)
+
+
+def _build_indexes(
+    rows: Sequence[ModelName],
+    bench_rows: Sequence[BenchmarkEntry],
+    org_aliases: dict[str, str] | None,
+) -> tuple[NameIndex, NameIndex]:
+    models = NameIndex(
+        (NameEntry(r.id, r.name, r.org, r.family, r.released, r.aliases) for r in rows),
+        org_aliases,
+    )
+    benchmarks = NameIndex(NameEntry(r.id, r.name, aliases=r.aliases) for r in bench_rows)
     return models, benchmarks
 
 
-def _identity_keys(index: NameIndex) -> dict[str, Entry]:
+def _identity_keys(index: NameIndex) -> dict[str, NameEntry]:
     """Each benchmark's names and aliases by identity key (`benchmark_key`), for exact hits the
     fuzzy index cannot tell apart."""
-    keys: dict[str, Entry] = {}
+    keys: dict[str, NameEntry] = {}
     for entry in index.entries:
         for name in (entry.name, *entry.aliases):
             keys.setdefault(benchmark_key(name), entry)
@@ -91,7 +110,7 @@ class Lookups:
         self.store = store
         self.models = NameIndex(())
         self.benchmarks = NameIndex(())
-        self.benchmark_ids: dict[str, Entry] = {}  # benchmark identity key -> its entry
+        self.benchmark_ids: dict[str, NameEntry] = {}  # benchmark identity key -> its entry
 
     async def refresh(self) -> None:
         """Rebuild the in-memory name indexes from the store. The indexes are built in a
@@ -99,18 +118,24 @@ class Lookups:
         answers other commands meanwhile."""
         rows = await self.store.name_entries()
         bench_rows = sorted(await self.store.benchmark_entries(), key=lambda r: -r.models)
-        self.models, self.benchmarks = await asyncio.to_thread(_indexes, rows, bench_rows)
+        org_aliases = await self.store.organisation_aliases()
+        built = await asyncio.to_thread(_indexes, rows, bench_rows, org_aliases)
+        old = [self.models, self.benchmarks]
+        self.models, self.benchmarks = built
         self.benchmark_ids = _identity_keys(self.benchmarks)
+        # The old indexes' last references go in the worker too: freeing 100,000 entries
+        # on the event loop would stall it.
+        await asyncio.to_thread(old.clear)
 
     # ---- resolution ---------------------------------------------------------------------
 
-    def resolve_model(self, text: str | None) -> tuple[Entry, MatchInfo]:
+    def resolve_model(self, text: str | None) -> tuple[NameEntry, MatchInfo]:
         query = clean_query(text, "model name", MAX_NAME)
         return _resolved(
             query, self.models.resolve(query), "model", "Try `/search` with part of the name."
         )
 
-    def resolve_benchmark(self, text: str | None) -> tuple[Entry, MatchInfo]:
+    def resolve_benchmark(self, text: str | None) -> tuple[NameEntry, MatchInfo]:
         query = clean_query(text, "benchmark name", MAX_NAME)
         same = self.benchmark_ids.get(benchmark_key(query))
         if same is not None:  # 'HumanEval+' is HumanEval+, though it normalises as HumanEval
@@ -325,16 +350,8 @@ class Lookups:
     # ---- /search, /about ----------------------------------------------------------------
 
     async def search(self, text: str | None) -> SearchResults:
-        query = clean_query(text, "search text")
-        models = self.models.autocomplete(query, limit=10)
-        orgs = await self.store.search_organisations(normalize(query))
-        events = await self.store.search_events(query)
-        return SearchResults(
-            query,
-            tuple((m.name, m.org) for m in models),
-            tuple((r.name, r.models) for r in orgs),
-            tuple(_event(r, r.model) for r in events),
-        )
+        """Models, organisations and events matching the words of `text`, ranked."""
+        return await search_catalog(self.store, self.models, clean_query(text, "search text"))
 
     async def about(self) -> About:
         sources = [_summary(r.source, r.facts) for r in await self.store.sources()]
@@ -379,7 +396,7 @@ def _board_setting(benchmark: str, settings: Sequence[BoardSetting], text: str |
     return key
 
 
-def _resolved(query: str, match: Match | None, what: str, hint: str) -> tuple[Entry, MatchInfo]:
+def _resolved(query: str, match: Match | None, what: str, hint: str) -> tuple[NameEntry, MatchInfo]:
     if match is None:
         raise UserError("No {} matches '{}'. {}", what, query, hint)
     info = MatchInfo(
@@ -406,7 +423,7 @@ def _score_claim(rec: ModelScore) -> ScoreClaim:
 
 
 def _event(rec: EventRecord, model: str | None) -> EventItem:
-    return EventItem(rec.kind, rec.date, rec.title, model, rec.source)
+    return EventItem(rec.kind, rec.date, rec.title, model, rec.source, rec.detail)
 
 
 def _summary(source: SourceRecord, facts: int) -> SourceSummary:

@@ -68,6 +68,7 @@ class EventItem:
     title: str
     model: str | None
     source: SourceRef
+    detail: str | None = None
 
 
 @dataclass(frozen=True)

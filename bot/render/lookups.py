@@ -313,7 +313,8 @@ def render_search(results: SearchResults) -> Reply:
             "Events",
             [
                 claim_line(
-                    f"{e.date or 'undated'} · {e.kind.replace('_', ' ')} · {safe_text(e.title)}",
+                    f"{e.date or 'undated'} · {e.kind.replace('_', ' ')} · {safe_text(e.title)}"
+                    + (f" ({safe_text(clip(e.detail, 200))})" if e.detail else ""),
                     e.source,
                     False,
                 )

@@ -21,6 +21,7 @@ from bot.store.catalog_records import (
     ModelScore,
     OpennessCount,
     OrgMatch,
+    SearchHit,
     SourceRecord,
     SourceRef,
     SourceWithFacts,
@@ -123,6 +124,27 @@ def _license(row: Any) -> LicenseRecord:
     )
 
 
+_SEARCH_KINDS = {0: "model", 1: "model", 2: "organisation", 3: "organisation", 4: "event"}
+# catalog_search rowids encode what they name (migration 0012): id * 8 + kind.
+_SEARCH_HITS = (
+    "WITH hits AS (SELECT rowid AS rid, body, bm25(catalog_search) AS rank FROM catalog_search"
+    " WHERE catalog_search MATCH ? ORDER BY rank LIMIT ?)"
+    " SELECT rid % 8 AS kind, body, rank, CASE rid % 8"
+    " WHEN 1 THEN (SELECT model_id FROM model_aliases WHERE rowid = rid / 8)"
+    " WHEN 3 THEN (SELECT org_id FROM organisation_aliases WHERE rowid = rid / 8)"
+    " ELSE rid / 8 END AS ref FROM hits"
+)
+_RELEASED = (
+    "(SELECT MAX(value) FROM model_claims c WHERE c.model_id = m.id AND c.field = 'release_date')"
+)
+
+
+def match_any(words: list[str]) -> str:
+    """An FTS5 query matching rows with a word starting with any of `words` (quoted, so the
+    words are never read as FTS5 syntax)."""
+    return " OR ".join('"{}"*'.format(w.replace('"', '""')) for w in words)
+
+
 def containing(text: str) -> str:
     """A LIKE pattern (with ESCAPE '\\') matching values that contain `text` literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -166,27 +188,46 @@ class CatalogReads:
         keys = ("models", "organisations", "benchmarks", "scores", "licenses", "events", "facts")
         return dict(zip(keys, row, strict=True))
 
-    async def name_entries(self) -> list[ModelName]:
-        """Every model with its organisation and aliases, for the in-memory name index."""
-        rows = await self.db.fetchall(
-            "SELECT m.id, m.name, m.family, o.name AS org,"
-            " (SELECT group_concat(alias, char(31)) FROM model_aliases a WHERE a.model_id = m.id)"
-            " AS aliases,"
-            " (SELECT MAX(value) FROM model_claims c WHERE c.model_id = m.id"
-            "  AND c.field = 'release_date') AS released"
-            " FROM models m LEFT JOIN organisations o ON o.id = m.org_id"
-        )
-        return [
-            ModelName(
-                r["id"],
-                r["name"],
-                r["family"],
-                r["org"],
-                split_aliases(r["aliases"]),
-                r["released"],
+    async def name_entries(self, page: int = 5000) -> list[ModelName]:
+        """Every model with its organisation and aliases, for the in-memory name index.
+
+        Read a page at a time (by id), so that turning rows into records never holds the
+        event loop for long at 100,000 models."""
+        out: list[ModelName] = []
+        last = -1
+        while True:
+            rows = await self.db.fetchall(
+                "SELECT m.id, m.name, m.family, o.name AS org,"
+                " (SELECT group_concat(alias, char(31)) FROM model_aliases a"
+                "  WHERE a.model_id = m.id) AS aliases,"
+                " (SELECT MAX(value) FROM model_claims c WHERE c.model_id = m.id"
+                "  AND c.field = 'release_date') AS released"
+                " FROM models m LEFT JOIN organisations o ON o.id = m.org_id"
+                " WHERE m.id > ? ORDER BY m.id LIMIT ?",
+                (last, page),
             )
-            for r in rows
-        ]
+            out.extend(
+                ModelName(
+                    r["id"],
+                    r["name"],
+                    r["family"],
+                    r["org"],
+                    split_aliases(r["aliases"]),
+                    r["released"],
+                )
+                for r in rows
+            )
+            if len(rows) < page:
+                return out
+            last = rows[-1]["id"]
+
+    async def organisation_aliases(self) -> dict[str, str]:
+        """Every organisation alias -> the organisation's name, for the name index."""
+        rows = await self.db.fetchall(
+            "SELECT a.alias, o.name FROM organisation_aliases a"
+            " JOIN organisations o ON o.id = a.org_id"
+        )
+        return {r["alias"]: r["name"] for r in rows}
 
     async def benchmark_entries(self) -> list[BenchmarkEntry]:
         """Every benchmark with its aliases and how many models have a score on it."""
@@ -433,6 +474,72 @@ class CatalogReads:
             (pattern, pattern),
         )
         return [OrgMatch(r["id"], r["name"], r["models"]) for r in rows]
+
+    async def search_hits(self, words: list[str], limit: int = 200) -> list[SearchHit]:
+        """Models, organisations and events with a word starting with one of `words`, best
+        FTS5 rank first."""
+        if not words:
+            return []
+        rows = await self.db.fetchall(_SEARCH_HITS, (match_any(words), limit))
+        return [
+            SearchHit(_SEARCH_KINDS[r["kind"]], r["ref"], r["body"], r["rank"])
+            for r in rows
+            if r["ref"] is not None
+        ]
+
+    async def models_by_ids(self, ids: list[int]) -> list[ModelInfo]:
+        """The models with these ids (any order)."""
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.fetchall(
+            "SELECT m.id, m.name, m.family, m.family_norm, o.name AS org FROM models m"
+            f" LEFT JOIN organisations o ON o.id = m.org_id WHERE m.id IN ({marks})",
+            ids,
+        )
+        return [
+            ModelInfo(r["id"], r["name"], r["family"], r["family_norm"], r["org"]) for r in rows
+        ]
+
+    async def organisation_models(self, org_ids: list[int], limit: int) -> list[ModelInfo]:
+        """The organisations' models, latest release first (undated last)."""
+        marks = ",".join("?" * len(org_ids))
+        rows = await self.db.fetchall(
+            "SELECT m.id, m.name, m.family, m.family_norm, o.name AS org"
+            f" FROM models m JOIN organisations o ON o.id = m.org_id WHERE m.org_id IN ({marks})"
+            f" ORDER BY {_RELEASED} IS NULL, {_RELEASED} DESC, m.name LIMIT ?",
+            [*org_ids, limit],
+        )
+        return [
+            ModelInfo(r["id"], r["name"], r["family"], r["family_norm"], r["org"]) for r in rows
+        ]
+
+    async def organisations_by_ids(self, ids: list[int]) -> list[OrgMatch]:
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.fetchall(
+            "SELECT o.id, o.name, (SELECT COUNT(*) FROM models m WHERE m.org_id = o.id) AS models"
+            f" FROM organisations o WHERE o.id IN ({marks})",
+            ids,
+        )
+        return [OrgMatch(r["id"], r["name"], r["models"]) for r in rows]
+
+    async def events_by_ids(self, ids: list[int]) -> dict[int, EventRecord]:
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.fetchall(
+            f"{EVENT_SELECT.replace('SELECT ', 'SELECT c.id AS event_id, ', 1)}"
+            f" WHERE c.id IN ({marks})",
+            ids,
+        )
+        return {r["event_id"]: event_record(r) for r in rows}
+
+    async def organisation_events(self, org_ids: list[int], limit: int) -> dict[int, EventRecord]:
+        """The organisations' events (theirs or their models'), newest first (undated last)."""
+        marks = ",".join("?" * len(org_ids))
+        rows = await self.db.fetchall(
+            f"{EVENT_SELECT.replace('SELECT ', 'SELECT c.id AS event_id, ', 1)}"
+            f" WHERE c.org_id IN ({marks}) OR m.org_id IN ({marks})"
+            " ORDER BY c.date IS NULL, c.date DESC, c.id LIMIT ?",
+            [*org_ids, *org_ids, limit],
+        )
+        return {r["event_id"]: event_record(r) for r in rows}
 
     async def search_events(self, text: str) -> list[EventRecord]:
         """Events whose title or detail contains `text`, newest first."""

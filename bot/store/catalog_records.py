@@ -28,6 +28,7 @@ __all__ = [
     "ModelScore",
     "OpennessCount",
     "OrgMatch",
+    "SearchHit",
     "SourceRecord",
     "SourceRef",
     "SourceWithFacts",
@@ -200,6 +201,17 @@ class OrgMatch:
     id: int
     name: str
     models: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One word-search hit: what it names ('model', 'organisation', 'event'), that thing's id,
+    the text that matched, and its FTS5 rank (lower is better)."""
+
+    kind: str
+    ref: int
+    body: str
+    rank: float
 
 
 # ---- export ---------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core.index import Entry, NameIndex
+from bot.core.index import NameEntry, NameIndex
 from bot.watch.items import SUMMARY_SCAN
 
 # Runs of letters or digits. A name's key is the concatenation of its runs, lower-cased:
@@ -13,7 +13,7 @@ _RUN = re.compile(r"[^\W_]+")
 MAX_RUNS = 8
 
 
-def link_models(index: NameIndex, text: str, limit: int = 5) -> list[Entry]:
+def link_models(index: NameIndex, text: str, limit: int = 5) -> list[NameEntry]:
     """Models named in `text`, longest names first, left to right, without overlaps.
 
     A name of one run counts only when it contains a digit or is capitalised in the text and
@@ -22,7 +22,7 @@ def link_models(index: NameIndex, text: str, limit: int = 5) -> list[Entry]:
     runs = _RUN.findall(text)
     keys = [run.lower() for run in runs]
     is_prefix, by_key = index.is_prefix, index.by_key
-    found: list[Entry] = []
+    found: list[NameEntry] = []
     resume = 0  # the first run not inside a name already found
     for i in [i for i, key in enumerate(keys) if is_prefix(key)]:  # where a name may start
         if i < resume:
@@ -46,7 +46,7 @@ def link_models(index: NameIndex, text: str, limit: int = 5) -> list[Entry]:
     return found
 
 
-def models_named(index: NameIndex, title: str, summary: str) -> list[Entry]:
+def models_named(index: NameIndex, title: str, summary: str) -> list[NameEntry]:
     """Models a feed entry names in its title or the opening of its summary."""
     return link_models(index, f"{title}. {summary[:SUMMARY_SCAN]}")
 

@@ -121,6 +121,38 @@ def test_parse_line_forms() -> None:
         parse_line("/about something")
 
 
+def test_ask_accepts_discords_option_syntax(db_path: Path) -> None:
+    out = run(
+        db_path, "ask", "compare", "model1:Qwen3.5-Omni", "model2:", "GPT-4o", "benchmark:MMMU"
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Qwen3.5-Omni vs GPT-4o" in out.stdout and "79.5%" in out.stdout
+    mixed = run(db_path, "ask", "compare", "model1=Qwen3.5-Omni", "model2: GPT-4o")
+    assert mixed.returncode == 0, mixed.stderr
+    assert "Qwen3.5-Omni vs GPT-4o" in mixed.stdout
+
+
+def test_discord_syntax_bad_input_names_the_problem(db_path: Path) -> None:
+    out = run(db_path, "ask", "compare", "model1:GPT-4o")
+    assert out.returncode == 1 and "needs the option 'model2'" in out.stderr
+    out = run(db_path, "ask", "compare", "model1:GPT-4o", "model2:")
+    assert out.returncode == 1 and "at least two models" in out.stderr
+    out = run(db_path, "ask", "compare", "model1:GPT-4o", "model2:Gemma 4", "colour=red")
+    assert out.returncode == 1 and "has no option 'colour'" in out.stderr
+
+
+def test_parse_line_colon_only_after_an_option_name() -> None:
+    assert parse_line("/compare model1: Qwen 3.5 Omni model2:GPT-4o") == (
+        "compare",
+        {"model1": "Qwen 3.5 Omni", "model2": "GPT-4o"},
+    )
+    # A colon elsewhere (a URL, a ratio) is part of the text, not an option.
+    assert parse_line("/search text: sora 16:9 https://x.ai") == (
+        "search",
+        {"text": "sora 16:9 https://x.ai"},
+    )
+
+
 def test_feeds_preview_prints_entries_and_touches_nothing(tmp_path: Path, db_path: Path) -> None:
     feed = FEEDS / "real" / "feed_mistral.xml"
     missing_db = tmp_path / "never-created.db"
@@ -305,3 +337,14 @@ def test_import_catalog_refuses_duplicate_keys(db_path: Path, tmp_path: Path) ->
     out = run(db_path, "import", "catalog", str(doc))
     assert out.returncode == 1
     assert "dup.yaml is not valid YAML at line 3, column 1: duplicate key 'models'" in out.stderr
+
+
+def test_ask_finds_the_right_model_and_searches_by_words(db_path: Path) -> None:
+    sora = run(db_path, "ask", "model", "openai sora")
+    assert sora.returncode == 0, sora.stderr
+    assert sora.stdout.startswith("== Sora ==")
+    price = run(db_path, "ask", "search", "alibaba cloud price")
+    assert price.returncode == 0, price.stderr
+    assert "raises cloud and storage prices by up to 34%" in price.stdout
+    disney = run(db_path, "ask", "search", "disney")
+    assert "$1 billion" in disney.stdout

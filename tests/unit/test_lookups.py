@@ -164,8 +164,9 @@ async def test_search_finds_models_orgs_and_events(services) -> None:
 async def test_search_treats_like_wildcards_literally(services) -> None:
     literal = await services.lookups.search("34%")
     assert any("34%" in e.title for e in literal.events)
-    wildcard = await services.lookups.search("3_%")  # '_' would match '4' if it were a wildcard
-    assert wildcard.events == ()
+    # Search is by words: '%' and '_' separate words, they are never wildcards.
+    wildcard = await services.lookups.search("4_%")
+    assert not any("34%" in e.title for e in wildcard.events)
 
 
 @pytest.mark.parametrize(
