@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from bot.core.results import (
     About,
-    Claim,
     Comparison,
     Leaderboard,
     LicenseClaim,
@@ -21,6 +20,7 @@ from bot.core.results import (
 from bot.core.urls import checked_url
 from bot.core.vocab import NUMERIC_FIELDS
 from bot.render.cards import CardBuilder, Reply, clip
+from bot.render.refs import References
 from bot.render.safe import link, safe_text
 
 DISAGREE = "⚠ sources disagree"
@@ -80,6 +80,32 @@ def claim_line(value: str, source: SourceRef, note: bool = True) -> str:
     return text
 
 
+def ref_label(source: SourceRef) -> str:
+    """A source as its reference lists it: the linked name (an article's title in full, as
+    it is written once) and the claim's date."""
+    label = link(clip(source.name, 150), source.url)
+    return f"{label} ({safe_text(source.date)})" if source.date else label
+
+
+def _flags(source: SourceRef) -> tuple[str, ...]:
+    return ("self-reported",) if source.self_reported else ()
+
+
+def _note(source: SourceRef) -> str:
+    return f"_{safe_text(clip(source.note, 160))}_" if source.note else ""
+
+
+def register(refs: References, source: SourceRef, note: bool = True) -> None:
+    """Count one claim of `source` (in reading order, before the lines are written)."""
+    refs.register(ref_label(source), _flags(source), _note(source) if note else "")
+
+
+def cite(refs: References, value: str, source: SourceRef, note: bool = True) -> str:
+    """'value [n]' with the claim's own marks (self-reported, its note) where the reference
+    does not already say them."""
+    return f"{value} {refs.cite(ref_label(source), _flags(source), _note(source) if note else '')}"
+
+
 def direction(higher: bool) -> str:
     return "higher is better" if higher else "lower is better"
 
@@ -103,17 +129,31 @@ def match_line(match: MatchInfo) -> str | None:
     return line
 
 
-def license_line(claim: LicenseClaim) -> str:
+def license_text(claim: LicenseClaim) -> str:
     name = safe_text(claim.license_id if claim.spdx else (claim.license_name or "no license named"))
-    text = f"{name} · {claim.openness.label} · commercial use: {yes_no(claim.commercial)}"
-    return claim_line(text, claim.source)
+    return f"{name} · {claim.openness.label} · commercial use: {yes_no(claim.commercial)}"
+
+
+def license_line(claim: LicenseClaim) -> str:
+    return claim_line(license_text(claim), claim.source)
 
 
 # ---- replies ------------------------------------------------------------------------------
 
 
 def render_model(report: ModelReport) -> Reply:
-    card = CardBuilder(safe_text(report.name), credits_footer(report.credits))
+    refs = References()
+    for group in report.facts:
+        for claim in group.claims:
+            register(refs, claim.source)
+    for lc in report.licenses:
+        register(refs, lc.source)
+    for claims in report.scores:
+        for score in claims:
+            register(refs, score.source, note=False)
+    for event in report.events:
+        register(refs, event.source, note=False)
+    card = CardBuilder(safe_text(report.name), credits_footer(report.credits), refs=refs)
     hint = match_line(report.match)
     if hint:
         card.line(hint)
@@ -128,24 +168,28 @@ def render_model(report: ModelReport) -> Reply:
         card.line("Also known as: " + safe_text(", ".join(report.aliases)))
     for group in report.facts:
         name = group.label + (f" — {DISAGREE}" if group.disputed else "")
-        card.field(name, [_fact_claim(group.field, c) for c in group.claims])
+        card.field(
+            name, [cite(refs, fact_value(group.field, c.value), c.source) for c in group.claims]
+        )
     if report.licenses:
         name = "License" + (f" — {DISAGREE}" if report.license_disputed else "")
-        card.field(name, [license_line(c) for c in report.licenses])
+        card.field(name, [cite(refs, license_text(c), c.source) for c in report.licenses])
     else:
         card.field("License", ["No source in the catalog states one."])
     if report.scores:
-        lines = []
+        groups = []
         for claims in report.scores:
             marker = f" — {DISAGREE}" if len({c.value for c in claims}) > 1 else ""
-            lines.append(f"**{safe_text(claims[0].benchmark)}**{marker}")
-            lines.extend("  " + claim_line(score_value(c), c.source, note=False) for c in claims)
-        card.field("Headline scores", lines)
+            groups.append(
+                [f"**{safe_text(claims[0].benchmark)}**{marker}"]
+                + ["  " + cite(refs, score_value(c), c.source, note=False) for c in claims]
+            )
+        card.field_groups("Headline scores", groups)
     if report.events:
         card.field(
             "Timeline",
             [
-                claim_line(f"{e.date or 'undated'} · {safe_text(e.title)}", e.source, False)
+                cite(refs, f"{e.date or 'undated'} · {safe_text(e.title)}", e.source, False)
                 for e in report.events
             ],
         )
@@ -154,12 +198,13 @@ def render_model(report: ModelReport) -> Reply:
     return card.build()
 
 
-def _fact_claim(field: str, claim: Claim) -> str:
-    return claim_line(fact_value(field, claim.value), claim.source)
-
-
 def render_model_licenses(report: ModelLicenses) -> Reply:
-    card = CardBuilder(f"License of {safe_text(report.model)}", credits_footer(report.credits))
+    refs = References()
+    for claim in report.claims:
+        register(refs, claim.source)
+    card = CardBuilder(
+        f"License of {safe_text(report.model)}", credits_footer(report.credits), refs=refs
+    )
     hint = match_line(report.match)
     if hint:
         card.line(hint)
@@ -168,12 +213,17 @@ def render_model_licenses(report: ModelLicenses) -> Reply:
         return card.build()
     if report.disputed:
         card.line(f"{DISAGREE}: every claim is listed with its source.")
-    card.field("Claims", [license_line(c) for c in report.claims])
+    card.field("Claims", [cite(refs, license_text(c), c.source) for c in report.claims])
     return card.build()
 
 
 def render_license_listing(listing: LicenseListing) -> Reply:
-    card = CardBuilder(safe_text(listing.title), credits_footer(listing.credits), url=listing.url)
+    refs = References()
+    for _, source in listing.models:
+        register(refs, source, note=False)
+    card = CardBuilder(
+        safe_text(listing.title), credits_footer(listing.credits), url=listing.url, refs=refs
+    )
     kind = (
         f"SPDX id {safe_text(listing.license_id)}"
         if listing.spdx
@@ -182,13 +232,18 @@ def render_license_listing(listing: LicenseListing) -> Reply:
     card.line(f"{kind} · {listing.openness.label} · commercial use: {yes_no(listing.commercial)}")
     card.line(f"{len(listing.models)} model claim(s):")
     for model, source in listing.models:
-        card.line(f"• **{safe_text(model)}** — {source_label(source)}")
+        card.line(cite(refs, f"• **{safe_text(model)}**", source, note=False))
     return card.build()
 
 
 def render_comparison(result: Comparison) -> Reply:
     title = " vs ".join(result.models)
-    card = CardBuilder(safe_text(clip(title, 200)), credits_footer(result.credits))
+    refs = References()
+    for row in result.rows:
+        for cell in row.cells:
+            for claim in cell:
+                register(refs, claim.source, note=False)
+    card = CardBuilder(safe_text(clip(title, 200)), credits_footer(result.credits), refs=refs)
     for match in result.matches:
         hint = match_line(match)
         if hint:
@@ -216,7 +271,7 @@ def render_comparison(result: Comparison) -> Reply:
                 lines.append(f"{safe_text(model)}: {MISSING}")
                 continue
             mark = f" {WIN}" if row.winner == i else ""
-            values = "; ".join(claim_line(score_value(c), c.source, note=False) for c in cell)
+            values = "; ".join(cite(refs, score_value(c), c.source, note=False) for c in cell)
             lines.append(f"**{safe_text(model)}**{mark}: {values}")
         if row.winner is None and sum(1 for c in row.cells if c) > 1:
             lines.append("_No clear winner: tied, or the sources' figures overlap._")
@@ -226,7 +281,11 @@ def render_comparison(result: Comparison) -> Reply:
 
 def render_leaderboard(board: Leaderboard) -> Reply:
     title = f"Leaderboard: {safe_text(board.benchmark)}"
-    card = CardBuilder(title, credits_footer(board.credits))
+    refs = References()
+    for row in board.rows:
+        for claim in (row.best, *row.others[:3]):
+            register(refs, claim.source, note=False)
+    card = CardBuilder(title, credits_footer(board.credits), refs=refs)
     hint = match_line(board.match)
     if hint:
         card.line(hint)
@@ -240,14 +299,14 @@ def render_leaderboard(board: Leaderboard) -> Reply:
     if not board.rows:
         card.line("No model matches these filters.")
     for row in board.rows:
-        line = (
-            f"{row.rank}. **{safe_text(row.model)}** — {score_value(row.best)}"
-            f" · {source_label(row.best.source)}"
+        line = cite(
+            refs,
+            f"{row.rank}. **{safe_text(row.model)}** — {score_value(row.best)}",
+            row.best.source,
+            False,
         )
         if row.others:
-            others = ", ".join(
-                f"{score_value(c)} ({safe_text(c.source.name[:30])})" for c in row.others[:3]
-            )
+            others = ", ".join(cite(refs, score_value(c), c.source, False) for c in row.others[:3])
             line += f" · {DISAGREE}: also {others}"
         card.line(line)
     return card.build()
