@@ -21,6 +21,7 @@ class SourceRef:
     as_of: str | None = None
     self_reported: bool = False
     note: str | None = None
+    qualifier: str | None = None  # the claim's value as the source bounds it: "under" 150 ms
 
     @property
     def date(self) -> str | None:

@@ -15,6 +15,7 @@ from bot.render.lookups import (
     credits_footer,
     fact_value,
     license_line,
+    qualified,
     score_value,
 )
 from bot.render.safe import link, safe_text
@@ -65,7 +66,9 @@ def _model_lines(report: ModelReport) -> list[str]:
     for group in report.facts:
         if group.field in _BRIEF_FIELDS:
             claim = group.claims[0]
-            label = f"{group.label}: {fact_value(group.field, claim.value)}"
+            label = (
+                f"{group.label}: {qualified(fact_value(group.field, claim.value), claim.source)}"
+            )
             lines.append(claim_line(label, claim.source, note=False))
     for claims in report.scores[:3]:
         score = claims[0]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.digest.builder import DigestItem, DigestView
 from bot.render.alerts import TYPE_LABELS
 from bot.render.cards import Card, CardBuilder, Field, Reply, clip
-from bot.render.lookups import credits_footer, score_value, source_label
+from bot.render.lookups import credits_footer, named_score, source_label
 from bot.render.safe import link, safe_text
 
 OPENNESS_WORDS = {
@@ -55,8 +55,7 @@ def render_digest(
         builder.field(
             "Notable results",
             [
-                f"{safe_text(n.model)}: {safe_text(n.score.benchmark)} {score_value(n.score)}"
-                f" — {source_label(n.score.source)}"
+                f"{safe_text(n.model)}: {named_score(n.score)} — {source_label(n.score.source)}"
                 for n in view.notable
             ],
         )

@@ -32,35 +32,71 @@ MISSING = "— (no score)"
 
 
 def count(value: float) -> str:
-    """1.6e12 -> '1.6T', 31e9 -> '31B', 256000 -> '256K'."""
+    """A count as people say it: 4,096 and 950 in full; 14.7B, 31B, 1T, 256K beyond 10,000."""
+    if abs(value) < 10_000:
+        return f"{value:,.0f}" if value == int(value) else f"{value:,.4g}"
     for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
         if value >= size:
             return f"{value / size:.3g}{suffix}"
-    return f"{value:g}"
+    return f"{value:,.0f}"
+
+
+def tokens(value: float) -> str:
+    """A token count as models are known by it: powers of two in binary units (131,072 is
+    128K, 1,048,576 is 1M), round decimal figures as written (200K), others in full."""
+    number = int(value)
+    if number != value or number < 10_000:
+        return count(value)
+    if number >= 1_000_000 and number % 100_000 == 0:
+        return f"{number / 1_000_000:g}M"
+    if number % (1 << 20) == 0:
+        return f"{number >> 20:,}M"
+    if number % 1_000 == 0:
+        return f"{number // 1_000:,}K"
+    if number % (1 << 10) == 0:
+        return f"{number >> 10:,}K"
+    return f"{number:,}"
 
 
 def fact_value(field: str, value: str) -> str:
     if field in NUMERIC_FIELDS:
         number = float(value)
-        return (
-            f"{count(number)} tokens"
-            if field in ("context_window", "output_context")
-            else count(number)
-        )
+        if field in ("context_window", "output_context"):
+            return f"{tokens(number)} tokens"
+        return count(number)
     if field == "status":
         return safe_text(value.replace("_", " "))
     return safe_text(value)
 
 
-def score_value(claim: ScoreClaim) -> str:
+def qualified(text: str, source: SourceRef) -> str:
+    """The value with the qualifier its source puts before it ('under 150 ms')."""
+    return f"{source.qualifier} {text}" if source.qualifier else text
+
+
+def score_value(claim: ScoreClaim, unit: bool = True) -> str:
+    """The score as its unit reads ('92.6%', '#3', '70 ms'); `unit=False` leaves a unit word
+    out where the benchmark's name already says it ('Codeforces Elo 2150', not '... Elo Elo')."""
     value = f"{claim.value:.4g}" if abs(claim.value) < 10_000 else f"{claim.value:,.0f}"
     if claim.unit == "%":
-        return f"{value}%"
-    if claim.unit in ("score", ""):
-        return value
-    if claim.unit == "rank":
-        return f"#{value}"
-    return f"{value} {safe_text(claim.unit)}"
+        value = f"{value}%"
+    elif claim.unit == "rank":
+        value = f"#{value}"
+    elif unit and claim.unit not in ("score", ""):
+        value = f"{value} {safe_text(claim.unit)}"
+    return qualified(value, claim.source)
+
+
+def names_unit(benchmark: str, unit: str) -> bool:
+    """Whether the benchmark's name ends with its unit word ('Codeforces Elo', 'Elo')."""
+    words = benchmark.casefold().split()
+    return bool(words) and words[-1] == unit.casefold()
+
+
+def named_score(claim: ScoreClaim) -> str:
+    """'Codeforces Elo 2150', 'HumanEval 92.6%': the benchmark and its score, unit once."""
+    shown = score_value(claim, unit=not names_unit(claim.benchmark, claim.unit))
+    return f"{safe_text(claim.benchmark)} {shown}"
 
 
 def source_label(source: SourceRef) -> str:
@@ -169,7 +205,11 @@ def render_model(report: ModelReport) -> Reply:
     for group in report.facts:
         name = group.label + (f" — {DISAGREE}" if group.disputed else "")
         card.field(
-            name, [cite(refs, fact_value(group.field, c.value), c.source) for c in group.claims]
+            name,
+            [
+                cite(refs, qualified(fact_value(group.field, c.value), c.source), c.source)
+                for c in group.claims
+            ],
         )
     if report.licenses:
         name = "License" + (f" — {DISAGREE}" if report.license_disputed else "")
@@ -260,9 +300,10 @@ def render_comparison(result: Comparison) -> Reply:
         return card.build()
     card.line(f"{len(result.rows)} benchmark(s); {WIN} marks a clear winner, {MISSING} a gap.")
     for row in result.rows:
-        name = (
-            f"{safe_text(row.benchmark)} ({safe_text(row.unit)}, {direction(row.higher_is_better)})"
-        )
+        about = direction(row.higher_is_better)
+        if not names_unit(row.benchmark, row.unit):
+            about = f"{safe_text(row.unit)}, {about}"
+        name = f"{safe_text(row.benchmark)} ({about})"
         if row.disputed:
             name += f" — {DISAGREE}"
         lines = []
