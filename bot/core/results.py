@@ -107,6 +107,15 @@ class CompareRow:
 
 
 @dataclass(frozen=True)
+class FactRow:
+    """One key fact of the compared models side by side: each model's claims (empty: none)."""
+
+    field: str
+    label: str
+    cells: tuple[tuple[Claim, ...], ...]
+
+
+@dataclass(frozen=True)
 class Comparison:
     models: tuple[str, ...]
     rows: tuple[CompareRow, ...]
@@ -114,6 +123,9 @@ class Comparison:
     matches: tuple[MatchInfo, ...]
     credits: tuple[str, ...]
     only_benchmark: str | None = None
+    # Without a shared benchmark: the models' key facts and each one's own headline scores.
+    facts: tuple[FactRow, ...] = ()
+    own_scores: tuple[tuple[tuple[ScoreClaim, ...], ...], ...] = ()
 
 
 @dataclass(frozen=True)

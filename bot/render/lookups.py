@@ -283,6 +283,14 @@ def render_comparison(result: Comparison) -> Reply:
         for cell in row.cells:
             for claim in cell:
                 register(refs, claim.source, note=False)
+    for fact in result.facts:
+        for cell in fact.cells:
+            for claim in cell:
+                register(refs, claim.source)
+    for scores in result.own_scores:
+        for group in scores:
+            for score in group:
+                register(refs, score.source, note=False)
     card = CardBuilder(safe_text(clip(title, 200)), credits_footer(result.credits), refs=refs)
     for match in result.matches:
         hint = match_line(match)
@@ -297,6 +305,7 @@ def render_comparison(result: Comparison) -> Reply:
             card.line("These models share no benchmark in the catalog.")
         for model, n in zip(result.models, result.benchmark_counts, strict=True):
             card.line(f"• {safe_text(model)}: {n} benchmark(s) with scores")
+        _side_by_side(card, refs, result)
         return card.build()
     card.line(f"{len(result.rows)} benchmark(s); {WIN} marks a clear winner, {MISSING} a gap.")
     for row in result.rows:
@@ -318,6 +327,32 @@ def render_comparison(result: Comparison) -> Reply:
             lines.append("_No clear winner: tied, or the sources' figures overlap._")
         card.field(name, lines)
     return card.build()
+
+
+def _side_by_side(card: CardBuilder, refs: References, result: Comparison) -> None:
+    """The models' key facts, one field per fact with a line per model, then each model's own
+    scores (on benchmarks the others lack)."""
+    for fact in result.facts:
+        lines = []
+        for model, cell in zip(result.models, fact.cells, strict=True):
+            values = "; ".join(
+                cite(refs, qualified(fact_value(fact.field, c.value), c.source), c.source)
+                for c in cell
+            )
+            lines.append(f"**{safe_text(model)}**: {values or '—'}")
+        card.field(fact.label, lines)
+    groups = []
+    for model, scores in zip(result.models, result.own_scores, strict=True):
+        if scores:
+            groups.append(
+                [f"**{safe_text(model)}**"]
+                + [
+                    "  " + "; ".join(cite(refs, named_score(c), c.source, False) for c in group)
+                    for group in scores
+                ]
+            )
+    if groups:
+        card.field_groups("Own scores (not comparable)", groups)
 
 
 def render_leaderboard(board: Leaderboard) -> Reply:
