@@ -242,3 +242,30 @@ def test_until_includes_its_day_and_a_past_window_is_not_today(db_path: Path) ->
     assert bad.returncode == 1 and "before until" in bad.stderr
     live = run(db_path, "ask", "digest", "days=1")
     assert "== Today in AI releases ==" in live.stdout
+
+
+# ---- seed facts ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "words", "source"),
+    [
+        ("Qwen", "113,000 derivative", "seed-003"),
+        ("Qwen", "smaller open models", "seed-003"),
+        ("Qwen3.6-Plus", "tool-calling", "seed-000"),
+        ("Gemma 4", "Delangue", "seed-000"),
+        ("Sora", "automated researchers", "seed-000"),
+        ("Voxtral TTS", "single GPU", "seed-002"),
+        ("Fish Audio S2 Pro", "ElevenLabs", "seed-000"),
+        ("Avocado", "code generation", "seed-003"),
+    ],
+)
+def test_seed_facts_are_in_the_catalog_and_answered(
+    db_path: Path, model: str, words: str, source: str
+) -> None:
+    record = next(m for m in catalog_models() if m["name"] == model)
+    (fact,) = [f for f in record["facts"] if words in str(f["value"])]
+    assert fact["source"] == source  # each fact names its article
+    out = run(db_path, "ask", "model", model)
+    assert out.returncode == 0, out.stderr
+    assert fact["value"] in out.stdout.replace("\n", " ")
