@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from bot.core.results import (
     About,
@@ -134,6 +134,11 @@ def _note(source: SourceRef) -> str:
 def register(refs: References, source: SourceRef, note: bool = True) -> None:
     """Count one claim of `source` (in reading order, before the lines are written)."""
     refs.register(ref_label(source), _flags(source), _note(source) if note else "")
+
+
+def register_all(refs: References, sources: Iterable[SourceRef], note: bool = True) -> None:
+    for source in sources:
+        register(refs, source, note)
 
 
 def cite(refs: References, value: str, source: SourceRef, note: bool = True) -> str:
@@ -279,18 +284,11 @@ def render_license_listing(listing: LicenseListing) -> Reply:
 def render_comparison(result: Comparison) -> Reply:
     title = " vs ".join(result.models)
     refs = References()
-    for row in result.rows:
-        for cell in row.cells:
-            for claim in cell:
-                register(refs, claim.source, note=False)
-    for fact in result.facts:
-        for cell in fact.cells:
-            for claim in cell:
-                register(refs, claim.source)
-    for scores in result.own_scores:
-        for group in scores:
-            for score in group:
-                register(refs, score.source, note=False)
+    scored = (c.source for row in result.rows for cell in row.cells for c in cell)
+    register_all(refs, scored, note=False)
+    register_all(refs, (c.source for f in result.facts for cell in f.cells for c in cell))
+    own = (c.source for scores in result.own_scores for group in scores for c in group)
+    register_all(refs, own, note=False)
     card = CardBuilder(safe_text(clip(title, 200)), credits_footer(result.credits), refs=refs)
     for match in result.matches:
         hint = match_line(match)
