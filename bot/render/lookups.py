@@ -147,6 +147,21 @@ def cite(refs: References, value: str, source: SourceRef, note: bool = True) -> 
     return f"{value} {refs.cite(ref_label(source), _flags(source), _note(source) if note else '')}"
 
 
+def cite_each(
+    refs: References, claims: Iterable[tuple[str, SourceRef]], note: bool = True
+) -> list[str]:
+    """One line per value, citing every source that gives it: two articles stating the same
+    date are '2026-03-30 [1] [2]', not the same line twice."""
+    merged: dict[str, list[SourceRef]] = {}
+    for value, source in claims:
+        merged.setdefault(value, []).append(source)
+    return [
+        f"{value} "
+        + " ".join(refs.cite(ref_label(s), _flags(s), _note(s) if note else "") for s in sources)
+        for value, sources in merged.items()
+    ]
+
+
 def direction(higher: bool) -> str:
     return "higher is better" if higher else "lower is better"
 
@@ -209,16 +224,13 @@ def render_model(report: ModelReport) -> Reply:
         card.line("Also known as: " + safe_text(", ".join(report.aliases)))
     for group in report.facts:
         name = group.label + (f" — {DISAGREE}" if group.disputed else "")
-        card.field(
-            name,
-            [
-                cite(refs, qualified(fact_value(group.field, c.value), c.source), c.source)
-                for c in group.claims
-            ],
+        shown = (
+            (qualified(fact_value(group.field, c.value), c.source), c.source) for c in group.claims
         )
+        card.field(name, cite_each(refs, shown))
     if report.licenses:
         name = "License" + (f" — {DISAGREE}" if report.license_disputed else "")
-        card.field(name, [cite(refs, license_text(c), c.source) for c in report.licenses])
+        card.field(name, cite_each(refs, ((license_text(c), c.source) for c in report.licenses)))
     else:
         card.field("License", ["No source in the catalog states one."])
     if report.scores:
@@ -227,7 +239,12 @@ def render_model(report: ModelReport) -> Reply:
             marker = f" — {DISAGREE}" if len({c.value for c in claims}) > 1 else ""
             groups.append(
                 [f"**{safe_text(claims[0].benchmark)}**{marker}"]
-                + ["  " + cite(refs, score_value(c), c.source, note=False) for c in claims]
+                + [
+                    "  " + line
+                    for line in cite_each(
+                        refs, ((score_value(c), c.source) for c in claims), note=False
+                    )
+                ]
             )
         card.field_groups("Headline scores", groups)
     if report.events:
@@ -258,7 +275,7 @@ def render_model_licenses(report: ModelLicenses) -> Reply:
         return card.build()
     if report.disputed:
         card.line(f"{DISAGREE}: every claim is listed with its source.")
-    card.field("Claims", [cite(refs, license_text(c), c.source) for c in report.claims])
+    card.field("Claims", cite_each(refs, ((license_text(c), c.source) for c in report.claims)))
     return card.build()
 
 

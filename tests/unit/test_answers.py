@@ -107,6 +107,20 @@ def test_references_survive_pagination() -> None:
         assert "LLM Stats (CC BY 4.0)" in page.footer
 
 
+def test_a_value_two_sources_give_is_one_line_citing_both(db_path: Path) -> None:
+    record = next(m for m in catalog_models() if m["name"] == "Qwen3.5-Omni")
+    dates = [f for f in record["facts"] if f["field"] == "release_date"]
+    assert len(dates) == 2 and len({str(f["value"]) for f in dates}) == 1
+    out = run(db_path, "ask", "model", "Qwen3.5-Omni")
+    assert out.returncode == 0, out.stderr
+    released = out.stdout.split("-- Released --\n")[1].split("\n--")[0]
+    assert released.count(str(dates[0]["value"])) == 1
+    assert re.fullmatch(r"\S+ \[\d+\] \[\d+\]", released.strip()), released
+    notes = out.stdout.split("-- Notes --\n")[1].split("\n--")[0].splitlines()
+    texts = [re.sub(r" \[\d+\].*$", "", line) for line in notes]
+    assert len(texts) == len(set(texts)), notes  # no note twice
+
+
 # ---- no split facts -----------------------------------------------------------------------
 
 
