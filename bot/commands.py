@@ -6,10 +6,12 @@ the two always say the same thing. A test checks the cogs declare exactly these 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from bot.core.errors import UserError
 from bot.core.results import LicenseListing
@@ -20,6 +22,8 @@ from bot.watch.filters import parse_filters
 
 if TYPE_CHECKING:
     from bot.services import Services
+
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,13 @@ async def _digest(services: Services, options: dict[str, Any]) -> Reply:
         raise UserError(
             "'{}' is not an IANA time zone name (for example Europe/Berlin).", zone[:60]
         )
-    until = _date_option(options, "until") or services.digests.clock()
+    tz = ZoneInfo(zone)
+    # A date alone is a whole day where the reader is: until=2026-04-26 includes the 26th.
+    until = _date_option(options, "until", tz, end=True) or services.digests.clock()
     days = options.get("days", 7)
     if not 1 <= days <= 366:
         raise UserError("days must be between 1 and 366.")
-    since = _date_option(options, "since") or until - timedelta(days=days)
+    since = _date_option(options, "since", tz) or until - timedelta(days=days)
     if since >= until:
         raise UserError("since must be before until.")
     filters = parse_filters(
@@ -70,7 +76,11 @@ async def _digest(services: Services, options: dict[str, Any]) -> Reply:
     return await services.digests.window(since, until, filters, zone)
 
 
-def _date_option(options: dict[str, Any], key: str) -> datetime | None:
+def _date_option(
+    options: dict[str, Any], key: str, tz: tzinfo = UTC, end: bool = False
+) -> datetime | None:
+    """The option as a moment in `tz`; a date alone is its midnight, or with `end` the next
+    midnight (the day included, as people read 'until the 26th')."""
     text = options.get(key)
     if not text:
         return None
@@ -78,7 +88,10 @@ def _date_option(options: dict[str, Any], key: str) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise UserError("{} must be a date like 2026-04-01, got '{}'.", key, text[:30]) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if _DATE_ONLY.fullmatch(text.strip()):
+        day = datetime.combine(moment.date(), time(), tz)
+        return day + timedelta(days=1) if end else day
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
 COMMANDS: dict[str, Command] = {

@@ -21,6 +21,7 @@ from bot.core.results import (
     Comparison,
     EventItem,
     FactGroup,
+    FactRow,
     Leaderboard,
     LeaderRow,
     LicenseClaim,
@@ -51,6 +52,16 @@ MAX_NAME = 100
 MAX_QUERY = 100
 HEADLINE_SCORES = 5
 LEADERBOARD_MAX = 25
+# The facts /compare sets side by side when the models share no benchmark.
+COMPARE_FIELDS = (
+    "release_date",
+    "status",
+    "modality",
+    "params",
+    "active_params",
+    "context_window",
+    "output_context",
+)
 _SOURCE_RANK = {"curator": 0, "article": 1, "vendor": 2, "dataset": 3, "feed": 4}
 
 
@@ -274,6 +285,15 @@ class Lookups:
             len({r.benchmark_id for r in rows_for if r.model_id == model_id}) for model_id in ids
         )
         sources = [c.source for r in rows for cell in r.cells for c in cell]
+        facts: tuple[FactRow, ...] = ()
+        own: tuple[tuple[tuple[ScoreClaim, ...], ...], ...] = ()
+        if not rows and only is None:
+            facts = await self._key_facts(ids)
+            own = tuple(
+                _headline([r for r in rows_for if r.model_id == model_id]) for model_id in ids
+            )
+            sources += [c.source for f in facts for cell in f.cells for c in cell]
+            sources += [c.source for scores in own for group in scores for c in group]
         return Comparison(
             models=tuple(e.name for e, _ in resolved),
             rows=tuple(rows),
@@ -281,6 +301,19 @@ class Lookups:
             matches=tuple(m for _, m in resolved),
             credits=_credits(sources),
             only_benchmark=only.name if only else None,
+            facts=facts,
+            own_scores=own,
+        )
+
+    async def _key_facts(self, ids: Sequence[int]) -> tuple[FactRow, ...]:
+        """The compared models' key facts (COMPARE_FIELDS), one row per fact any of them has."""
+        per_model = [
+            {g.field: g.claims for g in _fact_groups(await self.store.model_claims(i))} for i in ids
+        ]
+        return tuple(
+            FactRow(field, FACT_FIELDS[field], tuple(m.get(field, ()) for m in per_model))
+            for field in COMPARE_FIELDS
+            if any(field in m for m in per_model)
         )
 
     # ---- /leaderboard -------------------------------------------------------------------

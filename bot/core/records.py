@@ -45,6 +45,7 @@ class Provenance:
     as_of: str | None = None
     self_reported: bool = False
     note: str | None = None
+    qualifier: str | None = None  # "under", "about" ... as the source says (QUALIFIERS)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ class SourceRef:
     as_of: str | None = None
     self_reported: bool = False
     note: str | None = None
+    qualifier: str | None = None  # the claim's value as the source bounds it: "under" 150 ms
 
     @property
     def date(self) -> str | None:
@@ -109,6 +110,15 @@ class CompareRow:
 
 
 @dataclass(frozen=True)
+class FactRow:
+    """One key fact of the compared models side by side: each model's claims (empty: none)."""
+
+    field: str
+    label: str
+    cells: tuple[tuple[Claim, ...], ...]
+
+
+@dataclass(frozen=True)
 class Comparison:
     models: tuple[str, ...]
     rows: tuple[CompareRow, ...]
@@ -116,6 +126,9 @@ class Comparison:
     matches: tuple[MatchInfo, ...]
     credits: tuple[str, ...]
     only_benchmark: str | None = None
+    # Without a shared benchmark: the models' key facts and each one's own headline scores.
+    facts: tuple[FactRow, ...] = ()
+    own_scores: tuple[tuple[tuple[ScoreClaim, ...], ...], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -123,4 +123,7 @@ EVENT_KINDS = (
     "other",
 )
 
+# Words a source puts before a figure, kept with the claim: "under 150 ms" is not "150 ms".
+QUALIFIERS = ("under", "over", "about", "up to", "at least", "more than", "less than")
+
 SOURCE_KINDS = ("article", "dataset", "curator", "vendor", "feed")

@@ -30,7 +30,12 @@ _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 def _provenance(source: SourceRef) -> dict[str, Any]:
     out: dict[str, Any] = {"source": source.key}
-    for key, value in (("url", source.url), ("as_of", source.as_of), ("note", source.note)):
+    for key, value in (
+        ("url", source.url),
+        ("as_of", source.as_of),
+        ("note", source.note),
+        ("qualifier", source.qualifier),
+    ):
         if value:
             out[key] = value
     if source.self_reported:

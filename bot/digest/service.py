@@ -199,7 +199,7 @@ class DigestService:
     async def window(self, since: datetime, until: datetime, filters: Filters, zone: str) -> Reply:
         """A digest for any window, for the offline command line."""
         view = await self._build(since, until, filters)
-        reply = render_digest(view, zone)
+        reply = render_digest(view, zone, now=self.clock())
         assert reply is not None
         return reply
 

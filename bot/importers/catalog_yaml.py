@@ -28,7 +28,14 @@ from bot.core.records import (
     SourceRec,
 )
 from bot.core.scores import MAX_SETTING, parse_setting, score_problem, setting_problem
-from bot.core.vocab import EVENT_KINDS, FACT_FIELDS, NUMERIC_FIELDS, SOURCE_KINDS, STATUSES
+from bot.core.vocab import (
+    EVENT_KINDS,
+    FACT_FIELDS,
+    NUMERIC_FIELDS,
+    QUALIFIERS,
+    SOURCE_KINDS,
+    STATUSES,
+)
 from bot.importers.common import BatchBuilder, parse_date, parse_number
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -260,9 +267,17 @@ class _Parser:
         as_of = self.date(item, "as_of", where)
         note = self.text(item, "note", where, limit=MAX_TEXT)
         self_reported = self.flag(item, "self_reported", where)
+        qualifier = self.qualifier(item, where)
         if source is None:
             return None
-        return Provenance(source, url, as_of, bool(self_reported), note)
+        return Provenance(source, url, as_of, bool(self_reported), note, qualifier)
+
+    def qualifier(self, item: dict[str, Any], where: str) -> str | None:
+        value = item.get("qualifier")
+        if value is None or value in QUALIFIERS:
+            return value
+        self.problem(where, f"'qualifier' {value!r} must be one of: {', '.join(QUALIFIERS)}")
+        return None
 
     # ---- sections -------------------------------------------------------------------------
 

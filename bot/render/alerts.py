@@ -15,7 +15,8 @@ from bot.render.lookups import (
     credits_footer,
     fact_value,
     license_line,
-    score_value,
+    qualified,
+    score_text,
 )
 from bot.render.safe import link, safe_text
 from bot.watch.alerts import AlertView
@@ -65,12 +66,14 @@ def _model_lines(report: ModelReport) -> list[str]:
     for group in report.facts:
         if group.field in _BRIEF_FIELDS:
             claim = group.claims[0]
-            label = f"{group.label}: {fact_value(group.field, claim.value)}"
+            label = (
+                f"{group.label}: {qualified(fact_value(group.field, claim.value), claim.source)}"
+            )
             lines.append(claim_line(label, claim.source, note=False))
     for claims in report.scores[:3]:
         score = claims[0]
         lines.append(
-            claim_line(f"{score.benchmark}: {score_value(score)}", score.source, note=False)
+            claim_line(f"{score.benchmark}: {score_text(score)}", score.source, note=False)
         )
     return lines
 

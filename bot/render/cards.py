@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.core.urls import checked_url
 from bot.render import limits
+from bot.render.refs import References, cited
 
 ELLIPSIS = "…"
 COLOR = 0x5865F2
@@ -97,24 +98,55 @@ class Reply:
 
 
 class CardBuilder:
-    """Adds lines and fields to pages, starting a new page before any limit would be passed."""
+    """Adds lines and fields to pages, starting a new page before any limit would be passed.
 
-    def __init__(self, title: str, footer: str = "", url: str | None = None) -> None:
+    With `refs`, every page ends with a "Sources" field listing the references its lines
+    cite ([n]), so each page can be read on its own."""
+
+    def __init__(
+        self, title: str, footer: str = "", url: str | None = None, refs: References | None = None
+    ) -> None:
         self.title = clip(neutralise(title), limits.EMBED_TITLE)
         self.footer = footer
         self.url = checked_url(url)  # a card's link is followed from its title: checked
-        self.pages: list[Card] = [self._new_page()]
+        self.refs = refs
+        self.pages: list[Card] = []
+        self._cited: list[set[int]] = []  # per page, the references its content cites
+        self._next_page()
 
-    def _new_page(self) -> Card:
-        return Card(self.title, url=self.url)
+    def _next_page(self) -> None:
+        self.pages.append(Card(self.title, url=self.url))
+        self._cited.append(set())
 
     @property
     def page(self) -> Card:
         return self.pages[-1]
 
-    def _room(self) -> int:
-        # Reserve space for the footer, which is filled in when the reply is built.
-        return limits.EMBED_TOTAL - self.page.size() - min(len(self.footer) + 40, limits.FOOTER)
+    def _citations(self, text: str) -> set[int]:
+        return cited(text, self.refs) if self.refs else set()
+
+    def _fits(self, extra: int, fields: int, citing: set[int]) -> bool:
+        """Whether `extra` characters in `fields` new fields, citing `citing`, fit the page
+        with its sources list and the footer (filled in when the reply is built)."""
+        sources = self._sources(self._cited[-1] | citing)
+        size = (
+            self.page.size()
+            + extra
+            + sum(len(f.name) + len(f.value) for f in sources)
+            + min(len(self.footer) + 40, limits.FOOTER)
+        )
+        count = len(self.page.fields) + fields + len(sources)
+        return size <= limits.EMBED_TOTAL and count <= limits.EMBED_FIELDS
+
+    def _sources(self, numbers: set[int]) -> list[Field]:
+        """The "Sources" field(s) listing these references, each line whole."""
+        if not self.refs or not numbers:
+            return []
+        lines = [clip(neutralise(self.refs.line(n)), limits.FIELD_VALUE) for n in sorted(numbers)]
+        return [Field(name, "\n".join(chunk)) for name, chunk in _chunks("Sources", lines)]
+
+    def _is_empty(self) -> bool:
+        return not self.page.description and not self.page.fields
 
     def line(self, *parts: str | Mention) -> None:
         """One line of description; a line never splits across pages. Text parts are
@@ -122,44 +154,77 @@ class CardBuilder:
         text = clip(
             "".join(str(p) if isinstance(p, Mention) else neutralise(p) for p in parts), 1000
         )
+        citing = self._citations(text)
         joined = f"{self.page.description}\n{text}" if self.page.description else text
-        if len(joined) > limits.EMBED_DESCRIPTION or len(text) + 1 > self._room():
-            self.pages.append(self._new_page())
+        if not self._is_empty() and (
+            len(joined) > limits.EMBED_DESCRIPTION or not self._fits(len(text) + 1, 0, citing)
+        ):
+            self._next_page()
             joined = text
         self.page.description = joined
+        self._cited[-1] |= citing
 
     def field(self, name: str, lines: list[str], inline: bool = False) -> None:
-        """A field; values longer than 1,024 characters continue in further fields."""
+        """A field; values longer than 1,024 characters continue in further fields. The whole
+        field starts a new page when it does not fit on this one but would on a new one."""
+        self.field_groups(name, [[line] for line in lines], inline)
+
+    def field_groups(self, name: str, groups: list[list[str]], inline: bool = False) -> None:
+        """A field of groups of lines (one fact and its claims): a group is never split
+        between two fields or pages unless it alone is longer than a field."""
         name = clip(neutralise(name), limits.FIELD_NAME)
-        chunk: list[str] = []
-        size = 0
-        part = 0
-        for raw in lines:
-            text = clip(neutralise(raw), limits.FIELD_VALUE)
-            if chunk and size + len(text) + 1 > limits.FIELD_VALUE:
-                self._add_field(
-                    name if part == 0 else clip(f"{name} (cont.)", limits.FIELD_NAME), chunk, inline
-                )
-                part += 1
-                chunk, size = [], 0
-            chunk.append(text)
-            size += len(text) + 1
-        if chunk:
-            self._add_field(
-                name if part == 0 else clip(f"{name} (cont.)", limits.FIELD_NAME), chunk, inline
-            )
+        texts = [[clip(neutralise(raw), limits.FIELD_VALUE) for raw in group] for group in groups]
+        chunks = _chunks(name, _grouped(texts))
+        whole = sum(len(n) + len("\n".join(c)) for n, c in chunks)
+        citing = set().union(*(self._citations(t) for g in texts for t in g))
+        if not self._is_empty() and not self._fits(whole, len(chunks), citing):
+            self._next_page()
+        for part_name, chunk in chunks:
+            self._add_field(part_name, chunk, inline)
 
     def _add_field(self, name: str, lines: list[str], inline: bool) -> None:
         value = "\n".join(lines)
-        if len(self.page.fields) >= limits.EMBED_FIELDS or len(name) + len(value) > self._room():
-            self.pages.append(self._new_page())
+        citing = self._citations(value)
+        if not self._is_empty() and not self._fits(len(name) + len(value), 1, citing):
+            self._next_page()
         self.page.fields.append(Field(name, value, inline))
+        self._cited[-1] |= citing
 
     def build(self, ephemeral: bool = False) -> Reply:
         total = len(self.pages)
         for number, page in enumerate(self.pages, start=1):
+            page.fields.extend(self._sources(self._cited[number - 1]))
             if not page.description and not page.fields:
                 page.description = "(nothing to show)"
             marker = f"Page {number}/{total}" if total > 1 else ""
             page.footer = clip(" · ".join(p for p in (marker, self.footer) if p), limits.FOOTER)
         return Reply(self.pages, ephemeral)
+
+
+def _grouped(groups: list[list[str]]) -> list[list[str]]:
+    """Groups as units for chunking: a group longer than one field falls apart into lines."""
+    units: list[list[str]] = []
+    for group in groups:
+        if len("\n".join(group)) <= limits.FIELD_VALUE:
+            units.append(group)
+        else:
+            units.extend([line] for line in group)
+    return units
+
+
+def _chunks(name: str, units: list[list[str]] | list[str]) -> list[tuple[str, list[str]]]:
+    """Units of lines packed into field values of at most 1,024 characters, named `name`,
+    then `name (cont.)`."""
+    chunks: list[list[str]] = []
+    size = 0
+    for unit in units:
+        lines = [unit] if isinstance(unit, str) else unit
+        length = len("\n".join(lines))
+        if chunks and chunks[-1] and size + 1 + length <= limits.FIELD_VALUE:
+            chunks[-1].extend(lines)
+            size += 1 + length
+        else:
+            chunks.append(list(lines))
+            size = length
+    cont = clip(f"{name} (cont.)", limits.FIELD_NAME)
+    return [(name if i == 0 else cont, chunk) for i, chunk in enumerate(chunks)]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.digest.builder import DigestItem, DigestView
 from bot.render.alerts import TYPE_LABELS
 from bot.render.cards import Card, CardBuilder, Field, Reply, clip
-from bot.render.lookups import credits_footer, score_value, source_label
+from bot.render.lookups import credits_footer, named_score, source_label
 from bot.render.safe import link, safe_text
 
+# A window ending this close to now is the current one ("Today", "This week").
+LIVE_SLACK = timedelta(hours=1)
 OPENNESS_WORDS = {
     "open": "open weights",
     "api": "API-only",
@@ -21,13 +23,21 @@ OPENNESS_WORDS = {
 
 
 def render_digest(
-    view: DigestView, zone: str, *, title: str | None = None, quiet: str = "line"
+    view: DigestView,
+    zone: str,
+    *,
+    title: str | None = None,
+    quiet: str = "line",
+    now: datetime | None = None,
 ) -> Reply | None:
-    """The digest as pages, or None for a quiet period when the channel wants nothing posted."""
+    """The digest as pages, or None for a quiet period when the channel wants nothing posted.
+    `now`: when the window is asked for (a window that ended before it is not "Today");
+    without it the window is taken to end now, as a scheduled digest's does."""
     tz = ZoneInfo(zone)
     start, end = view.since.astimezone(tz), view.until.astimezone(tz)
-    span = f"{start:%a %d %b %H:%M} – {end:%a %d %b %H:%M} ({zone})"
-    heading = title or _heading(view.until - view.since)
+    span = f"{_span(start, end)} ({zone})"
+    live = now is None or view.until >= now - LIVE_SLACK
+    heading = title or (_heading(view.until - view.since) if live else "AI releases")
     builder = CardBuilder(heading, credits_footer(view.credits))
     if not view.items:
         if quiet == "skip":
@@ -55,12 +65,22 @@ def render_digest(
         builder.field(
             "Notable results",
             [
-                f"{safe_text(n.model)}: {safe_text(n.score.benchmark)} {score_value(n.score)}"
-                f" — {source_label(n.score.source)}"
+                f"{safe_text(n.model)}: {named_score(n.score)} — {source_label(n.score.source)}"
                 for n in view.notable
             ],
         )
     return builder.build()
+
+
+def _span(start: datetime, end: datetime) -> str:
+    """The window as people read it: whole days as the days included ('Mon 20 Apr – Sun 26
+    Apr 2026'), other windows with their times."""
+    if start.time() == end.time() == time() and end > start:
+        last = end - timedelta(days=1)
+        if last.date() == start.date():
+            return f"{start:%a %d %b %Y}"
+        return f"{start:%a %d %b} – {last:%a %d %b %Y}"
+    return f"{start:%a %d %b %H:%M} – {end:%a %d %b %H:%M}"
 
 
 def _heading(span: timedelta) -> str:

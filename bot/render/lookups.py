@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from bot.core.results import (
     About,
-    Claim,
     Comparison,
     Leaderboard,
     LicenseClaim,
@@ -22,6 +21,7 @@ from bot.core.scores import describe_setting, parse_setting
 from bot.core.urls import checked_url
 from bot.core.vocab import NUMERIC_FIELDS, Openness
 from bot.render.cards import CardBuilder, Reply, clip
+from bot.render.refs import References
 from bot.render.safe import link, safe_text
 
 DISAGREE = "⚠ sources disagree"
@@ -38,42 +38,78 @@ MISSING = "— (no score)"
 
 
 def count(value: float) -> str:
-    """1.6e12 -> '1.6T', 31e9 -> '31B', 256000 -> '256K'."""
+    """A count as people say it: 4,096 and 950 in full; 14.7B, 31B, 1T, 256K beyond 10,000."""
+    if abs(value) < 10_000:
+        return f"{value:,.0f}" if value == int(value) else f"{value:,.4g}"
     for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
         if value >= size:
             return f"{value / size:.3g}{suffix}"
-    return f"{value:g}"
+    return f"{value:,.0f}"
+
+
+def tokens(value: float) -> str:
+    """A token count as models are known by it: powers of two in binary units (131,072 is
+    128K, 1,048,576 is 1M), round decimal figures as written (200K), others in full."""
+    number = int(value)
+    if number != value or number < 10_000:
+        return count(value)
+    if number >= 1_000_000 and number % 100_000 == 0:
+        return f"{number / 1_000_000:g}M"
+    if number % (1 << 20) == 0:
+        return f"{number >> 20:,}M"
+    if number % 1_000 == 0:
+        return f"{number // 1_000:,}K"
+    if number % (1 << 10) == 0:
+        return f"{number >> 10:,}K"
+    return f"{number:,}"
 
 
 def fact_value(field: str, value: str) -> str:
     if field in NUMERIC_FIELDS:
         number = float(value)
-        return (
-            f"{count(number)} tokens"
-            if field in ("context_window", "output_context")
-            else count(number)
-        )
+        if field in ("context_window", "output_context"):
+            return f"{tokens(number)} tokens"
+        return count(number)
     if field == "status":
         return safe_text(value.replace("_", " "))
     return safe_text(value)
 
 
-def score_value(claim: ScoreClaim) -> str:
+def qualified(text: str, source: SourceRef) -> str:
+    """The value with the qualifier its source puts before it ('under 150 ms')."""
+    return f"{source.qualifier} {text}" if source.qualifier else text
+
+
+def score_value(claim: ScoreClaim, unit: bool = True) -> str:
+    """The score as its unit reads ('92.6%', '#3', '70 ms'); `unit=False` leaves a unit word
+    out where the benchmark's name already says it ('Codeforces Elo 2150', not '... Elo Elo')."""
     value = f"{claim.value:.4g}" if abs(claim.value) < 10_000 else f"{claim.value:,.0f}"
     if claim.unit == "%":
-        return f"{value}%"
-    if claim.unit.startswith("/"):  # out of a maximum: MT-Bench's '8.99/10'
-        return f"{value}{safe_text(claim.unit)}"
-    if claim.unit in ("score", ""):
-        return value
-    if claim.unit == "rank":
-        return f"#{value}"
-    return f"{value} {safe_text(claim.unit)}"
+        value = f"{value}%"
+    elif claim.unit.startswith("/"):  # out of a maximum: MT-Bench's '8.99/10'
+        value = f"{value}{safe_text(claim.unit)}"
+    elif claim.unit == "rank":
+        value = f"#{value}"
+    elif unit and claim.unit not in ("score", ""):
+        value = f"{value} {safe_text(claim.unit)}"
+    return qualified(value, claim.source)
 
 
-def score_text(claim: ScoreClaim) -> str:
+def names_unit(benchmark: str, unit: str) -> bool:
+    """Whether the benchmark's name ends with its unit word ('Codeforces Elo', 'Elo')."""
+    words = benchmark.casefold().split()
+    return bool(words) and words[-1] == unit.casefold()
+
+
+def named_score(claim: ScoreClaim) -> str:
+    """'Codeforces Elo 2150', 'HumanEval 92.6%': the benchmark and its score, unit once."""
+    shown = score_text(claim, unit=not names_unit(claim.benchmark, claim.unit))
+    return f"{safe_text(claim.benchmark)} {shown}"
+
+
+def score_text(claim: ScoreClaim, unit: bool = True) -> str:
     """A score with the evaluation setting it was measured under, when a source states one."""
-    value = score_value(claim)
+    value = score_value(claim, unit)
     return f"{value} ({safe_text(claim.setting)})" if claim.setting else value
 
 
@@ -104,6 +140,52 @@ def claim_line(value: str, source: SourceRef, note: bool = True) -> str:
     return text
 
 
+def ref_label(source: SourceRef) -> str:
+    """A source as its reference lists it: the linked name (an article's title in full, as
+    it is written once) and the claim's date."""
+    label = link(clip(source.name, 150), source.url)
+    return f"{label} ({safe_text(source.date)})" if source.date else label
+
+
+def _flags(source: SourceRef) -> tuple[str, ...]:
+    return ("self-reported",) if source.self_reported else ()
+
+
+def _note(source: SourceRef) -> str:
+    return f"_{safe_text(clip(source.note, 160))}_" if source.note else ""
+
+
+def register(refs: References, source: SourceRef, note: bool = True) -> None:
+    """Count one claim of `source` (in reading order, before the lines are written)."""
+    refs.register(ref_label(source), _flags(source), _note(source) if note else "")
+
+
+def register_all(refs: References, sources: Iterable[SourceRef], note: bool = True) -> None:
+    for source in sources:
+        register(refs, source, note)
+
+
+def cite(refs: References, value: str, source: SourceRef, note: bool = True) -> str:
+    """'value [n]' with the claim's own marks (self-reported, its note) where the reference
+    does not already say them."""
+    return f"{value} {refs.cite(ref_label(source), _flags(source), _note(source) if note else '')}"
+
+
+def cite_each(
+    refs: References, claims: Iterable[tuple[str, SourceRef]], note: bool = True
+) -> list[str]:
+    """One line per value, citing every source that gives it: two articles stating the same
+    date are '2026-03-30 [1] [2]', not the same line twice."""
+    merged: dict[str, list[SourceRef]] = {}
+    for value, source in claims:
+        merged.setdefault(value, []).append(source)
+    return [
+        f"{value} "
+        + " ".join(refs.cite(ref_label(s), _flags(s), _note(s) if note else "") for s in sources)
+        for value, sources in merged.items()
+    ]
+
+
 def direction(higher: bool) -> str:
     return "higher is better" if higher else "lower is better"
 
@@ -127,17 +209,31 @@ def match_line(match: MatchInfo) -> str | None:
     return line
 
 
-def license_line(claim: LicenseClaim) -> str:
+def license_text(claim: LicenseClaim) -> str:
     name = safe_text(claim.license_id if claim.spdx else (claim.license_name or "no license named"))
-    text = f"{name} · {claim.openness.label} · commercial use: {yes_no(claim.commercial)}"
-    return claim_line(text, claim.source)
+    return f"{name} · {claim.openness.label} · commercial use: {yes_no(claim.commercial)}"
+
+
+def license_line(claim: LicenseClaim) -> str:
+    return claim_line(license_text(claim), claim.source)
 
 
 # ---- replies ------------------------------------------------------------------------------
 
 
 def render_model(report: ModelReport) -> Reply:
-    card = CardBuilder(safe_text(report.name), credits_footer(report.credits))
+    refs = References()
+    for group in report.facts:
+        for claim in group.claims:
+            register(refs, claim.source)
+    for lc in report.licenses:
+        register(refs, lc.source)
+    for claims in report.scores:
+        for score in claims:
+            register(refs, score.source, note=False)
+    for event in report.events:
+        register(refs, event.source, note=False)
+    card = CardBuilder(safe_text(report.name), credits_footer(report.credits), refs=refs)
     hint = match_line(report.match)
     if hint:
         card.line(hint)
@@ -152,25 +248,35 @@ def render_model(report: ModelReport) -> Reply:
         card.line("Also known as: " + safe_text(", ".join(report.aliases)))
     for group in report.facts:
         name = group.label + (f" — {DISAGREE}" if group.disputed else "")
-        card.field(name, [_fact_claim(group.field, c) for c in group.claims])
+        shown = (
+            (qualified(fact_value(group.field, c.value), c.source), c.source) for c in group.claims
+        )
+        card.field(name, cite_each(refs, shown))
     if report.licenses:
         name = "License" + (f" — {DISAGREE}" if report.license_disputed else "")
-        card.field(name, [license_line(c) for c in report.licenses])
+        card.field(name, cite_each(refs, ((license_text(c), c.source) for c in report.licenses)))
     else:
         card.field("License", ["No source in the catalog states one."])
     if report.scores:
-        lines = []
+        groups = []
         for claims in report.scores:
             marker = f" — {DISAGREE}" if len({c.value for c in claims}) > 1 else ""
             setting = setting_suffix(parse_setting(claims[0].setting).key)
-            lines.append(f"**{safe_text(claims[0].benchmark)}**{setting}{marker}")
-            lines.extend("  " + claim_line(score_text(c), c.source, note=False) for c in claims)
-        card.field("Headline scores", lines)
+            groups.append(
+                [f"**{safe_text(claims[0].benchmark)}**{setting}{marker}"]
+                + [
+                    "  " + line
+                    for line in cite_each(
+                        refs, ((score_text(c), c.source) for c in claims), note=False
+                    )
+                ]
+            )
+        card.field_groups("Headline scores", groups)
     if report.events:
         card.field(
             "Timeline",
             [
-                claim_line(f"{e.date or 'undated'} · {safe_text(e.title)}", e.source, False)
+                cite(refs, f"{e.date or 'undated'} · {safe_text(e.title)}", e.source, False)
                 for e in report.events
             ],
         )
@@ -179,12 +285,13 @@ def render_model(report: ModelReport) -> Reply:
     return card.build()
 
 
-def _fact_claim(field: str, claim: Claim) -> str:
-    return claim_line(fact_value(field, claim.value), claim.source)
-
-
 def render_model_licenses(report: ModelLicenses) -> Reply:
-    card = CardBuilder(f"License of {safe_text(report.model)}", credits_footer(report.credits))
+    refs = References()
+    for claim in report.claims:
+        register(refs, claim.source)
+    card = CardBuilder(
+        f"License of {safe_text(report.model)}", credits_footer(report.credits), refs=refs
+    )
     hint = match_line(report.match)
     if hint:
         card.line(hint)
@@ -193,12 +300,17 @@ def render_model_licenses(report: ModelLicenses) -> Reply:
         return card.build()
     if report.disputed:
         card.line(f"{DISAGREE}: every claim is listed with its source.")
-    card.field("Claims", [license_line(c) for c in report.claims])
+    card.field("Claims", cite_each(refs, ((license_text(c), c.source) for c in report.claims)))
     return card.build()
 
 
 def render_license_listing(listing: LicenseListing) -> Reply:
-    card = CardBuilder(safe_text(listing.title), credits_footer(listing.credits), url=listing.url)
+    refs = References()
+    for _, source in listing.models:
+        register(refs, source, note=False)
+    card = CardBuilder(
+        safe_text(listing.title), credits_footer(listing.credits), url=listing.url, refs=refs
+    )
     kind = (
         f"SPDX id {safe_text(listing.license_id)}"
         if listing.spdx
@@ -210,13 +322,19 @@ def render_license_listing(listing: LicenseListing) -> Reply:
     classes = listing.classes if len(set(listing.classes)) > 1 else ()
     for i, (model, source) in enumerate(listing.models):
         cls = f" · {classes[i].label}" if classes else ""
-        card.line(f"• **{safe_text(model)}**{cls} — {source_label(source)}")
+        card.line(cite(refs, f"• **{safe_text(model)}**{cls}", source, note=False))
     return card.build()
 
 
 def render_comparison(result: Comparison) -> Reply:
     title = " vs ".join(result.models)
-    card = CardBuilder(safe_text(clip(title, 200)), credits_footer(result.credits))
+    refs = References()
+    scored = (c.source for row in result.rows for cell in row.cells for c in cell)
+    register_all(refs, scored, note=False)
+    register_all(refs, (c.source for f in result.facts for cell in f.cells for c in cell))
+    own = (c.source for scores in result.own_scores for group in scores for c in group)
+    register_all(refs, own, note=False)
+    card = CardBuilder(safe_text(clip(title, 200)), credits_footer(result.credits), refs=refs)
     for match in result.matches:
         hint = match_line(match)
         if hint:
@@ -230,13 +348,14 @@ def render_comparison(result: Comparison) -> Reply:
             card.line("These models share no benchmark in the catalog.")
         for model, n in zip(result.models, result.benchmark_counts, strict=True):
             card.line(f"• {safe_text(model)}: {n} benchmark(s) with scores")
+        _side_by_side(card, refs, result)
         return card.build()
     card.line(f"{len(result.rows)} benchmark(s); {WIN} marks a clear winner, {MISSING} a gap.")
     for row in result.rows:
-        name = (
-            f"{safe_text(row.benchmark)}{setting_suffix(row.setting)}"
-            f" ({safe_text(row.unit)}, {direction(row.higher_is_better)})"
-        )
+        about = direction(row.higher_is_better)
+        if not names_unit(row.benchmark, row.unit):
+            about = f"{safe_text(row.unit)}, {about}"
+        name = f"{safe_text(row.benchmark)}{setting_suffix(row.setting)} ({about})"
         if row.disputed:
             name += f" — {DISAGREE}"
         lines = []
@@ -245,7 +364,7 @@ def render_comparison(result: Comparison) -> Reply:
                 lines.append(f"{safe_text(model)}: {MISSING}")
                 continue
             mark = f" {WIN}" if row.winner == i else ""
-            values = "; ".join(claim_line(score_text(c), c.source, note=False) for c in cell)
+            values = "; ".join(cite(refs, score_text(c), c.source, note=False) for c in cell)
             lines.append(f"**{safe_text(model)}**{mark}: {values}")
         if row.winner is None and sum(1 for c in row.cells if c) > 1:
             lines.append("_No clear winner: tied, or the sources' figures overlap._")
@@ -253,9 +372,39 @@ def render_comparison(result: Comparison) -> Reply:
     return card.build()
 
 
+def _side_by_side(card: CardBuilder, refs: References, result: Comparison) -> None:
+    """The models' key facts, one field per fact with a line per model, then each model's own
+    scores (on benchmarks the others lack)."""
+    for fact in result.facts:
+        lines = []
+        for model, cell in zip(result.models, fact.cells, strict=True):
+            values = "; ".join(
+                cite(refs, qualified(fact_value(fact.field, c.value), c.source), c.source)
+                for c in cell
+            )
+            lines.append(f"**{safe_text(model)}**: {values or '—'}")
+        card.field(fact.label, lines)
+    groups = []
+    for model, scores in zip(result.models, result.own_scores, strict=True):
+        if scores:
+            groups.append(
+                [f"**{safe_text(model)}**"]
+                + [
+                    "  " + "; ".join(cite(refs, named_score(c), c.source, False) for c in group)
+                    for group in scores
+                ]
+            )
+    if groups:
+        card.field_groups("Own scores (not comparable)", groups)
+
+
 def render_leaderboard(board: Leaderboard) -> Reply:
     title = f"Leaderboard: {safe_text(board.benchmark)}{setting_suffix(board.setting)}"
-    card = CardBuilder(title, credits_footer(board.credits))
+    refs = References()
+    for row in board.rows:
+        for claim in (row.best, *row.others[:3]):
+            register(refs, claim.source, note=False)
+    card = CardBuilder(title, credits_footer(board.credits), refs=refs)
     hint = match_line(board.match)
     if hint:
         card.line(hint)
@@ -278,16 +427,16 @@ def render_leaderboard(board: Leaderboard) -> Reply:
     if not board.rows:
         card.line("No model matches these filters.")
     for row in board.rows:
-        line = (
-            f"{row.rank}. **{safe_text(row.model)}** — {score_text(row.best)}"
-            f" · {source_label(row.best.source)}"
+        line = cite(
+            refs,
+            f"{row.rank}. **{safe_text(row.model)}** — {score_text(row.best)}",
+            row.best.source,
+            False,
         )
         if row.openness_disputed:
             line += f" · {DISPUTED_OPENNESS} ({openness_counts(row.openness_claims)})"
         if row.others:
-            others = ", ".join(
-                f"{score_text(c)} ({safe_text(c.source.name[:30])})" for c in row.others[:3]
-            )
+            others = ", ".join(cite(refs, score_text(c), c.source, False) for c in row.others[:3])
             line += f" · {DISAGREE}: also {others}"
         card.line(line)
     return card.build()

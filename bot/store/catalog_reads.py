@@ -31,11 +31,13 @@ from bot.store.db import Database
 # The provenance columns every claim query returns (claims are aliased `c`, sources `s`).
 SOURCE_COLUMNS = (
     "s.key AS source_key, s.name AS source_name, s.kind AS source_kind, s.outlet,"
-    " s.credit, s.published, c.url, c.as_of, c.self_reported, c.note"
+    " s.credit, s.published, c.url, c.as_of, c.self_reported, c.note,"
+    " c.qualifier"
 )
 _EVENT_SOURCE_COLUMNS = (
     "s.key AS source_key, s.name AS source_name, s.kind AS source_kind, s.outlet,"
-    " s.credit, s.published, c.url, NULL AS as_of, 0 AS self_reported, NULL AS note"
+    " s.credit, s.published, c.url, NULL AS as_of, 0 AS self_reported, NULL AS note,"
+    " NULL AS qualifier"
 )
 # An event with its model, organisation and source (events are aliased `c`).
 EVENT_SELECT = (
@@ -69,6 +71,7 @@ def source_ref(row: Any) -> SourceRef:
         as_of=row["as_of"],
         self_reported=bool(row["self_reported"]),
         note=row["note"],
+        qualifier=row["qualifier"],
     )
 
 

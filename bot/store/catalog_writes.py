@@ -246,8 +246,8 @@ class CatalogWrites:
         for claim in batch.claims:
             cursor = await self.db.execute(
                 "INSERT OR IGNORE INTO model_claims"
-                "(model_id, field, value, source_id, url, as_of, self_reported, note)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "(model_id, field, value, source_id, url, as_of, self_reported, note, qualifier)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     await res.model(claim.model),
                     claim.field,
@@ -259,7 +259,8 @@ class CatalogWrites:
         for lc in batch.license_claims:
             cursor = await self.db.execute(
                 "INSERT OR IGNORE INTO license_claims(model_id, license_id, openness, commercial,"
-                " source_id, url, as_of, self_reported, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " source_id, url, as_of, self_reported, note, qualifier)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     await res.model(lc.model),
                     lc.license,
@@ -274,7 +275,8 @@ class CatalogWrites:
             setting = parse_setting(score.setting)
             cursor = await self.db.execute(
                 "INSERT OR IGNORE INTO scores(model_id, benchmark_id, value, setting, setting_key,"
-                " source_id, url, as_of, self_reported, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " source_id, url, as_of, self_reported, note, qualifier)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     await res.model(score.model),
                     await res.benchmark(score.benchmark),
@@ -339,7 +341,14 @@ class CatalogWrites:
 
 
 async def _prov(res: _Resolver, prov: Provenance) -> tuple[Any, ...]:
-    return (await res.source(prov.source), prov.url, prov.as_of, int(prov.self_reported), prov.note)
+    return (
+        await res.source(prov.source),
+        prov.url,
+        prov.as_of,
+        int(prov.self_reported),
+        prov.note,
+        prov.qualifier,
+    )
 
 
 def _tristate(value: bool | None) -> int | None:

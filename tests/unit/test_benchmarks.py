@@ -287,7 +287,7 @@ def test_license_query_open_lists_every_open_class(db_path: Path) -> None:
         "open weights (restricted)",
         "open weights (non-commercial)",
     ):
-        assert f"· {label} —" in text
+        assert f"· {label} [" in text
 
 
 def test_compare_shows_each_scores_setting(db_path: Path) -> None:
