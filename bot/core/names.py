@@ -46,3 +46,17 @@ def word_starts(name: str) -> list[str]:
         if key and key not in keys:
             keys.append(key)
     return keys
+
+
+_NUMBERS = re.compile(r"\d+(?:\.\d+)*")
+
+
+def title_key(title: str) -> str:
+    """A feed entry title's dedup key (stored with the entry as `entries.title_key`)."""
+    return normalize(title)
+
+
+def title_numbers(title: str) -> str:
+    """The numbers a title names, in order, so 'Gemma 4' is not 'Gemma 3' (stored with the
+    entry as `entries.title_numbers`)."""
+    return " ".join(_NUMBERS.findall(title))

@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.core.names import title_key, title_numbers
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -82,6 +84,9 @@ class Database:
         db = cls(conn, path)
         try:
             async with _explained(path):
+                # Migrations that backfill the stored title keys compute them as the code does.
+                await conn.create_function("rr_title_key", 1, title_key, deterministic=True)
+                await conn.create_function("rr_title_numbers", 1, title_numbers, deterministic=True)
                 await conn.execute("PRAGMA journal_mode=WAL")
                 await conn.execute("PRAGMA foreign_keys=ON")
                 await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")

@@ -14,6 +14,7 @@ import aiosqlite
 from bot.core.names import normalize
 from bot.store.db import Database, chunks, inserted_id
 from bot.store.outbox import OutboxStore
+from bot.watch.records import ReportedEntry, StoryCandidate
 
 Row = aiosqlite.Row
 
@@ -29,6 +30,11 @@ class SourceDef:
     kind: str
     org: str | None = None
     poll_minutes: int = DEFAULT_POLL_MINUTES
+
+
+def _candidate(row: Any) -> StoryCandidate:
+    models = frozenset(int(m) for m in (row[6] or "").split(",") if m)
+    return StoryCandidate(row[0], row[1], row[2], row[3], row[4], row[5], models)
 
 
 class WatchStore:
@@ -101,16 +107,19 @@ class WatchStore:
         etag: str | None,
         last_modified: str | None,
         seen: int,
+        body_hash: str | None = None,
     ) -> bool:
-        """Record a good poll (inside the caller's transaction); True if the source had been
-        paused (it has now resumed)."""
+        """Record a good poll (inside the caller's transaction): `body_hash` is the hash of
+        the body it parsed and ingested, None if it parsed none (unchanged or not modified).
+        True if the source had been paused (it has now resumed)."""
         row = await self.db.fetchone("SELECT paused FROM feed_sources WHERE key = ?", (key,))
         await self.db.execute(
             "UPDATE feed_sources SET last_attempt = ?, last_success = ?, next_poll = ?,"
             " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
             " consecutive_failures = 0, last_error = NULL, paused = 0, pause_notified = 0,"
-            " entries_seen = entries_seen + ? WHERE key = ?",
-            (now, now, next_poll, etag, last_modified, seen, key),
+            " entries_seen = entries_seen + ?, body_hash = COALESCE(?, body_hash),"
+            " last_parsed = CASE WHEN ? IS NULL THEN last_parsed ELSE ? END WHERE key = ?",
+            (now, now, next_poll, etag, last_modified, seen, body_hash, body_hash, now, key),
         )
         return bool(row and row["paused"])
 
@@ -156,23 +165,55 @@ class WatchStore:
             pairs.update((r[0], r[1]) for r in rows)
         return pairs
 
-    async def entries_between(self, start: str, end: str) -> list[Row]:
-        return await self.db.fetchall(
-            "SELECT e.id, e.title, e.type, e.published, e.first_seen,"
-            " (SELECT group_concat(model_id) FROM entry_models m WHERE m.entry_id = e.id) AS models"
-            " FROM entries e WHERE COALESCE(e.published, e.first_seen) BETWEEN ? AND ?"
-            " AND NOT (e.backlog AND e.published IS NULL)",  # undated history has no moment
-            (start, end),
-        )
+    async def story_candidates(
+        self,
+        by_title: Sequence[tuple[int, str, str, str, int, int]],
+        by_models: Sequence[tuple[int, int, str, str]],
+    ) -> list[StoryCandidate]:
+        """Entries that may be the same story as a new item, found through the indexes, not by
+        reading every entry of the dedup window. `by_title`: (item, title numbers, from, to,
+        shortest and longest title key) — entries of a moment in [from, to] whose titles name
+        the same numbers and whose keys are of a length a near-identical title can have;
+        `by_models`: (item, model id, from, to) — releases of that moment linked to the
+        model. Each candidate carries the item it was found for; undated history is left out."""
+        found: list[StoryCandidate] = []
+        for titles in chunks(by_title, 400):
+            values = ",".join("(?, ?, ?, ?, ?, ?)" for _ in titles)
+            rows = await self.db.fetchall(
+                f"WITH wanted(i, numbers, lo, hi, short, long) AS (VALUES {values})"
+                " SELECT w.i, e.id, e.title_key, e.title_numbers, e.type,"
+                " COALESCE(e.published, e.first_seen) AS moment, NULL AS models"
+                " FROM wanted w JOIN entries e ON e.title_numbers = w.numbers"
+                " AND COALESCE(e.published, e.first_seen) BETWEEN w.lo AND w.hi"
+                " WHERE length(e.title_key) BETWEEN w.short AND w.long"
+                " AND NOT (e.backlog AND e.published IS NULL)",
+                [value for probe in titles for value in probe],
+            )
+            found += [_candidate(r) for r in rows]
+        for chunk in chunks(by_models, 400):
+            values = ",".join("(?, ?, ?, ?)" for _ in chunk)
+            by_model = await self.db.fetchall(
+                f"WITH wanted(i, model, lo, hi) AS (VALUES {values})"
+                " SELECT DISTINCT w.i, e.id, e.title_key, e.title_numbers, e.type,"
+                " COALESCE(e.published, e.first_seen) AS moment,"
+                " (SELECT group_concat(model_id) FROM entry_models m2 WHERE m2.entry_id = e.id)"
+                " AS models FROM wanted w JOIN entry_models m ON m.model_id = w.model"
+                " JOIN entries e ON e.id = m.entry_id AND e.type = 'release'"
+                " AND COALESCE(e.published, e.first_seen) BETWEEN w.lo AND w.hi"
+                " WHERE NOT (e.backlog AND e.published IS NULL)",
+                [value for probe in chunk for value in probe],
+            )
+            found += [_candidate(r) for r in by_model]
+        return found
 
-    async def reported_since(self, source_key: str, since: str) -> list[Row]:
-        """Entries `source_key` first reported at or after `since`: id, title, summary, published
-        and seen_at (when the source first reported it)."""
-        return await self.db.fetchall(
-            "SELECT e.id, e.title, e.summary, e.published, s.seen_at FROM entry_sources s JOIN entries e"
-            " ON e.id = s.entry_id WHERE s.source_key = ? AND s.seen_at >= ?",
+    async def reported_since(self, source_key: str, since: str) -> list[ReportedEntry]:
+        """Entries `source_key` first reported at or after `since`."""
+        rows = await self.db.fetchall(
+            "SELECT e.id, e.title_key, e.summary, e.published, s.seen_at FROM entry_sources s"
+            " JOIN entries e ON e.id = s.entry_id WHERE s.source_key = ? AND s.seen_at >= ?",
             (source_key, since),
         )
+        return [ReportedEntry(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     async def reguiding_sources(self, keys: Iterable[str], seen_since: str) -> set[str]:
         """Which of these sources are flagged as re-guiding their items and were last seen doing
@@ -211,11 +252,11 @@ class WatchStore:
         return int(row[0])
 
     async def insert_entries(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """(id, title, link, summary, published, type, org, first_seen, backlog) rows, in one
-        statement."""
+        """(id, title, title key, title numbers, link, summary, published, type, org,
+        first_seen, backlog) rows, in one statement (see `bot.core.names.title_key`)."""
         await self.db.executemany(
-            "INSERT INTO entries(id, title, link, summary, published, type, org, first_seen,"
-            " backlog) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO entries(id, title, title_key, title_numbers, link, summary, published,"
+            " type, org, first_seen, backlog) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
 

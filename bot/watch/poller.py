@@ -13,6 +13,7 @@ operators are told once; it resumes when it answers again.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -47,6 +48,7 @@ class PollOutcome:
     new: int = 0
     error: str | None = None
     not_modified: bool = False
+    unchanged: bool = False  # the body was the one last ingested: not parsed again
     paused: bool = False
     resumed: bool = False
 
@@ -192,6 +194,13 @@ class FeedPoller:
             async with self.store.transaction():
                 resumed = await self._succeeded(row, result, 0)
             return PollOutcome(key, True, not_modified=True, resumed=resumed)
+        digest = body_hash(result.body or b"")
+        if digest == row["body_hash"] and row["last_success"]:
+            # The body last ingested, byte for byte (a server without ETag or Last-Modified,
+            # or one that ignores them): parsing it again would find nothing new.
+            async with self.store.transaction():
+                resumed = await self._succeeded(row, result, 0)
+            return PollOutcome(key, True, unchanged=True, resumed=resumed)
         parsed = await self._parse(result.body or b"", row, result.content_type)
         if parsed.problem:
             return await self._failed(row, parsed.problem)
@@ -201,7 +210,7 @@ class FeedPoller:
                 report = await self.ingestor.ingest(
                     parsed.items, baseline=not row["last_success"], budget=budget
                 )
-                resumed = await self._succeeded(row, result, len(report.new))
+                resumed = await self._succeeded(row, result, len(report.new), digest)
         except (sqlite3.Error, StoreError) as exc:  # rolled back: nothing of this poll is kept
             log.exception("feed %s: storing its entries failed", key)
             return await self._failed(row, f"storing its entries failed ({exc})")
@@ -225,13 +234,15 @@ class FeedPoller:
         except ParserDied as exc:
             return ParseResult(problem=str(exc))
 
-    async def _succeeded(self, row: Any, result: FetchResult, new: int) -> bool:
-        """Record a good poll, and tell the operators if it ends a pause (in the caller's
-        transaction)."""
+    async def _succeeded(
+        self, row: Any, result: FetchResult, new: int, parsed: str | None = None
+    ) -> bool:
+        """Record a good poll (`parsed`: the hash of the body it parsed and ingested, if it
+        did), and tell the operators if it ends a pause (in the caller's transaction)."""
         now = self.clock()
         next_poll = iso(now + timedelta(minutes=row["poll_minutes"]))
         resumed = await self.store.record_success(
-            row["key"], iso(now), next_poll, result.etag, result.last_modified, new
+            row["key"], iso(now), next_poll, result.etag, result.last_modified, new, parsed
         )
         if resumed:
             await self._notify(
@@ -275,6 +286,11 @@ class FeedPoller:
             text,
             parts,
         )
+
+
+def body_hash(body: bytes) -> str:
+    """What tells an unchanged body from a changed one."""
+    return hashlib.sha256(body).hexdigest()
 
 
 def _has_new(poll: asyncio.Task[PollOutcome]) -> bool:

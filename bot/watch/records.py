@@ -35,6 +35,30 @@ class FeedStatus:
     last_success: str | None  # ISO 8601 UTC, None until the first good poll
 
 
+@dataclass(frozen=True)
+class StoryCandidate:
+    """An entry that may be the same story as a new item (`WatchStore.story_candidates`)."""
+
+    item: int  # the index of the item it was found for
+    id: int
+    title_key: str
+    title_numbers: str
+    type: str
+    moment: str  # its date, else when it was first seen (ISO 8601 UTC)
+    models: frozenset[int]  # filled for candidates found by model
+
+
+@dataclass(frozen=True)
+class ReportedEntry:
+    """An entry a source reported, as the re-guid check compares it."""
+
+    id: int
+    title_key: str
+    summary: str | None
+    published: str | None
+    seen_at: str  # when the source first reported it
+
+
 def subscription_of(row: Any) -> Subscription:
     """A subscriptions row as a record (the filters column is JSON)."""
     return Subscription(
