@@ -126,6 +126,25 @@ class Database:
             done.append(name)
         return done
 
+    async def optimize(self) -> None:
+        """PRAGMA optimize: refresh the query planner's statistics where they went stale."""
+        await self.execute("PRAGMA optimize")
+
+    async def free_share(self) -> float:
+        """The share of the file's pages that are free (what VACUUM would give back)."""
+        pages = (await self.fetchrow("PRAGMA page_count"))[0]
+        free = (await self.fetchrow("PRAGMA freelist_count"))[0]
+        return free / pages if pages else 0.0
+
+    async def vacuum(self) -> None:
+        """Rebuild the file without its free pages, then truncate the write-ahead log. Waits
+        for (and holds off) every write meanwhile; never inside a transaction."""
+        if self.in_transaction:
+            raise RuntimeError("VACUUM cannot run inside a transaction")
+        async with self._write_lock, _explained(self.path):
+            await self._conn.execute("VACUUM")
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def schema_version(self) -> int:
         row = await self.fetchrow("SELECT MAX(version) FROM schema_migrations")
         return int(row[0] or 0)

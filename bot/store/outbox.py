@@ -148,6 +148,18 @@ class OutboxStore:
             (error[:500], outbox_id),
         )
 
+    async def prune(self, done_before: str, notices_before: str) -> int:
+        """Delete posts that are over with (retention, in the caller's transaction): sent,
+        dropped or failed before `done_before`, or notices queued before `notices_before`
+        once over. Pending and held rows are never touched. How many went."""
+        cursor = await self.db.execute(
+            "DELETE FROM outbox WHERE (kind != 'notice' AND ((status = 'sent' AND sent_at < ?)"
+            " OR (status IN ('dropped', 'failed') AND created_at < ?)))"
+            " OR (kind = 'notice' AND status IN ('sent', 'dropped', 'failed') AND created_at < ?)",
+            (done_before, done_before, notices_before),
+        )
+        return cursor.rowcount
+
     async def counts(self) -> dict[str, int]:
         rows = await self.db.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")
         return {r[0]: r[1] for r in rows}

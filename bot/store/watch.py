@@ -280,6 +280,29 @@ class WatchStore:
             "INSERT OR IGNORE INTO entry_models(entry_id, model_id) VALUES (?, ?)", models
         )
 
+    # ---- retention (inside the caller's transaction) ---------------------------------------
+
+    async def trim_bodies(self, seen_before: str, keep: int) -> int:
+        """Cut the summaries of entries first seen before `seen_before` to their first `keep`
+        characters; how many were cut."""
+        cursor = await self.db.execute(
+            "UPDATE entries SET summary = substr(summary, 1, ?)"
+            " WHERE first_seen < ? AND length(summary) > ?",
+            (keep, seen_before, keep),
+        )
+        return cursor.rowcount
+
+    async def forget_identities(self, seen_before: str) -> int:
+        """Delete the identities of entries first seen before `seen_before`, except curated
+        ones (the curated files are ingested again at every start); how many went."""
+        cursor = await self.db.execute(
+            "DELETE FROM entry_identities WHERE entry_id IN (SELECT id FROM entries"
+            " WHERE first_seen < ?) AND entry_id NOT IN"
+            " (SELECT entry_id FROM entry_sources WHERE source_key = 'curated')",
+            (seen_before,),
+        )
+        return cursor.rowcount
+
     async def canonical_org(self, name: str) -> str:
         norm = normalize(name)
         row = await self.db.fetchone(
