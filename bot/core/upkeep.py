@@ -18,7 +18,6 @@ from bot.core.periodic import run_periodically
 from bot.store.db import Database
 from bot.store.outbox import OutboxStore
 from bot.store.watch import WatchStore
-from bot.watch.items import SUMMARY_SCAN
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +56,7 @@ class StoreUpkeep:
                 iso(now - timedelta(days=keep.sent_outbox_days)),
                 iso(now - timedelta(days=keep.notice_days)),
             )
-            trimmed = await self._watch.trim_bodies(
-                iso(now - timedelta(days=keep.entry_body_days)), SUMMARY_SCAN
-            )
+            trimmed = await self._watch.trim_bodies(iso(now - timedelta(days=keep.entry_body_days)))
             forgotten = await self._watch.forget_identities(
                 iso(now - timedelta(days=keep.identity_days))
             )

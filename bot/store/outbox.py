@@ -152,13 +152,21 @@ class OutboxStore:
         """Delete posts that are over with (retention, in the caller's transaction): sent,
         dropped or failed before `done_before`, or notices queued before `notices_before`
         once over. Pending and held rows are never touched. How many went."""
-        cursor = await self.db.execute(
-            "DELETE FROM outbox WHERE (kind != 'notice' AND ((status = 'sent' AND sent_at < ?)"
-            " OR (status IN ('dropped', 'failed') AND created_at < ?)))"
-            " OR (kind = 'notice' AND status IN ('sent', 'dropped', 'failed') AND created_at < ?)",
-            (done_before, done_before, notices_before),
-        )
-        return cursor.rowcount
+        gone = 0
+        for sql, moment in (
+            ("status = 'sent' AND sent_at < ? AND kind != 'notice'", done_before),
+            (
+                "status IN ('dropped', 'failed') AND created_at < ? AND kind != 'notice'",
+                done_before,
+            ),
+            (
+                "status IN ('sent', 'dropped', 'failed') AND created_at < ? AND kind = 'notice'",
+                notices_before,
+            ),
+        ):  # one statement each, so each finds its rows through outbox_pending (status, id)
+            cursor = await self.db.execute(f"DELETE FROM outbox WHERE {sql}", (moment,))
+            gone += cursor.rowcount
+        return gone
 
     async def counts(self) -> dict[str, int]:
         rows = await self.db.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")

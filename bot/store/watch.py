@@ -9,16 +9,24 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from bot.core.names import normalize
 from bot.store.db import Database, chunks, inserted_id
 from bot.store.outbox import OutboxStore
-from bot.watch.records import ReportedEntry, StoryCandidate
+from bot.watch.records import (
+    EntrySource,
+    FeedSource,
+    ReportedEntry,
+    StoredEntry,
+    StoryCandidate,
+    Subscription,
+    feed_source_of,
+    stored_entry_of,
+    subscription_of,
+)
 
-Row = aiosqlite.Row
-
-
+# What retention keeps of an old entry's summary: the opening the pipeline reads for the type,
+# the models and re-issued stories (SUMMARY_SCAN in bot/watch/items.py).
+BODY_KEPT = 200
 DEFAULT_POLL_MINUTES = 30  # a feed source's interval when none is given (YAML or /feeds add)
 
 
@@ -86,18 +94,21 @@ class WatchStore:
             cursor = await self.db.execute("DELETE FROM feed_sources WHERE key = ?", (key,))
         return cursor.rowcount == 1
 
-    async def sources(self) -> list[Row]:
-        return await self.db.fetchall("SELECT * FROM feed_sources ORDER BY name")
+    async def sources(self) -> list[FeedSource]:
+        rows = await self.db.fetchall("SELECT * FROM feed_sources ORDER BY name")
+        return [feed_source_of(r) for r in rows]
 
-    async def source(self, key: str) -> Row | None:
-        return await self.db.fetchone("SELECT * FROM feed_sources WHERE key = ?", (key,))
+    async def source(self, key: str) -> FeedSource | None:
+        row = await self.db.fetchone("SELECT * FROM feed_sources WHERE key = ?", (key,))
+        return None if row is None else feed_source_of(row)
 
-    async def due_sources(self, now: str) -> list[Row]:
-        return await self.db.fetchall(
+    async def due_sources(self, now: str) -> list[FeedSource]:
+        rows = await self.db.fetchall(
             "SELECT * FROM feed_sources WHERE kind != 'curated'"
             " AND (next_poll IS NULL OR next_poll <= ?) ORDER BY next_poll IS NOT NULL, next_poll",
             (now,),
         )
+        return [feed_source_of(r) for r in rows]
 
     async def record_success(
         self,
@@ -282,13 +293,15 @@ class WatchStore:
 
     # ---- retention (inside the caller's transaction) ---------------------------------------
 
-    async def trim_bodies(self, seen_before: str, keep: int) -> int:
-        """Cut the summaries of entries first seen before `seen_before` to their first `keep`
-        characters; how many were cut."""
+    async def trim_bodies(self, seen_before: str) -> int:
+        """Cut the summaries of entries first seen before `seen_before` to their opening,
+        the first BODY_KEPT characters; how many were cut."""
+        # The length is spelled out: the partial index entries_long_body (migration 0012)
+        # serves only this very condition.
         cursor = await self.db.execute(
-            "UPDATE entries SET summary = substr(summary, 1, ?)"
-            " WHERE first_seen < ? AND length(summary) > ?",
-            (keep, seen_before, keep),
+            "UPDATE entries SET summary = substr(summary, 1, 200)"
+            " WHERE first_seen < ? AND length(summary) > 200",
+            (seen_before,),
         )
         return cursor.rowcount
 
@@ -332,12 +345,14 @@ class WatchStore:
 
     # ---- subscriptions --------------------------------------------------------------------
 
-    async def subscriptions(self, guild_id: str | None = None) -> list[Row]:
+    async def subscriptions(self, guild_id: str | None = None) -> list[Subscription]:
         if guild_id is None:
-            return await self.db.fetchall("SELECT * FROM subscriptions ORDER BY id")
-        return await self.db.fetchall(
-            "SELECT * FROM subscriptions WHERE guild_id = ? ORDER BY id", (guild_id,)
-        )
+            rows = await self.db.fetchall("SELECT * FROM subscriptions ORDER BY id")
+        else:
+            rows = await self.db.fetchall(
+                "SELECT * FROM subscriptions WHERE guild_id = ? ORDER BY id", (guild_id,)
+            )
+        return [subscription_of(r) for r in rows]
 
     async def add_subscription(
         self,
@@ -375,7 +390,9 @@ class WatchStore:
         )
         return cursor.rowcount == 1
 
-    async def pause_subscriptions_of_channel(self, channel_id: str, reason: str) -> list[Row]:
+    async def pause_subscriptions_of_channel(
+        self, channel_id: str, reason: str
+    ) -> list[Subscription]:
         """Pause every active subscription posting to `channel_id` and hold its queued alerts
         (inside the caller's transaction); return the newly paused."""
         rows = await self.db.fetchall(
@@ -386,7 +403,7 @@ class WatchStore:
             (reason, channel_id),
         )
         await self._outbox.hold_channel(channel_id, "alert", "alert_summary")  # and "N more"
-        return rows
+        return [subscription_of(r) for r in rows]
 
     async def resume_subscription(
         self,
@@ -406,22 +423,27 @@ class WatchStore:
             return None
         return await self._outbox.release_of_subscription(guild_id, subscription_id, drop, reason)
 
-    async def latest_entries(self, limit: int) -> list[Row]:
-        return await self.db.fetchall(
+    async def latest_entries(self, limit: int) -> list[int]:
+        """The ids of the `limit` newest entries, newest first."""
+        rows = await self.db.fetchall(
             "SELECT id FROM entries ORDER BY COALESCE(published, first_seen) DESC, id DESC LIMIT ?",
             (limit,),
         )
+        return [r[0] for r in rows]
 
     # ---- reading entries back -------------------------------------------------------------
 
-    async def entry(self, entry_id: int) -> Row | None:
-        return await self.db.fetchone("SELECT * FROM entries WHERE id = ?", (entry_id,))
+    async def entry(self, entry_id: int) -> StoredEntry | None:
+        row = await self.db.fetchone("SELECT * FROM entries WHERE id = ?", (entry_id,))
+        return None if row is None else stored_entry_of(row)
 
-    async def entry_sources(self, entry_id: int) -> list[Row]:
-        return await self.db.fetchall(
-            "SELECT source_key, source_name, link FROM entry_sources WHERE entry_id = ? ORDER BY seen_at, source_name",
+    async def entry_sources(self, entry_id: int) -> list[EntrySource]:
+        rows = await self.db.fetchall(
+            "SELECT source_key, source_name, link FROM entry_sources WHERE entry_id = ?"
+            " ORDER BY seen_at, source_name",
             (entry_id,),
         )
+        return [EntrySource(r[0], r[1], r[2]) for r in rows]
 
     async def entry_model_ids(self, entry_id: int) -> list[int]:
         rows = await self.db.fetchall(
@@ -429,11 +451,11 @@ class WatchStore:
         )
         return [r[0] for r in rows]
 
-    async def news_between(self, since: str, until: str, published_after: str) -> list[Row]:
+    async def news_between(self, since: str, until: str, published_after: str) -> list[StoredEntry]:
         """What a digest of [since, until) covers, oldest first: entries first seen in it that
         are news (not backlog, not published before `published_after`), and entries published
         in it that were not already news of an earlier window."""
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT * FROM entries WHERE"
             " (first_seen >= ? AND first_seen < ? AND NOT backlog"
             "  AND (published IS NULL OR published >= ?))"
@@ -441,3 +463,4 @@ class WatchStore:
             " ORDER BY COALESCE(published, first_seen), id",
             (since, until, published_after, since, until, since),
         )
+        return [stored_entry_of(r) for r in rows]

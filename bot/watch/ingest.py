@@ -8,7 +8,6 @@ once per call, not once per item.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from bot.watch.flood import (
 from bot.watch.identity import identities
 from bot.watch.items import PUBLISH_GRACE, SUMMARY_SCAN, FeedItem
 from bot.watch.linking import models_named
-from bot.watch.records import ReportedEntry, StoryCandidate
+from bot.watch.records import ReportedEntry, StoryCandidate, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -145,16 +144,10 @@ class _Subscription:
     paused: bool
 
     @classmethod
-    def all(cls, rows: list[Any]) -> list[_Subscription]:
+    def all(cls, subscriptions: list[Subscription]) -> list[_Subscription]:
         return [
-            cls(
-                r["id"],
-                r["channel_id"],
-                Filters.from_json(json.loads(r["filters"])),
-                datetime.fromisoformat(r["created_at"]),
-                bool(r["paused"]),
-            )
-            for r in rows
+            cls(s.id, s.channel_id, s.filters, datetime.fromisoformat(s.created_at), s.paused)
+            for s in subscriptions
         ]
 
 

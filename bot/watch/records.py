@@ -19,6 +19,57 @@ class Subscription:
     role_id: str | None
     paused: bool
     pause_reason: str | None
+    guild_id: str = ""
+    notify_channel_id: str | None = None  # where its admins are told of trouble
+    created_at: str = ""  # ISO 8601 UTC
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """A feed source as polling sees it: where it is, its conditional-GET state and health."""
+
+    key: str
+    name: str
+    url: str
+    kind: str
+    org: str | None
+    poll_minutes: int
+    added_by: str | None
+    etag: str | None
+    last_modified: str | None
+    last_success: str | None  # ISO 8601 UTC, None until the first good poll
+    consecutive_failures: int
+    last_error: str | None
+    paused: bool
+    body_hash: str | None  # of the body last parsed and ingested
+    last_parsed: str | None
+    next_poll: str | None
+    entries_seen: int
+    reguids_since: str | None  # flagged as re-issuing its items under new guids since then
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """A release-watch entry as stored."""
+
+    id: int
+    title: str
+    link: str | None
+    summary: str | None
+    published: str | None  # ISO 8601 UTC, None when unknown
+    type: str
+    org: str | None
+    first_seen: str
+    backlog: bool
+
+
+@dataclass(frozen=True)
+class EntrySource:
+    """A source that reported an entry."""
+
+    source_key: str
+    source_name: str
+    link: str | None
 
 
 @dataclass(frozen=True)
@@ -60,7 +111,7 @@ class ReportedEntry:
 
 
 def subscription_of(row: Any) -> Subscription:
-    """A subscriptions row as a record (the filters column is JSON)."""
+    """A subscriptions row as a record (the filters column is JSON); for the store."""
     return Subscription(
         row["id"],
         row["channel_id"],
@@ -68,18 +119,60 @@ def subscription_of(row: Any) -> Subscription:
         row["role_id"] or None,
         bool(row["paused"]),
         row["pause_reason"],
+        row["guild_id"],
+        row["notify_channel_id"] or None,
+        row["created_at"],
     )
 
 
-def feed_status_of(row: Any) -> FeedStatus:
-    """A feed_sources row as a record."""
-    return FeedStatus(
+def feed_source_of(row: Any) -> FeedSource:
+    """A feed_sources row as a record; for the store."""
+    return FeedSource(
         row["key"],
         row["name"],
+        row["url"],
         row["kind"],
+        row["org"],
         row["poll_minutes"],
-        bool(row["paused"]),
+        row["added_by"],
+        row["etag"],
+        row["last_modified"],
+        row["last_success"],
         row["consecutive_failures"] or 0,
         row["last_error"],
-        row["last_success"],
+        bool(row["paused"]),
+        row["body_hash"],
+        row["last_parsed"],
+        row["next_poll"],
+        row["entries_seen"],
+        row["reguids_since"],
+    )
+
+
+def stored_entry_of(row: Any) -> StoredEntry:
+    """An entries row as a record; for the store."""
+    return StoredEntry(
+        row["id"],
+        row["title"],
+        row["link"],
+        row["summary"],
+        row["published"],
+        row["type"],
+        row["org"],
+        row["first_seen"],
+        bool(row["backlog"]),
+    )
+
+
+def feed_status_of(source: FeedSource) -> FeedStatus:
+    """A feed source's polling health."""
+    return FeedStatus(
+        source.key,
+        source.name,
+        source.kind,
+        source.poll_minutes,
+        source.paused,
+        source.consecutive_failures,
+        source.last_error,
+        source.last_success,
     )

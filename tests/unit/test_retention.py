@@ -106,8 +106,7 @@ async def test_upkeep_prunes_what_is_past_its_retention_and_keeps_the_rest(servi
     assert any(k.startswith("notice-new") for k in kept)
     assert report.outbox_rows == 2
     summaries = {
-        e: (await watch.store.entry(e))["summary"]
-        for e in (ancient.new[0], old.new[0], recent.new[0])
+        e: (await watch.store.entry(e)).summary for e in (ancient.new[0], old.new[0], recent.new[0])
     }
     assert len(summaries[old.new[0]]) == len(summaries[ancient.new[0]]) == 200
     assert summaries[recent.new[0]] == long_summary
