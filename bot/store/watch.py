@@ -134,6 +134,19 @@ class WatchStore:
         )
         return bool(row and row["paused"])
 
+    async def record_unchanged(
+        self, key: str, now: str, next_poll: str, etag: str | None, last_modified: str | None
+    ) -> bool:
+        """Record a good poll that found nothing to parse, in one statement, unless the source
+        is paused (then nothing is written: `record_success` resumes it). True if written."""
+        cursor = await self.db.execute(
+            "UPDATE feed_sources SET last_attempt = ?, last_success = ?, next_poll = ?,"
+            " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
+            " consecutive_failures = 0, last_error = NULL WHERE key = ? AND paused = 0",
+            (now, now, next_poll, etag, last_modified, key),
+        )
+        return cursor.rowcount == 1
+
     async def record_failure(
         self, key: str, now: str, next_poll: str, error: str, threshold: int
     ) -> bool:

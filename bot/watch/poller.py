@@ -191,15 +191,13 @@ class FeedPoller:
     ) -> PollOutcome:
         key = row.key
         if result.not_modified:
-            async with self.store.transaction():
-                resumed = await self._succeeded(row, result, 0)
+            resumed = await self._nothing_new(row, result)
             return PollOutcome(key, True, not_modified=True, resumed=resumed)
         digest = body_hash(result.body or b"")
         if digest == row.body_hash and row.last_success:
             # The body last ingested, byte for byte (a server without ETag or Last-Modified,
             # or one that ignores them): parsing it again would find nothing new.
-            async with self.store.transaction():
-                resumed = await self._succeeded(row, result, 0)
+            resumed = await self._nothing_new(row, result)
             return PollOutcome(key, True, unchanged=True, resumed=resumed)
         parsed = await self._parse(result.body or b"", row, result.content_type)
         if parsed.problem:
@@ -233,6 +231,18 @@ class FeedPoller:
             return await self.parser.run(job)
         except ParserDied as exc:
             return ParseResult(problem=str(exc))
+
+    async def _nothing_new(self, row: FeedSource, result: FetchResult) -> bool:
+        """Record a good poll that parsed nothing; True if it ends a pause. One statement for
+        a source that is not paused (most polls of most sources)."""
+        now = self.clock()
+        next_poll = iso(now + timedelta(minutes=row.poll_minutes))
+        if await self.store.record_unchanged(
+            row.key, iso(now), next_poll, result.etag, result.last_modified
+        ):
+            return False
+        async with self.store.transaction():  # paused: it resumes, and the operators are told
+            return await self._succeeded(row, result, 0)
 
     async def _succeeded(
         self, row: FeedSource, result: FetchResult, new: int, parsed: str | None = None

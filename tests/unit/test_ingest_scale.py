@@ -76,6 +76,30 @@ async def test_an_unchanged_body_without_etag_is_not_parsed_again_a_changed_one_
         assert await entry_count(watch) == before + 3
 
 
+async def test_a_paused_source_answering_its_unchanged_body_resumes_and_says_so(
+    services, tmp_path
+) -> None:
+    async with clocked_watch(
+        services, tmp_path, timeout=0.5, failure_threshold=2, ops_channel_id="999"
+    ) as watch:
+        async with feed_server() as server:
+            url = server.serve("/f.xml", rss(POSTS))
+            await watch.store.add_source(SourceDef("g", "G", url, "rss"), "test")
+            assert (await watch.poller.poll_key("g")).ok
+            server.routes["/f.xml"].fail_times = 2
+            assert not (await poll_later(watch, "g")).ok
+            assert (await poll_later(watch, "g")).paused
+            back = await poll_later(watch, "g")
+        source = await watch.store.source("g")
+        assert back.ok and back.unchanged and back.resumed
+        assert not source.paused and source.consecutive_failures == 0
+        notices = await watch.store.db.fetchall(
+            "SELECT dedupe_key FROM outbox WHERE kind = 'notice' ORDER BY id"
+        )
+        keys = [r[0] for r in notices]
+        assert len(keys) == 2 and "feed-paused:g" in keys[0] and "feed-resumed:g" in keys[1]
+
+
 async def test_a_body_that_failed_is_parsed_again_not_taken_for_unchanged(watch) -> None:
     async with feed_server() as server:
         url = server.serve("/f.xml", "<html>not a feed</html>")
