@@ -69,9 +69,10 @@ class RetentionConfig:
 
     sent_outbox_days: int = 30  # posts sent (or given up) that long ago are deleted
     notice_days: int = 90  # operator and admin notices, whatever their outcome
-    entry_body_days: int = 180  # older entries keep their summary's opening only
+    entry_body_days: int = 90  # older entries keep their summary's opening only
     identity_days: int = 1095  # older entries' identities go (see config.example.yaml)
-    upkeep_hours: float = 24.0  # how often pruning and PRAGMA optimize (VACUUM when due) run
+    upkeep_hours: float = 24.0  # how often pruning and PRAGMA optimize run
+    vacuum_days: int = 7  # how often VACUUM rebuilds the file (sooner once a quarter is free)
 
 
 # Entry bodies feed the re-guid check for 90 days (bot/watch/ingest.py REGUID_WINDOW), and an
@@ -236,7 +237,14 @@ def _retention(raw: dict[str, Any]) -> RetentionConfig:
     defaults, prefix = RetentionConfig(), "retention."
     _reject_unknown(
         raw,
-        {"sent_outbox_days", "notice_days", "entry_body_days", "identity_days", "upkeep_hours"},
+        {
+            "sent_outbox_days",
+            "notice_days",
+            "entry_body_days",
+            "identity_days",
+            "upkeep_hours",
+            "vacuum_days",
+        },
         prefix=prefix,
     )
     return RetentionConfig(
@@ -251,6 +259,7 @@ def _retention(raw: dict[str, Any]) -> RetentionConfig:
             raw, "identity_days", defaults.identity_days, MIN_IDENTITY_DAYS, 36500, prefix
         ),
         upkeep_hours=_number(raw, "upkeep_hours", defaults.upkeep_hours, 0.01, 8760, prefix),
+        vacuum_days=_integer(raw, "vacuum_days", defaults.vacuum_days, 1, 3650, prefix),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.config import RetentionConfig
 from bot.core.clock import Clock, iso
@@ -61,10 +61,23 @@ class StoreUpkeep:
                 iso(now - timedelta(days=keep.identity_days))
             )
         await self.db.optimize()
-        vacuumed = await self.db.free_share() >= VACUUM_FREE_SHARE
+        vacuumed = await self._vacuum_due(now)
         if vacuumed:
             await self.db.vacuum()
+            await self.db.note_done("vacuum", iso(now))
         report = UpkeepReport(outbox_rows, trimmed, forgotten, vacuumed)
         if outbox_rows or trimmed or forgotten or vacuumed:
             log.info("store upkeep: %s", report)
         return report
+
+    async def _vacuum_due(self, now: datetime) -> bool:
+        """Every `vacuum_days` (trimmed rows leave room inside pages that only VACUUM gives
+        back), or sooner once a quarter of the file is free pages. The first round of a new
+        store only starts the count."""
+        if await self.db.free_share() >= VACUUM_FREE_SHARE:
+            return True
+        last = await self.db.last_done("vacuum")
+        if last is None:
+            await self.db.note_done("vacuum", iso(now))
+            return False
+        return now - datetime.fromisoformat(last) >= timedelta(days=self.settings.vacuum_days)

@@ -145,6 +145,18 @@ class Database:
             await self._conn.execute("VACUUM")
             await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    async def last_done(self, task: str) -> str | None:
+        """When the store upkeep last did `task` (ISO 8601 UTC), None if never."""
+        row = await self.fetchone("SELECT at FROM store_upkeep WHERE task = ?", (task,))
+        return None if row is None else str(row[0])
+
+    async def note_done(self, task: str, at: str) -> None:
+        await self.execute(
+            "INSERT INTO store_upkeep(task, at) VALUES (?, ?)"
+            " ON CONFLICT(task) DO UPDATE SET at = excluded.at",
+            (task, at),
+        )
+
     async def schema_version(self) -> int:
         row = await self.fetchrow("SELECT MAX(version) FROM schema_migrations")
         return int(row[0] or 0)

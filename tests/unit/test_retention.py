@@ -36,6 +36,8 @@ async def watch(services, tmp_path):
         ({"retention": {"identity_days": True}}, "retention.identity_days"),
         ({"retention": {"upkeep_hours": 0}}, "retention.upkeep_hours"),
         ({"retention": {"upkeep_hours": "daily"}}, "retention.upkeep_hours"),
+        ({"retention": {"vacuum_days": 0}}, "retention.vacuum_days"),
+        ({"retention": {"vacuum_days": None}}, "retention.vacuum_days"),
         ({"retention": {"sent_days": 30}}, "retention.sent_days"),
         ({"retention": [30]}, "retention"),
     ],
@@ -156,3 +158,17 @@ def test_the_bot_runs_the_upkeep_loop_beside_the_others(services) -> None:
 
     names = [task.name for task in ReleaseRadarBot(services)._background_tasks()]
     assert "store-upkeep" in names
+
+
+async def test_vacuum_also_runs_every_vacuum_days_and_remembers_when(services, watch) -> None:
+    clock = watch.clock_control
+    upkeep = StoreUpkeep(services.db, RetentionConfig(vacuum_days=7), clock)
+    assert not (await upkeep.once()).vacuumed  # a new store: the count starts
+    clock.advance(days=6)
+    assert not (await upkeep.once()).vacuumed
+    clock.advance(days=1)
+    assert (await upkeep.once()).vacuumed
+    # Remembered in the store: a restarted bot does not vacuum again before its time.
+    again = StoreUpkeep(services.db, RetentionConfig(vacuum_days=7), clock)
+    clock.advance(days=1)
+    assert not (await again.once()).vacuumed

@@ -15,6 +15,12 @@ CREATE INDEX entries_title_block ON entries(title_numbers, COALESCE(published, f
 -- Deleting an entry (or pruning) finds its outbox rows without a scan.
 CREATE INDEX outbox_entry ON outbox(entry_id);
 
+-- When the store upkeep last did what it does only now and then (VACUUM).
+CREATE TABLE store_upkeep (
+    task TEXT PRIMARY KEY,
+    at   TEXT NOT NULL
+);
+
 -- Retention trims old entries' summaries to their opening (200 characters, SUMMARY_SCAN):
 -- this finds the ones still to trim without reading every old entry again.
 CREATE INDEX entries_long_body ON entries(first_seen) WHERE length(summary) > 200;
