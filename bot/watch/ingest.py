@@ -9,6 +9,7 @@ once per call, not once per item.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -123,7 +124,7 @@ class _Fresh:
             low,
             high,
             int(size * _SHORTEST),
-            -(-size * _LONGEST // 1),
+            math.ceil(size * _LONGEST),
         )
         models = (
             [(self.index, m, low, high) for m in set(self.model_ids)]
