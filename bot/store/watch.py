@@ -12,6 +12,7 @@ from typing import Any
 from bot.core.names import normalize
 from bot.store.db import Database, chunks, inserted_id
 from bot.store.outbox import OutboxStore
+from bot.watch.filters import Filters
 from bot.watch.records import (
     EntrySource,
     FeedSource,
@@ -19,9 +20,6 @@ from bot.watch.records import (
     StoredEntry,
     StoryCandidate,
     Subscription,
-    feed_source_of,
-    stored_entry_of,
-    subscription_of,
 )
 
 # What retention keeps of an old entry's summary: the opening the pipeline reads for the type,
@@ -38,6 +36,60 @@ class SourceDef:
     kind: str
     org: str | None = None
     poll_minutes: int = DEFAULT_POLL_MINUTES
+
+
+def subscription_of(row: Any) -> Subscription:
+    """A subscriptions row as a record (the filters column is JSON)."""
+    return Subscription(
+        row["id"],
+        row["channel_id"],
+        Filters.from_json(json.loads(row["filters"])),
+        row["role_id"] or None,
+        bool(row["paused"]),
+        row["pause_reason"],
+        row["guild_id"],
+        row["notify_channel_id"] or None,
+        row["created_at"],
+    )
+
+
+def feed_source_of(row: Any) -> FeedSource:
+    """A feed_sources row as a record."""
+    return FeedSource(
+        row["key"],
+        row["name"],
+        row["url"],
+        row["kind"],
+        row["org"],
+        row["poll_minutes"],
+        row["added_by"],
+        row["etag"],
+        row["last_modified"],
+        row["last_success"],
+        row["consecutive_failures"] or 0,
+        row["last_error"],
+        bool(row["paused"]),
+        row["body_hash"],
+        row["last_parsed"],
+        row["next_poll"],
+        row["entries_seen"],
+        row["reguids_since"],
+    )
+
+
+def stored_entry_of(row: Any) -> StoredEntry:
+    """An entries row as a record."""
+    return StoredEntry(
+        row["id"],
+        row["title"],
+        row["link"],
+        row["summary"],
+        row["published"],
+        row["type"],
+        row["org"],
+        row["first_seen"],
+        bool(row["backlog"]),
+    )
 
 
 def _candidate(row: Any) -> StoryCandidate:

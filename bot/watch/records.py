@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
 from bot.watch.filters import Filters
 
@@ -108,60 +106,6 @@ class ReportedEntry:
     summary: str | None
     published: str | None
     seen_at: str  # when the source first reported it
-
-
-def subscription_of(row: Any) -> Subscription:
-    """A subscriptions row as a record (the filters column is JSON); for the store."""
-    return Subscription(
-        row["id"],
-        row["channel_id"],
-        Filters.from_json(json.loads(row["filters"])),
-        row["role_id"] or None,
-        bool(row["paused"]),
-        row["pause_reason"],
-        row["guild_id"],
-        row["notify_channel_id"] or None,
-        row["created_at"],
-    )
-
-
-def feed_source_of(row: Any) -> FeedSource:
-    """A feed_sources row as a record; for the store."""
-    return FeedSource(
-        row["key"],
-        row["name"],
-        row["url"],
-        row["kind"],
-        row["org"],
-        row["poll_minutes"],
-        row["added_by"],
-        row["etag"],
-        row["last_modified"],
-        row["last_success"],
-        row["consecutive_failures"] or 0,
-        row["last_error"],
-        bool(row["paused"]),
-        row["body_hash"],
-        row["last_parsed"],
-        row["next_poll"],
-        row["entries_seen"],
-        row["reguids_since"],
-    )
-
-
-def stored_entry_of(row: Any) -> StoredEntry:
-    """An entries row as a record; for the store."""
-    return StoredEntry(
-        row["id"],
-        row["title"],
-        row["link"],
-        row["summary"],
-        row["published"],
-        row["type"],
-        row["org"],
-        row["first_seen"],
-        bool(row["backlog"]),
-    )
 
 
 def feed_status_of(source: FeedSource) -> FeedStatus:
