@@ -76,6 +76,9 @@ class FeedPoller:
         self.threshold = threshold
         self.ops_channel_id = ops_channel_id
         self._slots = asyncio.Semaphore(concurrency)
+        # Parses handed to the parser at once: a job's time limit runs from when it is handed
+        # over, so a round of 200 sources must not queue 200 jobs behind two processes.
+        self._parsing = asyncio.Semaphore(concurrency)
         # Parsing is CPU work; in a worker process it never stalls the event loop (and so
         # never delays autocomplete or an interaction's 3-second answer). Either way a parse
         # is bounded in time.
@@ -228,7 +231,8 @@ class FeedPoller:
             now=self.clock(),
         )
         try:
-            return await self.parser.run(job)
+            async with self._parsing:
+                return await self.parser.run(job)
         except ParserDied as exc:
             return ParseResult(problem=str(exc))
 
