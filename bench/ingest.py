@@ -16,7 +16,8 @@ bot's work (it would be, in the bot's event loop). Figures:
 - archive re-poll: one source listing 2 years of daily posts (730 items) in a store that holds
   them, re-polled once with its body unchanged and once with one new post on top. The
   unchanged re-poll skips parsing; the changed one parses 731 items, resolves their identities
-  and reads a dedup window only around the new one.
+  and reads a dedup window only around the new one: it is compared with a bare feedparser
+  parse of that body in this process (its cost is the parse of a body that grew, not history).
 
 Prints `figure | target | measured | ratio` lines and one `SUMMARY` line per figure.
 INGEST_FEEDS and INGEST_ITEMS set the size (200, 100); INGEST_ROUNDS the first-poll rounds (3).
@@ -208,6 +209,9 @@ async def main() -> None:
     server.join(10)
     if pool:
         pool.shutdown()
+    start = time.perf_counter()
+    bare_count(ARCHIVE_NEWER.encode())  # what parsing the changed archive alone costs
+    archive_bare = time.perf_counter() - start
     ratios = sorted(f / b for f, b in zip(firsts, bares, strict=True))
     ratio = statistics.median(ratios)
     b_med, f_med, a_med = (statistics.median(x) for x in (bares, firsts, agains))
@@ -223,7 +227,12 @@ async def main() -> None:
         ("ingest_first_poll_vs_feedparser", "<=2.0x", f"{ratio:.2f}x", ratio / 2.0),
         ("ingest_repoll_unchanged_200", "<0.5s", f"{a_med:.3f}s", a_med / 0.5),
         ("ingest_archive_repoll_unchanged", "<0.5s", f"{unchanged:.3f}s", unchanged / 0.5),
-        ("ingest_archive_repoll_one_new", "<0.5s", f"{changed:.3f}s", changed / 0.5),
+        (
+            "ingest_archive_repoll_one_new_vs_feedparser",
+            "<=2.0x",
+            f"{changed:.3f}s ({changed / archive_bare:.2f}x of {archive_bare:.3f}s)",
+            changed / archive_bare / 2.0,
+        ),
     ]
     for row in rows:
         line(*row)
