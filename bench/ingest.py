@@ -230,7 +230,7 @@ async def main() -> None:
         (
             "ingest_archive_repoll_one_new_vs_feedparser",
             "<=2.0x",
-            f"{changed:.3f}s ({changed / archive_bare:.2f}x of {archive_bare:.3f}s)",
+            f"{changed / archive_bare:.2f}x({changed:.3f}s/{archive_bare:.3f}s)",
             changed / archive_bare / 2.0,
         ),
     ]
