@@ -11,6 +11,7 @@ import aiohttp
 from bot.config import Config, ConfigError
 from bot.core.clock import Clock, utc_now
 from bot.core.lookups import Lookups
+from bot.core.upkeep import StoreUpkeep
 from bot.curation.service import CurationService
 from bot.digest.service import DigestService
 from bot.importers.bundled import DATA_DIR, load_bundled_if_empty
@@ -48,7 +49,8 @@ async def open_services(
             await watch.start_up()
         digests = DigestService(DigestStore(db), watch, clock, outbox)
         curation = CurationService(store, CurationStore(db), lookups, watch, clock)
-        yield Services(config, db, store, lookups, watch, digests, curation, outbox)
+        upkeep = StoreUpkeep(db, config.retention, clock)
+        yield Services(config, db, store, lookups, watch, digests, curation, outbox, upkeep)
     finally:
         parser.shutdown()
         await session.close()

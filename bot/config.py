@@ -64,6 +64,24 @@ class WatchConfig:
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    """How long what piles up is kept, and how often the store is tidied (bot/core/upkeep.py)."""
+
+    sent_outbox_days: int = 30  # posts sent (or given up) that long ago are deleted
+    notice_days: int = 90  # operator and admin notices, whatever their outcome
+    entry_body_days: int = 90  # older entries keep their summary's opening only
+    identity_days: int = 1095  # older entries' identities go (see config.example.yaml)
+    upkeep_hours: float = 24.0  # how often pruning and PRAGMA optimize run
+    vacuum_days: int = 7  # how often VACUUM rebuilds the file (sooner once a quarter is free)
+
+
+# Entry bodies feed the re-guid check for 90 days (bot/watch/ingest.py REGUID_WINDOW), and an
+# identity must outlive every feed that still lists its item: the lower bounds of the keys.
+MIN_BODY_DAYS = 90
+MIN_IDENTITY_DAYS = 365
+
+
+@dataclass(frozen=True)
 class Config:
     database: Path = DEFAULT_DATABASE
     database_busy_timeout: float = 5.0  # seconds a write waits for another process's write
@@ -73,6 +91,7 @@ class Config:
     curators: CuratorConfig = field(default_factory=CuratorConfig)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     token: str | None = None
 
 
@@ -126,6 +145,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
             "curators",
             "discord",
             "watch",
+            "retention",
         },
     )
     curators = _mapping(raw, "curators")
@@ -135,6 +155,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
     watch = _watch(_mapping(raw, "watch"))
     return Config(
         watch=watch,
+        retention=_retention(_mapping(raw, "retention")),
         database=_database(Path(_string(raw, "database", str(DEFAULT_DATABASE))), "database"),
         database_busy_timeout=_number(raw, "database_busy_timeout", 5.0, 0.05, 600),
         log_level=_log_level(raw),
@@ -209,6 +230,36 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
         max_alerts_per_poll=_integer(
             raw, "max_alerts_per_poll", defaults.max_alerts_per_poll, 1, 100, "watch."
         ),
+    )
+
+
+def _retention(raw: dict[str, Any]) -> RetentionConfig:
+    defaults, prefix = RetentionConfig(), "retention."
+    _reject_unknown(
+        raw,
+        {
+            "sent_outbox_days",
+            "notice_days",
+            "entry_body_days",
+            "identity_days",
+            "upkeep_hours",
+            "vacuum_days",
+        },
+        prefix=prefix,
+    )
+    return RetentionConfig(
+        sent_outbox_days=_integer(
+            raw, "sent_outbox_days", defaults.sent_outbox_days, 1, 36500, prefix
+        ),
+        notice_days=_integer(raw, "notice_days", defaults.notice_days, 1, 36500, prefix),
+        entry_body_days=_integer(
+            raw, "entry_body_days", defaults.entry_body_days, MIN_BODY_DAYS, 36500, prefix
+        ),
+        identity_days=_integer(
+            raw, "identity_days", defaults.identity_days, MIN_IDENTITY_DAYS, 36500, prefix
+        ),
+        upkeep_hours=_number(raw, "upkeep_hours", defaults.upkeep_hours, 0.01, 8760, prefix),
+        vacuum_days=_integer(raw, "vacuum_days", defaults.vacuum_days, 1, 3650, prefix),
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.config import Config
 from bot.core.lookups import Lookups
+from bot.core.upkeep import StoreUpkeep
 from bot.curation.service import CurationService
 from bot.digest.service import DigestService
 from bot.outbox.outbox import Outbox
@@ -29,3 +30,4 @@ class Services:
     digests: DigestService
     curation: CurationService
     outbox: Outbox
+    upkeep: StoreUpkeep  # retention and tidying of the store, a background loop

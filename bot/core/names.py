@@ -62,3 +62,17 @@ def benchmark_key(name: str) -> str:
     text = unicodedata.normalize("NFKC", name).casefold()
     text = _BENCH_SYMBOL.sub(lambda m: _BENCH_SYMBOLS[m[0]], text)
     return ".".join(_NON_ALNUM.sub("", part) for part in _VERSION_DOT.split(text))
+
+
+_NUMBERS = re.compile(r"\d+(?:\.\d+)*")
+
+
+def title_key(title: str) -> str:
+    """A feed entry title's dedup key (stored with the entry as `entries.title_key`)."""
+    return normalize(title)
+
+
+def title_numbers(title: str) -> str:
+    """The numbers a title names, in order, so 'Gemma 4' is not 'Gemma 3' (stored with the
+    entry as `entries.title_numbers`)."""
+    return " ".join(_NUMBERS.findall(title))

@@ -6,13 +6,14 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.core.clock import iso, iso_end
 from bot.core.results import ModelReport, ScoreClaim
 from bot.core.vocab import Openness
 from bot.watch.filters import EntryFacts, Filters, matches
 from bot.watch.items import PUBLISH_GRACE
+from bot.watch.records import EntrySource, StoredEntry
 
 NOTABLE_MAX = 8
 TYPE_ORDER = (
@@ -32,11 +33,13 @@ TYPE_ORDER = (
 class NewsReader(Protocol):
     """The watch store's reads a digest needs."""
 
-    async def news_between(self, since: str, until: str, published_after: str) -> Sequence[Any]: ...
+    async def news_between(
+        self, since: str, until: str, published_after: str
+    ) -> Sequence[StoredEntry]: ...
 
     async def entry_model_ids(self, entry_id: int) -> list[int]: ...
 
-    async def entry_sources(self, entry_id: int) -> Sequence[Any]: ...
+    async def entry_sources(self, entry_id: int) -> Sequence[EntrySource]: ...
 
 
 class ModelReports(Protocol):
@@ -116,28 +119,28 @@ async def build_digest(
     credits: list[str] = []
     rows = await news.news_between(iso(since), iso_end(until), iso(since - PUBLISH_GRACE))
     for row in rows:
-        facts = await facts_of(row["id"])
+        facts = await facts_of(row.id)
         if facts is None or not matches(filters, facts):
             continue
-        model_ids = await news.entry_model_ids(row["id"])
+        model_ids = await news.entry_model_ids(row.id)
         names = []
         for model_id in model_ids[:3]:
             report = await reports.report(model_id)
             if report is None:
                 continue
             names.append(report.name)
-            if row["type"] == "release" and report.scores and len(notable) < NOTABLE_MAX:
+            if row.type == "release" and report.scores and len(notable) < NOTABLE_MAX:
                 notable.append(Notable(report.name, report.scores[0][0]))
                 credits += [c for c in report.credits if c not in credits]
-        sources = tuple(r["source_name"] for r in await news.entry_sources(row["id"]))
+        sources = tuple(r.source_name for r in await news.entry_sources(row.id))
         items.append(
             DigestItem(
-                row["id"],
-                row["title"],
-                row["link"],
-                row["published"],
-                row["type"],
-                row["org"],
+                row.id,
+                row.title,
+                row.link,
+                row.published,
+                row.type,
+                row.org,
                 tuple(names),
                 Openness.verdict(Openness(c) for c in facts.openness),
                 sources,

@@ -75,9 +75,12 @@ class ReleaseRadarBot(commands.Bot):
         await self.add_cog(AdminCog(self.services))
 
     def _background_tasks(self) -> list[BackgroundTask]:
-        """The release watch (when enabled) and the digest schedule."""
+        """The release watch (when enabled), the digest schedule and the store's upkeep."""
         services = self.services
-        tasks = [BackgroundTask("digest-schedule", services.digests.run)]
+        tasks = [
+            BackgroundTask("digest-schedule", services.digests.run),
+            BackgroundTask("store-upkeep", services.upkeep.run),
+        ]
         if services.config.watch.enabled:
             tasks.insert(0, BackgroundTask("release-watch", services.watch.run))
         return tasks

@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.core.names import title_key, title_numbers
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -82,6 +84,9 @@ class Database:
         db = cls(conn, path)
         try:
             async with _explained(path):
+                # Migrations that backfill the stored title keys compute them as the code does.
+                await conn.create_function("rr_title_key", 1, title_key, deterministic=True)
+                await conn.create_function("rr_title_numbers", 1, title_numbers, deterministic=True)
                 await conn.execute("PRAGMA journal_mode=WAL")
                 await conn.execute("PRAGMA foreign_keys=ON")
                 await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
@@ -120,6 +125,37 @@ class Database:
                 raise
             done.append(name)
         return done
+
+    async def optimize(self) -> None:
+        """PRAGMA optimize: refresh the query planner's statistics where they went stale."""
+        await self.execute("PRAGMA optimize")
+
+    async def free_share(self) -> float:
+        """The share of the file's pages that are free (what VACUUM would give back)."""
+        pages = (await self.fetchrow("PRAGMA page_count"))[0]
+        free = (await self.fetchrow("PRAGMA freelist_count"))[0]
+        return free / pages if pages else 0.0
+
+    async def vacuum(self) -> None:
+        """Rebuild the file without its free pages, then truncate the write-ahead log. Waits
+        for (and holds off) every write meanwhile; never inside a transaction."""
+        if self.in_transaction:
+            raise RuntimeError("VACUUM cannot run inside a transaction")
+        async with self._write_lock, _explained(self.path):
+            await self._conn.execute("VACUUM")
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def last_done(self, task: str) -> str | None:
+        """When the store upkeep last did `task` (ISO 8601 UTC), None if never."""
+        row = await self.fetchone("SELECT at FROM store_upkeep WHERE task = ?", (task,))
+        return None if row is None else str(row[0])
+
+    async def note_done(self, task: str, at: str) -> None:
+        await self.execute(
+            "INSERT INTO store_upkeep(task, at) VALUES (?, ?)"
+            " ON CONFLICT(task) DO UPDATE SET at = excluded.at",
+            (task, at),
+        )
 
     async def schema_version(self) -> int:
         row = await self.fetchrow("SELECT MAX(version) FROM schema_migrations")

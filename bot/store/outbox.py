@@ -215,6 +215,26 @@ class OutboxStore:
             (error[:500], outbox_id),
         )
 
+    async def prune(self, done_before: str, notices_before: str) -> int:
+        """Delete posts that are over with (retention, in the caller's transaction): sent,
+        dropped or failed before `done_before`, or notices queued before `notices_before`
+        once over. Pending and held rows are never touched. How many went."""
+        gone = 0
+        for sql, moment in (
+            ("status = 'sent' AND sent_at < ? AND kind != 'notice'", done_before),
+            (
+                "status IN ('dropped', 'failed') AND created_at < ? AND kind != 'notice'",
+                done_before,
+            ),
+            (
+                "status IN ('sent', 'dropped', 'failed') AND created_at < ? AND kind = 'notice'",
+                notices_before,
+            ),
+        ):  # one statement each, so each finds its rows through outbox_pending (status, id)
+            cursor = await self.db.execute(f"DELETE FROM outbox WHERE {sql}", (moment,))
+            gone += cursor.rowcount
+        return gone
+
     async def counts(self) -> dict[str, int]:
         rows = await self.db.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")
         return {r[0]: r[1] for r in rows}

@@ -9,15 +9,22 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from bot.core.names import normalize
 from bot.store.db import Database, chunks, inserted_id
 from bot.store.outbox import OutboxStore
+from bot.watch.filters import Filters
+from bot.watch.records import (
+    EntrySource,
+    FeedSource,
+    ReportedEntry,
+    StoredEntry,
+    StoryCandidate,
+    Subscription,
+)
 
-Row = aiosqlite.Row
-
-
+# What retention keeps of an old entry's summary: the opening the pipeline reads for the type,
+# the models and re-issued stories (SUMMARY_SCAN in bot/watch/items.py).
+BODY_KEPT = 200
 DEFAULT_POLL_MINUTES = 30  # a feed source's interval when none is given (YAML or /feeds add)
 
 
@@ -29,6 +36,65 @@ class SourceDef:
     kind: str
     org: str | None = None
     poll_minutes: int = DEFAULT_POLL_MINUTES
+
+
+def subscription_of(row: Any) -> Subscription:
+    """A subscriptions row as a record (the filters column is JSON)."""
+    return Subscription(
+        row["id"],
+        row["channel_id"],
+        Filters.from_json(json.loads(row["filters"])),
+        row["role_id"] or None,
+        bool(row["paused"]),
+        row["pause_reason"],
+        row["guild_id"],
+        row["notify_channel_id"] or None,
+        row["created_at"],
+    )
+
+
+def feed_source_of(row: Any) -> FeedSource:
+    """A feed_sources row as a record."""
+    return FeedSource(
+        row["key"],
+        row["name"],
+        row["url"],
+        row["kind"],
+        row["org"],
+        row["poll_minutes"],
+        row["added_by"],
+        row["etag"],
+        row["last_modified"],
+        row["last_success"],
+        row["consecutive_failures"] or 0,
+        row["last_error"],
+        bool(row["paused"]),
+        row["body_hash"],
+        row["last_parsed"],
+        row["next_poll"],
+        row["entries_seen"],
+        row["reguids_since"],
+    )
+
+
+def stored_entry_of(row: Any) -> StoredEntry:
+    """An entries row as a record."""
+    return StoredEntry(
+        row["id"],
+        row["title"],
+        row["link"],
+        row["summary"],
+        row["published"],
+        row["type"],
+        row["org"],
+        row["first_seen"],
+        bool(row["backlog"]),
+    )
+
+
+def _candidate(row: Any) -> StoryCandidate:
+    models = frozenset(int(m) for m in (row[6] or "").split(",") if m)
+    return StoryCandidate(row[0], row[1], row[2], row[3], row[4], row[5], models)
 
 
 class WatchStore:
@@ -80,18 +146,21 @@ class WatchStore:
             cursor = await self.db.execute("DELETE FROM feed_sources WHERE key = ?", (key,))
         return cursor.rowcount == 1
 
-    async def sources(self) -> list[Row]:
-        return await self.db.fetchall("SELECT * FROM feed_sources ORDER BY name")
+    async def sources(self) -> list[FeedSource]:
+        rows = await self.db.fetchall("SELECT * FROM feed_sources ORDER BY name")
+        return [feed_source_of(r) for r in rows]
 
-    async def source(self, key: str) -> Row | None:
-        return await self.db.fetchone("SELECT * FROM feed_sources WHERE key = ?", (key,))
+    async def source(self, key: str) -> FeedSource | None:
+        row = await self.db.fetchone("SELECT * FROM feed_sources WHERE key = ?", (key,))
+        return None if row is None else feed_source_of(row)
 
-    async def due_sources(self, now: str) -> list[Row]:
-        return await self.db.fetchall(
+    async def due_sources(self, now: str) -> list[FeedSource]:
+        rows = await self.db.fetchall(
             "SELECT * FROM feed_sources WHERE kind != 'curated'"
             " AND (next_poll IS NULL OR next_poll <= ?) ORDER BY next_poll IS NOT NULL, next_poll",
             (now,),
         )
+        return [feed_source_of(r) for r in rows]
 
     async def record_success(
         self,
@@ -101,18 +170,34 @@ class WatchStore:
         etag: str | None,
         last_modified: str | None,
         seen: int,
+        body_hash: str | None = None,
     ) -> bool:
-        """Record a good poll (inside the caller's transaction); True if the source had been
-        paused (it has now resumed)."""
+        """Record a good poll (inside the caller's transaction): `body_hash` is the hash of
+        the body it parsed and ingested, None if it parsed none (unchanged or not modified).
+        True if the source had been paused (it has now resumed)."""
         row = await self.db.fetchone("SELECT paused FROM feed_sources WHERE key = ?", (key,))
         await self.db.execute(
             "UPDATE feed_sources SET last_attempt = ?, last_success = ?, next_poll = ?,"
             " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
             " consecutive_failures = 0, last_error = NULL, paused = 0, pause_notified = 0,"
-            " entries_seen = entries_seen + ? WHERE key = ?",
-            (now, now, next_poll, etag, last_modified, seen, key),
+            " entries_seen = entries_seen + ?, body_hash = COALESCE(?, body_hash),"
+            " last_parsed = CASE WHEN ? IS NULL THEN last_parsed ELSE ? END WHERE key = ?",
+            (now, now, next_poll, etag, last_modified, seen, body_hash, body_hash, now, key),
         )
         return bool(row and row["paused"])
+
+    async def record_unchanged(
+        self, key: str, now: str, next_poll: str, etag: str | None, last_modified: str | None
+    ) -> bool:
+        """Record a good poll that found nothing to parse, in one statement, unless the source
+        is paused (then nothing is written: `record_success` resumes it). True if written."""
+        cursor = await self.db.execute(
+            "UPDATE feed_sources SET last_attempt = ?, last_success = ?, next_poll = ?,"
+            " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
+            " consecutive_failures = 0, last_error = NULL WHERE key = ? AND paused = 0",
+            (now, now, next_poll, etag, last_modified, key),
+        )
+        return cursor.rowcount == 1
 
     async def record_failure(
         self, key: str, now: str, next_poll: str, error: str, threshold: int
@@ -156,23 +241,55 @@ class WatchStore:
             pairs.update((r[0], r[1]) for r in rows)
         return pairs
 
-    async def entries_between(self, start: str, end: str) -> list[Row]:
-        return await self.db.fetchall(
-            "SELECT e.id, e.title, e.type, e.published, e.first_seen,"
-            " (SELECT group_concat(model_id) FROM entry_models m WHERE m.entry_id = e.id) AS models"
-            " FROM entries e WHERE COALESCE(e.published, e.first_seen) BETWEEN ? AND ?"
-            " AND NOT (e.backlog AND e.published IS NULL)",  # undated history has no moment
-            (start, end),
-        )
+    async def story_candidates(
+        self,
+        by_title: Sequence[tuple[int, str, str, str, int, int]],
+        by_models: Sequence[tuple[int, int, str, str]],
+    ) -> list[StoryCandidate]:
+        """Entries that may be the same story as a new item, found through the indexes, not by
+        reading every entry of the dedup window. `by_title`: (item, title numbers, from, to,
+        shortest and longest title key) — entries of a moment in [from, to] whose titles name
+        the same numbers and whose keys are of a length a near-identical title can have;
+        `by_models`: (item, model id, from, to) — releases of that moment linked to the
+        model. Each candidate carries the item it was found for; undated history is left out."""
+        found: list[StoryCandidate] = []
+        for titles in chunks(by_title, 400):
+            values = ",".join("(?, ?, ?, ?, ?, ?)" for _ in titles)
+            rows = await self.db.fetchall(
+                f"WITH wanted(i, numbers, lo, hi, short, long) AS (VALUES {values})"
+                " SELECT w.i, e.id, e.title_key, e.title_numbers, e.type,"
+                " COALESCE(e.published, e.first_seen) AS moment, NULL AS models"
+                " FROM wanted w JOIN entries e ON e.title_numbers = w.numbers"
+                " AND COALESCE(e.published, e.first_seen) BETWEEN w.lo AND w.hi"
+                " WHERE length(e.title_key) BETWEEN w.short AND w.long"
+                " AND NOT (e.backlog AND e.published IS NULL)",
+                [value for probe in titles for value in probe],
+            )
+            found += [_candidate(r) for r in rows]
+        for chunk in chunks(by_models, 400):
+            values = ",".join("(?, ?, ?, ?)" for _ in chunk)
+            by_model = await self.db.fetchall(
+                f"WITH wanted(i, model, lo, hi) AS (VALUES {values})"
+                " SELECT DISTINCT w.i, e.id, e.title_key, e.title_numbers, e.type,"
+                " COALESCE(e.published, e.first_seen) AS moment,"
+                " (SELECT group_concat(model_id) FROM entry_models m2 WHERE m2.entry_id = e.id)"
+                " AS models FROM wanted w JOIN entry_models m ON m.model_id = w.model"
+                " JOIN entries e ON e.id = m.entry_id AND e.type = 'release'"
+                " AND COALESCE(e.published, e.first_seen) BETWEEN w.lo AND w.hi"
+                " WHERE NOT (e.backlog AND e.published IS NULL)",
+                [value for probe in chunk for value in probe],
+            )
+            found += [_candidate(r) for r in by_model]
+        return found
 
-    async def reported_since(self, source_key: str, since: str) -> list[Row]:
-        """Entries `source_key` first reported at or after `since`: id, title, summary, published
-        and seen_at (when the source first reported it)."""
-        return await self.db.fetchall(
-            "SELECT e.id, e.title, e.summary, e.published, s.seen_at FROM entry_sources s JOIN entries e"
-            " ON e.id = s.entry_id WHERE s.source_key = ? AND s.seen_at >= ?",
+    async def reported_since(self, source_key: str, since: str) -> list[ReportedEntry]:
+        """Entries `source_key` first reported at or after `since`."""
+        rows = await self.db.fetchall(
+            "SELECT e.id, e.title_key, e.summary, e.published, s.seen_at FROM entry_sources s"
+            " JOIN entries e ON e.id = s.entry_id WHERE s.source_key = ? AND s.seen_at >= ?",
             (source_key, since),
         )
+        return [ReportedEntry(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     async def reguiding_sources(self, keys: Iterable[str], seen_since: str) -> set[str]:
         """Which of these sources are flagged as re-guiding their items and were last seen doing
@@ -211,11 +328,11 @@ class WatchStore:
         return int(row[0])
 
     async def insert_entries(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """(id, title, link, summary, published, type, org, first_seen, backlog) rows, in one
-        statement."""
+        """(id, title, title key, title numbers, link, summary, published, type, org,
+        first_seen, backlog) rows, in one statement (see `bot.core.names.title_key`)."""
         await self.db.executemany(
-            "INSERT INTO entries(id, title, link, summary, published, type, org, first_seen,"
-            " backlog) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO entries(id, title, title_key, title_numbers, link, summary, published,"
+            " type, org, first_seen, backlog) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
 
@@ -238,6 +355,31 @@ class WatchStore:
         await self.db.executemany(
             "INSERT OR IGNORE INTO entry_models(entry_id, model_id) VALUES (?, ?)", models
         )
+
+    # ---- retention (inside the caller's transaction) ---------------------------------------
+
+    async def trim_bodies(self, seen_before: str) -> int:
+        """Cut the summaries of entries first seen before `seen_before` to their opening,
+        the first BODY_KEPT characters; how many were cut."""
+        # The length is spelled out: the partial index entries_long_body (migration 0012)
+        # serves only this very condition.
+        cursor = await self.db.execute(
+            "UPDATE entries SET summary = substr(summary, 1, 200)"
+            " WHERE first_seen < ? AND length(summary) > 200",
+            (seen_before,),
+        )
+        return cursor.rowcount
+
+    async def forget_identities(self, seen_before: str) -> int:
+        """Delete the identities of entries first seen before `seen_before`, except curated
+        ones (the curated files are ingested again at every start); how many went."""
+        cursor = await self.db.execute(
+            "DELETE FROM entry_identities WHERE entry_id IN (SELECT id FROM entries"
+            " WHERE first_seen < ?) AND entry_id NOT IN"
+            " (SELECT entry_id FROM entry_sources WHERE source_key = 'curated')",
+            (seen_before,),
+        )
+        return cursor.rowcount
 
     async def canonical_org(self, name: str) -> str:
         norm = normalize(name)
@@ -268,12 +410,14 @@ class WatchStore:
 
     # ---- subscriptions --------------------------------------------------------------------
 
-    async def subscriptions(self, guild_id: str | None = None) -> list[Row]:
+    async def subscriptions(self, guild_id: str | None = None) -> list[Subscription]:
         if guild_id is None:
-            return await self.db.fetchall("SELECT * FROM subscriptions ORDER BY id")
-        return await self.db.fetchall(
-            "SELECT * FROM subscriptions WHERE guild_id = ? ORDER BY id", (guild_id,)
-        )
+            rows = await self.db.fetchall("SELECT * FROM subscriptions ORDER BY id")
+        else:
+            rows = await self.db.fetchall(
+                "SELECT * FROM subscriptions WHERE guild_id = ? ORDER BY id", (guild_id,)
+            )
+        return [subscription_of(r) for r in rows]
 
     async def add_subscription(
         self,
@@ -311,7 +455,9 @@ class WatchStore:
         )
         return cursor.rowcount == 1
 
-    async def pause_subscriptions_of_channel(self, channel_id: str, reason: str) -> list[Row]:
+    async def pause_subscriptions_of_channel(
+        self, channel_id: str, reason: str
+    ) -> list[Subscription]:
         """Pause every active subscription posting to `channel_id` and hold its queued alerts
         (inside the caller's transaction); return the newly paused."""
         rows = await self.db.fetchall(
@@ -322,7 +468,7 @@ class WatchStore:
             (reason, channel_id),
         )
         await self._outbox.hold_channel(channel_id, "alert", "alert_summary")  # and "N more"
-        return rows
+        return [subscription_of(r) for r in rows]
 
     async def resume_subscription(
         self,
@@ -342,22 +488,27 @@ class WatchStore:
             return None
         return await self._outbox.release_of_subscription(guild_id, subscription_id, drop, reason)
 
-    async def latest_entries(self, limit: int) -> list[Row]:
-        return await self.db.fetchall(
+    async def latest_entries(self, limit: int) -> list[int]:
+        """The ids of the `limit` newest entries, newest first."""
+        rows = await self.db.fetchall(
             "SELECT id FROM entries ORDER BY COALESCE(published, first_seen) DESC, id DESC LIMIT ?",
             (limit,),
         )
+        return [r[0] for r in rows]
 
     # ---- reading entries back -------------------------------------------------------------
 
-    async def entry(self, entry_id: int) -> Row | None:
-        return await self.db.fetchone("SELECT * FROM entries WHERE id = ?", (entry_id,))
+    async def entry(self, entry_id: int) -> StoredEntry | None:
+        row = await self.db.fetchone("SELECT * FROM entries WHERE id = ?", (entry_id,))
+        return None if row is None else stored_entry_of(row)
 
-    async def entry_sources(self, entry_id: int) -> list[Row]:
-        return await self.db.fetchall(
-            "SELECT source_key, source_name, link FROM entry_sources WHERE entry_id = ? ORDER BY seen_at, source_name",
+    async def entry_sources(self, entry_id: int) -> list[EntrySource]:
+        rows = await self.db.fetchall(
+            "SELECT source_key, source_name, link FROM entry_sources WHERE entry_id = ?"
+            " ORDER BY seen_at, source_name",
             (entry_id,),
         )
+        return [EntrySource(r[0], r[1], r[2]) for r in rows]
 
     async def entry_model_ids(self, entry_id: int) -> list[int]:
         rows = await self.db.fetchall(
@@ -365,11 +516,11 @@ class WatchStore:
         )
         return [r[0] for r in rows]
 
-    async def news_between(self, since: str, until: str, published_after: str) -> list[Row]:
+    async def news_between(self, since: str, until: str, published_after: str) -> list[StoredEntry]:
         """What a digest of [since, until) covers, oldest first: entries first seen in it that
         are news (not backlog, not published before `published_after`), and entries published
         in it that were not already news of an earlier window."""
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT * FROM entries WHERE"
             " (first_seen >= ? AND first_seen < ? AND NOT backlog"
             "  AND (published IS NULL OR published >= ?))"
@@ -377,3 +528,4 @@ class WatchStore:
             " ORDER BY COALESCE(published, first_seen), id",
             (since, until, published_after, since, until, since),
         )
+        return [stored_entry_of(r) for r in rows]

@@ -32,14 +32,14 @@ async def build_alert(store: WatchStore, lookups: Lookups, entry_id: int) -> Ale
         report = await lookups.report(model_id)
         if report is not None:
             reports.append(report)
-    sources = tuple((r["source_name"], r["link"]) for r in await store.entry_sources(entry_id))
+    sources = tuple((r.source_name, r.link) for r in await store.entry_sources(entry_id))
     return AlertView(
         entry_id,
-        entry["title"],
-        entry["link"],
-        entry["published"],
-        entry["type"],
-        entry["summary"] or "",
+        entry.title,
+        entry.link,
+        entry.published,
+        entry.type,
+        entry.summary or "",
         sources,
         tuple(reports),
     )

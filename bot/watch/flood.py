@@ -142,7 +142,7 @@ async def feed_urls(store: WatchStore, source_keys: Iterable[str]) -> dict[str, 
     urls: dict[str, str | None] = {}
     for key in set(source_keys):
         source = await store.source(key)
-        urls[key] = source["url"] if source is not None else None
+        urls[key] = source.url if source is not None else None
     return urls
 
 

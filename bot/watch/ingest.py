@@ -8,9 +8,8 @@ once per call, not once per item.
 
 from __future__ import annotations
 
-import json
 import logging
-import re
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,7 +19,7 @@ from rapidfuzz import fuzz
 
 from bot.core.clock import Clock, iso
 from bot.core.index import NameIndex
-from bot.core.names import normalize
+from bot.core.names import normalize, title_key, title_numbers
 from bot.outbox.keys import alert_key
 from bot.outbox.outbox import Outbox
 from bot.store.watch import WatchStore
@@ -38,6 +37,7 @@ from bot.watch.flood import (
 from bot.watch.identity import identities
 from bot.watch.items import PUBLISH_GRACE, SUMMARY_SCAN, FeedItem
 from bot.watch.linking import models_named
+from bot.watch.records import ReportedEntry, StoryCandidate, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +54,17 @@ REGUID_LAPSE = timedelta(days=30)
 FETCH_MOMENT = timedelta(minutes=1)
 TITLE_MATCH = 92.0
 SUMMARY_MATCH = 90.0
-_NUMBERS = re.compile(r"\d+(?:\.\d+)*")
+# Two keys fuzz.ratio scores at TITLE_MATCH or more differ in length by at most this factor
+# (ratio = 1 - distance / (len a + len b), and the distance is at least the length difference):
+# the store looks for candidates of those lengths only. Rounded outwards.
+_SHORTEST, _LONGEST = 0.85, 1.18
 
 
 def same_title(a: str, b: str) -> bool:
     """Near-identical titles that name the same numbers ('Gemma 4' is not 'Gemma 3')."""
-    if _NUMBERS.findall(a) != _NUMBERS.findall(b):
+    if title_numbers(a) != title_numbers(b):
         return False
-    return fuzz.ratio(normalize(a), normalize(b)) >= TITLE_MATCH
+    return fuzz.ratio(title_key(a), title_key(b)) >= TITLE_MATCH
 
 
 @dataclass
@@ -73,25 +76,62 @@ class IngestReport:
     summarised: int = 0  # alerts the per-poll cap folded into summary messages
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Recent:
     """An entry inside the dedup window, as the batch sees it."""
 
     id: int
     key: str  # normalised title
-    numbers: list[str]
+    numbers: str  # the numbers the title names
     type: str
     when: datetime
     models: frozenset[int]
 
     @classmethod
-    def of(
-        cls, id_: int, title: str, type_: str, when: datetime, models: frozenset[int]
-    ) -> _Recent:
-        return cls(id_, normalize(title), _NUMBERS.findall(title), type_, when, models)
+    def of(cls, candidate: StoryCandidate) -> _Recent:
+        return cls(
+            candidate.id,
+            candidate.title_key,
+            candidate.title_numbers,
+            candidate.type,
+            datetime.fromisoformat(candidate.moment),
+            candidate.models,
+        )
 
-    def same_title(self, key: str, numbers: list[str]) -> bool:
+    def same_title(self, key: str, numbers: str) -> bool:
         return numbers == self.numbers and fuzz.ratio(key, self.key, score_cutoff=TITLE_MATCH) > 0
+
+
+@dataclass(frozen=True)
+class _Fresh:
+    """An item no identity knows, linked and classified once, with its dedup keys."""
+
+    index: int  # its place in the batch
+    key: str
+    numbers: str
+    kind: str
+    when: datetime  # its date, else the fetch's moment
+    model_ids: list[int]
+
+    def probes(self) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+        """What the store looks for: entries of a near-identical title, and releases of the
+        same models, of a moment within SAME_STORY_WINDOW."""
+        low, high = iso(self.when - SAME_STORY_WINDOW), iso(self.when + SAME_STORY_WINDOW)
+        size = len(self.key)
+        title = (
+            self.index,
+            self.numbers,
+            low,
+            high,
+            int(size * _SHORTEST),
+            math.ceil(size * _LONGEST),
+        )
+        models = (
+            [(self.index, m, low, high) for m in set(self.model_ids)]
+            if self.kind == "release"
+            else []
+        )
+        return title, models
 
 
 @dataclass(frozen=True)
@@ -105,16 +145,10 @@ class _Subscription:
     paused: bool
 
     @classmethod
-    def all(cls, rows: list[Any]) -> list[_Subscription]:
+    def all(cls, subscriptions: list[Subscription]) -> list[_Subscription]:
         return [
-            cls(
-                r["id"],
-                r["channel_id"],
-                Filters.from_json(json.loads(r["filters"])),
-                datetime.fromisoformat(r["created_at"]),
-                bool(r["paused"]),
-            )
-            for r in rows
+            cls(s.id, s.channel_id, s.filters, datetime.fromisoformat(s.created_at), s.paused)
+            for s in subscriptions
         ]
 
 
@@ -159,19 +193,19 @@ class _Reported:
     def window(self, source_key: str) -> timedelta:
         return REGUID_WINDOW if source_key in self.reguiding else SAME_STORY_WINDOW
 
-    def load(self, source_key: str, rows: list[Any]) -> None:
+    def load(self, source_key: str, rows: list[ReportedEntry]) -> None:
         titles = self._titles.setdefault(source_key, {})
         for r in rows:
             told = _Told(
-                r["id"],
-                _opening(r["summary"]),
-                datetime.fromisoformat(r["published"]) if r["published"] else None,
-                datetime.fromisoformat(r["seen_at"]),
+                r.id,
+                _opening(r.summary),
+                datetime.fromisoformat(r.published) if r.published else None,
+                datetime.fromisoformat(r.seen_at),
             )
-            titles.setdefault(normalize(r["title"]), []).append(told)
+            titles.setdefault(r.title_key, []).append(told)
 
-    def match(self, item: FeedItem) -> int | None:
-        candidates = self._titles.get(item.source_key, {}).get(normalize(item.title), ())
+    def match(self, item: FeedItem, key: str) -> int | None:
+        candidates = self._titles.get(item.source_key, {}).get(key, ())
         opening = _opening(item.summary)
         for told in candidates:
             if told.id in self.listed or not fuzz.ratio(
@@ -197,22 +231,28 @@ def _opening(summary: str | None) -> str:
 
 
 class _Window:
-    """Recent entries bucketed by day, so finding same-day neighbours is not a full scan."""
+    """The entries a batch's fresh items may be the same story as: the store's candidates for
+    each item, and the batch's own new entries by title numbers and by models."""
 
-    def __init__(self, entries: list[_Recent]) -> None:
-        self._days: dict[int, list[_Recent]] = {}
-        for entry in entries:
-            self.add(entry)
+    def __init__(self, candidates: list[StoryCandidate]) -> None:
+        self._found: dict[int, list[_Recent]] = {}
+        for candidate in candidates:
+            self._found.setdefault(candidate.item, []).append(_Recent.of(candidate))
+        self._by_numbers: dict[str, list[_Recent]] = {}
+        self._by_models: dict[frozenset[int], list[_Recent]] = {}
 
     def add(self, entry: _Recent) -> None:
-        self._days.setdefault(entry.when.toordinal(), []).append(entry)
+        self._by_numbers.setdefault(entry.numbers, []).append(entry)
+        if entry.models:
+            self._by_models.setdefault(entry.models, []).append(entry)
 
-    def near(self, when: datetime) -> list[_Recent]:
-        day, reach = when.toordinal(), SAME_STORY_WINDOW.days
-        found: list[_Recent] = []
-        for offset in range(-reach, reach + 1):
-            found += self._days.get(day + offset, ())
-        return found
+    def near(self, fresh: _Fresh) -> list[_Recent]:
+        """Stored candidates first, then the batch's, each in order of their moment."""
+        stored = sorted(self._found.get(fresh.index, ()), key=lambda r: (r.when, r.id))
+        added = self._by_numbers.get(fresh.numbers, [])
+        if fresh.model_ids:
+            added = added + self._by_models.get(frozenset(fresh.model_ids), [])
+        return stored + added
 
 
 @dataclass
@@ -220,6 +260,7 @@ class _Batch:
     now: datetime
     baseline: bool
     known: dict[str, int]
+    fresh: dict[int, _Fresh]
     recent: _Window
     sourced: set[tuple[int, str]]
     reported: _Reported
@@ -284,14 +325,17 @@ class Ingestor:
         async with self.store.transaction():
             now = self.clock()
             report = IngestReport()
-            index = self._models()
             keys = [identities(item) for item in items]
+            # Identities first: items a known identity names (most items of most polls) need
+            # no linking, classifying or dedup window.
             known = await self.store.lookup_identities([k for ks in keys for k in ks])
+            fresh = self._fresh(items, keys, known, now)
             batch = _Batch(
                 now=now,
                 baseline=baseline,
                 known=known,
-                recent=_Window(await self._recent(items, now)),
+                fresh=fresh,
+                recent=_Window(await self._candidates(items, fresh)),
                 sourced=await self.store.sources_of(known.values()),
                 reported=await self._reported(items, keys, known, now),
                 subscriptions=[]
@@ -301,8 +345,8 @@ class Ingestor:
                 # transaction keeps anyone else from inserting meanwhile.
                 next_id=await self.store.max_entry_id() + 1,
             )
-            for item, item_keys in zip(items, keys, strict=True):
-                await self._one(item, item_keys, index, batch, report)
+            for index, (item, item_keys) in enumerate(zip(items, keys, strict=True)):
+                await self._one(index, item, item_keys, batch, report)
             await self.store.insert_entries(batch.entries)
             await self.store.add_links(batch.identities, batch.sources, batch.models)
             lapsed = iso(now - REGUID_LAPSE)
@@ -311,6 +355,45 @@ class Ingestor:
                     log.info("source %s re-issues its items under new guids and links", source_key)
             await self._fan_out(batch, report, budget or RoundBudget(self.max_alerts))
             return report
+
+    def _fresh(
+        self,
+        items: Sequence[FeedItem],
+        keys: list[list[str]],
+        known: dict[str, int],
+        now: datetime,
+    ) -> dict[int, _Fresh]:
+        """The items no identity knows, linked and classified, by their place in the batch."""
+        index = self._models()
+        fresh: dict[int, _Fresh] = {}
+        for i, (item, item_keys) in enumerate(zip(items, keys, strict=True)):
+            if any(k in known for k in item_keys):
+                continue
+            fresh[i] = _Fresh(
+                i,
+                title_key(item.title),
+                title_numbers(item.title),
+                item.type or classify(item.title, item.summary[:SUMMARY_SCAN]),
+                datetime.fromisoformat(item.published) if item.published else now,
+                self._model_ids(item, index),
+            )
+        return fresh
+
+    async def _candidates(
+        self, items: Sequence[FeedItem], fresh: dict[int, _Fresh]
+    ) -> list[StoryCandidate]:
+        """Stored entries the fresh items (not undated history) may be the same story as."""
+        by_title: list[tuple[Any, ...]] = []
+        by_models: list[tuple[Any, ...]] = []
+        for i, f in fresh.items():
+            if items[i].history:  # undated history matches by identity only
+                continue
+            title, models = f.probes()
+            by_title.append(title)
+            by_models += models
+        if not by_title:
+            return []
+        return await self.store.story_candidates(by_title, by_models)
 
     async def _reported(
         self,
@@ -333,48 +416,36 @@ class Ingestor:
             reported.load(source_key, await self.store.reported_since(source_key, since))
         return reported
 
-    async def _recent(self, items: Sequence[FeedItem], now: datetime) -> list[_Recent]:
-        moments = [datetime.fromisoformat(i.published) for i in items if i.published] + [now]
-        rows = await self.store.entries_between(
-            iso(min(moments) - SAME_STORY_WINDOW), iso(max(moments) + SAME_STORY_WINDOW)
-        )
-        return [
-            _Recent.of(
-                r["id"],
-                r["title"],
-                r["type"],
-                datetime.fromisoformat(r["published"] or r["first_seen"]),
-                frozenset(int(m) for m in (r["models"] or "").split(",") if m),
-            )
-            for r in rows
-        ]
-
     async def _one(
-        self, item: FeedItem, keys: list[str], index: NameIndex, batch: _Batch, report: IngestReport
+        self, index: int, item: FeedItem, keys: list[str], batch: _Batch, report: IngestReport
     ) -> None:
         stamp = iso(batch.now)
-        # Known by identity (most items of most polls): no linking or classifying needed.
+        # Known by identity (most items of most polls), maybe by an earlier item of this batch.
         existing = next((batch.known[k] for k in keys if k in batch.known), None)
-        if existing is None and not item.history:
-            existing = batch.reported.match(item)  # re-issued by its own source
+        fresh = batch.fresh.get(index)
+        if existing is None and fresh is not None and not item.history:
+            existing = batch.reported.match(item, fresh.key)  # re-issued by its own source
             if existing is not None:
                 batch.sourced.add((existing, item.source_key))
-        if existing is None:
-            model_ids = self._model_ids(item, index)
-            kind = item.type or classify(item.title, item.summary[:SUMMARY_SCAN])
-            if not item.history:  # undated history matches by identity only
-                existing = self._same_story(item, kind, model_ids, batch)
-        if existing is not None:
-            self._remember(batch, existing, keys)
-            if (existing, item.source_key) in batch.sourced:
-                report.unchanged += 1
             else:
-                batch.sourced.add((existing, item.source_key))
-                batch.sources.append(
-                    (existing, item.source_key, item.source_name, item.link, stamp)
-                )
-                report.merged += 1
+                existing = self._same_story(fresh, batch)
+        if existing is None and fresh is not None:
+            await self._new_entry(item, fresh, keys, batch, report)
             return
+        if existing is None:  # cannot be: an item that is not fresh has a known identity
+            raise LookupError(f"no entry for {keys}")
+        self._remember(batch, existing, keys)
+        if (existing, item.source_key) in batch.sourced:
+            report.unchanged += 1
+        else:
+            batch.sourced.add((existing, item.source_key))
+            batch.sources.append((existing, item.source_key, item.source_name, item.link, stamp))
+            report.merged += 1
+
+    async def _new_entry(
+        self, item: FeedItem, fresh: _Fresh, keys: list[str], batch: _Batch, report: IngestReport
+    ) -> None:
+        stamp, kind, model_ids = iso(batch.now), fresh.kind, fresh.model_ids
         org = await self._org(item.org, batch) if item.org else None
         entry_id = batch.next_id
         batch.next_id += 1
@@ -383,6 +454,8 @@ class Ingestor:
             (
                 entry_id,
                 item.title,
+                fresh.key,
+                fresh.numbers,
                 item.link,
                 item.summary,
                 item.published,
@@ -397,8 +470,10 @@ class Ingestor:
         batch.sources.append((entry_id, item.source_key, item.source_name, item.link, stamp))
         batch.models += [(entry_id, m) for m in model_ids]
         if not item.history:
-            when = datetime.fromisoformat(item.published) if item.published else batch.now
-            batch.recent.add(_Recent.of(entry_id, item.title, kind, when, frozenset(model_ids)))
+            recent = _Recent(
+                entry_id, fresh.key, fresh.numbers, kind, fresh.when, frozenset(model_ids)
+            )
+            batch.recent.add(recent)
         report.new.append(entry_id)
         if batch.subscriptions and not item.history:
             batch.fan_out.append(
@@ -428,18 +503,16 @@ class Ingestor:
         return [e.id for e in models_named(index, item.title, item.summary)]
 
     @staticmethod
-    def _same_story(item: FeedItem, kind: str, model_ids: list[int], batch: _Batch) -> int | None:
+    def _same_story(fresh: _Fresh, batch: _Batch) -> int | None:
         """An entry another source already reported: a near-identical title, or the same
         release of the same models, within a few days."""
-        when = datetime.fromisoformat(item.published) if item.published else batch.now
-        wanted = frozenset(model_ids)
-        key, numbers = normalize(item.title), _NUMBERS.findall(item.title)
-        for recent in batch.recent.near(when):
-            if abs(recent.when - when) > SAME_STORY_WINDOW:
+        wanted = frozenset(fresh.model_ids)
+        for recent in batch.recent.near(fresh):
+            if abs(recent.when - fresh.when) > SAME_STORY_WINDOW:
                 continue
-            if recent.same_title(key, numbers):
+            if recent.same_title(fresh.key, fresh.numbers):
                 return recent.id
-            if kind == "release" == recent.type and wanted and recent.models == wanted:
+            if fresh.kind == "release" == recent.type and wanted and recent.models == wanted:
                 return recent.id
         return None
 

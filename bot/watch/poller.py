@@ -13,13 +13,13 @@ operators are told once; it resumes when it answers again.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any
 
 from bot.core.clock import Clock, iso
 from bot.outbox.outbox import Outbox
@@ -30,6 +30,7 @@ from bot.watch.flood import RoundBudget
 from bot.watch.ingest import Ingestor
 from bot.watch.parse import ParseResult, parse_feed
 from bot.watch.parser_pool import Parser, ParserDied, ThreadParser
+from bot.watch.records import FeedSource
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class PollOutcome:
     new: int = 0
     error: str | None = None
     not_modified: bool = False
+    unchanged: bool = False  # the body was the one last ingested: not parsed again
     paused: bool = False
     resumed: bool = False
 
@@ -74,6 +76,9 @@ class FeedPoller:
         self.threshold = threshold
         self.ops_channel_id = ops_channel_id
         self._slots = asyncio.Semaphore(concurrency)
+        # Parses handed to the parser at once: a job's time limit runs from when it is handed
+        # over, so a round of 200 sources must not queue 200 jobs behind two processes.
+        self._parsing = asyncio.Semaphore(concurrency)
         # Parsing is CPU work; in a worker process it never stalls the event loop (and so
         # never delays autocomplete or an interaction's 3-second answer). Either way a parse
         # is bounded in time.
@@ -94,7 +99,7 @@ class FeedPoller:
         async with self._lock:
             due = await self.store.due_sources(iso(self.clock()))
             budget = RoundBudget(self.ingestor.max_alerts)  # the round's alert cap per channel
-            polls = [self._start(row, budget) for row in due if row["key"] not in self._in_flight]
+            polls = [self._start(row, budget) for row in due if row.key not in self._in_flight]
         if polls:
             watcher = asyncio.create_task(self._announce_when_settled(polls), name="poll-round")
             self._rounds.add(watcher)
@@ -129,14 +134,14 @@ class FeedPoller:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    def _start(self, row: Any, budget: RoundBudget | None) -> asyncio.Task[PollOutcome]:
-        key = row["key"]
+    def _start(self, row: FeedSource, budget: RoundBudget | None) -> asyncio.Task[PollOutcome]:
+        key = row.key
         poll = asyncio.create_task(self._poll(row, budget), name=f"poll-{key}")
         self._in_flight[key] = poll
         poll.add_done_callback(lambda _: self._in_flight.pop(key, None))
         return poll
 
-    async def _poll(self, row: Any, budget: RoundBudget | None = None) -> PollOutcome:
+    async def _poll(self, row: FeedSource, budget: RoundBudget | None = None) -> PollOutcome:
         fetched = await self._fetch(row)
         if isinstance(fetched, PollOutcome):
             return fetched
@@ -170,13 +175,13 @@ class FeedPoller:
         if self.on_new is not None:
             self.on_new()
 
-    async def _fetch(self, row: Any) -> PollOutcome | tuple[Any, FetchResult]:
+    async def _fetch(self, row: FeedSource) -> PollOutcome | tuple[FeedSource, FetchResult]:
         """The source's body, or the outcome of a failed fetch (already recorded)."""
         limit = self.fetcher.timeout * (self.fetcher.retries + 1) + self.fetcher.backoff * 8 + 10
         async with self._slots:
             try:
                 result = await asyncio.wait_for(
-                    self.fetcher.fetch(row["url"], row["etag"], row["last_modified"]), limit
+                    self.fetcher.fetch(row.url, row.etag, row.last_modified), limit
                 )
             except TimeoutError:
                 return await self._failed(row, f"fetch took longer than {limit:g} s")
@@ -185,13 +190,18 @@ class FeedPoller:
         return row, result
 
     async def _process(
-        self, row: Any, result: FetchResult, budget: RoundBudget | None = None
+        self, row: FeedSource, result: FetchResult, budget: RoundBudget | None = None
     ) -> PollOutcome:
-        key = row["key"]
+        key = row.key
         if result.not_modified:
-            async with self.store.transaction():
-                resumed = await self._succeeded(row, result, 0)
+            resumed = await self._nothing_new(row, result)
             return PollOutcome(key, True, not_modified=True, resumed=resumed)
+        digest = body_hash(result.body or b"")
+        if digest == row.body_hash and row.last_success:
+            # The body last ingested, byte for byte (a server without ETag or Last-Modified,
+            # or one that ignores them): parsing it again would find nothing new.
+            resumed = await self._nothing_new(row, result)
+            return PollOutcome(key, True, unchanged=True, resumed=resumed)
         parsed = await self._parse(result.body or b"", row, result.content_type)
         if parsed.problem:
             return await self._failed(row, parsed.problem)
@@ -199,9 +209,9 @@ class FeedPoller:
         try:
             async with self.store.transaction():
                 report = await self.ingestor.ingest(
-                    parsed.items, baseline=not row["last_success"], budget=budget
+                    parsed.items, baseline=not row.last_success, budget=budget
                 )
-                resumed = await self._succeeded(row, result, len(report.new))
+                resumed = await self._succeeded(row, result, len(report.new), digest)
         except (sqlite3.Error, StoreError) as exc:  # rolled back: nothing of this poll is kept
             log.exception("feed %s: storing its entries failed", key)
             return await self._failed(row, f"storing its entries failed ({exc})")
@@ -209,46 +219,61 @@ class FeedPoller:
             log.info("feed %s parsed with a warning: %s", key, parsed.warning)
         return PollOutcome(key, True, new=len(report.new), resumed=resumed)
 
-    async def _parse(self, body: bytes, row: Any, content_type: str | None) -> ParseResult:
+    async def _parse(self, body: bytes, row: FeedSource, content_type: str | None) -> ParseResult:
         job = partial(
             parse_feed,
             body,
-            url=row["url"],
+            url=row.url,
             content_type=content_type,
-            source_key=row["key"],
-            source_name=row["name"],
-            org=row["org"],
+            source_key=row.key,
+            source_name=row.name,
+            org=row.org,
             now=self.clock(),
         )
         try:
-            return await self.parser.run(job)
+            async with self._parsing:
+                return await self.parser.run(job)
         except ParserDied as exc:
             return ParseResult(problem=str(exc))
 
-    async def _succeeded(self, row: Any, result: FetchResult, new: int) -> bool:
-        """Record a good poll, and tell the operators if it ends a pause (in the caller's
-        transaction)."""
+    async def _nothing_new(self, row: FeedSource, result: FetchResult) -> bool:
+        """Record a good poll that parsed nothing; True if it ends a pause. One statement for
+        a source that is not paused (most polls of most sources)."""
         now = self.clock()
-        next_poll = iso(now + timedelta(minutes=row["poll_minutes"]))
+        next_poll = iso(now + timedelta(minutes=row.poll_minutes))
+        if await self.store.record_unchanged(
+            row.key, iso(now), next_poll, result.etag, result.last_modified
+        ):
+            return False
+        async with self.store.transaction():  # paused: it resumes, and the operators are told
+            return await self._succeeded(row, result, 0)
+
+    async def _succeeded(
+        self, row: FeedSource, result: FetchResult, new: int, parsed: str | None = None
+    ) -> bool:
+        """Record a good poll (`parsed`: the hash of the body it parsed and ingested, if it
+        did), and tell the operators if it ends a pause (in the caller's transaction)."""
+        now = self.clock()
+        next_poll = iso(now + timedelta(minutes=row.poll_minutes))
         resumed = await self.store.record_success(
-            row["key"], iso(now), next_poll, result.etag, result.last_modified, new
+            row.key, iso(now), next_poll, result.etag, result.last_modified, new, parsed
         )
         if resumed:
             await self._notify(
-                row, "resumed", "Feed **{}** answers again; polling resumed.", row["name"]
+                row, "resumed", "Feed **{}** answers again; polling resumed.", row.name
             )
         return resumed
 
-    async def _failed(self, row: Any, error: str) -> PollOutcome:
+    async def _failed(self, row: FeedSource, error: str) -> PollOutcome:
         now = self.clock()
-        failures = row["consecutive_failures"] + 1
+        failures = row.consecutive_failures + 1
         interval = min(
-            timedelta(minutes=row["poll_minutes"]) * 2 ** min(failures - 1, 6), MAX_INTERVAL
+            timedelta(minutes=row.poll_minutes) * 2 ** min(failures - 1, 6), MAX_INTERVAL
         )
-        log.warning("feed %s failed (%d in a row): %s", row["key"], failures, error)
+        log.warning("feed %s failed (%d in a row): %s", row.key, failures, error)
         async with self.store.transaction():  # the pause and its notice, together
             paused = await self.store.record_failure(
-                row["key"], iso(now), iso(now + interval), error, self.threshold
+                row.key, iso(now), iso(now + interval), error, self.threshold
             )
             if paused:
                 await self._notify(
@@ -256,25 +281,30 @@ class FeedPoller:
                     "paused",
                     f"Feed **{{}}** failed {failures} times in a row and is paused: {{}}. It is"
                     " still tried now and then and resumes by itself when it answers.",
-                    row["name"],
+                    row.name,
                     error,
                 )
-        return PollOutcome(row["key"], False, error=error, paused=paused)
+        return PollOutcome(row.key, False, error=error, paused=paused)
 
-    async def _notify(self, row: Any, what: str, text: str, *parts: str) -> None:
+    async def _notify(self, row: FeedSource, what: str, text: str, *parts: str) -> None:
         """Queue a notice to the operators' channel (in the caller's transaction); `parts`
         (a feed's name, an error) fill the `{}` in `text` and are escaped when rendered."""
         if not self.ops_channel_id:
             log.warning("no ops channel configured; %s", text.format(*parts))
             return
         await self.outbox.notice(
-            f"feed-{what}:{row['key']}",
+            f"feed-{what}:{row.key}",
             self.ops_channel_id,
             iso(self.clock()),
             f"Feed {what}",
             text,
             parts,
         )
+
+
+def body_hash(body: bytes) -> str:
+    """What tells an unchanged body from a changed one."""
+    return hashlib.sha256(body).hexdigest()
 
 
 def _has_new(poll: asyncio.Task[PollOutcome]) -> bool:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
 from bot.watch.filters import Filters
 
@@ -19,6 +17,57 @@ class Subscription:
     role_id: str | None
     paused: bool
     pause_reason: str | None
+    guild_id: str = ""
+    notify_channel_id: str | None = None  # where its admins are told of trouble
+    created_at: str = ""  # ISO 8601 UTC
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """A feed source as polling sees it: where it is, its conditional-GET state and health."""
+
+    key: str
+    name: str
+    url: str
+    kind: str
+    org: str | None
+    poll_minutes: int
+    added_by: str | None
+    etag: str | None
+    last_modified: str | None
+    last_success: str | None  # ISO 8601 UTC, None until the first good poll
+    consecutive_failures: int
+    last_error: str | None
+    paused: bool
+    body_hash: str | None  # of the body last parsed and ingested
+    last_parsed: str | None
+    next_poll: str | None
+    entries_seen: int
+    reguids_since: str | None  # flagged as re-issuing its items under new guids since then
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """A release-watch entry as stored."""
+
+    id: int
+    title: str
+    link: str | None
+    summary: str | None
+    published: str | None  # ISO 8601 UTC, None when unknown
+    type: str
+    org: str | None
+    first_seen: str
+    backlog: bool
+
+
+@dataclass(frozen=True)
+class EntrySource:
+    """A source that reported an entry."""
+
+    source_key: str
+    source_name: str
+    link: str | None
 
 
 @dataclass(frozen=True)
@@ -35,27 +84,39 @@ class FeedStatus:
     last_success: str | None  # ISO 8601 UTC, None until the first good poll
 
 
-def subscription_of(row: Any) -> Subscription:
-    """A subscriptions row as a record (the filters column is JSON)."""
-    return Subscription(
-        row["id"],
-        row["channel_id"],
-        Filters.from_json(json.loads(row["filters"])),
-        row["role_id"] or None,
-        bool(row["paused"]),
-        row["pause_reason"],
-    )
+@dataclass(frozen=True)
+class StoryCandidate:
+    """An entry that may be the same story as a new item (`WatchStore.story_candidates`)."""
+
+    item: int  # the index of the item it was found for
+    id: int
+    title_key: str
+    title_numbers: str
+    type: str
+    moment: str  # its date, else when it was first seen (ISO 8601 UTC)
+    models: frozenset[int]  # filled for candidates found by model
 
 
-def feed_status_of(row: Any) -> FeedStatus:
-    """A feed_sources row as a record."""
+@dataclass(frozen=True)
+class ReportedEntry:
+    """An entry a source reported, as the re-guid check compares it."""
+
+    id: int
+    title_key: str
+    summary: str | None
+    published: str | None
+    seen_at: str  # when the source first reported it
+
+
+def feed_status_of(source: FeedSource) -> FeedStatus:
+    """A feed source's polling health."""
     return FeedStatus(
-        row["key"],
-        row["name"],
-        row["kind"],
-        row["poll_minutes"],
-        bool(row["paused"]),
-        row["consecutive_failures"] or 0,
-        row["last_error"],
-        row["last_success"],
+        source.key,
+        source.name,
+        source.kind,
+        source.poll_minutes,
+        source.paused,
+        source.consecutive_failures,
+        source.last_error,
+        source.last_success,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from bot.watch.flood import (
 from bot.watch.ingest import Ingestor, IngestReport, entry_facts
 from bot.watch.parser_pool import Parser
 from bot.watch.poller import FeedPoller
-from bot.watch.records import FeedStatus, Subscription, feed_status_of, subscription_of
+from bot.watch.records import FeedStatus, Subscription, feed_status_of
 from bot.watch.sources import load_curated, load_feed_sources
 
 log = logging.getLogger(__name__)
@@ -104,12 +103,12 @@ class WatchService:
         async with self.store.transaction():
             for sub in await self.store.pause_subscriptions_of_channel(channel, reason):
                 await self.tell_admins(
-                    sub["notify_channel_id"],
+                    sub.notify_channel_id,
                     channel,
-                    f"paused:{sub['id']}:{row.id}",  # ids of removed subscriptions are reused
+                    f"paused:{sub.id}:{row.id}",  # ids of removed subscriptions are reused
                     "Release alerts paused",
                     f"Release alerts to <#{channel}> are paused: {{}}. Nothing is lost: once "
-                    f"the channel works again, run `/watch resume id:{sub['id']}` and the held "
+                    f"the channel works again, run `/watch resume id:{sub.id}` and the held "
                     "alerts follow.",
                     reason,
                 )
@@ -190,13 +189,9 @@ class WatchService:
         orgs = tuple([await self.store.canonical_org(o) for o in filters.orgs])
         filters = Filters(orgs, filters.openness, filters.modality, filters.types, filters.keywords)
         for sub in existing:
-            if (
-                sub["channel_id"] == channel_id
-                and Filters.from_json(json.loads(sub["filters"])) == filters
-            ):
+            if sub.channel_id == channel_id and sub.filters == filters:
                 raise UserError(
-                    channel_ref(channel_id) + " already has this subscription (id {}).",
-                    sub["id"],
+                    channel_ref(channel_id) + " already has this subscription (id {}).", sub.id
                 )
         now = iso(self.clock())
         queued = 0
@@ -254,17 +249,17 @@ class WatchService:
         self, sub_id: int, channel_id: str, filters: Filters, count: int, now: str
     ) -> int:
         queued = 0
-        for row in await self.store.latest_entries(200):
+        for entry_id in await self.store.latest_entries(200):
             if queued >= count:
                 break
-            facts = await self.entry_facts(row["id"])
+            facts = await self.entry_facts(entry_id)
             if facts is not None and matches(filters, facts):
                 queued += await self.outbox.enqueue(
-                    alert_key(row["id"], channel_id),
+                    alert_key(entry_id, channel_id),
                     "alert",
                     channel_id,
                     now,
-                    entry_id=row["id"],
+                    entry_id=entry_id,
                     subscription_id=sub_id,
                 )
         return queued
@@ -276,17 +271,17 @@ class WatchService:
         model_ids = await self.store.entry_model_ids(entry_id)
         return await entry_facts(
             self.store,
-            entry["org"],
-            entry["type"],
-            entry["title"],
-            entry["summary"] or "",
+            entry.org,
+            entry.type,
+            entry.title,
+            entry.summary or "",
             model_ids,
         )
 
     async def sample_alert(self) -> Reply:
         """The newest entry as an alert, for `/watch test`."""
         latest = await self.store.latest_entries(1)
-        alert = await build_alert(self.store, self.lookups, latest[0]["id"]) if latest else None
+        alert = await build_alert(self.store, self.lookups, latest[0]) if latest else None
         if alert is None:
             return render_notice("Release Radar test", "Alerts will look like this; no entry yet.")
         return render_alert(alert)
@@ -306,7 +301,7 @@ class WatchService:
 
     async def subscriptions(self, guild_id: str) -> list[Subscription]:
         """The server's release-alert subscriptions, oldest first."""
-        return [subscription_of(row) for row in await self.store.subscriptions(guild_id)]
+        return await self.store.subscriptions(guild_id)
 
     async def feed_statuses(self) -> list[FeedStatus]:
         """Every feed source with its polling health, by name."""

@@ -252,7 +252,7 @@ async def test_release_add_reaches_a_subscribed_channel(harness) -> None:
     assert "in the future" in bad.text()
     store = harness.services.watch.store
     for row in await store.subscriptions():
-        await harness.services.watch.unsubscribe(row["guild_id"], row["id"])
+        await harness.services.watch.unsubscribe(row.guild_id, row.id)
 
 
 def yaml_file(text: str, name: str = "catalog.yaml") -> tuple[str, bytes]:

@@ -186,7 +186,7 @@ async def test_write_commands_during_a_long_import_are_acknowledged_then_answere
     assert "Importing" in clicked.text()
     standin = harness.standin
     known = set(standin.interactions)
-    removing = asyncio.create_task(harness.admin.slash("watch remove", id=sub["id"], timeout=300))
+    removing = asyncio.create_task(harness.admin.slash("watch remove", id=sub.id, timeout=300))
     aliasing = asyncio.create_task(
         harness.admin.slash(
             "admin alias add", model="GPT-4o", alias="Radar Meanwhile Alias", timeout=300

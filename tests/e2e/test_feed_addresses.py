@@ -95,9 +95,7 @@ async def test_feeds_add_without_an_interval_polls_as_a_listed_feed_does(harness
         assert f"polled every {listed.poll_minutes} min" in resp.text(), resp.text()
         row = await harness.services.watch.store.source("plain")
         assert (
-            row["poll_minutes"]
-            == listed.poll_minutes
-            == SourceDef("k", "n", "u", "rss").poll_minutes
+            row.poll_minutes == listed.poll_minutes == SourceDef("k", "n", "u", "rss").poll_minutes
         )
     finally:
         await harness.services.watch.store.remove_source("plain")

@@ -29,7 +29,7 @@ async def test_every_writing_command_is_acknowledged_while_the_database_is_locke
     for keywords in ("gemma", "qwen"):
         made = await admin.slash("watch add", channel="releases", keywords=keywords)
         assert "Release alerts on" in made.text(), made.text()
-    gone, resumed = [row["id"] for row in await store.subscriptions()][-2:]
+    gone, resumed = [row.id for row in await store.subscriptions()][-2:]
     digest = await admin.slash(
         "digest set", channel="digest", frequency="daily", time="09:00", timezone="UTC"
     )
@@ -108,9 +108,9 @@ async def test_every_writing_command_is_acknowledged_while_the_database_is_locke
         assert expected in resp.text(), (command, resp.text())
     assert "Change **" in answers[-1].text(), answers[-1].text()
     # The writes went through once the other writer let go.
-    assert [row["id"] for row in await store.subscriptions()][-1] == resumed
+    assert [row.id for row in await store.subscriptions()][-1] == resumed
     assert await harness.services.digests.store.for_guild(harness.standin.guild["id"]) == []
-    keys = {row["key"] for row in await store.sources()}
+    keys = {row.key for row in await store.sources()}
     assert "locknew" in keys and "lockold" not in keys
     models = harness.services.lookups.models
     assert models.exact("Locked Alias") is not None and models.exact("Locked Old Alias") is None

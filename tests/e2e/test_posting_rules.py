@@ -39,7 +39,7 @@ async def subscriptions(harness) -> list:
 async def clear(harness) -> None:
     store = harness.services.watch.store
     for row in await store.subscriptions():
-        await store.remove_subscription(row["guild_id"], row["id"])
+        await store.remove_subscription(row.guild_id, row.id)
     for name in ("general", "releases", "digest"):
         channel = harness.standin.channel(name)
         for overwrite in list(channel["permission_overwrites"]):
@@ -197,7 +197,7 @@ async def test_an_unmentionable_role_is_refused_unless_the_bot_may_mention_every
     )
     resp = await harness.admin.slash("watch add", channel="releases", role=quiet["id"])
     assert "Release alerts on" in resp.text()
-    assert [s["role_id"] for s in await subscriptions(harness)] == [quiet["id"]]
+    assert [s.role_id for s in await subscriptions(harness)] == [quiet["id"]]
     await clear(harness)
 
 
@@ -235,7 +235,7 @@ async def test_a_closed_channel_costs_one_refusal_not_one_per_alert(harness, fee
         assert (await poller.poll_key("closed")).ok
         await harness.services.watch.drain()
     assert standin.invalid_requests - before == 1
-    assert (await subscriptions(harness))[0]["paused"]
+    assert (await subscriptions(harness))[0].paused
     assert standin.messages[releases] == []
     await clear(harness)
 

@@ -71,7 +71,7 @@ async def publish(harness, feeds, key: str, items: list[dict]) -> None:
 async def clear_subscriptions(harness) -> None:
     store = harness.services.watch.store
     for row in await store.subscriptions():
-        await harness.services.watch.unsubscribe(row["guild_id"], row["id"])
+        await harness.services.watch.unsubscribe(row.guild_id, row.id)
 
 
 # ---- permissions ------------------------------------------------------------------------------
@@ -347,8 +347,8 @@ async def test_remove_and_resume_and_autocomplete(harness) -> None:
     await harness.admin.slash("watch add", channel="releases", keywords="omni")
     sub = (await harness.services.watch.store.subscriptions())[0]
     choices = await harness.admin.autocomplete("watch remove", "id", "")
-    assert [c["value"] for c in choices] == [sub["id"]]
-    removed = await harness.admin.slash("watch remove", id=sub["id"])
+    assert [c["value"] for c in choices] == [sub.id]
+    removed = await harness.admin.slash("watch remove", id=sub.id)
     assert "is gone" in removed.text()
     assert await harness.services.watch.store.subscriptions() == []
 
@@ -371,7 +371,7 @@ async def test_a_deleted_channel_pauses_the_subscription_and_tells_admins(harnes
     )
     await harness.services.watch.drain()  # the notice goes out on the next round
     sub = (await harness.services.watch.store.subscriptions())[0]
-    assert sub["paused"] and "permission" in sub["pause_reason"]
+    assert sub.paused and "permission" in sub.pause_reason
     notices = (await posted(harness, "general"))[notices_before:]
     assert len(notices) == 1 and "paused" in notices[0]["embeds"][0]["description"]
     listing = await harness.admin.slash("watch list")
@@ -384,7 +384,7 @@ async def test_a_deleted_channel_pauses_the_subscription_and_tells_admins(harnes
         "tune-up" not in m["embeds"][0]["title"] for m in await posted(harness, "releases")
     )
     standin.forbidden_channels.clear()
-    resumed = await harness.admin.slash("watch resume", id=sub["id"])
+    resumed = await harness.admin.slash("watch resume", id=sub.id)
     assert "2 held alert(s)" in resumed.text()
     await harness.services.watch.drain()
     titles = [m["embeds"][0]["title"] for m in await posted(harness, "releases")]
@@ -439,12 +439,12 @@ async def test_a_feed_slow_to_parse_does_not_hold_back_another_feeds_alert(harne
             return len(await posted(harness, "releases")) > before
 
         async def slow_given_up() -> bool:
-            return (await watch.store.source("slow"))["consecutive_failures"] > 0
+            return (await watch.store.source("slow")).consecutive_failures > 0
 
         await eventually(alerted)
         assert not await slow_given_up()  # still being parsed
         await eventually(slow_given_up)
-        assert (await watch.store.source("slow"))["last_error"] == "parsing took longer than 3 s"
+        assert (await watch.store.source("slow")).last_error == "parsing took longer than 3 s"
     finally:
         parser.timeout, watch.poller.settle = limit, settle
         for key in ("quick", "slow"):
@@ -471,7 +471,7 @@ async def test_a_feed_due_while_another_is_still_parsing_is_alerted_without_wait
 
     async def slow_done() -> bool:
         source = await watch.store.source("slower")
-        return bool(source["last_success"] or source["consecutive_failures"])
+        return bool(source.last_success or source.consecutive_failures)
 
     async def alerted() -> bool:
         return len(await posted(harness, "releases")) > before
@@ -486,7 +486,7 @@ async def test_a_feed_due_while_another_is_still_parsing_is_alerted_without_wait
         await eventually(alerted, timeout=30)
         assert not await slow_done(), "the slow feed should still be parsing"
         await eventually(slow_done, timeout=120)  # it ends on its own, as a valid feed
-        assert (await watch.store.source("slower"))["last_success"]
+        assert (await watch.store.source("slower")).last_success
     finally:
         parser.timeout, watch.poller.settle = limit, settle
         for key in ("brisk", "slower"):
@@ -614,7 +614,7 @@ async def test_a_message_discord_refuses_fails_alone_and_blocks_nothing(
     await harness.services.watch.drain()
     assert len(posts_to(harness, "releases")) == tries  # never retried
     sub = (await harness.services.watch.store.subscriptions())[0]
-    assert not sub["paused"]
+    assert not sub.paused
     await finish(harness)
 
 
@@ -628,10 +628,10 @@ async def test_a_channel_discord_refuses_pauses_tells_admins_once_and_keeps_orde
     for _ in range(3):
         await harness.services.watch.drain()
     sub = (await harness.services.watch.store.subscriptions())[0]
-    assert sub["paused"]
+    assert sub.paused
     rows = await outbox_of(harness, "releases", key)
     assert [r["status"] for r in rows] == ["held", "held"]  # not lost, not failed
-    assert rows[0]["last_error"] == sub["pause_reason"]
+    assert rows[0]["last_error"] == sub.pause_reason
     assert len(posts_to(harness, "releases")) == tries + 1  # the second row was never tried
     notices = [
         m
@@ -640,7 +640,7 @@ async def test_a_channel_discord_refuses_pauses_tells_admins_once_and_keeps_orde
     ]
     assert len(notices) == 1
     harness.standin.faults.clear()
-    resumed = await harness.admin.slash("watch resume", id=sub["id"])
+    resumed = await harness.admin.slash("watch resume", id=sub.id)
     assert "2 held alert(s)" in resumed.text()
     await harness.services.watch.drain()
     titles = [m["embeds"][0]["title"] for m in await posted(harness, "releases")]
@@ -796,9 +796,9 @@ async def test_resume_after_a_paused_flood_posts_the_cap_and_one_summary(harness
         ]
         await publish(harness, feeds, "held", shown)
     sub = (await harness.services.watch.store.subscriptions())[-1]
-    assert sub["paused"]
+    assert sub.paused
     standin.forbidden_channels.clear()
-    resumed = await harness.admin.slash("watch resume", id=sub["id"])
+    resumed = await harness.admin.slash("watch resume", id=sub.id)
     assert f"{cap + 1} held alert(s)" in resumed.text(), resumed.text()
     await harness.services.watch.drain()
     *alerts, summary = (await posted(harness, "releases"))[start:]
@@ -952,7 +952,7 @@ async def test_an_alert_dropped_while_it_is_rendered_is_not_posted(harness, feed
     before = len(posts_to(harness, "releases"))
 
     async def render_while_removed(row):
-        await watch.unsubscribe(sub["guild_id"], sub["id"])
+        await watch.unsubscribe(sub.guild_id, sub.id)
         return await watch.outbox.render(row)
 
     racing = OutboxSender(

@@ -199,6 +199,6 @@ async def test_a_thread_parser_refusal_is_that_sources_poll_failure(db_path) -> 
                 await watch.store.add_source(SourceDef("f", "F", url, "rss", None, 30), "t")
                 outcome = await watch.poller.poll_key("f")
             assert not outcome.ok and outcome.error == "too many parses still running"
-            assert (await watch.store.source("f"))["last_error"] == "too many parses still running"
+            assert (await watch.store.source("f")).last_error == "too many parses still running"
         finally:
             stuck.set()

@@ -58,7 +58,7 @@ async def outbox(watch) -> list:
 
 
 async def titles(watch, entry_ids) -> list[str]:
-    return [(await watch.store.entry(entry_id))["title"] for entry_id in entry_ids]
+    return [(await watch.store.entry(entry_id)).title for entry_id in entry_ids]
 
 
 # ---- flood control ----------------------------------------------------------------------------
@@ -105,7 +105,7 @@ async def test_each_channel_gets_its_newest_alerts_up_to_the_cap_and_one_summary
     assert pending[("alert", "100")] == "55" and pending[("alert_summary", "100")] is None
     # Every entry is stored as news for the digests, capped or not.
     news = await watch.store.news_between("2026-11-22T00:00:00+00:00", "2026-11-23", "2026-11-21")
-    assert {e["title"] for e in news} == {f"Story {i}" for i in range(15)}
+    assert {e.title for e in news} == {f"Story {i}" for i in range(15)}
 
 
 async def test_the_same_flood_again_queues_nothing_and_a_small_poll_no_summary(watch) -> None:
@@ -303,7 +303,7 @@ async def test_a_story_re_guided_on_every_fetch_alerts_once_over_weeks(watch, da
             watch.clock_control.advance(days=5)
             await poll(watch, "churn")
     assert await alerted(watch) == ["Big story"]
-    assert (await watch.store.source("churn"))["reguids_since"] is not None
+    assert (await watch.store.source("churn")).reguids_since is not None
 
 
 async def test_a_re_guiding_sources_two_weekly_updates_both_alert(watch) -> None:
@@ -361,7 +361,7 @@ async def test_a_well_behaved_sources_same_title_posts_are_new_posts(watch) -> N
         watch.clock_control.advance(hours=1)
         await poll(watch, "calm")
     assert await alerted(watch) == ["Weekly update", "Weekly update"]
-    assert (await watch.store.source("calm"))["reguids_since"] is None
+    assert (await watch.store.source("calm")).reguids_since is None
 
 
 async def test_one_re_posted_item_flags_nothing_and_later_weekly_posts_alert(watch) -> None:
@@ -388,7 +388,7 @@ async def test_one_re_posted_item_flags_nothing_and_later_weekly_posts_alert(wat
             server.serve("/w.xml", rss([post(n, days)]))
             await poll(watch, "wk")
     assert await alerted(watch) == ["Weekly update"] * 3
-    assert (await watch.store.source("wk"))["reguids_since"] is None
+    assert (await watch.store.source("wk")).reguids_since is None
 
 
 async def flag_churn(watch, server, *stories: tuple[str, str]) -> None:
@@ -402,7 +402,7 @@ async def flag_churn(watch, server, *stories: tuple[str, str]) -> None:
     for _ in range(3):
         watch.clock_control.advance(hours=12)
         await poll(watch, "churn")
-    assert (await watch.store.source("churn"))["reguids_since"] is not None
+    assert (await watch.store.source("churn")).reguids_since is not None
 
 
 def stable(*posts: tuple[str, str, str | None]) -> str:

@@ -44,7 +44,7 @@ async def test_new_items_are_stored_linked_and_classified(watch) -> None:
     )
     assert len(report.new) == 1
     entry = await watch.store.entry(report.new[0])
-    assert entry["type"] == "release"
+    assert entry.type == "release"
     models = await watch.store.entry_model_ids(report.new[0])
     assert [(await watch.lookups.report(m)).name for m in models] == ["Gemma 4"]
 
@@ -79,7 +79,7 @@ async def test_one_release_from_several_sources_is_one_entry(watch) -> None:
     )
     assert second.new == [] and second.merged == 1
     sources = await watch.store.entry_sources(first.new[0])
-    assert {s["source_key"] for s in sources} == {"mistral", "news"}
+    assert {s.source_key for s in sources} == {"mistral", "news"}
 
 
 def test_title_matching_respects_numbers() -> None:
@@ -277,14 +277,14 @@ async def test_failures_pause_once_and_recovery_resumes(watch) -> None:
         assert [o.ok for o in outcomes] == [False] * 5
         assert [o.paused for o in outcomes] == [False, False, True, False, False]
         source = await watch.store.source("bad")
-        assert source["paused"] and source["consecutive_failures"] == 5
-        assert "not a feed" in source["last_error"]
+        assert source.paused and source.consecutive_failures == 5
+        assert "not a feed" in source.last_error
         notices = [r for r in await outbox(watch) if r["kind"] == "notice"]
         assert len(notices) == 1 and notices[0]["channel_id"] == "999"
         server.serve("/f.xml", rss([{"title": "Back", "link": "https://g.example/back"}]))
         recovered = await watch.poller.poll_key("bad")
         assert recovered.ok and recovered.resumed
-        assert not (await watch.store.source("bad"))["paused"]
+        assert not (await watch.store.source("bad")).paused
         assert len([r for r in await outbox(watch) if r["kind"] == "notice"]) == 2
 
 
@@ -326,13 +326,13 @@ async def test_a_store_failure_keeps_nothing_of_that_poll_and_spares_the_others(
         assert not outcomes["broken"].ok and "disk trouble" in outcomes["broken"].error
         assert outcomes["fine"].ok and outcomes["fine"].new == 1
         broken = await watch.store.source("broken")
-        assert broken["last_success"] is None and broken["entries_seen"] == 0
-        assert broken["consecutive_failures"] == 1 and "disk trouble" in broken["last_error"]
+        assert broken.last_success is None and broken.entries_seen == 0
+        assert broken.consecutive_failures == 1 and "disk trouble" in broken.last_error
         assert len(await watch.store.latest_entries(1000)) == entries_before + 1
         await db.execute("DROP TRIGGER refuse")
         watch.clock_control.advance(hours=7)
         retried = await watch.poller.poll_key("broken")
-        assert retried.ok and (await watch.store.source("broken"))["entries_seen"] == 1
+        assert retried.ok and (await watch.store.source("broken")).entries_seen == 1
         assert len(await watch.store.latest_entries(1000)) == entries_before + 2
 
 
@@ -358,7 +358,7 @@ async def test_a_json_feed_is_polled_like_any_other(watch) -> None:
         assert first.ok and first.new == 1
         known = await watch.store.lookup_identities(["guid:j:gemma-4"])
         entry = await watch.store.entry(known["guid:j:gemma-4"])
-        assert entry["link"] == "https://g.example/blog/gemma-4" and entry["type"] == "release"
+        assert entry.link == "https://g.example/blog/gemma-4" and entry.type == "release"
         watch.clock_control.advance(hours=1)
         again = await watch.poller.poll_key("j")
         assert again.ok and again.new == 0
@@ -407,10 +407,10 @@ async def test_every_illformed_corpus_feed_polled_over_http_gets_a_clear_health_
         source = await watch.store.source(key)
         if outcomes[key].ok:
             usable += 1
-            assert source["last_success"] and source["last_error"] is None, name
+            assert source.last_success and source.last_error is None, name
         else:
-            error = source["last_error"]
-            assert source["consecutive_failures"] == 1 and not source["last_success"], name
+            error = source.last_error
+            assert source.consecutive_failures == 1 and not source.last_success, name
             assert error == outcomes[key].error and "\n" not in error and len(error) <= 300, name
             assert error.startswith(("not a feed", "unreadable feed")) or "entries" in error, name
     assert 0 < usable < len(keys)  # the corpus holds both kinds
@@ -439,7 +439,7 @@ async def test_due_sources_respect_their_interval(watch) -> None:
         assert await watch.poller.poll_due() == []
         watch.clock_control.advance(minutes=31)
         assert len(await watch.poller.poll_due()) == 1
-        assert iso(watch.clock_control.now) < (await watch.store.source("g"))["next_poll"]
+        assert iso(watch.clock_control.now) < (await watch.store.source("g")).next_poll
 
 
 async def test_a_round_does_not_wait_for_its_slow_source_and_the_next_round_skips_it(
@@ -481,4 +481,4 @@ async def test_stopping_the_watch_cancels_the_polls_under_way_at_once(watch) -> 
         stop.set()
         await asyncio.wait_for(running, 5)
     source = await watch.store.source("slow")
-    assert source["consecutive_failures"] == 0 and source["last_success"] is None
+    assert source.consecutive_failures == 0 and source.last_success is None
