@@ -105,7 +105,9 @@ def discord_errors(*, maybe_posted: bool) -> Iterator[None]:
         ) from exc
     except discord.HTTPException as exc:
         if exc.status == 429:  # still limited after the client's own retries
-            raise RateLimited(_retry_after(exc.response)) from exc
+            raise RateLimited(
+                _retry_after(exc.response), is_global=_is_global(exc.response)
+            ) from exc
         if exc.status == 401:  # the token, not the message: nothing would be posted anywhere
             raise TransientPostError("Discord refused the bot's token (401)") from exc
         if exc.code == ARCHIVED_THREAD:
@@ -129,3 +131,11 @@ def _retry_after(response: aiohttp.ClientResponse) -> float:
         return max(0.0, float(response.headers.get("Retry-After", "1")))
     except ValueError:
         return 1.0
+
+
+def _is_global(response: aiohttp.ClientResponse) -> bool:
+    """Discord's global limit (every request refused), not one route's bucket."""
+    headers = response.headers
+    return (
+        headers.get("X-RateLimit-Global") == "true" or headers.get("X-RateLimit-Scope") == "global"
+    )
