@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,6 +55,15 @@ class DiscordPoster:
                 content=content, embeds=embeds, nonce=nonce, allowed_mentions=mentions
             )
         return str(message.id)
+
+    async def until_clear(self) -> bool:
+        """Wait out discord.py's own pause after a global 429 (it holds every request until
+        `retry_after` has passed); True if there was one."""
+        pause = getattr(self.client.http, "_global_over", None)
+        if not isinstance(pause, asyncio.Event) or pause.is_set():
+            return False
+        await pause.wait()
+        return True
 
     async def find_posted(self, channel_id: str, since: datetime) -> dict[int, str]:
         """Outbox ids in the footers of the bot's own messages posted since `since` (less a

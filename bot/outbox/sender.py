@@ -85,6 +85,9 @@ class Poster(Protocol):
         """Outbox ids carried by the bot's messages in the channel posted since `since`, with
         their message ids; raises like `post`."""
 
+    async def until_clear(self) -> bool:
+        """Wait while Discord refuses every request (after a global 429); True if it waited."""
+
 
 Renderer = Callable[[Any], Awaitable[Reply | None]]
 # What to do with a row (and its kind's later rows) when its channel is gone or closed to the
@@ -102,22 +105,39 @@ class Pacing:
 
 
 class TokenBucket:
-    """Requests spaced 1/rate apart, with no burst: in any second at most `rate` start, even
-    after an idle spell. Turns are handed out in order; `pause` holds every later turn."""
+    """Requests started at most `rate` a second, spaced 1/rate apart and in turn. No turn is
+    booked ahead: a turn is taken when it comes, so requests held up together (an event loop
+    stall, a pause) do not all go at once when they are free; and never more than `rate` start
+    in any one second. `pause` holds every request not yet started."""
 
     def __init__(self, rate: float) -> None:
+        self.rate = rate
         self.interval = 1.0 / rate
-        self._next = 0.0
+        self._starts: deque[float] = deque()
+        self._due = 0.0  # when the next request may start
+        self._paused_until = 0.0
+        self._turn = asyncio.Lock()
 
     async def take(self) -> None:
-        now = time.monotonic()
-        turn = max(now, self._next)
-        self._next = turn + self.interval
-        if turn > now:
-            await asyncio.sleep(turn - now)
+        async with self._turn:  # one waiter at a time, first come first served
+            while (wait := self._wait(time.monotonic())) > 0:
+                await asyncio.sleep(wait)
+            now = time.monotonic()
+            self._starts.append(now)
+            # A start that woke a little late lets the next one catch up, so oversleeping
+            # does not slow the rate; after a long hold-up only one may follow at once.
+            self._due = max(self._due, now - self.interval) + self.interval
+
+    def _wait(self, now: float) -> float:
+        while self._starts and self._starts[0] <= now - 1.0:
+            self._starts.popleft()
+        wait = max(self._paused_until, self._due) - now
+        if len(self._starts) >= self.rate:
+            wait = max(wait, self._starts[0] + 1.0 - now)
+        return wait
 
     def pause(self, seconds: float) -> None:
-        self._next = max(self._next, time.monotonic() + seconds)
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
 
 class OutboxSender:
@@ -274,6 +294,10 @@ class OutboxSender:
         """Make one request to Discord in its turn, as one of at most `max_in_flight`."""
         async with self._in_flight:
             await self._bucket.take()
+            # A turn taken before a global 429 is stale once the pause ends: every request
+            # held by it would go at once (and be refused again). Wait, then take a new turn.
+            while await self.poster.until_clear():
+                await self._bucket.take()
             return await request()
 
     async def _channel_unavailable(self, row: Any, reason: str) -> None:
