@@ -205,8 +205,8 @@ class OutboxSender:
         queue = run.queues[channel]
         while queue:
             row = queue.popleft()
-            run.took_one()
             if channel in run.blocked:
+                run.started()
                 continue
             outcome = await self._send(row, run)
             if outcome == "sent":
@@ -223,8 +223,17 @@ class OutboxSender:
             run.replies[key] = await self.render(row)
         reply = run.replies[key]
         if reply is None:
+            run.started()
             await self.store.mark_dropped(row["id"], "nothing to post (entry removed)")
             return "dropped"
+        # The row holds one of the `max_in_flight` places from its attempted mark to its
+        # outcome's, so only rows about to be posted are marked and the store's writes stay
+        # few at a time (the next rows are read meanwhile).
+        async with self._in_flight:
+            run.started()
+            return await self._deliver(row, reply, run)
+
+    async def _deliver(self, row: Any, reply: Reply, run: _Run) -> str:
         looking = row["attempted_at"] is not None
         try:
             message_id = await self._already_posted(row, run) if looking else None
@@ -291,14 +300,13 @@ class OutboxSender:
                 await asyncio.sleep(wait)
 
     async def _paced(self, request: Callable[[], Awaitable[T]]) -> T:
-        """Make one request to Discord in its turn, as one of at most `max_in_flight`."""
-        async with self._in_flight:
+        """Make one request to Discord in its turn (the caller holds an in-flight place)."""
+        await self._bucket.take()
+        # A turn taken before a global 429 is stale once the pause ends: every request held
+        # by it would go at once (and be refused again). Wait, then take a new turn.
+        while await self.poster.until_clear():
             await self._bucket.take()
-            # A turn taken before a global 429 is stale once the pause ends: every request
-            # held by it would go at once (and be refused again). Wait, then take a new turn.
-            while await self.poster.until_clear():
-                await self._bucket.take()
-            return await request()
+        return await request()
 
     async def _channel_unavailable(self, row: Any, reason: str) -> None:
         handler = self.on_unavailable.get(row["kind"])
@@ -323,11 +331,11 @@ class _Run:
     blocked: set[str] = field(default_factory=set)
     queues: dict[str, deque[Any]] = field(default_factory=lambda: defaultdict(deque))
     lanes: dict[str, asyncio.Task[None]] = field(default_factory=dict)
-    waiting: int = 0  # rows queued that no lane has taken yet
+    waiting: int = 0  # rows queued and not yet started (not holding an in-flight place)
     sent: int = 0
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def took_one(self) -> None:
+    def started(self) -> None:
         self.waiting -= 1
         self.changed()
 
