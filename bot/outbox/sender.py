@@ -219,9 +219,9 @@ class OutboxSender:
 
     async def _send(self, row: Any, run: _Run) -> str:
         key = (row["kind"], row["entry_id"] if row["kind"] == "alert" else row["id"])
-        if key not in run.replies:
-            run.replies[key] = await self.render(row)
-        reply = run.replies[key]
+        if key not in run.replies:  # rendered once: the alert's other channels wait for it
+            run.replies[key] = asyncio.ensure_future(self.render(row))
+        reply = await run.replies[key]
         if reply is None:
             run.started()
             await self.store.mark_dropped(row["id"], "nothing to post (entry removed)")
@@ -324,7 +324,9 @@ class _Run:
     channel's queue and lane."""
 
     read_ahead: int
-    replies: dict[tuple[str, int | None], Reply | None] = field(default_factory=dict)
+    replies: dict[tuple[str, int | None], asyncio.Future[Reply | None]] = field(
+        default_factory=dict
+    )
     posted: dict[str, tuple[datetime, dict[int, str]]] = field(default_factory=dict)
     since: dict[str, datetime] = field(default_factory=dict)
     seen: set[int] = field(default_factory=set)
