@@ -45,6 +45,7 @@ MAX_BACKOFF = timedelta(minutes=10)
 # the row goes back to the outbox with a backoff (which would leave it for a later drain).
 RATE_LIMIT_RETRIES = 20
 MAX_RATE_LIMIT_WAIT = 60.0
+READ_AT_LEAST = 500  # outbox rows per read
 
 
 class ChannelUnavailable(Exception):
@@ -179,7 +180,10 @@ class OutboxSender:
 
     async def _read_more(self, run: _Run, group: asyncio.TaskGroup) -> bool:
         """Queue the due rows not seen yet in this drain; False when there is nothing left."""
-        rows = await self.store.pending(iso(self.clock()))
+        # Rows still in flight or waiting are read again (they are pending until marked):
+        # the read is long enough to hold them and as many again that are new.
+        limit = max(READ_AT_LEAST, 2 * (self.pacing.max_in_flight + run.read_ahead))
+        rows = await self.store.pending(iso(self.clock()), limit)
         fresh = [row for row in rows if row["id"] not in run.seen]
         for row in fresh:
             run.seen.add(row["id"])
