@@ -76,7 +76,10 @@ async def _serve(conn: Connection, channels: int) -> None:
 def _report(standin: StandIn, ids: list[str], mark: int) -> dict[str, Any]:
     per_channel = Counter({c: len(standin.messages[c]) for c in ids})
     requests = standin.requests[mark:]
+    first = requests[0].at if requests else 0.0
+    slices = Counter(int((r.at - first) // 10) for r in requests)
     return {
+        "per_second_by_10s": [slices[i] / 10 for i in range(max(slices, default=-1) + 1)],
         "requests": len(requests),
         "limited": sum(1 for r in requests if r.status == 429),
         "first_at": requests[0].at if requests else 0.0,
@@ -154,6 +157,7 @@ def print_results(
     print(f"total {elapsed:.1f} s, floor {floor:.1f} s, ratio {ratio:.3f} (target <= 1.1)")
     print(f"of which {first_after:.1f} s before the first request (reading and rendering)")
     print(f"requests {requests}, answered 429: {limited} ({share:.2%}, target < 1%)")
+    print(f"requests per second, each 10 s: {seen['per_second_by_10s']}")
     print(f"lost {lost}, duplicated {duplicated} (target 0)")
     print(
         f"SUMMARY figure=fanout_time_vs_floor target=1.1 measured={ratio:.3f} ratio={ratio / 1.1:.3f}"
