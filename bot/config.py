@@ -39,10 +39,14 @@ class CuratorConfig:
 
 @dataclass(frozen=True)
 class DiscordConfig:
-    """Where discord.py connects. Production configs never set these; the test stand-in does."""
+    """Where discord.py connects (production configs never set these; the test stand-in
+    does) and how fast the outbox posts: requests per second, kept just under Discord's global
+    limit of 50, and how many may be under way at once (more than rate x round trip)."""
 
     api_base: str | None = None
     gateway_url: str | None = None
+    max_requests_per_second: float = 48.0
+    max_in_flight: int = 50
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,11 @@ def parse_config(raw: dict[str, Any]) -> Config:
     curators = _mapping(raw, "curators")
     _reject_unknown(curators, {"users", "roles"}, prefix="curators.")
     discord_raw = _mapping(raw, "discord")
-    _reject_unknown(discord_raw, {"api_base", "gateway_url"}, prefix="discord.")
+    _reject_unknown(
+        discord_raw,
+        {"api_base", "gateway_url", "max_requests_per_second", "max_in_flight"},
+        prefix="discord.",
+    )
     watch = _watch(_mapping(raw, "watch"))
     return Config(
         watch=watch,
@@ -170,6 +178,10 @@ def parse_config(raw: dict[str, Any]) -> Config:
             gateway_url=_url(
                 discord_raw, "gateway_url", "discord.gateway_url", ("ws://", "wss://")
             ),
+            max_requests_per_second=_number(
+                discord_raw, "max_requests_per_second", 48.0, 1, 1000, "discord."
+            ),
+            max_in_flight=_integer(discord_raw, "max_in_flight", 50, 1, 1000, "discord."),
         ),
     )
 

@@ -17,6 +17,7 @@ from bot.config import DiscordConfig
 from bot.discordbot.background import BackgroundTask
 from bot.discordbot.poster import DiscordPoster
 from bot.discordbot.respond import answer_failure
+from bot.outbox.sender import Pacing
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,9 @@ class ReleaseRadarBot(commands.Bot):
         self._background: list[BackgroundTask] = []
 
     async def setup_hook(self) -> None:
-        self.services.outbox.attach_poster(DiscordPoster(self))
+        discord_config = self.services.config.discord
+        pacing = Pacing(discord_config.max_requests_per_second, discord_config.max_in_flight)
+        self.services.outbox.attach_poster(DiscordPoster(self), pacing)
         await self.add_cogs()
         self._background = self._background_tasks()
         for task in self._background:

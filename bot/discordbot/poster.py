@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,6 +56,15 @@ class DiscordPoster:
             )
         return str(message.id)
 
+    async def until_clear(self) -> bool:
+        """Wait out discord.py's own pause after a global 429 (it holds every request until
+        `retry_after` has passed); True if there was one."""
+        pause = getattr(self.client.http, "_global_over", None)
+        if not isinstance(pause, asyncio.Event) or pause.is_set():
+            return False
+        await pause.wait()
+        return True
+
     async def find_posted(self, channel_id: str, since: datetime) -> dict[int, str]:
         """Outbox ids in the footers of the bot's own messages posted since `since` (less a
         margin), with their message ids. Without Read Message History Discord shows no
@@ -105,7 +115,9 @@ def discord_errors(*, maybe_posted: bool) -> Iterator[None]:
         ) from exc
     except discord.HTTPException as exc:
         if exc.status == 429:  # still limited after the client's own retries
-            raise RateLimited(_retry_after(exc.response)) from exc
+            raise RateLimited(
+                _retry_after(exc.response), is_global=_is_global(exc.response)
+            ) from exc
         if exc.status == 401:  # the token, not the message: nothing would be posted anywhere
             raise TransientPostError("Discord refused the bot's token (401)") from exc
         if exc.code == ARCHIVED_THREAD:
@@ -129,3 +141,11 @@ def _retry_after(response: aiohttp.ClientResponse) -> float:
         return max(0.0, float(response.headers.get("Retry-After", "1")))
     except ValueError:
         return 1.0
+
+
+def _is_global(response: aiohttp.ClientResponse) -> bool:
+    """Discord's global limit (every request refused), not one route's bucket."""
+    headers = response.headers
+    return (
+        headers.get("X-RateLimit-Global") == "true" or headers.get("X-RateLimit-Scope") == "global"
+    )

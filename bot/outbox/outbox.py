@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.core.clock import Clock
 from bot.outbox.keys import notice_key
-from bot.outbox.sender import OutboxSender, Poster, Renderer, UnavailableHandler
+from bot.outbox.sender import OutboxSender, Pacing, Poster, Renderer, UnavailableHandler
 from bot.render.alerts import render_notice
 from bot.render.cards import Reply
 from bot.store.outbox import OutboxRecord, OutboxStore
@@ -77,10 +77,11 @@ class Outbox:
             return None
         return await kind.render(row)
 
-    def attach_poster(self, poster: Poster) -> None:
-        """Give the outbox a way to post (the Discord adapter); without one nothing is sent."""
+    def attach_poster(self, poster: Poster, pacing: Pacing | None = None) -> None:
+        """Give the outbox a way to post (the Discord adapter), at `pacing` (default: just
+        under Discord's global limit); without one nothing is sent."""
         self.sender = OutboxSender(
-            self.store, poster, self.render, self.clock, on_unavailable=self._unavailable
+            self.store, poster, self.render, self.clock, pacing, on_unavailable=self._unavailable
         )
 
     async def enqueue(

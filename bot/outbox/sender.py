@@ -9,19 +9,28 @@ only the few minutes Discord remembers it. Only committed rows are read, and a r
 attempted only if it is unchanged since it was read (else it is skipped). Discord's answers are
 classified: rate limits, 5xx and network errors are retried and hold the channel's later rows
 back; a refusal of the row itself fails it for good; a refusal because of the channel goes to
-the kind's handler (which pauses). Channels are spread over a few workers so one slow channel
-does not hold the others back, while each channel's posts keep their order.
+the kind's handler (which pauses).
+
+Pacing, for Discord's limits: every request waits its turn in a token bucket just under the
+global limit (`Pacing.requests_per_second`; Discord allows a bot 50 per second), and up to
+`Pacing.max_in_flight` requests are under way at once, so the round trip does not cap the rate
+(in flight settles at rate x round trip). The drain is one continuous pipeline: rows are read
+ahead while earlier ones are in flight, each channel's rows go one at a time in order (its own
+lane), and no channel waits for a batch to finish. A channel's own bucket (5 messages per 5 s)
+is read from the X-RateLimit-* headers by discord.py, which holds that channel's next post
+until the bucket resets: only that lane waits. A global 429 pauses the bucket for everyone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+import time
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.core.clock import Clock, iso
 from bot.render.cards import Reply
@@ -29,12 +38,14 @@ from bot.render.outbox_marker import stamp
 from bot.store.outbox import OutboxRecord, OutboxStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_BACKOFF = timedelta(minutes=10)
 # A rate limit only says "not yet": a lane waits it out and tries again this many times before
 # the row goes back to the outbox with a backoff (which would leave it for a later drain).
 RATE_LIMIT_RETRIES = 20
 MAX_RATE_LIMIT_WAIT = 60.0
+READ_AT_LEAST = 500  # outbox rows per read
 
 
 class ChannelUnavailable(Exception):
@@ -57,9 +68,11 @@ class TransientPostError(Exception):
 class RateLimited(TransientPostError):
     """Still rate limited after the client's own retries: wait `retry_after` seconds."""
 
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"rate limited (retry after {retry_after:.2f} s)")
+    def __init__(self, retry_after: float, *, is_global: bool = False) -> None:
+        scope = "globally " if is_global else ""
+        super().__init__(f"rate limited {scope}(retry after {retry_after:.2f} s)")
         self.retry_after = retry_after
+        self.is_global = is_global
 
 
 class Poster(Protocol):
@@ -73,11 +86,59 @@ class Poster(Protocol):
         """Outbox ids carried by the bot's messages in the channel posted since `since`, with
         their message ids; raises like `post`."""
 
+    async def until_clear(self) -> bool:
+        """Wait while Discord refuses every request (after a global 429); True if it waited."""
+
 
 Renderer = Callable[[OutboxRecord], Awaitable[Reply | None]]
 # What to do with a row (and its kind's later rows) when its channel is gone or closed to the
 # bot: alerts pause their subscriptions, digests their schedules. Other kinds are dropped.
 UnavailableHandler = Callable[[OutboxRecord, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How fast the sender talks to Discord: requests per second (all of its requests) and
+    how many may be under way at once (it must exceed rate x the round trip, in seconds)."""
+
+    requests_per_second: float = 48.0
+    max_in_flight: int = 50
+
+
+class TokenBucket:
+    """Requests started at most `rate` a second, spaced 1/rate apart and in turn. No turn is
+    booked ahead: a turn is taken when it comes, so requests held up together (an event loop
+    stall, a pause) do not all go at once when they are free; and never more than `rate` start
+    in any one second. `pause` holds every request not yet started."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.interval = 1.0 / rate
+        self._starts: deque[float] = deque()
+        self._due = 0.0  # when the next request may start
+        self._paused_until = 0.0
+        self._turn = asyncio.Lock()
+
+    async def take(self) -> None:
+        async with self._turn:  # one waiter at a time, first come first served
+            while (wait := self._wait(time.monotonic())) > 0:
+                await asyncio.sleep(wait)
+            now = time.monotonic()
+            self._starts.append(now)
+            # A start that woke a little late lets the next one catch up, so oversleeping
+            # does not slow the rate; after a long hold-up only one may follow at once.
+            self._due = max(self._due, now - self.interval) + self.interval
+
+    def _wait(self, now: float) -> float:
+        while self._starts and self._starts[0] <= now - 1.0:
+            self._starts.popleft()
+        wait = max(self._paused_until, self._due) - now
+        if len(self._starts) >= self.rate:
+            wait = max(wait, self._starts[0] + 1.0 - now)
+        return wait
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
 
 class OutboxSender:
@@ -87,7 +148,7 @@ class OutboxSender:
         poster: Poster,
         render: Renderer,
         clock: Clock,
-        workers: int = 4,
+        pacing: Pacing | None = None,
         on_unavailable: Mapping[str, UnavailableHandler] | None = None,
     ) -> None:
         self.store = store
@@ -95,7 +156,9 @@ class OutboxSender:
         self.poster = poster
         self.render = render
         self.clock = clock
-        self.workers = workers
+        self.pacing = pacing or Pacing()
+        self._bucket = TokenBucket(self.pacing.requests_per_second)
+        self._in_flight = asyncio.Semaphore(self.pacing.max_in_flight)
         self._lock = asyncio.Lock()
         # Called after a row is posted and before it is recorded; tests use it to simulate a crash.
         self.after_post: Callable[[OutboxRecord], Awaitable[None]] | None = None
@@ -103,55 +166,81 @@ class OutboxSender:
     async def drain(self) -> int:
         """Send every due row; returns how many were sent. Never runs twice at once."""
         async with self._lock:
-            sent = 0
-            while True:
-                rows = await self.store.pending(iso(self.clock()))
-                if not rows:
-                    return sent
-                before = sent
-                sent += await self._send_batch(rows)
-                if sent == before:  # everything left is waiting for a retry
-                    return sent
+            run = _Run(read_ahead=2 * self.pacing.max_in_flight)
+            started = time.monotonic()
+            # A task group: if one lane fails, the others stop too, as they would if the
+            # process died.
+            async with asyncio.TaskGroup() as group:
+                while await self._read_more(run, group):
+                    pass
+            if run.sent:
+                took = time.monotonic() - started
+                log.info("sent %d posts in %.1f s (%.1f/s)", run.sent, took, run.sent / took)
+            return run.sent
 
-    async def _send_batch(self, rows: list[OutboxRecord]) -> int:
-        lanes: dict[int, list[OutboxRecord]] = defaultdict(list)
-        for row in rows:
-            lanes[hash(row.channel_id) % self.workers].append(row)
-        batch = _Batch()
-        for row in rows:  # each channel is looked up once, from its earliest unknown outcome
-            if row.attempted_at is not None:
-                moment = datetime.fromisoformat(row.attempted_at)
-                channel = row.channel_id
-                batch.since[channel] = min(batch.since.get(channel, moment), moment)
-        # A task group: if one lane fails, the others stop too, as they would if the process died.
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(self._lane(lane, batch)) for lane in lanes.values()]
-        return sum(task.result() for task in tasks)
-
-    async def _lane(self, rows: list[OutboxRecord], batch: _Batch) -> int:
-        sent = 0
-        blocked: set[str] = set()
-        for row in rows:
-            if row.channel_id in blocked:
+    async def _read_more(self, run: _Run, group: asyncio.TaskGroup) -> bool:
+        """Queue the due rows not seen yet in this drain; False when there is nothing left."""
+        # Rows still in flight or waiting are read again (they are pending until marked):
+        # the read is long enough to hold them and as many again that are new.
+        limit = max(READ_AT_LEAST, 2 * (self.pacing.max_in_flight + run.read_ahead))
+        rows = await self.store.pending(iso(self.clock()), limit)
+        fresh = [row for row in rows if row.id not in run.seen]
+        for row in fresh:
+            run.seen.add(row.id)
+            channel = row.channel_id
+            if channel in run.blocked:
                 continue
-            outcome = await self._send(row, batch)
-            if outcome == "sent":
-                sent += 1
-            elif outcome == "blocked":
-                blocked.add(row.channel_id)
-        return sent
+            if row.attempted_at is not None:  # looked up from its earliest unknown outcome
+                moment = datetime.fromisoformat(row.attempted_at)
+                run.since[channel] = min(run.since.get(channel, moment), moment)
+            run.queues[channel].append(row)
+            run.waiting += 1
+            if channel not in run.lanes:
+                run.lanes[channel] = group.create_task(self._lane(channel, run))
+        if not run.lanes:
+            return False
+        # Read on once the queue runs low; with nothing new, once every lane is done (rows
+        # that came due meanwhile are read then).
+        await run.until(lambda: not run.lanes if not fresh else run.waiting < run.read_ahead)
+        return True
 
-    async def _send(self, row: OutboxRecord, batch: _Batch) -> str:
+    async def _lane(self, channel: str, run: _Run) -> None:
+        """Send one channel's rows in order, one at a time."""
+        queue = run.queues[channel]
+        while queue:
+            row = queue.popleft()
+            if channel in run.blocked:
+                run.started()
+                continue
+            outcome = await self._send(row, run)
+            if outcome == "sent":
+                run.sent += 1
+            elif outcome == "blocked":
+                run.blocked.add(channel)
+        del run.lanes[channel]
+        del run.queues[channel]
+        run.changed()
+
+    async def _send(self, row: OutboxRecord, run: _Run) -> str:
         key = (row.kind, row.entry_id if row.kind == "alert" else row.id)
-        if key not in batch.replies:
-            batch.replies[key] = await self.render(row)
-        reply = batch.replies[key]
+        if key not in run.replies:  # rendered once: the alert's other channels wait for it
+            run.replies[key] = asyncio.ensure_future(self.render(row))
+        reply = await run.replies[key]
         if reply is None:
+            run.started()
             await self.store.mark_dropped(row.id, "nothing to post (entry removed)")
             return "dropped"
+        # The row holds one of the `max_in_flight` places from its attempted mark to its
+        # outcome's, so only rows about to be posted are marked and the store's writes stay
+        # few at a time (the next rows are read meanwhile).
+        async with self._in_flight:
+            run.started()
+            return await self._deliver(row, reply, run)
+
+    async def _deliver(self, row: OutboxRecord, reply: Reply, run: _Run) -> str:
         looking = row.attempted_at is not None
         try:
-            message_id = await self._already_posted(row, batch) if looking else None
+            message_id = await self._already_posted(row, run) if looking else None
             if message_id is None:
                 looking = False
                 if not await self.store.mark_attempted(row, iso(self.clock())):
@@ -180,12 +269,15 @@ class OutboxSender:
         await self.store.mark_sent(row.id, message_id, iso(self.clock()))
         return "sent"
 
-    async def _already_posted(self, row: OutboxRecord, batch: _Batch) -> str | None:
+    async def _already_posted(self, row: OutboxRecord, run: _Run) -> str | None:
         """The message an earlier attempt posted for this row, if the channel shows one."""
         channel = row.channel_id
-        if channel not in batch.posted:
-            batch.posted[channel] = await self.poster.find_posted(channel, batch.since[channel])
-        message_id = batch.posted[channel].get(row.id)
+        since = run.since[channel]
+        looked = run.posted.get(channel)
+        if looked is None or looked[0] > since:  # not looked at, or not back far enough
+            found = await self._paced(lambda: self.poster.find_posted(channel, since))
+            looked = run.posted[channel] = (since, found)
+        message_id = looked[1].get(row.id)
         if message_id is not None:
             log.info("%s %s was posted before (message %s)", row.kind, row.id, message_id)
         return message_id
@@ -195,14 +287,28 @@ class OutboxSender:
         waits = 0
         while True:
             try:
-                return await self.poster.post(
-                    row.channel_id, reply, nonce=f"rr{row.id}", role_id=row.role_id
+                return await self._paced(
+                    lambda: self.poster.post(
+                        row.channel_id, reply, nonce=f"rr{row.id}", role_id=row.role_id
+                    )
                 )
             except RateLimited as exc:
                 waits += 1
                 if waits > RATE_LIMIT_RETRIES:
                     raise
-                await asyncio.sleep(min(exc.retry_after, MAX_RATE_LIMIT_WAIT))
+                wait = min(exc.retry_after, MAX_RATE_LIMIT_WAIT)
+                if exc.is_global:  # every request is refused until then, not just this one
+                    self._bucket.pause(wait)
+                await asyncio.sleep(wait)
+
+    async def _paced(self, request: Callable[[], Awaitable[T]]) -> T:
+        """Make one request to Discord in its turn (the caller holds an in-flight place)."""
+        await self._bucket.take()
+        # A turn taken before a global 429 is stale once the pause ends: every request held
+        # by it would go at once (and be refused again). Wait, then take a new turn.
+        while await self.poster.until_clear():
+            await self._bucket.take()
+        return await request()
 
     async def _channel_unavailable(self, row: OutboxRecord, reason: str) -> None:
         handler = self.on_unavailable.get(row.kind)
@@ -214,10 +320,33 @@ class OutboxSender:
 
 
 @dataclass
-class _Batch:
-    """What one round of sending shares: rendered replies (an alert renders once for all its
-    channels) and each looked-up channel's marked posts."""
+class _Run:
+    """What one drain shares: rendered replies (an alert renders once for all its channels),
+    each looked-up channel's marked posts (and since when), the rows read so far, and each
+    channel's queue and lane."""
 
-    replies: dict[tuple[str, int | None], Reply | None] = field(default_factory=dict)
-    posted: dict[str, dict[int, str]] = field(default_factory=dict)
+    read_ahead: int
+    replies: dict[tuple[str, int | None], asyncio.Future[Reply | None]] = field(
+        default_factory=dict
+    )
+    posted: dict[str, tuple[datetime, dict[int, str]]] = field(default_factory=dict)
     since: dict[str, datetime] = field(default_factory=dict)
+    seen: set[int] = field(default_factory=set)
+    blocked: set[str] = field(default_factory=set)
+    queues: dict[str, deque[OutboxRecord]] = field(default_factory=lambda: defaultdict(deque))
+    lanes: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    waiting: int = 0  # rows queued and not yet started (not holding an in-flight place)
+    sent: int = 0
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def started(self) -> None:
+        self.waiting -= 1
+        self.changed()
+
+    def changed(self) -> None:
+        self._changed.set()
+
+    async def until(self, done: Callable[[], bool]) -> None:
+        while not done():
+            self._changed.clear()
+            await self._changed.wait()

@@ -58,12 +58,16 @@ async def wait_ready(bot: ReleaseRadarBot, task: asyncio.Task, timeout: float = 
 @asynccontextmanager
 async def running_bot(standin: StandIn, db: Path, **config: Any) -> AsyncIterator[Harness]:
     """The real bot against a started stand-in, with commands synced to every stand-in guild;
-    `config` overrides the test config (owners default to the first guild's owner)."""
+    `config` overrides the test config (owners default to the first guild's owner; `discord`
+    is a dict of DiscordConfig keywords besides where it connects)."""
     config.setdefault("owners", frozenset({int(standin.member("owner")["user"]["id"])}))
+    discord_options = config.pop("discord", {})
     settings = make_config(
         db,
         dev_guild_ids=tuple(int(g["id"]) for g in standin.guilds),
-        discord=DiscordConfig(api_base=standin.api_base, gateway_url=standin.gateway_url),
+        discord=DiscordConfig(
+            api_base=standin.api_base, gateway_url=standin.gateway_url, **discord_options
+        ),
         token=TOKEN,
         **config,
     )
@@ -102,9 +106,9 @@ async def reset(harness: Harness) -> None:
         for schedule in await services.digests.schedules(guild_id):
             await services.digests.off(guild_id, schedule.channel_id)
     for row in await services.watch.store.subscriptions():
-        await services.watch.unsubscribe(row["guild_id"], row["id"])
+        await services.watch.unsubscribe(row.guild_id, row.id)
     for source in await services.watch.store.sources():
-        await services.watch.store.remove_source(source["key"])
+        await services.watch.store.remove_source(source.key)
     async with services.db.transaction():  # notices and digests no subscription owns
         await services.db.execute(
             "UPDATE outbox SET status = 'dropped' WHERE status IN ('pending', 'held')"

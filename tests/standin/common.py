@@ -98,3 +98,5 @@ class Recorded:
     query: dict[str, str]
     body: Any
     status: int = 0
+    at: float = 0.0  # time.monotonic() when it reached the stand-in (after half the latency)
+    answered_at: float = 0.0  # when its answer reached the client (the latency's other half)

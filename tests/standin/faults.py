@@ -1,9 +1,25 @@
-"""The stand-in's faults and limits: planned failures, lost answers, the global rate limit,
-per-route buckets and the invalid-request count."""
+"""The stand-in's faults and limits: planned failures, lost answers, network latency, the global
+rate limit, per-route buckets and the invalid-request count.
+
+Discord's figures, from its documentation (docs.discord.com/developers/topics/rate-limits) and
+its developer support article "My Bot is Being Rate Limited" (support-dev.discord.com, 6223003921559):
+- "All bots can make up to 50 requests per second to our API", independent of any per-route
+  limit; a 429 for it carries `Retry-After`, `X-RateLimit-Global: true` and
+  `X-RateLimit-Scope: global` and none of the bucket headers, with `"global": true` and
+  `retry_after` (seconds, a float) in the body (the docs' "Example Exceeded Global Rate Limit
+  Response"). Interaction endpoints are not bound to the global limit.
+- Per-route buckets (`X-RateLimit-Limit`, `-Remaining`, `-Reset`, `-Reset-After`, `-Bucket` on
+  every answer) are counted per top-level resource: a channel's messages have their own bucket,
+  5 per 5 s for a bot (`DISCORD_MESSAGE_BUCKET`; observed as "Limit: 5 ... Route:
+  /channels/:id/messages" with ~4.5 s timeouts, github.com/alexemanuelol/rustplusplus/issues/475).
+- 10,000 invalid requests (401, 403, 429 other than scope `shared`) in 10 minutes ban the IP.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -43,6 +59,11 @@ class Fault:
 class FaultsMixin:
     """StandIn's fault injection and rate limits (state is set in StandIn.__init__)."""
 
+    # Seconds each REST request takes on the network, there and back (half each way): the
+    # request reaches Discord (is recorded, counted and rate limited) `latency / 2` after it was
+    # sent and its answer arrives `latency / 2` later. 0: the stand-in answers at once.
+    latency: float = 0.0
+
     # ---- faults ---------------------------------------------------------------------------
 
     def fail(
@@ -54,14 +75,24 @@ class FaultsMixin:
         code: int = 0,
         message: str = "",
         retry_after: float | None = None,
+        scope: str = "user",
     ) -> None:
-        """Make the next `times` requests matching the regex `route` ('POST /channels/.*') fail."""
+        """Make the next `times` requests matching the regex `route` ('POST /channels/.*') fail.
+        A 429's `scope` is "user" (a route's bucket), "shared" or "global" (Discord's answer
+        to the global limit: `"global": true`, `X-RateLimit-Global`, no bucket headers)."""
         body: dict[str, Any] = {"message": message or f"stand-in fault {status}", "code": code}
         headers: dict[str, str] = {}
         if status == 429:
             retry = 0.05 if retry_after is None else retry_after
-            body |= {"retry_after": retry, "global": False}
-            headers = {"Retry-After": str(retry), "Via": "1.1 google", "X-RateLimit-Scope": "user"}
+            if scope == "global":
+                body, headers = global_limit_answer(retry)
+            else:
+                body |= {"retry_after": retry, "global": False}
+                headers = {
+                    "Retry-After": str(retry),
+                    "Via": "1.1 google",
+                    "X-RateLimit-Scope": scope,
+                }
         self.faults.append(Fault(re.compile(route), status, times, body, headers))
 
     def limit_rate(self, per_second: float = 50.0) -> None:
@@ -99,28 +130,24 @@ class FaultsMixin:
                 return json_response(fault.body, fault.status, fault.headers)
         return None
 
-    def _rate_limited(self) -> web.Response | None:
-        if self.rate_limit is None:
+    def _rate_limited(self, key: str) -> web.Response | None:
+        """Discord's global limit over a sliding second; interaction callbacks and followups
+        (`/interactions/...`, `/webhooks/{app}/{token}...`) are not bound by it."""
+        if self.rate_limit is None or UNLIMITED_ROUTES.match(key):
             return None
         now = time.monotonic()
         self._window = [t for t in self._window if now - t < 1.0]
         if len(self._window) >= self.rate_limit:
             retry = max(0.001, 1.0 - (now - self._window[0]))
-            body = {"message": "You are being rate limited.", "retry_after": retry, "global": True}
-            headers = {
-                "Retry-After": f"{retry:.3f}",
-                "X-RateLimit-Global": "true",
-                "X-RateLimit-Scope": "global",
-                "Via": "1.1 google",
-                "X-RateLimit-Limit": str(int(self.rate_limit)),
-                "X-RateLimit-Remaining": "0",
-                "X-RateLimit-Reset-After": f"{retry:.3f}",
-                "X-RateLimit-Reset": f"{time.time() + retry:.3f}",
-                "X-RateLimit-Bucket": "global",
-            }
+            body, headers = global_limit_answer(retry)
             return json_response(body, 429, headers)
         self._window.append(now)
         return None
+
+    async def _travel(self) -> None:
+        """One way of the network's round trip (`latency`)."""
+        if self.latency > 0:
+            await asyncio.sleep(self.latency / 2)
 
     # ---- strict rules: per-route rate-limit buckets ------------------------------------------
 
@@ -161,8 +188,8 @@ class FaultsMixin:
 
     def _stamp_bucket(self, response: web.Response, bucket: Bucket) -> None:
         """Every REST answer carries its bucket's X-RateLimit-* headers, as Discord's do."""
-        if response.headers.get("X-RateLimit-Bucket") == "global":
-            return
+        if response.headers.get("X-RateLimit-Global") == "true":
+            return  # Discord's global 429 carries no bucket headers
         reset_after = max(0.0, bucket.reset_at - time.monotonic()) if bucket.reset_at else 0.0
         if not reset_after:
             reset_after = bucket.per
@@ -197,6 +224,20 @@ class FaultsMixin:
         return len(self._invalid_at)
 
 
+def global_limit_answer(retry: float) -> tuple[dict[str, Any], dict[str, str]]:
+    """The body and headers of Discord's 429 for the global limit (its documented example:
+    `Retry-After` in whole seconds, rounded up; `retry_after` exact)."""
+    body = {"message": "You are being rate limited.", "retry_after": retry, "global": True}
+    headers = {
+        "Retry-After": str(max(1, math.ceil(retry))),
+        "X-RateLimit-Global": "true",
+        "X-RateLimit-Scope": "global",
+        "Via": "1.1 google",
+    }
+    return body, headers
+
+
+UNLIMITED_ROUTES = re.compile(r"\w+ /(?:interactions/|webhooks/\d+/tok-)")
 ROUTE_IDS = re.compile(r"/(?:\d+|tok-[^/]+)(?=/|$)")
 MAJOR_PARAMETER = re.compile(r"/(?:channels|guilds)/\d+|/(?:webhooks|interactions)/\d+/[^/]+")
 

@@ -34,12 +34,13 @@ class RestMixin:
     async def rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
         body = await self._read_body(request)
-        record = Recorded(request.method, path, dict(request.query), body)
+        await self._travel()  # the request on its way to Discord
+        record = Recorded(request.method, path, dict(request.query), body, at=time.monotonic())
         self.requests.append(record)
         key = f"{request.method} {path}"
         bucket = self._bucket_for(request.method, path)
         response = (
-            self._planned_fault(key) or self._rate_limited() or self._bucket_exhausted(bucket)
+            self._planned_fault(key) or self._rate_limited(key) or self._bucket_exhausted(bucket)
         )
         if response is None:
             response = await self._route(request, path, body, record)
@@ -49,6 +50,8 @@ class RestMixin:
         if self._planned_fault(f"{request.method} {path}", self.lost_answers) is not None:
             assert request.transport is not None
             request.transport.close()  # done, but the connection drops before the answer
+        await self._travel()  # the answer on its way back
+        record.answered_at = time.monotonic()
         return response
 
     async def _read_body(self, request: web.Request) -> Any:

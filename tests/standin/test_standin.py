@@ -249,13 +249,65 @@ async def test_deleted_channel_and_missing_permission(http, standin) -> None:
 
 
 async def test_global_rate_limit(http, standin) -> None:
+    """Discord's documented global 429: `Retry-After` in whole seconds, `X-RateLimit-Global`
+    and `-Scope: global`, the exact wait in the body, and none of a bucket's headers."""
     standin.limit_rate(5)
     responses = [await post_message(http, standin, {"content": str(i)}) for i in range(8)]
     assert [r.status for r in responses] == [200] * 5 + [429] * 3
     limited = responses[-1]
     assert limited.headers["X-RateLimit-Global"] == "true"
-    assert float(limited.headers["X-RateLimit-Reset-After"]) > 0
-    assert (await limited.json())["global"] is True
+    assert limited.headers["X-RateLimit-Scope"] == "global" and limited.headers["Via"]
+    body = await limited.json()
+    assert body["global"] is True and 0 < body["retry_after"] <= 1.0
+    assert limited.headers["Retry-After"] == "1"
+    for header in ("Limit", "Remaining", "Reset", "Reset-After", "Bucket"):
+        assert f"X-RateLimit-{header}" not in limited.headers, header
+
+
+async def test_interaction_endpoints_are_not_bound_by_the_global_limit(http, standin) -> None:
+    standin.limit_rate(2)
+    for i in range(2):
+        assert (await post_message(http, standin, {"content": str(i)})).status == 200
+    assert (await post_message(http, standin, {"content": "x"})).status == 429
+    interaction = an_interaction(standin)
+    answer = await callback(http, interaction, {"type": 5})
+    assert answer.status == 200
+    followup = await http.post(
+        f"/api/v10/webhooks/{APP_ID}/{interaction.token}", json={"content": "done"}
+    )
+    assert followup.status == 200
+
+
+async def test_a_planned_global_429_is_discords_global_answer(http, standin) -> None:
+    standin.fail(r"POST /channels/\d+/messages", 429, retry_after=0.25, scope="global")
+    limited = await post_message(http, standin, {"content": "x"})
+    assert limited.status == 429
+    assert (await limited.json()) | {"message": ""} == {
+        "message": "",
+        "retry_after": 0.25,
+        "global": True,
+    }
+    assert limited.headers["X-RateLimit-Global"] == "true"
+    assert limited.headers["X-RateLimit-Scope"] == "global"
+    assert "X-RateLimit-Bucket" not in limited.headers
+    assert standin.invalid_requests == 1  # a global 429 counts toward the ban
+    assert (await post_message(http, standin, {"content": "x"})).status == 200
+
+
+async def test_latency_delays_every_answer_and_requests_overlap(http, standin) -> None:
+    """`latency` is the round trip: half before the stand-in sees a request (and records its
+    `at`), half before the answer arrives; requests in flight together are not serialised."""
+    standin.latency = 0.4
+    start = time.monotonic()
+    answers = await asyncio.gather(
+        *(post_message(http, standin, {"content": str(i)}) for i in range(3))
+    )
+    assert [a.status for a in answers] == [200] * 3
+    assert time.monotonic() - start >= 0.4
+    posts = standin.requests[-3:]
+    assert all(r.at - start >= 0.2 for r in posts)
+    assert all(r.answered_at - r.at >= 0.2 for r in posts)
+    assert max(r.at for r in posts) < min(r.answered_at for r in posts)  # all three in flight
 
 
 async def test_disarm_undoes_every_fault_a_test_left_armed(http, standin) -> None:

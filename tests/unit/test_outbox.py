@@ -39,6 +39,9 @@ class Poster:
     async def find_posted(self, channel_id: str, since: datetime) -> dict[int, str]:
         return {}
 
+    async def until_clear(self) -> bool:
+        return False
+
 
 @pytest.fixture
 async def outbox(db_path: Path):
