@@ -25,6 +25,7 @@ __all__ = [
     "ModelName",
     "ModelScore",
     "OrgMatch",
+    "SnapshotInfo",
     "SourceRecord",
     "SourceRef",
     "SourceWithFacts",
@@ -87,6 +88,17 @@ class ModelInfo:
     family: str | None
     family_norm: str | None
     org: str | None
+    parent: str | None = None  # the model this record is a snapshot of
+    snapshot: str | None = None  # the snapshot's ISO date
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotInfo:
+    """One dated snapshot of a model."""
+
+    id: int
+    name: str
+    date: str | None
 
 
 @dataclass(frozen=True, slots=True)
