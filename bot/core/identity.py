@@ -135,11 +135,11 @@ def vendor_stripped(text: str) -> str:
 
 def without_org(name: str, orgs: Iterable[str]) -> str | None:
     """The name without an organisation's name in front ('Amazon Nova Pro' -> 'Nova Pro'),
-    or None when none of `orgs` starts it or nothing but a number would be left."""
+    or None when none of `orgs` starts it or no word would be left ('Mistral 7B')."""
     for org in sorted(orgs, key=len, reverse=True):
         if org and name.casefold().startswith(org.casefold() + " "):
             rest = name[len(org) + 1 :].strip()
-            if re.search(r"[^\W\d_]", rest):
+            if re.search(r"[^\W\d_]{2,}", rest):  # a word, not just '7B'
                 return rest
     return None
 
