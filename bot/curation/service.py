@@ -680,6 +680,10 @@ class CurationService:
         for table in TRACKED:
             if deleted.get(table):
                 await self.audit.restore_rows(table, deleted[table])
+        for update in effects.get("updated", []):  # values a change set, back as they were
+            await self.audit.update_value(
+                update["table"], update["rowid"], update["column"], update["old"]
+            )
 
 
 def _history_entry(row: Any) -> HistoryEntry:
