@@ -207,6 +207,8 @@ class ExportModel:
     family: str | None
     org: str | None
     aliases: tuple[str, ...]
+    parent: str | None = None  # the model it is a snapshot of
+    snapshot: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

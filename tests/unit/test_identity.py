@@ -161,3 +161,37 @@ def test_a_bad_crosswalk_file_stops_the_import(tmp_path: Path) -> None:
     path.write_text(GOOD.replace("why:", "reason:"), encoding="utf-8")
     with pytest.raises(ImportRejected, match=r"crosswalk.yaml, line 5: unknown key 'reason'"):
         parse_epoch_csv(b"Model\nA\n", crosswalk=load_crosswalk(path))
+
+
+async def test_export_keeps_snapshots_and_imports_back(services, tmp_path: Path) -> None:
+    from bot.curation.export import export_catalog
+    from bot.importers.catalog_yaml import load_yaml_text, parse_catalog
+    from bot.store import CatalogStore, Database
+    from bot.store.catalog_export import CatalogExport
+
+    exported = await export_catalog(CatalogExport(services.db), curated_only=False)
+    fresh = await Database.open(tmp_path / "fresh.db")
+    try:
+        store = CatalogStore(fresh)
+        await store.apply(parse_catalog(load_yaml_text(exported, "all.yaml")))
+        model = await store.find_model_id(normalize("GPT-4o"))
+        original = await services.store.snapshots(
+            await services.store.find_model_id(normalize("GPT-4o"))
+        )
+        again = await store.snapshots(model)
+        assert [(s.name, s.date) for s in again] == [(s.name, s.date) for s in original]
+    finally:
+        await fresh.close()
+
+
+def test_a_catalog_snapshot_needs_its_model() -> None:
+    from bot.importers.catalog_yaml import parse_catalog
+
+    doc = {"models": [{"name": "X (2024-01-02)", "snapshot": "2024-01-02"}]}
+    with pytest.raises(ImportRejected) as caught:
+        parse_catalog(doc)
+    assert "'snapshot' needs 'snapshot_of'" in " ".join(caught.value.problems)
+    bad = {"models": [{"name": "X (2024)", "snapshot_of": "X", "snapshot": "soon"}]}
+    with pytest.raises(ImportRejected) as caught:
+        parse_catalog(bad)
+    assert "'snapshot' 'soon' is not a date" in " ".join(caught.value.problems)
