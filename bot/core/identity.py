@@ -43,6 +43,7 @@ _VENDOR_DOT = re.compile(
 )
 _VERSION = re.compile(r"-v\d+(?::\d+)?$|:\d+$", re.IGNORECASE)
 _SLASHED = re.compile(r"^[\w.-]+/(?=[^/]+$)")
+_WORD = re.compile(r"[^\W\d_]{2,}")  # a word of two letters or more
 # How close before a model's release date a month-day suffix may fall and still be that year
 # (DeepSeek-V3 0324 shipped 2025-03-24 though LLM Stats dates it 2025-03-25).
 _YEAR_SLACK = dt.timedelta(days=31)
@@ -127,10 +128,14 @@ def vendor_stripped(text: str) -> str:
     """A deployment id without its router, vendor prefix and version: 'bedrock/anthropic.
     claude-opus-4-6-v1' -> 'claude-opus-4-6'. Text that is no such id comes back unchanged."""
     stripped = _ROUTERS.sub("", text.strip())
-    stripped = _SLASHED.sub("", stripped)  # 'openai/gpt-4o', 'meta-llama/Llama-3.3-70B'
-    stripped = _VENDOR_DOT.sub("", stripped)
-    stripped = _VERSION.sub("", stripped)
-    return stripped if normalize(stripped) else text
+    rest = _SLASHED.sub("", stripped)  # 'openai/gpt-4o', 'meta-llama/Llama-3.3-70B'
+    if _WORD.search(rest):  # not 'ViT-G/14'
+        stripped = rest
+    vendor = _VENDOR_DOT.sub("", stripped)
+    if vendor != stripped or stripped != text.strip():
+        # Only a deployment id has a version behind: 'DeepSeek-V3' is a name.
+        stripped = _VERSION.sub("", vendor)
+    return stripped if _WORD.search(stripped) else text
 
 
 def without_org(name: str, orgs: Iterable[str]) -> str | None:
@@ -139,7 +144,7 @@ def without_org(name: str, orgs: Iterable[str]) -> str | None:
     for org in sorted(orgs, key=len, reverse=True):
         if org and name.casefold().startswith(org.casefold() + " "):
             rest = name[len(org) + 1 :].strip()
-            if re.search(r"[^\W\d_]{2,}", rest):  # a word, not just '7B'
+            if _WORD.search(rest):  # a word, not just '7B'
                 return rest
     return None
 

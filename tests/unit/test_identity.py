@@ -92,6 +92,9 @@ def test_every_labelled_epoch_row_is_a_snapshot_of_its_month() -> None:
         ("meta.llama3-1-405b-instruct-v1:0", "llama3-1-405b-instruct"),
         ("amazon.nova-pro-v1:0", "nova-pro"),
         ("GPT-4o", "GPT-4o"),
+        ("DeepSeek-V3", "DeepSeek-V3"),  # a name, not a versioned deployment id
+        ("Llama 3.1 Nemotron Nano 8B V1", "Llama 3.1 Nemotron Nano 8B V1"),
+        ("ViT-G/14", "ViT-G/14"),  # nothing but a number behind the slash
         ("Claude 3.5 Sonnet", "Claude 3.5 Sonnet"),
     ],
 )
