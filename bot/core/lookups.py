@@ -135,14 +135,13 @@ class Lookups:
             return None
         match = match or MatchInfo(row.name, row.name, True)
         claims = await self.store.model_claims(model_id)
-        license_rows = await self.store.license_claims(model_id)
+        license_rows = await self._model_view_licenses(model_id)
         score_rows = await self._model_view_scores(model_id)
         snapshots = await self.store.snapshots(model_id)
         latest = snapshots[-1] if snapshots else None
         if latest is not None:
             # A model answers with its latest snapshot's facts; its own fill what that lacks.
             claims = _latest_first(await self.store.model_claims(latest.id), claims, "field")
-            license_rows = await self.store.license_claims(latest.id) or license_rows
         licenses = [_license_claim(r) for r in license_rows]
         events = [_event(r, row.name) for r in await self.store.model_events(model_id)]
         family = row.family_norm
@@ -181,7 +180,7 @@ class Lookups:
             if listing is not None:
                 return listing
         entry, match = self.resolve_model(text)
-        claims = [_license_claim(r) for r in await self.store.license_claims(entry.id)]
+        claims = [_license_claim(r) for r in await self._model_view_licenses(entry.id)]
         return ModelLicenses(
             entry.name,
             tuple(claims),
@@ -273,6 +272,12 @@ class Lookups:
             replace(r, model_id=model_id) for r in await self.store.model_scores([snapshots[-1].id])
         ]
         return _latest_first(latest, own, "benchmark_id")
+
+    async def _model_view_licenses(self, model_id: int) -> list[LicenseClaimRecord]:
+        """A model's license claims as `/model` shows them: its latest snapshot's, else its own."""
+        snapshots = await self.store.snapshots(model_id)
+        latest = await self.store.license_claims(snapshots[-1].id) if snapshots else []
+        return latest or await self.store.license_claims(model_id)
 
     # ---- /leaderboard -------------------------------------------------------------------
 

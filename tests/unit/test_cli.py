@@ -394,3 +394,12 @@ def test_ask_model_by_vendor_deployment_id(db_path: Path) -> None:
     assert report["name"] == "Claude 3.5 Sonnet (2024-10-22)" and report["match"]["exact"]
     out = run(db_path, "ask", "model", "bedrock/")
     assert out.returncode in (0, 1) and "Traceback" not in out.stderr
+
+
+def test_ask_license_of_a_model_is_its_latest_snapshots(db_path: Path) -> None:
+    folder = DATA / "llmstats" / "models" / "anthropic"
+    latest = max(p.name for p in folder.glob("claude-3-5-sonnet-*"))
+    raw = json.loads((folder / latest / "model.json").read_text("utf-8"))["license"]
+    out = run(db_path, "ask", "license", "Claude 3.5 Sonnet")
+    assert out.returncode == 0, out.stderr
+    assert raw.casefold() in out.stdout.casefold() and latest in out.stdout
