@@ -19,13 +19,16 @@ from bot.core.errors import ImportRejected, UserError
 from bot.core.index import NameIndex
 from bot.core.lookups import Lookups
 from bot.core.records import Batch
+from bot.curation.doctor import diagnose
 from bot.importers.catalog_yaml import load_catalog_files
 from bot.importers.epoch import load_epoch_file
 from bot.importers.llmstats import load_llmstats
 from bot.logs import setup_logging
+from bot.render.doctor import render_doctor
 from bot.render.text import reply_to_text, to_json
 from bot.services import Services
 from bot.store import CatalogStore, Database
+from bot.store.catalog_doctor import CatalogDoctorReads
 from bot.store.db import StoreError
 from bot.watch.fetch import Fetcher, FetchError, feed_session
 from bot.watch.identity import identities
@@ -69,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     preview.add_argument("source", help="a feed URL or a file")
     preview.add_argument("--json", action="store_true", help="one JSON object per line")
+    catalog = sub.add_parser("catalog", help="catalog tools")
+    catalog_sub = catalog.add_subparsers(dest="catalog_action", required=True)
+    catalog_sub.add_parser(
+        "doctor", help="list likely duplicates, wrong merges, unit anomalies, unsourced facts"
+    )
     imp = sub.add_parser("import", help="import a file into the store")
     imp.add_argument("kind", choices=sorted(IMPORTERS))
     imp.add_argument("path", type=Path)
@@ -179,6 +187,14 @@ async def _import(config: Config, kind: str, path: Path) -> int:
     return 0
 
 
+async def _doctor(config: Config) -> int:
+    """Print what curators should look at in the catalog (it is only read)."""
+    async with open_services(config) as services:
+        report = await diagnose(CatalogDoctorReads(services.db))
+    print(render_doctor(report))
+    return 0
+
+
 async def preview_feed(config: Config, source: str, as_json: bool, out: TextIO = sys.stdout) -> int:
     """Fetch and parse a feed as ingestion would (classified, linked), writing nothing."""
     index = await _read_only_index(config)
@@ -278,6 +294,8 @@ def _main(argv: list[str] | None) -> int:
         return asyncio.run(console(config))
     if args.action == "import":
         return asyncio.run(_import(config, args.kind, args.path))
+    if args.action == "catalog":
+        return asyncio.run(_doctor(config))
     if args.action == "feeds":
         return asyncio.run(preview_feed(config, args.source, args.json))
     if not config.token:

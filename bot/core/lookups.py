@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from itertools import combinations
+from typing import TypeVar
 
 from bot.core.catalog_reader import CatalogReader
 from bot.core.errors import UserError
+from bot.core.identity import vendor_stripped
 from bot.core.index import Match, NameEntry, NameIndex, paused_collection
 from bot.core.licenses import parse_openness
 from bot.core.names import benchmark_key, clean_text, normalize
@@ -62,6 +65,8 @@ COMPARE_FIELDS = (
     "context_window",
     "output_context",
 )
+
+_T = TypeVar("_T")
 _SOURCE_RANK = {"curator": 0, "article": 1, "vendor": 2, "dataset": 3, "feed": 4}
 
 
@@ -142,9 +147,20 @@ class Lookups:
 
     def resolve_model(self, text: str | None) -> tuple[NameEntry, MatchInfo]:
         query = clean_query(text, "model name", MAX_NAME)
+        vendor = self._vendor_id(query)
+        if vendor is not None:
+            return vendor, MatchInfo(query, vendor.name, True)
         return _resolved(
             query, self.models.resolve(query), "model", "Try `/search` with part of the name."
         )
+
+    def _vendor_id(self, query: str) -> NameEntry | None:
+        """The model a deployment id names ('bedrock/anthropic.claude-opus-4-6-v1'), when the
+        text is not itself a name."""
+        if self.models.exact(query) is not None:
+            return None
+        stripped = vendor_stripped(query)
+        return self.models.exact(stripped) if stripped != query else None
 
     def resolve_benchmark(self, text: str | None) -> tuple[NameEntry, MatchInfo]:
         query = clean_query(text, "benchmark name", MAX_NAME)
@@ -173,8 +189,14 @@ class Lookups:
             return None
         match = match or MatchInfo(row.name, row.name, True)
         claims = await self.store.model_claims(model_id)
-        licenses = [_license_claim(r) for r in await self.store.license_claims(model_id)]
-        score_rows = await self.store.model_scores([model_id])
+        license_rows = await self._model_view_licenses(model_id)
+        score_rows = await self._model_view_scores(model_id)
+        snapshots = await self.store.snapshots(model_id)
+        latest = snapshots[-1] if snapshots else None
+        if latest is not None:
+            # A model answers with its latest snapshot's facts; its own fill what that lacks.
+            claims = _latest_first(await self.store.model_claims(latest.id), claims, "field")
+        licenses = [_license_claim(r) for r in license_rows]
         events = [_event(r, row.name) for r in await self.store.model_events(model_id)]
         family = row.family_norm
         variants = await self.store.variants(family, model_id) if family else []
@@ -195,6 +217,10 @@ class Lookups:
             events=tuple(events),
             match=match,
             credits=_credits(sources),
+            snapshot_of=row.parent,
+            snapshot=row.snapshot,
+            snapshots=tuple((r.name, r.date) for r in snapshots),
+            facts_from=latest.name if latest else None,
         )
 
     # ---- /license -----------------------------------------------------------------------
@@ -208,7 +234,7 @@ class Lookups:
             if listing is not None:
                 return listing
         entry, match = self.resolve_model(text)
-        claims = [_license_claim(r) for r in await self.store.license_claims(entry.id)]
+        claims = [_license_claim(r) for r in await self._model_view_licenses(entry.id)]
         return ModelLicenses(
             entry.name,
             tuple(claims),
@@ -262,7 +288,7 @@ class Lookups:
             same = next(e.name for e, _ in resolved if ids.count(e.id) > 1)
             raise UserError("'{}' is named twice; give different models to compare.", same)
         only = self.resolve_benchmark(benchmark)[0] if benchmark else None
-        rows_for = await self.store.model_scores(ids)
+        rows_for = [r for model_id in ids for r in await self._model_view_scores(model_id)]
         claims = [_score_claim(r) for r in rows_for]
         # One row per benchmark and setting: claims under other settings are not compared.
         by_bench: dict[tuple[str, str], list[list[ScoreClaim]]] = {}
@@ -315,6 +341,23 @@ class Lookups:
             for field in COMPARE_FIELDS
             if any(field in m for m in per_model)
         )
+
+    async def _model_view_scores(self, model_id: int) -> list[ModelScore]:
+        """A model's scores as `/model` shows them: its latest snapshot's, then its own."""
+        own = await self.store.model_scores([model_id])
+        snapshots = await self.store.snapshots(model_id)
+        if not snapshots:
+            return own
+        latest = [
+            replace(r, model_id=model_id) for r in await self.store.model_scores([snapshots[-1].id])
+        ]
+        return _latest_first(latest, own, "benchmark_id")
+
+    async def _model_view_licenses(self, model_id: int) -> list[LicenseClaimRecord]:
+        """A model's license claims as `/model` shows them: its latest snapshot's, else its own."""
+        snapshots = await self.store.snapshots(model_id)
+        latest = await self.store.license_claims(snapshots[-1].id) if snapshots else []
+        return latest or await self.store.license_claims(model_id)
 
     # ---- /leaderboard -------------------------------------------------------------------
 
@@ -436,6 +479,13 @@ def _resolved(query: str, match: Match | None, what: str, hint: str) -> tuple[Na
         query, match.entry.name, match.exact, tuple(e.name for e in match.alternatives)
     )
     return match.entry, info
+
+
+def _latest_first(latest: list[_T], own: list[_T], key: str) -> list[_T]:
+    """The latest snapshot's records, and the model's own for what (`key`) it does not state:
+    one snapshot's facts are never set against another's."""
+    stated = {getattr(r, key) for r in latest}
+    return [*latest, *(r for r in own if getattr(r, key) not in stated)]
 
 
 def _license_claim(rec: LicenseClaimRecord) -> LicenseClaim:

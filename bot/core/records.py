@@ -34,6 +34,8 @@ class ModelRec:
     org: str | None = None
     family: str | None = None
     aliases: tuple[str, ...] = ()
+    parent: str | None = None  # the model this record is a dated snapshot of
+    snapshot: str | None = None  # that snapshot's ISO date
 
 
 @dataclass(frozen=True)

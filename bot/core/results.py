@@ -96,6 +96,10 @@ class ModelReport:
     events: tuple[EventItem, ...]
     match: MatchInfo
     credits: tuple[str, ...]
+    snapshot_of: str | None = None  # this record is a dated snapshot of that model
+    snapshot: str | None = None  # its date
+    snapshots: tuple[tuple[str, str | None], ...] = ()  # the model's snapshots: name, date
+    facts_from: str | None = None  # the snapshot whose facts stand in for the model's
 
 
 @dataclass(frozen=True)

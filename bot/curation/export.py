@@ -133,6 +133,10 @@ def _model(model: ExportModel, claims: dict[str, list[dict[str, Any]]]) -> dict[
         out["family"] = model.family
     if model.aliases:
         out["aliases"] = list(model.aliases)
+    if model.parent:
+        out["snapshot_of"] = model.parent
+        if model.snapshot:
+            out["snapshot"] = model.snapshot
     out.update({k: v for k, v in claims.items() if v})
     return out
 

@@ -70,7 +70,7 @@ async def undoable(audit: CurationStore, guild_id: str | None, change_id: int) -
 
 async def revert(catalog: CatalogStore, audit: CurationStore, effects: dict[str, Any]) -> None:
     """Undo a change's recorded effects (inside the undo's transaction): its rename, the rows
-    it inserted, the rows it deleted."""
+    it inserted, the rows it deleted, the values it set."""
     renamed = effects.get("renamed")
     if renamed:
         await catalog.drop_alias(renamed["id"], normalize(renamed["old"]))
@@ -84,3 +84,5 @@ async def revert(catalog: CatalogStore, audit: CurationStore, effects: dict[str,
     for table in TRACKED:
         if deleted.get(table):
             await audit.restore_rows(table, deleted[table])
+    for update in effects.get("updated", []):  # values a change set, back as they were
+        await audit.update_value(update["table"], update["rowid"], update["column"], update["old"])

@@ -341,12 +341,16 @@ class _Parser:
         org = self.text(item, "org", where)
         family = self.text(item, "family", where)
         aliases = self.names(item, "aliases", where)
+        parent = self.text(item, "snapshot_of", where)  # a dated snapshot of that model
+        snapshot = self.date(item, "snapshot", where)
+        if snapshot and not parent:
+            self.problem(where, "'snapshot' needs 'snapshot_of', the model it is a snapshot of")
         unknown = set(item) - {"name", "org", "family", "aliases", "facts", "licenses", "scores"}
-        for key in sorted(map(str, unknown)):
+        for key in sorted(map(str, unknown - {"snapshot_of", "snapshot"})):
             self.problem(where, f"unknown key '{key}'")
         if not name:
             return
-        self.builder.model(ModelRec(name, org, family, aliases))
+        self.builder.model(ModelRec(name, org, family, aliases, parent, snapshot))
         for i, fact in enumerate(self.items(item, "facts", where)):
             self.fact(name, fact, f"{where}.facts[{i}]")
         for i, lic in enumerate(self.items(item, "licenses", where)):

@@ -100,10 +100,21 @@ class BatchBuilder:
         seen = self._aliases[key]
         new = tuple(a for a in dict.fromkeys(rec.aliases) if a not in seen)
         org, family = known.org or rec.org, known.family or rec.family
-        if new or org != known.org or family != known.family:
+        parent, snapshot = known.parent or rec.parent, known.snapshot or rec.snapshot
+        if new or (org, family, parent, snapshot) != (
+            known.org,
+            known.family,
+            known.parent,
+            known.snapshot,
+        ):
             seen.update(new)
             self.batch.models[place] = replace(
-                known, aliases=known.aliases + new, org=org, family=family
+                known,
+                aliases=known.aliases + new,
+                org=org,
+                family=family,
+                parent=parent,
+                snapshot=snapshot,
             )
 
     def fact(self, model: str, field: str, value: object, prov: Provenance) -> None:

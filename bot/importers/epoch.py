@@ -8,10 +8,12 @@ import re
 from pathlib import Path
 
 from bot.core.errors import ImportRejected
+from bot.core.identity import epoch_snapshot
 from bot.core.licenses import openness_from_epoch
 from bot.core.names import clean_text, normalize
 from bot.core.records import Batch, ModelRec, Provenance, SkippedRow
 from bot.importers.common import EPOCH_SOURCE, BatchBuilder, parse_date, parse_number
+from bot.importers.crosswalk import Crosswalk, load_crosswalk
 
 MAX_BYTES = 20 * 1024 * 1024
 # Our field -> Epoch's header (matched after normalisation, so case and punctuation do not matter).
@@ -29,8 +31,13 @@ _ACTIVE = re.compile(r"(\d+(?:\.\d+)?)\s*([BT])\s*active", re.IGNORECASE)
 _MULTIPLIER = {"B": 1e9, "T": 1e12}
 
 
-def parse_epoch_csv(data: bytes, origin: str = "Epoch CSV") -> Batch:
-    """Validate and convert an Epoch CSV into a batch; a file that is not one is rejected."""
+def parse_epoch_csv(
+    data: bytes, origin: str = "Epoch CSV", crosswalk: Crosswalk | None = None
+) -> Batch:
+    """Validate and convert an Epoch CSV into a batch; a file that is not one is rejected.
+    Rows map to models and snapshots by the identity rules and the crosswalk (the bundled one
+    unless given)."""
+    crosswalk = load_crosswalk() if crosswalk is None else crosswalk
     if len(data) > MAX_BYTES:
         raise ImportRejected(f"{origin} is {len(data):,} bytes; the limit is {MAX_BYTES:,}.")
     try:
@@ -51,7 +58,7 @@ def parse_epoch_csv(data: bytes, origin: str = "Epoch CSV") -> Batch:
     line = 1
     try:
         for line, row in enumerate(reader, start=2):
-            _convert_row(builder, row, len(header), index, f"row {line}")
+            _convert_row(builder, row, len(header), index, f"row {line}", crosswalk)
     except csv.Error as exc:
         raise ImportRejected(f"{origin} is corrupt near row {line + 1}: {exc}") from exc
     return builder.batch
@@ -70,8 +77,29 @@ def _map_columns(header: list[str], origin: str) -> dict[str, int]:
     return index
 
 
+def epoch_record(
+    name: str, org: str | None, published: str | None, crosswalk: Crosswalk
+) -> ModelRec:
+    """The catalog record of one Epoch row: 'GPT-4o (Aug 2024)' is GPT-4o's snapshot of
+    2024-08-06 (its publication date); the crosswalk settles rows the label does not."""
+    target = crosswalk.target("epoch", name)
+    snap = target.as_snapshot() if target else epoch_snapshot(name, published)
+    if snap is not None:
+        # The row's own name is kept as an alias, unless it is the model's name.
+        aliases = (name,) if normalize(name) != normalize(snap.model) else ()
+        return ModelRec(snap.name, org, aliases=aliases, parent=snap.model, snapshot=snap.date)
+    if target is not None:
+        return ModelRec(target.model, org=org, aliases=(name,))
+    return ModelRec(name, org=org)
+
+
 def _convert_row(
-    builder: BatchBuilder, row: list[str], width: int, index: dict[str, int], where: str
+    builder: BatchBuilder,
+    row: list[str],
+    width: int,
+    index: dict[str, int],
+    where: str,
+    crosswalk: Crosswalk,
 ) -> None:
     skipped = builder.batch.skipped
     if not any(cell.strip() for cell in row):
@@ -93,11 +121,13 @@ def _convert_row(
         return
     where = f"{where} ({name})"
     orgs = [o.strip() for o in cell("org").split(",") if o.strip()]
-    builder.model(ModelRec(name, org=orgs[0] if orgs else None))
-    prov = Provenance("epoch", url=_first_url(cell("link")))
     date_text = cell("date")
+    date = parse_date(date_text) if date_text else None
+    rec = epoch_record(name, orgs[0] if orgs else None, date, crosswalk)
+    builder.model(rec)
+    name = rec.name
+    prov = Provenance("epoch", url=_first_url(cell("link")))
     if date_text:
-        date = parse_date(date_text)
         if date is None:
             skipped.append(
                 SkippedRow(where, f"publication date {date_text!r} is not a date; left out")

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.errors import ImportRejected
+from bot.core.identity import snapshot_date, snapshot_name
 from bot.core.names import benchmark_key, clean_text
 from bot.core.records import Batch, BenchmarkRec, ModelRec, Provenance, SkippedRow
 from bot.core.scores import parse_setting
 from bot.core.vocab import Openness
 from bot.importers.common import LLMSTATS_SOURCE, BatchBuilder, parse_date, parse_number
+from bot.importers.crosswalk import Crosswalk, load_crosswalk
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # LLM Stats' organisation folders -> organisation names as the catalog knows them.
@@ -38,8 +40,11 @@ OUT_OF_TEN = frozenset({"mtbench", "mmmtbench"})
 LOWER_IS_BETTER = ("wer", "commonvoice", "librispeech", "errorrate")
 
 
-def load_llmstats(path: Path) -> Batch:
-    """Import a LLM Stats checkout (its root or `models/` folder) or a single model.json."""
+def load_llmstats(path: Path, crosswalk: Crosswalk | None = None) -> Batch:
+    """Import a LLM Stats checkout (its root or `models/` folder) or a single model.json;
+    records map to models and snapshots by the identity rules and the crosswalk (the bundled
+    one unless given)."""
+    crosswalk = load_crosswalk() if crosswalk is None else crosswalk
     if path.is_file():
         files = [path]
     else:
@@ -58,22 +63,46 @@ def load_llmstats(path: Path) -> Batch:
             builder.batch.skipped.append(SkippedRow(where, f"unreadable JSON: {exc}"))
             continue
         org_folder = file.parts[-3] if len(file.parts) >= 3 else ""
-        _convert_model(builder, data, file.parts[-2], ORG_FOLDERS.get(org_folder), where)
+        _convert_model(builder, data, file.parts[-2], ORG_FOLDERS.get(org_folder), where, crosswalk)
     return builder.batch
 
 
+def llmstats_record(
+    name: str, model_id: str, org: str | None, released: str | None, crosswalk: Crosswalk
+) -> ModelRec:
+    """The catalog record of one LLM Stats model: a dated snapshot when its id carries a date
+    (`gpt-4o-2024-08-06` is GPT-4o's snapshot of that day), else the model itself."""
+    target = crosswalk.target("llmstats", model_id) or crosswalk.target("llmstats", name)
+    if target is not None:
+        snap = target.as_snapshot()
+        if snap is None:
+            return ModelRec(target.model, org=org, aliases=(name, model_id))
+        return ModelRec(snap.name, org, aliases=(model_id,), parent=snap.model, snapshot=snap.date)
+    dated = snapshot_date(model_id, released)
+    if dated is None:
+        return ModelRec(name, org=org, aliases=(model_id,))
+    date = dated[1]
+    return ModelRec(snapshot_name(name, date), org, aliases=(model_id,), parent=name, snapshot=date)
+
+
 def _convert_model(
-    builder: BatchBuilder, data: Any, model_id: str, org: str | None, where: str
+    builder: BatchBuilder,
+    data: Any,
+    model_id: str,
+    org: str | None,
+    where: str,
+    crosswalk: Crosswalk,
 ) -> None:
     skipped = builder.batch.skipped
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):
         skipped.append(SkippedRow(where, "not a model object with a 'name'"))
         return
-    name = clean_text(data["name"])[:200]
-    builder.model(ModelRec(name, org=org, aliases=(model_id,)))
+    date = parse_date(data.get("release_date") or "")
+    rec = llmstats_record(clean_text(data["name"])[:200], model_id, org, date, crosswalk)
+    builder.model(rec)
+    name = rec.name
     link = data.get("scorecard_blog_link") or data.get("paper_link") or data.get("api_ref_link")
     prov = Provenance("llmstats", url=link if isinstance(link, str) else None, note=model_id)
-    date = parse_date(data.get("release_date") or "")
     if date:
         builder.fact(name, "release_date", date, prov)
     for key, field in (

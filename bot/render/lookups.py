@@ -244,6 +244,8 @@ def render_model(report: ModelReport) -> Reply:
         card.line(safe_text(who))
     if report.variants:
         card.line("Variants: " + safe_text(", ".join(report.variants)))
+    for line in snapshot_lines(report):
+        card.line(line)
     if report.aliases:
         card.line("Also known as: " + safe_text(", ".join(report.aliases)))
     for group in report.facts:
@@ -283,6 +285,24 @@ def render_model(report: ModelReport) -> Reply:
     if len(report.facts) + len(report.licenses) + len(report.scores) == 0:
         card.line("The catalog knows the name, but no source gives facts about it yet.")
     return card.build()
+
+
+def snapshot_lines(report: ModelReport) -> list[str]:
+    """Where the record sits in its model: a snapshot of which model, or the model's
+    snapshots and whose facts are shown."""
+    if report.snapshot_of:
+        when = f", dated {report.snapshot}" if report.snapshot else ""
+        return [f"Snapshot of {safe_text(report.snapshot_of)}{when}: its facts alone."]
+    if not report.snapshots:
+        return []
+    listed = ", ".join(safe_text(name) for name, _ in report.snapshots)
+    lines = [f"Snapshots ({len(report.snapshots)}): {listed}"]
+    if report.facts_from:
+        lines.append(
+            f"Facts below are the latest snapshot's, {safe_text(report.facts_from)},"
+            " where it states them."
+        )
+    return lines
 
 
 def render_model_licenses(report: ModelLicenses) -> Reply:

@@ -62,14 +62,23 @@ class CatalogExport:
     async def models(self, ids: list[int] | None) -> list[ExportModel]:
         """Models (all, or these ids) with organisation, family and aliases."""
         rows = await self.db.fetchall(
-            "SELECT m.id, m.name, m.family, o.name AS org,"
+            "SELECT m.id, m.name, m.family, o.name AS org, p.name AS parent, m.snapshot,"
             " (SELECT group_concat(alias, char(31)) FROM (SELECT alias FROM model_aliases a"
             "  WHERE a.model_id = m.id ORDER BY a.rowid)) AS aliases"
-            " FROM models m LEFT JOIN organisations o ON o.id = m.org_id ORDER BY m.id"
+            " FROM models m LEFT JOIN organisations o ON o.id = m.org_id"
+            " LEFT JOIN models p ON p.id = m.parent_id ORDER BY m.id"
         )
         wanted = None if ids is None else set(ids)
         return [
-            ExportModel(r["id"], r["name"], r["family"], r["org"], split_aliases(r["aliases"]))
+            ExportModel(
+                r["id"],
+                r["name"],
+                r["family"],
+                r["org"],
+                split_aliases(r["aliases"]),
+                r["parent"],
+                r["snapshot"],
+            )
             for r in rows
             if wanted is None or r["id"] in wanted
         ]

@@ -22,6 +22,7 @@ from bot.store.catalog_records import (
     OpennessCount,
     OrgMatch,
     SearchHit,
+    SnapshotInfo,
     SourceRecord,
     SourceRef,
     SourceWithFacts,
@@ -280,13 +281,31 @@ class CatalogReads:
 
     async def model(self, model_id: int) -> ModelInfo | None:
         row = await self.db.fetchone(
-            "SELECT m.id, m.name, m.family, m.family_norm, o.name AS org"
-            " FROM models m LEFT JOIN organisations o ON o.id = m.org_id WHERE m.id = ?",
+            "SELECT m.id, m.name, m.family, m.family_norm, o.name AS org, p.name AS parent,"
+            " m.snapshot FROM models m LEFT JOIN organisations o ON o.id = m.org_id"
+            " LEFT JOIN models p ON p.id = m.parent_id WHERE m.id = ?",
             (model_id,),
         )
         if row is None:
             return None
-        return ModelInfo(row["id"], row["name"], row["family"], row["family_norm"], row["org"])
+        return ModelInfo(
+            row["id"],
+            row["name"],
+            row["family"],
+            row["family_norm"],
+            row["org"],
+            row["parent"],
+            row["snapshot"],
+        )
+
+    async def snapshots(self, model_id: int) -> list[SnapshotInfo]:
+        """The model's dated snapshots, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT id, name, snapshot FROM models WHERE parent_id = ?"
+            " ORDER BY snapshot IS NULL, snapshot, id",
+            (model_id,),
+        )
+        return [SnapshotInfo(r["id"], r["name"], r["snapshot"]) for r in rows]
 
     async def aliases(self, model_id: int) -> list[str]:
         rows = await self.db.fetchall(
@@ -295,9 +314,10 @@ class CatalogReads:
         return [r[0] for r in rows]
 
     async def variants(self, family_norm: str, exclude_id: int) -> list[str]:
-        """The names of the family's other models."""
+        """The names of the family's other models (not their snapshots)."""
         rows = await self.db.fetchall(
-            "SELECT name FROM models WHERE family_norm = ? AND id != ? ORDER BY name",
+            "SELECT name FROM models WHERE family_norm = ? AND id != ? AND parent_id IS NULL"
+            " ORDER BY name",
             (family_norm, exclude_id),
         )
         return [r[0] for r in rows]

@@ -29,6 +29,7 @@ __all__ = [
     "OpennessCount",
     "OrgMatch",
     "SearchHit",
+    "SnapshotInfo",
     "SourceRecord",
     "SourceRef",
     "SourceWithFacts",
@@ -91,6 +92,17 @@ class ModelInfo:
     family: str | None
     family_norm: str | None
     org: str | None
+    parent: str | None = None  # the model this record is a snapshot of
+    snapshot: str | None = None  # the snapshot's ISO date
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotInfo:
+    """One dated snapshot of a model."""
+
+    id: int
+    name: str
+    date: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +253,8 @@ class ExportModel:
     family: str | None
     org: str | None
     aliases: tuple[str, ...]
+    parent: str | None = None  # the model it is a snapshot of
+    snapshot: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from bot.core.errors import ImportRejected
+from bot.core.identity import match_keys
 from bot.core.names import benchmark_key, normalize
 from bot.core.records import (
     Batch,
@@ -33,6 +34,7 @@ class _Resolver:
         self.models: dict[str, int] = {}
         self.benchmarks: dict[str, int] = {}
         self.units: dict[int, str] = {}  # benchmark id -> the unit its scores are in
+        self.org_aliases: dict[str, list[str]] = {}  # org key -> its names, for match_keys
         self.skipped: list[SkippedRow] = []  # rows the store could not take, with why
 
     async def source(self, key: str) -> int:
@@ -65,11 +67,11 @@ class _Resolver:
     async def model(self, name: str, org: str | None = None, family: str | None = None) -> int:
         norm = normalize(name)
         if norm not in self.models:
-            row = await self.db.fetchone(
-                "SELECT id FROM models WHERE norm = ?"
-                " UNION ALL SELECT model_id FROM model_aliases WHERE norm = ? LIMIT 1",
-                (norm, norm),
-            )
+            row = await self._known_model(norm)
+            for key in match_keys(name, await self.org_names(org)) if row is None else ():
+                row = await self._known_model(key)  # 'Nova Pro' is Epoch's 'Amazon Nova Pro'
+                if row is not None:
+                    break
             if row is None:
                 org_id = await self.org(org) if org else None
                 cursor = await self.db.execute(
@@ -82,6 +84,30 @@ class _Resolver:
             else:
                 self.models[norm] = row[0]
         return self.models[norm]
+
+    async def _known_model(self, norm: str) -> Any:
+        return await self.db.fetchone(
+            "SELECT id FROM models WHERE norm = ?"
+            " UNION ALL SELECT model_id FROM model_aliases WHERE norm = ? LIMIT 1",
+            (norm, norm),
+        )
+
+    async def org_names(self, org: str | None) -> list[str]:
+        """The organisation's name and aliases, if it is known (for the identity rules)."""
+        if not org:
+            return []
+        norm = normalize(org)
+        if norm not in self.org_aliases:
+            rows = await self.db.fetchall(
+                "SELECT name FROM organisations WHERE id = (SELECT id FROM organisations"
+                " WHERE norm = ? UNION ALL SELECT org_id FROM organisation_aliases WHERE norm = ?"
+                " LIMIT 1) UNION ALL SELECT alias FROM organisation_aliases WHERE org_id ="
+                " (SELECT id FROM organisations WHERE norm = ? UNION ALL"
+                " SELECT org_id FROM organisation_aliases WHERE norm = ? LIMIT 1)",
+                (norm, norm, norm, norm),
+            )
+            self.org_aliases[norm] = [org, *(r[0] for r in rows)]
+        return self.org_aliases[norm]
 
     async def benchmark(self, name: str) -> int:
         norm = benchmark_key(name)
@@ -211,7 +237,10 @@ class CatalogWrites:
             await self.db.execute(
                 "UPDATE models SET org_id = ? WHERE id = ? AND org_id IS NULL", (org_id, model_id)
             )
-        for alias in model.aliases:
+        if model.parent:
+            await self._apply_parent(res, model, model_id)
+        # The record's own name too: it may have been matched to a model of another name.
+        for alias in (model.name, *model.aliases):
             norm = normalize(alias)
             if not norm:
                 continue
@@ -223,6 +252,17 @@ class CatalogWrites:
             added["aliases"] += cursor.rowcount
             if not cursor.rowcount:
                 await self._report_alias_clash(res, model, alias, model_id)
+
+    async def _apply_parent(self, res: _Resolver, model: ModelRec, model_id: int) -> None:
+        """Make the record a dated snapshot of its model (created if new); a record that is
+        already placed, or would be its own parent, is left as it is."""
+        assert model.parent is not None
+        parent_id = await res.model(model.parent, model.org, model.family)
+        if parent_id != model_id:
+            await self.db.execute(
+                "UPDATE models SET parent_id = ?, snapshot = ? WHERE id = ? AND parent_id IS NULL",
+                (parent_id, model.snapshot, model_id),
+            )
 
     async def _report_alias_clash(
         self, res: _Resolver, model: ModelRec, alias: str, model_id: int

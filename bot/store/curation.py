@@ -108,7 +108,7 @@ class CurationStore:
             )
 
     async def update_value(self, table: str, rowid: int, column: str, value: Any) -> None:
-        if column not in ("org_id", "name", "family", "family_norm"):
+        if column not in ("org_id", "name", "family", "family_norm", "parent_id"):
             raise ValueError(f"column {column} is not editable")
         await self.db.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", (value, rowid))
 

@@ -85,7 +85,11 @@ async def test_compare_side_by_side(harness) -> None:
     text = resp.text()
     assert "Qwen3.5-Omni vs GPT-4o" in text
     assert "82%" in text and "79.5%" in text and "🏆" in text
-    assert "LLM Stats (CC BY 4.0)" in text
+    assert "68.7%" not in text  # the 2024-08-06 snapshot's score, not the model's
+    snapshot = await harness.member.slash(
+        "compare", model1="Qwen3.5-Omni", model2="gpt-4o-2024-08-06", benchmark="MMMU"
+    )
+    assert "68.7%" in snapshot.text() and "LLM Stats (CC BY 4.0)" in snapshot.text()
     wer = await harness.member.slash(
         "compare", model1="Qwen3.5-Omni", model2="GPT-4o", model3="Gemma 4"
     )

@@ -68,7 +68,7 @@ def test_the_phi_4_card_cites_each_link_once(db_path: Path) -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        ("compare", "model1=Qwen3.5-Omni", "model2=GPT-4o"),
+        ("compare", "model1=Qwen2.5-Coder 32B Instruct", "model2=Mistral Large 2"),
         ("leaderboard", "benchmark=HumanEval"),
         ("license", "query=apache-2.0"),
     ],

@@ -1,6 +1,7 @@
 """The offline command line, end to end as a subprocess, against a temp store."""
 
 import asyncio
+import csv
 import io
 import json
 import os
@@ -37,9 +38,12 @@ def test_ask_compare_prints_what_the_bot_would_post(db_path: Path) -> None:
     out = run(db_path, "ask", "compare", "model1=Qwen3.5-Omni", "model2=GPT-4o", "benchmark=MMMU")
     assert out.returncode == 0, out.stderr
     assert "Qwen3.5-Omni vs GPT-4o" in out.stdout
-    assert "82%" in out.stdout and "79.5%" in out.stdout and "68.7%" in out.stdout
-    assert "sources disagree" in out.stdout
-    assert "LLM Stats (CC BY 4.0)" in out.stdout
+    assert "82%" in out.stdout and "79.5%" in out.stdout
+    # 68.7% is the 2024-08-06 snapshot's (LLM Stats), not the model's: no false disagreement.
+    assert "68.7%" not in out.stdout and "sources disagree" not in out.stdout
+    snapshot = run(db_path, "ask", "compare", "model1=Qwen3.5-Omni", "model2=gpt-4o-2024-08-06")
+    assert snapshot.returncode == 0, snapshot.stderr
+    assert "68.7%" in snapshot.stdout and "LLM Stats (CC BY 4.0)" in snapshot.stdout
 
 
 def test_ask_json_is_the_structured_result(db_path: Path) -> None:
@@ -348,3 +352,97 @@ def test_ask_finds_the_right_model_and_searches_by_words(db_path: Path) -> None:
     assert "raises cloud and storage prices by up to 34%" in price.stdout
     disney = run(db_path, "ask", "search", "disney")
     assert "$1 billion" in disney.stdout
+
+
+# ---- one real model, several records (issue 13) --------------------------------------------
+
+
+def _ask_json(db_path: Path, *args: str) -> dict:
+    out = run(db_path, "ask", "model", *args, "--json")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def _facts(report: dict, field: str) -> set[tuple[str, str]]:
+    groups = [g for g in report["facts"] if g["field"] == field]
+    return {(c["value"], c["source"]["key"]) for g in groups for c in g["claims"]}
+
+
+def _gpt4o_dates() -> dict[str, str]:
+    """GPT-4o's snapshots as the raw files date them: LLM Stats ids, Epoch's labelled rows."""
+    dates = {}
+    for path in (DATA / "llmstats" / "models" / "openai").glob("gpt-4o-20*/model.json"):
+        dates[path.parent.name.removeprefix("gpt-4o-")] = path.parent.name
+    text = (DATA / "epoch" / "notable_ai_models.csv").read_text("utf-8-sig")
+    for row in csv.DictReader(io.StringIO(text)):
+        if row["Model"] == "GPT-4o" or row["Model"].startswith("GPT-4o ("):
+            dates.setdefault(row["Publication date"][:10], row["Model"])
+    return dates
+
+
+def test_ask_model_answers_for_the_model_with_its_snapshots(db_path: Path) -> None:
+    dates = _gpt4o_dates()
+    latest = max(dates)
+    report = _ask_json(db_path, "GPT-4o")
+    assert [d for _, d in report["snapshots"]] == sorted(dates)
+    assert report["facts_from"] == f"GPT-4o ({latest})"
+    assert {v for v, _ in _facts(report, "release_date")} == {latest}
+    assert not any(g["disputed"] for g in report["facts"])
+    text = run(db_path, "ask", "model", "GPT-4o").stdout
+    assert f"Snapshots ({len(dates)}): GPT-4o ({min(dates)})" in text
+    assert "latest snapshot's, GPT-4o" in text
+
+
+def test_ask_model_answers_for_one_snapshot_alone(db_path: Path) -> None:
+    raw = {}
+    for name in ("gpt-4o-2024-05-13", "gpt-4o-2024-08-06"):
+        path = DATA / "llmstats" / "models" / "openai" / name / "model.json"
+        raw[name] = json.loads(path.read_text("utf-8"))["output_context_size"]
+    assert len(set(raw.values())) == 2  # the two snapshots really differ
+    for name, output in raw.items():
+        report = _ask_json(db_path, name)
+        assert report["snapshot_of"] == "GPT-4o" and report["snapshot"] == name[-10:]
+        assert _facts(report, "output_context") == {(str(output), "llmstats")}
+        assert {v for v, _ in _facts(report, "release_date")} == {name[-10:]}
+    text = run(db_path, "ask", "model", "gpt-4o-2024-08-06").stdout
+    assert "Snapshot of GPT-4o, dated 2024-08-06: its facts alone." in text
+    assert "sources disagree" not in text.split("-- License")[0]
+
+
+def test_ask_model_claude_35_sonnet_june_and_october_are_snapshots(db_path: Path) -> None:
+    folder = DATA / "llmstats" / "models" / "anthropic"
+    ids = sorted(p.name for p in folder.glob("claude-3-5-sonnet-*"))
+    report = _ask_json(db_path, "Claude 3.5 Sonnet")
+    assert len(report["snapshots"]) == len(ids) == 2
+    june = _ask_json(db_path, ids[0])
+    assert {s for _, s in _facts(june, "release_date")} == {"epoch", "llmstats"}  # crosswalk
+    assert june["name"] != _ask_json(db_path, ids[1])["name"]
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("Nova Pro", "Amazon Nova Pro"), ("gpt-4-0613", "GPT-4 (Jun 2023)")],
+)
+def test_ask_model_one_record_for_the_same_model_from_two_sources(
+    db_path: Path, one: str, other: str
+) -> None:
+    first, second = _ask_json(db_path, one), _ask_json(db_path, other)
+    assert first["name"] == second["name"]
+    assert first["match"]["exact"] and second["match"]["exact"]
+    assert {s for _, s in _facts(first, "release_date")} == {"epoch", "llmstats"}
+
+
+def test_ask_model_by_vendor_deployment_id(db_path: Path) -> None:
+    report = _ask_json(db_path, "bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0")
+    assert report["name"] == "Claude 3.5 Sonnet (2024-10-22)" and report["match"]["exact"]
+    out = run(db_path, "ask", "model", "bedrock/")
+    assert out.returncode in (0, 1) and "Traceback" not in out.stderr
+
+
+def test_ask_license_of_a_model_is_its_latest_snapshots(db_path: Path) -> None:
+    folder = DATA / "llmstats" / "models" / "anthropic"
+    latest = max(p.name for p in folder.glob("claude-3-5-sonnet-*"))
+    raw = json.loads((folder / latest / "model.json").read_text("utf-8"))["license"]
+    out = run(db_path, "ask", "license", "Claude 3.5 Sonnet")
+    assert out.returncode == 0, out.stderr
+    assert raw.casefold() in out.stdout.casefold() and latest in out.stdout

@@ -91,15 +91,20 @@ def test_epoch_truncated_mid_quote_skips_the_broken_row() -> None:
     assert batch.skipped and "truncated or corrupt" in batch.skipped[-1].reason
 
 
-async def test_llmstats_real_data_resolves_gpt4o_snapshots_to_one_model(empty_store) -> None:
+async def test_llmstats_real_data_gpt4o_ids_are_snapshots_of_one_model(empty_store) -> None:
     summary = await empty_store.apply(load_llmstats(LLMSTATS))
     assert summary.added["scores"] > 1500
-    ids = {await empty_store.find_model_id(n) for n in ("gpt4o20240806", "gpt4o20240513", "gpt4o")}
-    assert len(ids) == 1 and None not in ids
-    dates = {
-        r.value for r in await empty_store.model_claims(ids.pop()) if r.field == "release_date"
-    }
-    assert dates == {"2024-05-13", "2024-08-06"}
+    model = await empty_store.find_model_id("gpt4o")
+    snapshots = await empty_store.snapshots(model)
+    assert [(s.name, s.date) for s in snapshots] == [
+        ("GPT-4o (2024-05-13)", "2024-05-13"),
+        ("GPT-4o (2024-08-06)", "2024-08-06"),
+    ]
+    for snap, output in zip(snapshots, ("4096", "16384"), strict=True):
+        claims = await empty_store.model_claims(snap.id)
+        assert {c.value for c in claims if c.field == "release_date"} == {snap.date}
+        assert {c.value for c in claims if c.field == "output_context"} == {output}
+    assert await empty_store.find_model_id("gpt4o20240806") == snapshots[1].id
 
 
 def test_llmstats_scores_become_percentages_and_odd_scales_are_kept_apart(tmp_path: Path) -> None:

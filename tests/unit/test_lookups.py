@@ -3,7 +3,7 @@
 import pytest
 
 from bot.core.errors import UserError
-from bot.core.results import LicenseListing, ModelLicenses
+from bot.core.results import LicenseListing, ModelLicenses, ModelReport
 from bot.core.vocab import Openness
 
 
@@ -17,7 +17,7 @@ from bot.core.vocab import Openness
         ("Qwen 3.6 Plus", "Qwen3.6-Plus"),
         ("Gem\u200bma 4", "Gemma 4"),
         ("  deepseek   v4 ", "DeepSeek V4"),
-        ("gpt-4o-2024-08-06", "GPT-4o"),
+        ("gpt-4o-2024-08-06", "GPT-4o (2024-08-06)"),
     ],
 )
 async def test_model_fuzzy_matching(services, typed: str, expected: str) -> None:
@@ -43,12 +43,17 @@ async def test_variants_stay_distinct_but_are_found_from_the_family(services) ->
 
 async def test_one_model_gathers_claims_from_every_source(services) -> None:
     report = await services.lookups.model("GPT-4o")
-    sources = {c.source.key for g in report.scores for c in g} | {
-        c.source.key for g in report.facts for c in g.claims
-    }
-    assert {"seed-002", "epoch", "llmstats"} <= sources
-    assert "Epoch AI, 'Data on AI Models' (CC BY 4.0)" in report.credits
-    assert "LLM Stats (CC BY 4.0)" in report.credits
+    snapshot = await services.lookups.model("gpt-4o-2024-08-06")
+
+    def sources(r: ModelReport) -> set[str]:
+        return {c.source.key for g in r.scores for c in g} | {
+            c.source.key for g in r.facts for c in g.claims
+        }
+
+    assert {"seed-002", "epoch"} <= sources(report)  # the model's own and its latest snapshot's
+    assert {"epoch", "llmstats"} <= sources(snapshot)  # Epoch's (Aug 2024) row, LLM Stats' id
+    assert "Epoch AI, 'Data on AI Models' (CC BY 4.0)" in snapshot.credits
+    assert "LLM Stats (CC BY 4.0)" in snapshot.credits
 
 
 async def test_disagreeing_release_dates_are_both_shown(services) -> None:
@@ -97,7 +102,8 @@ async def test_compare_marks_winner_by_direction_and_shows_gaps(services) -> Non
     assert result.models[wer.winner] == "Qwen3.5-Omni"  # 1.7 beats 2.2: lower wins
     assert wer.cells[2] == ()  # Gemma 4 has no score: missing, not zero
     mmmu = rows["MMMU"]
-    assert mmmu.disputed  # GPT-4o: 79.5 (article) vs 68.7 (LLM Stats)
+    # GPT-4o's 79.5 (article) is not set against its 2024-08-06 snapshot's 68.7 (LLM Stats).
+    assert not mmmu.disputed
     assert result.models[mmmu.winner] == "Qwen3.5-Omni"
 
 

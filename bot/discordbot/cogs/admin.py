@@ -19,6 +19,7 @@ from discord.ext import commands
 
 from bot.core.errors import UserError
 from bot.core.vocab import EVENT_KINDS
+from bot.curation.identity import IdentityCuration
 from bot.curation.service import UNITS, Actor, Change, CurationService, ModelForm
 from bot.discordbot.checks import bot_config, curators_only, is_curator
 from bot.discordbot.choices import benchmark_choices, model_choices
@@ -226,6 +227,7 @@ class AdminCog(commands.Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.curation = services.curation
+        self.identity = IdentityCuration(services.curation)
 
     async def _model_names(
         self, interaction: discord.Interaction, current: str
@@ -426,6 +428,35 @@ class AdminCog(commands.Cog):
             file=file,
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
+        )
+
+    # ---- identity: merge, split ---------------------------------------------------------------
+
+    @admin.command(name="merge", description="Make two records of one real model one record")
+    @app_commands.describe(
+        model="The record to keep", duplicate="The record folded into it (its name stays an alias)"
+    )
+    @app_commands.autocomplete(model=_model_names, duplicate=_model_names)
+    @curators_only()
+    async def merge(self, interaction: discord.Interaction, model: str, duplicate: str) -> None:
+        await self._done(interaction, self.identity.merge(actor_of(interaction), model, duplicate))
+
+    @admin.command(name="split", description="Split a dated snapshot out of a model record")
+    @app_commands.describe(
+        record="The source record to split out (an id such as gpt-4o-2024-08-06, or an alias)",
+        date="The snapshot's date, when the record does not carry one",
+    )
+    @app_commands.autocomplete(model=_model_names)
+    @curators_only()
+    async def split(
+        self,
+        interaction: discord.Interaction,
+        model: str,
+        record: str,
+        date: str | None = None,
+    ) -> None:
+        await self._done(
+            interaction, self.identity.split(actor_of(interaction), model, record, date)
         )
 
     # ---- history, undo ----------------------------------------------------------------------
