@@ -39,6 +39,8 @@ EVENT_SELECT = (
     " LEFT JOIN models m ON m.id = c.model_id LEFT JOIN organisations o ON o.id = c.org_id"
 )
 SOURCE_TABLE_COLUMNS = "key, name, kind, outlet, url, published, license, credit"
+# How many models have a score on benchmark `b` (kept by triggers: 0012_reads_popularity.sql).
+_POPULARITY = "COALESCE((SELECT models FROM benchmark_models p WHERE p.benchmark_id = b.id), 0)"
 _SEPARATOR = "\x1f"  # how the queries join aliases (group_concat with char(31))
 
 
@@ -172,7 +174,7 @@ class CatalogReads:
         """Every benchmark with its aliases and how many models have a score on it."""
         rows = await self.db.fetchall(
             "SELECT b.id, b.name,"
-            " (SELECT COUNT(DISTINCT model_id) FROM scores s WHERE s.benchmark_id = b.id) AS models,"
+            f" {_POPULARITY} AS models,"
             " (SELECT group_concat(norm, char(31)) FROM benchmark_aliases a"
             "  WHERE a.benchmark_id = b.id) AS aliases"
             " FROM benchmarks b"
@@ -261,8 +263,7 @@ class CatalogReads:
         rows = await self.db.fetchall(
             f"SELECT c.model_id, c.value, b.id AS benchmark_id, b.name AS benchmark, b.unit,"
             f" b.higher_is_better, {SOURCE_COLUMNS},"
-            " (SELECT COUNT(DISTINCT model_id) FROM scores x WHERE x.benchmark_id = b.id)"
-            " AS popularity"
+            f" {_POPULARITY} AS popularity"
             " FROM scores c JOIN benchmarks b ON b.id = c.benchmark_id"
             f" JOIN sources s ON s.id = c.source_id WHERE c.model_id IN ({marks}) ORDER BY c.id",
             model_ids,
