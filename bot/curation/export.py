@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import yaml
@@ -11,6 +12,7 @@ from bot.store.catalog_export import CatalogExport
 from bot.store.catalog_records import (
     EventRecord,
     ExportBenchmark,
+    ExportClaims,
     ExportModel,
     ExportOrg,
     ExportScore,
@@ -39,15 +41,32 @@ def _provenance(source: SourceRef) -> dict[str, Any]:
 
 
 async def export_catalog(export: CatalogExport, curated_only: bool) -> str:
-    """The catalog (or only what curators added) as importable YAML text."""
+    """The catalog (or only what curators added) as importable YAML text. The document is
+    built and dumped in a worker thread: at 100k models that takes a minute, and the bot
+    answers other commands meanwhile."""
     claims = await export.claims(curated_only)
-    claimed: list[FactClaim | LicenseClaimRecord | ExportScore] = [
-        *claims.facts,
-        *claims.licenses,
-        *claims.scores,
-    ]
-    used_models = {r.model_id for r in claimed}
-    models = await export.models(sorted(used_models) if curated_only else None)
+    used_models = await asyncio.to_thread(_used_models, claims) if curated_only else None
+    models = await export.models(used_models)
+    sources, orgs, benchmarks = (
+        await export.sources(),
+        await export.organisations(),
+        await export.benchmarks(),
+    )
+    return await asyncio.to_thread(
+        _document, claims, models, sources, orgs, benchmarks, curated_only
+    )
+
+
+def _document(
+    claims: ExportClaims,
+    models: list[ExportModel],
+    sources: list[SourceRecord],
+    orgs: list[ExportOrg],
+    benchmarks: list[ExportBenchmark],
+    curated_only: bool,
+) -> str:
+    """The export's YAML text (run in a worker thread: it is CPU work)."""
+    claimed = _claimed(claims)
     used_sources = {r.source.key for r in claimed} | {e.source.key for e in claims.events}
     used_benchmarks = {r.benchmark for r in claims.scores}
     used_orgs = {m.org for m in models if m.org} | {e.org for e in claims.events if e.org}
@@ -68,19 +87,23 @@ async def export_catalog(export: CatalogExport, curated_only: bool) -> str:
             {"benchmark": score.benchmark, "value": score.value, **_provenance(score.source)}
         )
     doc: dict[str, Any] = {
-        "sources": [_source(s) for s in await export.sources() if s.key in used_sources],
-        "organisations": [
-            _org(o) for o in await export.organisations() if not curated_only or o.name in used_orgs
-        ],
+        "sources": [_source(s) for s in sources if s.key in used_sources],
+        "organisations": [_org(o) for o in orgs if not curated_only or o.name in used_orgs],
         "benchmarks": [
-            _benchmark(b)
-            for b in await export.benchmarks()
-            if not curated_only or b.name in used_benchmarks
+            _benchmark(b) for b in benchmarks if not curated_only or b.name in used_benchmarks
         ],
         "models": [_model(m, by_model[m.id]) for m in models],
         "events": [_event(e) for e in claims.events],
     }
     return HEADER + yaml.dump(doc, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _claimed(claims: ExportClaims) -> list[FactClaim | LicenseClaimRecord | ExportScore]:
+    return [*claims.facts, *claims.licenses, *claims.scores]
+
+
+def _used_models(claims: ExportClaims) -> list[int]:
+    return sorted({r.model_id for r in _claimed(claims)})
 
 
 def _source(source: SourceRecord) -> dict[str, Any]:

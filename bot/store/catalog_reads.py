@@ -41,7 +41,20 @@ EVENT_SELECT = (
 SOURCE_TABLE_COLUMNS = "key, name, kind, outlet, url, published, license, credit"
 # How many models have a score on benchmark `b` (kept by triggers: 0012_reads_popularity.sql).
 _POPULARITY = "COALESCE((SELECT models FROM benchmark_models p WHERE p.benchmark_id = b.id), 0)"
-_SEPARATOR = "\x1f"  # how the queries join aliases (group_concat with char(31))
+_SEPARATOR = "\x1f"
+# Module constants so a store test can check their query plans.
+BENCHMARK_ENTRIES = (
+    f"SELECT b.id, b.name, {_POPULARITY} AS models,"
+    " (SELECT group_concat(norm, char(31)) FROM benchmark_aliases a"
+    "  WHERE a.benchmark_id = b.id) AS aliases"
+    " FROM benchmarks b"
+)
+MODEL_SCORES = (  # {marks}: one ? per model id
+    "SELECT c.model_id, c.value, b.id AS benchmark_id, b.name AS benchmark, b.unit,"
+    f" b.higher_is_better, {SOURCE_COLUMNS}, {_POPULARITY} AS popularity"
+    " FROM scores c JOIN benchmarks b ON b.id = c.benchmark_id"
+    " JOIN sources s ON s.id = c.source_id WHERE c.model_id IN ({marks}) ORDER BY c.id"
+)  # how the queries join aliases (group_concat with char(31))
 
 
 def split_aliases(joined: str | None) -> tuple[str, ...]:
@@ -172,13 +185,7 @@ class CatalogReads:
 
     async def benchmark_entries(self) -> list[BenchmarkEntry]:
         """Every benchmark with its aliases and how many models have a score on it."""
-        rows = await self.db.fetchall(
-            "SELECT b.id, b.name,"
-            f" {_POPULARITY} AS models,"
-            " (SELECT group_concat(norm, char(31)) FROM benchmark_aliases a"
-            "  WHERE a.benchmark_id = b.id) AS aliases"
-            " FROM benchmarks b"
-        )
+        rows = await self.db.fetchall(BENCHMARK_ENTRIES)
         return [
             BenchmarkEntry(r["id"], r["name"], split_aliases(r["aliases"]), r["models"])
             for r in rows
@@ -260,14 +267,7 @@ class CatalogReads:
 
     async def model_scores(self, model_ids: list[int]) -> list[ModelScore]:
         marks = ",".join("?" * len(model_ids))
-        rows = await self.db.fetchall(
-            f"SELECT c.model_id, c.value, b.id AS benchmark_id, b.name AS benchmark, b.unit,"
-            f" b.higher_is_better, {SOURCE_COLUMNS},"
-            f" {_POPULARITY} AS popularity"
-            " FROM scores c JOIN benchmarks b ON b.id = c.benchmark_id"
-            f" JOIN sources s ON s.id = c.source_id WHERE c.model_id IN ({marks}) ORDER BY c.id",
-            model_ids,
-        )
+        rows = await self.db.fetchall(MODEL_SCORES.format(marks=marks), model_ids)
         return [
             ModelScore(
                 r["model_id"],
