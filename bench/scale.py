@@ -1,7 +1,7 @@
 """Benchmark: catalog reads, event-loop lag and memory at 100,000 models with ~6 scores each.
 
 Builds (or reuses, with SCALE_DB=path) a store of the bundled catalog grown to SCALE_MODELS
-(100,000) synthetic models (`scale_catalog.py`), then measures on it:
+(100,000) synthetic models (`_scale_catalog.py`), then measures on it:
 - /model, /compare (4 models), /license, /search, /leaderboard: p50/p99 of core + render time;
 - the longest event-loop stall (a probe task sleeping 5 ms records its overshoot) while a
   curator-sized import is applied (the index refresh is bench/lookup.py's), and during `/admin export scope:all`;
@@ -24,10 +24,10 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # scale_catalog, beside this file
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # _scale_catalog, beside this file
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.standin for the stand-in
 
-from scale_catalog import grow
+from _scale_catalog import grow
 
 from bot.app import open_services
 from bot.config import Config, WatchConfig
