@@ -142,6 +142,9 @@ async def reads(services: Services, rng: random.Random) -> dict[str, list[float]
     async def leaderboard() -> None:
         render.render_leaderboard(await lk.leaderboard(rng.choice(benches)))
 
+    async def about() -> None:
+        render.render_about(await lk.about())
+
     out = {}
     for label, call, count in (
         ("/model", model, QUERIES),
@@ -149,6 +152,7 @@ async def reads(services: Services, rng: random.Random) -> dict[str, list[float]
         ("/license", license_, QUERIES),
         ("/search", search, QUERIES),
         ("/leaderboard", leaderboard, max(10, QUERIES // 10)),
+        ("/about", about, max(10, QUERIES // 10)),
     ):
         await call()  # warm
         out[label] = await timed(call, count)

@@ -5,7 +5,10 @@ The timed figures are bench/scale.py's; nothing here is timed but the loop's sha
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from bot.store import CatalogStore, Database
 from bot.store.catalog_export import CatalogExport
 from bot.store.catalog_reads import BENCHMARK_ENTRIES, MODEL_SCORES
 from bot.store.curation import CurationStore
-from tests.conftest import make_config
+from tests.conftest import DATA, REPO, make_config
 
 
 async def _truth(db: Database) -> dict[int, int]:
@@ -198,3 +201,28 @@ async def test_export_of_an_empty_store_is_an_empty_document(tmp_path: Path) -> 
     doc = load_yaml_text(text, "empty.yaml")
     assert doc["models"] == [] and doc["sources"] == []
     assert curated == text
+
+
+def test_ask_model_gpt4o_shows_its_headline_scores_from_the_raw_files(db_path: Path) -> None:
+    raw = json.loads((DATA / "llmstats/models/openai/gpt-4o-2024-08-06/model.json").read_text())
+    wanted = {m["dataset_name"]: m["score"] for m in raw["qualitative_metrics"]}
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(db_path), "ask", "model", "GPT-4o", "--json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    shown = {g[0]["benchmark"]: {c["value"] for c in g} for g in report["scores"]}
+    for bench in ("GPQA", "MMLU"):  # the two most scored benchmarks it has
+        assert round(wanted[bench] * 100, 1) in shown[bench]
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(db_path), "ask", "model", "name=\u200b"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 1 and "letters or digits" in bad.stderr
