@@ -40,21 +40,41 @@ def _provenance(source: SourceRef) -> dict[str, Any]:
     return out
 
 
+CHUNK_MODELS = 2_000  # models read, built and dumped at a time in a whole export
+
+
 async def export_catalog(export: CatalogExport, curated_only: bool) -> str:
-    """The catalog (or only what curators added) as importable YAML text. The document is
-    built and dumped in a worker thread: at 100k models that takes a minute, and the bot
-    answers other commands meanwhile."""
+    """The catalog (or only what curators added) as importable YAML text. The work is done
+    in worker threads, and a whole export model chunk by model chunk, so that at 100k models
+    the bot answers other commands meanwhile and holds one chunk's records at a time."""
+    if not curated_only:
+        return await _export_all(export)
     claims = await export.claims(curated_only)
-    used_models = await asyncio.to_thread(_used_models, claims) if curated_only else None
-    models = await export.models(used_models)
+    models = await export.models(await asyncio.to_thread(_used_models, claims))
     sources, orgs, benchmarks = (
         await export.sources(),
         await export.organisations(),
         await export.benchmarks(),
     )
-    return await asyncio.to_thread(
-        _document, claims, models, sources, orgs, benchmarks, curated_only
-    )
+    return await asyncio.to_thread(_document, claims, models, sources, orgs, benchmarks)
+
+
+async def _export_all(export: CatalogExport) -> str:
+    used = await export.used_source_keys()
+    parts = [
+        HEADER,
+        _section("sources", [_source(s) for s in await export.sources() if s.key in used]),
+        _section("organisations", [_org(o) for o in await export.organisations()]),
+        _section("benchmarks", [_benchmark(b) for b in await export.benchmarks()]),
+    ]
+    after = 0
+    while models := await export.model_chunk(after, CHUNK_MODELS):
+        claims = await export.claims_between(models[0].id, models[-1].id)
+        parts.append(await asyncio.to_thread(_dump, _model_entries(models, claims)))
+        after = models[-1].id
+    parts.insert(4, "models:\n" if after else "models: []\n")
+    parts.append(_section("events", [_event(e) for e in await export.events()]))
+    return "".join(parts)
 
 
 def _document(
@@ -63,13 +83,37 @@ def _document(
     sources: list[SourceRecord],
     orgs: list[ExportOrg],
     benchmarks: list[ExportBenchmark],
-    curated_only: bool,
 ) -> str:
-    """The export's YAML text (run in a worker thread: it is CPU work)."""
+    """The curators' export as YAML text (run in a worker thread: it is CPU work)."""
     claimed = _claimed(claims)
     used_sources = {r.source.key for r in claimed} | {e.source.key for e in claims.events}
     used_benchmarks = {r.benchmark for r in claims.scores}
     used_orgs = {m.org for m in models if m.org} | {e.org for e in claims.events if e.org}
+    return "".join(
+        (
+            HEADER,
+            _section("sources", [_source(s) for s in sources if s.key in used_sources]),
+            _section("organisations", [_org(o) for o in orgs if o.name in used_orgs]),
+            _section(
+                "benchmarks", [_benchmark(b) for b in benchmarks if b.name in used_benchmarks]
+            ),
+            _section("models", _model_entries(models, claims)),
+            _section("events", [_event(e) for e in claims.events]),
+        )
+    )
+
+
+def _dump(data: Any) -> str:
+    return yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _section(key: str, items: list[dict[str, Any]]) -> str:
+    """One top-level key of the document: the same text as that key of one whole dump."""
+    return _dump({key: items})
+
+
+def _model_entries(models: list[ExportModel], claims: ExportClaims) -> list[dict[str, Any]]:
+    """The models' entries, each with its facts, licenses and scores."""
     by_model: dict[int, dict[str, list[dict[str, Any]]]] = {
         m.id: {"facts": [], "licenses": [], "scores": []} for m in models
     }
@@ -86,16 +130,7 @@ def _document(
         by_model[score.model_id]["scores"].append(
             {"benchmark": score.benchmark, "value": score.value, **_provenance(score.source)}
         )
-    doc: dict[str, Any] = {
-        "sources": [_source(s) for s in sources if s.key in used_sources],
-        "organisations": [_org(o) for o in orgs if not curated_only or o.name in used_orgs],
-        "benchmarks": [
-            _benchmark(b) for b in benchmarks if not curated_only or b.name in used_benchmarks
-        ],
-        "models": [_model(m, by_model[m.id]) for m in models],
-        "events": [_event(e) for e in claims.events],
-    }
-    return HEADER + yaml.dump(doc, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=100)
+    return [_model(m, by_model[m.id]) for m in models]
 
 
 def _claimed(claims: ExportClaims) -> list[FactClaim | LicenseClaimRecord | ExportScore]:

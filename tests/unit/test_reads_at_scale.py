@@ -12,9 +12,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.app import open_services
 from bot.core.names import normalize
 from bot.core.records import Batch, ModelRec, Provenance, ScoreRec, SourceRec
+from bot.curation import export as export_module
 from bot.curation.export import export_catalog
 from bot.importers.catalog_yaml import load_yaml_text, parse_catalog
 from bot.store import CatalogStore, Database
@@ -163,8 +166,9 @@ async def test_an_in_memory_store_reads_on_its_one_connection() -> None:
 
 
 async def test_export_of_everything_round_trips_and_leaves_the_loop_free(
-    db_path: Path, tmp_path: Path
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(export_module, "CHUNK_MODELS", 100)  # the bundled 1,140 in 12 chunks
     async with open_services(make_config(db_path)) as services:
         gaps: list[float] = []
         done = asyncio.Event()
