@@ -156,6 +156,11 @@ async def reads(services: Services, rng: random.Random) -> dict[str, list[float]
     ):
         await call()  # warm
         out[label] = await timed(call, count)
+        samples = out[label]
+        print(
+            f"{label}: p50 {statistics.median(samples) * 1000:.1f} ms, p99 {p99(samples) * 1000:.1f} ms",
+            flush=True,
+        )
     return out
 
 
@@ -176,8 +181,9 @@ async def export_stall(services: Services) -> tuple[float, float]:
     """The worst loop stall during `/admin export scope:all`, and how long it took."""
     async with LagProbe() as probe:
         start = time.perf_counter()
-        await services.curation.export(curated_only=False)
+        text = await services.curation.export(curated_only=False)
         took = time.perf_counter() - start
+    print(f"export: {len(text) / 1e6:.1f} MB of YAML; RSS {tree_rss_mb():.0f} MB", flush=True)
     return probe.worst, took
 
 
@@ -235,9 +241,12 @@ async def main() -> None:
                 f"catalog: {len(services.lookups.models):,} models ({added:,} added in {built:.0f} s)"
             )
             times = await reads(services, rng)
+            rss_reads = tree_rss_mb()
             stall_import = await import_stall(services)
+            print(f"import: loop stall {stall_import * 1000:.1f} ms", flush=True)
             stall_export, export_s = await export_stall(services)
-            rss_scale = tree_rss_mb()
+            print(f"export: loop stall {stall_export * 1000:.1f} ms, {export_s:.1f} s", flush=True)
+            rss_scale = max(rss_reads, tree_rss_mb())
         window = await concurrent_window(db)
     print(f"{'command':<14} {'p50 ms':>8} {'p99 ms':>8}")
     for label, samples in times.items():
