@@ -79,11 +79,17 @@ class Lookups:
         self.store = store
         self.models = NameIndex(())
         self.benchmarks = NameIndex(())
+        # /about's counts (whole-table counts: half a second at 100k models), until the next
+        # refresh; `_generation` tells an answer computed across a refresh from a fresh one.
+        self._about: About | None = None
+        self._generation = 0
 
     async def refresh(self) -> None:
         """Rebuild the in-memory name indexes from the store. The indexes are built in a
         worker thread: with tens of thousands of models that takes seconds, and the bot
         answers other commands meanwhile."""
+        self._generation += 1
+        self._about = None
         rows = await self.store.name_entries()
         bench_rows = sorted(await self.store.benchmark_entries(), key=lambda r: -r.models)
         self.models, self.benchmarks = await asyncio.to_thread(_indexes, rows, bench_rows)
@@ -305,8 +311,15 @@ class Lookups:
         )
 
     async def about(self) -> About:
+        """The catalog's counts and sources; kept until the next `refresh()`."""
+        if self._about is not None:
+            return self._about
+        generation = self._generation
         sources = [_summary(r.source, r.facts) for r in await self.store.sources()]
-        return About(await self.store.counts(), tuple(sources))
+        about = About(await self.store.counts(), tuple(sources))
+        if generation == self._generation:
+            self._about = about
+        return about
 
 
 # ---- helpers ------------------------------------------------------------------------------

@@ -230,3 +230,13 @@ def test_ask_model_gpt4o_shows_its_headline_scores_from_the_raw_files(db_path: P
         timeout=120,
     )
     assert bad.returncode == 1 and "letters or digits" in bad.stderr
+
+
+async def test_about_is_kept_until_the_catalog_changes(db_path: Path) -> None:
+    async with open_services(make_config(db_path)) as services:
+        first = await services.lookups.about()
+        assert await services.lookups.about() is first  # no recount per /about
+        await services.store.apply(Batch(models=[ModelRec("About Count Model")]))
+        await services.lookups.refresh()  # as every catalog change does
+        after = await services.lookups.about()
+    assert after.counts["models"] == first.counts["models"] + 1
