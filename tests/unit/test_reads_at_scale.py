@@ -240,3 +240,25 @@ async def test_about_is_kept_until_the_catalog_changes(db_path: Path) -> None:
         await services.lookups.refresh()  # as every catalog change does
         after = await services.lookups.about()
     assert after.counts["models"] == first.counts["models"] + 1
+
+
+async def test_variants_of_a_family_are_read_in_order_from_an_index(db_path: Path) -> None:
+    db = await Database.open(db_path)
+    store = CatalogStore(db)
+    try:
+        gpt4o = await store.find_model_id(normalize("GPT-4o"))
+        assert gpt4o is not None
+        info = await store.model(gpt4o)
+        assert info is not None and info.family_norm
+        rows = await db.fetchall(
+            "SELECT name FROM models WHERE family_norm = ? AND id != ?", (info.family_norm, gpt4o)
+        )
+        assert await store.variants(info.family_norm, gpt4o) == sorted(r[0] for r in rows)
+        plan = await _plan(
+            db,
+            "SELECT name FROM models WHERE family_norm = ? AND id != ? ORDER BY name",
+            (info.family_norm, gpt4o),
+        )
+        assert "COVERING INDEX models_family_name" in plan and "TEMP B-TREE" not in plan
+    finally:
+        await db.close()

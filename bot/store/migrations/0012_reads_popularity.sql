@@ -50,3 +50,5 @@ CREATE INDEX model_claims_source ON model_claims(source_id);
 CREATE INDEX license_claims_source ON license_claims(source_id);
 CREATE INDEX scores_source ON scores(source_id);
 CREATE INDEX events_source ON events(source_id);
+-- /model lists the family's other models by name: read from the index, in order, no sort.
+CREATE INDEX models_family_name ON models(family_norm, name);
