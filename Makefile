@@ -22,8 +22,9 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# Every bench/*.py in turn, then one table of their SUMMARY lines (bench/summary.py).
 bench: install
-	@set -e; for script in bench/*.py; do echo "== $$script"; PYTHONPATH=. $(BIN)/python $$script; done
+	@PYTHONPATH=. $(BIN)/python bench/summary.py
 
 lint: install
 	$(BIN)/ruff check .

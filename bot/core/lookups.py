@@ -127,11 +127,17 @@ class Lookups:
         self.models = NameIndex(())
         self.benchmarks = NameIndex(())
         self.benchmark_ids: dict[str, NameEntry] = {}  # benchmark identity key -> its entry
+        # /about's counts (whole-table counts: half a second at 100k models), until the next
+        # refresh; `_generation` tells an answer computed across a refresh from a fresh one.
+        self._about: About | None = None
+        self._generation = 0
 
     async def refresh(self) -> None:
         """Rebuild the in-memory name indexes from the store. The indexes are built in a
         worker thread: with tens of thousands of models that takes seconds, and the bot
         answers other commands meanwhile."""
+        self._generation += 1
+        self._about = None
         rows = await self.store.name_entries()
         bench_rows = sorted(await self.store.benchmark_entries(), key=lambda r: -r.models)
         org_aliases = await self.store.organisation_aliases()
@@ -430,8 +436,15 @@ class Lookups:
         return await search_catalog(self.store, self.models, clean_query(text, "search text"))
 
     async def about(self) -> About:
+        """The catalog's counts and sources; kept until the next `refresh()`."""
+        if self._about is not None:
+            return self._about
+        generation = self._generation
         sources = [_summary(r.source, r.facts) for r in await self.store.sources()]
-        return About(await self.store.counts(), tuple(sources))
+        about = About(await self.store.counts(), tuple(sources))
+        if generation == self._generation:
+            self._about = about
+        return about
 
 
 # ---- helpers ------------------------------------------------------------------------------

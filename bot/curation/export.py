@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import yaml
@@ -11,6 +12,7 @@ from bot.store.catalog_export import CatalogExport
 from bot.store.catalog_records import (
     EventRecord,
     ExportBenchmark,
+    ExportClaims,
     ExportModel,
     ExportOrg,
     ExportScore,
@@ -43,19 +45,84 @@ def _provenance(source: SourceRef) -> dict[str, Any]:
     return out
 
 
+CHUNK_MODELS = 2_000  # models read, built and dumped at a time in a whole export
+
+
 async def export_catalog(export: CatalogExport, curated_only: bool) -> str:
-    """The catalog (or only what curators added) as importable YAML text."""
+    """The catalog (or only what curators added) as importable YAML text. The work is done
+    in worker threads, and a whole export model chunk by model chunk, so that at 100k models
+    the bot answers other commands meanwhile and holds one chunk's records at a time."""
+    if not curated_only:
+        return await _export_all(export)
     claims = await export.claims(curated_only)
-    claimed: list[FactClaim | LicenseClaimRecord | ExportScore] = [
-        *claims.facts,
-        *claims.licenses,
-        *claims.scores,
+    models = await export.models(await asyncio.to_thread(_used_models, claims))
+    sources, orgs, benchmarks = (
+        await export.sources(),
+        await export.organisations(),
+        await export.benchmarks(),
+    )
+    return await asyncio.to_thread(_document, claims, models, sources, orgs, benchmarks)
+
+
+async def _export_all(export: CatalogExport) -> str:
+    used = await export.used_source_keys()
+    parts = [
+        HEADER,
+        _section("sources", [_source(s) for s in await export.sources() if s.key in used]),
+        _section("organisations", [_org(o) for o in await export.organisations()]),
+        _section("benchmarks", [_benchmark(b) for b in await export.benchmarks()]),
     ]
-    used_models = {r.model_id for r in claimed}
-    models = await export.models(sorted(used_models) if curated_only else None)
+    after = 0
+    while models := await export.model_chunk(after, CHUNK_MODELS):
+        claims = await export.claims_between(models[0].id, models[-1].id)
+        parts.append(await asyncio.to_thread(_dump_models, models, claims))
+        after = models[-1].id
+    parts.insert(4, "models:\n" if after else "models: []\n")
+    parts.append(_section("events", [_event(e) for e in await export.events()]))
+    return await asyncio.to_thread("".join, parts)  # tens of MB at 100k models
+
+
+def _document(
+    claims: ExportClaims,
+    models: list[ExportModel],
+    sources: list[SourceRecord],
+    orgs: list[ExportOrg],
+    benchmarks: list[ExportBenchmark],
+) -> str:
+    """The curators' export as YAML text (run in a worker thread: it is CPU work)."""
+    claimed = _claimed(claims)
     used_sources = {r.source.key for r in claimed} | {e.source.key for e in claims.events}
     used_benchmarks = {r.benchmark for r in claims.scores}
     used_orgs = {m.org for m in models if m.org} | {e.org for e in claims.events if e.org}
+    return "".join(
+        (
+            HEADER,
+            _section("sources", [_source(s) for s in sources if s.key in used_sources]),
+            _section("organisations", [_org(o) for o in orgs if o.name in used_orgs]),
+            _section(
+                "benchmarks", [_benchmark(b) for b in benchmarks if b.name in used_benchmarks]
+            ),
+            _section("models", _model_entries(models, claims)),
+            _section("events", [_event(e) for e in claims.events]),
+        )
+    )
+
+
+def _dump(data: Any) -> str:
+    return yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _dump_models(models: list[ExportModel], claims: ExportClaims) -> str:
+    return _dump(_model_entries(models, claims))
+
+
+def _section(key: str, items: list[dict[str, Any]]) -> str:
+    """One top-level key of the document: the same text as that key of one whole dump."""
+    return _dump({key: items})
+
+
+def _model_entries(models: list[ExportModel], claims: ExportClaims) -> list[dict[str, Any]]:
+    """The models' entries, each with its facts, licenses and scores."""
     by_model: dict[int, dict[str, list[dict[str, Any]]]] = {
         m.id: {"facts": [], "licenses": [], "scores": []} for m in models
     }
@@ -74,20 +141,15 @@ async def export_catalog(export: CatalogExport, curated_only: bool) -> str:
             {"benchmark": score.benchmark, "value": score.value, **setting}
             | _provenance(score.source)
         )
-    doc: dict[str, Any] = {
-        "sources": [_source(s) for s in await export.sources() if s.key in used_sources],
-        "organisations": [
-            _org(o) for o in await export.organisations() if not curated_only or o.name in used_orgs
-        ],
-        "benchmarks": [
-            _benchmark(b)
-            for b in await export.benchmarks()
-            if not curated_only or b.name in used_benchmarks
-        ],
-        "models": [_model(m, by_model[m.id]) for m in models],
-        "events": [_event(e) for e in claims.events],
-    }
-    return HEADER + yaml.dump(doc, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=100)
+    return [_model(m, by_model[m.id]) for m in models]
+
+
+def _claimed(claims: ExportClaims) -> list[FactClaim | LicenseClaimRecord | ExportScore]:
+    return [*claims.facts, *claims.licenses, *claims.scores]
+
+
+def _used_models(claims: ExportClaims) -> list[int]:
+    return sorted({r.model_id for r in _claimed(claims)})
 
 
 def _source(source: SourceRecord) -> dict[str, Any]:

@@ -1,6 +1,14 @@
-"""The reads for exporting the catalog as YAML, answered as typed records."""
+"""The reads for exporting the catalog as YAML, answered as typed records.
+
+A whole export at 100k models is about a million rows: the rows are turned into records in a
+worker thread (`_off_loop`), so the event loop goes on answering other commands meanwhile.
+"""
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from bot.store.catalog_reads import (
     EVENT_SELECT,
@@ -14,6 +22,7 @@ from bot.store.catalog_reads import (
     split_aliases,
 )
 from bot.store.catalog_records import (
+    EventRecord,
     ExportBenchmark,
     ExportClaims,
     ExportModel,
@@ -22,6 +31,39 @@ from bot.store.catalog_records import (
     SourceRecord,
 )
 from bot.store.db import Database
+
+_R = TypeVar("_R")
+# A model with its organisation and aliases (in the order they were added).
+_MODEL_SELECT = (
+    "SELECT m.id, m.name, m.family, o.name AS org, p.name AS parent, m.snapshot,"
+    " (SELECT group_concat(alias, char(31)) FROM (SELECT alias FROM model_aliases a"
+    "  WHERE a.model_id = m.id ORDER BY a.rowid)) AS aliases"
+    " FROM models m LEFT JOIN organisations o ON o.id = m.org_id"
+    " LEFT JOIN models p ON p.id = m.parent_id"
+)
+
+
+async def _off_loop(rows: Sequence[Any], convert: Callable[[Any], _R]) -> tuple[_R, ...]:
+    """`convert` of every row, in a worker thread."""
+    return await asyncio.to_thread(lambda: tuple(convert(r) for r in rows))
+
+
+def _export_score(row: Any) -> ExportScore:
+    return ExportScore(
+        row["model_id"], row["benchmark"], row["value"], source_ref(row), row["setting"]
+    )
+
+
+def _export_model(row: Any) -> ExportModel:
+    return ExportModel(
+        row["id"],
+        row["name"],
+        row["family"],
+        row["org"],
+        split_aliases(row["aliases"]),
+        row["parent"],
+        row["snapshot"],
+    )
 
 
 class CatalogExport:
@@ -32,56 +74,68 @@ class CatalogExport:
 
     async def claims(self, curated_only: bool) -> ExportClaims:
         where = " AND s.kind = 'curator'" if curated_only else ""
+        events = await self.db.fetchall(f"{EVENT_SELECT} WHERE 1 = 1{where} ORDER BY c.id")
+        return await self._model_claims(where, (), await _off_loop(events, event_record))
+
+    async def claims_between(self, first: int, last: int) -> ExportClaims:
+        """Every fact, license and score claim of the models with ids first..last (no events)."""
+        return await self._model_claims(" AND c.model_id BETWEEN ? AND ?", (first, last), ())
+
+    async def _model_claims(
+        self, where: str, params: tuple[Any, ...], events: tuple[EventRecord, ...]
+    ) -> ExportClaims:
         facts = await self.db.fetchall(
             f"SELECT c.model_id, c.field, c.value, {SOURCE_COLUMNS} FROM model_claims c"
-            f" JOIN sources s ON s.id = c.source_id WHERE 1 = 1{where} ORDER BY c.id"
+            f" JOIN sources s ON s.id = c.source_id WHERE 1 = 1{where} ORDER BY c.id",
+            params,
         )
         licenses = await self.db.fetchall(
             "SELECT c.model_id, c.license_id, l.name AS license_name, l.spdx, c.openness,"
             f" c.commercial, {SOURCE_COLUMNS} FROM license_claims c"
             " JOIN sources s ON s.id = c.source_id LEFT JOIN licenses l ON l.id = c.license_id"
-            f" WHERE 1 = 1{where} ORDER BY c.id"
+            f" WHERE 1 = 1{where} ORDER BY c.id",
+            params,
         )
         scores = await self.db.fetchall(
             f"SELECT c.model_id, b.name AS benchmark, c.value, c.setting, {SOURCE_COLUMNS}"
             " FROM scores c"
             f" JOIN benchmarks b ON b.id = c.benchmark_id JOIN sources s ON s.id = c.source_id"
-            f" WHERE 1 = 1{where} ORDER BY c.id"
+            f" WHERE 1 = 1{where} ORDER BY c.id",
+            params,
         )
-        events = await self.db.fetchall(f"{EVENT_SELECT} WHERE 1 = 1{where} ORDER BY c.id")
         return ExportClaims(
-            facts=tuple(fact_claim(r) for r in facts),
-            licenses=tuple(license_claim(r) for r in licenses),
-            scores=tuple(
-                ExportScore(r["model_id"], r["benchmark"], r["value"], source_ref(r), r["setting"])
-                for r in scores
-            ),
-            events=tuple(event_record(r) for r in events),
+            facts=await _off_loop(facts, fact_claim),
+            licenses=await _off_loop(licenses, license_claim),
+            scores=await _off_loop(scores, _export_score),
+            events=events,
         )
+
+    async def model_chunk(self, after: int, size: int) -> list[ExportModel]:
+        """Up to `size` models with ids above `after`, in id order."""
+        rows = await self.db.fetchall(
+            f"{_MODEL_SELECT} WHERE m.id > ? ORDER BY m.id LIMIT ?", (after, size)
+        )
+        return list(await _off_loop(rows, _export_model))
+
+    async def events(self) -> tuple[EventRecord, ...]:
+        rows = await self.db.fetchall(f"{EVENT_SELECT} ORDER BY c.id")
+        return await _off_loop(rows, event_record)
+
+    async def used_source_keys(self) -> set[str]:
+        """The keys of the sources some claim or event cites."""
+        rows = await self.db.fetchall(
+            "SELECT key FROM sources WHERE id IN (SELECT source_id FROM model_claims UNION"
+            " SELECT source_id FROM license_claims UNION SELECT source_id FROM scores UNION"
+            " SELECT source_id FROM events)"
+        )
+        return {r[0] for r in rows}
 
     async def models(self, ids: list[int] | None) -> list[ExportModel]:
         """Models (all, or these ids) with organisation, family and aliases."""
-        rows = await self.db.fetchall(
-            "SELECT m.id, m.name, m.family, o.name AS org, p.name AS parent, m.snapshot,"
-            " (SELECT group_concat(alias, char(31)) FROM (SELECT alias FROM model_aliases a"
-            "  WHERE a.model_id = m.id ORDER BY a.rowid)) AS aliases"
-            " FROM models m LEFT JOIN organisations o ON o.id = m.org_id"
-            " LEFT JOIN models p ON p.id = m.parent_id ORDER BY m.id"
-        )
+        rows = await self.db.fetchall(f"{_MODEL_SELECT} ORDER BY m.id")
         wanted = None if ids is None else set(ids)
-        return [
-            ExportModel(
-                r["id"],
-                r["name"],
-                r["family"],
-                r["org"],
-                split_aliases(r["aliases"]),
-                r["parent"],
-                r["snapshot"],
-            )
-            for r in rows
-            if wanted is None or r["id"] in wanted
-        ]
+        kept = rows if wanted is None else [r for r in rows if r["id"] in wanted]
+        return list(await _off_loop(kept, _export_model))
 
     async def sources(self) -> list[SourceRecord]:
         rows = await self.db.fetchall(f"SELECT {SOURCE_TABLE_COLUMNS} FROM sources ORDER BY id")

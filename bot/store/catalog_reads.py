@@ -47,7 +47,23 @@ EVENT_SELECT = (
     " LEFT JOIN models m ON m.id = c.model_id LEFT JOIN organisations o ON o.id = c.org_id"
 )
 SOURCE_TABLE_COLUMNS = "key, name, kind, outlet, url, published, license, credit"
-_SEPARATOR = "\x1f"  # how the queries join aliases (group_concat with char(31))
+# How many models have a score on benchmark `b` (kept by triggers: 0012_reads_popularity.sql).
+_POPULARITY = "COALESCE((SELECT models FROM benchmark_models p WHERE p.benchmark_id = b.id), 0)"
+_SEPARATOR = "\x1f"
+# Module constants so a store test can check their query plans.
+BENCHMARK_ENTRIES = (
+    f"SELECT b.id, b.name, {_POPULARITY} AS models,"
+    " (SELECT group_concat(norm, char(31)) FROM benchmark_aliases a"
+    "  WHERE a.benchmark_id = b.id) AS aliases"
+    " FROM benchmarks b"
+)
+MODEL_SCORES = (  # {marks}: one ? per model id
+    "SELECT c.model_id, c.value, c.setting, c.setting_key, b.id AS benchmark_id,"
+    f" b.name AS benchmark, b.unit, b.higher_is_better, {SOURCE_COLUMNS},"
+    f" {_POPULARITY} AS popularity"
+    " FROM scores c JOIN benchmarks b ON b.id = c.benchmark_id"
+    " JOIN sources s ON s.id = c.source_id WHERE c.model_id IN ({marks}) ORDER BY c.id"
+)  # how the queries join aliases (group_concat with char(31))
 
 
 def split_aliases(joined: str | None) -> tuple[str, ...]:
@@ -235,13 +251,7 @@ class CatalogReads:
 
     async def benchmark_entries(self) -> list[BenchmarkEntry]:
         """Every benchmark with its aliases and how many models have a score on it."""
-        rows = await self.db.fetchall(
-            "SELECT b.id, b.name,"
-            " (SELECT COUNT(DISTINCT model_id) FROM scores s WHERE s.benchmark_id = b.id) AS models,"
-            " (SELECT group_concat(norm, char(31)) FROM benchmark_aliases a"
-            "  WHERE a.benchmark_id = b.id) AS aliases"
-            " FROM benchmarks b"
-        )
+        rows = await self.db.fetchall(BENCHMARK_ENTRIES)
         return [
             BenchmarkEntry(r["id"], r["name"], split_aliases(r["aliases"]), r["models"])
             for r in rows
@@ -342,15 +352,7 @@ class CatalogReads:
 
     async def model_scores(self, model_ids: list[int]) -> list[ModelScore]:
         marks = ",".join("?" * len(model_ids))
-        rows = await self.db.fetchall(
-            f"SELECT c.model_id, c.value, c.setting, c.setting_key, b.id AS benchmark_id,"
-            f" b.name AS benchmark, b.unit, b.higher_is_better, {SOURCE_COLUMNS},"
-            " (SELECT COUNT(DISTINCT model_id) FROM scores x WHERE x.benchmark_id = b.id)"
-            " AS popularity"
-            " FROM scores c JOIN benchmarks b ON b.id = c.benchmark_id"
-            f" JOIN sources s ON s.id = c.source_id WHERE c.model_id IN ({marks}) ORDER BY c.id",
-            model_ids,
-        )
+        rows = await self.db.fetchall(MODEL_SCORES.format(marks=marks), model_ids)
         return [
             ModelScore(
                 r["model_id"],

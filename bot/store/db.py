@@ -58,12 +58,20 @@ async def _explained(path: Path) -> AsyncIterator[None]:
         raise store_error from exc
 
 
+READERS = 2  # read-only connections beside the writer (a file database under WAL)
+
+
 class Database:
-    """One aiosqlite connection in autocommit mode; writes go through `transaction()`, one
-    reentrant unit of work per task."""
+    """One aiosqlite connection in autocommit mode for writes, which go through
+    `transaction()`, one reentrant unit of work per task; and a small pool of read-only
+    connections. Under WAL a read on its own connection sees only committed rows and neither
+    waits for the writer nor queues behind it: reads outside a unit of work use the pool,
+    reads inside one use the writer's connection and see the unit's own rows."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
+        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._all_readers: list[aiosqlite.Connection] = []
         self._write_lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None  # the task inside transaction(), if any
         self._depth = 0  # how many savepoints the owner has open inside it
@@ -89,16 +97,47 @@ class Database:
                 await conn.create_function("rr_title_numbers", 1, title_numbers, deterministic=True)
                 await conn.execute("PRAGMA journal_mode=WAL")
                 await conn.execute("PRAGMA foreign_keys=ON")
+                # An INSERT OR REPLACE fires the delete triggers of the row it replaces, which
+                # keep counts (0012_reads_popularity.sql) right.
+                await conn.execute("PRAGMA recursive_triggers=ON")
                 await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
                 await conn.execute("PRAGMA synchronous=NORMAL")
                 await db.migrate()
+                if str(path) != ":memory:":
+                    await db._open_readers(READERS, busy_timeout)
         except Exception:
-            await conn.close()
+            await db.close()
             raise
         return db
 
+    async def _open_readers(self, count: int, busy_timeout: float) -> None:
+        for _ in range(count):
+            reader = await aiosqlite.connect(str(self.path), isolation_level=None)
+            self._all_readers.append(reader)
+            reader.row_factory = aiosqlite.Row
+            await reader.execute("PRAGMA query_only=ON")
+            await reader.execute("PRAGMA foreign_keys=ON")  # as the writer's, for PRAGMA reads
+            await reader.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+            self._readers.put_nowait(reader)
+
     async def close(self) -> None:
+        for reader in self._all_readers:
+            await reader.close()
+        self._all_readers.clear()
         await self._conn.close()
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection a read runs on: the writer's inside this task's unit of work (or
+        without a pool), else a pooled read-only one."""
+        if self.in_transaction or not self._all_readers:
+            yield self._conn
+            return
+        reader = await self._readers.get()
+        try:
+            yield reader
+        finally:
+            self._readers.put_nowait(reader)
 
     async def migrate(self) -> list[str]:
         """Apply every migration not yet applied, each in its own transaction; return their names."""
@@ -255,22 +294,24 @@ class Database:
                 await self._conn.executemany(sql, rows)
 
     async def fetchall_committed(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        """A read that sees only committed rows: it waits for another task's open transaction
-        to finish (every task shares this connection, which shows its uncommitted rows)."""
-        if self.in_transaction:
+        """A read that sees only committed rows (inside this task's own unit of work, those and
+        the unit's). On the pool that is every read outside a unit; without a pool (an
+        in-memory database) it waits for another task's open transaction to finish, as the
+        shared connection would show its uncommitted rows."""
+        if self.in_transaction or self._all_readers:
             return await self.fetchall(sql, params)
         async with self._write_lock:
             return await self.fetchall(sql, params)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         # One trip to the connection's thread, not three (execute, fetch, close).
-        async with _explained(self.path):
-            return list(await self._conn.execute_fetchall(sql, params))
+        async with _explained(self.path), self._reading() as conn:
+            return list(await conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         """The first row of a query that yields at most a few rows (a key lookup, an aggregate)."""
-        async with _explained(self.path):
-            rows = await self._conn.execute_fetchall(sql, params)
+        async with _explained(self.path), self._reading() as conn:
+            rows = await conn.execute_fetchall(sql, params)
         return next(iter(rows), None)
 
     async def fetchrow(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row:

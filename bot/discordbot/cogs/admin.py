@@ -6,6 +6,7 @@ not a curator, whatever Discord showed them.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import secrets
@@ -420,9 +421,8 @@ class AdminCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         text = await self.services.curation.export(curated_only=scope == "curated")
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-        file = discord.File(
-            io.BytesIO(text.encode()), filename=f"release-radar-{scope}-{stamp}.yaml"
-        )
+        data = await asyncio.to_thread(text.encode)  # tens of MB at 100k models: off the loop
+        file = discord.File(io.BytesIO(data), filename=f"release-radar-{scope}-{stamp}.yaml")
         await interaction.followup.send(
             f"Catalog export ({'curators only' if scope == 'curated' else 'everything'}).",
             file=file,
