@@ -57,20 +57,20 @@ def model_name(i: int, rng: random.Random, orgs: list[str]) -> tuple[str, str, s
 async def grow(services: Services, total: int, seed: int = 11) -> int:
     """Add synthetic models until the catalog holds `total`; returns how many were added."""
     rng = random.Random(seed)
-    have = (await services.store.counts())["models"]
-    benches = await services.store.benchmark_entries()
-    infos = [await services.store.benchmark(b.id) for b in benches]
+    have = (await services.catalog.counts())["models"]
+    benches = await services.catalog.benchmark_entries()
+    infos = [await services.catalog.benchmark(b.id) for b in benches]
     pct = [b for b, info in zip(benches, infos, strict=True) if info and info.unit == "%"]
     weights = [b.models + 1 for b in pct]
-    orgs = sorted({m.org for m in await services.store.name_entries() if m.org})
-    licenses = {lic.id: lic.openness for lic in await services.store.licenses()}
+    orgs = sorted({m.org for m in await services.catalog.name_entries() if m.org})
+    licenses = {lic.id: lic.openness for lic in await services.catalog.licenses()}
     added = 0
     while have + added < total:
         size = FIRST_BATCH if added == 0 else BATCH_MODELS
         first, stop = have + added, min(total, have + added + size)
         batch = _batch(range(first, stop), rng, orgs, licenses, pct, weights)
         if added == 0:
-            await services.store.apply(batch)  # the real path, once
+            await services.catalog.apply(batch)  # the real path, once
         else:
             await asyncio.to_thread(_bulk_apply, services.db.path, batch)
         added += len(batch.models)

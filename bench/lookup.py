@@ -181,7 +181,7 @@ async def loop_lag_during_refresh(tmp: Path, size: int) -> dict:
         pairs = realistic_names(max(0, size - len(services.lookups.models)), random.Random(SEED))
         batch = Batch(sources=[SourceRec("bench", "Synthetic benchmark data", "curator")])
         batch.models = [ModelRec(name, org=org) for name, org in pairs]
-        await services.store.apply(batch)
+        await services.catalog.apply(batch)
         lags: list[float] = []
         done = asyncio.Event()
 

@@ -173,7 +173,7 @@ async def import_stall(services: Services) -> float:
         batch.models.append(ModelRec(f"Curated Bench Model {i}", org="Bench Org"))
         batch.scores.append(ScoreRec(f"Curated Bench Model {i}", bench, 50.0, prov))
     async with LagProbe() as probe:
-        await services.store.apply(batch)
+        await services.catalog.apply(batch)
     return probe.worst
 
 

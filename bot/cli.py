@@ -175,7 +175,7 @@ async def _import(config: Config, kind: str, path: Path) -> int:
         return 1
     async with open_services(config) as services:
         try:
-            summary = await services.store.apply(batch)
+            summary = await services.catalog.apply(batch)
         except ImportRejected as exc:
             print(str(exc), file=sys.stderr)
             return 1

@@ -24,7 +24,7 @@ class Services:
 
     config: Config
     db: Database
-    store: CatalogStore
+    catalog: CatalogStore
     lookups: Lookups
     watch: WatchService
     digests: DigestService

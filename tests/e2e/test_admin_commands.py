@@ -82,10 +82,10 @@ async def test_model_add_through_the_modal(harness) -> None:
     ],
 )
 async def test_model_form_bad_input(harness, changes, message) -> None:
-    before = await harness.services.store.counts()
+    before = await harness.services.catalog.counts()
     resp = await add_model(harness.owner, **{"Name": "Radar Bad Input Model", **changes})
     assert resp.ephemeral and message in resp.text(), resp.text()
-    assert await harness.services.store.counts() == before
+    assert await harness.services.catalog.counts() == before
 
 
 async def test_expected_models_may_have_future_dates(harness) -> None:
@@ -323,11 +323,11 @@ async def test_import_shows_a_summary_and_applies_on_confirm(harness) -> None:
     ],
 )
 async def test_bad_imports_change_nothing(harness, file, message) -> None:
-    before = await harness.services.store.counts()
+    before = await harness.services.catalog.counts()
     resp = await harness.owner.slash("admin import", file=file)
     assert message in resp.text(), resp.text()
     assert not resp.buttons()
-    assert await harness.services.store.counts() == before
+    assert await harness.services.catalog.counts() == before
 
 
 async def test_import_plan_names_aliases_another_model_holds(harness) -> None:
@@ -355,7 +355,7 @@ async def test_export_round_trips(harness, tmp_path) -> None:
         assert "nothing new" in imported.text()  # the original store already has all of it
         from bot.importers.catalog_yaml import load_yaml_text, parse_catalog
 
-        await fresh.store.apply(parse_catalog(load_yaml_text(exported, "round.yaml")))
+        await fresh.catalog.apply(parse_catalog(load_yaml_text(exported, "round.yaml")))
         again = await export_catalog(CatalogExport(fresh.db), curated_only=True)
     assert again == exported
 

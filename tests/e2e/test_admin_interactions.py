@@ -219,7 +219,7 @@ async def test_a_crash_between_revert_and_mark_leaves_catalog_and_log_as_they_we
     change_id = int(saved.text().split("**")[1])
     db = harness.services.db
     before_log = await audit_rows(harness)
-    before_counts = await harness.services.store.counts()
+    before_counts = await harness.services.catalog.counts()
     await db.execute(
         "CREATE TRIGGER refuse_mark BEFORE UPDATE OF undone_by ON audit_log"
         " BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
@@ -230,7 +230,7 @@ async def test_a_crash_between_revert_and_mark_leaves_catalog_and_log_as_they_we
         await db.execute("DROP TRIGGER refuse_mark")
     assert failed.ephemeral and "went wrong" in failed.text(), failed.text()
     assert await audit_rows(harness) == before_log
-    assert await harness.services.store.counts() == before_counts
+    assert await harness.services.catalog.counts() == before_counts
     alias = await db.fetchall("SELECT * FROM model_aliases WHERE alias = 'Radar Undo Alias'")
     assert len(alias) == 1
     undone = await harness.owner.slash("admin undo", change_id=change_id)

@@ -116,7 +116,7 @@ async def test_search_sees_new_catalog_rows_at_once(services) -> None:
             detail="Led by Quokka Ventures",
         )
     ]
-    await services.store.apply(batch)
+    await services.catalog.apply(batch)
     result = await services.lookups.search("quokka seed")
     assert [e.title for e in result.events] == ["Zephyrine Labs raises a seed round"]
 

@@ -178,8 +178,8 @@ async def test_export_keeps_snapshots_and_imports_back(services, tmp_path: Path)
         store = CatalogStore(fresh)
         await store.apply(parse_catalog(load_yaml_text(exported, "all.yaml")))
         model = await store.find_model_id(normalize("GPT-4o"))
-        original = await services.store.snapshots(
-            await services.store.find_model_id(normalize("GPT-4o"))
+        original = await services.catalog.snapshots(
+            await services.catalog.find_model_id(normalize("GPT-4o"))
         )
         again = await store.snapshots(model)
         assert [(s.name, s.date) for s in again] == [(s.name, s.date) for s in original]

@@ -187,7 +187,7 @@ async def test_search_treats_like_wildcards_literally(services) -> None:
 async def test_model_bad_input_is_a_clear_message(services, text, message) -> None:
     with pytest.raises(UserError, match=message):
         await services.lookups.model(text)
-    assert (await services.store.counts())["models"] > 1000
+    assert (await services.catalog.counts())["models"] > 1000
 
 
 async def test_about_credits_the_datasets(services) -> None:

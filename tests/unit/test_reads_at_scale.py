@@ -192,7 +192,7 @@ async def test_export_of_everything_round_trips_and_leaves_the_loop_free(
     fresh_path = tmp_path / "fresh.db"
     shutil.rmtree(fresh_path, ignore_errors=True)
     async with open_services(make_config(fresh_path), load_bundled=False) as fresh:
-        await fresh.store.apply(parse_catalog(load_yaml_text(exported, "all.yaml")))
+        await fresh.catalog.apply(parse_catalog(load_yaml_text(exported, "all.yaml")))
         again = await export_catalog(CatalogExport(fresh.db), curated_only=False)
     assert again == exported
     assert "GPT-4o" in exported
@@ -207,11 +207,23 @@ async def test_export_of_an_empty_store_is_an_empty_document(tmp_path: Path) -> 
     assert curated == text
 
 
-def test_ask_model_gpt4o_snapshot_shows_its_headline_scores_from_the_raw_files(db_path: Path) -> None:
+def test_ask_model_gpt4o_snapshot_shows_its_headline_scores_from_the_raw_files(
+    db_path: Path,
+) -> None:
     raw = json.loads((DATA / "llmstats/models/openai/gpt-4o-2024-08-06/model.json").read_text())
     wanted = {m["dataset_name"]: m["score"] for m in raw["qualitative_metrics"]}
     out = subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(db_path), "ask", "model", "gpt-4o-2024-08-06", "--json"],
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "--db",
+            str(db_path),
+            "ask",
+            "model",
+            "gpt-4o-2024-08-06",
+            "--json",
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -236,7 +248,7 @@ async def test_about_is_kept_until_the_catalog_changes(db_path: Path) -> None:
     async with open_services(make_config(db_path)) as services:
         first = await services.lookups.about()
         assert await services.lookups.about() is first  # no recount per /about
-        await services.store.apply(Batch(models=[ModelRec("About Count Model")]))
+        await services.catalog.apply(Batch(models=[ModelRec("About Count Model")]))
         await services.lookups.refresh()  # as every catalog change does
         after = await services.lookups.about()
     assert after.counts["models"] == first.counts["models"] + 1

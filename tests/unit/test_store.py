@@ -145,7 +145,7 @@ async def test_every_lookup_path_has_an_index(tmp_path: Path) -> None:
 
 
 async def test_a_failing_batch_leaves_the_store_as_it_was(services) -> None:
-    store: CatalogStore = services.store
+    store: CatalogStore = services.catalog
     before = await store.counts()
     batch = Batch(
         sources=[SourceRec("t", "Test source", "article")],
@@ -159,7 +159,7 @@ async def test_a_failing_batch_leaves_the_store_as_it_was(services) -> None:
 
 
 async def test_sql_metacharacters_are_data(services) -> None:
-    store: CatalogStore = services.store
+    store: CatalogStore = services.catalog
     name = "x'); DROP TABLE models; --"
     batch = Batch(sources=[SourceRec("t", "Test", "article")], models=[ModelRec(name)])
     await store.apply(batch)
