@@ -82,8 +82,8 @@ async def _models(
     hits: list[SearchHit],
 ) -> list[tuple[str, str | None]]:
     """The named organisations' latest models, then the models holding the most words (with
-    their organisation's name), else names that start like the query (the autocomplete's
-    answer, typos included)."""
+    their organisation's name), else, when no word is found anywhere, names that start like the
+    query (the autocomplete's answer, typos included)."""
     words = search_words(query)
     found: dict[int, tuple[str, str | None]] = {}
     if named_orgs:
@@ -101,7 +101,7 @@ async def _models(
     for model_id, got in sorted(covered.items(), key=lambda kv: -kv[1]):
         if got == most:
             found.setdefault(model_id, (by_id[model_id].name, by_id[model_id].org))
-    if not found:
+    if not found and not hits:  # names only when no word is found anywhere, not beside events
         for entry in index.autocomplete(query, limit=MODELS_SHOWN):
             found.setdefault(entry.id, (entry.name, entry.org))
     return list(found.values())[:MODELS_SHOWN]

@@ -106,6 +106,15 @@ async def test_event_details_are_searchable_and_shown(services) -> None:
     assert "$1 billion" in text
 
 
+async def test_words_found_elsewhere_list_no_lookalike_models(services) -> None:
+    # 'disney' is an organisation and in an event's details: names that merely start like it
+    # (DistBelief ...) are not results; a word found nowhere still gets the name guesses.
+    found = await services.lookups.search("disney")
+    assert found.events and not found.models
+    typo = await services.lookups.search("gemmma")
+    assert any("Gemma" in name for name, _ in typo.models)
+
+
 async def test_search_sees_new_catalog_rows_at_once(services) -> None:
     batch = Batch(sources=[SourceRec("t-src", "Test source", "curator")])
     batch.events = [
