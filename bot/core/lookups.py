@@ -48,6 +48,7 @@ from bot.store.catalog_records import (
     LicenseClaimRecord,
     ModelName,
     ModelScore,
+    SnapshotInfo,
     SourceRecord,
 )
 
@@ -195,9 +196,9 @@ class Lookups:
             return None
         match = match or MatchInfo(row.name, row.name, True)
         claims = await self.store.model_claims(model_id)
-        license_rows = await self._model_view_licenses(model_id)
-        score_rows = await self._model_view_scores(model_id)
         snapshots = await self.store.snapshots(model_id)
+        license_rows = await self._model_view_licenses(model_id, snapshots)
+        score_rows = await self._model_view_scores(model_id, snapshots)
         latest = snapshots[-1] if snapshots else None
         if latest is not None:
             # A model answers with its latest snapshot's facts; its own fill what that lacks.
@@ -348,10 +349,13 @@ class Lookups:
             if any(field in m for m in per_model)
         )
 
-    async def _model_view_scores(self, model_id: int) -> list[ModelScore]:
+    async def _model_view_scores(
+        self, model_id: int, snapshots: Sequence[SnapshotInfo] | None = None
+    ) -> list[ModelScore]:
         """A model's scores as `/model` shows them: its latest snapshot's, then its own."""
         own = await self.store.model_scores([model_id])
-        snapshots = await self.store.snapshots(model_id)
+        if snapshots is None:
+            snapshots = await self.store.snapshots(model_id)
         if not snapshots:
             return own
         latest = [
@@ -359,9 +363,12 @@ class Lookups:
         ]
         return _latest_first(latest, own, "benchmark_id")
 
-    async def _model_view_licenses(self, model_id: int) -> list[LicenseClaimRecord]:
+    async def _model_view_licenses(
+        self, model_id: int, snapshots: Sequence[SnapshotInfo] | None = None
+    ) -> list[LicenseClaimRecord]:
         """A model's license claims as `/model` shows them: its latest snapshot's, else its own."""
-        snapshots = await self.store.snapshots(model_id)
+        if snapshots is None:
+            snapshots = await self.store.snapshots(model_id)
         latest = await self.store.license_claims(snapshots[-1].id) if snapshots else []
         return latest or await self.store.license_claims(model_id)
 
