@@ -97,6 +97,27 @@ class ScoreRec:
 
 
 @dataclass(frozen=True)
+class PriceRec:
+    """One provider's price for a model, in US dollars per 1M tokens, from `starts` on.
+
+    `provider` is the normalised provider key ('openai', 'bedrock', 'azure', 'vertex_ai', ...);
+    `region` narrows it where a provider prices by region ('eu'). A source that gives history
+    sends one record per period; `ends` is the day a later price took over, when known.
+    """
+
+    model: str
+    provider: str
+    input_per_m: float | None
+    output_per_m: float | None
+    prov: Provenance
+    region: str = ""
+    cached_input_per_m: float | None = None
+    starts: str | None = None  # ISO date the price took effect
+    ends: str | None = None
+    currency: str = "USD"
+
+
+@dataclass(frozen=True)
 class EventRec:
     kind: str
     title: str
@@ -124,6 +145,7 @@ class Batch:
     license_claims: list[LicenseClaimRec] = field(default_factory=list)
     scores: list[ScoreRec] = field(default_factory=list)
     events: list[EventRec] = field(default_factory=list)
+    prices: list[PriceRec] = field(default_factory=list)
     skipped: list[SkippedRow] = field(default_factory=list)
     merged: int = 0  # model records that repeated an earlier one and were merged into it
 

@@ -1,0 +1,1 @@
+"""Keeping the catalog current from maintained public sources (LiteLLM, genai-prices, Epoch, ...)."""
