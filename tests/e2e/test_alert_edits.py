@@ -209,3 +209,26 @@ async def test_a_digest_preview_uses_the_updated_title(harness, feeds) -> None:
     after = await harness.admin.slash("digest preview", channel="digest")
     assert "Gemma 107 is generally available" in after.text()
     assert "Gemma 107 preview" not in after.text()
+
+
+async def test_an_edit_refused_for_the_message_itself_fails_alone(harness, feeds) -> None:
+    """Discord's 50005 (the message is not the bot's) refuses that edit for good: it is
+    recorded as failed, nothing is posted, and the subscription stays active."""
+    await watched_feed(harness, feeds, "theirs", [item("theirs", "Gemma 108 preview")])
+    releases = channel_id(harness, "releases")
+    theirs = harness.standin.add_user_message(releases, "member", "my own words")
+    async with harness.services.db.transaction():  # as if the alert were that message
+        await harness.services.db.execute(
+            "UPDATE outbox SET message_id = ? WHERE kind = 'alert' AND entry_id IN"
+            " (SELECT entry_id FROM entry_sources WHERE source_key = 'theirs')",
+            (theirs["id"],),
+        )
+    await poll(harness, feeds, "theirs", [item("theirs", "Gemma 108, corrected")])
+    assert [m["embeds"][0]["title"] for m in messages(harness) if m["embeds"]] == [
+        "Gemma 108 preview"
+    ]
+    assert theirs["content"] == "my own words" and theirs["edited_timestamp"] is None
+    ((status, error),) = await edit_rows(harness, "theirs")
+    assert status == "failed" and "50005" in error
+    (sub,) = await harness.services.watch.store.subscriptions()
+    assert not sub.paused
