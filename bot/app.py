@@ -86,6 +86,7 @@ def _watch_service(
             ops_channel_id=str(settings.ops_channel_id) if settings.ops_channel_id else None,
             allow_private_feed_hosts=settings.allow_private_feed_hosts,
             max_alerts_per_poll=settings.max_alerts_per_poll,
+            edit_updated_alerts=settings.edit_updated_alerts,
         ),
         parser,
         outbox,

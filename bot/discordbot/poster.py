@@ -13,6 +13,7 @@ import discord
 
 from bot.outbox.sender import (
     ChannelUnavailable,
+    MessageGone,
     PermanentPostError,
     RateLimited,
     TransientPostError,
@@ -24,7 +25,9 @@ from bot.render.outbox_marker import read_outbox_id
 log = logging.getLogger(__name__)
 
 UNKNOWN_CHANNEL = 10003
+UNKNOWN_MESSAGE = 10008
 MISSING_ACCESS = 50001
+CANNOT_EDIT_OTHERS = 50005
 MISSING_PERMISSIONS = 50013
 ARCHIVED_THREAD = 50083
 # An unknown outcome is looked for in the channel's messages from a little before the row's
@@ -55,6 +58,34 @@ class DiscordPoster:
                 content=content, embeds=embeds, nonce=nonce, allowed_mentions=mentions
             )
         return str(message.id)
+
+    async def edit(self, channel_id: str, message_id: str, reply: Reply) -> None:
+        """PATCH the bot's message with the reply's first page; its content (a role ping, if
+        it had one) stays, and the edit mentions no one."""
+        channel = self.client.get_partial_messageable(int(channel_id))
+        message = channel.get_partial_message(int(message_id))
+        embeds = [card_to_embed(card) for card in reply.pages[:1]]
+        with discord_errors(maybe_posted=True):
+            await message.edit(embeds=embeds, allowed_mentions=NO_MENTIONS)
+
+    async def shows(self, channel_id: str, message_id: str, reply: Reply) -> bool:
+        """Whether the message's first embed already reads as the reply's first page (title,
+        text and footer, the footer's outbox marker included). Where the bot may not read
+        the message, False: it is edited again, to the same text."""
+        channel = self.client.get_partial_messageable(int(channel_id))
+        with discord_errors(maybe_posted=False):
+            try:
+                message = await channel.fetch_message(int(message_id))
+            except discord.Forbidden:  # no Read Message History: the same edit again is harmless
+                return False
+        if not message.embeds or not reply.pages:
+            return False
+        shown, wanted = message.embeds[0], card_to_embed(reply.pages[0])
+        return (shown.title, shown.description, shown.footer.text) == (
+            wanted.title,
+            wanted.description,
+            wanted.footer.text,
+        )
 
     async def until_clear(self) -> bool:
         """Wait out discord.py's own pause after a global 429 (it holds every request until
@@ -100,10 +131,14 @@ def discord_errors(*, maybe_posted: bool) -> Iterator[None]:
     except discord.RateLimited as exc:  # a wait longer than the client would sleep
         raise RateLimited(exc.retry_after) from exc
     except discord.NotFound as exc:
+        if exc.code == UNKNOWN_MESSAGE:  # an edit of a message since deleted
+            raise MessageGone("the message was deleted") from exc
         if exc.code == UNKNOWN_CHANNEL:
             raise ChannelUnavailable("the channel no longer exists") from exc
         raise ChannelUnavailable(f"Discord answered 404 {_reason(exc)}") from exc
     except discord.Forbidden as exc:
+        if exc.code == CANNOT_EDIT_OTHERS:  # the message itself, not the channel
+            raise PermanentPostError(f"Discord refused the edit: 403 {_reason(exc)}") from exc
         if exc.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
             raise ChannelUnavailable(
                 "the bot may not post in that channel (missing permission)"

@@ -42,6 +42,7 @@ class Outbox:
         self.sender: OutboxSender | None = None
         self._kinds: dict[str, PostKind] = {}
         self._unavailable: dict[str, UnavailableHandler] = {}
+        self._edit_kinds: set[str] = set()
         # Set by `wake`; the release watch's round waits on it (and drains the outbox).
         self.woken = asyncio.Event()
         self._delivery: asyncio.Task[None] | None = None
@@ -49,12 +50,23 @@ class Outbox:
         self.register(NOTICE_KIND, _render_notice)
 
     def register(
-        self, kind: str, render: Renderer, on_unavailable: UnavailableHandler | None = None
+        self,
+        kind: str,
+        render: Renderer,
+        on_unavailable: UnavailableHandler | None = None,
+        *,
+        edits: bool = False,
     ) -> None:
         """Make `kind` a post kind: `render` turns its rows into a reply (None: nothing to
         post, the row is dropped); `on_unavailable` handles a row whose channel is gone or
-        closed to the bot (without one such a row is dropped). Registering again replaces."""
+        closed to the bot (without one such a row is dropped). `edits`: a row of this kind
+        edits the message its payload's `edit_of` row posted, instead of posting (a message
+        since deleted is not posted again). Registering again replaces."""
         self._kinds[kind] = PostKind(render, on_unavailable)
+        if edits:
+            self._edit_kinds.add(kind)
+        else:
+            self._edit_kinds.discard(kind)
         if on_unavailable is None:
             self._unavailable.pop(kind, None)
         else:
@@ -81,7 +93,13 @@ class Outbox:
         """Give the outbox a way to post (the Discord adapter), at `pacing` (default: just
         under Discord's global limit); without one nothing is sent."""
         self.sender = OutboxSender(
-            self.store, poster, self.render, self.clock, pacing, on_unavailable=self._unavailable
+            self.store,
+            poster,
+            self.render,
+            self.clock,
+            pacing,
+            on_unavailable=self._unavailable,
+            edit_kinds=self._edit_kinds,
         )
 
     async def enqueue(

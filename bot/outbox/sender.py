@@ -28,6 +28,7 @@ import logging
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
@@ -50,6 +51,11 @@ READ_AT_LEAST = 500  # outbox rows per read
 
 class ChannelUnavailable(Exception):
     """The channel is gone or the bot may not post there: retrying will not help."""
+
+
+class MessageGone(Exception):
+    """The message an edit was for is gone (deleted: 10008) or was never posted: the edit is
+    dropped, never posted as a new message."""
 
 
 class PermanentPostError(Exception):
@@ -88,6 +94,14 @@ class Poster(Protocol):
 
     async def until_clear(self) -> bool:
         """Wait while Discord refuses every request (after a global 429); True if it waited."""
+
+    async def edit(self, channel_id: str, message_id: str, reply: Reply) -> None:
+        """Replace a message the bot posted with `reply` (mentions disabled); raises MessageGone
+        for a deleted message, else like `post`."""
+
+    async def shows(self, channel_id: str, message_id: str, reply: Reply) -> bool:
+        """Whether the message already shows `reply` (an edit whose outcome is unknown);
+        raises like `edit`."""
 
 
 Renderer = Callable[[OutboxRecord], Awaitable[Reply | None]]
@@ -150,8 +164,11 @@ class OutboxSender:
         clock: Clock,
         pacing: Pacing | None = None,
         on_unavailable: Mapping[str, UnavailableHandler] | None = None,
+        edit_kinds: AbstractSet[str] = frozenset(),
     ) -> None:
         self.store = store
+        # Rows of these kinds edit the message their `edit_of` row posted (see `_edit`).
+        self.edit_kinds = edit_kinds
         self.on_unavailable = on_unavailable or {}
         self.poster = poster
         self.render = render
@@ -222,7 +239,8 @@ class OutboxSender:
         run.changed()
 
     async def _send(self, row: OutboxRecord, run: _Run) -> str:
-        key = (row.kind, row.entry_id if row.kind == "alert" else row.id)
+        per_entry = row.kind == "alert" or row.kind in self.edit_kinds
+        key = (row.kind, row.entry_id if per_entry else row.id)
         if key not in run.replies:  # rendered once: the alert's other channels wait for it
             run.replies[key] = asyncio.ensure_future(self.render(row))
         reply = await run.replies[key]
@@ -238,19 +256,21 @@ class OutboxSender:
             return await self._deliver(row, reply, run)
 
     async def _deliver(self, row: OutboxRecord, reply: Reply, run: _Run) -> str:
-        looking = row.attempted_at is not None
+        attempt = _Attempt(looking=row.attempted_at is not None)
         try:
-            message_id = await self._already_posted(row, run) if looking else None
+            if row.kind in self.edit_kinds:
+                message_id = await self._edit(row, reply, attempt)
+            else:
+                message_id = await self._post_once(row, reply, run, attempt)
             if message_id is None:
-                looking = False
-                if not await self.store.mark_attempted(row, iso(self.clock())):
-                    log.info("%s %s changed before it was posted: skipped", row.kind, row.id)
-                    return "skipped"
-                message_id = await self._post(row, stamp(reply, row.id))
-                if self.after_post is not None:
-                    await self.after_post(row)
+                log.info("%s %s changed before it was posted: skipped", row.kind, row.id)
+                return "skipped"
+        except MessageGone as exc:
+            await self.store.mark_dropped(row.id, str(exc))
+            log.info("%s %s to channel %s dropped: %s", row.kind, row.id, row.channel_id, exc)
+            return "dropped"
         except ChannelUnavailable as exc:
-            await self.store.mark_refused(row.id, str(exc), outcome_unknown=looking)
+            await self.store.mark_refused(row.id, str(exc), outcome_unknown=attempt.looking)
             await self._channel_unavailable(row, str(exc))
             return "blocked"
         except PermanentPostError as exc:
@@ -263,11 +283,58 @@ class OutboxSender:
                 row.id,
                 str(exc),
                 iso(self.clock() + delay),
-                outcome_unknown=looking or exc.maybe_posted,
+                outcome_unknown=attempt.looking or exc.maybe_posted,
             )
             return "blocked"
         await self.store.mark_sent(row.id, message_id, iso(self.clock()))
         return "sent"
+
+    async def _post_once(
+        self, row: OutboxRecord, reply: Reply, run: _Run, attempt: _Attempt
+    ) -> str | None:
+        """Post the row unless an earlier attempt did; its message id (None: the row changed
+        since it was read, and is not posted)."""
+        message_id = await self._already_posted(row, run) if attempt.looking else None
+        if message_id is not None:
+            return message_id
+        attempt.looking = False
+        if not await self.store.mark_attempted(row, iso(self.clock())):
+            return None
+        message_id = await self._retrying(
+            lambda: self.poster.post(
+                row.channel_id,
+                stamp(reply, row.id),
+                nonce=f"rr{row.id}",
+                role_id=row.role_id,
+            )
+        )
+        if self.after_post is not None:
+            await self.after_post(row)
+        return message_id
+
+    async def _edit(self, row: OutboxRecord, reply: Reply, attempt: _Attempt) -> str | None:
+        """Edit the message the row's `edit_of` row posted (keeping that row's marker, so
+        the message is still found as its post); the message id (None: the row changed since
+        it was read). An earlier attempt whose outcome is unknown is looked at first: a
+        message that shows the edit already is not edited again."""
+        target = int((row.payload or {}).get("edit_of", 0))
+        message_id = await self.store.posted_message(target) if target else None
+        if message_id is None:
+            raise MessageGone("the alert it edits was never posted")
+        edited = stamp(reply, target)
+        channel = row.channel_id
+        if attempt.looking and await self._paced(
+            lambda: self.poster.shows(channel, message_id, edited)
+        ):
+            log.info("%s %s was applied before (message %s)", row.kind, row.id, message_id)
+            return message_id
+        attempt.looking = False
+        if not await self.store.mark_attempted(row, iso(self.clock())):
+            return None
+        await self._retrying(lambda: self.poster.edit(channel, message_id, edited))
+        if self.after_post is not None:
+            await self.after_post(row)
+        return message_id
 
     async def _already_posted(self, row: OutboxRecord, run: _Run) -> str | None:
         """The message an earlier attempt posted for this row, if the channel shows one."""
@@ -282,16 +349,13 @@ class OutboxSender:
             log.info("%s %s was posted before (message %s)", row.kind, row.id, message_id)
         return message_id
 
-    async def _post(self, row: OutboxRecord, reply: Reply) -> str:
-        """Post the row, waiting out rate limits; the nonce makes a repeated try post once."""
+    async def _retrying(self, request: Callable[[], Awaitable[T]]) -> T:
+        """Make a request, waiting out rate limits (a post's nonce makes a repeated try post
+        once; an edit is the same edit again)."""
         waits = 0
         while True:
             try:
-                return await self._paced(
-                    lambda: self.poster.post(
-                        row.channel_id, reply, nonce=f"rr{row.id}", role_id=row.role_id
-                    )
-                )
+                return await self._paced(request)
             except RateLimited as exc:
                 waits += 1
                 if waits > RATE_LIMIT_RETRIES:
@@ -317,6 +381,13 @@ class OutboxSender:
             return
         await self.store.mark_dropped(row.id, reason)
         log.warning("%s to channel %s dropped: %s", row.kind, row.channel_id, reason)
+
+
+@dataclass
+class _Attempt:
+    """One row's delivery: `looking` while an earlier attempt's outcome is still unknown."""
+
+    looking: bool
 
 
 @dataclass

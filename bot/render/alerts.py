@@ -4,6 +4,7 @@ escaped (`safe_text`, `link`) where it enters the card, and every send has menti
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from bot.core.results import ModelReport
 from bot.core.urls import checked_url
@@ -36,14 +37,17 @@ TYPE_LABELS = {
 _BRIEF_FIELDS = ("params", "active_params", "context_window", "release_date")
 
 
-def render_alert(alert: AlertView) -> Reply:
+def render_alert(alert: AlertView, *, edited: bool = False) -> Reply:
     """One message: the entry, its sources, and up to three linked models with sourced facts,
-    shortened to fit (never paged: extra detail lives in /model)."""
+    shortened to fit (never paged: extra detail lives in /model). `edited`: the edit of an
+    alert already posted, which says when its source updated the entry."""
     credits: list[str] = []
     for report in alert.models:
         credits += [c for c in report.credits if c not in credits]
     date = (alert.published or "")[:10] or "date not given"
     lines = [f"{TYPE_LABELS.get(alert.type, alert.type)} · {date}"]
+    if edited and alert.updated_at:
+        lines.append(updated_note(alert.updated_at))
     if alert.summary and alert.summary != alert.title:
         lines.append(safe_text(clip(alert.summary, 350)))
     fields: list[tuple[str, list[str]]] = [
@@ -54,6 +58,14 @@ def render_alert(alert: AlertView) -> Reply:
         fields.append((name, _model_lines(report)))
     card = fit_card(safe_text(alert.title), lines, fields, credits_footer(credits), url=alert.link)
     return Reply([card])
+
+
+def updated_note(updated_at: str) -> str:
+    """The line an edited alert carries: when the source updated the entry (in the reader's
+    own time zone, and in UTC for clients that show the markup as text)."""
+    when = datetime.fromisoformat(updated_at)
+    utc = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return f"✏️ Updated by its source <t:{int(when.timestamp())}:f> ({utc} UTC)"
 
 
 def _model_lines(report: ModelReport) -> list[str]:

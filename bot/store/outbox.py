@@ -49,6 +49,16 @@ class HeldRecord:
     source_name: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class PostedAlert:
+    """An alert of an entry that was posted (or may have been: its outcome is unknown)."""
+
+    id: int
+    channel_id: str
+    subscription_id: int | None
+    held: bool  # its subscription is paused: an edit of it waits with the channel's alerts
+
+
 def _payload(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
@@ -234,6 +244,43 @@ class OutboxStore:
             cursor = await self.db.execute(f"DELETE FROM outbox WHERE {sql}", (moment,))
             gone += cursor.rowcount
         return gone
+
+    # ---- edits of posted alerts (bot/watch/edits.py) -----------------------------------------
+
+    async def posted_alerts(self, entry_id: int) -> list[PostedAlert]:
+        """The entry's alerts that were posted, or may have been (an outcome still unknown);
+        an alert not attempted yet renders the entry's current text anyway."""
+        rows = await self.db.fetchall(
+            "SELECT o.id, o.channel_id, o.subscription_id, COALESCE(s.paused, 0) AS paused"
+            " FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"
+            " WHERE o.entry_id = ? AND o.kind = 'alert'"
+            " AND ((o.status = 'sent' AND o.message_id IS NOT NULL)"
+            "  OR (o.status IN ('pending', 'held') AND o.attempted_at IS NOT NULL))"
+            " ORDER BY o.id",
+            (entry_id,),
+        )
+        return [PostedAlert(r[0], r[1], r[2], bool(r[3])) for r in rows]
+
+    async def drop_superseded_edits(self, kind: str, keys: Sequence[str], reason: str) -> int:
+        """Drop queued edits (of `kind`) whose dedupe key starts with one of `keys` and that
+        were never attempted: a later edit of the same message replaces them. How many."""
+        dropped = 0
+        for key in keys:
+            cursor = await self.db.execute(
+                "UPDATE outbox SET status = 'dropped', last_error = ? WHERE kind = ?"
+                " AND status IN ('pending', 'held') AND attempted_at IS NULL"
+                " AND substr(dedupe_key, 1, ?) = ?",
+                (reason[:500], kind, len(key), key),
+            )
+            dropped += cursor.rowcount
+        return dropped
+
+    async def posted_message(self, outbox_id: int) -> str | None:
+        """The message a sent row posted; None if it was not (or not yet) posted."""
+        row = await self.db.fetchone(
+            "SELECT message_id FROM outbox WHERE id = ? AND status = 'sent'", (outbox_id,)
+        )
+        return None if row is None else row[0]
 
     async def counts(self) -> dict[str, int]:
         rows = await self.db.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")

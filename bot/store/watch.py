@@ -15,6 +15,8 @@ from bot.store.outbox import OutboxStore
 from bot.watch.filters import Filters
 from bot.watch.records import (
     EntrySource,
+    EntryText,
+    EntryUpdate,
     FeedSource,
     ReportedEntry,
     StoredEntry,
@@ -89,6 +91,7 @@ def stored_entry_of(row: Any) -> StoredEntry:
         row["org"],
         row["first_seen"],
         bool(row["backlog"]),
+        row["updated_at"],
     )
 
 
@@ -336,6 +339,41 @@ class WatchStore:
             rows,
         )
 
+    async def entry_texts(self, entry_ids: Iterable[int]) -> dict[int, EntryText]:
+        """Where each of these entries' text came from, and its hash (bot/watch/edits.py)."""
+        found: dict[int, EntryText] = {}
+        for chunk in chunks(sorted(set(entry_ids))):
+            rows = await self.db.fetchall(
+                "SELECT id, text_source, text_hash FROM entries"
+                f" WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update({r[0]: EntryText(r[1], r[2]) for r in rows})
+        return found
+
+    async def note_entry_texts(self, rows: Sequence[tuple[str, str, int]]) -> None:
+        """(source key, text hash, entry id): where entries' text came from, and its hash."""
+        await self.db.executemany(
+            "UPDATE entries SET text_source = ?, text_hash = ? WHERE id = ?", rows
+        )
+
+    async def update_entry_text(self, update: EntryUpdate, now: str) -> None:
+        """Give an entry the new text its source changed it to (inside the caller's
+        transaction); its first-seen moment, date and links stay."""
+        await self.db.execute(
+            "UPDATE entries SET title = ?, title_key = ?, title_numbers = ?, summary = ?,"
+            " text_hash = ?, updated_at = ? WHERE id = ?",
+            (
+                update.title,
+                update.title_key,
+                update.title_numbers,
+                update.summary,
+                update.text_hash,
+                now,
+                update.entry_id,
+            ),
+        )
+
     async def add_links(
         self,
         identities: Iterable[tuple[str, int]],
@@ -467,7 +505,8 @@ class WatchStore:
             "UPDATE subscriptions SET paused = 1, pause_reason = ? WHERE channel_id = ? AND paused = 0",
             (reason, channel_id),
         )
-        await self._outbox.hold_channel(channel_id, "alert", "alert_summary")  # and "N more"
+        # Alerts, their "N more" summaries and the edits of alerts already posted.
+        await self._outbox.hold_channel(channel_id, "alert", "alert_summary", "alert_edit")
         return [subscription_of(r) for r in rows]
 
     async def resume_subscription(

@@ -21,6 +21,7 @@ class AlertView:
     summary: str
     sources: tuple[tuple[str, str | None], ...]
     models: tuple[ModelReport, ...]
+    updated_at: str | None = None  # when its source last changed the entry's text
 
 
 async def build_alert(store: WatchStore, lookups: Lookups, entry_id: int) -> AlertView | None:
@@ -42,4 +43,5 @@ async def build_alert(store: WatchStore, lookups: Lookups, entry_id: int) -> Ale
         entry.summary or "",
         sources,
         tuple(reports),
+        entry.updated_at,
     )

@@ -24,6 +24,7 @@ from bot.outbox.keys import alert_key
 from bot.outbox.outbox import Outbox
 from bot.store.watch import WatchStore
 from bot.watch.classify import classify
+from bot.watch.edits import changed_text, queue_edits, text_hash
 from bot.watch.filters import EntryFacts, Filters, matches
 from bot.watch.flood import (
     DEFAULT_CAP,
@@ -37,7 +38,7 @@ from bot.watch.flood import (
 from bot.watch.identity import identities
 from bot.watch.items import PUBLISH_GRACE, SUMMARY_SCAN, FeedItem
 from bot.watch.linking import models_named
-from bot.watch.records import ReportedEntry, StoryCandidate, Subscription
+from bot.watch.records import EntryText, EntryUpdate, ReportedEntry, StoryCandidate, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ class IngestReport:
     unchanged: int = 0
     queued: int = 0  # alerts queued
     summarised: int = 0  # alerts the per-poll cap folded into summary messages
+    updated: int = 0  # entries whose own source changed their text
+    edits: int = 0  # edits of posted alerts queued
 
 
 @dataclass(frozen=True)
@@ -272,6 +275,9 @@ class _Batch:
     models: list[tuple[int, int]] = field(default_factory=list)
     orgs: dict[str, str] = field(default_factory=dict)
     fan_out: list[tuple[int, EntryFacts, FeedItem]] = field(default_factory=list)
+    texts: dict[int, EntryText] = field(default_factory=dict)  # of entries known before
+    hashed: list[tuple[str, str, int]] = field(default_factory=list)  # (source, hash, entry)
+    updates: dict[int, EntryUpdate] = field(default_factory=dict)
 
 
 async def entry_facts(
@@ -305,8 +311,10 @@ class Ingestor:
         clock: Clock,
         *,
         max_alerts: int = DEFAULT_CAP,
+        edit_alerts: bool = True,
     ) -> None:
         self.store = store
+        self.edit_alerts = edit_alerts  # an updated item edits its posted alerts
         self.outbox = outbox
         self._models = models
         self.clock = clock
@@ -344,11 +352,13 @@ class Ingestor:
                 # Ids are assigned here so new entries go in with one statement; the write
                 # transaction keeps anyone else from inserting meanwhile.
                 next_id=await self.store.max_entry_id() + 1,
+                texts=await self.store.entry_texts(known.values()),
             )
             for index, (item, item_keys) in enumerate(zip(items, keys, strict=True)):
                 await self._one(index, item, item_keys, batch, report)
             await self.store.insert_entries(batch.entries)
             await self.store.add_links(batch.identities, batch.sources, batch.models)
+            await self._updated(batch, report)
             lapsed = iso(now - REGUID_LAPSE)
             for source_key in sorted(batch.reported.found):
                 if await self.store.note_reguiding(source_key, iso(now), lapsed, REGUID_EVIDENCE):
@@ -422,6 +432,8 @@ class Ingestor:
         stamp = iso(batch.now)
         # Known by identity (most items of most polls), maybe by an earlier item of this batch.
         existing = next((batch.known[k] for k in keys if k in batch.known), None)
+        if existing is not None:
+            self._compare_text(existing, item, batch)
         fresh = batch.fresh.get(index)
         if existing is None and fresh is not None and not item.history:
             existing = batch.reported.match(item, fresh.key)  # re-issued by its own source
@@ -469,6 +481,7 @@ class Ingestor:
         batch.sourced.add((entry_id, item.source_key))
         batch.sources.append((entry_id, item.source_key, item.source_name, item.link, stamp))
         batch.models += [(entry_id, m) for m in model_ids]
+        batch.hashed.append((item.source_key, text_hash(item.title, item.summary), entry_id))
         if not item.history:
             recent = _Recent(
                 entry_id, fresh.key, fresh.numbers, kind, fresh.when, frozenset(model_ids)
@@ -483,6 +496,32 @@ class Ingestor:
                     item,
                 )
             )
+
+    @staticmethod
+    def _compare_text(entry_id: int, item: FeedItem, batch: _Batch) -> None:
+        """Note a material change of the text of an entry known before this batch, by the
+        source its text came from (a re-date or a re-guid changes nothing; see
+        bot/watch/edits.py). An entry stored before hashes were kept gets one, silently."""
+        known = batch.texts.get(entry_id)
+        update = None if known is None else changed_text(entry_id, known, item)
+        if known is None or update is None:
+            return
+        batch.texts[entry_id] = EntryText(item.source_key, update.text_hash)
+        if known.text_hash is None:
+            batch.hashed.append((item.source_key, update.text_hash, entry_id))
+        else:
+            batch.updates[entry_id] = update
+
+    async def _updated(self, batch: _Batch, report: IngestReport) -> None:
+        """Store the batch's text hashes and new texts, and queue the edits of the posted
+        alerts of the entries whose text changed."""
+        await self.store.note_entry_texts(batch.hashed)
+        stamp = iso(batch.now)
+        for update in batch.updates.values():
+            await self.store.update_entry_text(update, stamp)
+            report.updated += 1
+            if self.edit_alerts:
+                report.edits += await queue_edits(self.outbox, update.entry_id, stamp)
 
     @staticmethod
     def _remember(batch: _Batch, entry_id: int, keys: list[str]) -> None:

@@ -59,6 +59,28 @@ class StoredEntry:
     org: str | None
     first_seen: str
     backlog: bool
+    updated_at: str | None = None  # when a feed last changed its text (None: never)
+
+
+@dataclass(frozen=True)
+class EntryText:
+    """Where an entry's text came from and its hash as compared (bot/watch/edits.py); the
+    hash is None for an entry stored before hashes were kept."""
+
+    source_key: str | None
+    text_hash: str | None
+
+
+@dataclass(frozen=True)
+class EntryUpdate:
+    """An entry's new text, as its own source changed it."""
+
+    entry_id: int
+    title: str
+    title_key: str
+    title_numbers: str
+    summary: str
+    text_hash: str
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from bot.store.outbox import HeldRecord, OutboxRecord, OutboxStore
 from bot.store.watch import SourceDef, WatchStore
 from bot.watch.addresses import NOT_ALLOWED, url_refusal
 from bot.watch.alerts import build_alert
+from bot.watch.edits import EDIT_KIND
 from bot.watch.fetch import Fetcher
 from bot.watch.filters import EntryFacts, Filters, matches
 from bot.watch.flood import (
@@ -55,6 +56,7 @@ class WatchSettings:
     ops_channel_id: str | None = None
     allow_private_feed_hosts: bool = False
     max_alerts_per_poll: int = DEFAULT_CAP
+    edit_updated_alerts: bool = True  # an item its source updates edits its posted alerts
 
 
 class WatchService:
@@ -76,7 +78,12 @@ class WatchService:
         self.settings = settings
         models: Callable[[], NameIndex] = lambda: lookups.models  # noqa: E731 - always the fresh index
         self.ingestor = Ingestor(
-            store, self.outbox, models, clock, max_alerts=settings.max_alerts_per_poll
+            store,
+            self.outbox,
+            models,
+            clock,
+            max_alerts=settings.max_alerts_per_poll,
+            edit_alerts=settings.edit_updated_alerts,
         )
         self.poller = FeedPoller(
             store,
@@ -91,6 +98,9 @@ class WatchService:
         )
         self.outbox.register("alert", self._render_alert, self._alerts_unavailable)
         self.outbox.register(SUMMARY_KIND, _render_summary, self._alerts_unavailable)
+        self.outbox.register(
+            EDIT_KIND, self._render_alert_edit, self._alerts_unavailable, edits=True
+        )
 
     def attach_poster(self, poster: Poster) -> None:
         """Give the outbox a way to post (the Discord adapter); without one nothing is sent."""
@@ -163,6 +173,13 @@ class WatchService:
             return None
         alert = await build_alert(self.store, self.lookups, row.entry_id)
         return None if alert is None else render_alert(alert)
+
+    async def _render_alert_edit(self, row: OutboxRecord) -> Reply | None:
+        """A posted alert as its entry reads now, with the "updated" note."""
+        if row.entry_id is None:
+            return None
+        alert = await build_alert(self.store, self.lookups, row.entry_id)
+        return None if alert is None else render_alert(alert, edited=True)
 
     # ---- subscriptions ----------------------------------------------------------------------
 

@@ -115,6 +115,7 @@ async def reset(harness: Harness) -> None:
         )
     await services.watch.drain()  # waits for a round already under way: it posts no more
     standin.messages.clear()
+    standin.edits.clear()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -297,3 +297,52 @@ async def test_a_database_locked_while_posting_posts_each_alert_once(
         finally:
             locker.close()
             await stop_bot(process)
+
+
+def edits_of(db: Path) -> list[tuple]:
+    return read(db, "SELECT status, attempted_at IS NOT NULL FROM outbox WHERE kind = 'alert_edit'")
+
+
+async def test_kill_between_an_edit_and_its_mark_edits_the_alert_once(
+    bundled_db: Path, tmp_path: Path
+) -> None:
+    """The feed corrects an item's title; SIGKILL the bot right after Discord applied the edit
+    of its alert and before the bot heard back; restart: the alert shows the new title, was
+    edited once (not again, not posted again), and the edit is recorded."""
+    log = tmp_path / "bot.log"
+    story = {"title": "Gemma story 0", "link": "https://v.example/0", "guid": "s0"}
+    async with stand_in_and_db(bundled_db, tmp_path) as (standin, db), feed_server() as feeds:
+        url = feeds.serve("/vendor.xml", rss([]))
+        config = write_config(tmp_path, standin, db, url)
+        process = await start_bot(config, log)
+        try:
+            await subscribe_after_baseline(standin, db, ("releases",))
+            feeds.serve("/vendor.xml", rss([story]))
+            poll_now(db)
+            sent = "SELECT COUNT(*) FROM outbox WHERE kind = 'alert' AND status = 'sent'"
+            await until(lambda: read(db, sent)[0][0] == 1, 30, "the alert")
+            killed: list[bool] = []
+
+            def kill_before_the_answer(message: dict) -> None:
+                if not killed:
+                    process.send_signal(signal.SIGKILL)
+                    wait_dead(process.pid)
+                    killed.append(True)
+
+            standin.on_edit = kill_before_the_answer
+            feeds.serve("/vendor.xml", rss([story | {"title": "Gemma story 0, corrected"}]))
+            poll_now(db)
+            await until(lambda: killed, 60, "the edit")
+            await process.wait()
+            standin.on_edit = None
+            assert edits_of(db) == [("pending", 1)]  # applied, its outcome unknown to the bot
+
+            process = await start_bot(config, log)
+            await until(lambda: edits_of(db) == [("sent", 0)], 60, "the edit to be recorded")
+            await asyncio.sleep(1.0)  # anything extra would show up now
+            assert titles_in(standin, "releases") == Counter({"Gemma story 0, corrected": 1})
+            patches = [r for r in standin.requests if r.method == "PATCH"]
+            assert [r.status for r in patches] == [200]
+            assert "was applied before" in log.read_text()
+        finally:
+            await stop_bot(process)

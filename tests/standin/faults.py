@@ -108,7 +108,7 @@ class FaultsMixin:
     def disarm(self) -> None:
         """Undo every fault and knob a test may have left set: planned failures, lost answers,
         the global limit, buckets (and tightened bucket limits), closed and deleted channels,
-        shortened windows and the `on_message` hook. The invalid-request count is kept: the
+        shortened windows and the `on_message` and `on_edit` hooks. The invalid-request count is kept: the
         budget is the whole session's."""
         self.faults.clear()
         self.lost_answers.clear()
@@ -122,6 +122,7 @@ class FaultsMixin:
         self.interaction_window = INTERACTION_WINDOW
         self.token_lifetime = TOKEN_LIFETIME
         self.on_message = None
+        self.on_edit = None
 
     def _planned_fault(self, key: str, faults: list[Fault] | None = None) -> web.Response | None:
         for fault in self.faults if faults is None else faults:

@@ -141,6 +141,16 @@ class RestMixin:
             ),
             ("POST", r"/channels/(\d+)/messages", lambda m: self._post_message(m.group(1), body)),
             (
+                "PATCH",
+                r"/channels/(\d+)/messages/(\d+)",
+                lambda m: self._edit_message(m.group(1), m.group(2), body),
+            ),
+            (
+                "GET",
+                r"/channels/(\d+)/messages/(\d+)",
+                lambda m: self._get_message(m.group(1), m.group(2)),
+            ),
+            (
                 "GET",
                 r"/channels/(\d+)/messages",
                 lambda m: self._get_messages(m.group(1), request.query),
@@ -472,6 +482,69 @@ class RestMixin:
             self.on_message(message)
         return json_response(message)
 
+    def _channel_message(self, channel_id: str, message_id: str) -> dict[str, Any] | None:
+        return next((m for m in self.messages[channel_id] if m["id"] == message_id), None)
+
+    def _edit_message(self, channel_id: str, message_id: str, body: Any) -> web.Response:
+        """PATCH /channels/{id}/messages/{id}: the channel's rules as for a read (10003, 50001,
+        50013 where the bot is refused), 10008 for a message not (or no longer) there, 50005
+        for another user's message, the message rules as for a send; the stored message
+        changes (`edited_timestamp`) and `on_edit` is called before the answer."""
+        problem = self._channel_error(channel_id)
+        if problem is not None:
+            return problem
+        message = self._channel_message(channel_id, message_id)
+        if message is None:
+            return discord_error(404, 10008, "Unknown Message")
+        if message["author"]["id"] != APP_ID:
+            return discord_error(403, 50005, "Cannot edit a message authored by another user")
+        payload = body or {}
+        invalid = self._invalid("channel edit", payload) or self._empty_after_edit(message, payload)
+        if invalid is not None:
+            return invalid
+        self._apply_edit(message, payload)
+        self.edits.append((channel_id, message_id))
+        if self.on_edit is not None:
+            self.on_edit(message)
+        return json_response(self._visible(message))
+
+    def _get_message(self, channel_id: str, message_id: str) -> web.Response:
+        """GET /channels/{id}/messages/{id}: 10008 for a message not (or no longer) there;
+        without Read Message History Discord refuses it (50001)."""
+        problem = self._channel_error(channel_id)
+        if problem is not None:
+            return problem
+        channel = self._find_channel(channel_id)
+        if (
+            channel is not None
+            and not self.permissions_of(self.bot_member(), channel) & READ_MESSAGE_HISTORY
+        ):
+            return discord_error(403, 50001, "Missing Access")
+        message = self._channel_message(channel_id, message_id)
+        if message is None:
+            return discord_error(404, 10008, "Unknown Message")
+        return json_response(self._visible(message))
+
+    @staticmethod
+    def _visible(message: dict[str, Any]) -> dict[str, Any]:
+        """A stored message as Discord returns it once posted (no nonce)."""
+        return {
+            k: v for k, v in message.items() if k not in {"nonce", "allowed_mentions", "_files"}
+        }
+
+    def delete_message(self, channel_id: str, message_id: str) -> None:
+        """A message deleted (by a moderator, say): gone from the channel, its id unknown."""
+        self.messages[channel_id] = [m for m in self.messages[channel_id] if m["id"] != message_id]
+
+    def add_user_message(self, channel_id: str, username: str, content: str) -> dict[str, Any]:
+        """A message a member of the guild posted in the channel (not the bot's)."""
+        message = {
+            **self._message(channel_id, {"content": content}),
+            "author": self.member(username)["user"],
+        }
+        self.messages[channel_id].append(message)
+        return message
+
     def _get_messages(self, channel_id: str, query: Any) -> web.Response:
         """GET /channels/{id}/messages: newest first, `limit` 1-100 (default 50), `before` or
         `after` a message id; as Discord returns them (no nonce). Without Read Message History
@@ -504,8 +577,7 @@ class RestMixin:
             if (before is None or int(m["id"]) < before) and (after is None or int(m["id"]) > after)
         ]
         chosen = found[-limit:] if after is not None and before is None else found[:limit]
-        hidden = {"nonce", "allowed_mentions", "_files"}
-        return json_response([{k: v for k, v in m.items() if k not in hidden} for m in chosen])
+        return json_response([self._visible(m) for m in chosen])
 
     def _get_channel(self, channel_id: str) -> web.Response:
         problem = self._channel_error(channel_id)

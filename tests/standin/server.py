@@ -139,6 +139,9 @@ class StandIn(RestMixin, GatewayMixin, FaultsMixin, GuildsMixin):
         # Called with each channel message as it is stored, before Discord's answer is sent
         # (tests crash the bot there: the message exists, the bot never hears of it).
         self.on_message: Callable[[dict[str, Any]], None] | None = None
+        # Called with each channel message as a PATCH changes it, before the answer.
+        self.on_edit: Callable[[dict[str, Any]], None] | None = None
+        self.edits: list[tuple[str, str]] = []  # (channel id, message id) of every such edit
         self.sessions: list[GatewaySession] = []
         self._sequence = 0
         self._dispatched: list[dict[str, Any]] = []

@@ -860,6 +860,92 @@ async def test_without_read_message_history_the_bot_sees_no_messages(http, stand
     assert (await http.post(url, json={"content": "y"}, headers=AUTH)).status == 200
 
 
+# ---- editing channel messages (PATCH /channels/{id}/messages/{id}) ----------------------------
+
+
+async def posted_message(http, standin, payload=None) -> tuple[str, str]:
+    channel = standin.channel("general")["id"]
+    resp = await post_message(http, standin, payload or {"embeds": [{"title": "Gemma 4"}]})
+    assert resp.status == 200
+    return channel, (await resp.json())["id"]
+
+
+async def test_an_edit_changes_the_stored_message_and_stamps_it(http, standin) -> None:
+    channel, message_id = await posted_message(http, standin)
+    seen: list[dict] = []
+    standin.on_edit = lambda message: seen.append(dict(message))
+    url = f"/api/v10/channels/{channel}/messages/{message_id}"
+    resp = await http.patch(url, json={"embeds": [{"title": "Gemma 4 (corrected)"}]}, headers=AUTH)
+    body = await resp.json()
+    assert resp.status == 200 and body["edited_timestamp"] and "nonce" not in body
+    stored = standin.messages[channel]
+    assert len(stored) == 1 and stored[0]["embeds"][0]["title"] == "Gemma 4 (corrected)"
+    assert seen[0]["id"] == message_id and standin.edits == [(channel, message_id)]
+    fetched = await (await http.get(url, headers=AUTH)).json()
+    assert fetched["embeds"][0]["title"] == "Gemma 4 (corrected)" and fetched["edited_timestamp"]
+
+
+async def test_an_edit_of_a_deleted_or_unknown_message_is_10008(http, standin) -> None:
+    channel, message_id = await posted_message(http, standin)
+    standin.delete_message(channel, message_id)
+    edit = {"embeds": [{"title": "x"}]}
+    for target in (message_id, "123456789"):
+        url = f"/api/v10/channels/{channel}/messages/{target}"
+        resp = await http.patch(url, json=edit, headers=AUTH)
+        assert (resp.status, (await resp.json())["code"]) == (404, 10008)
+        got = await http.get(url, headers=AUTH)
+        assert (got.status, (await got.json())["code"]) == (404, 10008)
+    assert standin.messages[channel] == [] and standin.edits == []
+
+
+async def test_an_edit_of_another_users_message_is_50005(http, standin) -> None:
+    channel = standin.channel("general")["id"]
+    theirs = standin.add_user_message(channel, "member", "hello")
+    url = f"/api/v10/channels/{channel}/messages/{theirs['id']}"
+    resp = await http.patch(url, json={"content": "bye"}, headers=AUTH)
+    assert (resp.status, (await resp.json())["code"]) == (403, 50005)
+    assert standin.messages[channel][0]["content"] == "hello"
+
+
+async def test_an_edit_keeps_to_the_message_limits(http, standin) -> None:
+    channel, message_id = await posted_message(http, standin)
+    url = f"/api/v10/channels/{channel}/messages/{message_id}"
+    long = await http.patch(url, json={"content": "x" * 2001}, headers=AUTH)
+    assert long.status == 400 and first_error(await long.json(), "content")
+    big = await http.patch(url, json={"embeds": [{"description": "d" * 4097}]}, headers=AUTH)
+    assert big.status == 400
+    empty = await http.patch(url, json={"embeds": []}, headers=AUTH)
+    assert (empty.status, (await empty.json())["code"]) == (400, 50006)
+    assert standin.messages[channel][0]["embeds"][0]["title"] == "Gemma 4"
+    assert standin.messages[channel][0]["edited_timestamp"] is None
+
+
+async def test_an_edit_follows_the_channels_access_rules(http, standin) -> None:
+    channel, message_id = await posted_message(http, standin)
+    url = f"/api/v10/channels/{channel}/messages/{message_id}"
+    edit = {"embeds": [{"title": "x"}]}
+    await standin.set_overwrite(channel, standin.bot_role_id, deny=VIEW_CHANNEL)
+    hidden = await http.patch(url, json=edit, headers=AUTH)
+    assert (hidden.status, (await hidden.json())["code"]) == (403, 50001)
+    await standin.set_overwrite(channel, standin.bot_role_id)
+    standin.forbidden_channels.add(channel)
+    refused = await http.patch(url, json=edit, headers=AUTH)
+    assert (refused.status, (await refused.json())["code"]) == (403, 50013)
+    standin.forbidden_channels.clear()
+    standin.deleted_channels.add(channel)
+    gone = await http.patch(url, json=edit, headers=AUTH)
+    assert (gone.status, (await gone.json())["code"]) == (404, 10003)
+    assert standin.messages[channel][0]["embeds"][0]["title"] == "Gemma 4"
+
+
+async def test_reading_one_message_needs_read_message_history(http, standin) -> None:
+    channel, message_id = await posted_message(http, standin)
+    url = f"/api/v10/channels/{channel}/messages/{message_id}"
+    await standin.set_overwrite(channel, standin.bot_role_id, deny=READ_MESSAGE_HISTORY)
+    resp = await http.get(url, headers=AUTH)
+    assert (resp.status, (await resp.json())["code"]) == (403, 50001)
+
+
 async def test_interactions_carry_the_bots_permissions_in_the_channel(standin) -> None:
     general = standin.channel("general")
     await standin.set_overwrite(general["id"], standin.bot_role_id, deny=EMBED_LINKS)
