@@ -88,9 +88,9 @@ class FollowService:
     async def following(self, user_id: str) -> Watchlist:
         """The user's follows and DM state; looking resumes DMs paused because they were closed."""
         async with self.store.transaction():
+            user = await self.store.user(user_id)  # as it was: a pause is explained once
             resumed = await self._resume(user_id)
             follows = await self.store.follows_of(user_id)
-            user = await self.store.user(user_id)
             waiting = await self.store.pending_count(user_id)
         return Watchlist(tuple(follows), user, waiting, resumed, self.settings.max_per_user)
 
@@ -168,7 +168,7 @@ class FollowService:
         user = await self.store.user(user_id)
         if user is None or not user.paused:
             return False
-        await self.store.resume(user_id, dm_channel(user_id))
+        await self.store.resume(user_id, dm_channel(user_id), iso(self.clock()))
         self.outbox.wake()
         return True
 

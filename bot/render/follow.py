@@ -21,7 +21,10 @@ WHAT_LABELS = {
     "scores": "📊 scores",
     "releases": "🚀",
 }
-RESUME_HINT = "Open your DMs to the bot (or allow DMs from this server), then run /following."
+RESUME_HINT = (
+    "If your DMs are still closed they pause again: allow DMs from the bot (Privacy"
+    " Settings of a server you share with it), then run /following or /follow to resume."
+)
 
 
 def unfollow_custom_id(follow_id: int, user_id: str) -> str:
@@ -66,10 +69,10 @@ def render_watchlist(view: Watchlist) -> Reply:
     if not view.follows:
         head = "You follow nothing yet: `/follow kind:model target:<name>`."
     notes = []
-    if view.resumed:
-        notes.append("▶️ Your watchlist DMs were paused; they are resumed now.")
-    elif view.user is not None and view.user.paused:
-        notes.append(f"⏸️ Paused: {view.user.pause_reason or 'DMs failed'}. {RESUME_HINT}")
+    if view.user is not None and view.user.paused:
+        why = safe_text(view.user.pause_reason or "your DMs failed")
+        notes.append(f"⏸️ Your watchlist DMs were paused: {why}.")
+        notes.append(f"▶️ Resumed now. {RESUME_HINT}" if view.resumed else RESUME_HINT)
     if view.waiting:
         notes.append(f"{view.waiting} change(s) wait for your next DM (at most one an hour).")
     text = "\n".join([head, *notes, "", fit_lines(lines, 3000) if lines else ""]).strip()

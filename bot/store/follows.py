@@ -181,17 +181,22 @@ class FollowStore:
             (reason[:300], user_id),
         )
 
-    async def resume(self, user_id: str, channel_id: str) -> int:
-        """Unpause the user's DMs; their held DMs go back to the queue. How many."""
+    async def resume(self, user_id: str, channel_id: str, now: str) -> int:
+        """Unpause the user's DMs; their held DMs go back to the queue (and count as sent
+        `now` for the batch window, so what changed since waits for the next). How many."""
         await self.db.execute(
             "UPDATE follow_users SET paused = 0, pause_reason = NULL WHERE user_id = ?",
             (user_id,),
         )
         cursor = await self.db.execute(
-            "UPDATE outbox SET status = 'pending', not_before = NULL, attempted_at = NULL"
+            "UPDATE outbox SET status = 'pending', not_before = NULL"
             " WHERE channel_id = ? AND kind = 'follow_dm' AND status = 'held'",
             (channel_id,),
         )
+        if cursor.rowcount:
+            await self.db.execute(
+                "UPDATE follow_users SET last_dm_at = ? WHERE user_id = ?", (now, user_id)
+            )
         return cursor.rowcount
 
     async def due_users(self, sent_before: str) -> list[str]:

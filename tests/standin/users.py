@@ -179,13 +179,25 @@ class DiscordUser:
         """Click the button labelled `label` (or with that custom_id) on the answer's message.
         A disabled button cannot be clicked (`ButtonDisabled`); `force` sends the click anyway,
         as for one already under way when the button was disabled."""
-        message = response.message
-        button = next(
-            (b for b in response.buttons() if label in (b.get("label"), b.get("custom_id"))), None
-        )
-        if message is None or button is None:
+        if response.message is None:
+            raise AssertionError("the answer has no message")
+        return await self.click_on(response.message, label, timeout, force=force)
+
+    async def click_on(
+        self, message: dict[str, Any], label: str, timeout: float = 5.0, *, force: bool = False
+    ) -> Response:
+        """Click the button labelled `label` (or with that custom_id) on a message the bot
+        posted (a channel message or a DM), as `click` does on an answer."""
+        buttons = [
+            c
+            for row in message.get("components") or []
+            for c in row.get("components", [])
+            if c.get("type") == 2
+        ]
+        button = next((b for b in buttons if label in (b.get("label"), b.get("custom_id"))), None)
+        if button is None:
             raise AssertionError(
-                f"no button {label!r}; buttons: {[b.get('label') for b in response.buttons()]}"
+                f"no button {label!r}; buttons: {[b.get('label') for b in buttons]}"
             )
         if button.get("disabled") and not force:
             raise ButtonDisabled(f"the button {label!r} is disabled")
