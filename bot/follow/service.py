@@ -34,6 +34,7 @@ KINDS = ("model", "org", "license", "benchmark")
 WHATS = ("license", "price", "scores", "releases")
 DM_KIND = "follow_dm"
 MAX_TARGET = 200
+SENT_KEPT = timedelta(days=30)  # changes already sent are forgotten after this
 # Entry types as what a follower chose to hear of; every other type is a release.
 _ENTRY_WHAT = {"license_change": "license", "price_change": "price"}
 # Curator changes worth a DM, by audit action; release entries come through the watch.
@@ -183,6 +184,8 @@ class FollowService:
         async with self._round:
             await self.collect()
             queued = await self.queue_due()
+            async with self.store.transaction():
+                await self.store.prune_sent(iso(self.clock() - SENT_KEPT))
         if queued:
             self.outbox.deliver_soon()
         return queued

@@ -262,6 +262,14 @@ class FollowStore:
         )
         return cursor.rowcount == 1
 
+    async def prune_sent(self, before: str) -> int:
+        """Forget changes sent in a DM whose moment is before `before` (the DM stays in the
+        outbox for its own retention). How many went."""
+        cursor = await self.db.execute(
+            "DELETE FROM follow_changes WHERE batch IS NOT NULL AND at < ?", (before,)
+        )
+        return cursor.rowcount
+
     # ---- what happened: entries and curator changes after a cursor -------------------------
 
     async def cursor(self, name: str) -> int:

@@ -239,3 +239,20 @@ async def test_a_list_is_private_and_unfollow_all_deletes_it(watch) -> None:
         "SELECT id FROM outbox WHERE channel_id = ?", (f"user:{watch.member.id}",)
     )
     assert rows == []
+
+
+async def test_a_curator_score_reaches_a_benchmark_follower_and_a_license_one(watch) -> None:
+    bench = watch.services.lookups.benchmarks.exact("MMLU")
+    assert bench is not None
+    await watch.member.slash("follow", kind="benchmark", target="mmlu")
+    await watch.admin.slash("follow", kind="license", target="mit license")
+    scored = await watch.owner.slash(
+        "admin score add", model=MODEL, benchmark=bench.name, value=55.5, source="a paper"
+    )
+    assert "Saved" in scored.text(), scored.text()
+    await license_edit(watch, MODEL, "MIT")
+    await deliver(watch)
+    [scores] = dms(watch, watch.member)
+    assert "📊 scores" in dm_text(scores) and "55.5" in dm_text(scores)
+    [licensed] = dms(watch, watch.admin)
+    assert "MIT" in dm_text(licensed) and "📜 license" in dm_text(licensed)
