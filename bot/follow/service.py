@@ -74,8 +74,8 @@ class FollowService:
         wanted = parse_what(what)
         key, name = await self.resolve(kind, target)
         async with self.store.transaction():
-            count = len(await self.store.follows_of(user_id))
             existing = {(f.kind, f.target_key) for f in await self.store.follows_of(user_id)}
+            count = len(existing)
             if (kind, key) not in existing and count >= self.settings.max_per_user:
                 raise UserError(
                     "You follow {} targets, the limit; /unfollow one first.", str(count)
