@@ -14,12 +14,14 @@ from bot.core.lookups import Lookups
 from bot.core.upkeep import StoreUpkeep
 from bot.curation.service import CurationService
 from bot.digest.service import DigestService
+from bot.follow.service import FollowService
 from bot.importers.bundled import DATA_DIR, load_bundled_if_empty
 from bot.outbox.outbox import Outbox
 from bot.services import Services
 from bot.store import CatalogStore, Database
 from bot.store.curation import CurationStore
 from bot.store.digests import DigestStore
+from bot.store.follows import FollowStore
 from bot.store.outbox import OutboxStore
 from bot.store.watch import WatchStore
 from bot.watch.fetch import Fetcher, feed_session
@@ -50,7 +52,10 @@ async def open_services(
         digests = DigestService(DigestStore(db), watch, clock, outbox)
         curation = CurationService(store, CurationStore(db), lookups, watch, clock)
         upkeep = StoreUpkeep(db, config.retention, clock)
-        yield Services(config, db, store, lookups, watch, digests, curation, outbox, upkeep)
+        follow = FollowService(FollowStore(db), lookups, outbox, clock, config.follow)
+        yield Services(
+            config, db, store, lookups, watch, digests, curation, outbox, upkeep, follow=follow
+        )
     finally:
         parser.shutdown()
         await session.close()

@@ -80,6 +80,15 @@ class RetentionConfig:
     vacuum_days: int = 7  # how often VACUUM rebuilds the file (sooner once a quarter is free)
 
 
+@dataclass(frozen=True)
+class FollowConfig:
+    """Personal watchlists (bot/follow): how many follows a user may keep, and DM batching."""
+
+    max_per_user: int = 50
+    batch_minutes: float = 60.0  # at most one watchlist DM per user this often
+    tick_seconds: float = 60.0  # how often new changes are looked for and batches queued
+
+
 # Entry bodies feed the re-guid check for 90 days (bot/watch/ingest.py REGUID_WINDOW), and an
 # identity must outlive every feed that still lists its item: the lower bounds of the keys.
 MIN_BODY_DAYS = 90
@@ -97,6 +106,7 @@ class Config:
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    follow: FollowConfig = field(default_factory=FollowConfig)
     token: str | None = None
 
 
@@ -151,6 +161,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
             "discord",
             "watch",
             "retention",
+            "follow",
         },
     )
     curators = _mapping(raw, "curators")
@@ -165,6 +176,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
     return Config(
         watch=watch,
         retention=_retention(_mapping(raw, "retention")),
+        follow=_follow(_mapping(raw, "follow")),
         database=_database(Path(_string(raw, "database", str(DEFAULT_DATABASE))), "database"),
         database_busy_timeout=_number(raw, "database_busy_timeout", 5.0, 0.05, 600),
         log_level=_log_level(raw),
@@ -277,6 +289,16 @@ def _retention(raw: dict[str, Any]) -> RetentionConfig:
         ),
         upkeep_hours=_number(raw, "upkeep_hours", defaults.upkeep_hours, 0.01, 8760, prefix),
         vacuum_days=_integer(raw, "vacuum_days", defaults.vacuum_days, 1, 3650, prefix),
+    )
+
+
+def _follow(raw: dict[str, Any]) -> FollowConfig:
+    defaults, prefix = FollowConfig(), "follow."
+    _reject_unknown(raw, {"max_per_user", "batch_minutes", "tick_seconds"}, prefix=prefix)
+    return FollowConfig(
+        max_per_user=_integer(raw, "max_per_user", defaults.max_per_user, 1, 500, prefix),
+        batch_minutes=_number(raw, "batch_minutes", defaults.batch_minutes, 1, 10080, prefix),
+        tick_seconds=_number(raw, "tick_seconds", defaults.tick_seconds, 0.05, 3600, prefix),
     )
 
 

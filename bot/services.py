@@ -13,6 +13,7 @@ from bot.core.lookups import Lookups
 from bot.core.upkeep import StoreUpkeep
 from bot.curation.service import CurationService
 from bot.digest.service import DigestService
+from bot.follow.service import FollowService
 from bot.outbox.outbox import Outbox
 from bot.store import CatalogStore, Database
 from bot.watch.service import WatchService
@@ -31,3 +32,4 @@ class Services:
     curation: CurationService
     outbox: Outbox
     upkeep: StoreUpkeep  # retention and tidying of the store, a background loop
+    follow: FollowService  # personal watchlists, by DM

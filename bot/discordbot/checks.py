@@ -50,3 +50,31 @@ def curators_only() -> Callable[[T], T]:
         return True
 
     return app_commands.check(predicate)
+
+
+# Where commands are offered (discord.py 2.4+): lookups and watchlists everywhere, for guild
+# and user installs alike (the tree's default); admin, watch and digest groups only in servers
+# that added the bot.
+EVERYWHERE = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True)
+ANY_INSTALL = app_commands.AppInstallationType(guild=True, user=True)
+GUILD_ONLY = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
+GUILD_INSTALL = app_commands.AppInstallationType(guild=True, user=False)
+
+
+def install_refusal(interaction: discord.Interaction) -> str | None:
+    """Why a guild-install-only command cannot run here (a DM, or a server where only the
+    user installed the app: Discord should not offer it, a crafted call may still come), or
+    None when it may."""
+    command = interaction.command
+    if command is None:
+        return None
+    root = getattr(command, "root_parent", None) or command
+    installs = getattr(root, "allowed_installs", None)
+    if installs is None or installs.user:
+        return None
+    if interaction.is_guild_integration():
+        return None
+    return (
+        f"/{root.name} works only in a server that has added Release Radar, not in DMs or"
+        " where only you installed the app. Lookups and /follow work everywhere."
+    )

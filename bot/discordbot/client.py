@@ -15,9 +15,11 @@ from discord.ext import commands
 
 from bot.config import DiscordConfig
 from bot.discordbot.background import BackgroundTask
+from bot.discordbot.checks import ANY_INSTALL, EVERYWHERE, install_refusal
 from bot.discordbot.poster import DiscordPoster
-from bot.discordbot.respond import answer_failure
+from bot.discordbot.respond import answer_failure, send_reply
 from bot.outbox.sender import Pacing
+from bot.render.cards import Reply
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,14 @@ class RadarTree(app_commands.CommandTree):
         name = interaction.command.qualified_name if interaction.command else "?"
         await answer_failure(interaction, error, f"command /{name}")
 
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Guild-only commands are refused, clearly, where the bot's server install is not."""
+        refusal = install_refusal(interaction)
+        if refusal is None:
+            return True
+        await send_reply(interaction, Reply.error(refusal))
+        return False
+
 
 class ReleaseRadarBot(commands.Bot):
     def __init__(self, services: Services, **options: Any) -> None:
@@ -50,6 +60,8 @@ class ReleaseRadarBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             tree_cls=RadarTree,
+            allowed_contexts=EVERYWHERE,
+            allowed_installs=ANY_INSTALL,
             **options,
         )
         self.services = services
@@ -69,6 +81,7 @@ class ReleaseRadarBot(commands.Bot):
         """Load every cog, which registers the whole command tree (no connection needed)."""
         from bot.discordbot.cogs.admin import AdminCog
         from bot.discordbot.cogs.digest import DigestCog
+        from bot.discordbot.cogs.follow import FollowCog, UnfollowButton
         from bot.discordbot.cogs.lookups import LookupCog
         from bot.discordbot.cogs.watch import WatchCog
 
@@ -76,6 +89,8 @@ class ReleaseRadarBot(commands.Bot):
         await self.add_cog(WatchCog(self.services))
         await self.add_cog(DigestCog(self.services))
         await self.add_cog(AdminCog(self.services))
+        await self.add_cog(FollowCog(self.services))
+        self.add_dynamic_items(UnfollowButton)
 
     def _background_tasks(self) -> list[BackgroundTask]:
         """The release watch (when enabled), the digest schedule and the store's upkeep."""
@@ -83,6 +98,7 @@ class ReleaseRadarBot(commands.Bot):
         tasks = [
             BackgroundTask("digest-schedule", services.digests.run),
             BackgroundTask("store-upkeep", services.upkeep.run),
+            BackgroundTask("follow-dms", services.follow.run),
         ]
         if services.config.watch.enabled:
             tasks.insert(0, BackgroundTask("release-watch", services.watch.run))

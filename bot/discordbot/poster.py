@@ -30,6 +30,10 @@ MISSING_ACCESS = 50001
 CANNOT_EDIT_OTHERS = 50005
 MISSING_PERMISSIONS = 50013
 ARCHIVED_THREAD = 50083
+CANNOT_DM = 50007  # the user closed their DMs to the bot (or shares no server with it)
+# An outbox channel naming a user: the post goes to the bot's DM channel with them, opened on
+# first use (POST /users/@me/channels); discord.py keeps it for the process's lifetime.
+USER_CHANNEL = "user:"
 # An unknown outcome is looked for in the channel's messages from a little before the row's
 # first attempt (the margin covers clock skew between this host and Discord), a page of 100 at
 # a time, oldest first; a channel busier than this many pages since then is not read further.
@@ -44,7 +48,7 @@ class DiscordPoster:
     async def post(
         self, channel_id: str, reply: Reply, *, nonce: str, role_id: str | None = None
     ) -> str:
-        channel = self.client.get_partial_messageable(int(channel_id))
+        channel = await self._channel(channel_id)
         content = None
         mentions = NO_MENTIONS
         if role_id:  # an admin chose this role explicitly: ping it and nothing else
@@ -53,10 +57,17 @@ class DiscordPoster:
                 everyone=False, users=False, roles=[discord.Object(int(role_id))]
             )
         embeds = [card_to_embed(card) for card in reply.pages[:1]]
+        view = action_view(reply)
         with discord_errors(maybe_posted=True):
             message = await channel.send(
-                content=content, embeds=embeds, nonce=nonce, allowed_mentions=mentions
+                content=content,
+                embeds=embeds,
+                nonce=nonce,
+                allowed_mentions=mentions,
+                view=view if view is not None else discord.utils.MISSING,
             )
+        if view is not None:  # its clicks are handled by the registered dynamic items
+            view.stop()
         return str(message.id)
 
     async def edit(self, channel_id: str, message_id: str, reply: Reply) -> None:
@@ -87,6 +98,14 @@ class DiscordPoster:
             wanted.footer.text,
         )
 
+    async def _channel(self, channel_id: str) -> discord.abc.Messageable:
+        """The channel an outbox row names: a channel id, or `user:<id>` for a DM."""
+        if channel_id.startswith(USER_CHANNEL):
+            user = discord.Object(int(channel_id.removeprefix(USER_CHANNEL)))
+            with discord_errors(maybe_posted=False):
+                return await self.client.create_dm(user)
+        return self.client.get_partial_messageable(int(channel_id))
+
     async def until_clear(self) -> bool:
         """Wait out discord.py's own pause after a global 429 (it holds every request until
         `retry_after` has passed); True if there was one."""
@@ -100,7 +119,7 @@ class DiscordPoster:
         """Outbox ids in the footers of the bot's own messages posted since `since` (less a
         margin), with their message ids. Without Read Message History Discord shows no
         messages: nothing is found."""
-        channel = self.client.get_partial_messageable(int(channel_id))
+        channel = await self._channel(channel_id)
         me = self.client.user.id if self.client.user else None
         found: dict[int, str] = {}
         read = 0
@@ -139,6 +158,8 @@ def discord_errors(*, maybe_posted: bool) -> Iterator[None]:
     except discord.Forbidden as exc:
         if exc.code == CANNOT_EDIT_OTHERS:  # the message itself, not the channel
             raise PermanentPostError(f"Discord refused the edit: 403 {_reason(exc)}") from exc
+        if exc.code == CANNOT_DM:
+            raise ChannelUnavailable("the user does not accept DMs from the bot (50007)") from exc
         if exc.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
             raise ChannelUnavailable(
                 "the bot may not post in that channel (missing permission)"
@@ -164,6 +185,23 @@ def discord_errors(*, maybe_posted: bool) -> Iterator[None]:
         raise TransientPostError(
             f"network: {type(exc).__name__}", maybe_posted=maybe_posted
         ) from exc
+
+
+def action_view(reply: Reply) -> discord.ui.View | None:
+    """The reply's persistent buttons as a view (None without any), five to a row."""
+    if not reply.actions:
+        return None
+    view = discord.ui.View(timeout=None)
+    for number, action in enumerate(reply.actions[:25]):
+        view.add_item(
+            discord.ui.Button(
+                label=action.label,
+                custom_id=action.custom_id,
+                style=discord.ButtonStyle.secondary,
+                row=number // 5,
+            )
+        )
+    return view
 
 
 def _reason(exc: discord.HTTPException) -> str:

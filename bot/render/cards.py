@@ -69,12 +69,22 @@ class Card:
         )
 
 
+@dataclass(frozen=True)
+class Action:
+    """A button the message carries whose click is handled after restarts too (its
+    `custom_id` holds what the click is about)."""
+
+    label: str
+    custom_id: str
+
+
 @dataclass
 class Reply:
     """What the bot answers: one or more pages, and whether only the asker sees it."""
 
     pages: list[Card]
     ephemeral: bool = False
+    actions: tuple[Action, ...] = ()  # persistent buttons under the message
 
     @classmethod
     def note(cls, title: str, text: str, *, ephemeral: bool = True) -> Reply:

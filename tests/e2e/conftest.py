@@ -61,10 +61,11 @@ async def running_bot(standin: StandIn, db: Path, **config: Any) -> AsyncIterato
     `config` overrides the test config (owners default to the first guild's owner; `discord`
     is a dict of DiscordConfig keywords besides where it connects)."""
     config.setdefault("owners", frozenset({int(standin.member("owner")["user"]["id"])}))
+    # Guild sync by default (instant); `dev_guild_ids=()` syncs globally (user installs).
+    config.setdefault("dev_guild_ids", tuple(int(g["id"]) for g in standin.guilds))
     discord_options = config.pop("discord", {})
     settings = make_config(
         db,
-        dev_guild_ids=tuple(int(g["id"]) for g in standin.guilds),
         discord=DiscordConfig(
             api_base=standin.api_base, gateway_url=standin.gateway_url, **discord_options
         ),

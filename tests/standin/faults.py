@@ -123,6 +123,7 @@ class FaultsMixin:
         self.token_lifetime = TOKEN_LIFETIME
         self.on_message = None
         self.on_edit = None
+        self.blocked_dms.clear()
 
     def _planned_fault(self, key: str, faults: list[Fault] | None = None) -> web.Response | None:
         for fault in self.faults if faults is None else faults:

@@ -88,6 +88,7 @@ class RestMixin:
         method = request.method
         routes: list[tuple[str, str, Any]] = [
             ("GET", r"/users/@me", lambda m: json_response(BOT_USER)),
+            ("POST", r"/users/@me/channels", lambda m: self._open_dm(body)),
             ("GET", r"/oauth2/applications/@me", lambda m: json_response(self._application())),
             ("GET", r"/gateway", lambda m: json_response({"url": self.gateway_url})),
             (
@@ -459,7 +460,7 @@ class RestMixin:
         return self._access_error(channel_id)
 
     def _post_message(self, channel_id: str, body: Any) -> web.Response:
-        problem = self._channel_error(channel_id)
+        problem = self._channel_error(channel_id) or self._dm_refused(channel_id)
         if problem is not None:
             return problem
         refused = self._send_refused(channel_id)

@@ -47,6 +47,7 @@ from tests.standin.common import (
     json_response,
     now_iso,
 )
+from tests.standin.dms import DMsMixin
 from tests.standin.faults import (
     BUCKET_LIMITS,
     MAJOR_PARAMETER,
@@ -110,7 +111,7 @@ __all__ = [
 ]
 
 
-class StandIn(RestMixin, GatewayMixin, FaultsMixin, GuildsMixin):
+class StandIn(RestMixin, GatewayMixin, FaultsMixin, GuildsMixin, DMsMixin):
     """The stand-in server. `await start()`, point discord.py at `api_base`/`gateway_url`."""
 
     def __init__(self, guild: GuildSpec | None = None) -> None:
@@ -151,6 +152,7 @@ class StandIn(RestMixin, GatewayMixin, FaultsMixin, GuildsMixin):
         self.guild = self._build_guild()
         self.guilds = [self.guild]  # the first is `guild`; add_guild() hosts more
         self._channel_ids = {c["id"] for c in self.guild["channels"]}
+        self._setup_dms()
         self._runner: web.AppRunner | None = None
         self._setup_strict_rules()
 
@@ -196,7 +198,11 @@ class StandIn(RestMixin, GatewayMixin, FaultsMixin, GuildsMixin):
         channel: dict[str, Any],
         data: dict[str, Any],
         message: dict[str, Any] | None = None,
+        where: str = "guild",
     ) -> Interaction:
+        """An interaction of `member` in `channel`; `where` 'dm' (a DM with the bot) or
+        'foreign' (a server the bot is not in, through the user's install) replaces the
+        guild parts as Discord does (see dms.py)."""
         interaction_id = self.snowflake()
         token = f"tok-{interaction_id}"
         perms = self.permissions_of(member)
@@ -220,6 +226,10 @@ class StandIn(RestMixin, GatewayMixin, FaultsMixin, GuildsMixin):
             "context": 0,
             "data": data,
         }
+        if where != "guild":
+            for key in ("guild_id", "member", "guild_locale"):
+                payload.pop(key)
+            payload.update(self.outside_payload(member, where))
         if message is not None:
             payload["message"] = message
         interaction = Interaction(interaction_id, token, kind, payload, time.monotonic())

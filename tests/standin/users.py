@@ -110,9 +110,14 @@ class Response:
 class DiscordUser:
     """A guild member of the stand-in, typing in one channel."""
 
-    def __init__(self, standin: StandIn, name: str, channel: str | None = None) -> None:
-        """`channel` is where the user types: by name, by default their guild's first (general)."""
+    def __init__(
+        self, standin: StandIn, name: str, channel: str | None = None, *, where: str = "guild"
+    ) -> None:
+        """`channel` is where the user types: by name, by default their guild's first (general).
+        `where` 'dm' types in a DM with the bot, 'foreign' in a server the bot is not in (the
+        user installed the app): only global commands available there can be run."""
         self.standin = standin
+        self.where = where
         self.member = standin.member(name)
         self.guild = standin.guild_of(self.member)
         self.channel = standin.channel(channel) if channel else self.guild["channels"][0]
@@ -121,8 +126,16 @@ class DiscordUser:
     def id(self) -> str:
         return self.member["user"]["id"]
 
+    def _definition(self, name: str) -> dict[str, Any]:
+        if self.where == "guild":
+            return self.standin.command(name, self.guild["id"])
+        return self.standin.global_command(name)
+
     def can_see(self, command: str) -> bool:
-        needed = self.standin.command(command, self.guild["id"]).get("default_member_permissions")
+        definition = self._definition(command)
+        if self.where != "guild":
+            return self.standin.available_outside(definition, self.where)
+        needed = definition.get("default_member_permissions")
         if needed is None:
             return True
         return self.standin.permissions_of(self.member) & int(needed) == int(needed)
@@ -132,7 +145,7 @@ class DiscordUser:
     ) -> Response:
         """Run `/command [subcommand] option=value ...`; `force` sends it even if hidden."""
         name, *path = command.split()
-        definition = self.standin.command(name, self.guild["id"])
+        definition = self._definition(name)
         if not force and not self.can_see(name):
             raise CommandHidden(f"/{name} is hidden from {self.member['user']['username']}")
         data: dict[str, Any] = {"id": definition["id"], "name": name, "type": 1}
@@ -148,7 +161,7 @@ class DiscordUser:
     ) -> list[dict[str, Any]]:
         """The choices the bot offers while the user types `value` into `option`."""
         name, *path = command.split()
-        definition = self.standin.command(name, self.guild["id"])
+        definition = self._definition(name)
         data: dict[str, Any] = {"id": definition["id"], "name": name, "type": 1}
         if "guild_id" in definition:
             data["guild_id"] = definition["guild_id"]
@@ -166,13 +179,25 @@ class DiscordUser:
         """Click the button labelled `label` (or with that custom_id) on the answer's message.
         A disabled button cannot be clicked (`ButtonDisabled`); `force` sends the click anyway,
         as for one already under way when the button was disabled."""
-        message = response.message
-        button = next(
-            (b for b in response.buttons() if label in (b.get("label"), b.get("custom_id"))), None
-        )
-        if message is None or button is None:
+        if response.message is None:
+            raise AssertionError("the answer has no message")
+        return await self.click_on(response.message, label, timeout, force=force)
+
+    async def click_on(
+        self, message: dict[str, Any], label: str, timeout: float = 5.0, *, force: bool = False
+    ) -> Response:
+        """Click the button labelled `label` (or with that custom_id) on a message the bot
+        posted (a channel message or a DM), as `click` does on an answer."""
+        buttons = [
+            c
+            for row in message.get("components") or []
+            for c in row.get("components", [])
+            if c.get("type") == 2
+        ]
+        button = next((b for b in buttons if label in (b.get("label"), b.get("custom_id"))), None)
+        if button is None:
             raise AssertionError(
-                f"no button {label!r}; buttons: {[b.get('label') for b in response.buttons()]}"
+                f"no button {label!r}; buttons: {[b.get('label') for b in buttons]}"
             )
         if button.get("disabled") and not force:
             raise ButtonDisabled(f"the button {label!r} is disabled")
@@ -275,7 +300,9 @@ class DiscordUser:
     async def _send(
         self, kind: int, data: dict[str, Any], timeout: float, message: dict[str, Any] | None = None
     ) -> Response:
-        interaction = self.standin.new_interaction(kind, self.member, self.channel, data, message)
+        interaction = self.standin.new_interaction(
+            kind, self.member, self.channel, data, message, where=self.where
+        )
         await self.standin.dispatch("INTERACTION_CREATE", interaction.payload)
         await _settle(self.standin, interaction, timeout)
         return Response(interaction)

@@ -160,8 +160,33 @@ def check_commands(commands: list[dict[str, Any]]) -> Errors:
         if kind == 1:
             _check_name(name, errors, [*path, "name"])
             _check_description(command.get("description"), errors, [*path, "description"])
+        _check_installs(command, errors, path)
         _check_options(command.get("options") or [], errors, [*path, "options"])
     return errors
+
+
+INTEGRATION_TYPES = (0, 1)  # guild install, user install
+CONTEXTS = (0, 1, 2)  # guild, the bot's DM, other private channels
+
+
+def _check_installs(command: dict[str, Any], errors: Errors, path: list[str]) -> None:
+    """`integration_types` and `contexts`: when given, non-empty lists of known values, each
+    once (Discord answers 50035 otherwise)."""
+    for key, allowed in (("integration_types", INTEGRATION_TYPES), ("contexts", CONTEXTS)):
+        value = command.get(key)
+        if value is None:
+            continue
+        if (
+            not isinstance(value, list)
+            or not value
+            or len(set(value)) != len(value)
+            or any(v not in allowed for v in value)
+        ):
+            _set(
+                errors,
+                [*path, key],
+                error("BASE_TYPE_CHOICES", f"Value must be a non-empty list of {allowed}."),
+            )
 
 
 def _check_name(name: str, errors: Errors, path: list[str]) -> None:

@@ -22,7 +22,7 @@ from bot.core.errors import UserError
 from bot.core.vocab import EVENT_KINDS
 from bot.curation.identity import IdentityCuration
 from bot.curation.service import UNITS, Actor, Change, CurationService, ModelForm
-from bot.discordbot.checks import bot_config, curators_only, is_curator
+from bot.discordbot.checks import GUILD_INSTALL, GUILD_ONLY, bot_config, curators_only, is_curator
 from bot.discordbot.choices import benchmark_choices, model_choices
 from bot.discordbot.respond import Form, OwnedView, send_reply
 from bot.render import admin as render_admin
@@ -212,6 +212,8 @@ class AdminCog(commands.Cog):
         name="admin",
         description="Catalog curation (curators only)",
         guild_only=True,
+        allowed_contexts=GUILD_ONLY,
+        allowed_installs=GUILD_INSTALL,
         default_permissions=discord.Permissions(manage_guild=True),
     )
     model = app_commands.Group(name="model", description="Add, edit or remove models", parent=admin)

@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.digest.schedule import WEEKDAYS, available_zones, parse_schedule
+from bot.discordbot.checks import GUILD_INSTALL, GUILD_ONLY
 from bot.discordbot.respond import send_reply
 from bot.discordbot.targets import require_post_permissions
 from bot.render.limits import AUTOCOMPLETE_CHOICES
@@ -24,6 +25,8 @@ class DigestCog(commands.Cog):
         name="digest",
         description="Scheduled summaries of AI releases for this server's channels",
         guild_only=True,
+        allowed_contexts=GUILD_ONLY,
+        allowed_installs=GUILD_INSTALL,
         default_permissions=discord.Permissions(manage_guild=True),
     )
 

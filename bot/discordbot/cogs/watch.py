@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import UserError, channel_ref
-from bot.discordbot.checks import curators_only
+from bot.discordbot.checks import GUILD_INSTALL, GUILD_ONLY, curators_only
 from bot.discordbot.poster import DiscordPoster
 from bot.discordbot.respond import send_reply
 from bot.discordbot.targets import PostTarget, require_pingable, require_post_permissions
@@ -43,6 +43,8 @@ class WatchCog(commands.Cog):
         name="watch",
         description="Release alerts for this server's channels",
         guild_only=True,
+        allowed_contexts=GUILD_ONLY,
+        allowed_installs=GUILD_INSTALL,
         default_permissions=discord.Permissions(manage_guild=True),
     )
     feeds = app_commands.Group(name="feeds", description="The feed sources release watch polls")
