@@ -15,6 +15,7 @@ from bot.curation.service import CurationService
 from bot.digest.service import DigestService
 from bot.outbox.outbox import Outbox
 from bot.store import CatalogStore, Database
+from bot.sync.engine import SyncEngine
 from bot.watch.service import WatchService
 
 
@@ -31,3 +32,4 @@ class Services:
     curation: CurationService
     outbox: Outbox
     upkeep: StoreUpkeep  # retention and tidying of the store, a background loop
+    sync: SyncEngine  # the live catalog: maintained sources kept current, a background loop
