@@ -519,4 +519,8 @@ def render_about(about: About) -> Reply:
             "Articles and curators",
             [f"{safe_text(clip(s.name, 90))} ({s.kind}) · {s.facts:,} facts" for s in others],
         )
+    if about.syncs:
+        from bot.render.sync import sync_lines
+
+        card.field("Live sources (synced)", sync_lines(about.syncs))
     return card.build()

@@ -53,7 +53,9 @@ _COLUMNS = (
 
 
 def _state(row: Any) -> SyncState:
-    return SyncState(**{k: row[k] for k in row.keys() if k != "paused"}, paused=bool(row["paused"]))
+    names = [c.strip() for c in _COLUMNS.split(",")]
+    values = {name: row[name] for name in names if name != "paused"}
+    return SyncState(**values, paused=bool(row["paused"]))
 
 
 class SyncStore:

@@ -19,12 +19,14 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import TypeVar
 
 from bot.config import SyncConfig
 from bot.core.clock import Clock, iso
 from bot.core.errors import ImportRejected, UserError
 from bot.core.lookups import Lookups
-from bot.core.records import Batch
+from bot.core.records import Batch, ClaimRec, LicenseClaimRec, PriceRec, ScoreRec
+from bot.core.results import SyncSummary
 from bot.curation.forms import Actor
 from bot.outbox.outbox import Outbox
 from bot.store.catalog import CatalogStore
@@ -142,6 +144,22 @@ class SyncEngine:
                 key, a.source.name, key in self.config.sources, self.url_of(key), states.get(key)
             )
             for key, a in self.adapters.items()
+        ]
+
+    async def summaries(self) -> list[SyncSummary]:
+        """Each source as /about lists it."""
+        return [
+            SyncSummary(
+                s.name,
+                s.key,
+                s.enabled and self.config.enabled,
+                s.state.last_success if s.state else None,
+                s.state.as_of if s.state else None,
+                s.state.size if s.state else None,
+                s.state.models if s.state else 0,
+                bool(s.state and s.state.paused),
+            )
+            for s in await self.statuses()
         ]
 
     # ---- running ----------------------------------------------------------------------------
@@ -386,10 +404,13 @@ class SyncEngine:
         )
 
 
+_Claimed = TypeVar("_Claimed", ClaimRec, LicenseClaimRec, ScoreRec, PriceRec)
+
+
 def _stamped(batch: Batch, as_of: str) -> Batch:
     """Every claim of the batch with an as-of date: its own, else the snapshot's."""
 
-    def stamp(rec):  # type: ignore[no-untyped-def]
+    def stamp(rec: _Claimed) -> _Claimed:
         return rec if rec.prov.as_of else replace(rec, prov=replace(rec.prov, as_of=as_of))
 
     return replace(
