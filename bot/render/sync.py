@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bot.core.results import SyncSummary
 from bot.render.cards import CardBuilder, Reply
 from bot.render.safe import safe_text
-from bot.sync.engine import SyncOutcome, SyncStatus
+from bot.sync.outcomes import SyncOutcome, SyncStatus
 
 
 def render_sync_outcomes(outcomes: Sequence[SyncOutcome]) -> Reply:
