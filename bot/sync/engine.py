@@ -14,6 +14,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -31,6 +32,7 @@ from bot.curation.forms import Actor
 from bot.outbox.outbox import Outbox
 from bot.store.catalog import CatalogStore
 from bot.store.curation import CurationStore
+from bot.store.db import StoreError
 from bot.store.sync import Snapshot, SyncState, SyncStore
 from bot.sync.adapter import Fetched, SyncAdapter
 from bot.sync.changes import ChangeSet, diff, fact_map
@@ -195,7 +197,13 @@ class SyncEngine:
             batch = await asyncio.to_thread(adapter.parse, fetched)
         except ImportRejected as exc:
             return await self._failed(adapter, url, str(exc), state, scheduled)
-        return await self._apply(adapter, fetched, digest, _stamped(batch, fetched.as_of), actor)
+        try:
+            return await self._apply(
+                adapter, fetched, digest, _stamped(batch, fetched.as_of), actor
+            )
+        except (ImportRejected, sqlite3.Error, StoreError) as exc:  # rolled back whole
+            log.exception("sync %s: applying the snapshot failed", key)
+            return await self._failed(adapter, url, f"applying it failed: {exc}", state, scheduled)
 
     async def _fetch(self, url: str, state: SyncState | None, as_of: str | None) -> Fetched | None:
         """The body at `url` (a conditional GET when `state` knows it), None for a 304."""
