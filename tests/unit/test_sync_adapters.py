@@ -59,12 +59,12 @@ def test_openrouter_free_variant_is_a_price_of_its_model_and_a_router_has_none()
 
 def test_openrouter_truncated_json_is_refused_naming_where() -> None:
     body = (FIXTURES / "openrouter-1.json").read_bytes()[:700]
-    with pytest.raises(ImportRejected, match="not valid JSON .*truncated"):
+    with pytest.raises(ImportRejected, match=r"not valid JSON .*truncated"):
         OpenRouterAdapter().parse(fetched("x.json", body))
 
 
 def test_openrouter_without_a_data_list_is_not_its_model_list() -> None:
-    with pytest.raises(ImportRejected, match="no 'data' list.*found: models"):
+    with pytest.raises(ImportRejected, match=r"no 'data' list.*found: models"):
         OpenRouterAdapter().parse(fetched("x.json", b'{"models": []}'))
 
 
@@ -76,7 +76,7 @@ def test_openrouter_changed_schema_field_skips_the_entry_or_refuses_the_whole() 
     assert not [p for p in batch.prices if p.model == "Claude Sonnet 4.5"]
     for entry in data["data"]:
         entry["model_id"] = entry.pop("id")  # every entry renamed: nothing readable
-    with pytest.raises(ImportRejected, match="none of its 6 entries could be read"):
+    with pytest.raises(ImportRejected, match=r"none of its 6 entries could be read"):
         OpenRouterAdapter().parse(fetched("x.json", json.dumps(data).encode()))
 
 

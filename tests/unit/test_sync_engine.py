@@ -184,12 +184,14 @@ async def test_a_timeout_a_truncated_body_and_an_oversize_one_keep_the_previous_
 
 
 async def test_a_private_host_is_refused_unless_allowed(db_path: Path) -> None:
-    async with open_services(config(db_path, allow_private_hosts=False)) as services:
-        async with feed_server() as server:
-            url = server.serve("/models", ONE)
-            outcome = await services.sync.sync("openrouter", origin=url)
-            assert not outcome.ok and outcome.error == "address not allowed"
-            assert server.hits["/models"] == 0
+    async with (
+        open_services(config(db_path, allow_private_hosts=False)) as services,
+        feed_server() as server,
+    ):
+        url = server.serve("/models", ONE)
+        outcome = await services.sync.sync("openrouter", origin=url)
+        assert not outcome.ok and outcome.error == "address not allowed"
+        assert server.hits["/models"] == 0
 
 
 @pytest.mark.parametrize("step", ["superseded", "applied", "ingested"])
@@ -226,5 +228,5 @@ async def test_a_sync_that_dies_half_way_leaves_the_previous_state(svc, step: st
 async def test_an_unknown_source_is_a_clear_refusal(svc) -> None:
     from bot.core.errors import UserError
 
-    with pytest.raises(UserError, match="no sync source 'nope'. Sources: epoch, openrouter"):
+    with pytest.raises(UserError, match=r"no sync source 'nope'\. Sources: epoch, openrouter"):
         await svc.sync.sync("nope")
