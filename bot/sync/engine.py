@@ -192,7 +192,9 @@ class SyncEngine:
                 " already applied; it was not applied (an older snapshot never overwrites"
                 " a newer one)"
             )
-            return await self._failed(adapter, url, error, state, scheduled, count=False)
+            if scheduled:  # a good fetch with nothing to apply: not due again until its time
+                await self._unchanged(adapter, state, fetched=fetched)
+            return SyncOutcome(key, False, error=error)
         try:
             batch = await asyncio.to_thread(adapter.parse, fetched)
         except ImportRejected as exc:
@@ -309,13 +311,11 @@ class SyncEngine:
         error: str,
         state: SyncState | None,
         scheduled: bool,
-        *,
-        count: bool = True,
     ) -> SyncOutcome:
         """Record a failure of the source's own URL (backoff, pause, one notice); a file or
         URL given by hand only reports it."""
         log.warning("sync %s failed: %s", adapter.key, error)
-        if not scheduled or not count:
+        if not scheduled:
             return SyncOutcome(adapter.key, False, error=error)
         now = self.clock()
         failures = (state.failures if state else 0) + 1
