@@ -26,6 +26,7 @@ from bot.config import SyncConfig
 from bot.core.clock import Clock, iso
 from bot.core.errors import ImportRejected, UserError
 from bot.core.lookups import Lookups
+from bot.core.periodic import run_periodically
 from bot.core.records import Batch, ClaimRec, LicenseClaimRec, PriceRec, ScoreRec
 from bot.core.results import SyncSummary
 from bot.curation.forms import Actor
@@ -130,8 +131,6 @@ class SyncEngine:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sync the due sources every `tick_seconds` until `stop` is set."""
-        from bot.core.periodic import run_periodically
-
         await run_periodically(
             self.sync_due, self.config.tick_seconds, stop, label="catalog sync round"
         )

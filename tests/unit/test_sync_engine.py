@@ -230,3 +230,15 @@ async def test_an_unknown_source_is_a_clear_refusal(svc) -> None:
 
     with pytest.raises(UserError, match=r"no sync source 'nope'\. Sources: epoch, openrouter"):
         await svc.sync.sync("nope")
+
+
+async def test_the_loop_syncs_each_enabled_source_when_due_and_not_before(svc) -> None:
+    async with feed_server() as server:
+        url = server.serve("/models", ONE, content_type="application/json")
+        sources = svc.sync.config.sources
+        sources.clear()
+        sources["openrouter"] = SyncSourceConfig(cadence_minutes=60, url=url)
+        first = await svc.sync.sync_due()
+        assert [(o.key, o.ok) for o in first] == [("openrouter", True)]
+        assert await svc.sync.sync_due() == []  # next due in an hour
+        assert server.hits["/models"] == 1
