@@ -23,6 +23,7 @@ from bot.core.vocab import NUMERIC_FIELDS, Openness
 from bot.render.cards import CardBuilder, Reply, clip
 from bot.render.refs import References
 from bot.render.safe import link, safe_text
+from bot.render.sync import sync_lines
 
 DISAGREE = "⚠ sources disagree"
 DISPUTED_OPENNESS = "⚠ openness disputed"
@@ -520,7 +521,5 @@ def render_about(about: About) -> Reply:
             [f"{safe_text(clip(s.name, 90))} ({s.kind}) · {s.facts:,} facts" for s in others],
         )
     if about.syncs:
-        from bot.render.sync import sync_lines
-
         card.field("Live sources (synced)", sync_lines(about.syncs))
     return card.build()
