@@ -23,7 +23,10 @@ from bot.store.curation import CurationStore
 from bot.store.digests import DigestStore
 from bot.store.follows import FollowStore
 from bot.store.outbox import OutboxStore
+from bot.store.sync import SyncStore
 from bot.store.watch import WatchStore
+from bot.sync.engine import SyncEngine
+from bot.sync.registry import ADAPTERS
 from bot.watch.fetch import Fetcher, feed_session
 from bot.watch.parser_pool import Parser, make_parser
 from bot.watch.service import WatchService, WatchSettings
@@ -38,6 +41,7 @@ async def open_services(
     """Open the store (importing the bundled data into an empty one) and build the core."""
     db = await Database.open(config.database, busy_timeout=config.database_busy_timeout)
     session = feed_session(allow_private=config.watch.allow_private_feed_hosts)
+    sync_session = feed_session(allow_private=config.sync.allow_private_hosts)
     parser = make_parser(config.watch.parse_workers, config.watch.parse_timeout)
     try:
         store = CatalogStore(db)
@@ -53,11 +57,13 @@ async def open_services(
         curation = CurationService(store, CurationStore(db), lookups, watch, clock)
         upkeep = StoreUpkeep(db, config.retention, clock)
         follow = FollowService(FollowStore(db), lookups, outbox, clock, config.follow)
+        sync = _sync_engine(config, db, store, lookups, watch, sync_session, clock)
         yield Services(
-            config, db, store, lookups, watch, digests, curation, outbox, upkeep, follow=follow
+            config, db, store, lookups, watch, digests, curation, outbox, upkeep, follow, sync
         )
     finally:
         parser.shutdown()
+        await sync_session.close()
         await session.close()
         await db.close()
 
@@ -95,6 +101,39 @@ def _watch_service(
         ),
         parser,
         outbox,
+    )
+
+
+def _sync_engine(
+    config: Config,
+    db: Database,
+    catalog: CatalogStore,
+    lookups: Lookups,
+    watch: WatchService,
+    session: aiohttp.ClientSession,
+    clock: Clock,
+) -> SyncEngine:
+    """The live catalog's engine: its changes enter the watch through the watch's ingest."""
+    settings = config.sync
+    fetcher = Fetcher(
+        session,
+        timeout=settings.fetch_timeout,
+        max_bytes=settings.max_bytes,
+        allow_private=settings.allow_private_hosts,
+    )
+    ops = config.watch.ops_channel_id
+    return SyncEngine(
+        ADAPTERS,
+        SyncStore(db),
+        catalog,
+        lookups,
+        watch.ingestor,
+        watch.outbox,
+        fetcher,
+        clock,
+        settings,
+        CurationStore(db),
+        str(ops) if ops else None,
     )
 
 

@@ -21,6 +21,7 @@ from bot.core.lookups import Lookups
 from bot.core.records import Batch
 from bot.curation.doctor import diagnose
 from bot.importers.catalog_yaml import load_catalog_files
+from bot.importers.common import parse_date
 from bot.importers.epoch import load_epoch_file
 from bot.importers.llmstats import load_llmstats
 from bot.logs import setup_logging
@@ -77,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     catalog_sub.add_parser(
         "doctor", help="list likely duplicates, wrong merges, unit anomalies, unsourced facts"
     )
+    sync = sub.add_parser("sync", help="sync the live catalog sources now; print the change set")
+    sync.add_argument("source", nargs="?", help="one source (default: every enabled one)")
+    sync.add_argument("--from", dest="origin", help="a file or URL to sync from instead")
+    sync.add_argument("--as-of", dest="as_of", help="the snapshot's date, YYYY-MM-DD")
     imp = sub.add_parser("import", help="import a file into the store")
     imp.add_argument("kind", choices=sorted(IMPORTERS))
     imp.add_argument("path", type=Path)
@@ -187,6 +192,34 @@ async def _import(config: Config, kind: str, path: Path) -> int:
     return 0
 
 
+async def sync_sources(
+    config: Config, source: str | None, origin: str | None, as_of: str | None
+) -> int:
+    """Sync one source (or every enabled one) now and print each change set."""
+    if origin and not source:
+        print(
+            "--from needs the source it is a snapshot of (e.g. `sync openrouter --from FILE`).",
+            file=sys.stderr,
+        )
+        return 2
+    if as_of is not None and (len(as_of) != 10 or parse_date(as_of) != as_of):
+        print(f"--as-of {as_of!r} is not a date (YYYY-MM-DD).", file=sys.stderr)
+        return 2
+    async with open_services(config) as services:
+        try:
+            keys = [services.sync.adapter(source).key] if source else list(config.sync.sources)
+        except UserError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        failed = False
+        for key in keys:
+            outcome = await services.sync.sync(key, origin=origin, as_of=as_of)
+            print(outcome.describe(), file=sys.stdout if outcome.ok else sys.stderr)
+            failed = failed or not outcome.ok
+        await services.watch.drain()
+    return 1 if failed else 0
+
+
 async def _doctor(config: Config) -> int:
     """Print what curators should look at in the catalog (it is only read)."""
     async with open_services(config) as services:
@@ -294,6 +327,8 @@ def _main(argv: list[str] | None) -> int:
         return asyncio.run(console(config))
     if args.action == "import":
         return asyncio.run(_import(config, args.kind, args.path))
+    if args.action == "sync":
+        return asyncio.run(sync_sources(config, args.source, args.origin, args.as_of))
     if args.action == "catalog":
         return asyncio.run(_doctor(config))
     if args.action == "feeds":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -51,7 +51,8 @@ def _render_license(result: Any) -> Reply:
 
 
 async def _about(services: Services, _: dict[str, Any]) -> Any:
-    return await services.lookups.about()
+    about = await services.lookups.about()
+    return replace(about, syncs=tuple(await services.sync.summaries()))
 
 
 async def _digest(services: Services, options: dict[str, Any]) -> Reply:

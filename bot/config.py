@@ -96,6 +96,35 @@ MIN_IDENTITY_DAYS = 365
 
 
 @dataclass(frozen=True)
+class SyncSourceConfig:
+    """One enabled sync source: how often it is fetched, and from where (None: its adapter's
+    default URL)."""
+
+    cadence_minutes: float = 1440.0
+    url: str | None = None
+
+
+DEFAULT_SYNC_SOURCES = {
+    "epoch": SyncSourceConfig(cadence_minutes=24 * 60),
+    "openrouter": SyncSourceConfig(cadence_minutes=6 * 60),
+}
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """The live catalog (bot/sync): which sources are synced, how often the loop looks, and
+    the bounds of a fetch. The bundled snapshots stay the offline default."""
+
+    enabled: bool = True
+    sources: dict[str, SyncSourceConfig] = field(default_factory=lambda: dict(DEFAULT_SYNC_SOURCES))
+    tick_seconds: float = 300.0
+    failure_threshold: int = 5
+    fetch_timeout: float = 60.0
+    max_bytes: int = 64 * 1024 * 1024
+    allow_private_hosts: bool = False  # sources on loopback/private addresses (tests)
+
+
+@dataclass(frozen=True)
 class Config:
     database: Path = DEFAULT_DATABASE
     database_busy_timeout: float = 5.0  # seconds a write waits for another process's write
@@ -107,6 +136,7 @@ class Config:
     watch: WatchConfig = field(default_factory=WatchConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     follow: FollowConfig = field(default_factory=FollowConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
     token: str | None = None
 
 
@@ -162,6 +192,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
             "watch",
             "retention",
             "follow",
+            "sync",
         },
     )
     curators = _mapping(raw, "curators")
@@ -177,6 +208,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
         watch=watch,
         retention=_retention(_mapping(raw, "retention")),
         follow=_follow(_mapping(raw, "follow")),
+        sync=_sync(_mapping(raw, "sync")),
         database=_database(Path(_string(raw, "database", str(DEFAULT_DATABASE))), "database"),
         database_busy_timeout=_number(raw, "database_busy_timeout", 5.0, 0.05, 600),
         log_level=_log_level(raw),
@@ -300,6 +332,69 @@ def _follow(raw: dict[str, Any]) -> FollowConfig:
         batch_minutes=_number(raw, "batch_minutes", defaults.batch_minutes, 1, 10080, prefix),
         tick_seconds=_number(raw, "tick_seconds", defaults.tick_seconds, 0.05, 3600, prefix),
     )
+
+
+def _sync(raw: dict[str, Any]) -> SyncConfig:
+    defaults, prefix = SyncConfig(), "sync."
+    _reject_unknown(
+        raw,
+        {
+            "enabled",
+            "sources",
+            "tick_seconds",
+            "failure_threshold",
+            "fetch_timeout",
+            "max_bytes",
+            "allow_private_hosts",
+        },
+        prefix=prefix,
+    )
+    allow_private = _flag(raw, "allow_private_hosts", defaults.allow_private_hosts, prefix)
+    return SyncConfig(
+        enabled=_flag(raw, "enabled", defaults.enabled, prefix),
+        sources=_sync_sources(raw, allow_private) if "sources" in raw else defaults.sources,
+        tick_seconds=_number(raw, "tick_seconds", defaults.tick_seconds, 0.05, 86400, prefix),
+        failure_threshold=_integer(
+            raw, "failure_threshold", defaults.failure_threshold, 1, 100, prefix
+        ),
+        fetch_timeout=_number(raw, "fetch_timeout", defaults.fetch_timeout, 0.1, 600, prefix),
+        max_bytes=_integer(raw, "max_bytes", defaults.max_bytes, 1024, 1024 * 1024 * 1024, prefix),
+        allow_private_hosts=allow_private,
+    )
+
+
+def _sync_sources(raw: dict[str, Any], allow_private: bool) -> dict[str, SyncSourceConfig]:
+    """`sync.sources`: source key -> {cadence_hours, url}, each key a known adapter."""
+    from bot.sync.registry import ADAPTERS
+    from bot.watch.addresses import url_refusal
+
+    value = raw["sources"]
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"key 'sync.sources' must be a mapping of source keys, got {type(value).__name__}"
+        )
+    sources = {}
+    for key, options in value.items():
+        label = f"sync.sources.{key}"
+        if key not in ADAPTERS:
+            raise ConfigError(
+                f"key '{label}': no such sync source (known: {', '.join(sorted(ADAPTERS))})"
+            )
+        options = {} if options is None else options
+        if not isinstance(options, dict):
+            raise ConfigError(f"key '{label}' must be a mapping, got {type(options).__name__}")
+        _reject_unknown(options, {"cadence_hours", "url"}, prefix=label + ".")
+        hours = _number(options, "cadence_hours", 24.0, 0.01, 24 * 90, label + ".")
+        url = options.get("url")
+        if url is not None:
+            refusal = url_refusal(url, allow_private=allow_private) if isinstance(url, str) else ""
+            if refusal is not None:
+                why = refusal or "must be a URL"
+                raise ConfigError(f"key '{label}.url' is refused: {why} (got {url!r})")
+        sources[key] = SyncSourceConfig(cadence_minutes=hours * 60, url=url)
+    return sources
 
 
 def _flag(raw: dict[str, Any], key: str, default: bool, prefix: str = "") -> bool:

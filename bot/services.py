@@ -16,6 +16,7 @@ from bot.digest.service import DigestService
 from bot.follow.service import FollowService
 from bot.outbox.outbox import Outbox
 from bot.store import CatalogStore, Database
+from bot.sync.engine import SyncEngine
 from bot.watch.service import WatchService
 
 
@@ -33,3 +34,4 @@ class Services:
     outbox: Outbox
     upkeep: StoreUpkeep  # retention and tidying of the store, a background loop
     follow: FollowService  # personal watchlists, by DM
+    sync: SyncEngine  # the live catalog: maintained sources kept current, a background loop

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import open_services
-from bot.config import Config, WatchConfig
+from bot.config import Config, SyncConfig, WatchConfig
 from bot.services import Services
 
 # The stand-in's fixtures (`standin`, `standin_guild`); see tests/standin/plugin.py.
@@ -27,11 +27,14 @@ def make_config(database: Path, **changes) -> Config:
     """A config for tests: the given database, and no feed sources that would reach the internet.
 
     Tests' feeds are served on 127.0.0.1, so the config opts in to private feed hosts; pass
-    `watch=` to test the default, which refuses them."""
+    `watch=` to test the default, which refuses them. The catalog sync is off (`sync=`)."""
     watch = changes.pop(
         "watch",
         WatchConfig(feeds_file=NO_FEEDS, tick_seconds=0.1, allow_private_feed_hosts=True),
     )
+    # The live catalog sync never reaches the internet from a test: off unless a test turns
+    # it on (pointed at 127.0.0.1).
+    changes.setdefault("sync", SyncConfig(enabled=False, allow_private_hosts=True))
     return Config(database=database, watch=watch, **changes)
 
 

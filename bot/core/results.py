@@ -207,6 +207,21 @@ class SourceSummary:
 
 
 @dataclass(frozen=True)
+class SyncSummary:
+    """A live catalog source as /about lists it: its last sync and the snapshot's size."""
+
+    name: str
+    key: str
+    enabled: bool
+    last_success: str | None = None
+    as_of: str | None = None
+    size: int | None = None
+    models: int = 0
+    paused: bool = False
+
+
+@dataclass(frozen=True)
 class About:
     counts: dict[str, int]
     sources: tuple[SourceSummary, ...] = field(default_factory=tuple)
+    syncs: tuple[SyncSummary, ...] = field(default_factory=tuple)

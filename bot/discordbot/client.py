@@ -102,6 +102,8 @@ class ReleaseRadarBot(commands.Bot):
         ]
         if services.config.watch.enabled:
             tasks.insert(0, BackgroundTask("release-watch", services.watch.run))
+        if services.config.sync.enabled and services.config.sync.sources:
+            tasks.append(BackgroundTask("catalog-sync", services.sync.run))
         return tasks
 
     async def close(self) -> None:

@@ -23,6 +23,7 @@ from bot.core.vocab import NUMERIC_FIELDS, Openness
 from bot.render.cards import CardBuilder, Reply, clip
 from bot.render.refs import References
 from bot.render.safe import link, safe_text
+from bot.render.sync import sync_lines
 
 DISAGREE = "⚠ sources disagree"
 DISPUTED_OPENNESS = "⚠ openness disputed"
@@ -519,4 +520,6 @@ def render_about(about: About) -> Reply:
             "Articles and curators",
             [f"{safe_text(clip(s.name, 90))} ({s.kind}) · {s.facts:,} facts" for s in others],
         )
+    if about.syncs:
+        card.field("Live sources (synced)", sync_lines(about.syncs))
     return card.build()

@@ -26,10 +26,12 @@ from bot.discordbot.checks import GUILD_INSTALL, GUILD_ONLY, bot_config, curator
 from bot.discordbot.choices import benchmark_choices, model_choices
 from bot.discordbot.respond import Form, OwnedView, send_reply
 from bot.render import admin as render_admin
+from bot.render import sync as render_sync
 from bot.render.cards import Reply, clip
 from bot.render.discord_embed import NO_MENTIONS, card_to_embed
 from bot.render.safe import safe_text, user_error_text
 from bot.services import Services
+from bot.sync.registry import ADAPTERS as SYNC_ADAPTERS
 
 log = logging.getLogger(__name__)
 MAX_ATTACHMENT = 5 * 1024 * 1024
@@ -226,6 +228,9 @@ class AdminCog(commands.Cog):
     release = app_commands.Group(
         name="release", description="Curated release entries", parent=admin
     )
+    sync = app_commands.Group(
+        name="sync", description="The live catalog sources (Epoch, OpenRouter, ...)", parent=admin
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -372,6 +377,29 @@ class AdminCog(commands.Cog):
             ),
         )
         await self.services.watch.drain()
+
+    # ---- live catalog sync -------------------------------------------------------------------
+
+    @sync.command(name="now", description="Sync a live source now (default: every enabled one)")
+    @app_commands.describe(source="The source's key (see /admin sync status)")
+    @app_commands.choices(
+        source=[app_commands.Choice(name=key, value=key) for key in SYNC_ADAPTERS]
+    )
+    @curators_only()
+    async def sync_now(self, interaction: discord.Interaction, source: str | None = None) -> None:
+        engine = self.services.sync
+        keys = [engine.adapter(source).key] if source else list(engine.config.sources)
+        if not keys:
+            raise UserError("No sync source is enabled (config key `sync.sources`).")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcomes = [await engine.sync_now(actor_of(interaction), key) for key in keys]
+        await send_reply(interaction, render_sync.render_sync_outcomes(outcomes))
+
+    @sync.command(name="status", description="Each live source: last sync, size, health")
+    @curators_only()
+    async def sync_status(self, interaction: discord.Interaction) -> None:
+        statuses = await self.services.sync.statuses()
+        await send_reply(interaction, render_sync.render_sync_status(statuses))
 
     # ---- import, export ---------------------------------------------------------------------
 
