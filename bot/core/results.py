@@ -210,3 +210,40 @@ class SourceSummary:
 class About:
     counts: dict[str, int]
     sources: tuple[SourceSummary, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    """One provider's price for a model over one period, per 1M tokens."""
+
+    provider: str
+    region: str
+    input_per_m: float | None
+    output_per_m: float | None
+    cached_input_per_m: float | None
+    currency: str
+    starts: str | None
+    ends: str | None
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class PriceHistory:
+    """A provider's price periods for a model, oldest first (two or more: it changed)."""
+
+    provider: str
+    region: str
+    periods: tuple[PriceQuote, ...]
+
+
+@dataclass(frozen=True)
+class PriceReport:
+    """/price: a model's current prices per provider, cheapest first, and their history."""
+
+    model: str
+    current: tuple[PriceQuote, ...]
+    history: tuple[PriceHistory, ...]
+    match: MatchInfo
+    credits: tuple[str, ...]
+    prices_from: str | None = None  # the snapshot (or parent) whose prices stand in
+    sources_checked: tuple[str, ...] = ()  # the price sources in the catalog, when none is known

@@ -9,6 +9,7 @@ from typing import Any
 from bot.core.errors import ImportRejected
 from bot.core.identity import match_keys
 from bot.core.names import benchmark_key, normalize
+from bot.core.prices import money
 from bot.core.records import (
     Batch,
     BenchmarkRec,
@@ -20,6 +21,7 @@ from bot.core.records import (
     SkippedRow,
 )
 from bot.core.scores import parse_setting, score_problem
+from bot.store.catalog_prices import PriceApply, PriceChange
 from bot.store.db import Database, inserted_id
 
 
@@ -85,6 +87,19 @@ class _Resolver:
                 self.models[norm] = row[0]
         return self.models[norm]
 
+    async def existing_model(self, name: str) -> int | None:
+        """The id of the model `name` names (by name, alias or identity rules), never creating
+        one: a price alone does not make a model."""
+        norm = normalize(name)
+        if norm in self.models:
+            return self.models[norm]
+        for key in (norm, *match_keys(name)):
+            row = await self._known_model(key)
+            if row is not None:
+                self.models[norm] = row[0]
+                return int(row[0])
+        return None
+
     async def _known_model(self, norm: str) -> Any:
         return await self.db.fetchone(
             "SELECT id FROM models WHERE norm = ?"
@@ -139,11 +154,33 @@ class CatalogWrites:
             res = _Resolver(self.db, added)
             try:
                 await self._apply(res, batch, added)
+                changes = await self._apply_prices(res, batch, added)
             except KeyError as exc:
                 raise ImportRejected(f"Nothing was imported: {exc.args[0]}.") from exc
         return ImportSummary(
-            added=dict(added), skipped=[*batch.skipped, *res.skipped], merged=batch.merged
+            added=dict(added),
+            skipped=[*batch.skipped, *res.skipped],
+            merged=batch.merged,
+            notable=[_describe_change(c) for c in changes],
         )
+
+    async def _apply_prices(
+        self, res: _Resolver, batch: Batch, added: Counter[str]
+    ) -> list[PriceChange]:
+        """The batch's prices, on models the catalog knows (or the batch just added); a price
+        of an unknown model is skipped and reported."""
+        triples = []
+        for rec in batch.prices:
+            model_id = await res.existing_model(rec.model)
+            if model_id is None:
+                res.skipped.append(
+                    SkippedRow(f"price {rec.model} ({rec.provider})", "model not in the catalog")
+                )
+                continue
+            triples.append((rec, model_id, await res.source(rec.prov.source)))
+        prices = PriceApply(self.db, added)
+        await prices.apply(triples)
+        return prices.changes
 
     async def _apply(self, res: _Resolver, batch: Batch, added: Counter[str]) -> None:
         for source in batch.sources:
@@ -389,6 +426,18 @@ async def _prov(res: _Resolver, prov: Provenance) -> tuple[Any, ...]:
         prov.note,
         prov.qualifier,
     )
+
+
+def _describe_change(change: PriceChange) -> str:
+    """'GPT-4o (openai): input $5.00 → $2.50, output $15.00 → $10.00 per 1M tokens on …'."""
+    where = change.provider + (f"/{change.region}" if change.region else "")
+    parts = [
+        f"{label} {money(old)} → {money(new)}"
+        for label, old, new in zip(("input", "output"), change.before, change.after, strict=True)
+        if not (old is None and new is None) and old != new
+    ]
+    day = f" on {change.on}" if change.on else ""
+    return f"{change.model} ({where}): {', '.join(parts)} per 1M tokens{day}"
 
 
 def _tristate(value: bool | None) -> int | None:
