@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.core.errors import UserError
 from bot.core.results import PriceHistory, PriceQuote
 
 if TYPE_CHECKING:
@@ -26,9 +27,10 @@ def money(value: float | None, currency: str = "USD") -> str:
         return f"{value:g} {currency}"
     if value == 0:
         return "$0"
-    if value >= 0.01 and round(value, 2) == value:
-        return f"${value:,.2f}"
-    return f"${value:.4g}" if value < 0.01 else f"${value:,.3f}".rstrip("0")
+    if value < 0.01:
+        return f"${value:.2g}"
+    text = f"{value:,.3f}"
+    return "$" + (text[:-1] if text.endswith("0") else text)
 
 
 def blended(input_per_m: float | None, output_per_m: float | None) -> float | None:
@@ -73,6 +75,34 @@ def histories(records: Sequence[PriceRecord]) -> tuple[PriceHistory, ...]:
     out = []
     for (provider, region, _), periods in groups.items():
         periods.sort(key=lambda q: q.starts or "")
+        periods = _changes(periods)
         if len(periods) > 1:
             out.append(PriceHistory(provider, region, tuple(periods)))
     return tuple(out)
+
+
+def _changes(periods: list[PriceQuote]) -> list[PriceQuote]:
+    """The periods where the input or output price changed (a cache-price change alone, or a
+    restated price, is not a price change for the reader)."""
+    kept: list[PriceQuote] = []
+    for q in periods:
+        if kept and (kept[-1].input_per_m, kept[-1].output_per_m) == (
+            q.input_per_m,
+            q.output_per_m,
+        ):
+            continue
+        kept.append(q)
+    return kept
+
+
+def check_max_price(value: float | None) -> float | None:
+    """A max_price option: a positive figure under `MAX_PRICE` dollars per 1M tokens."""
+    if value is None:
+        return None
+    if not value > 0 or value > MAX_PRICE:  # `not >` catches NaN too
+        raise UserError(
+            "max_price must be a price in dollars per 1M tokens, above 0 and at most {}; got {}.",
+            f"{MAX_PRICE:,.0f}",
+            f"{value:g}",
+        )
+    return value

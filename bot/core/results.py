@@ -100,6 +100,8 @@ class ModelReport:
     snapshot: str | None = None  # its date
     snapshots: tuple[tuple[str, str | None], ...] = ()  # the model's snapshots: name, date
     facts_from: str | None = None  # the snapshot whose facts stand in for the model's
+    prices: tuple[PriceQuote, ...] = ()  # current prices per provider, cheapest first
+    prices_from: str | None = None  # the snapshot or parent whose prices stand in
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ class Comparison:
     # Without a shared benchmark: the models' key facts and each one's own headline scores.
     facts: tuple[FactRow, ...] = ()
     own_scores: tuple[tuple[tuple[ScoreClaim, ...], ...], ...] = ()
+    prices: tuple[PriceQuote | None, ...] = ()  # each model's cheapest current price
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ class LeaderRow:
     others: tuple[ScoreClaim, ...]  # other claims under the same setting: a disagreement
     openness: tuple[Openness, ...]
     openness_claims: tuple[tuple[Openness, int], ...] = ()  # license claims per class
+    price: float | None = None  # cheapest current blended price per 1M tokens (3:1 in:out)
 
     @property
     def openness_disputed(self) -> bool:
@@ -162,6 +166,14 @@ class Leaderboard:
     credits: tuple[str, ...]
     setting: str = ""  # the board's setting key ('' is the standard setting)
     other_settings: tuple[tuple[str, int], ...] = ()  # (setting key, models) ranked apart
+    sort: str = "score"  # or 'price': cheapest first
+    min_score: float | None = None
+    max_price: float | None = None
+
+    @property
+    def priced(self) -> bool:
+        """Whether prices are part of this board (sorted or filtered by them)."""
+        return self.sort == "price" or self.max_price is not None or self.min_score is not None
 
 
 @dataclass(frozen=True)

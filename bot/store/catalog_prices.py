@@ -283,6 +283,14 @@ class PriceReads:
         )
         return [_price_record(r) for r in rows]
 
+    async def price_sources(self) -> list[str]:
+        """The names of the sources that price models (what a 'no price known' checked)."""
+        rows = await self.db.fetchall(
+            "SELECT s.name FROM sources s WHERE EXISTS"
+            " (SELECT 1 FROM prices p WHERE p.source_id = s.id) ORDER BY s.name"
+        )
+        return [r[0] for r in rows]
+
     async def priced_board(
         self,
         benchmark_id: int,

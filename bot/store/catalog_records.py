@@ -94,6 +94,7 @@ class ModelInfo:
     org: str | None
     parent: str | None = None  # the model this record is a snapshot of
     snapshot: str | None = None  # the snapshot's ISO date
+    parent_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
