@@ -130,10 +130,19 @@ def _convert(
     rec = catalog_model(model_id, org)
     link = entry.get("source") if str(entry.get("source", "")).startswith("http") else None
     prov = Provenance("litellm", url=link, as_of=fetched.as_of, note=key)
+    priced = _price(rec.name, (provider, region), entry, prov)
+    if isinstance(priced, str):
+        return priced
     if org is not None:
         builder.model(rec)
         _facts(builder, rec.name, entry, mode, prov)
-    return _price(builder, rec.name, (provider, region), entry, prov, seen, own=org is not None)
+    elif priced is None:
+        return "no price, and not the vendor's own entry"
+    place = (rec.name.casefold(), provider, region)
+    if priced is not None and place not in seen:  # 'bedrock/anthropic.x', 'anthropic.x': first
+        seen.add(place)
+        builder.batch.prices.append(priced)
+    return None
 
 
 def split_id(key: str, provider: str) -> tuple[str | None, str]:
@@ -180,16 +189,10 @@ def _facts(
 
 
 def _price(
-    builder: BatchBuilder,
-    name: str,
-    where: tuple[str, str],
-    entry: dict[str, Any],
-    prov: Provenance,
-    seen: set[tuple[str, str, str]],
-    own: bool,
-) -> str | None:
-    """Add the entry's price (per 1M tokens) for its provider and region; why not, if not."""
-    provider, region = where
+    name: str, where: tuple[str, str], entry: dict[str, Any], prov: Provenance
+) -> PriceRec | str | None:
+    """The entry's price (per 1M tokens) for its provider and region; None if it states
+    none, or why its figures are no price."""
     figures = []
     for field in ("input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost"):
         figure = per_million(entry.get(field), 1e6)
@@ -198,18 +201,11 @@ def _price(
         figures.append(figure)
     inp, out, cached = figures
     if inp is None and out is None:
-        return None if own else "no price, and not the vendor's own entry"
-
+        return None
     if not inp and not out:
         return "a zero price (a free or local tier, not a list price)"
-    place = (name.casefold(), provider, region)
-    if place in seen:  # 'bedrock/anthropic.x' and 'anthropic.x': the first one stands
-        return None
-    seen.add(place)
-    builder.batch.prices.append(
-        PriceRec(name, provider, inp, out, prov, region=region, cached_input_per_m=cached)
-    )
-    return None
+    provider, region = where
+    return PriceRec(name, provider, inp, out, prov, region=region, cached_input_per_m=cached)
 
 
 class LiteLLMAdapter:
