@@ -52,7 +52,7 @@ def catalog_model(model_id: str, org: str | None = None) -> ModelRec:
     of its model (`gpt-4o-2024-08-06`), else the model itself."""
     dated = snapshot_date(model_id)
     if dated is None or not dated[0]:
-        return ModelRec(model_id, org=org, aliases=(model_id,))
+        return ModelRec(model_id, org=org)
     base, date = dated
     return ModelRec(snapshot_name(base, date), org, aliases=(model_id,), parent=base, snapshot=date)
 

@@ -38,6 +38,7 @@ class _Resolver:
         self.units: dict[int, str] = {}  # benchmark id -> the unit its scores are in
         self.org_aliases: dict[str, list[str]] = {}  # org key -> its names, for match_keys
         self.skipped: list[SkippedRow] = []  # rows the store could not take, with why
+        self.known: dict[str, int] | None = None  # every model name and alias, for prices
 
     async def source(self, key: str) -> int:
         if key not in self.sources:
@@ -93,11 +94,15 @@ class _Resolver:
         norm = normalize(name)
         if norm in self.models:
             return self.models[norm]
+        if self.known is None:  # one read of every name, not a query per price
+            rows = await self.db.fetchall(
+                "SELECT norm, model_id FROM model_aliases UNION ALL SELECT norm, id FROM models"
+            )
+            self.known = {r[0]: r[1] for r in rows}  # a model's own name wins over an alias
         for key in (norm, *match_keys(name)):
-            row = await self._known_model(key)
-            if row is not None:
-                self.models[norm] = row[0]
-                return int(row[0])
+            if key in self.known:
+                self.models[norm] = self.known[key]
+                return self.known[key]
         return None
 
     async def _known_model(self, norm: str) -> Any:
