@@ -104,6 +104,6 @@ def snapshot_meta(path: Path) -> dict[str, str]:
     if not meta.exists():
         return {}
     data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict) or data.get("file_name", path.name) != path.name:
+    if not isinstance(data, dict):
         return {}
     return {k: str(v) for k, v in data.items() if v is not None}

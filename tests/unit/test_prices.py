@@ -16,6 +16,7 @@ from bot.importers.genai_prices import SOURCE as GENAI_SOURCE
 from bot.importers.genai_prices import GenaiPricesAdapter, parse_genai_prices
 from bot.importers.litellm import SOURCE as LITELLM_SOURCE
 from bot.importers.litellm import LiteLLMAdapter, parse_litellm
+from bot.importers.price_common import snapshot_meta
 from bot.render.prices import render_price
 from bot.render.text import reply_to_text
 from bot.store import CatalogStore, Database
@@ -139,6 +140,10 @@ def test_the_adapters_satisfy_the_sync_interface() -> None:
         assert adapter.default_url.startswith("https://raw.githubusercontent.com/")
         assert adapter.bundled and (DATA / adapter.bundled).exists()
         assert adapter.source.license == "MIT"
+        folder = (DATA / adapter.bundled).parent  # credited: its license and version beside it
+        assert "MIT License" in (folder / "LICENSE").read_text("utf-8")
+        meta = snapshot_meta(DATA / adapter.bundled)
+        assert meta["version"] and meta["license"] == "MIT" and meta["package"] == adapter.key
 
 
 def test_litellm_maps_ids_prices_and_capabilities() -> None:
