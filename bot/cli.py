@@ -18,11 +18,14 @@ from bot.config import Config, ConfigError, load_config
 from bot.core.errors import ImportRejected, UserError
 from bot.core.index import NameIndex
 from bot.core.lookups import Lookups
-from bot.core.records import Batch
+from bot.core.records import Batch, SkippedRow
 from bot.curation.doctor import diagnose
 from bot.importers.catalog_yaml import load_catalog_files
 from bot.importers.common import parse_date
 from bot.importers.epoch import load_epoch_file
+from bot.importers.genai_prices import DATA_FILE as GENAI_PRICES_FILE
+from bot.importers.genai_prices import load_genai_prices_file
+from bot.importers.litellm import load_litellm_file
 from bot.importers.llmstats import load_llmstats
 from bot.logs import setup_logging
 from bot.render.doctor import render_doctor
@@ -52,6 +55,12 @@ IMPORTERS: dict[str, Callable[[Path], Batch]] = {
     "catalog": lambda path: load_catalog_files(
         sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     ),
+}
+# Price sources: a snapshot's date matters (an older one never overwrites a newer), so they
+# take --as-of; genai-prices defaults to its bundled file.
+PRICE_IMPORTERS: dict[str, tuple[Callable[[Path, str | None], Batch], Path | None]] = {
+    "litellm": (load_litellm_file, None),
+    "genai-prices": (load_genai_prices_file, GENAI_PRICES_FILE),
 }
 
 
@@ -83,8 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--from", dest="origin", help="a file or URL to sync from instead")
     sync.add_argument("--as-of", dest="as_of", help="the snapshot's date, YYYY-MM-DD")
     imp = sub.add_parser("import", help="import a file into the store")
-    imp.add_argument("kind", choices=sorted(IMPORTERS))
-    imp.add_argument("path", type=Path)
+    imp.add_argument("kind", choices=sorted([*IMPORTERS, *PRICE_IMPORTERS]))
+    imp.add_argument("path", type=Path, nargs="?", help="the file (genai-prices: the bundled one)")
+    imp.add_argument(
+        "--as-of",
+        dest="as_of",
+        help="the snapshot's date (litellm, genai-prices; default: its own)",
+    )
     return parser
 
 
@@ -169,12 +183,23 @@ def _console_help() -> str:
     return "\n".join(lines)
 
 
-async def _import(config: Config, kind: str, path: Path) -> int:
+async def _import(config: Config, kind: str, path: Path | None, as_of: str | None = None) -> int:
+    if path is None and kind in PRICE_IMPORTERS:
+        path = PRICE_IMPORTERS[kind][1]
+    if path is None:
+        print(f"import {kind} needs the file to import.", file=sys.stderr)
+        return 2
+    if as_of is not None and kind not in PRICE_IMPORTERS:
+        print(f"--as-of is for the price sources ({', '.join(PRICE_IMPORTERS)}).", file=sys.stderr)
+        return 2
     if not path.exists():
         print(f"{path} does not exist.", file=sys.stderr)
         return 1
     try:
-        batch = IMPORTERS[kind](path)
+        if kind in PRICE_IMPORTERS:
+            batch = PRICE_IMPORTERS[kind][0](path, as_of)
+        else:
+            batch = IMPORTERS[kind](path)
     except ImportRejected as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -185,6 +210,11 @@ async def _import(config: Config, kind: str, path: Path) -> int:
             print(str(exc), file=sys.stderr)
             return 1
     print(f"{path.name}: {summary.describe()}.")
+    for line in summary.notable[:50]:
+        print(f"  {line}")
+    if kind in PRICE_IMPORTERS:  # thousands of rows: say why, with one example each
+        _print_skip_reasons(summary.skipped)
+        return 0
     for row in summary.skipped[:50]:
         print(f"  skipped {row.where}: {row.reason}")
     if len(summary.skipped) > 50:
@@ -218,6 +248,14 @@ async def sync_sources(
             failed = failed or not outcome.ok
         await services.watch.drain()
     return 1 if failed else 0
+
+
+def _print_skip_reasons(skipped: list[SkippedRow]) -> None:
+    reasons: dict[str, list[str]] = {}
+    for row in skipped:
+        reasons.setdefault(row.reason.split(":")[0], []).append(row.where)
+    for reason, wheres in sorted(reasons.items(), key=lambda kv: -len(kv[1]))[:15]:
+        print(f"  skipped {len(wheres)}: {reason} (e.g. {wheres[0]})")
 
 
 async def _doctor(config: Config) -> int:
@@ -326,7 +364,7 @@ def _main(argv: list[str] | None) -> int:
     if args.action == "console":
         return asyncio.run(console(config))
     if args.action == "import":
-        return asyncio.run(_import(config, args.kind, args.path))
+        return asyncio.run(_import(config, args.kind, args.path, args.as_of))
     if args.action == "sync":
         return asyncio.run(sync_sources(config, args.source, args.origin, args.as_of))
     if args.action == "catalog":

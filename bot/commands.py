@@ -6,6 +6,7 @@ the two always say the same thing. A test checks the cogs declare exactly these 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -18,6 +19,7 @@ from bot.core.results import LicenseListing
 from bot.digest.schedule import available_zones
 from bot.render import lookups as render
 from bot.render.cards import Reply
+from bot.render.prices import render_price
 from bot.watch.filters import parse_filters
 
 if TYPE_CHECKING:
@@ -145,11 +147,31 @@ COMMANDS: dict[str, Command] = {
                 ),
                 Option("limit", "How many rows (1-25, default 10)", kind=int),
                 Option("setting", "Evaluation setting (pass@1, cons@64, 5-shot ...)"),
+                Option("sort", "score (best first, the default) or price (cheapest first)"),
+                Option("min_score", "Only models scoring at least this", kind=float),
+                Option(
+                    "max_price",
+                    "Only models at most this blended $ per 1M tokens (3 in : 1 out)",
+                    kind=float,
+                ),
             ),
             lambda sv, o: sv.lookups.leaderboard(
-                o.get("benchmark"), o.get("openness"), o.get("limit"), o.get("setting")
+                o.get("benchmark"),
+                o.get("openness"),
+                o.get("limit"),
+                o.get("setting"),
+                o.get("sort"),
+                o.get("min_score"),
+                o.get("max_price"),
             ),
             render.render_leaderboard,
+        ),
+        Command(
+            "price",
+            "A model's prices per provider, and how they changed",
+            (Option("model", "Model name (typos are fine)", True, autocomplete="model"),),
+            lambda sv, o: sv.lookups.price(o.get("model")),
+            render_price,
         ),
         Command(
             "search",
@@ -201,12 +223,25 @@ def parse_options(command: Command, raw: dict[str, str]) -> dict[str, Any]:
                 raise UserError(
                     "Option '{}' must be a whole number, got '{}'.", key, value[:40]
                 ) from None
+        elif option.kind is float:
+            options[key] = _number(key, value)
         else:
             options[key] = value
     for option in command.options:
         if option.required and option.name not in options:
             raise UserError("/{} needs the option '{}'.", command.name, option.name)
     return options
+
+
+def _number(key: str, value: str) -> float:
+    """A number option as Discord would send it: finite, '$' and ',' allowed ('$2.50')."""
+    try:
+        number = float(value.strip().lstrip("$").replace(",", ""))
+    except ValueError:
+        raise UserError("Option '{}' must be a number, got '{}'.", key, value[:40]) from None
+    if not math.isfinite(number):
+        raise UserError("Option '{}' must be a number, got '{}'.", key, value[:40])
+    return number
 
 
 async def run_command(services: Services, name: str, options: dict[str, Any]) -> tuple[Any, Reply]:

@@ -107,6 +107,8 @@ class SyncSourceConfig:
 DEFAULT_SYNC_SOURCES = {
     "epoch": SyncSourceConfig(cadence_minutes=24 * 60),
     "openrouter": SyncSourceConfig(cadence_minutes=6 * 60),
+    "litellm": SyncSourceConfig(cadence_minutes=24 * 60),
+    "genai-prices": SyncSourceConfig(cadence_minutes=24 * 60),
 }
 
 

@@ -22,6 +22,8 @@ from bot.store.catalog_records import (
     ModelScore,
     OpennessCount,
     OrgMatch,
+    PricedModel,
+    PriceRecord,
     SearchHit,
     SnapshotInfo,
     SourceWithFacts,
@@ -58,6 +60,21 @@ class CatalogReader(Protocol):
     async def board_claims(
         self, benchmark_id: int, setting_key: str, model_ids: Sequence[int]
     ) -> list[BenchmarkScore]: ...
+    async def prices(
+        self, model_ids: Sequence[int], current: bool = False
+    ) -> list[PriceRecord]: ...
+    async def price_sources(self) -> list[str]: ...
+    async def priced_board(
+        self,
+        benchmark_id: int,
+        setting_key: str,
+        higher_is_better: bool,
+        openness: tuple[str, ...] | None,
+        min_score: float | None,
+        max_price: float | None,
+        by_price: bool,
+        limit: int,
+    ) -> tuple[list[PricedModel], int]: ...
     async def openness_counts(self, model_ids: Sequence[int]) -> list[OpennessCount]: ...
     async def find_license(self, norm: str) -> LicenseRecord | None: ...
     async def licenses(self) -> list[LicenseRecord]: ...

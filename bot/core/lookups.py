@@ -6,6 +6,7 @@ Everything here speaks in core results (`bot.core.results`); no Discord, no form
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from itertools import combinations
@@ -17,6 +18,7 @@ from bot.core.identity import vendor_stripped
 from bot.core.index import Match, NameEntry, NameIndex, paused_collection
 from bot.core.licenses import parse_openness
 from bot.core.names import benchmark_key, clean_text, normalize
+from bot.core.prices import check_max_price, current_quotes, histories
 from bot.core.results import (
     About,
     Claim,
@@ -32,6 +34,8 @@ from bot.core.results import (
     MatchInfo,
     ModelLicenses,
     ModelReport,
+    PriceQuote,
+    PriceReport,
     ScoreClaim,
     SearchResults,
     SourceRef,
@@ -42,12 +46,15 @@ from bot.core.search import search as search_catalog
 from bot.core.vocab import FACT_FIELDS, NUMERIC_FIELDS, Openness
 from bot.store.catalog_records import (
     BenchmarkEntry,
+    BoardRank,
     BoardSetting,
     EventRecord,
     FactClaim,
     LicenseClaimRecord,
+    ModelInfo,
     ModelName,
     ModelScore,
+    PriceRecord,
     SnapshotInfo,
     SourceRecord,
 )
@@ -211,6 +218,9 @@ class Lookups:
         headline = _headline(score_rows)
         sources = [c.source for g in facts for c in g.claims]
         sources += [c.source for c in licenses] + [c.source for g in headline for c in g]
+        price_rows, prices_from = await self._model_view_prices(row, snapshots, current=True)
+        prices = current_quotes(price_rows)
+        sources += [q.source for q in prices]
         return ModelReport(
             name=row.name,
             org=row.org,
@@ -228,7 +238,54 @@ class Lookups:
             snapshot=row.snapshot,
             snapshots=tuple((r.name, r.date) for r in snapshots),
             facts_from=latest.name if latest else None,
+            prices=prices,
+            prices_from=prices_from,
         )
+
+    # ---- /price ---------------------------------------------------------------------------
+
+    async def price(self, name: str | None) -> PriceReport:
+        """A model's current prices per provider (cheapest first) and their changes over time."""
+        entry, match = self.resolve_model(name)
+        row = await self.store.model(entry.id)
+        if row is None:  # removed since the index was built
+            raise UserError("'{}' is no longer in the catalog.", entry.name)
+        records, stand_in = await self._model_view_prices(row)
+        current = current_quotes(records)
+        history = histories(records)
+        checked = () if records else tuple(await self.store.price_sources())
+        sources = [q.source for q in current] + [q.source for h in history for q in h.periods]
+        return PriceReport(row.name, current, history, match, _credits(sources), stand_in, checked)
+
+    async def _model_view_prices(
+        self,
+        row: ModelInfo,
+        snapshots: Sequence[SnapshotInfo] | None = None,
+        current: bool = False,
+    ) -> tuple[list[PriceRecord], str | None]:
+        """A model's prices: its own, else its latest snapshot's, else (for a snapshot) its
+        parent model's; with the name of the record that stood in, if one did."""
+        own = await self.store.prices([row.id], current)
+        if own:
+            return own, None
+        if snapshots is None:
+            snapshots = await self.store.snapshots(row.id)
+        for snap in reversed(snapshots):
+            found = await self.store.prices([snap.id], current)
+            if found:
+                return found, snap.name
+        if row.parent_id is not None:
+            found = await self.store.prices([row.parent_id], current)
+            if found:
+                return found, row.parent
+        return [], None
+
+    async def _cheapest(self, model_id: int) -> PriceQuote | None:
+        row = await self.store.model(model_id)
+        if row is None:
+            return None
+        quotes = current_quotes((await self._model_view_prices(row, current=True))[0])
+        return quotes[0] if quotes else None
 
     # ---- /license -----------------------------------------------------------------------
 
@@ -327,6 +384,8 @@ class Lookups:
             )
             sources += [c.source for f in facts for cell in f.cells for c in cell]
             sources += [c.source for scores in own for group in scores for c in group]
+        prices = [await self._cheapest(model_id) for model_id in ids]
+        sources += [q.source for q in prices if q is not None]
         return Comparison(
             models=tuple(e.name for e, _ in resolved),
             rows=tuple(rows),
@@ -336,6 +395,7 @@ class Lookups:
             only_benchmark=only.name if only else None,
             facts=facts,
             own_scores=own,
+            prices=tuple(prices),
         )
 
     async def _key_facts(self, ids: Sequence[int]) -> tuple[FactRow, ...]:
@@ -380,14 +440,23 @@ class Lookups:
         openness: str | None = None,
         limit: int | None = 10,
         setting: str | None = None,
+        sort: str | None = None,
+        min_score: float | None = None,
+        max_price: float | None = None,
     ) -> Leaderboard:
         """The best models on one benchmark under one evaluation setting (the most widely
-        reported one unless `setting` names another), ranked in the store."""
+        reported one unless `setting` names another), ranked in the store; with `sort='price'`
+        the cheapest first, and only models at `min_score` or better, at `max_price` or less
+        (the blended 3:1 price per 1M tokens)."""
         entry, match = self.resolve_benchmark(benchmark)
         wanted = _wanted_openness(openness)
         limit = 10 if limit is None else limit
         if not 1 <= limit <= LEADERBOARD_MAX:
             raise UserError("The limit must be between 1 and {}.", LEADERBOARD_MAX)
+        order = _board_sort(sort)
+        max_price = check_max_price(max_price)
+        if min_score is not None and not math.isfinite(min_score):
+            raise UserError("min_score must be a number.")
         bench = await self.store.benchmark(entry.id)
         if bench is None:  # removed since the index was built
             raise UserError("'{}' is no longer in the catalog.", entry.name)
@@ -395,8 +464,21 @@ class Lookups:
         key = _board_setting(bench.name, settings, setting)
         higher = bench.higher_is_better
         classes = tuple(c.value for c in wanted.admitted) if wanted else None
-        ranked = await self.store.board_rank(entry.id, key, higher, classes, limit, bool(classes))
-        total = ranked.total if classes else next((s.models for s in settings if s.key == key), 0)
+        priced = order == "price" or min_score is not None or max_price is not None
+        price_of: dict[int, float | None] = {}
+        if priced:
+            found, total = await self.store.priced_board(
+                entry.id, key, higher, classes, min_score, max_price, order == "price", limit
+            )
+            ranked = BoardRank(tuple(p.model_id for p in found), total)
+            price_of = {p.model_id: p.price for p in found}
+        else:
+            ranked = await self.store.board_rank(
+                entry.id, key, higher, classes, limit, bool(classes)
+            )
+            total = (
+                ranked.total if classes else next((s.models for s in settings if s.key == key), 0)
+            )
         claims = await self.store.board_claims(entry.id, key, ranked.model_ids)
         counts = await self.store.openness_counts(ranked.model_ids)
         rows: list[LeaderRow] = []
@@ -419,6 +501,7 @@ class Lookups:
                     tuple(
                         (Openness(c.openness), c.claims) for c in counts if c.model_id == model_id
                     ),
+                    price_of.get(model_id),
                 )
             )
         sources = [c.source for r in rows for c in (r.best, *r.others)]
@@ -434,6 +517,9 @@ class Lookups:
             _credits(sources),
             key,
             tuple((s.key, s.models) for s in settings if s.key != key),
+            order,
+            min_score,
+            max_price,
         )
 
     # ---- /search, /about ----------------------------------------------------------------
@@ -465,6 +551,16 @@ def _wanted_openness(text: str | None) -> Openness | None:
     if wanted is None:
         choices = ", ".join(o.value for o in Openness)
         raise UserError("Unknown openness '{}'. Use one of: {}.", clean_text(text)[:50], choices)
+    return wanted
+
+
+def _board_sort(text: str | None) -> str:
+    """The leaderboard's order: 'score' (the default) or 'price' (cheapest first)."""
+    if not text:
+        return "score"
+    wanted = normalize(text)
+    if wanted not in ("score", "price"):
+        raise UserError("sort must be score or price, not '{}'.", clean_text(text)[:30])
     return wanted
 
 

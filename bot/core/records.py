@@ -150,6 +150,14 @@ class Batch:
     merged: int = 0  # model records that repeated an earlier one and were merged into it
 
 
+# Counts an apply keeps beside its additions (in `ImportSummary.added`), and how to say them.
+NOT_ADDED = {
+    "price changes": "changed {} prices",
+    "unchanged prices": "{} prices unchanged",
+    "older prices kept": "kept {} stored prices newer than this snapshot",
+}
+
+
 @dataclass
 class ImportSummary:
     """What applying a batch changed: counts of rows added per kind, and rows skipped."""
@@ -157,14 +165,18 @@ class ImportSummary:
     added: dict[str, int] = field(default_factory=dict)
     skipped: list[SkippedRow] = field(default_factory=list)
     merged: int = 0
+    notable: list[str] = field(default_factory=list)  # e.g. price changes, in words
 
     @property
     def total_added(self) -> int:
-        return sum(self.added.values())
+        return sum(n for kind, n in self.added.items() if kind not in NOT_ADDED)
 
     def describe(self) -> str:
-        parts = [f"{n} {kind}" for kind, n in self.added.items() if n]
+        parts = [f"{n} {kind}" for kind, n in self.added.items() if n and kind not in NOT_ADDED]
         text = "added " + (", ".join(parts) if parts else "nothing new")
+        for kind, words in NOT_ADDED.items():
+            if self.added.get(kind):
+                text += f"; {words.format(self.added[kind])}"
         if self.merged:
             text += f"; merged {self.merged} repeated model records"
         if self.skipped:

@@ -100,6 +100,8 @@ class ModelReport:
     snapshot: str | None = None  # its date
     snapshots: tuple[tuple[str, str | None], ...] = ()  # the model's snapshots: name, date
     facts_from: str | None = None  # the snapshot whose facts stand in for the model's
+    prices: tuple[PriceQuote, ...] = ()  # current prices per provider, cheapest first
+    prices_from: str | None = None  # the snapshot or parent whose prices stand in
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ class Comparison:
     # Without a shared benchmark: the models' key facts and each one's own headline scores.
     facts: tuple[FactRow, ...] = ()
     own_scores: tuple[tuple[tuple[ScoreClaim, ...], ...], ...] = ()
+    prices: tuple[PriceQuote | None, ...] = ()  # each model's cheapest current price
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ class LeaderRow:
     others: tuple[ScoreClaim, ...]  # other claims under the same setting: a disagreement
     openness: tuple[Openness, ...]
     openness_claims: tuple[tuple[Openness, int], ...] = ()  # license claims per class
+    price: float | None = None  # cheapest current blended price per 1M tokens (3:1 in:out)
 
     @property
     def openness_disputed(self) -> bool:
@@ -162,6 +166,14 @@ class Leaderboard:
     credits: tuple[str, ...]
     setting: str = ""  # the board's setting key ('' is the standard setting)
     other_settings: tuple[tuple[str, int], ...] = ()  # (setting key, models) ranked apart
+    sort: str = "score"  # or 'price': cheapest first
+    min_score: float | None = None
+    max_price: float | None = None
+
+    @property
+    def priced(self) -> bool:
+        """Whether prices are part of this board (sorted or filtered by them)."""
+        return self.sort == "price" or self.max_price is not None or self.min_score is not None
 
 
 @dataclass(frozen=True)
@@ -225,3 +237,40 @@ class About:
     counts: dict[str, int]
     sources: tuple[SourceSummary, ...] = field(default_factory=tuple)
     syncs: tuple[SyncSummary, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    """One provider's price for a model over one period, per 1M tokens."""
+
+    provider: str
+    region: str
+    input_per_m: float | None
+    output_per_m: float | None
+    cached_input_per_m: float | None
+    currency: str
+    starts: str | None
+    ends: str | None
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class PriceHistory:
+    """A provider's price periods for a model, oldest first (two or more: it changed)."""
+
+    provider: str
+    region: str
+    periods: tuple[PriceQuote, ...]
+
+
+@dataclass(frozen=True)
+class PriceReport:
+    """/price: a model's current prices per provider, cheapest first, and their history."""
+
+    model: str
+    current: tuple[PriceQuote, ...]
+    history: tuple[PriceHistory, ...]
+    match: MatchInfo
+    credits: tuple[str, ...]
+    prices_from: str | None = None  # the snapshot (or parent) whose prices stand in
+    sources_checked: tuple[str, ...] = ()  # the price sources in the catalog, when none is known

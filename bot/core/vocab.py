@@ -104,6 +104,7 @@ FACT_FIELDS = {
     "context_window": "Context window",
     "output_context": "Max output",
     "architecture": "Architecture",
+    "capabilities": "Capabilities",
     "note": "Notes",
 }
 NUMERIC_FIELDS = frozenset({"params", "active_params", "context_window", "output_context"})

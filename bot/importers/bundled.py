@@ -8,6 +8,8 @@ from pathlib import Path
 from bot.core.records import Batch, EventRec, ImportSummary, Provenance
 from bot.importers.catalog_yaml import load_catalog_files
 from bot.importers.epoch import load_epoch_file
+from bot.importers.genai_prices import load_genai_prices_file
+from bot.importers.litellm import load_litellm_file
 from bot.importers.llmstats import load_llmstats
 from bot.store.catalog import CatalogStore
 from bot.watch.sources import CuratedEntry, load_curated
@@ -18,7 +20,8 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 
 def bundled_batch(data_dir: Path = DATA_DIR) -> Batch:
-    """The curated catalog first (it defines organisation aliases), then Epoch, then LLM Stats.
+    """The curated catalog first (it defines organisation aliases), then Epoch, then LLM Stats,
+    then the price sources (LiteLLM, genai-prices), which price the models before them.
 
     The curated release timeline (`data/releases/`) also becomes the catalog's events.
     """
@@ -31,6 +34,12 @@ def bundled_batch(data_dir: Path = DATA_DIR) -> Batch:
     llmstats = data_dir / "llmstats"
     if llmstats.exists():
         parts.append(load_llmstats(llmstats))
+    litellm = data_dir / "litellm" / "model_prices_and_context_window.json"
+    if litellm.exists():
+        parts.append(load_litellm_file(litellm))
+    genai = data_dir / "genai-prices" / "data.json"
+    if genai.exists():
+        parts.append(load_genai_prices_file(genai))
     return merge_batches(parts)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from bot.core.prices import money
 from bot.core.results import (
     About,
     Comparison,
@@ -13,6 +14,7 @@ from bot.core.results import (
     MatchInfo,
     ModelLicenses,
     ModelReport,
+    PriceQuote,
     ScoreClaim,
     SearchResults,
     SourceRef,
@@ -275,6 +277,11 @@ def render_model(report: ModelReport) -> Reply:
                 ]
             )
         card.field_groups("Headline scores", groups)
+    if report.prices:
+        name = "Prices per 1M tokens, cheapest first"
+        if report.prices_from:
+            name += f" (of {safe_text(report.prices_from)})"
+        card.field(name, price_lines(refs, report.prices, limit=5))
     if report.events:
         card.field(
             "Timeline",
@@ -370,6 +377,7 @@ def render_comparison(result: Comparison) -> Reply:
         for model, n in zip(result.models, result.benchmark_counts, strict=True):
             card.line(f"• {safe_text(model)}: {n} benchmark(s) with scores")
         _side_by_side(card, refs, result)
+        _compare_prices(card, refs, result)
         return card.build()
     card.line(f"{len(result.rows)} benchmark(s); {WIN} marks a clear winner, {MISSING} a gap.")
     for row in result.rows:
@@ -390,7 +398,22 @@ def render_comparison(result: Comparison) -> Reply:
         if row.winner is None and sum(1 for c in row.cells if c) > 1:
             lines.append("_No clear winner: tied, or the sources' figures overlap._")
         card.field(name, lines)
+    _compare_prices(card, refs, result)
     return card.build()
+
+
+def _compare_prices(card: CardBuilder, refs: References, result: Comparison) -> None:
+    """Each model's cheapest current price, input and output side by side."""
+    if not any(result.prices):
+        return
+    lines = []
+    for model, quote in zip(result.models, result.prices, strict=True):
+        if quote is None:
+            lines.append(f"**{safe_text(model)}**: {MISSING} no price known")
+        else:
+            text = f"**{safe_text(model)}**: {price_text(quote)} via {where(quote)}"
+            lines.append(cite(refs, text, quote.source, note=False))
+    card.field("Price per 1M tokens (cheapest provider)", lines)
 
 
 def _side_by_side(card: CardBuilder, refs: References, result: Comparison) -> None:
@@ -432,7 +455,11 @@ def render_leaderboard(board: Leaderboard) -> Reply:
     scope = f" · filter: {board.openness.request_label}" if board.openness else ""
     card.line(
         f"{safe_text(board.unit)}, {direction(board.higher_is_better)}{scope}"
-        f" · {board.total_models} model(s) scored"
+        + (
+            f" · {board.total_models} model(s) match"
+            if board.priced
+            else f" · {board.total_models} model(s) scored"
+        )
     )
     card.line(f"Setting: {safe_text(describe_setting(board.setting))}")
     if board.other_settings:
@@ -441,6 +468,8 @@ def render_leaderboard(board: Leaderboard) -> Reply:
             for key, n in board.other_settings
         )
         card.line(f"Other settings, ranked apart (option `setting`): {others}.")
+    if board.priced:
+        card.line(_price_scope(board))
     if board.description:
         card.line(f"_{safe_text(clip(board.description, 300))}_")
     if board.openness or any(r.openness_disputed for r in board.rows):
@@ -454,6 +483,8 @@ def render_leaderboard(board: Leaderboard) -> Reply:
             row.best.source,
             False,
         )
+        if board.priced:
+            line += f" · {money(row.price)} per 1M" if row.price is not None else " · no price"
         if row.openness_disputed:
             line += f" · {DISPUTED_OPENNESS} ({openness_counts(row.openness_claims)})"
         if row.others:
@@ -461,6 +492,60 @@ def render_leaderboard(board: Leaderboard) -> Reply:
             line += f" · {DISAGREE}: also {others}"
         card.line(line)
     return card.build()
+
+
+def _price_scope(board: Leaderboard) -> str:
+    """What a price-aware board shows: its order and filters, and which price it means."""
+    parts = ["cheapest first" if board.sort == "price" else "best score first"]
+    if board.min_score is not None:
+        parts.append(f"score {'≥' if board.higher_is_better else '≤'} {board.min_score:g}")
+    if board.max_price is not None:
+        parts.append(f"price ≤ {money(board.max_price)}")
+    return (
+        " · ".join(parts) + " · price: the cheapest provider's blended price per 1M tokens"
+        " (3 input : 1 output); `/price` gives each model's prices with their sources"
+    )
+
+
+# ---- prices (the /price card is bot.render.prices) -------------------------------------
+
+PER_M = "per 1M tokens"
+
+
+def where(quote: PriceQuote) -> str:
+    """'bedrock (eu)' or 'openai'."""
+    return safe_text(quote.provider + (f" ({quote.region})" if quote.region else ""))
+
+
+def price_text(quote: PriceQuote) -> str:
+    """'in $2.50 · out $10.00 · cached $1.25' (per 1M tokens)."""
+    parts = [
+        f"in {money(quote.input_per_m, quote.currency)}",
+        f"out {money(quote.output_per_m, quote.currency)}",
+    ]
+    if quote.cached_input_per_m is not None:
+        parts.append(f"cached {money(quote.cached_input_per_m, quote.currency)}")
+    return " · ".join(parts)
+
+
+def quote_line(refs: References, quote: PriceQuote) -> str:
+    """A provider's current price with its source and as-of date."""
+    # A snapshot source's first sight of a price is no start date: only a stated one shows.
+    stated = quote.starts and quote.starts != quote.source.as_of
+    since = f", since {quote.starts}" if stated else ""
+    as_of = f"as of {quote.source.as_of}" if quote.source.as_of else "undated"
+    text = (
+        f"**{where(quote)}**: {price_text(quote)} ({safe_text(quote.source.name)}, {as_of}{since})"
+    )
+    return cite(refs, text, quote.source, note=False)
+
+
+def price_lines(refs: References, quotes: tuple[PriceQuote, ...], limit: int = 8) -> list[str]:
+    """The current prices, cheapest first, `limit` of them and a count of the rest."""
+    lines = [quote_line(refs, q) for q in quotes[:limit]]
+    if len(quotes) > limit:
+        lines.append(f"… and {len(quotes) - limit} more providers (`/price` lists them all)")
+    return lines
 
 
 def render_search(results: SearchResults) -> Reply:

@@ -292,7 +292,7 @@ class CatalogReads:
     async def model(self, model_id: int) -> ModelInfo | None:
         row = await self.db.fetchone(
             "SELECT m.id, m.name, m.family, m.family_norm, o.name AS org, p.name AS parent,"
-            " m.snapshot FROM models m LEFT JOIN organisations o ON o.id = m.org_id"
+            " m.snapshot, m.parent_id FROM models m LEFT JOIN organisations o ON o.id = m.org_id"
             " LEFT JOIN models p ON p.id = m.parent_id WHERE m.id = ?",
             (model_id,),
         )
@@ -306,6 +306,7 @@ class CatalogReads:
             row["org"],
             row["parent"],
             row["snapshot"],
+            row["parent_id"],
         )
 
     async def snapshots(self, model_id: int) -> list[SnapshotInfo]:

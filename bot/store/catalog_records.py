@@ -94,6 +94,7 @@ class ModelInfo:
     org: str | None
     parent: str | None = None  # the model this record is a snapshot of
     snapshot: str | None = None  # the snapshot's ISO date
+    parent_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,3 +272,30 @@ class ExportBenchmark:
     higher_is_better: bool
     description: str | None
     aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PriceRecord:
+    """One stored price period of one provider for a model, in `currency` per 1M tokens."""
+
+    model_id: int
+    model: str
+    provider: str
+    region: str
+    input_per_m: float | None
+    output_per_m: float | None
+    cached_input_per_m: float | None
+    currency: str
+    starts: str | None
+    ends: str | None  # None while the price is current
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class PricedModel:
+    """A model on a price-aware leaderboard: its best score and cheapest current price (the
+    blended 3:1 input:output figure, per 1M tokens; its own, else its parent model's)."""
+
+    model_id: int
+    score: float
+    price: float | None

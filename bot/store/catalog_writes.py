@@ -9,6 +9,7 @@ from typing import Any
 from bot.core.errors import ImportRejected
 from bot.core.identity import match_keys
 from bot.core.names import benchmark_key, normalize
+from bot.core.prices import money
 from bot.core.records import (
     Batch,
     BenchmarkRec,
@@ -20,6 +21,7 @@ from bot.core.records import (
     SkippedRow,
 )
 from bot.core.scores import parse_setting, score_problem
+from bot.store.catalog_prices import PriceApply, PriceChange
 from bot.store.db import Database, inserted_id
 
 
@@ -36,6 +38,7 @@ class _Resolver:
         self.units: dict[int, str] = {}  # benchmark id -> the unit its scores are in
         self.org_aliases: dict[str, list[str]] = {}  # org key -> its names, for match_keys
         self.skipped: list[SkippedRow] = []  # rows the store could not take, with why
+        self.known: dict[str, int] | None = None  # every model name and alias, for prices
 
     async def source(self, key: str) -> int:
         if key not in self.sources:
@@ -84,6 +87,23 @@ class _Resolver:
             else:
                 self.models[norm] = row[0]
         return self.models[norm]
+
+    async def existing_model(self, name: str) -> int | None:
+        """The id of the model `name` names (by name, alias or identity rules), never creating
+        one: a price alone does not make a model."""
+        norm = normalize(name)
+        if norm in self.models:
+            return self.models[norm]
+        if self.known is None:  # one read of every name, not a query per price
+            rows = await self.db.fetchall(
+                "SELECT norm, model_id FROM model_aliases UNION ALL SELECT norm, id FROM models"
+            )
+            self.known = {r[0]: r[1] for r in rows}  # a model's own name wins over an alias
+        for key in (norm, *match_keys(name)):
+            if key in self.known:
+                self.models[norm] = self.known[key]
+                return self.known[key]
+        return None
 
     async def _known_model(self, norm: str) -> Any:
         return await self.db.fetchone(
@@ -139,11 +159,33 @@ class CatalogWrites:
             res = _Resolver(self.db, added)
             try:
                 await self._apply(res, batch, added)
+                changes = await self._apply_prices(res, batch, added)
             except KeyError as exc:
                 raise ImportRejected(f"Nothing was imported: {exc.args[0]}.") from exc
         return ImportSummary(
-            added=dict(added), skipped=[*batch.skipped, *res.skipped], merged=batch.merged
+            added=dict(added),
+            skipped=[*batch.skipped, *res.skipped],
+            merged=batch.merged,
+            notable=[_describe_change(c) for c in changes],
         )
+
+    async def _apply_prices(
+        self, res: _Resolver, batch: Batch, added: Counter[str]
+    ) -> list[PriceChange]:
+        """The batch's prices, on models the catalog knows (or the batch just added); a price
+        of an unknown model is skipped and reported."""
+        triples = []
+        for rec in batch.prices:
+            model_id = await res.existing_model(rec.model)
+            if model_id is None:
+                res.skipped.append(
+                    SkippedRow(f"price {rec.model} ({rec.provider})", "model not in the catalog")
+                )
+                continue
+            triples.append((rec, model_id, await res.source(rec.prov.source)))
+        prices = PriceApply(self.db, added)
+        await prices.apply(triples)
+        return prices.changes
 
     async def _apply(self, res: _Resolver, batch: Batch, added: Counter[str]) -> None:
         for source in batch.sources:
@@ -389,6 +431,18 @@ async def _prov(res: _Resolver, prov: Provenance) -> tuple[Any, ...]:
         prov.note,
         prov.qualifier,
     )
+
+
+def _describe_change(change: PriceChange) -> str:
+    """'GPT-4o (openai): input $5.00 → $2.50, output $15.00 → $10.00 per 1M tokens on …'."""
+    where = change.provider + (f"/{change.region}" if change.region else "")
+    parts = [
+        f"{label} {money(old)} → {money(new)}"
+        for label, old, new in zip(("input", "output"), change.before, change.after, strict=True)
+        if not (old is None and new is None) and old != new
+    ]
+    day = f" on {change.on}" if change.on else ""
+    return f"{change.model} ({where}): {', '.join(parts)} per 1M tokens{day}"
 
 
 def _tristate(value: bool | None) -> int | None:

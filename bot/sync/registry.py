@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.importers.genai_prices import GenaiPricesAdapter
+from bot.importers.litellm import LiteLLMAdapter
 from bot.sync.adapter import SyncAdapter
 from bot.sync.epoch import EpochAdapter
 from bot.sync.openrouter import OpenRouterAdapter
@@ -9,5 +11,7 @@ from bot.sync.openrouter import OpenRouterAdapter
 _ALL: tuple[SyncAdapter, ...] = (
     EpochAdapter(),
     OpenRouterAdapter(),
+    LiteLLMAdapter(),
+    GenaiPricesAdapter(),
 )
 ADAPTERS: dict[str, SyncAdapter] = {adapter.key: adapter for adapter in _ALL}

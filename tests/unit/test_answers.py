@@ -61,7 +61,7 @@ def test_the_phi_4_card_cites_each_link_once(db_path: Path) -> None:
         assert page.count(url) == 1, (url, page)
     assert page.count("_phi-4_") <= 1  # the row's note once, not on every line
     assert f"{raw['param_count'] / 1e9:.3g}B [1]" in page
-    assert "(Data: LLM Stats (CC BY 4.0))" in page  # credits stay
+    assert "(Data: LLM Stats (CC BY 4.0)" in page  # credits stay (the price sources' follow)
     assert_citations_listed(page)
 
 

@@ -193,5 +193,10 @@ async def test_model_bad_input_is_a_clear_message(services, text, message) -> No
 async def test_about_credits_the_datasets(services) -> None:
     about = await services.lookups.about()
     credits = {s.credit for s in about.sources if s.credit}
-    assert credits == {"Epoch AI, 'Data on AI Models' (CC BY 4.0)", "LLM Stats (CC BY 4.0)"}
+    assert credits == {
+        "Epoch AI, 'Data on AI Models' (CC BY 4.0)",
+        "LLM Stats (CC BY 4.0)",
+        "LiteLLM, model_prices_and_context_window.json (MIT)",
+        "genai-prices by Pydantic (MIT)",
+    }
     assert about.counts["models"] > 1000

@@ -1,4 +1,4 @@
-"""Lookup slash commands: /model, /license, /compare, /leaderboard, /search, /about."""
+"""Lookup slash commands: /model, /license, /compare, /leaderboard, /price, /search, /about."""
 
 from __future__ import annotations
 
@@ -85,8 +85,12 @@ class LookupCog(commands.Cog):
         openness="Only this openness class (open, api_only, open_permissive ...)",
         limit="How many rows (1-25, default 10)",
         setting="Evaluation setting (pass@1, cons@64, 5-shot ...)",
+        sort="score (best first, the default) or price (cheapest first)",
+        min_score="Only models scoring at least this",
+        max_price="Only models at most this blended $ per 1M tokens (3 in : 1 out)",
     )
     @app_commands.autocomplete(benchmark=benchmark_names)
+    @app_commands.choices(sort=[app_commands.Choice(name=n, value=n) for n in ("score", "price")])
     async def leaderboard(
         self,
         interaction: discord.Interaction,
@@ -94,6 +98,9 @@ class LookupCog(commands.Cog):
         openness: str | None = None,
         limit: app_commands.Range[int, 1, 25] | None = None,
         setting: str | None = None,
+        sort: str | None = None,
+        min_score: float | None = None,
+        max_price: float | None = None,
     ) -> None:
         await self._answer(
             interaction,
@@ -102,7 +109,16 @@ class LookupCog(commands.Cog):
             openness=openness,
             limit=limit,
             setting=setting,
+            sort=sort,
+            min_score=min_score,
+            max_price=max_price,
         )
+
+    @app_commands.command(name="price", description=COMMANDS["price"].description)
+    @app_commands.describe(model="Model name (typos are fine)")
+    @app_commands.autocomplete(model=model_names)
+    async def price(self, interaction: discord.Interaction, model: str) -> None:
+        await self._answer(interaction, "price", model=model)
 
     @app_commands.command(name="search", description=COMMANDS["search"].description)
     @app_commands.describe(text="What to look for")
