@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.clock import Clock
+from bot.core.delivery import Delivery
 from bot.outbox.keys import notice_key
 from bot.outbox.sender import OutboxSender, Pacing, Poster, Renderer, UnavailableHandler
 from bot.render.alerts import render_notice
 from bot.render.cards import Reply
 from bot.store.outbox import OutboxRecord, OutboxStore
+from bot.store.targets import TargetStore
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ class PostKind:
 
     render: Renderer
     on_unavailable: UnavailableHandler | None = None
+    purpose: str | None = None  # whose post target it follows ("alert", "digest"); None: plain
 
 
 class UnknownPostKind(ValueError):
@@ -41,6 +44,7 @@ class Outbox:
         self.clock = clock
         self.sender: OutboxSender | None = None
         self._kinds: dict[str, PostKind] = {}
+        self.targets = TargetStore(store.db)
         self._unavailable: dict[str, UnavailableHandler] = {}
         # Set by `wake`; the release watch's round waits on it (and drains the outbox).
         self.woken = asyncio.Event()
@@ -49,12 +53,18 @@ class Outbox:
         self.register(NOTICE_KIND, _render_notice)
 
     def register(
-        self, kind: str, render: Renderer, on_unavailable: UnavailableHandler | None = None
+        self,
+        kind: str,
+        render: Renderer,
+        on_unavailable: UnavailableHandler | None = None,
+        purpose: str | None = None,
     ) -> None:
         """Make `kind` a post kind: `render` turns its rows into a reply (None: nothing to
         post, the row is dropped); `on_unavailable` handles a row whose channel is gone or
-        closed to the bot (without one such a row is dropped). Registering again replaces."""
-        self._kinds[kind] = PostKind(render, on_unavailable)
+        closed to the bot (without one such a row is dropped); `purpose` names the channel's
+        post target its rows follow (a forum, a thread per post ...; None: plain messages).
+        Registering again replaces."""
+        self._kinds[kind] = PostKind(render, on_unavailable, purpose)
         if on_unavailable is None:
             self._unavailable.pop(kind, None)
         else:
@@ -81,8 +91,25 @@ class Outbox:
         """Give the outbox a way to post (the Discord adapter), at `pacing` (default: just
         under Discord's global limit); without one nothing is sent."""
         self.sender = OutboxSender(
-            self.store, poster, self.render, self.clock, pacing, on_unavailable=self._unavailable
+            self.store,
+            poster,
+            self.render,
+            self.clock,
+            pacing,
+            on_unavailable=self._unavailable,
+            target_of=self.target_of,
+            sent_message=self._sent_message,
         )
+
+    async def target_of(self, row: OutboxRecord) -> Delivery | None:
+        """How the row's channel takes posts of its kind (None: plain messages)."""
+        kind = self._kinds.get(row.kind)
+        if kind is None or kind.purpose is None:
+            return None
+        return await self.targets.get(row.channel_id, kind.purpose)
+
+    async def _sent_message(self, dedupe_key: str) -> str | None:
+        return (await self.targets.message_of([dedupe_key])).get(dedupe_key)
 
     async def enqueue(
         self,

@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from bot.core.clock import Clock, iso
+from bot.core.delivery import Delivery
 from bot.render.cards import Reply
 from bot.render.outbox_marker import stamp
 from bot.store.outbox import OutboxRecord, OutboxStore
@@ -49,7 +50,12 @@ READ_AT_LEAST = 500  # outbox rows per read
 
 
 class ChannelUnavailable(Exception):
-    """The channel is gone or the bot may not post there: retrying will not help."""
+    """The channel is gone or the bot may not post there: retrying will not help.
+    `maybe_posted`: the message was posted, what follows it (its thread) was refused."""
+
+    def __init__(self, message: str, *, maybe_posted: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_posted = maybe_posted
 
 
 class PermanentPostError(Exception):
@@ -80,11 +86,18 @@ class Poster(Protocol):
         self, channel_id: str, reply: Reply, *, nonce: str, role_id: str | None = None
     ) -> str:
         """Post and return the message id, or raise ChannelUnavailable, PermanentPostError or
-        TransientPostError."""
+        TransientPostError. A poster for other targets than plain messages also takes
+        `target=` (a Delivery): a forum post's id is its thread's."""
 
     async def find_posted(self, channel_id: str, since: datetime) -> dict[int, str]:
         """Outbox ids carried by the bot's messages in the channel posted since `since`, with
-        their message ids; raises like `post`."""
+        their message ids; raises like `post`. With `target=` a forum's posts are read."""
+
+    async def complete(
+        self, channel_id: str, message_id: str, reply: Reply, target: Delivery
+    ) -> None:
+        """Do what follows a post on its target (its thread, its crosspost) if not done yet;
+        called for a post found after an unknown outcome. Raises like `post`."""
 
     async def until_clear(self) -> bool:
         """Wait while Discord refuses every request (after a global 429); True if it waited."""
@@ -94,6 +107,10 @@ Renderer = Callable[[OutboxRecord], Awaitable[Reply | None]]
 # What to do with a row (and its kind's later rows) when its channel is gone or closed to the
 # bot: alerts pause their subscriptions, digests their schedules. Other kinds are dropped.
 UnavailableHandler = Callable[[OutboxRecord, str], Awaitable[None]]
+# How a row's channel takes it (None: a plain message), and the message ids of sent rows by
+# dedupe key (a digest's later pages go into the forum post its first page made).
+TargetOf = Callable[[OutboxRecord], Awaitable[Delivery | None]]
+SentMessages = Callable[[str], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
@@ -150,8 +167,12 @@ class OutboxSender:
         clock: Clock,
         pacing: Pacing | None = None,
         on_unavailable: Mapping[str, UnavailableHandler] | None = None,
+        target_of: TargetOf | None = None,
+        sent_message: SentMessages | None = None,
     ) -> None:
         self.store = store
+        self.target_of = target_of
+        self.sent_message = sent_message
         self.on_unavailable = on_unavailable or {}
         self.poster = poster
         self.render = render
@@ -240,17 +261,24 @@ class OutboxSender:
     async def _deliver(self, row: OutboxRecord, reply: Reply, run: _Run) -> str:
         looking = row.attempted_at is not None
         try:
-            message_id = await self._already_posted(row, run) if looking else None
+            channel, target = await self._where(row, run)
+            message_id = await self._already_posted(row, run, channel, target) if looking else None
+            if message_id is not None and target is not None:
+                # Found after a crash: what follows the message (thread, crosspost) may not.
+                found, how = message_id, target
+                await self._paced(lambda: self.poster.complete(channel, found, reply, how))
             if message_id is None:
                 looking = False
                 if not await self.store.mark_attempted(row, iso(self.clock())):
                     log.info("%s %s changed before it was posted: skipped", row.kind, row.id)
                     return "skipped"
-                message_id = await self._post(row, stamp(reply, row.id))
+                message_id = await self._post(row, stamp(reply, row.id), channel, target)
                 if self.after_post is not None:
                     await self.after_post(row)
         except ChannelUnavailable as exc:
-            await self.store.mark_refused(row.id, str(exc), outcome_unknown=looking)
+            await self.store.mark_refused(
+                row.id, str(exc), outcome_unknown=looking or exc.maybe_posted
+            )
             await self._channel_unavailable(row, str(exc))
             return "blocked"
         except PermanentPostError as exc:
@@ -269,27 +297,49 @@ class OutboxSender:
         await self.store.mark_sent(row.id, message_id, iso(self.clock()))
         return "sent"
 
-    async def _already_posted(self, row: OutboxRecord, run: _Run) -> str | None:
+    async def _where(self, row: OutboxRecord, run: _Run) -> tuple[str, Delivery | None]:
+        """The channel the row is posted in, and how (None: a plain message). A later page
+        of a digest in a forum goes into the post its first page made."""
+        if self.target_of is None:
+            return row.channel_id, None
+        key = (row.channel_id, row.kind)
+        if key not in run.targets:  # one look-up per channel and kind in a drain
+            run.targets[key] = asyncio.ensure_future(self.target_of(row))
+        target = await run.targets[key]
+        first = row.payload.get("in_post_of") if isinstance(row.payload, dict) else None
+        if target is None or target.kind != "forum" or not first:
+            return row.channel_id, None if target is None or target.plain else target
+        thread = await self.sent_message(first) if self.sent_message else None
+        if thread is None:
+            raise TransientPostError("its forum post is not made yet")
+        return thread, None
+
+    async def _already_posted(
+        self, row: OutboxRecord, run: _Run, channel: str, target: Delivery | None
+    ) -> str | None:
         """The message an earlier attempt posted for this row, if the channel shows one."""
-        channel = row.channel_id
-        since = run.since[channel]
+        since = run.since[row.channel_id]
         looked = run.posted.get(channel)
         if looked is None or looked[0] > since:  # not looked at, or not back far enough
-            found = await self._paced(lambda: self.poster.find_posted(channel, since))
+            extra = {"target": target} if target is not None else {}
+            found = await self._paced(lambda: self.poster.find_posted(channel, since, **extra))
             looked = run.posted[channel] = (since, found)
         message_id = looked[1].get(row.id)
         if message_id is not None:
             log.info("%s %s was posted before (message %s)", row.kind, row.id, message_id)
         return message_id
 
-    async def _post(self, row: OutboxRecord, reply: Reply) -> str:
+    async def _post(
+        self, row: OutboxRecord, reply: Reply, channel: str, target: Delivery | None
+    ) -> str:
         """Post the row, waiting out rate limits; the nonce makes a repeated try post once."""
         waits = 0
+        extra = {"target": target} if target is not None else {}
         while True:
             try:
                 return await self._paced(
                     lambda: self.poster.post(
-                        row.channel_id, reply, nonce=f"rr{row.id}", role_id=row.role_id
+                        channel, reply, nonce=f"rr{row.id}", role_id=row.role_id, **extra
                     )
                 )
             except RateLimited as exc:
@@ -330,6 +380,7 @@ class _Run:
         default_factory=dict
     )
     posted: dict[str, tuple[datetime, dict[int, str]]] = field(default_factory=dict)
+    targets: dict[tuple[str, str], asyncio.Future[Delivery | None]] = field(default_factory=dict)
     since: dict[str, datetime] = field(default_factory=dict)
     seen: set[int] = field(default_factory=set)
     blocked: set[str] = field(default_factory=set)

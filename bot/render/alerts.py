@@ -19,6 +19,7 @@ from bot.render.lookups import (
     score_text,
 )
 from bot.render.safe import link, safe_text
+from bot.render.threads import thread_title
 from bot.watch.alerts import AlertView
 
 TYPE_LABELS = {
@@ -36,9 +37,10 @@ TYPE_LABELS = {
 _BRIEF_FIELDS = ("params", "active_params", "context_window", "release_date")
 
 
-def render_alert(alert: AlertView) -> Reply:
+def render_alert(alert: AlertView, labels: Sequence[str] = ()) -> Reply:
     """One message: the entry, its sources, and up to three linked models with sourced facts,
-    shortened to fit (never paged: extra detail lives in /model)."""
+    shortened to fit (never paged: extra detail lives in /model). `labels` (organisation,
+    openness, type) choose its tags in a forum; its title there is the entry's."""
     credits: list[str] = []
     for report in alert.models:
         credits += [c for c in report.credits if c not in credits]
@@ -53,7 +55,7 @@ def render_alert(alert: AlertView) -> Reply:
         name = safe_text(report.name + (f" · {report.org}" if report.org else ""))
         fields.append((name, _model_lines(report)))
     card = fit_card(safe_text(alert.title), lines, fields, credits_footer(credits), url=alert.link)
-    return Reply([card])
+    return Reply([card], post_title=thread_title(alert.title), labels=tuple(labels))
 
 
 def _model_lines(report: ModelReport) -> list[str]:

@@ -512,7 +512,7 @@ class RestMixin:
         problem = self._channel_error(channel_id)
         if problem is not None:
             return problem
-        return json_response(self.channel_by_id(channel_id))
+        return json_response(self._find_channel(channel_id) or self.channel_by_id(channel_id))
 
     # ---- attachments (what a user uploads with a slash command) -----------------------------
 
