@@ -97,6 +97,17 @@ class DiscordPoster:
         await thread.edit(archived=False, locked=False)
         log.info("thread %s was archived: unarchived it", thread_id)
 
+    async def _forum(self, channel_id: str) -> discord.ForumChannel:
+        """The forum from the cache, else from Discord (right after a start the cache may not
+        hold it yet); ChannelUnavailable if it is gone or no longer a forum."""
+        forum = self.client.get_channel(int(channel_id))
+        if forum is None:
+            with discord_errors(maybe_posted=False):
+                forum = await self.client.fetch_channel(int(channel_id))
+        if not isinstance(forum, discord.ForumChannel):
+            raise ChannelUnavailable("the channel is no longer a forum")
+        return forum
+
     async def _forum_post(
         self,
         channel_id: str,
@@ -107,9 +118,7 @@ class DiscordPoster:
         target: Delivery,
     ) -> str:
         """A new post in the forum, titled and tagged from the reply."""
-        forum = self.client.get_channel(int(channel_id))
-        if not isinstance(forum, discord.ForumChannel):
-            raise ChannelUnavailable("the forum no longer exists")
+        forum = await self._forum(channel_id)
         available = {tag.name: tag.id for tag in forum.available_tags}
         ids = choose_tags(reply.labels, available, target.tag_map, self.forum_tags)
         tags = [tag for tag in (forum.get_tag(i) for i in ids) if tag is not None]
@@ -182,9 +191,7 @@ class DiscordPoster:
     async def _find_in_forum(self, forum_id: str, since: datetime) -> dict[int, str]:
         """The bot's posts in the forum (active or archived) opened since `since`: their
         first message's outbox id, with the post's id."""
-        forum = self.client.get_channel(int(forum_id))
-        if not isinstance(forum, discord.ForumChannel):
-            raise ChannelUnavailable("the forum no longer exists")
+        forum = await self._forum(forum_id)
         me = self.client.user.id if self.client.user else None
         after = since - LOOKUP_MARGIN
         found: dict[int, str] = {}
