@@ -19,8 +19,9 @@ def thread_title(text: str, fallback: str = "Release Radar") -> str:
     on a character boundary (never inside an emoji sequence or between a letter and its
     accents), `fallback` when nothing is left. Names show no markdown or mentions, so the
     text is not escaped."""
+    spaced = _SPACE.sub(" ", text)  # line breaks and tabs too, before controls are dropped
     cleaned = "".join(
-        c for c in text if unicodedata.category(c) not in ("Cc", "Cf") or c in _JOINERS
+        c for c in spaced if unicodedata.category(c) not in ("Cc", "Cf") or c in _JOINERS
     )
     cleaned = _SPACE.sub(" ", cleaned).strip()
     if not cleaned:

@@ -138,9 +138,21 @@ async def test_forum_options_and_permissions_are_checked_before_anything_is_save
     assert standin.threads_in(forum["id"]) == []
 
 
-async def test_a_digest_in_a_forum_is_one_post_per_period(harness) -> None:
+async def test_a_digest_in_a_forum_is_one_post_per_period(harness, feeds) -> None:
     standin = harness.standin
     forum = await standin.add_forum("digests", tags=("Digest", "Google"))
+    # enough news today for a digest of several pages
+    await add_feed(harness, feeds, "gdigest")
+    items = [
+        {
+            "title": f"Google research note {i}: " + "a long headline about models " * 4,
+            "link": f"https://g.example/digest-{i}",
+            "guid": f"d{i}",
+        }
+        for i in range(80)
+    ]
+    feeds.serve("/gdigest.xml", rss(items))
+    assert (await harness.services.watch.poller.poll_key("gdigest")).ok
     resp = await harness.admin.slash(
         "digest set", channel=forum, frequency="daily", time="09:00", timezone="UTC"
     )
@@ -161,8 +173,9 @@ async def test_a_digest_in_a_forum_is_one_post_per_period(harness) -> None:
     assert post["name"].startswith(first["embeds"][0]["title"])
     digest_tag = next(t["id"] for t in forum["available_tags"] if t["name"] == "Digest")
     assert post["applied_tags"] == [digest_tag]
-    # every page of the digest is in that one post, none elsewhere in the forum
-    assert len(standin.messages[post["id"]]) == len(rows)
+    # every page of the digest is in that one post, in order, none elsewhere in the forum
+    assert len(rows) > 1 and all(r["message_id"] for r in rows)
+    assert [m["id"] for m in standin.messages[post["id"]]] == [r["message_id"] for r in rows]
     assert standin.messages[forum["id"]] == []
 
 
@@ -244,3 +257,17 @@ async def test_subscribing_to_an_archived_thread_needs_manage_threads(harness) -
     resp = await harness.admin.slash("watch add", channel=thread)
     assert "missing Manage Threads (the thread is archived)" in resp.text(), resp.text()
     assert await harness.services.watch.store.subscriptions() == []
+
+
+async def test_a_forum_closed_to_the_bot_pauses_its_alerts(harness, feeds) -> None:
+    standin = harness.standin
+    forum = await standin.add_forum("closing", tags=("Google",))
+    await add_feed(harness, feeds, "gclosing")
+    await harness.admin.slash("watch add", channel=forum, orgs="Google")
+    await standin.set_overwrite(forum["id"], standin.bot_role_id, deny=SEND_MESSAGES)
+    await publish(harness, feeds, "gclosing", "Introducing Gemma 14", "g14")
+    [sub] = await harness.services.watch.store.subscriptions()
+    assert sub.paused and "missing permission" in (sub.pause_reason or "")
+    assert standin.threads_in(forum["id"]) == []
+    [row] = await outbox_rows(harness, forum["id"])
+    assert row["status"] == "held" and row["message_id"] is None
