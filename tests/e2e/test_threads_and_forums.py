@@ -271,3 +271,28 @@ async def test_a_forum_closed_to_the_bot_pauses_its_alerts(harness, feeds) -> No
     assert standin.threads_in(forum["id"]) == []
     [row] = await outbox_rows(harness, forum["id"])
     assert row["status"] == "held" and row["message_id"] is None
+
+
+async def test_a_thread_refused_after_its_alert_follows_once_on_resume(harness, feeds) -> None:
+    """The alert is posted, then Discord refuses its thread (Create Public Threads was taken
+    away): the subscription pauses; on resume the alert is found, not posted again, and its
+    thread is opened."""
+    standin = harness.standin
+    releases = standin.channel("releases")["id"]
+    await standin.set_overwrite(releases, standin.bot_role_id, allow=CREATE_PUBLIC_THREADS)
+    await add_feed(harness, feeds, "gresume")
+    await harness.admin.slash("watch add", channel="releases", orgs="Google", thread_per_alert=True)
+    await standin.set_overwrite(releases, standin.bot_role_id)  # the permission is gone
+    await publish(harness, feeds, "gresume", "Introducing Gemma 15", "g15")
+    [sub] = await harness.services.watch.store.subscriptions()
+    assert sub.paused
+    [message] = standin.messages[releases]
+    assert standin.thread_by_id(message["id"]) is None
+    await standin.set_overwrite(releases, standin.bot_role_id, allow=CREATE_PUBLIC_THREADS)
+    standin.nonce_window = 0.0  # paused for longer than Discord remembers the post's nonce
+    await harness.admin.slash("watch resume", id=sub.id)
+    await harness.services.watch.drain()
+    assert [m["id"] for m in standin.messages[releases]] == [message["id"]]  # not again
+    assert standin.thread_by_id(message["id"])["name"] == "Introducing Gemma 15"
+    [row] = await outbox_rows(harness, releases)
+    assert row["status"] == "sent" and row["message_id"] == message["id"]

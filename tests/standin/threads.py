@@ -70,6 +70,9 @@ class ThreadsMixin:
     def thread_by_name(self, name: str) -> dict[str, Any]:
         return next(t for g in self.guilds for t in g["threads"] if t["name"] == name)
 
+    def thread_by_id(self, thread_id: str) -> dict[str, Any] | None:
+        return self._thread(thread_id)
+
     def threads_in(self, parent_id: str) -> list[dict[str, Any]]:
         """The threads (forum posts) of a channel, oldest first."""
         return [t for g in self.guilds for t in g["threads"] if t["parent_id"] == parent_id]
