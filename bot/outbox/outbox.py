@@ -108,8 +108,11 @@ class Outbox:
             return None
         return await self.targets.get(row.channel_id, kind.purpose)
 
-    async def _sent_message(self, dedupe_key: str) -> str | None:
-        return (await self.targets.message_of([dedupe_key])).get(dedupe_key)
+    async def _sent_message(self, dedupe_key: str) -> tuple[str, str | None]:
+        status, message_id = (await self.targets.message_of([dedupe_key])).get(
+            dedupe_key, ("dropped", None)
+        )
+        return status, message_id if status == "sent" else None
 
     async def enqueue(
         self,

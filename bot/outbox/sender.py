@@ -110,7 +110,7 @@ UnavailableHandler = Callable[[OutboxRecord, str], Awaitable[None]]
 # How a row's channel takes it (None: a plain message), and the message ids of sent rows by
 # dedupe key (a digest's later pages go into the forum post its first page made).
 TargetOf = Callable[[OutboxRecord], Awaitable[Delivery | None]]
-SentMessages = Callable[[str], Awaitable[str | None]]
+SentMessages = Callable[[str], Awaitable[tuple[str, str | None]]]
 
 
 @dataclass(frozen=True)
@@ -309,9 +309,11 @@ class OutboxSender:
         first = row.payload.get("in_post_of") if isinstance(row.payload, dict) else None
         if target is None or target.kind != "forum" or not first:
             return row.channel_id, None if target is None or target.plain else target
-        thread = await self.sent_message(first) if self.sent_message else None
-        if thread is None:
+        status, thread = await self.sent_message(first) if self.sent_message else ("", None)
+        if thread is None and status in ("pending", "held"):
             raise TransientPostError("its forum post is not made yet")
+        if thread is None:  # the first page failed or was dropped: this one cannot follow
+            raise PermanentPostError(f"its forum post was never made ({status or 'unknown'})")
         return thread, None
 
     async def _already_posted(

@@ -63,12 +63,11 @@ class TargetStore:
         )
         return {row["channel_id"]: _delivery(row) for row in rows}
 
-    async def message_of(self, dedupe_keys: Sequence[str]) -> dict[str, str]:
-        """The message ids recorded for sent outbox rows, by dedupe key."""
+    async def message_of(self, dedupe_keys: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+        """The status and message id (once sent) of outbox rows, by dedupe key."""
         marks = ",".join("?" * len(dedupe_keys))
         rows = await self.db.fetchall(
-            f"SELECT dedupe_key, message_id FROM outbox WHERE dedupe_key IN ({marks})"
-            " AND status = 'sent' AND message_id IS NOT NULL",
+            f"SELECT dedupe_key, status, message_id FROM outbox WHERE dedupe_key IN ({marks})",
             tuple(dedupe_keys),
         )
-        return {row["dedupe_key"]: row["message_id"] for row in rows}
+        return {row["dedupe_key"]: (row["status"], row["message_id"]) for row in rows}

@@ -300,3 +300,34 @@ async def test_a_thread_refused_after_its_alert_follows_once_on_resume(harness, 
     assert standin.thread_by_id(message["id"])["name"] == "Introducing Gemma 15"
     [row] = await outbox_rows(harness, releases, "Introducing Gemma 15")
     assert row["status"] == "sent" and row["message_id"] == message["id"]
+
+
+async def test_a_digest_whose_forum_post_is_refused_does_not_hold_the_forum(harness, feeds) -> None:
+    standin = harness.standin
+    forum = await standin.add_forum("refusing")
+    await add_feed(harness, feeds, "grefused")
+    items = [
+        {
+            "title": f"Google refused-digest note {i}: " + "a long headline about models " * 4,
+            "link": f"https://g.example/refused-{i}",
+        }
+        for i in range(80)
+    ]
+    feeds.serve("/grefused.xml", rss(items))
+    assert (await harness.services.watch.poller.poll_key("grefused")).ok
+    await harness.admin.slash(
+        "digest set", channel=forum, frequency="daily", time="09:00", timezone="UTC"
+    )
+    standin.fail(rf"POST /channels/{forum['id']}/threads", 400, code=50035)
+    await harness.admin.slash("digest now", channel=forum)
+    rows = await harness.services.db.fetchall(
+        "SELECT status, last_error FROM outbox WHERE channel_id = ? AND kind = 'digest'"
+        " ORDER BY id",
+        (forum["id"],),
+    )
+    assert len(rows) > 1 and [r["status"] for r in rows] == ["failed"] * len(rows)
+    assert "never made (failed)" in rows[1]["last_error"]
+    assert standin.threads_in(forum["id"]) == []
+    # the next digest is posted as usual
+    await harness.admin.slash("digest now", channel=forum)
+    assert len(standin.threads_in(forum["id"])) == 1
