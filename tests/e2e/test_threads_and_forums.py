@@ -331,3 +331,13 @@ async def test_a_digest_whose_forum_post_is_refused_does_not_hold_the_forum(harn
     # the next digest is posted as usual
     await harness.admin.slash("digest now", channel=forum)
     assert len(standin.threads_in(forum["id"])) == 1
+
+
+async def test_watch_test_in_a_forum_makes_a_post(harness) -> None:
+    standin = harness.standin
+    forum = await standin.add_forum("tested")
+    resp = await harness.admin.slash("watch test", channel=forum)
+    assert "Test alert posted" in resp.text(), resp.text()
+    [post] = standin.threads_in(forum["id"])
+    assert standin.messages[post["id"]][0]["embeds"][0]["title"].startswith(post["name"][:10])
+    assert standin.messages[forum["id"]] == []
