@@ -66,6 +66,9 @@ class WatchConfig:
     allow_private_feed_hosts: bool = False  # feeds on loopback/private/link-local addresses
     max_alerts_per_poll: int = 5  # per channel and poll round; the rest: one summary per source
     edit_updated_alerts: bool = True  # an item its source updates edits its posted alerts
+    # Forum posts: which forum tag an alert's label (organisation, openness, type) gets;
+    # a label without one takes the tag of its own name, where the forum has it.
+    forum_tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -261,6 +264,7 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
             "allow_private_feed_hosts",
             "max_alerts_per_poll",
             "edit_updated_alerts",
+            "forum_tags",
         },
         prefix="watch.",
     )
@@ -293,7 +297,27 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
         edit_updated_alerts=_flag(
             raw, "edit_updated_alerts", defaults.edit_updated_alerts, "watch."
         ),
+        forum_tags=_forum_tags(raw.get("forum_tags")),
     )
+
+
+def _forum_tags(raw: Any) -> dict[str, str]:
+    """watch.forum_tags: label -> forum tag name, both non-empty text (a tag name at most
+    20 characters, as Discord allows)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError("key 'watch.forum_tags': must be a mapping of label: tag name")
+    mapping: dict[str, str] = {}
+    for label, tag in raw.items():
+        if not isinstance(tag, str) or not tag.strip() or len(tag.strip()) > 20:
+            raise ConfigError(
+                f"key 'watch.forum_tags.{label}': must be a tag name of 1 to 20 characters"
+            )
+        if not str(label).strip():
+            raise ConfigError("key 'watch.forum_tags': a label is empty")
+        mapping[str(label).strip()] = tag.strip()
+    return mapping
 
 
 def _retention(raw: dict[str, Any]) -> RetentionConfig:

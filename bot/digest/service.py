@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock, iso
+from bot.core.delivery import Delivery
 from bot.core.errors import UserError, channel_ref
 from bot.core.periodic import run_periodically
 from bot.digest.builder import DigestView, build_digest
@@ -17,6 +19,7 @@ from bot.digest.schedule import Schedule
 from bot.outbox.outbox import Outbox
 from bot.render.cards import Reply
 from bot.render.digest import card_from_payload, card_to_payload, render_digest
+from bot.render.threads import thread_title
 from bot.store.digests import DigestStore, ScheduleRecord
 from bot.store.outbox import OutboxRecord
 from bot.watch.filters import Filters
@@ -47,7 +50,7 @@ class DigestService:
         self.watch = watch
         self.clock = clock
         self.outbox = outbox or watch.outbox  # the one outbox the watch service posts through
-        self.outbox.register("digest", _render_digest_row, self.channel_unavailable)
+        self.outbox.register("digest", _render_digest_row, self.channel_unavailable, "digest")
 
     async def set(
         self,
@@ -58,9 +61,11 @@ class DigestService:
         quiet: str,
         user_id: str,
         notify_channel_id: str | None = None,
+        target: Delivery | None = None,
     ) -> ScheduleSet:
         """Create or replace the channel's schedule. Replacing a paused one resumes it, and
-        the digests held while it was paused are posted."""
+        the digests held while it was paused are posted. `target`: how the channel takes
+        digests (a forum post each, published in an announcement channel ...)."""
         if quiet not in QUIET_CHOICES:
             raise UserError("Quiet periods: 'line' (post a short line) or 'skip' (post nothing).")
         now = self.clock()
@@ -82,6 +87,11 @@ class DigestService:
             )
             if schedule_id is None:
                 raise UserError(channel_ref(channel_id) + " belongs to another server.")
+            if target is not None:
+                await self.outbox.targets.save(
+                    replace(target, channel_id=channel_id, guild_id=guild_id, purpose="digest"),
+                    iso(now),
+                )
             released = await self.store.release_held(guild_id, channel_id)
         if released:
             self.outbox.wake()
@@ -182,15 +192,24 @@ class DigestService:
         if reply is None:
             return 0
         queued = 0
+        # In a forum the digest is one post: its first page opens it (titled with the
+        # digest's heading and day), the later pages go into it.
+        title = thread_title(
+            f"{reply.pages[0].title} · {now.astimezone(ZoneInfo(row.zone)):%Y-%m-%d}"
+        )
         for number, card in enumerate(reply.pages):
+            payload = card_to_payload(card)
+            payload["post_title"] = title
+            if number:
+                payload["in_post_of"] = f"{key}:0"
             queued += await self.outbox.enqueue(
-                f"{key}:{number}",
-                "digest",
-                row.channel_id,
-                iso(now),
-                payload=card_to_payload(card),
+                f"{key}:{number}", "digest", row.channel_id, iso(now), payload=payload
             )
         return queued
+
+    async def targets(self, guild_id: str) -> dict[str, Delivery]:
+        """How the server's channels take digests (forums, announcement ...), by channel id."""
+        return await self.outbox.targets.of_guild(guild_id, "digest")
 
     async def schedules(self, guild_id: str) -> list[DigestSchedule]:
         """The server's digest schedules, oldest first."""
@@ -206,4 +225,8 @@ class DigestService:
 
 async def _render_digest_row(row: OutboxRecord) -> Reply | None:
     """A queued digest page: its card, as it was rendered when the digest fired."""
-    return Reply([card_from_payload(row.payload)])
+    return Reply(
+        [card_from_payload(row.payload)],
+        post_title=row.payload.get("post_title"),
+        labels=("digest",),
+    )

@@ -70,7 +70,8 @@ class ReleaseRadarBot(commands.Bot):
     async def setup_hook(self) -> None:
         discord_config = self.services.config.discord
         pacing = Pacing(discord_config.max_requests_per_second, discord_config.max_in_flight)
-        self.services.outbox.attach_poster(DiscordPoster(self), pacing)
+        poster = DiscordPoster(self, self.services.config.watch.forum_tags)
+        self.services.outbox.attach_poster(poster, pacing)
         await self.add_cogs()
         self._background = self._background_tasks()
         for task in self._background:

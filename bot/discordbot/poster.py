@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import aiohttp
 import discord
 
+from bot.core.delivery import Delivery, choose_tags
 from bot.outbox.sender import (
     ChannelUnavailable,
     MessageGone,
@@ -21,6 +22,7 @@ from bot.outbox.sender import (
 from bot.render.cards import Reply
 from bot.render.discord_embed import NO_MENTIONS, card_to_embed
 from bot.render.outbox_marker import read_outbox_id
+from bot.render.threads import thread_title
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ CANNOT_DM = 50007  # the user closed their DMs to the bot (or shares no server w
 # An outbox channel naming a user: the post goes to the bot's DM channel with them, opened on
 # first use (POST /users/@me/channels); discord.py keeps it for the process's lifetime.
 USER_CHANNEL = "user:"
+ALREADY_CROSSPOSTED = 40033
+THREAD_ALREADY_CREATED = 160004
 # An unknown outcome is looked for in the channel's messages from a little before the row's
 # first attempt (the margin covers clock skew between this host and Discord), a page of 100 at
 # a time, oldest first; a channel busier than this many pages since then is not read further.
@@ -42,13 +46,21 @@ LOOKUP_PAGES = 20
 
 
 class DiscordPoster:
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, forum_tags: dict[str, str] | None = None) -> None:
         self.client = client
+        self.forum_tags = forum_tags or {}  # configured label -> tag name (delivery.forum_tags)
 
     async def post(
-        self, channel_id: str, reply: Reply, *, nonce: str, role_id: str | None = None
+        self,
+        channel_id: str,
+        reply: Reply,
+        *,
+        nonce: str,
+        role_id: str | None = None,
+        target: Delivery | None = None,
     ) -> str:
-        channel = await self._channel(channel_id)
+        """Post `reply` to the channel as `target` says (a forum post, then a thread or a
+        crosspost); the id of the message (of a forum post: its thread's)."""
         content = None
         mentions = NO_MENTIONS
         if role_id:  # an admin chose this role explicitly: ping it and nothing else
@@ -58,8 +70,11 @@ class DiscordPoster:
             )
         embeds = [card_to_embed(card) for card in reply.pages[:1]]
         view = action_view(reply)
+        if target is not None and target.kind == "forum":
+            return await self._forum_post(channel_id, reply, content, embeds, mentions, target)
         with discord_errors(maybe_posted=True):
-            message = await channel.send(
+            message = await self._send(
+                channel_id,
                 content=content,
                 embeds=embeds,
                 nonce=nonce,
@@ -68,6 +83,8 @@ class DiscordPoster:
             )
         if view is not None:  # its clicks are handled by the registered dynamic items
             view.stop()
+        if target is not None:
+            await self.complete(channel_id, str(message.id), reply, target)
         return str(message.id)
 
     async def edit(self, channel_id: str, message_id: str, reply: Reply) -> None:
@@ -106,6 +123,85 @@ class DiscordPoster:
                 return await self.client.create_dm(user)
         return self.client.get_partial_messageable(int(channel_id))
 
+    async def _send(self, channel_id: str, **message: object) -> discord.Message:
+        """Send; a thread that is archived is unarchived first when the bot may (Manage
+        Threads), else ChannelUnavailable."""
+        channel = await self._channel(channel_id)
+        try:
+            return await channel.send(**message)  # type: ignore[call-overload]
+        except discord.HTTPException as exc:
+            if exc.code != ARCHIVED_THREAD:
+                raise
+        await self._unarchive(channel_id)
+        return await channel.send(**message)  # type: ignore[call-overload]
+
+    async def _unarchive(self, thread_id: str) -> None:
+        thread = self.client.get_channel(int(thread_id)) or await self.client.fetch_channel(
+            int(thread_id)
+        )
+        if not isinstance(thread, discord.Thread):
+            raise ChannelUnavailable("the thread is archived")
+        if not thread.permissions_for(thread.guild.me).manage_threads:
+            raise ChannelUnavailable(
+                "the thread is archived and the bot may not unarchive it (Manage Threads)"
+            )
+        await thread.edit(archived=False, locked=False)
+        log.info("thread %s was archived: unarchived it", thread_id)
+
+    async def _forum(self, channel_id: str) -> discord.ForumChannel:
+        """The forum from the cache, else from Discord (right after a start the cache may not
+        hold it yet); ChannelUnavailable if it is gone or no longer a forum."""
+        forum = self.client.get_channel(int(channel_id))
+        if forum is None:
+            with discord_errors(maybe_posted=False):
+                forum = await self.client.fetch_channel(int(channel_id))
+        if not isinstance(forum, discord.ForumChannel):
+            raise ChannelUnavailable("the channel is no longer a forum")
+        return forum
+
+    async def _forum_post(
+        self,
+        channel_id: str,
+        reply: Reply,
+        content: str | None,
+        embeds: list[discord.Embed],
+        mentions: discord.AllowedMentions,
+        target: Delivery,
+    ) -> str:
+        """A new post in the forum, titled and tagged from the reply."""
+        forum = await self._forum(channel_id)
+        available = {tag.name: tag.id for tag in forum.available_tags}
+        ids = choose_tags(reply.labels, available, target.tag_map, self.forum_tags)
+        tags = [tag for tag in (forum.get_tag(i) for i in ids) if tag is not None]
+        with discord_errors(maybe_posted=True):
+            made = await forum.create_thread(
+                name=_title(reply),
+                content=content,
+                embeds=embeds,
+                allowed_mentions=mentions,
+                applied_tags=tags,
+            )
+        return str(made.thread.id)
+
+    async def complete(
+        self, channel_id: str, message_id: str, reply: Reply, target: Delivery
+    ) -> None:
+        """What follows a message on its target, each step once however often it is asked
+        for: the announcement's crosspost, the thread for discussion. A refusal here comes
+        after the message was posted (ChannelUnavailable with `maybe_posted`)."""
+        http = self.client.http
+        try:
+            with discord_errors(maybe_posted=True):
+                if target.publish and target.kind == "announcement":
+                    await _once(http.publish_message(channel_id, message_id), ALREADY_CROSSPOSTED)
+                if target.thread_per_alert and target.kind in ("text", "announcement"):
+                    started = http.start_thread_with_message(
+                        channel_id, message_id, name=_title(reply), auto_archive_duration=1440
+                    )
+                    await _once(started, THREAD_ALREADY_CREATED)
+        except ChannelUnavailable as exc:
+            raise ChannelUnavailable(str(exc), maybe_posted=True) from exc
+
     async def until_clear(self) -> bool:
         """Wait out discord.py's own pause after a global 429 (it holds every request until
         `retry_after` has passed); True if there was one."""
@@ -115,10 +211,15 @@ class DiscordPoster:
         await pause.wait()
         return True
 
-    async def find_posted(self, channel_id: str, since: datetime) -> dict[int, str]:
+    async def find_posted(
+        self, channel_id: str, since: datetime, target: Delivery | None = None
+    ) -> dict[int, str]:
         """Outbox ids in the footers of the bot's own messages posted since `since` (less a
-        margin), with their message ids. Without Read Message History Discord shows no
-        messages: nothing is found."""
+        margin), with their message ids (in a forum: of the posts' first messages, with the
+        posts' ids). Without Read Message History Discord shows no messages: nothing is
+        found."""
+        if target is not None and target.kind == "forum":
+            return await self._find_in_forum(channel_id, since)
         channel = await self._channel(channel_id)
         me = self.client.user.id if self.client.user else None
         found: dict[int, str] = {}
@@ -136,6 +237,30 @@ class DiscordPoster:
                         found.setdefault(outbox_id, str(message.id))
         if read >= LOOKUP_PAGES * 100:
             log.warning("channel %s: looked at %d messages only", channel_id, read)
+        return found
+
+    async def _find_in_forum(self, forum_id: str, since: datetime) -> dict[int, str]:
+        """The bot's posts in the forum (active or archived) opened since `since`: their
+        first message's outbox id, with the post's id."""
+        forum = await self._forum(forum_id)
+        me = self.client.user.id if self.client.user else None
+        after = since - LOOKUP_MARGIN
+        found: dict[int, str] = {}
+        with discord_errors(maybe_posted=False):
+            threads = [t for t in await forum.guild.active_threads() if t.parent_id == forum.id]
+            async for thread in forum.archived_threads(limit=LOOKUP_PAGES * 5):
+                threads.append(thread)
+            for thread in threads:
+                if thread.owner_id != me or discord.utils.snowflake_time(thread.id) < after:
+                    continue
+                try:
+                    first = await thread.fetch_message(thread.id)
+                except discord.NotFound:  # its first message was deleted
+                    continue
+                for embed in first.embeds[:1]:
+                    outbox_id = read_outbox_id(embed.footer.text)
+                    if outbox_id is not None:
+                        found.setdefault(outbox_id, str(thread.id))
         return found
 
 
@@ -202,6 +327,22 @@ def action_view(reply: Reply) -> discord.ui.View | None:
             )
         )
     return view
+
+
+async def _once(request: Awaitable[object], done_code: int) -> None:
+    """A request that Discord refuses with `done_code` when it was already carried out."""
+    try:
+        await request
+    except discord.HTTPException as exc:
+        if exc.code != done_code:
+            raise
+
+
+def _title(reply: Reply) -> str:
+    """A post's or thread's name: the reply's own, else its first page's title."""
+    if reply.post_title:
+        return reply.post_title
+    return thread_title(reply.pages[0].title if reply.pages else "")
 
 
 def _reason(exc: discord.HTTPException) -> str:

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.clock import Clock
+from bot.core.delivery import Delivery
 from bot.outbox.keys import notice_key
 from bot.outbox.sender import OutboxSender, Pacing, Poster, Renderer, UnavailableHandler
 from bot.render.alerts import render_notice
 from bot.render.cards import Reply
 from bot.store.outbox import OutboxRecord, OutboxStore
+from bot.store.targets import TargetStore
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ class PostKind:
 
     render: Renderer
     on_unavailable: UnavailableHandler | None = None
+    purpose: str | None = None  # whose post target it follows ("alert", "digest"); None: plain
 
 
 class UnknownPostKind(ValueError):
@@ -41,6 +44,7 @@ class Outbox:
         self.clock = clock
         self.sender: OutboxSender | None = None
         self._kinds: dict[str, PostKind] = {}
+        self.targets = TargetStore(store.db)
         self._unavailable: dict[str, UnavailableHandler] = {}
         self._edit_kinds: set[str] = set()
         # Set by `wake`; the release watch's round waits on it (and drains the outbox).
@@ -54,15 +58,18 @@ class Outbox:
         kind: str,
         render: Renderer,
         on_unavailable: UnavailableHandler | None = None,
+        purpose: str | None = None,
         *,
         edits: bool = False,
     ) -> None:
         """Make `kind` a post kind: `render` turns its rows into a reply (None: nothing to
         post, the row is dropped); `on_unavailable` handles a row whose channel is gone or
-        closed to the bot (without one such a row is dropped). `edits`: a row of this kind
-        edits the message its payload's `edit_of` row posted, instead of posting (a message
-        since deleted is not posted again). Registering again replaces."""
-        self._kinds[kind] = PostKind(render, on_unavailable)
+        closed to the bot (without one such a row is dropped); `purpose` names the channel's
+        post target its rows follow (a forum, a thread per post ...; None: plain messages).
+        `edits`: a row of this kind edits the message its payload's `edit_of` row posted,
+        instead of posting (a message since deleted is not posted again). Registering again
+        replaces."""
+        self._kinds[kind] = PostKind(render, on_unavailable, purpose)
         if edits:
             self._edit_kinds.add(kind)
         else:
@@ -100,7 +107,22 @@ class Outbox:
             pacing,
             on_unavailable=self._unavailable,
             edit_kinds=self._edit_kinds,
+            target_of=self.target_of,
+            sent_message=self._sent_message,
         )
+
+    async def target_of(self, row: OutboxRecord) -> Delivery | None:
+        """How the row's channel takes posts of its kind (None: plain messages)."""
+        kind = self._kinds.get(row.kind)
+        if kind is None or kind.purpose is None:
+            return None
+        return await self.targets.get(row.channel_id, kind.purpose)
+
+    async def _sent_message(self, dedupe_key: str) -> tuple[str, str | None]:
+        status, message_id = (await self.targets.message_of([dedupe_key])).get(
+            dedupe_key, ("dropped", None)
+        )
+        return status, message_id if status == "sent" else None
 
     async def enqueue(
         self,

@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from bot.core.clock import Clock, iso
+from bot.core.delivery import Delivery
 from bot.render.cards import Reply
 from bot.render.outbox_marker import stamp
 from bot.store.outbox import OutboxRecord, OutboxStore
@@ -50,7 +51,12 @@ READ_AT_LEAST = 500  # outbox rows per read
 
 
 class ChannelUnavailable(Exception):
-    """The channel is gone or the bot may not post there: retrying will not help."""
+    """The channel is gone or the bot may not post there: retrying will not help.
+    `maybe_posted`: the message was posted, what follows it (its thread) was refused."""
+
+    def __init__(self, message: str, *, maybe_posted: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_posted = maybe_posted
 
 
 class MessageGone(Exception):
@@ -86,11 +92,18 @@ class Poster(Protocol):
         self, channel_id: str, reply: Reply, *, nonce: str, role_id: str | None = None
     ) -> str:
         """Post and return the message id, or raise ChannelUnavailable, PermanentPostError or
-        TransientPostError."""
+        TransientPostError. A poster for other targets than plain messages also takes
+        `target=` (a Delivery): a forum post's id is its thread's."""
 
     async def find_posted(self, channel_id: str, since: datetime) -> dict[int, str]:
         """Outbox ids carried by the bot's messages in the channel posted since `since`, with
-        their message ids; raises like `post`."""
+        their message ids; raises like `post`. With `target=` a forum's posts are read."""
+
+    async def complete(
+        self, channel_id: str, message_id: str, reply: Reply, target: Delivery
+    ) -> None:
+        """Do what follows a post on its target (its thread, its crosspost) if not done yet;
+        called for a post found after an unknown outcome. Raises like `post`."""
 
     async def until_clear(self) -> bool:
         """Wait while Discord refuses every request (after a global 429); True if it waited."""
@@ -108,6 +121,10 @@ Renderer = Callable[[OutboxRecord], Awaitable[Reply | None]]
 # What to do with a row (and its kind's later rows) when its channel is gone or closed to the
 # bot: alerts pause their subscriptions, digests their schedules. Other kinds are dropped.
 UnavailableHandler = Callable[[OutboxRecord, str], Awaitable[None]]
+# How a row's channel takes it (None: a plain message), and the message ids of sent rows by
+# dedupe key (a digest's later pages go into the forum post its first page made).
+TargetOf = Callable[[OutboxRecord], Awaitable[Delivery | None]]
+SentMessages = Callable[[str], Awaitable[tuple[str, str | None]]]
 
 
 @dataclass(frozen=True)
@@ -165,10 +182,14 @@ class OutboxSender:
         pacing: Pacing | None = None,
         on_unavailable: Mapping[str, UnavailableHandler] | None = None,
         edit_kinds: AbstractSet[str] = frozenset(),
+        target_of: TargetOf | None = None,
+        sent_message: SentMessages | None = None,
     ) -> None:
         self.store = store
         # Rows of these kinds edit the message their `edit_of` row posted (see `_edit`).
         self.edit_kinds = edit_kinds
+        self.target_of = target_of
+        self.sent_message = sent_message
         self.on_unavailable = on_unavailable or {}
         self.poster = poster
         self.render = render
@@ -270,7 +291,9 @@ class OutboxSender:
             log.info("%s %s to channel %s dropped: %s", row.kind, row.id, row.channel_id, exc)
             return "dropped"
         except ChannelUnavailable as exc:
-            await self.store.mark_refused(row.id, str(exc), outcome_unknown=attempt.looking)
+            await self.store.mark_refused(
+                row.id, str(exc), outcome_unknown=attempt.looking or exc.maybe_posted
+            )
             await self._channel_unavailable(row, str(exc))
             return "blocked"
         except PermanentPostError as exc:
@@ -294,18 +317,21 @@ class OutboxSender:
     ) -> str | None:
         """Post the row unless an earlier attempt did; its message id (None: the row changed
         since it was read, and is not posted)."""
-        message_id = await self._already_posted(row, run) if attempt.looking else None
-        if message_id is not None:
-            return message_id
+        channel, target = await self._where(row, run)
+        if attempt.looking:
+            message_id = await self._already_posted(row, run, channel, target)
+            if message_id is not None:
+                if target is not None:  # found after a crash: what follows it may not be
+                    found, how = message_id, target
+                    await self._paced(lambda: self.poster.complete(channel, found, reply, how))
+                return message_id
         attempt.looking = False
         if not await self.store.mark_attempted(row, iso(self.clock())):
             return None
+        extra = {"target": target} if target is not None else {}
         message_id = await self._retrying(
             lambda: self.poster.post(
-                row.channel_id,
-                stamp(reply, row.id),
-                nonce=f"rr{row.id}",
-                role_id=row.role_id,
+                channel, stamp(reply, row.id), nonce=f"rr{row.id}", role_id=row.role_id, **extra
             )
         )
         if self.after_post is not None:
@@ -322,7 +348,11 @@ class OutboxSender:
         if message_id is None:
             raise MessageGone("the alert it edits was never posted")
         edited = stamp(reply, target)
-        channel = row.channel_id
+        delivery = await self.target_of(row) if self.target_of is not None else None
+        # A forum post's id is its thread's, where its first message (of the same id) lives.
+        channel = (
+            message_id if delivery is not None and delivery.kind == "forum" else row.channel_id
+        )
         if attempt.looking and await self._paced(
             lambda: self.poster.shows(channel, message_id, edited)
         ):
@@ -336,13 +366,34 @@ class OutboxSender:
             await self.after_post(row)
         return message_id
 
-    async def _already_posted(self, row: OutboxRecord, run: _Run) -> str | None:
+    async def _where(self, row: OutboxRecord, run: _Run) -> tuple[str, Delivery | None]:
+        """The channel the row is posted in, and how (None: a plain message). A later page
+        of a digest in a forum goes into the post its first page made."""
+        if self.target_of is None:
+            return row.channel_id, None
+        key = (row.channel_id, row.kind)
+        if key not in run.targets:  # one look-up per channel and kind in a drain
+            run.targets[key] = asyncio.ensure_future(self.target_of(row))
+        target = await run.targets[key]
+        first = row.payload.get("in_post_of") if isinstance(row.payload, dict) else None
+        if target is None or target.kind != "forum" or not first:
+            return row.channel_id, None if target is None or target.plain else target
+        status, thread = await self.sent_message(first) if self.sent_message else ("", None)
+        if thread is None and status in ("pending", "held"):
+            raise TransientPostError("its forum post is not made yet")
+        if thread is None:  # the first page failed or was dropped: this one cannot follow
+            raise PermanentPostError(f"its forum post was never made ({status or 'unknown'})")
+        return thread, None
+
+    async def _already_posted(
+        self, row: OutboxRecord, run: _Run, channel: str, target: Delivery | None
+    ) -> str | None:
         """The message an earlier attempt posted for this row, if the channel shows one."""
-        channel = row.channel_id
-        since = run.since[channel]
+        since = run.since[row.channel_id]
         looked = run.posted.get(channel)
         if looked is None or looked[0] > since:  # not looked at, or not back far enough
-            found = await self._paced(lambda: self.poster.find_posted(channel, since))
+            extra = {"target": target} if target is not None else {}
+            found = await self._paced(lambda: self.poster.find_posted(channel, since, **extra))
             looked = run.posted[channel] = (since, found)
         message_id = looked[1].get(row.id)
         if message_id is not None:
@@ -401,6 +452,7 @@ class _Run:
         default_factory=dict
     )
     posted: dict[str, tuple[datetime, dict[int, str]]] = field(default_factory=dict)
+    targets: dict[tuple[str, str], asyncio.Future[Delivery | None]] = field(default_factory=dict)
     since: dict[str, datetime] = field(default_factory=dict)
     seen: set[int] = field(default_factory=set)
     blocked: set[str] = field(default_factory=set)

@@ -20,6 +20,7 @@ from bot.render.lookups import (
     score_text,
 )
 from bot.render.safe import link, safe_text
+from bot.render.threads import thread_title
 from bot.watch.alerts import AlertView
 
 TYPE_LABELS = {
@@ -37,10 +38,11 @@ TYPE_LABELS = {
 _BRIEF_FIELDS = ("params", "active_params", "context_window", "release_date")
 
 
-def render_alert(alert: AlertView, *, edited: bool = False) -> Reply:
+def render_alert(alert: AlertView, labels: Sequence[str] = (), *, edited: bool = False) -> Reply:
     """One message: the entry, its sources, and up to three linked models with sourced facts,
-    shortened to fit (never paged: extra detail lives in /model). `edited`: the edit of an
-    alert already posted, which says when its source updated the entry."""
+    shortened to fit (never paged: extra detail lives in /model). `labels` (organisation,
+    openness, type) choose its tags in a forum; its title there is the entry's. `edited`: the
+    edit of an alert already posted, which says when its source updated the entry."""
     credits: list[str] = []
     for report in alert.models:
         credits += [c for c in report.credits if c not in credits]
@@ -57,7 +59,7 @@ def render_alert(alert: AlertView, *, edited: bool = False) -> Reply:
         name = safe_text(report.name + (f" · {report.org}" if report.org else ""))
         fields.append((name, _model_lines(report)))
     card = fit_card(safe_text(alert.title), lines, fields, credits_footer(credits), url=alert.link)
-    return Reply([card])
+    return Reply([card], post_title=thread_title(alert.title), labels=tuple(labels))
 
 
 def updated_note(updated_at: str) -> str:

@@ -85,6 +85,10 @@ class Reply:
     pages: list[Card]
     ephemeral: bool = False
     actions: tuple[Action, ...] = ()  # persistent buttons under the message
+    # For a post in a forum or a thread per post: its title (bot.render.threads), and the
+    # labels (organisation, openness, type) forum tags are chosen from.
+    post_title: str | None = None
+    labels: tuple[str, ...] = ()
 
     @classmethod
     def note(cls, title: str, text: str, *, ephemeral: bool = True) -> Reply:

@@ -12,3 +12,5 @@ EMBEDS_PER_MESSAGE = 10
 AUTOCOMPLETE_CHOICES = 25
 CHOICE_NAME = 100
 CHOICE_VALUE = 100
+THREAD_NAME = 100  # a thread or forum post title
+FORUM_TAGS = 5  # tags applied to one forum post

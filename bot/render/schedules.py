@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from bot.core.delivery import Delivery
 from bot.digest.records import DigestSchedule
 from bot.digest.schedule import Schedule
 from bot.render.cards import CardBuilder, Reply
+from bot.render.watch import target_label
 from bot.watch.filters import Filters
 
 
-def digest_list(schedules: Sequence[DigestSchedule]) -> Reply:
-    """`/digest list`: one line per channel's digest, its schedule, filters and state."""
+def digest_list(
+    schedules: Sequence[DigestSchedule], targets: Mapping[str, Delivery] | None = None
+) -> Reply:
+    """`/digest list`: one line per channel's digest, its target, schedule, filters and state."""
+    targets = targets or {}
     card = CardBuilder("Digests")
     if not schedules:
         card.line("None yet. Set one with `/digest set`.")
@@ -24,7 +29,8 @@ def digest_list(schedules: Sequence[DigestSchedule]) -> Reply:
             else f"next <t:{when}:R>"
         )
         card.line(
-            f"<#{digest.channel_id}> · {digest.schedule.describe()}"
+            f"{target_label(digest.channel_id, targets.get(digest.channel_id))}"
+            f" · {digest.schedule.describe()}"
             f" · {digest.filters.describe()} · {state}"
         )
     return card.build(ephemeral=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from bot.core.clock import Clock, iso
+from bot.core.delivery import Delivery
 from bot.core.errors import UserError, channel_ref
 from bot.core.index import NameIndex
 from bot.core.lookups import Lookups
@@ -96,10 +97,10 @@ class WatchService:
             parser=parser,
             on_new=self.outbox.deliver_soon,
         )
-        self.outbox.register("alert", self._render_alert, self._alerts_unavailable)
-        self.outbox.register(SUMMARY_KIND, _render_summary, self._alerts_unavailable)
+        self.outbox.register("alert", self._render_alert, self._alerts_unavailable, "alert")
+        self.outbox.register(SUMMARY_KIND, _render_summary, self._alerts_unavailable, "alert")
         self.outbox.register(
-            EDIT_KIND, self._render_alert_edit, self._alerts_unavailable, edits=True
+            EDIT_KIND, self._render_alert_edit, self._alerts_unavailable, "alert", edits=True
         )
 
     def attach_poster(self, poster: Poster) -> None:
@@ -172,7 +173,17 @@ class WatchService:
         if row.entry_id is None:
             return None
         alert = await build_alert(self.store, self.lookups, row.entry_id)
-        return None if alert is None else render_alert(alert)
+        return None if alert is None else render_alert(alert, await self.labels(row.entry_id))
+
+    async def labels(self, entry_id: int) -> tuple[str, ...]:
+        """What an entry's forum tags are chosen from: its organisation(s), the openness of
+        its models, and its type."""
+        entry = await self.store.entry(entry_id)
+        facts = await self.entry_facts(entry_id)
+        if entry is None or facts is None:
+            return ()
+        orgs = [entry.org] if entry.org else []
+        return (*orgs, *sorted(facts.orgs), *sorted(facts.openness), entry.type)
 
     async def _render_alert_edit(self, row: OutboxRecord) -> Reply | None:
         """A posted alert as its entry reads now, with the "updated" note."""
@@ -193,8 +204,11 @@ class WatchService:
         notify_channel_id: str | None,
         user_id: str,
         backlog: int = 0,
+        target: Delivery | None = None,
     ) -> tuple[int, int]:
-        """Create a subscription; queue the last `backlog` matching entries. (id, queued)."""
+        """Create a subscription; queue the last `backlog` matching entries. (id, queued).
+        `target`: how the channel takes alerts (a forum, a thread per alert ...); it becomes
+        the channel's for all its subscriptions."""
         if not 0 <= backlog <= MAX_BACKLOG:
             raise UserError("The backlog must be between 0 and {}.", MAX_BACKLOG)
         existing = await self.store.subscriptions(guild_id)
@@ -216,6 +230,10 @@ class WatchService:
             sub_id = await self.store.add_subscription(
                 guild_id, channel_id, filters.to_json(), role_id, notify_channel_id, user_id, now
             )
+            if target is not None:
+                await self.outbox.targets.save(
+                    replace(target, channel_id=channel_id, guild_id=guild_id, purpose="alert"), now
+                )
             if backlog:
                 queued = await self._queue_backlog(sub_id, channel_id, filters, backlog, now)
         self.wake()
@@ -319,6 +337,10 @@ class WatchService:
     async def subscriptions(self, guild_id: str) -> list[Subscription]:
         """The server's release-alert subscriptions, oldest first."""
         return await self.store.subscriptions(guild_id)
+
+    async def targets(self, guild_id: str) -> dict[str, Delivery]:
+        """How the server's channels take alerts (forums, threads ...), by channel id."""
+        return await self.outbox.targets.of_guild(guild_id, "alert")
 
     async def feed_statuses(self) -> list[FeedStatus]:
         """Every feed source with its polling health, by name."""

@@ -166,7 +166,7 @@ async def test_alerts_may_go_to_a_thread_the_bot_may_send_in(harness, feeds) -> 
     assert await subscriptions(harness) == []
     await standin.set_overwrite(releases, standin.bot_role_id)
     added = await harness.admin.slash("watch add", channel=thread, keywords="threaded")
-    assert f"<#{thread['id']}> gets" in added.text()
+    assert f"<#{thread['id']}> (thread) gets" in added.text()
     tested = await harness.admin.slash("watch test", channel=thread)
     assert "Test alert posted" in tested.text()
     assert len(standin.messages[thread["id"]]) == 1

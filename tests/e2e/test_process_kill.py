@@ -346,3 +346,62 @@ async def test_kill_between_an_edit_and_its_mark_edits_the_alert_once(
             assert "was applied before" in log.read_text()
         finally:
             await stop_bot(process)
+
+
+async def test_kill_between_a_forum_post_and_its_record_posts_it_once(
+    bundled_db: Path, tmp_path: Path
+) -> None:
+    """A forum post carries no nonce: SIGKILL the bot after Discord made a post and before the
+    bot heard back, restart, and each alert is still exactly one post (found among the forum's
+    posts by its outbox id, not made again)."""
+    log = tmp_path / "bot.log"
+    count = 6
+    async with stand_in_and_db(bundled_db, tmp_path) as (standin, db), feed_server() as feeds:
+        forum = await standin.add_forum("model-posts", tags=("Google", "Release"))
+        url = feeds.serve("/vendor.xml", rss([]))
+        config = write_config(tmp_path, standin, db, url)
+        process = await start_bot(config, log)
+        try:
+            await subscribe_after_baseline(standin, db, ())
+            added = await DiscordUser(standin, "admin").slash(
+                "watch add", channel=forum, keywords="story"
+            )
+            assert "Release alerts on" in added.text(), added.text()
+            feeds.serve("/vendor.xml", stories(count))
+            posts = lambda: standin.threads_in(forum["id"])  # noqa: E731
+            killed: list[bool] = []
+
+            def kill_before_the_answer(message: dict) -> None:
+                if len(posts()) < count // 2 or killed:
+                    return
+                process.send_signal(signal.SIGKILL)
+                wait_dead(process.pid)
+                killed.append(True)
+
+            standin.on_message = kill_before_the_answer
+            poll_now(db)
+            await until(lambda: killed, 60, "the forum posts to start")
+            await process.wait()
+            standin.on_message = None
+            made = len(posts())
+            assert made < count
+            unrecorded = read(
+                db,
+                "SELECT COUNT(*) FROM outbox WHERE kind = 'alert' AND status = 'pending'"
+                " AND attempted_at IS NOT NULL",
+            )[0][0]
+            assert unrecorded == 1  # the post Discord made and the bot never heard of
+
+            process = await start_bot(config, log)
+            await until(lambda: len(posts()) >= count, 90, "the posts to finish after the restart")
+            await asyncio.sleep(1.0)  # anything extra would show up now
+            names = Counter(p["name"] for p in posts())
+            assert names == Counter({f"Gemma story {i}": 1 for i in range(count)})
+            recorded = read(
+                db,
+                f"SELECT message_id FROM outbox WHERE kind = 'alert' AND channel_id = '{forum['id']}'"
+                " AND status = 'sent'",
+            )
+            assert sorted(r[0] for r in recorded) == sorted(p["id"] for p in posts())
+        finally:
+            await stop_bot(process)

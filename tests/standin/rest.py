@@ -157,6 +157,7 @@ class RestMixin:
                 lambda m: self._get_messages(m.group(1), request.query),
             ),
             ("GET", r"/channels/(\d+)", lambda m: self._get_channel(m.group(1))),
+            *self.thread_routes(body, request.query),
         ]
         for verb, pattern, handler in routes:
             match = re.fullmatch(pattern, path)
@@ -463,7 +464,7 @@ class RestMixin:
         problem = self._channel_error(channel_id) or self._dm_refused(channel_id)
         if problem is not None:
             return problem
-        refused = self._send_refused(channel_id)
+        refused = self._send_refused(channel_id) or self.archived_refusal(channel_id)
         if refused is not None:
             return refused
         payload = body or {}
@@ -584,7 +585,7 @@ class RestMixin:
         problem = self._channel_error(channel_id)
         if problem is not None:
             return problem
-        return json_response(self.channel_by_id(channel_id))
+        return json_response(self._find_channel(channel_id) or self.channel_by_id(channel_id))
 
     # ---- attachments (what a user uploads with a slash command) -----------------------------
 

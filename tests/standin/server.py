@@ -21,6 +21,7 @@ from tests.standin.common import (
     ALL_PERMISSIONS,
     APP_ID,
     BOT_USER,
+    CREATE_PUBLIC_THREADS,
     DISCORD_EPOCH,
     DISCORD_MESSAGE_BUCKET,
     EMBED_LINKS,
@@ -28,6 +29,8 @@ from tests.standin.common import (
     INTERACTION_WINDOW,
     INVALID_REQUEST_WINDOW,
     MANAGE_GUILD,
+    MANAGE_MESSAGES,
+    MANAGE_THREADS,
     MEMBER_PERMISSIONS,
     MENTION_EVERYONE,
     MESSAGE_ROUTE,
@@ -65,6 +68,7 @@ from tests.standin.rest import (
     USER_MENTION,
     RestMixin,
 )
+from tests.standin.threads import ThreadsMixin
 
 # Everything tests import from here keeps working after the split into modules.
 __all__ = [
@@ -73,6 +77,7 @@ __all__ = [
     "APP_ID",
     "BOT_USER",
     "CALLBACKS_FOR",
+    "CREATE_PUBLIC_THREADS",
     "DISCORD_EPOCH",
     "DISCORD_MESSAGE_BUCKET",
     "EMBED_LINKS",
@@ -82,6 +87,8 @@ __all__ = [
     "INVALID_REQUEST_WINDOW",
     "MAJOR_PARAMETER",
     "MANAGE_GUILD",
+    "MANAGE_MESSAGES",
+    "MANAGE_THREADS",
     "MEMBER_PERMISSIONS",
     "MENTION_EVERYONE",
     "MESSAGE_ROUTE",
@@ -111,7 +118,7 @@ __all__ = [
 ]
 
 
-class StandIn(RestMixin, GatewayMixin, FaultsMixin, GuildsMixin, DMsMixin):
+class StandIn(RestMixin, GatewayMixin, FaultsMixin, GuildsMixin, DMsMixin, ThreadsMixin):
     """The stand-in server. `await start()`, point discord.py at `api_base`/`gateway_url`."""
 
     def __init__(self, guild: GuildSpec | None = None) -> None:
@@ -154,6 +161,7 @@ class StandIn(RestMixin, GatewayMixin, FaultsMixin, GuildsMixin, DMsMixin):
         self._channel_ids = {c["id"] for c in self.guild["channels"]}
         self._setup_dms()
         self._runner: web.AppRunner | None = None
+        self._background: set[asyncio.Task[None]] = set()  # dispatches after an answer
         self._setup_strict_rules()
 
     # ---- lifecycle ------------------------------------------------------------------------
@@ -176,6 +184,8 @@ class StandIn(RestMixin, GatewayMixin, FaultsMixin, GuildsMixin, DMsMixin):
         self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
+        for task in list(self._background):
+            task.cancel()
         for session in self.sessions:
             await session.ws.close()
         if self._runner is not None:

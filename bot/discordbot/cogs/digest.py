@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.digest.schedule import WEEKDAYS, available_zones, parse_schedule
 from bot.discordbot.checks import GUILD_INSTALL, GUILD_ONLY
 from bot.discordbot.respond import send_reply
-from bot.discordbot.targets import require_post_permissions
+from bot.discordbot.targets import PostTarget, require_target
 from bot.render.limits import AUTOCOMPLETE_CHOICES
 from bot.render.schedules import digest_list, digest_off, digest_posted, digest_scheduled
 from bot.services import Services
@@ -36,7 +36,8 @@ class DigestCog(commands.Cog):
 
     @digest.command(name="set", description="Post a digest to a channel daily or weekly")
     @app_commands.describe(
-        channel="Where the digest goes",
+        channel="Where the digest goes: a text or announcement channel, a thread, or a forum",
+        publish="Announcement channels: publish each digest to the servers following it",
         frequency="daily or weekly",
         time="Local time, 24-hour, like 09:00",
         timezone="IANA time zone, like Europe/Berlin",
@@ -59,7 +60,7 @@ class DigestCog(commands.Cog):
     async def digest_set(
         self,
         interaction: discord.Interaction,
-        channel: discord.TextChannel,
+        channel: PostTarget,
         frequency: str,
         time: str,
         timezone: str,
@@ -69,12 +70,15 @@ class DigestCog(commands.Cog):
         openness: str | None = None,
         modality: str | None = None,
         types: str | None = None,
+        publish: bool = False,
     ) -> None:
         # Saving may wait on the database (another writer holds it): acknowledge first.
         await interaction.response.defer(ephemeral=True, thinking=True)
         schedule = parse_schedule(frequency, time, timezone, day)
         filters = parse_filters(orgs, openness, modality, types)
-        require_post_permissions(channel)
+        target = require_target(
+            channel, guild_id=str(interaction.guild_id), purpose="digest", publish=publish
+        )
         done = await self.digests.set(
             str(interaction.guild_id),
             str(channel.id),
@@ -83,6 +87,7 @@ class DigestCog(commands.Cog):
             quiet,
             str(interaction.user.id),
             notify_channel_id=str(interaction.channel_id),
+            target=target,
         )
         reply = digest_scheduled(channel.id, filters, schedule, done.next_run, done.released)
         await send_reply(interaction, reply)
@@ -99,7 +104,7 @@ class DigestCog(commands.Cog):
     )
     @app_commands.checks.has_permissions(manage_guild=True)
     async def digest_preview(
-        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+        self, interaction: discord.Interaction, channel: PostTarget | None = None
     ) -> None:
         # Rendering a digest reads the whole window from the database: acknowledge first.
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -110,9 +115,7 @@ class DigestCog(commands.Cog):
 
     @digest.command(name="now", description="Post a digest now (the schedule stays as it is)")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def digest_now(
-        self, interaction: discord.Interaction, channel: discord.TextChannel
-    ) -> None:
+    async def digest_now(self, interaction: discord.Interaction, channel: PostTarget) -> None:
         # Posting waits for the outbox sender, which a large fan-out may hold for a while:
         # acknowledge first so the interaction never misses Discord's 3-second window.
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -125,14 +128,14 @@ class DigestCog(commands.Cog):
     @digest.command(name="list", description="This server's digests")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def digest_list(self, interaction: discord.Interaction) -> None:
-        schedules = await self.digests.schedules(str(interaction.guild_id))
-        await send_reply(interaction, digest_list(schedules))
+        guild_id = str(interaction.guild_id)
+        schedules = await self.digests.schedules(guild_id)
+        targets = await self.digests.targets(guild_id)
+        await send_reply(interaction, digest_list(schedules, targets))
 
     @digest.command(name="off", description="Stop a channel's digest")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def digest_off(
-        self, interaction: discord.Interaction, channel: discord.TextChannel
-    ) -> None:
+    async def digest_off(self, interaction: discord.Interaction, channel: PostTarget) -> None:
         # Writes may wait on the database (another writer holds it): acknowledge first.
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.digests.off(str(interaction.guild_id), str(channel.id))

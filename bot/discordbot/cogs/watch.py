@@ -12,7 +12,12 @@ from bot.core.errors import UserError, channel_ref
 from bot.discordbot.checks import GUILD_INSTALL, GUILD_ONLY, curators_only
 from bot.discordbot.poster import DiscordPoster
 from bot.discordbot.respond import send_reply
-from bot.discordbot.targets import PostTarget, require_pingable, require_post_permissions
+from bot.discordbot.targets import (
+    PostTarget,
+    require_pingable,
+    require_target,
+    tag_map_option,
+)
 from bot.outbox.sender import ChannelUnavailable, PermanentPostError, TransientPostError
 from bot.render.cards import Reply, clip
 from bot.render.limits import AUTOCOMPLETE_CHOICES
@@ -57,9 +62,12 @@ class WatchCog(commands.Cog):
 
     @watch.command(name="add", description="Post release alerts to a channel")
     @app_commands.describe(
-        channel="Where alerts go (a text channel or a thread)",
+        channel="Where alerts go: a text or announcement channel, a thread, or a forum",
         backlog="Also post the last N matching entries (0-10, default 0)",
         role="A role to ping with each alert (none by default)",
+        publish="Announcement channels: publish each alert to the servers following it",
+        thread_per_alert="Text channels: open a thread on each alert for discussion",
+        tags="Forums: which tag each label gets, like api_only=Closed, Google=Gemini",
         **FILTER_HELP,
     )
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -74,11 +82,21 @@ class WatchCog(commands.Cog):
         keywords: str | None = None,
         backlog: app_commands.Range[int, 0, 10] = 0,
         role: discord.Role | None = None,
+        publish: bool = False,
+        thread_per_alert: bool = False,
+        tags: str | None = None,
     ) -> None:
         # Saving may wait on the database (another writer holds it): acknowledge first.
         await interaction.response.defer(ephemeral=True, thinking=True)
         filters = parse_filters(orgs, openness, modality, types, keywords)
-        require_post_permissions(channel)
+        target = require_target(
+            channel,
+            guild_id=str(interaction.guild_id),
+            purpose="alert",
+            publish=publish,
+            thread_per_alert=thread_per_alert,
+            tag_map=tag_map_option(tags),
+        )
         if role is not None:
             require_pingable(role, channel)
         sub_id, queued = await self.service.subscribe(
@@ -89,15 +107,20 @@ class WatchCog(commands.Cog):
             notify_channel_id=str(interaction.channel_id),
             user_id=str(interaction.user.id),
             backlog=backlog,
+            target=target,
         )
-        reply = subscription_added(sub_id, channel.id, filters, queued, role.id if role else None)
+        reply = subscription_added(
+            sub_id, channel.id, filters, queued, role.id if role else None, target
+        )
         await send_reply(interaction, reply)
 
     @watch.command(name="list", description="This server's release-alert subscriptions")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def watch_list(self, interaction: discord.Interaction) -> None:
-        subscriptions = await self.service.subscriptions(str(interaction.guild_id))
-        await send_reply(interaction, subscription_list(subscriptions))
+        guild_id = str(interaction.guild_id)
+        subscriptions = await self.service.subscriptions(guild_id)
+        targets = await self.service.targets(guild_id)
+        await send_reply(interaction, subscription_list(subscriptions, targets))
 
     @watch.command(name="remove", description="Stop a release-alert subscription")
     @app_commands.describe(id="The subscription's number (see /watch list)")
@@ -148,11 +171,16 @@ class WatchCog(commands.Cog):
         # Posting waits for the channel's rate-limit bucket, which may outlast Discord's
         # 3-second window: acknowledge first, answer when the post is through.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        require_post_permissions(channel)
+        target = require_target(channel, guild_id=str(interaction.guild_id), purpose="alert")
         reply = await self.service.sample_alert()
-        poster = DiscordPoster(interaction.client)
+        poster = DiscordPoster(interaction.client, self.services.config.watch.forum_tags)
         try:
-            await poster.post(str(channel.id), reply, nonce=f"test{interaction.id}"[:25])
+            await poster.post(
+                str(channel.id),
+                reply,
+                nonce=f"test{interaction.id}"[:25],
+                target=None if target.plain else target,
+            )
         except (ChannelUnavailable, PermanentPostError, TransientPostError) as exc:
             raise UserError(
                 "The test alert could not be posted in " + channel_ref(channel.id) + ": {}.", exc
