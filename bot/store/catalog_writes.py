@@ -20,6 +20,7 @@ from bot.core.records import (
     SkippedRow,
 )
 from bot.core.scores import parse_setting, score_problem
+from bot.store.catalog_lineage import apply_lineage
 from bot.store.db import Database, inserted_id
 
 
@@ -84,6 +85,18 @@ class _Resolver:
             else:
                 self.models[norm] = row[0]
         return self.models[norm]
+
+    async def known(self, name: str) -> int | None:
+        """The id of the model called `name` (by the identity rules too), never creating one."""
+        norm = normalize(name)
+        if norm in self.models:
+            return self.models[norm]
+        row = await self._known_model(norm)
+        for key in match_keys(name, []) if row is None else ():
+            row = await self._known_model(key)
+            if row is not None:
+                break
+        return None if row is None else int(row[0])
 
     async def _known_model(self, norm: str) -> Any:
         return await self.db.fetchone(
@@ -171,6 +184,15 @@ class CatalogWrites:
         for model in batch.models:
             await self._apply_model(res, model, added)
         await self._apply_claims(res, batch, added)
+        await apply_lineage(
+            self.db,
+            batch.lineage,
+            res.model,
+            res.known,
+            lambda prov: _prov(res, prov),
+            added,
+            res.skipped,
+        )
 
     async def _apply_org(self, res: _Resolver, org: OrgRec) -> None:
         org_id = await res.org(org.name, org.country)
