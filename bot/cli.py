@@ -30,6 +30,8 @@ from bot.services import Services
 from bot.store import CatalogStore, Database
 from bot.store.catalog_doctor import CatalogDoctorReads
 from bot.store.db import StoreError
+from bot.sync.hub_run import load_hub_file, sync_hub
+from bot.sync.huggingface import HubAdapter, HubUnavailable
 from bot.watch.fetch import Fetcher, FetchError, feed_session
 from bot.watch.identity import identities
 from bot.watch.linking import models_named
@@ -51,6 +53,7 @@ IMPORTERS: dict[str, Callable[[Path], Batch]] = {
     "catalog": lambda path: load_catalog_files(
         sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     ),
+    "huggingface": lambda path: HubAdapter().parse(load_hub_file(path)),
 }
 
 
@@ -77,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     catalog_sub.add_parser(
         "doctor", help="list likely duplicates, wrong merges, unit anomalies, unsourced facts"
     )
+    hub = sub.add_parser("hub", help="Hugging Face Hub tools")
+    hub_sub = hub.add_subparsers(dest="hub_action", required=True)
+    hub_sync = hub_sub.add_parser(
+        "sync", help="read the Hub for the catalog's repos and watched organisations, and import"
+    )
+    hub_sync.add_argument("--save", type=Path, help="also write the collected body to this file")
     imp = sub.add_parser("import", help="import a file into the store")
     imp.add_argument("kind", choices=sorted(IMPORTERS))
     imp.add_argument("path", type=Path)
@@ -184,6 +193,20 @@ async def _import(config: Config, kind: str, path: Path) -> int:
         print(f"  skipped {row.where}: {row.reason}")
     if len(summary.skipped) > 50:
         print(f"  ... and {len(summary.skipped) - 50} more skipped rows")
+    return 0
+
+
+async def _hub_sync(config: Config, save: Path | None) -> int:
+    """Sync the Hugging Face Hub now and print what the import added and skipped."""
+    async with open_services(config) as services:
+        try:
+            fetched, summary = await sync_hub(services.catalog, config.huggingface, save)
+        except (HubUnavailable, ImportRejected) as exc:
+            print(f"Hugging Face Hub: {exc}", file=sys.stderr)
+            return 1
+    print(f"Hugging Face Hub ({fetched.url}, {fetched.as_of}): {summary.describe()}.")
+    for row in summary.skipped[:50]:
+        print(f"  skipped {row.where}: {row.reason}")
     return 0
 
 
@@ -296,6 +319,8 @@ def _main(argv: list[str] | None) -> int:
         return asyncio.run(_import(config, args.kind, args.path))
     if args.action == "catalog":
         return asyncio.run(_doctor(config))
+    if args.action == "hub":
+        return asyncio.run(_hub_sync(config, args.save))
     if args.action == "feeds":
         return asyncio.run(preview_feed(config, args.source, args.json))
     if not config.token:
