@@ -45,6 +45,9 @@ BODY_FORMAT = 1
 MAX_BODY = 20 * 1024 * 1024
 # The model-info properties a body keeps (the Hub's own JSON names).
 EXPAND = ["author", "cardData", "createdAt", "downloads", "gated", "likes", "safetensors", "tags"]
+# The HTTP layer's network errors, by class name: the client has used requests, httpx and its
+# fork across versions, and none of their transport errors is an OSError.
+_TRANSPORT = frozenset({"TransportError", "ConnectionError", "Timeout", "TimeoutException"})
 _GATED = {"false": "false", "auto": "auto", "manual": "manual"}
 
 
@@ -151,7 +154,9 @@ def _failure(exc: Exception) -> dict[str, str]:
         code = exc.response.status_code if exc.response is not None else None
         kind = "server" if code is None or code >= 500 or code == 429 else "refused"
         return {"status": kind, "error": f"HTTP {code} from the Hub"}
-    if isinstance(exc, OSError | TimeoutError):
+    if isinstance(exc, OSError | TimeoutError) or _TRANSPORT & {
+        c.__name__ for c in type(exc).mro()
+    }:
         return {"status": "unreachable", "error": reason}
     return {"status": "unreadable", "error": f"{type(exc).__name__}: {reason}"}
 
