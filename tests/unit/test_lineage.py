@@ -260,3 +260,19 @@ def test_ask_license_shows_the_base_license_and_bad_input(db_path: Path) -> None
     assert "Llama 3.1 70B Instruct" in out.stdout
     bad = run(db_path, "ask", "license", "x" * 300)
     assert bad.returncode == 1 and "Lineage" not in bad.stdout
+
+
+async def test_removing_a_model_and_undoing_keeps_its_lineage(services) -> None:
+    from bot.curation.forms import Actor
+
+    lookups = services.lookups
+    await lookups.refresh()
+    entry, _ = lookups.resolve_model("DeepSeek-R1")
+    before = await lookups.lineage(entry.id, entry.name)
+    assert before
+    curator = Actor("1", "curator", "10")
+    change = await services.curation.remove_model(curator, entry.name)
+    assert await services.catalog.lineage_links([entry.id]) == []
+    await services.curation.undo(curator, change.id)
+    await lookups.refresh()
+    assert await lookups.lineage(entry.id, entry.name) == before
