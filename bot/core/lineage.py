@@ -27,13 +27,18 @@ class _Step:
 
 
 async def lineage_chain(
-    store: LineageReader, model: str, model_ids: Sequence[int], max_hops: int = MAX_HOPS
+    store: LineageReader,
+    model: str,
+    model_ids: Sequence[int],
+    max_hops: int = MAX_HOPS,
+    own: frozenset[int] = frozenset(),
 ) -> tuple[LineageStep, ...]:
     """The chain of bases of `model` (its record `model_ids`: the model and, where it has one,
     its latest snapshot), breadth first, up to `max_hops` deep. A base met again (a cycle in
     the sources) is shown once more, marked, and not followed; a base the catalog does not
     know ends its branch, shown by the name its source gives. Links that several sources
-    state are one step with every source."""
+    state are one step with every source. Links from the record to `own` (the model and its
+    snapshots: one snapshot made from the one before) are its versions, not its lineage."""
     seen: set[int] = set(model_ids)
     frontier: list[tuple[str, list[int]]] = [(model, list(model_ids))]
     steps: dict[tuple[str, str, str], _Step] = {}
@@ -42,6 +47,8 @@ async def lineage_chain(
         links = await store.lineage_links(list(names))
         following: dict[int, str] = {}
         for link in links:
+            if depth == 1 and link.base_id in own:
+                continue
             child = names[link.model_id]
             key = (child, _base_key(link), link.relation)
             step = steps.get(key)

@@ -240,11 +240,13 @@ class Lookups:
         self, model_id: int, name: str, snapshots: Sequence[SnapshotInfo] | None = None
     ) -> tuple[LineageStep, ...]:
         """The model's chain of base models (up to 8 hops, cycle-safe), each link with its
-        sources; the model's latest snapshot's links count as the model's."""
+        sources; the model's latest snapshot's links count as the model's, except those to
+        the model's own snapshots (its versions)."""
         if snapshots is None:
             snapshots = await self.store.snapshots(model_id)
         ids = [model_id, *(s.id for s in snapshots[-1:])]
-        return await lineage_chain(self.store, name, ids)
+        own = frozenset([model_id, *(s.id for s in snapshots)])
+        return await lineage_chain(self.store, name, ids, own=own)
 
     async def _base_licenses(self, lineage: Sequence[LineageStep]) -> tuple[BaseLicenses, ...]:
         """Each resolved base model of the chain with its own license claims, nearest first."""

@@ -276,3 +276,14 @@ async def test_removing_a_model_and_undoing_keeps_its_lineage(services) -> None:
     await services.curation.undo(curator, change.id)
     await lookups.refresh()
     assert await lookups.lineage(entry.id, entry.name) == before
+
+
+def test_a_models_own_snapshots_are_versions_not_lineage(db_path: Path) -> None:
+    """Epoch names each GPT-4o release's 'Base model' as the release before: asked for the
+    release, that chain shows; asked for GPT-4o, whose facts are its latest snapshot's, the link
+    to its own earlier snapshot is not a lineage."""
+    rows = {r["Model"].strip(): r for r in epoch_rows()}
+    assert rows["GPT-4o (Mar 2025)"]["Base model"].strip() == "GPT-4o (Jan 2025)"
+    model = run(db_path, "ask", "model", "GPT-4o")
+    assert model.returncode == 0, model.stderr
+    assert "Snapshots (" in model.stdout and "-- Lineage --" not in model.stdout
