@@ -28,7 +28,7 @@ from bot.core.names import clean_text
 from bot.core.records import Batch, ModelRec, Provenance, SkippedRow, SourceRec
 from bot.core.vocab import Openness
 from bot.importers.common import BatchBuilder, parse_date, parse_number
-from bot.sync.adapter import Fetched
+from bot.sync.adapter import Fetched, SyncAdapter
 
 log = logging.getLogger(__name__)
 
@@ -361,3 +361,6 @@ def hub_targets(rows: Iterable[tuple[str, str]]) -> list[HubTarget]:
         if is_repo_id(repo) and repo not in seen:
             seen[repo] = HubTarget(repo, model)
     return list(seen.values())
+
+
+ADAPTER: SyncAdapter = HubAdapter()  # what the sync engine registers under 'huggingface'
