@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +130,7 @@ def _convert_model(
     weights = data.get("weights_link")
     repo = hf_repo_id(weights) if isinstance(weights, str) else None
     if repo:
-        builder.fact(name, "hf_repo", repo, replace(prov, url=weights))
+        builder.fact(name, "hf_repo", repo, prov)
     for metric in data.get("qualitative_metrics") or []:
         _convert_score(builder, name, metric, where)
 
