@@ -34,6 +34,8 @@ from bot.services import Services
 from bot.store import CatalogStore, Database
 from bot.store.catalog_doctor import CatalogDoctorReads
 from bot.store.db import StoreError
+from bot.sync.hub_run import load_hub_file, sync_hub
+from bot.sync.huggingface import HubAdapter, HubUnavailable
 from bot.watch.fetch import Fetcher, FetchError, feed_session
 from bot.watch.identity import identities
 from bot.watch.linking import models_named
@@ -55,6 +57,7 @@ IMPORTERS: dict[str, Callable[[Path], Batch]] = {
     "catalog": lambda path: load_catalog_files(
         sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     ),
+    "huggingface": lambda path: HubAdapter().parse(load_hub_file(path)),
 }
 # Price sources: a snapshot's date matters (an older one never overwrites a newer), so they
 # take --as-of; genai-prices defaults to its bundled file.
@@ -91,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("source", nargs="?", help="one source (default: every enabled one)")
     sync.add_argument("--from", dest="origin", help="a file or URL to sync from instead")
     sync.add_argument("--as-of", dest="as_of", help="the snapshot's date, YYYY-MM-DD")
+    hub = sub.add_parser("hub", help="Hugging Face Hub tools")
+    hub_sub = hub.add_subparsers(dest="hub_action", required=True)
+    hub_sync = hub_sub.add_parser(
+        "sync", help="read the Hub for the catalog's repos and watched organisations, and import"
+    )
+    hub_sync.add_argument("--save", type=Path, help="also write the collected body to this file")
     imp = sub.add_parser("import", help="import a file into the store")
     imp.add_argument("kind", choices=sorted([*IMPORTERS, *PRICE_IMPORTERS]))
     imp.add_argument("path", type=Path, nargs="?", help="the file (genai-prices: the bundled one)")
@@ -258,6 +267,20 @@ def _print_skip_reasons(skipped: list[SkippedRow]) -> None:
         print(f"  skipped {len(wheres)}: {reason} (e.g. {wheres[0]})")
 
 
+async def _hub_sync(config: Config, save: Path | None) -> int:
+    """Sync the Hugging Face Hub now and print what the import added and skipped."""
+    async with open_services(config) as services:
+        try:
+            fetched, summary = await sync_hub(services.catalog, config.huggingface, save)
+        except (HubUnavailable, ImportRejected) as exc:
+            print(f"Hugging Face Hub: {exc}", file=sys.stderr)
+            return 1
+    print(f"Hugging Face Hub ({fetched.url}, {fetched.as_of}): {summary.describe()}.")
+    for row in summary.skipped[:50]:
+        print(f"  skipped {row.where}: {row.reason}")
+    return 0
+
+
 async def _doctor(config: Config) -> int:
     """Print what curators should look at in the catalog (it is only read)."""
     async with open_services(config) as services:
@@ -369,6 +392,8 @@ def _main(argv: list[str] | None) -> int:
         return asyncio.run(sync_sources(config, args.source, args.origin, args.as_of))
     if args.action == "catalog":
         return asyncio.run(_doctor(config))
+    if args.action == "hub":
+        return asyncio.run(_hub_sync(config, args.save))
     if args.action == "feeds":
         return asyncio.run(preview_feed(config, args.source, args.json))
     if not config.token:

@@ -25,6 +25,7 @@ DEFAULT_DATABASE = Path("var/release-radar.db")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TOKEN = re.compile(r"[A-Za-z0-9._-]{1,200}")
 _DIGITS = re.compile(r"[0-9]{1,20}")
+_HUB_AUTHOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 
 
 class ConfigError(Exception):
@@ -130,6 +131,17 @@ class SyncConfig:
 
 
 @dataclass(frozen=True)
+class HubConfig:
+    """The Hugging Face Hub source (`huggingface:`): where it is, which organisations' new
+    repos to list (Hub author -> the organisation's name in the catalog), how many each."""
+
+    endpoint: str = "https://huggingface.co"
+    organisations: tuple[tuple[str, str], ...] = ()
+    per_organisation: int = 50
+    timeout: float = 20.0
+
+
+@dataclass(frozen=True)
 class Config:
     database: Path = DEFAULT_DATABASE
     database_busy_timeout: float = 5.0  # seconds a write waits for another process's write
@@ -143,6 +155,7 @@ class Config:
     follow: FollowConfig = field(default_factory=FollowConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
     token: str | None = None
+    huggingface: HubConfig = field(default_factory=HubConfig)
 
 
 def load_config(
@@ -198,6 +211,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
             "retention",
             "follow",
             "sync",
+            "huggingface",
         },
     )
     curators = _mapping(raw, "curators")
@@ -210,6 +224,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
     )
     watch = _watch(_mapping(raw, "watch"))
     return Config(
+        huggingface=_hub(_mapping(raw, "huggingface")),
         watch=watch,
         retention=_retention(_mapping(raw, "retention")),
         follow=_follow(_mapping(raw, "follow")),
@@ -233,6 +248,34 @@ def parse_config(raw: dict[str, Any]) -> Config:
             ),
             max_in_flight=_integer(discord_raw, "max_in_flight", 50, 1, 1000, "discord."),
         ),
+    )
+
+
+def _hub(raw: dict[str, Any]) -> HubConfig:
+    _reject_unknown(
+        raw, {"endpoint", "organisations", "per_organisation", "timeout"}, prefix="huggingface."
+    )
+    endpoint = _url(raw, "endpoint", "huggingface.endpoint", ("http://", "https://"))
+    orgs = raw.get("organisations") or {}
+    if not isinstance(orgs, dict):
+        raise ConfigError(
+            "key 'huggingface.organisations' must map Hub authors to organisation names"
+            f" (meta-llama: Meta), got {type(orgs).__name__}"
+        )
+    pairs = []
+    for author, name in orgs.items():
+        if not isinstance(author, str) or not _HUB_AUTHOR.fullmatch(author):
+            raise ConfigError(f"key 'huggingface.organisations' holds {author!r}: not a Hub author")
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(
+                f"key 'huggingface.organisations.{author}' must be the organisation's name"
+            )
+        pairs.append((author, name.strip()))
+    return HubConfig(
+        endpoint=endpoint or HubConfig.endpoint,
+        organisations=tuple(pairs),
+        per_organisation=_integer(raw, "per_organisation", 50, 1, 1000, "huggingface."),
+        timeout=_number(raw, "timeout", 20.0, 1, 300, "huggingface."),
     )
 
 

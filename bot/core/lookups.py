@@ -17,10 +17,12 @@ from bot.core.errors import UserError
 from bot.core.identity import vendor_stripped
 from bot.core.index import Match, NameEntry, NameIndex, paused_collection
 from bot.core.licenses import parse_openness
+from bot.core.lineage import lineage_chain
 from bot.core.names import benchmark_key, clean_text, normalize
 from bot.core.prices import check_max_price, current_quotes, histories
 from bot.core.results import (
     About,
+    BaseLicenses,
     Claim,
     CompareRow,
     Comparison,
@@ -31,6 +33,7 @@ from bot.core.results import (
     LeaderRow,
     LicenseClaim,
     LicenseListing,
+    LineageStep,
     MatchInfo,
     ModelLicenses,
     ModelReport,
@@ -216,11 +219,13 @@ class Lookups:
         variants = await self.store.variants(family, model_id) if family else []
         facts = _fact_groups(claims)
         headline = _headline(score_rows)
+        lineage = await self.lineage(model_id, row.name, snapshots)
         sources = [c.source for g in facts for c in g.claims]
         sources += [c.source for c in licenses] + [c.source for g in headline for c in g]
         price_rows, prices_from = await self._model_view_prices(row, snapshots, current=True)
         prices = current_quotes(price_rows)
         sources += [q.source for q in prices]
+        sources += [s for step in lineage for s in step.sources]
         return ModelReport(
             name=row.name,
             org=row.org,
@@ -240,6 +245,7 @@ class Lookups:
             facts_from=latest.name if latest else None,
             prices=prices,
             prices_from=prices_from,
+            lineage=lineage,
         )
 
     # ---- /price ---------------------------------------------------------------------------
@@ -287,6 +293,29 @@ class Lookups:
         quotes = current_quotes((await self._model_view_prices(row, current=True))[0])
         return quotes[0] if quotes else None
 
+    async def lineage(
+        self, model_id: int, name: str, snapshots: Sequence[SnapshotInfo] | None = None
+    ) -> tuple[LineageStep, ...]:
+        """The model's chain of base models (up to 8 hops, cycle-safe), each link with its
+        sources; the model's latest snapshot's links count as the model's, except those to
+        the model's own snapshots (its versions)."""
+        if snapshots is None:
+            snapshots = await self.store.snapshots(model_id)
+        ids = [model_id, *(s.id for s in snapshots[-1:])]
+        own = frozenset([model_id, *(s.id for s in snapshots)])
+        return await lineage_chain(self.store, name, ids, own=own)
+
+    async def _base_licenses(self, lineage: Sequence[LineageStep]) -> tuple[BaseLicenses, ...]:
+        """Each resolved base model of the chain with its own license claims, nearest first."""
+        found: dict[int, BaseLicenses] = {}
+        for step in lineage:
+            if step.base_id is None or step.base_id in found:
+                continue
+            rows = await self._model_view_licenses(step.base_id)
+            claims = tuple(_license_claim(r) for r in rows)
+            found[step.base_id] = BaseLicenses(step.base, step.depth, claims)
+        return tuple(found.values())
+
     # ---- /license -----------------------------------------------------------------------
 
     async def license(self, query: str | None) -> ModelLicenses | LicenseListing:
@@ -299,12 +328,18 @@ class Lookups:
                 return listing
         entry, match = self.resolve_model(text)
         claims = [_license_claim(r) for r in await self._model_view_licenses(entry.id)]
+        lineage = await self.lineage(entry.id, entry.name)
+        bases = await self._base_licenses(lineage)
+        sources = [c.source for c in claims] + [s for step in lineage for s in step.sources]
+        sources += [c.source for base in bases for c in base.claims]
         return ModelLicenses(
             entry.name,
             tuple(claims),
             _licenses_disagree(claims),
             match,
-            _credits(c.source for c in claims),
+            _credits(sources),
+            lineage,
+            bases,
         )
 
     async def _license_listing(self, text: str) -> LicenseListing | None:

@@ -118,6 +118,17 @@ class PriceRec:
 
 
 @dataclass(frozen=True)
+class LineageRec:
+    """`model` was made from `base` (a name, resolved when the catalog knows it) by `relation`:
+    one of `bot.core.vocab.LINEAGE_RELATIONS` (finetune, adapter, merge, quantized, ...)."""
+
+    model: str
+    base: str
+    relation: str
+    prov: Provenance
+
+
+@dataclass(frozen=True)
 class EventRec:
     kind: str
     title: str
@@ -146,6 +157,7 @@ class Batch:
     scores: list[ScoreRec] = field(default_factory=list)
     events: list[EventRec] = field(default_factory=list)
     prices: list[PriceRec] = field(default_factory=list)
+    lineage: list[LineageRec] = field(default_factory=list)
     skipped: list[SkippedRow] = field(default_factory=list)
     merged: int = 0  # model records that repeated an earlier one and were merged into it
 

@@ -83,6 +83,31 @@ class MatchInfo:
 
 
 @dataclass(frozen=True)
+class LineageStep:
+    """One link of a model's lineage: `model` was made from `base` by `relation`, as each of
+    `sources` states. `depth` 1 is the asked model's own base, 2 that base's base, ..."""
+
+    model: str
+    base: str  # the catalog's name of the base, or the name as the source wrote it
+    base_org: str | None
+    relation: str
+    depth: int
+    sources: tuple[SourceRef, ...]
+    resolved: bool  # the base is a model of the catalog
+    cycle: bool = False  # the base was met earlier in the chain, so it is not followed again
+    base_id: int | None = None  # the catalog's id of the base, when resolved
+
+
+@dataclass(frozen=True)
+class BaseLicenses:
+    """A base model of the chain and the license claims the catalog holds for it."""
+
+    model: str
+    depth: int
+    claims: tuple[LicenseClaim, ...]
+
+
+@dataclass(frozen=True)
 class ModelReport:
     name: str
     org: str | None
@@ -102,6 +127,7 @@ class ModelReport:
     facts_from: str | None = None  # the snapshot whose facts stand in for the model's
     prices: tuple[PriceQuote, ...] = ()  # current prices per provider, cheapest first
     prices_from: str | None = None  # the snapshot or parent whose prices stand in
+    lineage: tuple[LineageStep, ...] = ()  # base models, nearest first (bot.core.lineage)
 
 
 @dataclass(frozen=True)
@@ -183,6 +209,8 @@ class ModelLicenses:
     disputed: bool
     match: MatchInfo
     credits: tuple[str, ...]
+    lineage: tuple[LineageStep, ...] = ()
+    base_licenses: tuple[BaseLicenses, ...] = ()  # each resolved base's own license claims
 
 
 @dataclass(frozen=True)

@@ -105,9 +105,20 @@ FACT_FIELDS = {
     "output_context": "Max output",
     "architecture": "Architecture",
     "capabilities": "Capabilities",
+    "training_compute": "Training compute",
+    "training_hardware": "Training hardware",
+    "hf_repo": "Hugging Face repo",
+    "gated": "Gated on Hugging Face",
+    "downloads": "Downloads (last 30 days)",
+    "likes": "Likes",
     "note": "Notes",
 }
 NUMERIC_FIELDS = frozenset({"params", "active_params", "context_window", "output_context"})
+# Facts that are numbers but not sizes: compute in FLOP and Hub counters (shown as they are).
+MEASURE_FIELDS = frozenset({"training_compute", "downloads", "likes"})
+# How a model was made from its base model (Hugging Face's base_model relations, plus the
+# kinds other sources name).
+LINEAGE_RELATIONS = ("finetune", "adapter", "merge", "quantized", "distilled", "continued")
 
 STATUSES = ("released", "announced", "expected", "shut_down", "unreleased", "deprecated")
 

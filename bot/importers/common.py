@@ -15,6 +15,7 @@ from bot.core.records import (
     ClaimRec,
     LicenseClaimRec,
     LicenseRec,
+    LineageRec,
     ModelRec,
     Provenance,
     ScoreRec,
@@ -119,6 +120,12 @@ class BatchBuilder:
 
     def fact(self, model: str, field: str, value: object, prov: Provenance) -> None:
         self.batch.claims.append(ClaimRec(model, field, str(value), prov))
+
+    def lineage(self, model: str, base: str, relation: str, prov: Provenance) -> None:
+        """A stated base model of `model`; several bases (a merge's parts) are several calls."""
+        base = base.strip()
+        if base:
+            self.batch.lineage.append(LineageRec(model, base[:200], relation, prov))
 
     def license(self, lic: License) -> None:
         if lic.id not in self._licenses:

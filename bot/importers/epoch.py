@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from bot.core.errors import ImportRejected
+from bot.core.hub import hf_repo_id
 from bot.core.identity import epoch_snapshot
 from bot.core.licenses import openness_from_epoch
 from bot.core.names import clean_text, normalize
@@ -26,6 +27,9 @@ COLUMNS = {
     "params_notes": "Parameters notes",
     "access": "Model accessibility",
     "link": "Link",
+    "compute": "Training compute (FLOP)",
+    "hardware": "Training hardware",
+    "base": "Base model",
 }
 _ACTIVE = re.compile(r"(\d+(?:\.\d+)?)\s*([BT])\s*active", re.IGNORECASE)
 _MULTIPLIER = {"B": 1e9, "T": 1e12}
@@ -150,6 +154,30 @@ def _convert_row(
     openness = openness_from_epoch(cell("access"))
     if openness is not None:
         builder.license_claim(name, None, openness, prov)
+    _training_facts(builder, name, cell("compute"), cell("hardware"), where, prov)
+    # Epoch's 'Base model' is the model this one was fine-tuned from; a model built on
+    # several (a language model and a vision encoder) names each, comma-separated.
+    for base in cell("base").split(","):
+        builder.lineage(name, base, "finetune", prov)
+    repo = hf_repo_id(_first_url(cell("link")))
+    if repo:
+        builder.fact(name, "hf_repo", repo, prov)
+
+
+def _training_facts(
+    builder: BatchBuilder, name: str, compute: str, hardware: str, where: str, prov: Provenance
+) -> None:
+    """Training compute in FLOP (kept to 4 significant digits, as Epoch estimates it) and the
+    hardware it ran on."""
+    flop = parse_number(compute)
+    if compute and (flop is None or flop <= 0):
+        builder.batch.skipped.append(
+            SkippedRow(where, f"training compute {compute!r} is not a positive number")
+        )
+    elif flop:
+        builder.fact(name, "training_compute", f"{flop:.4g}", prov)
+    if hardware:
+        builder.fact(name, "training_hardware", hardware[:200], prov)
 
 
 def _first_url(text: str) -> str | None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.errors import ImportRejected
+from bot.core.hub import hf_repo_id
 from bot.core.identity import snapshot_date, snapshot_name
 from bot.core.names import benchmark_key, clean_text
 from bot.core.records import Batch, BenchmarkRec, ModelRec, Provenance, SkippedRow
@@ -123,6 +124,13 @@ def _convert_model(
         builder.license_claim(name, data["license"], openness, prov)
         if has_weights and openness is Openness.API_ONLY:
             skipped.append(SkippedRow(where, "proprietary license but a weights link; kept both"))
+    base = data.get("fine_tuned_from_model_id")
+    if isinstance(base, str) and base.strip():
+        builder.lineage(name, clean_text(base), "finetune", prov)
+    weights = data.get("weights_link")
+    repo = hf_repo_id(weights) if isinstance(weights, str) else None
+    if repo:
+        builder.fact(name, "hf_repo", repo, prov)
     for metric in data.get("qualitative_metrics") or []:
         _convert_score(builder, name, metric, where)
 

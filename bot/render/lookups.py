@@ -7,10 +7,12 @@ from collections.abc import Iterable, Sequence
 from bot.core.prices import money
 from bot.core.results import (
     About,
+    BaseLicenses,
     Comparison,
     Leaderboard,
     LicenseClaim,
     LicenseListing,
+    LineageStep,
     MatchInfo,
     ModelLicenses,
     ModelReport,
@@ -23,6 +25,7 @@ from bot.core.scores import describe_setting, parse_setting
 from bot.core.urls import checked_url
 from bot.core.vocab import NUMERIC_FIELDS, Openness
 from bot.render.cards import CardBuilder, Reply, clip
+from bot.render.lineage import step_text
 from bot.render.refs import References
 from bot.render.safe import link, safe_text
 from bot.render.sync import sync_lines
@@ -50,6 +53,12 @@ def count(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def flop(value: float) -> str:
+    """Training compute as Epoch writes it: 3.87e25 FLOP (three significant digits)."""
+    mantissa, _, exponent = f"{value:.3g}".partition("e")
+    return f"{mantissa}e{int(exponent)} FLOP" if exponent else f"{mantissa} FLOP"
+
+
 def tokens(value: float) -> str:
     """A token count as models are known by it: powers of two in binary units (131,072 is
     128K, 1,048,576 is 1M), round decimal figures as written (200K), others in full."""
@@ -68,6 +77,12 @@ def tokens(value: float) -> str:
 
 
 def fact_value(field: str, value: str) -> str:
+    if field == "training_compute":
+        return flop(float(value))
+    if field in ("downloads", "likes"):
+        return f"{float(value):,.0f}"
+    if field == "gated":
+        return "no" if value == "false" else f"yes ({safe_text(value)} approval)"
     if field in NUMERIC_FIELDS:
         number = float(value)
         if field in ("context_window", "output_context"):
@@ -236,6 +251,7 @@ def render_model(report: ModelReport) -> Reply:
             register(refs, score.source, note=False)
     for event in report.events:
         register(refs, event.source, note=False)
+    register_lineage(refs, report.lineage)
     card = CardBuilder(safe_text(report.name), credits_footer(report.credits), refs=refs)
     hint = match_line(report.match)
     if hint:
@@ -262,6 +278,8 @@ def render_model(report: ModelReport) -> Reply:
         card.field(name, cite_each(refs, ((license_text(c), c.source) for c in report.licenses)))
     else:
         card.field("License", ["No source in the catalog states one."])
+    if report.lineage:
+        card.field("Lineage", lineage_lines(refs, report.lineage))
     if report.scores:
         groups = []
         for claims in report.scores:
@@ -290,7 +308,7 @@ def render_model(report: ModelReport) -> Reply:
                 for e in report.events
             ],
         )
-    if len(report.facts) + len(report.licenses) + len(report.scores) == 0:
+    if len(report.facts) + len(report.licenses) + len(report.scores) + len(report.lineage) == 0:
         card.line("The catalog knows the name, but no source gives facts about it yet.")
     return card.build()
 
@@ -313,10 +331,39 @@ def snapshot_lines(report: ModelReport) -> list[str]:
     return lines
 
 
+def lineage_lines(refs: References, lineage: Sequence[LineageStep]) -> list[str]:
+    """One line per link of the chain, nearest base first, citing every source that states it."""
+    claims = [
+        (step_text(step, step.depth == 1), source) for step in lineage for source in step.sources
+    ]
+    return cite_each(refs, claims, note=False)
+
+
+def register_lineage(refs: References, lineage: Sequence[LineageStep]) -> None:
+    for step in lineage:
+        register_all(refs, step.sources, note=False)
+
+
+def base_license_groups(refs: References, bases: Sequence[BaseLicenses]) -> list[list[str]]:
+    """For each base model: its name, then its own license claims (or that none is known)."""
+    groups = []
+    for base in bases:
+        head = f"**{safe_text(base.model)}**" + (" (a base of its base)" if base.depth > 1 else "")
+        if not base.claims:
+            groups.append([head, "  No source in the catalog states its license."])
+            continue
+        lines = cite_each(refs, ((license_text(c), c.source) for c in base.claims))
+        groups.append([head, *("  " + line for line in lines)])
+    return groups
+
+
 def render_model_licenses(report: ModelLicenses) -> Reply:
     refs = References()
     for claim in report.claims:
         register(refs, claim.source)
+    register_lineage(refs, report.lineage)
+    for base in report.base_licenses:
+        register_all(refs, (c.source for c in base.claims))
     card = CardBuilder(
         f"License of {safe_text(report.model)}", credits_footer(report.credits), refs=refs
     )
@@ -325,10 +372,14 @@ def render_model_licenses(report: ModelLicenses) -> Reply:
         card.line(hint)
     if not report.claims:
         card.line("No source in the catalog states a license or openness for this model.")
-        return card.build()
-    if report.disputed:
-        card.line(f"{DISAGREE}: every claim is listed with its source.")
-    card.field("Claims", cite_each(refs, ((license_text(c), c.source) for c in report.claims)))
+    else:
+        if report.disputed:
+            card.line(f"{DISAGREE}: every claim is listed with its source.")
+        card.field("Claims", cite_each(refs, ((license_text(c), c.source) for c in report.claims)))
+    if report.lineage:
+        card.field("Lineage", lineage_lines(refs, report.lineage))
+    if report.base_licenses:
+        card.field_groups("Base model licenses", base_license_groups(refs, report.base_licenses))
     return card.build()
 
 

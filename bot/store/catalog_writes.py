@@ -21,6 +21,7 @@ from bot.core.records import (
     SkippedRow,
 )
 from bot.core.scores import parse_setting, score_problem
+from bot.store.catalog_lineage import apply_lineage
 from bot.store.catalog_prices import PriceApply, PriceChange
 from bot.store.db import Database, inserted_id
 
@@ -213,6 +214,15 @@ class CatalogWrites:
         for model in batch.models:
             await self._apply_model(res, model, added)
         await self._apply_claims(res, batch, added)
+        await apply_lineage(
+            self.db,
+            batch.lineage,
+            res.model,
+            res.existing_model,
+            lambda prov: _prov(res, prov),
+            added,
+            res.skipped,
+        )
 
     async def _apply_org(self, res: _Resolver, org: OrgRec) -> None:
         org_id = await res.org(org.name, org.country)

@@ -14,11 +14,13 @@ from bot.store.db import Database, inserted_id
 TRACKED = (
     "sources", "organisations", "organisation_aliases", "licenses", "license_aliases",
     "benchmarks", "benchmark_aliases", "models", "model_aliases", "model_claims",
-    "license_claims", "scores", "events", "entries", "entry_identities", "entry_sources",
-    "entry_models",
+    "license_claims", "scores", "model_lineage", "events", "entries", "entry_identities",
+    "entry_sources", "entry_models",
 )  # fmt: skip
 # Rows that hang off a model, saved before the model is removed so that undo can restore them.
-MODEL_CHILDREN = ("model_aliases", "model_claims", "license_claims", "scores", "entry_models")
+MODEL_CHILDREN = (
+    "model_aliases", "model_claims", "license_claims", "scores", "model_lineage", "entry_models",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
