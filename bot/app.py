@@ -10,6 +10,7 @@ import aiohttp
 
 from bot.config import Config, ConfigError
 from bot.core.clock import Clock, utc_now
+from bot.core.fitting import FitService
 from bot.core.lookups import Lookups
 from bot.core.upkeep import StoreUpkeep
 from bot.curation.service import CurationService
@@ -50,7 +51,18 @@ async def open_services(
         digests = DigestService(DigestStore(db), watch, clock, outbox)
         curation = CurationService(store, CurationStore(db), lookups, watch, clock)
         upkeep = StoreUpkeep(db, config.retention, clock)
-        yield Services(config, db, store, lookups, watch, digests, curation, outbox, upkeep)
+        yield Services(
+            config,
+            db,
+            store,
+            lookups,
+            watch,
+            digests,
+            curation,
+            outbox,
+            upkeep,
+            FitService(lookups),
+        )
     finally:
         parser.shutdown()
         await session.close()

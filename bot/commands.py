@@ -18,6 +18,7 @@ from bot.core.results import LicenseListing
 from bot.digest.schedule import available_zones
 from bot.render import lookups as render
 from bot.render.cards import Reply
+from bot.render.gpu_fit import render_fit
 from bot.watch.filters import parse_filters
 
 if TYPE_CHECKING:
@@ -158,6 +159,20 @@ COMMANDS: dict[str, Command] = {
             render.render_search,
         ),
         Command("about", "Data sources, credits and catalog size", (), _about, render.render_about),
+        Command(
+            "fit",
+            "Will a model run on a GPU? Memory per quantization, with sources",
+            (
+                Option("model", "Model name (typos are fine)", True, autocomplete="model"),
+                Option("gpu", "A GPU (RTX 4090, H100, Mac 64GB) or memory like 24GB"),
+                Option("context", "Context in tokens, like 8192 or 32k (default 8192)"),
+                Option("quantization", "Only this one: FP16, FP8, Q8_0, Q6_K, Q5_K_M, Q4_K_M"),
+            ),
+            lambda sv, o: sv.fit.fit(
+                o.get("model"), o.get("gpu"), o.get("context"), o.get("quantization")
+            ),
+            render_fit,
+        ),
     )
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Config
+from bot.core.fitting import FitService
 from bot.core.lookups import Lookups
 from bot.core.upkeep import StoreUpkeep
 from bot.curation.service import CurationService
@@ -31,3 +32,4 @@ class Services:
     curation: CurationService
     outbox: Outbox
     upkeep: StoreUpkeep  # retention and tidying of the store, a background loop
+    fit: FitService  # /fit: memory estimates from the catalog and data/fit/

@@ -446,3 +446,12 @@ def test_ask_license_of_a_model_is_its_latest_snapshots(db_path: Path) -> None:
     out = run(db_path, "ask", "license", "Claude 3.5 Sonnet")
     assert out.returncode == 0, out.stderr
     assert raw.casefold() in out.stdout.casefold() and latest in out.stdout
+
+
+def test_ask_fit_in_discords_syntax(db_path: Path) -> None:
+    out = run(db_path, "ask", "fit", "llama", "3.1", "70b", "instruct", "gpu:4090")
+    assert out.returncode == 0, out.stderr
+    assert "**RTX 4090** (24 GiB): ✗ does not fit" in out.stdout
+    assert "Q4_K_M:" in out.stdout and "Facts used" in out.stdout
+    bad = run(db_path, "ask", "fit", "llama 3.1 70b instruct", "gpu:0")
+    assert bad.returncode == 1 and "Memory must be more than 0" in bad.stderr

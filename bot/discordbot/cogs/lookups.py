@@ -1,4 +1,4 @@
-"""Lookup slash commands: /model, /license, /compare, /leaderboard, /search, /about."""
+"""Lookup slash commands: /model, /license, /compare, /leaderboard, /search, /about, /fit."""
 
 from __future__ import annotations
 
@@ -112,3 +112,23 @@ class LookupCog(commands.Cog):
     @app_commands.command(name="about", description=COMMANDS["about"].description)
     async def about(self, interaction: discord.Interaction) -> None:
         await self._answer(interaction, "about")
+
+    @app_commands.command(name="fit", description=COMMANDS["fit"].description)
+    @app_commands.describe(
+        model="Model name (typos are fine)",
+        gpu="A GPU (RTX 4090, H100, Mac 64GB) or memory like 24GB",
+        context="Context in tokens, like 8192 or 32k (default 8192)",
+        quantization="Only this one: FP16, FP8, Q8_0, Q6_K, Q5_K_M, Q4_K_M",
+    )
+    @app_commands.autocomplete(model=model_names)
+    async def fit(
+        self,
+        interaction: discord.Interaction,
+        model: str,
+        gpu: str | None = None,
+        context: str | None = None,
+        quantization: str | None = None,
+    ) -> None:
+        await self._answer(
+            interaction, "fit", model=model, gpu=gpu, context=context, quantization=quantization
+        )
