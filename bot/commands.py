@@ -145,9 +145,14 @@ COMMANDS: dict[str, Command] = {
                 ),
                 Option("limit", "How many rows (1-25, default 10)", kind=int),
                 Option("setting", "Evaluation setting (pass@1, cons@64, 5-shot ...)"),
+                Option("fits", "Only models whose weights fit: a GPU (RTX 4090) or memory (24GB)"),
             ),
             lambda sv, o: sv.lookups.leaderboard(
-                o.get("benchmark"), o.get("openness"), o.get("limit"), o.get("setting")
+                o.get("benchmark"),
+                o.get("openness"),
+                o.get("limit"),
+                o.get("setting"),
+                o.get("fits"),
             ),
             render.render_leaderboard,
         ),

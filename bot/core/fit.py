@@ -231,6 +231,17 @@ def find_gpu(text: str, gpus: Sequence[Gpu]) -> Gpu:
     )
 
 
+def find_memory(text: str, gpus: Sequence[Gpu]) -> Gpu:
+    """A GPU by name ('4090' is the card, not 4,090 GiB), else a memory size, else a guess."""
+    named = exact_gpu(text, gpus)
+    if named is not None:
+        return named
+    size = parse_memory(text)
+    if size is not None:
+        return Gpu(f"{size:g} GiB", (), size, None)
+    return find_gpu(text, gpus)
+
+
 @dataclass(frozen=True)
 class Estimate:
     """Memory for one quantization, in bytes."""

@@ -17,15 +17,12 @@ from bot.core.fit import (
     Quant,
     architecture_for,
     estimate,
-    exact_gpu,
-    find_gpu,
+    find_memory,
     fitting,
     hardware,
     nearest_architecture,
     parse_context,
-    parse_memory,
     parse_quant,
-    weights_fit,
 )
 from bot.core.lookups import Lookups
 from bot.core.results import Claim, FactGroup, MatchInfo, SourceRef
@@ -94,7 +91,7 @@ class FitService:
         entry, match = self.lookups.resolve_model(model)
         quant = parse_quant(quantization)
         tokens = parse_context(context)
-        asked_gpu = _asked(gpu, self.data.gpus) if gpu and gpu.strip() else None
+        asked_gpu = find_memory(gpu, self.data.gpus) if gpu and gpu.strip() else None
         report = await self.lookups.report(entry.id, match)
         if report is None:
             raise UserError("'{}' is no longer in the catalog.", entry.name)
@@ -167,17 +164,6 @@ class FitService:
         return self._sizes
 
 
-def _asked(text: str, gpus: Sequence[Gpu]) -> Gpu:
-    """A GPU by name ('4090' is the card, not 4,090 GiB), else a memory size, else a guess."""
-    named = exact_gpu(text, gpus)
-    if named is not None:
-        return named
-    size = parse_memory(text)
-    if size is not None:
-        return Gpu(f"{size:g} GiB", (), size, None)
-    return find_gpu(text, gpus)
-
-
 def _target(gpu: Gpu, estimates: Sequence[Estimate]) -> Target:
     return Target(
         gpu.name,
@@ -187,13 +173,3 @@ def _target(gpu: Gpu, estimates: Sequence[Estimate]) -> Target:
         fitting(estimates, gpu.usable_gib),
         gpu.source,
     )
-
-
-def fits_filter(text: str, data: Hardware | None = None) -> tuple[str, float]:
-    """`/leaderboard fits:24GB` or `fits:4090`: its label and usable GiB."""
-    data = data or hardware()
-    gpu = _asked(text, data.gpus)
-    return gpu.name, gpu.usable_gib
-
-
-__all__ = ["FitAnswer", "FitService", "Target", "fits_filter", "weights_fit"]

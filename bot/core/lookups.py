@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from bot.core.catalog_reader import CatalogReader
 from bot.core.errors import UserError
+from bot.core.fit import find_memory, hardware, weights_fit
 from bot.core.identity import vendor_stripped
 from bot.core.index import Match, NameEntry, NameIndex, paused_collection
 from bot.core.licenses import parse_openness
@@ -56,6 +57,8 @@ MAX_NAME = 100
 MAX_QUERY = 100
 HEADLINE_SCORES = 5
 LEADERBOARD_MAX = 25
+# With /leaderboard fits, how many of the ranked models are checked for size.
+FITS_SCAN = 500
 # The facts /compare sets side by side when the models share no benchmark.
 COMPARE_FIELDS = (
     "release_date",
@@ -380,14 +383,17 @@ class Lookups:
         openness: str | None = None,
         limit: int | None = 10,
         setting: str | None = None,
+        fits: str | None = None,
     ) -> Leaderboard:
         """The best models on one benchmark under one evaluation setting (the most widely
-        reported one unless `setting` names another), ranked in the store."""
+        reported one unless `setting` names another), ranked in the store. With `fits` (a GPU
+        or memory size) only models whose weights fit at some quantization are listed."""
         entry, match = self.resolve_benchmark(benchmark)
         wanted = _wanted_openness(openness)
         limit = 10 if limit is None else limit
         if not 1 <= limit <= LEADERBOARD_MAX:
             raise UserError("The limit must be between 1 and {}.", LEADERBOARD_MAX)
+        memory = find_memory(fits, hardware().gpus) if fits and fits.strip() else None
         bench = await self.store.benchmark(entry.id)
         if bench is None:  # removed since the index was built
             raise UserError("'{}' is no longer in the catalog.", entry.name)
@@ -395,12 +401,21 @@ class Lookups:
         key = _board_setting(bench.name, settings, setting)
         higher = bench.higher_is_better
         classes = tuple(c.value for c in wanted.admitted) if wanted else None
-        ranked = await self.store.board_rank(entry.id, key, higher, classes, limit, bool(classes))
+        wanted_rows = FITS_SCAN if memory else limit
+        ranked = await self.store.board_rank(
+            entry.id, key, higher, classes, wanted_rows, bool(classes)
+        )
         total = ranked.total if classes else next((s.models for s in settings if s.key == key), 0)
-        claims = await self.store.board_claims(entry.id, key, ranked.model_ids)
-        counts = await self.store.openness_counts(ranked.model_ids)
+        model_ids = ranked.model_ids
+        fit_at: dict[int, str] = {}
+        unknown = 0
+        if memory is not None:
+            fit_at, unknown = await self._fitting(model_ids, memory.usable_gib)
+            model_ids = tuple(i for i in model_ids if i in fit_at)[:limit]
+        claims = await self.store.board_claims(entry.id, key, model_ids)
+        counts = await self.store.openness_counts(model_ids)
         rows: list[LeaderRow] = []
-        for model_id in ranked.model_ids:
+        for model_id in model_ids:
             mine = [c for c in claims if c.model_id == model_id]
             if not mine:  # removed between the two reads
                 continue
@@ -419,6 +434,7 @@ class Lookups:
                     tuple(
                         (Openness(c.openness), c.claims) for c in counts if c.model_id == model_id
                     ),
+                    fit_at.get(model_id, ""),
                 )
             )
         sources = [c.source for r in rows for c in (r.best, *r.others)]
@@ -434,7 +450,40 @@ class Lookups:
             _credits(sources),
             key,
             tuple((s.key, s.models) for s in settings if s.key != key),
+            memory.name if memory else None,
+            memory.usable_gib if memory else 0.0,
+            unknown,
         )
+
+    async def _fitting(
+        self, model_ids: Sequence[int], usable_gib: float
+    ) -> tuple[dict[int, str], int]:
+        """Per model whose weights fit in `usable_gib`, the most precise quantization that
+        does; and how many models have no parameter count to tell."""
+        fit_at: dict[int, str] = {}
+        unknown = 0
+        for model_id in model_ids:
+            params = await self._params(model_id)
+            if params is None:
+                unknown += 1
+                continue
+            quant = weights_fit(params, usable_gib)
+            if quant is not None:
+                fit_at[model_id] = quant.name
+        return fit_at, unknown
+
+    async def _params(self, model_id: int) -> float | None:
+        """A model's largest stated parameter count: its latest snapshot's, else its own."""
+        snapshots = await self.store.snapshots(model_id)
+        for source_id in ([snapshots[-1].id] if snapshots else []) + [model_id]:
+            values = [
+                float(c.value)
+                for c in await self.store.model_claims(source_id)
+                if c.field == "params"
+            ]
+            if values:
+                return max(values)
+        return None
 
     # ---- /search, /about ----------------------------------------------------------------
 

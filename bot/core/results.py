@@ -143,6 +143,7 @@ class LeaderRow:
     others: tuple[ScoreClaim, ...]  # other claims under the same setting: a disagreement
     openness: tuple[Openness, ...]
     openness_claims: tuple[tuple[Openness, int], ...] = ()  # license claims per class
+    fits_at: str = ""  # with /leaderboard fits: the most precise quantization that fits
 
     @property
     def openness_disputed(self) -> bool:
@@ -162,6 +163,9 @@ class Leaderboard:
     credits: tuple[str, ...]
     setting: str = ""  # the board's setting key ('' is the standard setting)
     other_settings: tuple[tuple[str, int], ...] = ()  # (setting key, models) ranked apart
+    fits: str | None = None  # with /leaderboard fits: the GPU or memory size filtered on
+    fits_usable_gib: float = 0.0
+    fits_unknown: int = 0  # ranked models left out for want of a parameter count
 
 
 @dataclass(frozen=True)

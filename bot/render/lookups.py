@@ -442,6 +442,8 @@ def render_leaderboard(board: Leaderboard) -> Reply:
         card.line(f"Other settings, ranked apart (option `setting`): {others}.")
     if board.description:
         card.line(f"_{safe_text(clip(board.description, 300))}_")
+    if board.fits is not None:
+        card.line(_fits_line(board))
     if board.openness or any(r.openness_disputed for r in board.rows):
         card.line(OPENNESS_DISPUTES)
     if not board.rows:
@@ -453,6 +455,8 @@ def render_leaderboard(board: Leaderboard) -> Reply:
             row.best.source,
             False,
         )
+        if row.fits_at:
+            line += f" · fits at {row.fits_at}"
         if row.openness_disputed:
             line += f" · {DISPUTED_OPENNESS} ({openness_counts(row.openness_claims)})"
         if row.others:
@@ -460,6 +464,18 @@ def render_leaderboard(board: Leaderboard) -> Reply:
             line += f" · {DISAGREE}: also {others}"
         card.line(line)
     return card.build()
+
+
+def _fits_line(board: Leaderboard) -> str:
+    """What `fits:` filtered on: weights and overhead, no context, at the best quantization."""
+    line = (
+        f"Only models whose weights fit in {safe_text(board.fits or '')}"
+        f" ({board.fits_usable_gib:.1f} GiB usable) at some quantization (FP16 down to Q4_K_M),"
+        " weights and runtime overhead only, no context: `/fit` has the full estimate."
+    )
+    if board.fits_unknown:
+        line += f" {board.fits_unknown} ranked model(s) left out: no parameter count known."
+    return line
 
 
 def render_search(results: SearchResults) -> Reply:

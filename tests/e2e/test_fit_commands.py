@@ -23,3 +23,12 @@ async def test_fit_bad_input_is_a_private_message(harness) -> None:
     assert "Unknown GPU 'rtx 4099'" in resp.text() and "RTX 4090" in resp.text()
     none = await harness.member.slash("fit", model="GPT-4o")
     assert none.ephemeral and "No parameter count known" in none.text()
+
+
+async def test_leaderboard_fits_through_discord(harness) -> None:
+    resp = await harness.member.slash("leaderboard", benchmark="MMLU", fits="24GB")
+    assert resp.type == 4 and not resp.ephemeral
+    assert "Only models whose weights fit in 24 GiB" in resp.text()
+    assert "Llama 3.1 405B" not in resp.text()
+    bad = await harness.member.slash("leaderboard", benchmark="MMLU", fits="banana")
+    assert bad.ephemeral and "Unknown GPU 'banana'" in bad.text()

@@ -132,3 +132,34 @@ def test_option_parsers() -> None:
     assert parse_context("8192") == 8192
     assert parse_quant("bf16").name == parse_quant("FP16").name == "FP16/BF16"
     assert parse_quant("q4_k_m").name == "Q4_K_M" and parse_quant(None) is None
+
+
+async def test_leaderboard_fits_keeps_only_models_whose_weights_fit(services) -> None:
+    full = await services.lookups.leaderboard("MMLU", limit=25)
+    board = await services.lookups.leaderboard("MMLU", limit=25, fits="24GB")
+    assert board.fits == "24 GiB" and board.rows
+    assert [r.rank for r in board.rows] == list(range(1, len(board.rows) + 1))
+    kept = {r.model for r in board.rows}
+    for row in full.rows:
+        entry = services.lookups.models.exact(row.model)
+        params = await services.fit.params_of(entry.id)
+        if params is None:
+            assert row.model not in kept
+            continue
+        smallest = float(params.value) * Q4_K_M_BITS / 8
+        needed = smallest + FIXED_OVERHEAD + OVERHEAD_SHARE * smallest
+        assert (row.model in kept) is (needed <= 24 * GIB), row.model
+    text = reply_to_text(
+        (await run_command(services, "leaderboard", {"benchmark": "MMLU", "fits": "RTX 4090"}))[1]
+    )
+    assert "Only models whose weights fit in RTX 4090 (24.0 GiB usable)" in text
+    assert " · fits at " in text
+
+
+@pytest.mark.parametrize(
+    ("fits", "message"), [("banana", "Unknown GPU 'banana'"), ("0GB", "Memory must be more than 0")]
+)
+async def test_leaderboard_fits_bad_input(services, fits, message) -> None:
+    with pytest.raises(UserError) as caught:
+        await services.lookups.leaderboard("MMLU", fits=fits)
+    assert message in str(caught.value)

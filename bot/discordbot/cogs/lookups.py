@@ -85,6 +85,7 @@ class LookupCog(commands.Cog):
         openness="Only this openness class (open, api_only, open_permissive ...)",
         limit="How many rows (1-25, default 10)",
         setting="Evaluation setting (pass@1, cons@64, 5-shot ...)",
+        fits="Only models whose weights fit: a GPU (RTX 4090) or memory (24GB)",
     )
     @app_commands.autocomplete(benchmark=benchmark_names)
     async def leaderboard(
@@ -94,6 +95,7 @@ class LookupCog(commands.Cog):
         openness: str | None = None,
         limit: app_commands.Range[int, 1, 25] | None = None,
         setting: str | None = None,
+        fits: str | None = None,
     ) -> None:
         await self._answer(
             interaction,
@@ -102,6 +104,7 @@ class LookupCog(commands.Cog):
             openness=openness,
             limit=limit,
             setting=setting,
+            fits=fits,
         )
 
     @app_commands.command(name="search", description=COMMANDS["search"].description)
