@@ -17,6 +17,7 @@ from bot.curation.service import CurationService
 from bot.digest.service import DigestService
 from bot.importers.bundled import DATA_DIR, load_bundled_if_empty
 from bot.outbox.outbox import Outbox
+from bot.render.charts import ChartRenderer
 from bot.services import Services
 from bot.store import CatalogStore, Database
 from bot.store.curation import CurationStore
@@ -51,6 +52,9 @@ async def open_services(
         digests = DigestService(DigestStore(db), watch, clock, outbox)
         curation = CurationService(store, CurationStore(db), lookups, watch, clock)
         upkeep = StoreUpkeep(db, config.retention, clock)
+        charts = ChartRenderer(
+            config.charts.enabled, config.charts.cache_entries, config.charts.max_bytes
+        )
         yield Services(
             config,
             db,
@@ -62,6 +66,7 @@ async def open_services(
             outbox,
             upkeep,
             FitService(lookups),
+            charts,
         )
     finally:
         parser.shutdown()

@@ -17,7 +17,13 @@ from bot.core.errors import UserError
 from bot.core.results import LicenseListing
 from bot.digest.schedule import available_zones
 from bot.render import lookups as render
-from bot.render.cards import Reply
+from bot.render.cards import Attachment, Reply
+from bot.render.charts import (
+    CHART_FILENAME,
+    ChartSpec,
+    comparison_chart,
+    leaderboard_chart,
+)
 from bot.render.gpu_fit import render_fit
 from bot.watch.filters import parse_filters
 
@@ -43,6 +49,7 @@ class Command:
     options: tuple[Option, ...]
     run: Callable[[Services, dict[str, Any]], Awaitable[Any]]
     render: Callable[[Any], Reply]
+    chart: Callable[[Any], ChartSpec | None] | None = None  # a picture beside the text
 
 
 def _render_license(result: Any) -> Reply:
@@ -134,6 +141,7 @@ COMMANDS: dict[str, Command] = {
                 o.get("benchmark"),
             ),
             render.render_comparison,
+            comparison_chart,
         ),
         Command(
             "leaderboard",
@@ -155,6 +163,7 @@ COMMANDS: dict[str, Command] = {
                 o.get("fits"),
             ),
             render.render_leaderboard,
+            leaderboard_chart,
         ),
         Command(
             "search",
@@ -228,10 +237,19 @@ def parse_options(command: Command, raw: dict[str, str]) -> dict[str, Any]:
     return options
 
 
-async def run_command(services: Services, name: str, options: dict[str, Any]) -> tuple[Any, Reply]:
-    """Run a command: the core result and its rendered reply, or a UserError."""
+async def run_command(
+    services: Services, name: str, options: dict[str, Any], *, charts: bool = False
+) -> tuple[Any, Reply]:
+    """Run a command: the core result and its rendered reply, or a UserError. With `charts`
+    (and charts on in the config) a command that has one attaches its chart."""
     command = ALL_COMMANDS.get(name)
     if command is None:
         raise UserError("Unknown command '{}'. Commands: {}.", name[:40], ", ".join(ALL_COMMANDS))
     result = await command.run(services, options)
-    return result, command.render(result)
+    reply = command.render(result)
+    if charts and command.chart is not None and services.charts.enabled:
+        spec = command.chart(result)
+        png = await services.charts.render(spec) if spec is not None else None
+        if png is not None:
+            reply.files = (Attachment(CHART_FILENAME, png, "Chart of the answer above"),)
+    return result, reply

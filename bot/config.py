@@ -79,6 +79,15 @@ class RetentionConfig:
     vacuum_days: int = 7  # how often VACUUM rebuilds the file (sooner once a quarter is free)
 
 
+@dataclass(frozen=True)
+class ChartsConfig:
+    """PNG charts attached beside /compare and /leaderboard answers (the text stays)."""
+
+    enabled: bool = True
+    cache_entries: int = 64  # charts kept by content, so the same question is drawn once
+    max_bytes: int = 8 * 1024 * 1024  # a bigger chart is left out (Discord's limit is 10 MiB)
+
+
 # Entry bodies feed the re-guid check for 90 days (bot/watch/ingest.py REGUID_WINDOW), and an
 # identity must outlive every feed that still lists its item: the lower bounds of the keys.
 MIN_BODY_DAYS = 90
@@ -97,6 +106,7 @@ class Config:
     watch: WatchConfig = field(default_factory=WatchConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     token: str | None = None
+    charts: ChartsConfig = field(default_factory=ChartsConfig)
 
 
 def load_config(
@@ -150,6 +160,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
             "discord",
             "watch",
             "retention",
+            "charts",
         },
     )
     curators = _mapping(raw, "curators")
@@ -163,6 +174,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
     watch = _watch(_mapping(raw, "watch"))
     return Config(
         watch=watch,
+        charts=_charts(_mapping(raw, "charts")),
         retention=_retention(_mapping(raw, "retention")),
         database=_database(Path(_string(raw, "database", str(DEFAULT_DATABASE))), "database"),
         database_busy_timeout=_number(raw, "database_busy_timeout", 5.0, 0.05, 600),
@@ -241,6 +253,18 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
         ),
         max_alerts_per_poll=_integer(
             raw, "max_alerts_per_poll", defaults.max_alerts_per_poll, 1, 100, "watch."
+        ),
+    )
+
+
+def _charts(raw: dict[str, Any]) -> ChartsConfig:
+    defaults, prefix = ChartsConfig(), "charts."
+    _reject_unknown(raw, {"enabled", "cache_entries", "max_bytes"}, prefix=prefix)
+    return ChartsConfig(
+        enabled=_flag(raw, "enabled", defaults.enabled, prefix),
+        cache_entries=_integer(raw, "cache_entries", defaults.cache_entries, 1, 10_000, prefix),
+        max_bytes=_integer(
+            raw, "max_bytes", defaults.max_bytes, 64 * 1024, 10 * 1024 * 1024, prefix
         ),
     )
 

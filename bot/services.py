@@ -15,6 +15,7 @@ from bot.core.upkeep import StoreUpkeep
 from bot.curation.service import CurationService
 from bot.digest.service import DigestService
 from bot.outbox.outbox import Outbox
+from bot.render.charts import ChartRenderer
 from bot.store import CatalogStore, Database
 from bot.watch.service import WatchService
 
@@ -33,3 +34,4 @@ class Services:
     outbox: Outbox
     upkeep: StoreUpkeep  # retention and tidying of the store, a background loop
     fit: FitService  # /fit: memory estimates from the catalog and data/fit/
+    charts: ChartRenderer  # PNG charts beside /compare and /leaderboard, off the event loop

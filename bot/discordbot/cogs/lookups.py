@@ -20,7 +20,7 @@ class LookupCog(commands.Cog):
         self, interaction: discord.Interaction, command: str, /, **options: object
     ) -> None:
         given = {k: v for k, v in options.items() if v is not None}
-        _, reply = await run_command(self.services, command, given)
+        _, reply = await run_command(self.services, command, given, charts=True)
         await send_reply(interaction, reply)
 
     # ---- autocomplete: served from memory, never blocks --------------------------------
