@@ -18,6 +18,7 @@ from bot.core.identity import vendor_stripped
 from bot.core.index import Match, NameEntry, NameIndex, paused_collection
 from bot.core.licenses import parse_openness
 from bot.core.names import benchmark_key, clean_text, normalize
+from bot.core.noise import Noise, noise_for
 from bot.core.results import (
     About,
     Claim,
@@ -437,6 +438,8 @@ class Lookups:
                     fit_at.get(model_id, ""),
                 )
             )
+        noise = noise_for(bench.name, bench.unit)
+        rows = _ties(rows, noise)
         sources = [c.source for r in rows for c in (r.best, *r.others)]
         return Leaderboard(
             bench.name,
@@ -453,6 +456,7 @@ class Lookups:
             memory.name if memory else None,
             memory.usable_gib if memory else 0.0,
             unknown,
+            _noise_text(noise),
         )
 
     async def _fitting(
@@ -638,6 +642,15 @@ def _compare_row(meta: ScoreClaim, cells: list[list[ScoreClaim]], setting: str) 
         if others and all((worst > r[1]) if higher else (worst < r[0]) for r in others):
             winner = i
     disputed = any(len({c.value for c in cell}) > 1 for cell in cells)
+    noise = noise_for(meta.benchmark, meta.unit)
+    tied = False
+    if winner is not None and noise is not None:
+        own = ranges[winner]
+        assert own is not None
+        worst = own[0] if higher else own[1]
+        others = [r for j, r in enumerate(ranges) if j != winner and r is not None]
+        tied = any(noise.tied(worst, r[1] if higher else r[0]) for r in others)
+        winner = None if tied else winner
     return CompareRow(
         meta.benchmark,
         meta.unit,
@@ -646,7 +659,34 @@ def _compare_row(meta: ScoreClaim, cells: list[list[ScoreClaim]], setting: str) 
         winner,
         disputed,
         setting,
+        tied,
+        _noise_text(noise),
     )
+
+
+def _noise_text(noise: Noise | None) -> str:
+    if noise is None:
+        return ""
+    note = f", {noise.note}" if noise.note else ""
+    return f"{noise.basis()}{note} ({noise.source})"
+
+
+def _ties(rows: list[LeaderRow], noise: Noise | None) -> list[LeaderRow]:
+    """Each row marked with the best-ranked row it is statistically tied with (if any)."""
+    if noise is None:
+        return rows
+    marked = []
+    for row in rows:
+        tied = next(
+            (
+                r.rank
+                for r in rows
+                if r.rank < row.rank and noise.tied(r.best.value, row.best.value)
+            ),
+            None,
+        )
+        marked.append(replace(row, tied_with=tied))
+    return marked
 
 
 def _headline(rows: list[ModelScore]) -> tuple[tuple[ScoreClaim, ...], ...]:

@@ -31,6 +31,7 @@ OPENNESS_DISPUTES = (
     " a source claims for it, with the number of claims each way."
 )
 WIN = "🏆"
+TIED = "≈"
 MISSING = "— (no score)"
 
 
@@ -370,7 +371,13 @@ def render_comparison(result: Comparison) -> Reply:
             card.line(f"• {safe_text(model)}: {n} benchmark(s) with scores")
         _side_by_side(card, refs, result)
         return card.build()
-    card.line(f"{len(result.rows)} benchmark(s); {WIN} marks a clear winner, {MISSING} a gap.")
+    marks = (
+        [f"{WIN} marks a clear winner"] if any(r.winner is not None for r in result.rows) else []
+    )
+    if any(r.tied for r in result.rows):
+        marks.append(f"{TIED} a statistical tie (within the benchmark's noise)")
+    marks.append(f"{MISSING} a gap")
+    card.line(f"{len(result.rows)} benchmark(s); {', '.join(marks)}.")
     for row in result.rows:
         about = direction(row.higher_is_better)
         if not names_unit(row.benchmark, row.unit):
@@ -386,7 +393,11 @@ def render_comparison(result: Comparison) -> Reply:
             mark = f" {WIN}" if row.winner == i else ""
             values = "; ".join(cite(refs, score_text(c), c.source, note=False) for c in cell)
             lines.append(f"**{safe_text(model)}**{mark}: {values}")
-        if row.winner is None and sum(1 for c in row.cells if c) > 1:
+        if row.tied:
+            lines.append(
+                f"_Statistically tied ({TIED}): the gap is within the noise, {row.noise}._"
+            )
+        elif row.winner is None and sum(1 for c in row.cells if c) > 1:
             lines.append("_No clear winner: tied, or the sources' figures overlap._")
         card.field(name, lines)
     return card.build()
@@ -444,6 +455,8 @@ def render_leaderboard(board: Leaderboard) -> Reply:
         card.line(f"_{safe_text(clip(board.description, 300))}_")
     if board.fits is not None:
         card.line(_fits_line(board))
+    if any(r.tied_with is not None for r in board.rows):
+        card.line(f"{TIED} statistically tied: scores within the noise, {board.noise}.")
     if board.openness or any(r.openness_disputed for r in board.rows):
         card.line(OPENNESS_DISPUTES)
     if not board.rows:
@@ -455,6 +468,8 @@ def render_leaderboard(board: Leaderboard) -> Reply:
             row.best.source,
             False,
         )
+        if row.tied_with is not None:
+            line += f" · {TIED} statistically tied with #{row.tied_with}"
         if row.fits_at:
             line += f" · fits at {row.fits_at}"
         if row.openness_disputed:
