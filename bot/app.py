@@ -10,6 +10,7 @@ import aiohttp
 
 from bot.config import Config, ConfigError
 from bot.core.clock import Clock, utc_now
+from bot.core.fitting import FitService
 from bot.core.lookups import Lookups
 from bot.core.upkeep import StoreUpkeep
 from bot.curation.service import CurationService
@@ -17,6 +18,7 @@ from bot.digest.service import DigestService
 from bot.follow.service import FollowService
 from bot.importers.bundled import DATA_DIR, load_bundled_if_empty
 from bot.outbox.outbox import Outbox
+from bot.render.charts import ChartRenderer
 from bot.services import Services
 from bot.store import CatalogStore, Database
 from bot.store.curation import CurationStore
@@ -58,8 +60,23 @@ async def open_services(
         upkeep = StoreUpkeep(db, config.retention, clock)
         follow = FollowService(FollowStore(db), lookups, outbox, clock, config.follow)
         sync = _sync_engine(config, db, store, lookups, watch, sync_session, clock)
+        charts = ChartRenderer(
+            config.charts.enabled, config.charts.cache_entries, config.charts.max_bytes
+        )
         yield Services(
-            config, db, store, lookups, watch, digests, curation, outbox, upkeep, follow, sync
+            config,
+            db,
+            store,
+            lookups,
+            watch,
+            digests,
+            curation,
+            outbox,
+            upkeep,
+            follow,
+            sync,
+            FitService(lookups),
+            charts,
         )
     finally:
         parser.shutdown()

@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("command", help=f"one of: {', '.join(ALL_COMMANDS)}")
     ask.add_argument("options", nargs="*", help="option=value pairs, or the main option's text")
     ask.add_argument("--json", action="store_true", help="print the structured result")
+    ask.add_argument(
+        "--chart", type=Path, help="write the answer's chart (compare, leaderboard) to this PNG"
+    )
     sub.add_parser("console", help="read commands line by line")
     feeds = sub.add_parser("feeds", help="feed tools")
     feeds_sub = feeds.add_subparsers(dest="feeds_action", required=True)
@@ -139,17 +142,26 @@ def parse_line(line: str) -> tuple[str, dict[str, str]]:
     return command.name, options
 
 
-async def answer(services: Services, line: str, as_json: bool = False) -> str:
+async def answer(
+    services: Services, line: str, as_json: bool = False, chart: Path | None = None
+) -> str:
+    """The command's answer as text (or JSON); with `chart`, its chart (if it has one) is
+    written there as PNG and the text says so."""
     name, raw = parse_line(line)
     options = parse_options(ALL_COMMANDS[name], raw)
-    result, reply = await run_command(services, name, options)
-    return to_json(result) if as_json else reply_to_text(reply)
+    result, reply = await run_command(services, name, options, charts=chart is not None)
+    text = to_json(result) if as_json else reply_to_text(reply)
+    if chart is not None and reply.files:
+        chart.write_bytes(reply.files[0].data)
+        if not as_json:
+            text += f"\n(chart written to {chart})"
+    return text
 
 
-async def _ask(config: Config, line: str, as_json: bool) -> int:
+async def _ask(config: Config, line: str, as_json: bool, chart: Path | None = None) -> int:
     async with open_services(config) as services:
         try:
-            print(await answer(services, line, as_json))
+            print(await answer(services, line, as_json, chart))
         except UserError as exc:
             print(str(exc), file=sys.stderr)
             return 1
@@ -383,7 +395,7 @@ def _main(argv: list[str] | None) -> int:
     setup_logging(config.log_level if args.action == "run" else "WARNING")
     if args.action == "ask":
         line = " ".join([args.command, *args.options])
-        return asyncio.run(_ask(config, line, args.json))
+        return asyncio.run(_ask(config, line, args.json, args.chart))
     if args.action == "console":
         return asyncio.run(console(config))
     if args.action == "import":

@@ -18,7 +18,14 @@ from bot.core.errors import UserError
 from bot.core.results import LicenseListing
 from bot.digest.schedule import available_zones
 from bot.render import lookups as render
-from bot.render.cards import Reply
+from bot.render.cards import Attachment, Reply
+from bot.render.charts import (
+    CHART_FILENAME,
+    ChartSpec,
+    comparison_chart,
+    leaderboard_chart,
+)
+from bot.render.gpu_fit import render_fit
 from bot.render.prices import render_price
 from bot.watch.filters import parse_filters
 
@@ -44,6 +51,7 @@ class Command:
     options: tuple[Option, ...]
     run: Callable[[Services, dict[str, Any]], Awaitable[Any]]
     render: Callable[[Any], Reply]
+    chart: Callable[[Any], ChartSpec | None] | None = None  # a picture beside the text
 
 
 def _render_license(result: Any) -> Reply:
@@ -136,6 +144,7 @@ COMMANDS: dict[str, Command] = {
                 o.get("benchmark"),
             ),
             render.render_comparison,
+            comparison_chart,
         ),
         Command(
             "leaderboard",
@@ -154,6 +163,7 @@ COMMANDS: dict[str, Command] = {
                     "Only models at most this blended $ per 1M tokens (3 in : 1 out)",
                     kind=float,
                 ),
+                Option("fits", "Only models whose weights fit: a GPU (RTX 4090) or memory (24GB)"),
             ),
             lambda sv, o: sv.lookups.leaderboard(
                 o.get("benchmark"),
@@ -163,8 +173,10 @@ COMMANDS: dict[str, Command] = {
                 o.get("sort"),
                 o.get("min_score"),
                 o.get("max_price"),
+                o.get("fits"),
             ),
             render.render_leaderboard,
+            leaderboard_chart,
         ),
         Command(
             "price",
@@ -181,6 +193,20 @@ COMMANDS: dict[str, Command] = {
             render.render_search,
         ),
         Command("about", "Data sources, credits and catalog size", (), _about, render.render_about),
+        Command(
+            "fit",
+            "Will a model run on a GPU? Memory per quantization, with sources",
+            (
+                Option("model", "Model name (typos are fine)", True, autocomplete="model"),
+                Option("gpu", "A GPU (RTX 4090, H100, Mac 64GB) or memory like 24GB"),
+                Option("context", "Context in tokens, like 8192 or 32k (default 8192)"),
+                Option("quantization", "Only this one: FP16, FP8, Q8_0, Q6_K, Q5_K_M, Q4_K_M"),
+            ),
+            lambda sv, o: sv.fit.fit(
+                o.get("model"), o.get("gpu"), o.get("context"), o.get("quantization")
+            ),
+            render_fit,
+        ),
     )
 }
 
@@ -244,10 +270,19 @@ def _number(key: str, value: str) -> float:
     return number
 
 
-async def run_command(services: Services, name: str, options: dict[str, Any]) -> tuple[Any, Reply]:
-    """Run a command: the core result and its rendered reply, or a UserError."""
+async def run_command(
+    services: Services, name: str, options: dict[str, Any], *, charts: bool = False
+) -> tuple[Any, Reply]:
+    """Run a command: the core result and its rendered reply, or a UserError. With `charts`
+    (and charts on in the config) a command that has one attaches its chart."""
     command = ALL_COMMANDS.get(name)
     if command is None:
         raise UserError("Unknown command '{}'. Commands: {}.", name[:40], ", ".join(ALL_COMMANDS))
     result = await command.run(services, options)
-    return result, command.render(result)
+    reply = command.render(result)
+    if charts and command.chart is not None and services.charts.enabled:
+        spec = command.chart(result)
+        png = await services.charts.render(spec) if spec is not None else None
+        if png is not None:
+            reply.files = (Attachment(CHART_FILENAME, png, "Chart of the answer above"),)
+    return result, reply

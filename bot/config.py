@@ -93,6 +93,15 @@ class FollowConfig:
     tick_seconds: float = 60.0  # how often new changes are looked for and batches queued
 
 
+@dataclass(frozen=True)
+class ChartsConfig:
+    """PNG charts attached beside /compare and /leaderboard answers (the text stays)."""
+
+    enabled: bool = True
+    cache_entries: int = 64  # charts kept by content, so the same question is drawn once
+    max_bytes: int = 8 * 1024 * 1024  # a bigger chart is left out (Discord's limit is 10 MiB)
+
+
 # Entry bodies feed the re-guid check for 90 days (bot/watch/ingest.py REGUID_WINDOW), and an
 # identity must outlive every feed that still lists its item: the lower bounds of the keys.
 MIN_BODY_DAYS = 90
@@ -156,6 +165,7 @@ class Config:
     sync: SyncConfig = field(default_factory=SyncConfig)
     token: str | None = None
     huggingface: HubConfig = field(default_factory=HubConfig)
+    charts: ChartsConfig = field(default_factory=ChartsConfig)
 
 
 def load_config(
@@ -212,6 +222,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
             "follow",
             "sync",
             "huggingface",
+            "charts",
         },
     )
     curators = _mapping(raw, "curators")
@@ -226,6 +237,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
     return Config(
         huggingface=_hub(_mapping(raw, "huggingface")),
         watch=watch,
+        charts=_charts(_mapping(raw, "charts")),
         retention=_retention(_mapping(raw, "retention")),
         follow=_follow(_mapping(raw, "follow")),
         sync=_sync(_mapping(raw, "sync")),
@@ -361,6 +373,18 @@ def _forum_tags(raw: Any) -> dict[str, str]:
             raise ConfigError("key 'watch.forum_tags': a label is empty")
         mapping[str(label).strip()] = tag.strip()
     return mapping
+
+
+def _charts(raw: dict[str, Any]) -> ChartsConfig:
+    defaults, prefix = ChartsConfig(), "charts."
+    _reject_unknown(raw, {"enabled", "cache_entries", "max_bytes"}, prefix=prefix)
+    return ChartsConfig(
+        enabled=_flag(raw, "enabled", defaults.enabled, prefix),
+        cache_entries=_integer(raw, "cache_entries", defaults.cache_entries, 1, 10_000, prefix),
+        max_bytes=_integer(
+            raw, "max_bytes", defaults.max_bytes, 64 * 1024, 10 * 1024 * 1024, prefix
+        ),
+    )
 
 
 def _retention(raw: dict[str, Any]) -> RetentionConfig:

@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Config
+from bot.core.fitting import FitService
 from bot.core.lookups import Lookups
 from bot.core.upkeep import StoreUpkeep
 from bot.curation.service import CurationService
 from bot.digest.service import DigestService
 from bot.follow.service import FollowService
 from bot.outbox.outbox import Outbox
+from bot.render.charts import ChartRenderer
 from bot.store import CatalogStore, Database
 from bot.sync.engine import SyncEngine
 from bot.watch.service import WatchService
@@ -35,3 +37,5 @@ class Services:
     upkeep: StoreUpkeep  # retention and tidying of the store, a background loop
     follow: FollowService  # personal watchlists, by DM
     sync: SyncEngine  # the live catalog: maintained sources kept current, a background loop
+    fit: FitService  # /fit: memory estimates from the catalog and data/fit/
+    charts: ChartRenderer  # PNG charts beside /compare and /leaderboard, off the event loop

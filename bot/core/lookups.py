@@ -14,11 +14,13 @@ from typing import TypeVar
 
 from bot.core.catalog_reader import CatalogReader
 from bot.core.errors import UserError
+from bot.core.fit import find_memory, hardware, weights_fit
 from bot.core.identity import vendor_stripped
 from bot.core.index import Match, NameEntry, NameIndex, paused_collection
 from bot.core.licenses import parse_openness
 from bot.core.lineage import lineage_chain
 from bot.core.names import benchmark_key, clean_text, normalize
+from bot.core.noise import Noise, noise_for
 from bot.core.prices import check_max_price, current_quotes, histories
 from bot.core.results import (
     About,
@@ -66,6 +68,8 @@ MAX_NAME = 100
 MAX_QUERY = 100
 HEADLINE_SCORES = 5
 LEADERBOARD_MAX = 25
+# With /leaderboard fits, how many of the ranked models are checked for size.
+FITS_SCAN = 500
 # The facts /compare sets side by side when the models share no benchmark.
 COMPARE_FIELDS = (
     "release_date",
@@ -478,11 +482,13 @@ class Lookups:
         sort: str | None = None,
         min_score: float | None = None,
         max_price: float | None = None,
+        fits: str | None = None,
     ) -> Leaderboard:
         """The best models on one benchmark under one evaluation setting (the most widely
         reported one unless `setting` names another), ranked in the store; with `sort='price'`
         the cheapest first, and only models at `min_score` or better, at `max_price` or less
-        (the blended 3:1 price per 1M tokens)."""
+        (the blended 3:1 price per 1M tokens). With `fits` (a GPU or memory size) only models
+        whose weights fit at some quantization are listed."""
         entry, match = self.resolve_benchmark(benchmark)
         wanted = _wanted_openness(openness)
         limit = 10 if limit is None else limit
@@ -492,6 +498,7 @@ class Lookups:
         max_price = check_max_price(max_price)
         if min_score is not None and not math.isfinite(min_score):
             raise UserError("min_score must be a number.")
+        memory = find_memory(fits, hardware().gpus) if fits and fits.strip() else None
         bench = await self.store.benchmark(entry.id)
         if bench is None:  # removed since the index was built
             raise UserError("'{}' is no longer in the catalog.", entry.name)
@@ -501,23 +508,30 @@ class Lookups:
         classes = tuple(c.value for c in wanted.admitted) if wanted else None
         priced = order == "price" or min_score is not None or max_price is not None
         price_of: dict[int, float | None] = {}
+        wanted_rows = FITS_SCAN if memory else limit
         if priced:
             found, total = await self.store.priced_board(
-                entry.id, key, higher, classes, min_score, max_price, order == "price", limit
+                entry.id, key, higher, classes, min_score, max_price, order == "price", wanted_rows
             )
             ranked = BoardRank(tuple(p.model_id for p in found), total)
             price_of = {p.model_id: p.price for p in found}
         else:
             ranked = await self.store.board_rank(
-                entry.id, key, higher, classes, limit, bool(classes)
+                entry.id, key, higher, classes, wanted_rows, bool(classes)
             )
             total = (
                 ranked.total if classes else next((s.models for s in settings if s.key == key), 0)
             )
-        claims = await self.store.board_claims(entry.id, key, ranked.model_ids)
-        counts = await self.store.openness_counts(ranked.model_ids)
+        model_ids = ranked.model_ids
+        fit_at: dict[int, str] = {}
+        unknown = 0
+        if memory is not None:
+            fit_at, unknown = await self._fitting(model_ids, memory.usable_gib)
+            model_ids = tuple(i for i in model_ids if i in fit_at)[:limit]
+        claims = await self.store.board_claims(entry.id, key, model_ids)
+        counts = await self.store.openness_counts(model_ids)
         rows: list[LeaderRow] = []
-        for model_id in ranked.model_ids:
+        for model_id in model_ids:
             mine = [c for c in claims if c.model_id == model_id]
             if not mine:  # removed between the two reads
                 continue
@@ -537,8 +551,11 @@ class Lookups:
                         (Openness(c.openness), c.claims) for c in counts if c.model_id == model_id
                     ),
                     price_of.get(model_id),
+                    fit_at.get(model_id, ""),
                 )
             )
+        noise = noise_for(bench.name, bench.unit)
+        rows = _ties(rows, noise)
         sources = [c.source for r in rows for c in (r.best, *r.others)]
         return Leaderboard(
             bench.name,
@@ -555,7 +572,41 @@ class Lookups:
             order,
             min_score,
             max_price,
+            memory.name if memory else None,
+            memory.usable_gib if memory else 0.0,
+            unknown,
+            _noise_text(noise),
         )
+
+    async def _fitting(
+        self, model_ids: Sequence[int], usable_gib: float
+    ) -> tuple[dict[int, str], int]:
+        """Per model whose weights fit in `usable_gib`, the most precise quantization that
+        does; and how many models have no parameter count to tell."""
+        fit_at: dict[int, str] = {}
+        unknown = 0
+        for model_id in model_ids:
+            params = await self._params(model_id)
+            if params is None:
+                unknown += 1
+                continue
+            quant = weights_fit(params, usable_gib)
+            if quant is not None:
+                fit_at[model_id] = quant.name
+        return fit_at, unknown
+
+    async def _params(self, model_id: int) -> float | None:
+        """A model's largest stated parameter count: its latest snapshot's, else its own."""
+        snapshots = await self.store.snapshots(model_id)
+        for source_id in ([snapshots[-1].id] if snapshots else []) + [model_id]:
+            values = [
+                float(c.value)
+                for c in await self.store.model_claims(source_id)
+                if c.field == "params"
+            ]
+            if values:
+                return max(values)
+        return None
 
     # ---- /search, /about ----------------------------------------------------------------
 
@@ -720,6 +771,15 @@ def _compare_row(meta: ScoreClaim, cells: list[list[ScoreClaim]], setting: str) 
         if others and all((worst > r[1]) if higher else (worst < r[0]) for r in others):
             winner = i
     disputed = any(len({c.value for c in cell}) > 1 for cell in cells)
+    noise = noise_for(meta.benchmark, meta.unit)
+    tied = False
+    if winner is not None and noise is not None:
+        own = ranges[winner]
+        assert own is not None
+        worst = own[0] if higher else own[1]
+        others = [r for j, r in enumerate(ranges) if j != winner and r is not None]
+        tied = any(noise.tied(worst, r[1] if higher else r[0]) for r in others)
+        winner = None if tied else winner
     return CompareRow(
         meta.benchmark,
         meta.unit,
@@ -728,7 +788,34 @@ def _compare_row(meta: ScoreClaim, cells: list[list[ScoreClaim]], setting: str) 
         winner,
         disputed,
         setting,
+        tied,
+        _noise_text(noise),
     )
+
+
+def _noise_text(noise: Noise | None) -> str:
+    if noise is None:
+        return ""
+    note = f", {noise.note}" if noise.note else ""
+    return f"{noise.basis()}{note} ({noise.source})"
+
+
+def _ties(rows: list[LeaderRow], noise: Noise | None) -> list[LeaderRow]:
+    """Each row marked with the best-ranked row it is statistically tied with (if any)."""
+    if noise is None:
+        return rows
+    marked = []
+    for row in rows:
+        tied = next(
+            (
+                r.rank
+                for r in rows
+                if r.rank < row.rank and noise.tied(r.best.value, row.best.value)
+            ),
+            None,
+        )
+        marked.append(replace(row, tied_with=tied))
+    return marked
 
 
 def _headline(rows: list[ModelScore]) -> tuple[tuple[ScoreClaim, ...], ...]:

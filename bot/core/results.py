@@ -139,6 +139,8 @@ class CompareRow:
     winner: int | None  # index of the clear winner, None for a tie or disagreeing sources
     disputed: bool
     setting: str = ""  # the setting every claim of the row was measured under ('' standard)
+    tied: bool = False  # a winner by the figures, but within the benchmark's noise
+    noise: str = ""  # the noise band's basis and source, when the benchmark has one
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,8 @@ class LeaderRow:
     openness: tuple[Openness, ...]
     openness_claims: tuple[tuple[Openness, int], ...] = ()  # license claims per class
     price: float | None = None  # cheapest current blended price per 1M tokens (3:1 in:out)
+    fits_at: str = ""  # with /leaderboard fits: the most precise quantization that fits
+    tied_with: int | None = None  # the best-ranked row this one is statistically tied with
 
     @property
     def openness_disputed(self) -> bool:
@@ -200,6 +204,11 @@ class Leaderboard:
     def priced(self) -> bool:
         """Whether prices are part of this board (sorted or filtered by them)."""
         return self.sort == "price" or self.max_price is not None or self.min_score is not None
+
+    fits: str | None = None  # with /leaderboard fits: the GPU or memory size filtered on
+    fits_usable_gib: float = 0.0
+    fits_unknown: int = 0  # ranked models left out for want of a parameter count
+    noise: str = ""  # the benchmark's noise band, basis and source ('' when it has none)
 
 
 @dataclass(frozen=True)

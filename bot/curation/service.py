@@ -31,10 +31,12 @@ from bot.curation.forms import (
 )
 from bot.curation.import_plan import ImportPlan
 from bot.curation.releases import checked_release, release_item
+from bot.curation.trust import independent_run_item
 from bot.curation.undo import HistoryEntry
 from bot.importers.catalog_yaml import parse_catalog
 from bot.store.catalog import CatalogStore
 from bot.store.catalog_export import CatalogExport
+from bot.store.catalog_records import ModelScore
 from bot.store.curation import CurationStore
 from bot.watch.service import WatchService
 
@@ -277,14 +279,46 @@ class CurationService:
         }
         claim.update(source_ref(source))
         batch = self._parse(actor, {"models": [{"name": current, "scores": [claim]}]})
-        return await self._change(
+        before = await self.catalog.model_scores([model_id])
+
+        async def work() -> dict[str, Any]:
+            applied = await self._apply_batch(batch)
+            await self._independent_run(actor, model_id, current, before, claim.get("url"))
+            return applied
+
+        change = await self._change(
             actor,
             "score add",
             current,
             f"{current}: {bench.name} {value:g}{row.unit if row.unit == '%' else ' ' + row.unit}",
             [model_id],
-            lambda: self._apply_batch(batch),
+            work,
         )
+        self.watch.wake()
+        return change
+
+    async def _independent_run(
+        self,
+        actor: Actor,
+        model_id: int,
+        model: str,
+        before: list[ModelScore],
+        link: str | None,
+    ) -> None:
+        """In the score's unit of work: the watch entry saying that an independent score
+        replaces or contradicts the lab's claim on the same benchmark and setting."""
+        known = {(r.benchmark_id, r.value, r.source.key) for r in before}
+        added = [
+            r
+            for r in await self.catalog.model_scores([model_id])
+            if (r.benchmark_id, r.value, r.source.key) not in known
+        ]
+        for score in added:
+            item = independent_run_item(
+                actor, model, score, before, link, self._stamp(), iso(self.clock())
+            )
+            if item is not None:
+                await self.watch.ingestor.ingest([item])
 
     async def set_license(self, actor: Actor, model: str, license_text: str, source: str) -> Change:
         model_id, current = self.find_model(model)

@@ -3,14 +3,16 @@ answer every failed command, button or form gets (`answer_failure`)."""
 
 from __future__ import annotations
 
+import io
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import discord
 from discord import app_commands
 
 from bot.core.errors import UserError
-from bot.render.cards import Reply
+from bot.render.cards import Attachment, Reply
 from bot.render.discord_embed import NO_MENTIONS, card_to_embed
 from bot.render.safe import safe_text, user_error_text
 
@@ -108,6 +110,12 @@ async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
         kwargs["embed"] = kwargs["view"].embeds[0]
     else:
         kwargs["embed"] = card_to_embed(reply.pages[0])
+    files = _within_limit(reply.files, interaction.filesize_limit)
+    if files:
+        kwargs["files"] = [
+            discord.File(io.BytesIO(f.data), filename=f.filename, description=f.description or None)
+            for f in files
+        ]
     message: discord.InteractionMessage | discord.WebhookMessage | None
     if interaction.response.is_done():
         message = await interaction.followup.send(**kwargs, wait=True)
@@ -116,6 +124,17 @@ async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
         message = await interaction.original_response() if "view" in kwargs else None
     if "view" in kwargs:
         kwargs["view"].message = message
+
+
+def _within_limit(files: Sequence[Attachment], limit: int) -> list[Attachment]:
+    """The files Discord will take here (`limit`: the interaction's attachment size limit);
+    one too large is left out, the text answer still goes."""
+    kept = [f for f in files if len(f.data) <= limit]
+    if len(kept) < len(files):
+        log.warning(
+            "left out %d attachment(s) over the %d-byte limit", len(files) - len(kept), limit
+        )
+    return kept
 
 
 # Permission names as Discord's own UI shows them.

@@ -78,9 +78,19 @@ class Action:
     custom_id: str
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply (a chart): its name and bytes."""
+
+    filename: str
+    data: bytes
+    description: str = ""
+
+
 @dataclass
 class Reply:
-    """What the bot answers: one or more pages, and whether only the asker sees it."""
+    """What the bot answers: one or more pages, whether only the asker sees it, and files
+    attached beside the text (a chart; the text says the same for readers and search)."""
 
     pages: list[Card]
     ephemeral: bool = False
@@ -89,6 +99,7 @@ class Reply:
     # labels (organisation, openness, type) forum tags are chosen from.
     post_title: str | None = None
     labels: tuple[str, ...] = ()
+    files: tuple[Attachment, ...] = ()
 
     @classmethod
     def note(cls, title: str, text: str, *, ephemeral: bool = True) -> Reply:

@@ -37,6 +37,7 @@ OPENNESS_DISPUTES = (
     " a source claims for it, with the number of claims each way."
 )
 WIN = "🏆"
+TIED = "≈"
 MISSING = "— (no score)"
 
 
@@ -430,7 +431,13 @@ def render_comparison(result: Comparison) -> Reply:
         _side_by_side(card, refs, result)
         _compare_prices(card, refs, result)
         return card.build()
-    card.line(f"{len(result.rows)} benchmark(s); {WIN} marks a clear winner, {MISSING} a gap.")
+    marks = (
+        [f"{WIN} marks a clear winner"] if any(r.winner is not None for r in result.rows) else []
+    )
+    if any(r.tied for r in result.rows):
+        marks.append(f"{TIED} a statistical tie (within the benchmark's noise)")
+    marks.append(f"{MISSING} a gap")
+    card.line(f"{len(result.rows)} benchmark(s); {', '.join(marks)}.")
     for row in result.rows:
         about = direction(row.higher_is_better)
         if not names_unit(row.benchmark, row.unit):
@@ -446,7 +453,11 @@ def render_comparison(result: Comparison) -> Reply:
             mark = f" {WIN}" if row.winner == i else ""
             values = "; ".join(cite(refs, score_text(c), c.source, note=False) for c in cell)
             lines.append(f"**{safe_text(model)}**{mark}: {values}")
-        if row.winner is None and sum(1 for c in row.cells if c) > 1:
+        if row.tied:
+            lines.append(
+                f"_Statistically tied ({TIED}): the gap is within the noise, {row.noise}._"
+            )
+        elif row.winner is None and sum(1 for c in row.cells if c) > 1:
             lines.append("_No clear winner: tied, or the sources' figures overlap._")
         card.field(name, lines)
     _compare_prices(card, refs, result)
@@ -523,6 +534,10 @@ def render_leaderboard(board: Leaderboard) -> Reply:
         card.line(_price_scope(board))
     if board.description:
         card.line(f"_{safe_text(clip(board.description, 300))}_")
+    if board.fits is not None:
+        card.line(_fits_line(board))
+    if any(r.tied_with is not None for r in board.rows):
+        card.line(f"{TIED} statistically tied: scores within the noise, {board.noise}.")
     if board.openness or any(r.openness_disputed for r in board.rows):
         card.line(OPENNESS_DISPUTES)
     if not board.rows:
@@ -536,6 +551,10 @@ def render_leaderboard(board: Leaderboard) -> Reply:
         )
         if board.priced:
             line += f" · {money(row.price)} per 1M" if row.price is not None else " · no price"
+        if row.tied_with is not None:
+            line += f" · {TIED} statistically tied with #{row.tied_with}"
+        if row.fits_at:
+            line += f" · fits at {row.fits_at}"
         if row.openness_disputed:
             line += f" · {DISPUTED_OPENNESS} ({openness_counts(row.openness_claims)})"
         if row.others:
@@ -597,6 +616,18 @@ def price_lines(refs: References, quotes: tuple[PriceQuote, ...], limit: int = 8
     if len(quotes) > limit:
         lines.append(f"… and {len(quotes) - limit} more providers (`/price` lists them all)")
     return lines
+
+
+def _fits_line(board: Leaderboard) -> str:
+    """What `fits:` filtered on: weights and overhead, no context, at the best quantization."""
+    line = (
+        f"Only models whose weights fit in {safe_text(board.fits or '')}"
+        f" ({board.fits_usable_gib:.1f} GiB usable) at some quantization (FP16 down to Q4_K_M),"
+        " weights and runtime overhead only, no context: `/fit` has the full estimate."
+    )
+    if board.fits_unknown:
+        line += f" {board.fits_unknown} ranked model(s) left out: no parameter count known."
+    return line
 
 
 def render_search(results: SearchResults) -> Reply:

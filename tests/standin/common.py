@@ -21,6 +21,8 @@ BOT_USER = {
     "bot": True,
     "flags": 0,
 }
+# Per uploaded file, as an unboosted guild allows (25 MiB with boosts: tests may set it).
+ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 INTERACTION_WINDOW = 3.0  # seconds for the initial response, as on Discord
 TOKEN_LIFETIME = 15 * 60.0  # seconds an interaction token takes followups and edits
 INVALID_REQUEST_WINDOW = 600.0  # Discord bans an IP at 10,000 invalid requests in 10 minutes

@@ -28,6 +28,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.standin.common import (
+    ATTACHMENT_SIZE_LIMIT,
     INTERACTION_WINDOW,
     MESSAGE_ROUTE,
     NONCE_WINDOW,
@@ -108,7 +109,7 @@ class FaultsMixin:
     def disarm(self) -> None:
         """Undo every fault and knob a test may have left set: planned failures, lost answers,
         the global limit, buckets (and tightened bucket limits), closed and deleted channels,
-        shortened windows and the `on_message` and `on_edit` hooks. The invalid-request count is kept: the
+        shortened windows and the `on_message` and `on_edit` hooks, the attachment size limit. The invalid-request count is kept: the
         budget is the whole session's."""
         self.faults.clear()
         self.lost_answers.clear()
@@ -124,6 +125,7 @@ class FaultsMixin:
         self.on_message = None
         self.on_edit = None
         self.blocked_dms.clear()
+        self.attachment_size_limit = ATTACHMENT_SIZE_LIMIT
 
     def _planned_fault(self, key: str, faults: list[Fault] | None = None) -> web.Response | None:
         for fault in self.faults if faults is None else faults:

@@ -26,6 +26,14 @@ from tests.standin.common import (
 )
 
 
+def shown(message: Any) -> Any:
+    """A stored message as Discord returns it: the uploaded files' bytes stay in the stand-in
+    (tests read them from `_files`); the answer lists them under `attachments`."""
+    if not isinstance(message, dict):
+        return message
+    return {k: v for k, v in message.items() if k != "_files"}
+
+
 class RestMixin:
     """StandIn's REST routes and handlers (state is set in StandIn.__init__)."""
 
@@ -250,7 +258,10 @@ class RestMixin:
         }
 
     def _invalid(self, where: str, payload: dict[str, Any]) -> web.Response | None:
-        errors = validation.check_message(payload)
+        if validation.too_large(payload, self.attachment_size_limit):
+            self.validation_errors.append((where, {"_files": "too large"}))
+            return discord_error(413, 40005, "Request entity too large")
+        errors = validation.check_message(payload) | validation.check_files(payload)
         if errors:
             self.validation_errors.append((where, errors))
             return json_response(validation.form_body(errors), 400)
@@ -267,6 +278,8 @@ class RestMixin:
             return discord_error(404, 10062, "Unknown interaction")
         kind = body.get("type")
         data = body.get("data") or {}
+        if body.get("_files"):  # multipart: the files go with the message in `data`
+            data = {**data, "_files": body["_files"]}
         refused = self._callback_refused(interaction, kind, data)
         if refused is not None:
             return refused
@@ -315,7 +328,7 @@ class RestMixin:
                     "response_message_loading": kind == 5,
                     "response_message_ephemeral": bool((data.get("flags") or 0) & EPHEMERAL),
                 },
-                "resource": resource,
+                "resource": {k: shown(v) if k == "message" else v for k, v in resource.items()},
             }
         )
 
@@ -413,7 +426,7 @@ class RestMixin:
         )
         interaction.followups.append(message)
         interaction.event.set()
-        return json_response(message)
+        return json_response(shown(message))
 
     def _original(self, token: str) -> web.Response:
         interaction = self._by_token(token)
@@ -422,7 +435,7 @@ class RestMixin:
             return refused
         if interaction is None or interaction.message is None:
             return discord_error(404, 10008, "Unknown Message")
-        return json_response(interaction.message)
+        return json_response(shown(interaction.message))
 
     def _edit(self, token: str, message_id: str, body: Any) -> web.Response:
         interaction = self._by_token(token)
@@ -440,7 +453,7 @@ class RestMixin:
             return invalid
         self._apply_edit(target, body or {})
         interaction.event.set()
-        return json_response(target)
+        return json_response(shown(target))
 
     def _delete(self, token: str, message_id: str) -> web.Response:
         interaction = self._by_token(token)
@@ -475,14 +488,14 @@ class RestMixin:
         if nonce is not None and payload.get("enforce_nonce"):
             earlier = self._nonces.get(str(nonce))
             if earlier is not None and time.monotonic() - earlier[0] < self.nonce_window:
-                return json_response(earlier[1])  # Discord returns the earlier message
+                return json_response(shown(earlier[1]))  # Discord returns the earlier message
         message = self._message(channel_id, payload)
         self.messages[channel_id].append(message)
         if nonce is not None:
             self._nonces[str(nonce)] = (time.monotonic(), message)
         if self.on_message is not None:
             self.on_message(message)
-        return json_response(message)
+        return json_response(shown(message))
 
     def _channel_message(self, channel_id: str, message_id: str) -> dict[str, Any] | None:
         return next((m for m in self.messages[channel_id] if m["id"] == message_id), None)

@@ -20,6 +20,7 @@ from tests.standin.common import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
     APP_ID,
+    ATTACHMENT_SIZE_LIMIT,
     BOT_USER,
     CREATE_PUBLIC_THREADS,
     DISCORD_EPOCH,
@@ -138,6 +139,7 @@ class StandIn(RestMixin, GatewayMixin, FaultsMixin, GuildsMixin, DMsMixin, Threa
         self.rate_limit: float | None = None  # requests per second, all routes (global limit)
         self._window: list[float] = []
         self.attachments: dict[str, tuple[str, bytes, str]] = {}
+        self.attachment_size_limit = ATTACHMENT_SIZE_LIMIT  # per uploaded file
         self.deleted_channels: set[str] = set()
         self.forbidden_channels: set[str] = set()
         self.nonce_window = (
@@ -223,7 +225,7 @@ class StandIn(RestMixin, GatewayMixin, FaultsMixin, GuildsMixin, DMsMixin, Threa
             "type": kind,
             "token": token,
             "version": 1,
-            "attachment_size_limit": 10 * 1024 * 1024,
+            "attachment_size_limit": self.attachment_size_limit,
             "guild_id": guild_id,
             "channel_id": channel["id"],
             "channel": channel,

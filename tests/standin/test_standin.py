@@ -1115,3 +1115,51 @@ async def test_running_standin_hosts_the_given_guild() -> None:
             "Release Radar",
         ]
         assert server.port
+
+
+# ---- uploaded files: size limit and multipart shape ---------------------------------------------
+
+
+def multipart(payload: dict, files: list[tuple[str, str, bytes]]) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    form.add_field("payload_json", json.dumps(payload), content_type="application/json")
+    for name, filename, data in files:
+        form.add_field(name, data, filename=filename, content_type="image/png")
+    return form
+
+
+async def post_files(http, standin, payload, files):
+    channel = standin.channel("general")["id"]
+    return await http.post(
+        f"/api/v10/channels/{channel}/messages", data=multipart(payload, files), headers=AUTH
+    )
+
+
+async def test_a_file_within_the_limit_is_attached(http, standin) -> None:
+    payload = {"content": "x", "attachments": [{"id": 0, "filename": "chart.png"}]}
+    resp = await post_files(http, standin, payload, [("files[0]", "chart.png", b"\x89PNG" * 10)])
+    assert resp.status == 200
+    assert (await resp.json())["attachments"][0] == {
+        "id": (await resp.json())["attachments"][0]["id"],
+        "filename": "chart.png",
+        "size": 40,
+    }
+
+
+async def test_a_file_over_the_attachment_limit_is_refused(http, standin) -> None:
+    standin.attachment_size_limit = 1024
+    payload = {"content": "x", "attachments": [{"id": 0, "filename": "big.png"}]}
+    resp = await post_files(http, standin, payload, [("files[0]", "big.png", b"x" * 1025)])
+    assert resp.status == 413 and (await resp.json())["code"] == 40005
+    standin.disarm()
+    assert standin.attachment_size_limit == 10 * 1024 * 1024
+
+
+async def test_file_parts_must_match_the_attachments_list(http, standin) -> None:
+    payload = {"content": "x", "attachments": [{"id": 1, "filename": "chart.png"}]}
+    resp = await post_files(http, standin, payload, [("files[0]", "chart.png", b"png")])
+    body = await resp.json()
+    assert resp.status == 400 and body["code"] == 50035
+    assert first_error(body, "attachments", "0", "id")["code"] == "ATTACHMENT_NOT_FOUND"
+    bad = await post_files(http, standin, {"content": "x"}, [("upload", "chart.png", b"png")])
+    assert first_error(await bad.json(), "files", "0")["code"] == "FILE_PART_INVALID"

@@ -538,3 +538,34 @@ def _check_input(
             [*path, "min_length"],
             error("TEXT_INPUT_MIN_LENGTH_GREATER", "min_length must be at most max_length"),
         )
+
+
+# ---- uploaded files (multipart) -----------------------------------------------------------------
+
+FILE_PART = re.compile(r"^files\[(\d+)\]$")
+
+
+def too_large(payload: dict[str, Any], limit: int) -> bool:
+    """Discord refuses (413, 40005) a request with a file over the attachment size limit
+    (10 MiB, more in a boosted guild; the interaction's `attachment_size_limit`)."""
+    return any(f["size"] > limit for f in payload.get("_files", []))
+
+
+def check_files(payload: dict[str, Any]) -> Errors:
+    """The multipart shape discord.py and Discord agree on: each file part is `files[n]`, and
+    each `attachments` entry of payload_json names an uploaded part by that n."""
+    errors: Errors = {}
+    uploaded = set()
+    for i, part in enumerate(payload.get("_files", [])):
+        match = FILE_PART.match(part.get("name") or "")
+        if match is None:
+            _set(errors, ["files", str(i)], error("FILE_PART_INVALID", "Must be files[n]."))
+        else:
+            uploaded.add(int(match[1]))
+    if not payload.get("_files"):
+        return errors
+    for i, entry in enumerate(payload.get("attachments") or []):
+        entry_id = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(entry_id, int) or entry_id not in uploaded:
+            _set(errors, ["attachments", str(i), "id"], error("ATTACHMENT_NOT_FOUND", "Unknown."))
+    return errors

@@ -447,3 +447,22 @@ def test_ask_license_of_a_model_is_its_latest_snapshots(db_path: Path) -> None:
     out = run(db_path, "ask", "license", "Claude 3.5 Sonnet")
     assert out.returncode == 0, out.stderr
     assert raw.casefold() in out.stdout.casefold() and latest in out.stdout
+
+
+def test_ask_fit_in_discords_syntax(db_path: Path) -> None:
+    out = run(db_path, "ask", "fit", "llama", "3.1", "70b", "instruct", "gpu:4090")
+    assert out.returncode == 0, out.stderr
+    assert "**RTX 4090** (24 GiB): ✗ does not fit" in out.stdout
+    assert "Q4_K_M:" in out.stdout and "Facts used" in out.stdout
+    bad = run(db_path, "ask", "fit", "llama 3.1 70b instruct", "gpu:0")
+    assert bad.returncode == 1 and "Memory must be more than 0" in bad.stderr
+
+
+def test_ask_writes_the_chart_when_asked(db_path: Path, tmp_path: Path) -> None:
+    chart = tmp_path / "board.png"
+    out = run(db_path, "ask", "leaderboard", "benchmark=MMLU", "--chart", str(chart))
+    assert out.returncode == 0, out.stderr
+    assert f"(chart written to {chart})" in out.stdout
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    plain = run(db_path, "ask", "fit", "llama 3.1 8b instruct", "--chart", str(tmp_path / "x.png"))
+    assert plain.returncode == 0 and not (tmp_path / "x.png").exists()  # /fit has no chart

@@ -104,7 +104,9 @@ async def test_compare_marks_winner_by_direction_and_shows_gaps(services) -> Non
     mmmu = rows["MMMU"]
     # GPT-4o's 79.5 (article) is not set against its 2024-08-06 snapshot's 68.7 (LLM Stats).
     assert not mmmu.disputed
-    assert result.models[mmmu.winner] == "Qwen3.5-Omni"
+    # 82 vs 79.5 on MMMU's 900 questions is within the 95% sampling interval (see
+    # data/benchmark_noise.yaml): no winner, a statistical tie (tests/unit/test_ties.py).
+    assert mmmu.winner is None and mmmu.tied
 
 
 async def test_compare_single_benchmark(services) -> None:

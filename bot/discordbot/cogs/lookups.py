@@ -1,4 +1,5 @@
-"""Lookup slash commands: /model, /license, /compare, /leaderboard, /price, /search, /about."""
+"""Lookup slash commands: /model, /license, /compare, /leaderboard, /price, /search, /about,
+/fit."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ class LookupCog(commands.Cog):
         self, interaction: discord.Interaction, command: str, /, **options: object
     ) -> None:
         given = {k: v for k, v in options.items() if v is not None}
-        _, reply = await run_command(self.services, command, given)
+        _, reply = await run_command(self.services, command, given, charts=True)
         await send_reply(interaction, reply)
 
     # ---- autocomplete: served from memory, never blocks --------------------------------
@@ -88,6 +89,7 @@ class LookupCog(commands.Cog):
         sort="score (best first, the default) or price (cheapest first)",
         min_score="Only models scoring at least this",
         max_price="Only models at most this blended $ per 1M tokens (3 in : 1 out)",
+        fits="Only models whose weights fit: a GPU (RTX 4090) or memory (24GB)",
     )
     @app_commands.autocomplete(benchmark=benchmark_names)
     @app_commands.choices(sort=[app_commands.Choice(name=n, value=n) for n in ("score", "price")])
@@ -101,6 +103,7 @@ class LookupCog(commands.Cog):
         sort: str | None = None,
         min_score: float | None = None,
         max_price: float | None = None,
+        fits: str | None = None,
     ) -> None:
         await self._answer(
             interaction,
@@ -112,6 +115,7 @@ class LookupCog(commands.Cog):
             sort=sort,
             min_score=min_score,
             max_price=max_price,
+            fits=fits,
         )
 
     @app_commands.command(name="price", description=COMMANDS["price"].description)
@@ -128,3 +132,23 @@ class LookupCog(commands.Cog):
     @app_commands.command(name="about", description=COMMANDS["about"].description)
     async def about(self, interaction: discord.Interaction) -> None:
         await self._answer(interaction, "about")
+
+    @app_commands.command(name="fit", description=COMMANDS["fit"].description)
+    @app_commands.describe(
+        model="Model name (typos are fine)",
+        gpu="A GPU (RTX 4090, H100, Mac 64GB) or memory like 24GB",
+        context="Context in tokens, like 8192 or 32k (default 8192)",
+        quantization="Only this one: FP16, FP8, Q8_0, Q6_K, Q5_K_M, Q4_K_M",
+    )
+    @app_commands.autocomplete(model=model_names)
+    async def fit(
+        self,
+        interaction: discord.Interaction,
+        model: str,
+        gpu: str | None = None,
+        context: str | None = None,
+        quantization: str | None = None,
+    ) -> None:
+        await self._answer(
+            interaction, "fit", model=model, gpu=gpu, context=context, quantization=quantization
+        )

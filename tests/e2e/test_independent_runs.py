@@ -1,0 +1,73 @@
+"""Self-reported vs independent, through the stand-in: a curator's independent score on a
+benchmark where the lab's own claim stands becomes a release-watch entry, alerted and in the
+digest, saying whether it replaces or contradicts the claim."""
+
+import pytest
+
+from bot.commands import run_command
+from bot.core.noise import noise_for
+from bot.render.text import reply_to_text
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+MODEL = "Qwen2.5 72B Instruct"
+
+
+async def lab_claim(harness, benchmark: str) -> float:
+    """The model's self-reported figure in the bundled data (LLM Stats)."""
+    entry = harness.services.lookups.models.exact(MODEL)
+    rows = await harness.services.catalog.model_scores([entry.id])
+    (claim,) = [r.value for r in rows if r.benchmark == benchmark and r.source.self_reported]
+    return claim
+
+
+async def posted_after(harness, before: int) -> list[dict]:
+    await harness.services.watch.drain()
+    return harness.standin.messages[harness.standin.channel("releases")["id"]][before:]
+
+
+async def test_an_independent_run_contradicting_the_claim_is_alerted(harness) -> None:
+    claimed = await lab_claim(harness, "GPQA")
+    noise = noise_for("GPQA", "%")
+    independent = claimed - 12.0
+    assert noise is not None and not noise.tied(independent, claimed)  # beyond the noise
+    await harness.admin.slash("watch add", channel="releases", keywords="independent run")
+    before = len(harness.standin.messages[harness.standin.channel("releases")["id"]])
+    saved = await harness.owner.slash(
+        "admin score add",
+        model=MODEL,
+        benchmark="GPQA",
+        value=independent,
+        source="https://example.org/independent-gpqa",
+    )
+    assert "Saved" in saved.text(), saved.text()
+    (alert,) = await posted_after(harness, before)
+    embed = alert["embeds"][0]
+    run = f"independent run: {independent:.1f}% vs {claimed:.1f}% claimed"
+    assert embed["title"] == f"{MODEL} on GPQA: {run}"
+    assert "contradicts the lab's self-reported claim" in str(embed)
+    digest = await run_command(harness.services, "digest", {"days": 1})
+    text = reply_to_text(digest[1])
+    assert run in text
+
+
+async def test_within_the_noise_it_replaces_and_a_lab_claim_alerts_nothing(harness) -> None:
+    claimed = await lab_claim(harness, "HumanEval")
+    await harness.admin.slash("watch add", channel="releases", keywords="independent run")
+    before = len(harness.standin.messages[harness.standin.channel("releases")["id"]])
+    await harness.owner.slash(
+        "admin score add", model=MODEL, benchmark="HumanEval", value=claimed - 1.0, source="a rerun"
+    )
+    (alert,) = await posted_after(harness, before)
+    assert "vs" in alert["embeds"][0]["title"]
+    assert "replaces" in str(alert["embeds"][0]), alert["embeds"][0]
+    # A second self-reported figure is the lab's own again: no entry.
+    again = len(harness.standin.messages[harness.standin.channel("releases")["id"]])
+    await harness.owner.slash(
+        "admin score add",
+        model=MODEL,
+        benchmark="HumanEval",
+        value=claimed + 0.5,
+        source="lab blog",
+        self_reported=True,
+    )
+    assert await posted_after(harness, again) == []
