@@ -19,6 +19,7 @@ from bot.core.licenses import parse_openness
 from bot.core.names import benchmark_key, clean_text, normalize
 from bot.core.results import (
     About,
+    Announcement,
     Claim,
     CompareRow,
     Comparison,
@@ -228,7 +229,13 @@ class Lookups:
             snapshot=row.snapshot,
             snapshots=tuple((r.name, r.date) for r in snapshots),
             facts_from=latest.name if latest else None,
+            provisional=await self._announcement(model_id),
         )
+
+    async def _announcement(self, model_id: int) -> Announcement | None:
+        """The entry that announced a model only announcements speak of, if it is one."""
+        found = await self.store.provisional(model_id)
+        return None if found is None else Announcement(found.announced, found.url, found.title)
 
     # ---- /license -----------------------------------------------------------------------
 

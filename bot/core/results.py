@@ -83,6 +83,15 @@ class MatchInfo:
 
 
 @dataclass(frozen=True)
+class Announcement:
+    """The release entry a provisional record comes from."""
+
+    date: str | None  # ISO date
+    url: str | None
+    title: str
+
+
+@dataclass(frozen=True)
 class ModelReport:
     name: str
     org: str | None
@@ -100,6 +109,7 @@ class ModelReport:
     snapshot: str | None = None  # its date
     snapshots: tuple[tuple[str, str | None], ...] = ()  # the model's snapshots: name, date
     facts_from: str | None = None  # the snapshot whose facts stand in for the model's
+    provisional: Announcement | None = None  # only release entries speak of it yet
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ def render_alert(alert: AlertView) -> Reply:
         credits += [c for c in report.credits if c not in credits]
     date = (alert.published or "")[:10] or "date not given"
     lines = [f"{TYPE_LABELS.get(alert.type, alert.type)} · {date}"]
+    if alert.news:
+        lines.insert(0, news_line(alert.news))
     if alert.summary and alert.summary != alert.title:
         lines.append(safe_text(clip(alert.summary, 350)))
     fields: list[tuple[str, list[str]]] = [
@@ -54,6 +56,13 @@ def render_alert(alert: AlertView) -> Reply:
         fields.append((name, _model_lines(report)))
     card = fit_card(safe_text(alert.title), lines, fields, credits_footer(credits), url=alert.link)
     return Reply([card])
+
+
+def news_line(news: Sequence[tuple[str, str]]) -> str:
+    """One line naming what the entry brought the catalog: 'New to the catalog: Claude Opus 6
+    (new model)'."""
+    parts = [f"**{safe_text(name)}** ({safe_text(line)})" for name, line in news]
+    return clip("🆕 New to the catalog: " + "; ".join(parts), 300)
 
 
 def _model_lines(report: ModelReport) -> list[str]:

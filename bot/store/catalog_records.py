@@ -271,3 +271,14 @@ class ExportBenchmark:
     higher_is_better: bool
     description: str | None
     aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionalRecord:
+    """A model only release entries speak of: the first announcement's date, link and title."""
+
+    model_id: int
+    name: str
+    announced: str | None  # ISO date
+    url: str | None
+    title: str

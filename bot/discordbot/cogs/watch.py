@@ -35,7 +35,9 @@ FILTER_HELP = {
     "modality": "Modalities, comma-separated (audio, video, language ...)",
     "types": "release, license_change, shutdown, price_change, research ... comma-separated",
     "keywords": "Words that must appear, comma-separated",
+    "new_only": "Only entries that add a model or snapshot to the catalog (yes/no, default no)",
 }
+YES_NO = [app_commands.Choice(name="yes", value="yes"), app_commands.Choice(name="no", value="no")]
 
 
 class WatchCog(commands.Cog):
@@ -60,6 +62,7 @@ class WatchCog(commands.Cog):
         role="A role to ping with each alert (none by default)",
         **FILTER_HELP,
     )
+    @app_commands.choices(new_only=YES_NO)
     @app_commands.checks.has_permissions(manage_guild=True)
     async def watch_add(
         self,
@@ -72,10 +75,11 @@ class WatchCog(commands.Cog):
         keywords: str | None = None,
         backlog: app_commands.Range[int, 0, 10] = 0,
         role: discord.Role | None = None,
+        new_only: str | None = None,
     ) -> None:
         # Saving may wait on the database (another writer holds it): acknowledge first.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        filters = parse_filters(orgs, openness, modality, types, keywords)
+        filters = parse_filters(orgs, openness, modality, types, keywords, new_only)
         require_post_permissions(channel)
         if role is not None:
             require_pingable(role, channel)
