@@ -141,4 +141,4 @@ def parse_yes_no(text: str | None, what: str) -> bool:
         return False
     if value in _YES:
         return True
-    raise UserError("{} must be yes or no, not '{}'.", what, value[:40])
+    raise UserError(f"`{what}` must be yes or no, not '{{}}'.", value[:40])

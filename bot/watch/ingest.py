@@ -336,9 +336,15 @@ class Ingestor:
         `budget` is the poll round's, shared by its ingests; without one this ingest has its own."""
         outermost = not self.store.db.in_transaction
         report = await self._ingest(items, baseline, budget)
-        if report.created and outermost and self.on_catalog_change is not None:
-            await self.on_catalog_change()
+        if outermost:
+            await self.catalog_changed(report)
         return report
+
+    async def catalog_changed(self, report: IngestReport) -> None:
+        """Rebuild the name index if the ingest added records; a caller whose unit of work
+        the ingest joined calls this once it has committed."""
+        if report.created and self.on_catalog_change is not None:
+            await self.on_catalog_change()
 
     async def _ingest(
         self, items: Sequence[FeedItem], baseline: bool, budget: RoundBudget | None

@@ -21,6 +21,7 @@ from bot.watch.alerts import build_alert
 from bot.watch.filters import EntryFacts, Filters, matches, parse_filters
 from bot.watch.items import FeedItem
 from bot.watch.provisional import ANNOUNCED_NOTE
+from tests.unit.test_cli import run
 from tests.unit.watch_helpers import clocked_watch
 
 OPUS_6 = FeedItem(
@@ -197,7 +198,7 @@ def test_new_only_is_a_stored_validated_filter() -> None:
     assert Filters.from_json({"orgs": ["x"]}).new_only is False
     with pytest.raises(UserError) as refused:
         parse_filters(new_only="maybe")
-    assert "new_only must be yes or no, not 'maybe'" in str(refused.value)
+    assert "`new_only` must be yes or no, not 'maybe'" in str(refused.value)
 
 
 def test_new_only_matches_only_entries_new_to_the_catalog() -> None:
@@ -205,3 +206,28 @@ def test_new_only_matches_only_entries_new_to_the_catalog() -> None:
     novel = EntryFacts(frozenset(), frozenset(), "", "release", "x", new_to_catalog=True)
     only = Filters(new_only=True)
     assert not matches(only, facts) and matches(only, novel) and matches(Filters(), facts)
+
+
+async def test_the_offline_cli_says_provisional_and_doctor_lists_old_ones(
+    services, watch, db_path
+) -> None:
+    old = FeedItem(
+        "Introducing Zephyrine 3",
+        "https://zeph.example/zephyrine-3",
+        "",
+        "2026-09-01T09:00:00+00:00",
+        "z3",
+        "zeph",
+        "Zeph Labs",
+        org="Zeph Labs",
+    )
+    await watch.ingestor.ingest([OPUS_6, old])
+    asked = run(db_path, "ask", "model", "name=claude opus 6")
+    assert asked.returncode == 0, asked.stderr
+    assert "== Claude Opus 6 ==" in asked.stdout and "did you mean" not in asked.stdout
+    assert "Provisional: announced 2026-11-21 in" in asked.stdout
+    assert "not yet in any dataset" in asked.stdout
+    doctor = run(db_path, "catalog", "doctor")
+    assert doctor.returncode == 0, doctor.stderr
+    section = doctor.stdout.split("== Provisional records older than 30 days")[1]
+    assert "Zephyrine 3: announced 2026-09-01" in section and "Claude Opus 6" not in section
