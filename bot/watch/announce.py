@@ -117,7 +117,12 @@ _LICENSES = (
     re.compile(r"\bCC[\s-]BY[\s-]NC[\s-]4\.0\b", re.IGNORECASE),
     re.compile(r"\bCC[\s-]BY[\s-]4\.0\b", re.IGNORECASE),
 )
-_NEGATED = re.compile(r"\b(?:not|no longer|unlike|instead of)\s+(?:\w+\s+){0,3}$", re.IGNORECASE)
+_NEGATED = re.compile(
+    r"\b(?:not|no longer|unlike|instead of|from|away from|previously|formerly)\s+(?:\w+\s+){0,3}$",
+    re.IGNORECASE,
+)
+# A license a change moves to: "moves to Apache 2.0", "now under the MIT license".
+_MOVED_TO = re.compile(r"\b(?:to|under|now)\s+(?:the\s+|an?\s+)?$", re.IGNORECASE)
 # "$0.40 per million input tokens", "US$2 / 1M output tokens"; "A$", "C$", "HK$" are not US$.
 _PRICE = re.compile(
     r"(?<![A-Za-z$])(?:US)?\$\s?(?P<n>\d+(?:\.\d+)?)\s*(?:per|/)\s*(?:1M|1 ?million|one million"
@@ -291,6 +296,22 @@ def _license(text: str) -> str | None:
                 return None  # "not under Apache 2.0": say nothing
             ids.add(normalize_license(m[0]).id)
     return next(iter(ids)) if len(ids) == 1 else None
+
+
+def new_license(text: str) -> str | None:
+    """The license a license-change text says a model moves to ('moves to Apache 2.0', 'now
+    under the MIT license'), when it names exactly one so and mentions no license otherwise
+    ('moves from Apache 2.0 to ...', 'shipped under Apache 2.0' beside it: say nothing)."""
+    text = plain_text(text)
+    moved_to, others = set(), set()
+    for pattern in _LICENSES:
+        for m in pattern.finditer(text):
+            license_id = normalize_license(m[0]).id
+            if _MOVED_TO.search(text[: m.start()]) and not _NEGATED.search(text[: m.start()]):
+                moved_to.add(license_id)
+            else:
+                others.add(license_id)
+    return next(iter(moved_to)) if len(moved_to) == 1 and not others else None
 
 
 def _prices(text: str) -> dict[str, float]:

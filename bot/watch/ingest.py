@@ -478,7 +478,7 @@ class Ingestor:
         entry_id = batch.next_id
         batch.next_id += 1
         backlog = batch.baseline or item.history
-        created = await self._provisional(item, entry_id, kind, org, backlog, stamp[:10])
+        created = await self._provisional(item, entry_id, kind, org, backlog, model_ids, stamp[:10])
         if created:
             model_ids = _without_stems(model_ids, created, self._models())
             report.created += created
@@ -520,11 +520,23 @@ class Ingestor:
             )
 
     async def _provisional(
-        self, item: FeedItem, entry_id: int, kind: str, org: str | None, backlog: bool, today: str
+        self,
+        item: FeedItem,
+        entry_id: int,
+        kind: str,
+        org: str | None,
+        backlog: bool,
+        model_ids: list[int],
+        today: str,
     ) -> list[NewModel]:
-        """Provisional records of the models a new release entry names that the catalog
-        lacks (not for a first poll's backlog or undated history: they are not news)."""
-        if self.provisional is None or backlog or kind not in ANNOUNCING:
+        """What a new entry brings the catalog (not a first poll's backlog or undated
+        history: they are not news): provisional records of the models a release entry
+        names that the catalog lacks, or a license-change entry's new license."""
+        if self.provisional is None or backlog:
+            return []
+        if kind == "license_change":
+            return await self.provisional.license_change(item, entry_id, model_ids, today)
+        if kind not in ANNOUNCING:
             return []
         names = self.provisional.names(item, org)
         return await self.provisional.record(item, entry_id, org, names, today)

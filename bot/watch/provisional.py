@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.identity import match_keys, snapshot_date
+from bot.core.identity import match_keys, snapshot_date, snapshot_name
 from bot.core.index import NameEntry, NameIndex
 from bot.core.licenses import KNOWN_LICENSES
 from bot.core.names import normalize
@@ -31,7 +31,7 @@ from bot.core.records import (
 )
 from bot.core.vocab import ANNOUNCE_PREFIX
 from bot.store.catalog import CatalogStore
-from bot.watch.announce import announced_name, stated_facts
+from bot.watch.announce import announced_name, new_license, stated_facts
 from bot.watch.items import FeedItem
 
 log = logging.getLogger(__name__)
@@ -140,21 +140,75 @@ class ProvisionalRecords:
         )
         index = self._models()
         for name in names:
-            batch.models.append(_model_rec(index, name, org))
-            batch.claims.append(ClaimRec(name, "status", "announced", prov))
-            batch.events.append(EventRec("announcement", item.title[:200], prov, day, name, org))
+            model = _model_rec(index, name, org)
+            batch.models.append(model)
+            batch.claims.append(ClaimRec(model.name, "status", "announced", prov))
+            batch.events.append(
+                EventRec("announcement", item.title[:200], prov, day, model.name, org)
+            )
         if len(names) == 1:
-            _add_facts(batch, names[0], f"{item.title}\n{item.summary}", prov, org)
+            _add_facts(batch, batch.models[0].name, f"{item.title}\n{item.summary}", prov, org)
         return batch
+
+    async def license_change(
+        self, item: FeedItem, entry_id: int, model_ids: list[int], today: str
+    ) -> list[NewModel]:
+        """A license-change entry of one known model that plainly states a license other than
+        the one every source in the catalog gives: the entry's claim is added (its own, noted
+        as extracted) and the alert says 'license changed from X to Y'."""
+        if len(model_ids) != 1:
+            return []
+        stated = new_license(f"{item.title}\n{item.summary}")
+        if stated is None or stated not in KNOWN_LICENSES:
+            return []
+        model_id = model_ids[0]
+        held = {c.license_id: c.license_name for c in await self.catalog.license_claims(model_id)}
+        if len(held) != 1 or stated in held:
+            return []
+        (old_id, old_name), lic = next(iter(held.items())), KNOWN_LICENSES[stated]
+        model = await self.catalog.model(model_id)
+        if model is None or old_id is None:
+            return []
+        key = announcement_key(entry_id)
+        day = item.published[:10] if item.published else today
+        prov = Provenance(key, url=item.link, as_of=day, note=ANNOUNCED_NOTE)
+        await self.catalog.apply(
+            Batch(
+                sources=[
+                    SourceRec(
+                        key,
+                        item.title[:200],
+                        "feed",
+                        url=item.link,
+                        outlet=item.source_name,
+                        published=day,
+                    )
+                ],
+                licenses=[LicenseRec(lic.id, lic.name, lic.openness, lic.commercial, lic.spdx)],
+                license_claims=[
+                    LicenseClaimRec(model.name, lic.id, lic.openness, lic.commercial, prov)
+                ],
+            )
+        )
+        line = f"license changed from {old_name or old_id} to {lic.name}"
+        return [NewModel(model_id, model.name, line)]
 
 
 def _model_rec(index: NameIndex, name: str, org: str | None) -> ModelRec:
-    """A new record; a dated name of a known model ('GPT-4o 2026-11-20') is its snapshot."""
+    """A new record; a dated name of a known model ('gpt-4o-2026-11-20') is its snapshot,
+    named as the catalog names snapshots ('GPT-4o (2026-11-20)'), the entry's name an alias."""
     dated = snapshot_date(name)
     if dated is not None:
         base = known_model(index, dated[0], [org] if org else [])
         if base is not None:
-            return ModelRec(name, base.org or org, base.family, parent=base.name, snapshot=dated[1])
+            return ModelRec(
+                snapshot_name(base.name, dated[1]),
+                base.org or org,
+                base.family,
+                aliases=(name,),
+                parent=base.name,
+                snapshot=dated[1],
+            )
     return ModelRec(name, org)
 
 

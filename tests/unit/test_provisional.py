@@ -9,7 +9,15 @@ import datetime as dt
 import pytest
 
 from bot.core.errors import UserError
-from bot.core.records import Batch, ClaimRec, ModelRec, Provenance, SourceRec
+from bot.core.records import (
+    Batch,
+    ClaimRec,
+    LicenseClaimRec,
+    LicenseRec,
+    ModelRec,
+    Provenance,
+    SourceRec,
+)
 from bot.curation.doctor import diagnose
 from bot.curation.forms import Actor, ModelForm
 from bot.curation.identity import IdentityCuration
@@ -231,3 +239,63 @@ async def test_the_offline_cli_says_provisional_and_doctor_lists_old_ones(
     assert doctor.returncode == 0, doctor.stderr
     section = doctor.stdout.split("== Provisional records older than 30 days")[1]
     assert "Zephyrine 3: announced 2026-09-01" in section and "Claude Opus 6" not in section
+
+
+async def test_a_dated_name_of_a_known_model_is_a_new_snapshot_of_it(services, watch) -> None:
+    report = await watch.ingestor.ingest(
+        [vendor_item("Introducing gpt-4o-2026-11-20", "OpenAI", "snap")]
+    )
+    (created,) = report.created
+    assert created.name == "GPT-4o (2026-11-20)" and created.line == "new snapshot of GPT-4o"
+    assert services.lookups.models.exact("gpt-4o-2026-11-20").id == created.model_id
+    model = await services.lookups.report(created.model_id)
+    assert model.snapshot_of == "GPT-4o" and model.snapshot == "2026-11-20"
+    assert await watch.store.entry_model_ids(report.new[0]) == [created.model_id]
+
+
+async def zeta_under_mit(services) -> int:
+    await services.catalog.apply(
+        Batch(
+            sources=[SourceRec("testset", "A test dataset", "dataset")],
+            models=[ModelRec("Zeta 3", "Zeta Labs")],
+            licenses=[LicenseRec("MIT", "MIT License", "open_permissive", True, True)],
+            license_claims=[
+                LicenseClaimRec("Zeta 3", "MIT", "open_permissive", True, Provenance("testset"))
+            ],
+        )
+    )
+    await services.lookups.refresh()
+    return services.lookups.models.exact("Zeta 3").id
+
+
+async def test_a_license_change_says_from_what_to_what(services, watch) -> None:
+    zeta = await zeta_under_mit(services)
+    report = await watch.ingestor.ingest(
+        [vendor_item("Zeta 3 is now under Apache 2.0", "Zeta Labs", "lic")]
+    )
+    (change,) = report.created
+    assert change.model_id == zeta
+    assert change.line == "license changed from MIT License to Apache License 2.0"
+    alert = await build_alert(watch.store, watch.lookups, report.new[0])
+    assert alert.news == (("Zeta 3", change.line),)
+    claims = {c.license_id: c.source for c in await services.catalog.license_claims(zeta)}
+    assert claims["MIT"].key == "testset"  # the dataset's claim stays
+    assert claims["Apache-2.0"].note == ANNOUNCED_NOTE
+
+
+@pytest.mark.parametrize(
+    "title, summary",
+    [
+        ("Zeta 3 moves from the MIT license to a custom license", ""),
+        ("Zeta 3 license update", "Zeta 3 was released under the MIT license last year."),
+        ("Zeta 3 license news", "Zeta 3 is now under Apache 2.0 or the MIT license, your pick"),
+        ("Zeta 3 pricing", "Zeta 3 is now under Apache 2.0"),  # a price post: no license
+    ],
+)
+async def test_a_license_change_that_states_no_clear_new_license_says_nothing(
+    services, watch, title, summary
+) -> None:
+    zeta = await zeta_under_mit(services)
+    report = await watch.ingestor.ingest([vendor_item(title, "Zeta Labs", "x", summary)])
+    assert report.created == []
+    assert [c.license_id for c in await services.catalog.license_claims(zeta)] == ["MIT"]
