@@ -90,7 +90,7 @@ def _watch_service(
         ),
         parser,
         outbox,
-        catalog,
+        catalog if settings.provisional_records else None,
     )
 
 

@@ -65,6 +65,7 @@ class WatchConfig:
     ops_channel_id: int | None = None
     allow_private_feed_hosts: bool = False  # feeds on loopback/private/link-local addresses
     max_alerts_per_poll: int = 5  # per channel and poll round; the rest: one summary per source
+    provisional_records: bool = True  # announced models the catalog lacks get a record
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,7 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
             "ops_channel_id",
             "allow_private_feed_hosts",
             "max_alerts_per_poll",
+            "provisional_records",
         },
         prefix="watch.",
     )
@@ -241,6 +243,9 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
         ),
         max_alerts_per_poll=_integer(
             raw, "max_alerts_per_poll", defaults.max_alerts_per_poll, 1, 100, "watch."
+        ),
+        provisional_records=_flag(
+            raw, "provisional_records", defaults.provisional_records, "watch."
         ),
     )
 

@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 
+from bot.app import open_services
+from bot.config import WatchConfig
 from bot.core.errors import UserError
 from bot.core.records import (
     Batch,
@@ -29,6 +31,7 @@ from bot.watch.alerts import build_alert
 from bot.watch.filters import EntryFacts, Filters, matches, parse_filters
 from bot.watch.items import FeedItem
 from bot.watch.provisional import ANNOUNCED_NOTE
+from tests.conftest import NO_FEEDS, make_config
 from tests.unit.test_cli import run
 from tests.unit.watch_helpers import clocked_watch
 
@@ -299,3 +302,15 @@ async def test_a_license_change_that_states_no_clear_new_license_says_nothing(
     report = await watch.ingestor.ingest([vendor_item(title, "Zeta Labs", "x", summary)])
     assert report.created == []
     assert [c.license_id for c in await services.catalog.license_claims(zeta)] == ["MIT"]
+
+
+async def test_with_provisional_records_off_an_announcement_leaves_the_catalog_alone(
+    db_path,
+) -> None:
+    watch = WatchConfig(
+        feeds_file=NO_FEEDS, allow_private_feed_hosts=True, provisional_records=False
+    )
+    async with open_services(make_config(db_path, watch=watch)) as services:
+        report = await services.watch.ingestor.ingest([OPUS_6])
+        assert len(report.new) == 1 and report.created == []
+        assert services.lookups.models.exact("claude opus 6") is None
