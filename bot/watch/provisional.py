@@ -123,21 +123,9 @@ class ProvisionalRecords:
     def _batch(
         self, item: FeedItem, entry_id: int, org: str | None, names: list[str], today: str
     ) -> Batch:
-        key = announcement_key(entry_id)
-        day = item.published[:10] if item.published else today
-        prov = Provenance(key, url=item.link, as_of=day, note=ANNOUNCED_NOTE)
-        batch = Batch(
-            sources=[
-                SourceRec(
-                    key,
-                    item.title[:200],
-                    "feed",
-                    url=item.link,
-                    outlet=item.source_name,
-                    published=day,
-                )
-            ]
-        )
+        source, prov = _entry_source(item, entry_id, today)
+        day = prov.as_of
+        batch = Batch(sources=[source])
         index = self._models()
         for name in names:
             model = _model_rec(index, name, org)
@@ -169,21 +157,10 @@ class ProvisionalRecords:
         model = await self.catalog.model(model_id)
         if model is None or old_id is None:
             return []
-        key = announcement_key(entry_id)
-        day = item.published[:10] if item.published else today
-        prov = Provenance(key, url=item.link, as_of=day, note=ANNOUNCED_NOTE)
+        source, prov = _entry_source(item, entry_id, today)
         await self.catalog.apply(
             Batch(
-                sources=[
-                    SourceRec(
-                        key,
-                        item.title[:200],
-                        "feed",
-                        url=item.link,
-                        outlet=item.source_name,
-                        published=day,
-                    )
-                ],
+                sources=[source],
                 licenses=[LicenseRec(lic.id, lic.name, lic.openness, lic.commercial, lic.spdx)],
                 license_claims=[
                     LicenseClaimRec(model.name, lic.id, lic.openness, lic.commercial, prov)
@@ -192,6 +169,17 @@ class ProvisionalRecords:
         )
         line = f"license changed from {old_name or old_id} to {lic.name}"
         return [NewModel(model_id, model.name, line)]
+
+
+def _entry_source(item: FeedItem, entry_id: int, today: str) -> tuple[SourceRec, Provenance]:
+    """The catalog source of an entry's claims, and their provenance (its link and date; an
+    undated entry is dated `today`, when it was first seen)."""
+    key = announcement_key(entry_id)
+    day = item.published[:10] if item.published else today
+    source = SourceRec(
+        key, item.title[:200], "feed", url=item.link, outlet=item.source_name, published=day
+    )
+    return source, Provenance(key, url=item.link, as_of=day, note=ANNOUNCED_NOTE)
 
 
 def _model_rec(index: NameIndex, name: str, org: str | None) -> ModelRec:
