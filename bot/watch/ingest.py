@@ -376,7 +376,8 @@ class Ingestor:
                 await self._one(index, item, item_keys, batch, report)
             await self.store.insert_entries(batch.entries)
             await self.store.add_links(batch.identities, batch.sources, batch.models)
-            await self.store.add_entry_news(batch.news)
+            if batch.news:
+                await self.store.add_entry_news(batch.news)
             lapsed = iso(now - REGUID_LAPSE)
             for source_key in sorted(batch.reported.found):
                 if await self.store.note_reguiding(source_key, iso(now), lapsed, REGUID_EVIDENCE):
