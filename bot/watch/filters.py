@@ -130,15 +130,15 @@ def parse_filters(
         modality=split_values(modality, "modalities"),
         types=tuple(kinds),
         keywords=split_values(keywords, "keywords"),
-        new_only=parse_yes_no(new_only, "new_only"),
+        new_only=parse_new_only(new_only),
     )
 
 
-def parse_yes_no(text: str | None, what: str) -> bool:
-    """'yes' or 'no' (true/false, on/off) to a bool; nothing given is no."""
+def parse_new_only(text: str | None) -> bool:
+    """The `new_only` option: 'yes' or 'no' (true/false, on/off); nothing given is no."""
     value = clean_text(text or "").casefold()
     if not value or value in _NO:
         return False
     if value in _YES:
         return True
-    raise UserError(f"`{what}` must be yes or no, not '{{}}'.", value[:40])
+    raise UserError("`new_only` must be yes or no, not '{}'.", value[:40])

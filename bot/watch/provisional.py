@@ -92,6 +92,8 @@ class ProvisionalRecords:
         the catalog lacks, else the one model a feed item's title introduces, if it is of the
         source's organisation."""
         index = self._models()
+        if not len(index):
+            return []  # no catalog yet (not imported): every name would be unknown
         orgs = [o for o in (org, item.org) if o]
         if item.models:
             return [n for n in item.models if known_model(index, n, orgs) is None]
