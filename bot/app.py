@@ -52,7 +52,7 @@ async def open_services(
         lookups = Lookups(store)
         await lookups.refresh()
         outbox = Outbox(OutboxStore(db), clock)
-        watch = _watch_service(config, db, lookups, session, clock, parser, outbox)
+        watch = _watch_service(config, db, lookups, session, clock, parser, outbox, store)
         if config.watch.enabled:
             await watch.start_up()
         digests = DigestService(DigestStore(db), watch, clock, outbox)
@@ -93,6 +93,7 @@ def _watch_service(
     clock: Clock,
     parser: Parser,
     outbox: Outbox,
+    catalog: CatalogStore,
 ) -> WatchService:
     settings = config.watch
     fetcher = Fetcher(
@@ -118,6 +119,7 @@ def _watch_service(
         ),
         parser,
         outbox,
+        catalog if settings.provisional_records else None,
     )
 
 

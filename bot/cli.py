@@ -8,6 +8,7 @@ import json
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TextIO
@@ -294,8 +295,10 @@ async def _hub_sync(config: Config, save: Path | None) -> int:
 
 
 async def _doctor(config: Config) -> int:
-    """Print what curators should look at in the catalog (it is only read)."""
-    async with open_services(config) as services:
+    """Print what curators should look at in the catalog (it is only read: no release
+    watch start-up, whose curated entries could add provisional records)."""
+    quiet = replace(config, watch=replace(config.watch, enabled=False))
+    async with open_services(quiet) as services:
         report = await diagnose(CatalogDoctorReads(services.db))
     print(render_doctor(report))
     return 0

@@ -70,6 +70,7 @@ class WatchConfig:
     # Forum posts: which forum tag an alert's label (organisation, openness, type) gets;
     # a label without one takes the tag of its own name, where the forum has it.
     forum_tags: dict[str, str] = field(default_factory=dict)
+    provisional_records: bool = True  # announced models the catalog lacks get a record
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,7 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
             "max_alerts_per_poll",
             "edit_updated_alerts",
             "forum_tags",
+            "provisional_records",
         },
         prefix="watch.",
     )
@@ -353,6 +355,9 @@ def _watch(raw: dict[str, Any]) -> WatchConfig:
             raw, "edit_updated_alerts", defaults.edit_updated_alerts, "watch."
         ),
         forum_tags=_forum_tags(raw.get("forum_tags")),
+        provisional_records=_flag(
+            raw, "provisional_records", defaults.provisional_records, "watch."
+        ),
     )
 
 

@@ -96,6 +96,10 @@ class NameIndex:
         """Whether some name or alias key starts with `key` (already normalised)."""
         return self._keys.is_prefix(key)
 
+    def org_members(self, text: str) -> list[NameEntry]:
+        """The models of the organisation `text` spells (its name, first word or an alias)."""
+        return [self.entries[i] for i in self._org_members.get(normalize(text), ())]
+
     def autocomplete(self, text: str, limit: int = AUTOCOMPLETE_LIMIT) -> list[NameEntry]:
         """Up to `limit` entries for a partly typed name, best first."""
         query = normalize(text)

@@ -24,6 +24,7 @@ from bot.core.noise import Noise, noise_for
 from bot.core.prices import check_max_price, current_quotes, histories
 from bot.core.results import (
     About,
+    Announcement,
     BaseLicenses,
     Claim,
     CompareRow,
@@ -250,6 +251,7 @@ class Lookups:
             prices=prices,
             prices_from=prices_from,
             lineage=lineage,
+            provisional=await self._announcement(model_id),
         )
 
     # ---- /price ---------------------------------------------------------------------------
@@ -319,6 +321,11 @@ class Lookups:
             claims = tuple(_license_claim(r) for r in rows)
             found[step.base_id] = BaseLicenses(step.base, step.depth, claims)
         return tuple(found.values())
+
+    async def _announcement(self, model_id: int) -> Announcement | None:
+        """The entry that announced a model only announcements speak of, if it is one."""
+        found = await self.store.provisional(model_id)
+        return None if found is None else Announcement(found.announced, found.url, found.title)
 
     # ---- /license -----------------------------------------------------------------------
 

@@ -108,6 +108,15 @@ class BaseLicenses:
 
 
 @dataclass(frozen=True)
+class Announcement:
+    """The release entry a provisional record comes from."""
+
+    date: str | None  # ISO date
+    url: str | None
+    title: str
+
+
+@dataclass(frozen=True)
 class ModelReport:
     name: str
     org: str | None
@@ -128,6 +137,7 @@ class ModelReport:
     prices: tuple[PriceQuote, ...] = ()  # current prices per provider, cheapest first
     prices_from: str | None = None  # the snapshot or parent whose prices stand in
     lineage: tuple[LineageStep, ...] = ()  # base models, nearest first (bot.core.lineage)
+    provisional: Announcement | None = None  # only release entries speak of it yet
 
 
 @dataclass(frozen=True)

@@ -138,4 +138,8 @@ EVENT_KINDS = (
 # Words a source puts before a figure, kept with the claim: "under 150 ms" is not "150 ms".
 QUALIFIERS = ("under", "over", "about", "up to", "at least", "more than", "less than")
 
+# The catalog source of a release entry's claims is keyed by this and the entry's id; a model
+# whose claims all come from such sources is provisional (announced, in no dataset yet).
+ANNOUNCE_PREFIX = "announce:"
+
 SOURCE_KINDS = ("article", "dataset", "curator", "vendor", "feed")

@@ -13,9 +13,12 @@ from itertools import combinations
 from bot.core.identity import vendor_stripped, without_org
 from bot.core.names import normalize
 from bot.store.catalog_doctor import CatalogDoctorReads, DoctorModel, UnitScore, Unsourced
+from bot.store.catalog_records import ProvisionalRecord
 
 # Release dates one source gives a record that are further apart than this are two models.
 WRONG_MERGE_DAYS = 60
+# A provisional record (only an announcement speaks of it) this old wants a second source.
+PROVISIONAL_DAYS = 30
 # In a benchmark whose scores are percentages, a score at most this among scores whose median
 # is at least FRACTION_MEDIAN looks like a fraction that was never converted.
 FRACTION_MAX = 1.0
@@ -37,6 +40,7 @@ class DoctorReport:
     wrong_merges: list[Finding] = field(default_factory=list)
     unit_anomalies: list[Finding] = field(default_factory=list)
     unsourced: list[Finding] = field(default_factory=list)
+    stale_provisional: list[Finding] = field(default_factory=list)
     models: int = 0
 
     def sections(self) -> list[tuple[str, list[Finding]]]:
@@ -45,6 +49,10 @@ class DoctorReport:
             ("Likely wrong merges (several real models, one record)", self.wrong_merges),
             ("Unit anomalies (a score outside its benchmark's usual range)", self.unit_anomalies),
             ("Facts without a source (none, or no link to check it by)", self.unsourced),
+            (
+                f"Provisional records older than {PROVISIONAL_DAYS} days without a second source",
+                self.stale_provisional,
+            ),
         ]
 
 
@@ -144,8 +152,27 @@ def _unsourced(rows: list[Unsourced]) -> list[Finding]:
     return found
 
 
-async def diagnose(reads: CatalogDoctorReads) -> DoctorReport:
-    """Every finding on the catalog; nothing is changed."""
+def _stale_provisional(rows: list[ProvisionalRecord], today: dt.date) -> list[Finding]:
+    found = []
+    for row in rows:
+        if row.announced and (today - dt.date.fromisoformat(row.announced[:10])).days <= (
+            PROVISIONAL_DAYS
+        ):
+            continue
+        when = row.announced or "on an undated day"
+        where = f" ({row.url})" if row.url else ""
+        found.append(
+            Finding(
+                row.name,
+                f"announced {when} in '{row.title}'{where}; no dataset or curator has it since",
+            )
+        )
+    return found
+
+
+async def diagnose(reads: CatalogDoctorReads, today: dt.date | None = None) -> DoctorReport:
+    """Every finding on the catalog (`today`: the day provisional records are aged by, UTC
+    today by default); nothing is changed."""
     models = await reads.models()
     names = {m.id: m.name for m in models}
     records: dict[int, set[str]] = defaultdict(set)
@@ -160,5 +187,8 @@ async def diagnose(reads: CatalogDoctorReads) -> DoctorReport:
         wrong_merges=_wrong_merges(names, records, dates),
         unit_anomalies=_unit_anomalies(await reads.scores()),
         unsourced=unsourced,
+        stale_provisional=_stale_provisional(
+            await reads.provisional(), today or dt.datetime.now(dt.UTC).date()
+        ),
         models=len(models),
     )

@@ -50,6 +50,8 @@ def render_alert(alert: AlertView, labels: Sequence[str] = (), *, edited: bool =
     lines = [f"{TYPE_LABELS.get(alert.type, alert.type)} · {date}"]
     if edited and alert.updated_at:
         lines.append(updated_note(alert.updated_at))
+    if alert.news:
+        lines.insert(0, news_line(alert.news))
     if alert.summary and alert.summary != alert.title:
         lines.append(safe_text(clip(alert.summary, 350)))
     fields: list[tuple[str, list[str]]] = [
@@ -68,6 +70,13 @@ def updated_note(updated_at: str) -> str:
     when = datetime.fromisoformat(updated_at)
     utc = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
     return f"✏️ Updated by its source <t:{int(when.timestamp())}:f> ({utc} UTC)"
+
+
+def news_line(news: Sequence[tuple[str, str]]) -> str:
+    """One line naming what the entry brought the catalog: 'New to the catalog: Claude Opus 6
+    (new model)'."""
+    parts = [f"**{safe_text(name)}** ({safe_text(line)})" for name, line in news]
+    return clip("🆕 New to the catalog: " + "; ".join(parts), 300)
 
 
 def _model_lines(report: ModelReport) -> list[str]:

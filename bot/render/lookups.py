@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from bot.core.prices import money
 from bot.core.results import (
     About,
+    Announcement,
     BaseLicenses,
     Comparison,
     Leaderboard,
@@ -266,6 +267,8 @@ def render_model(report: ModelReport) -> Reply:
         card.line("Variants: " + safe_text(", ".join(report.variants)))
     for line in snapshot_lines(report):
         card.line(line)
+    if report.provisional is not None:
+        card.line(provisional_line(report.provisional))
     if report.aliases:
         card.line("Also known as: " + safe_text(", ".join(report.aliases)))
     for group in report.facts:
@@ -312,6 +315,17 @@ def render_model(report: ModelReport) -> Reply:
     if len(report.facts) + len(report.licenses) + len(report.scores) + len(report.lineage) == 0:
         card.line("The catalog knows the name, but no source gives facts about it yet.")
     return card.build()
+
+
+def provisional_line(announcement: Announcement) -> str:
+    """'Provisional: announced 2026-11-30 in <link>; not yet in any dataset.'"""
+    when = f" {announcement.date}" if announcement.date else ""
+    where = (
+        link(announcement.title, announcement.url)
+        if announcement.url
+        else safe_text(announcement.title)
+    )
+    return f"⏳ Provisional: announced{when} in {where}; not yet in any dataset."
 
 
 def snapshot_lines(report: ModelReport) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.store.catalog_reads import ANNOUNCE_LIKE, PROVISIONAL_SQL, provisional_record
+from bot.store.catalog_records import ProvisionalRecord
 from bot.store.db import Database
 
 # Every claim table, with what the doctor calls its claims.
@@ -75,6 +77,11 @@ class CatalogDoctorReads:
             )
             for r in rows
         ]
+
+    async def provisional(self) -> list[ProvisionalRecord]:
+        """Every model only release entries speak of, with its first announcement."""
+        rows = await self.db.fetchall(PROVISIONAL_SQL + " ORDER BY m.name", (ANNOUNCE_LIKE,))
+        return [provisional_record(r) for r in rows]
 
     async def source_records(self, source: str) -> list[SourceRecordUse]:
         """The records of `source` (by the id its importer keeps in each fact's note) per model."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.core.vocab import ANNOUNCE_PREFIX
 from bot.store.catalog_records import (
     BenchmarkEntry,
     BenchmarkInfo,
@@ -21,6 +22,7 @@ from bot.store.catalog_records import (
     ModelScore,
     OpennessCount,
     OrgMatch,
+    ProvisionalRecord,
     SearchHit,
     SnapshotInfo,
     SourceRecord,
@@ -64,6 +66,29 @@ MODEL_SCORES = (  # {marks}: one ? per model id
     " FROM scores c JOIN benchmarks b ON b.id = c.benchmark_id"
     " JOIN sources s ON s.id = c.source_id WHERE c.model_id IN ({marks}) ORDER BY c.id"
 )  # how the queries join aliases (group_concat with char(31))
+
+
+ANNOUNCE_LIKE = ANNOUNCE_PREFIX + "%"
+_OTHER_SOURCE = (
+    "SELECT 1 FROM {table} o JOIN sources os ON os.id = o.source_id"
+    " WHERE o.model_id = m.id AND os.key NOT LIKE ?1"
+)
+# Models with an announcement's claim and no claim of another source, each with its first
+# announcement (the lowest source id: the earliest ingested).
+PROVISIONAL_SQL = (
+    "SELECT m.id, m.name, s.published, s.url, s.name AS title FROM models m"
+    " JOIN sources s ON s.id = (SELECT MIN(c.source_id) FROM model_claims c"
+    " JOIN sources cs ON cs.id = c.source_id WHERE c.model_id = m.id AND cs.key LIKE ?1)"
+    " WHERE "
+    + " AND ".join(
+        f"NOT EXISTS ({_OTHER_SOURCE.format(table=t)})"
+        for t in ("model_claims", "license_claims", "scores")
+    )
+)
+
+
+def provisional_record(row: Any) -> ProvisionalRecord:
+    return ProvisionalRecord(row[0], row[1], row[2], row[3], row[4])
 
 
 def split_aliases(joined: str | None) -> tuple[str, ...]:
@@ -288,6 +313,12 @@ class CatalogReads:
             (norm, norm),
         )
         return None if row is None else int(row[0])
+
+    async def provisional(self, model_id: int) -> ProvisionalRecord | None:
+        """The model's first announcement if only announcements speak of it (see
+        `ANNOUNCE_PREFIX`), else None."""
+        rows = await self.db.fetchall(PROVISIONAL_SQL + " AND m.id = ?", (ANNOUNCE_LIKE, model_id))
+        return provisional_record(rows[0]) if rows else None
 
     async def model(self, model_id: int) -> ModelInfo | None:
         row = await self.db.fetchone(

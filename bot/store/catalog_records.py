@@ -299,3 +299,14 @@ class PricedModel:
     model_id: int
     score: float
     price: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionalRecord:
+    """A model only release entries speak of: the first announcement's date, link and title."""
+
+    model_id: int
+    name: str
+    announced: str | None  # ISO date
+    url: str | None
+    title: str

@@ -549,6 +549,19 @@ class WatchStore:
         )
         return [EntrySource(r[0], r[1], r[2]) for r in rows]
 
+    async def add_entry_news(self, rows: Iterable[tuple[int, int, str]]) -> None:
+        """Record what entries brought the catalog: (entry, model, line) rows."""
+        await self.db.executemany(
+            "INSERT OR IGNORE INTO entry_news(entry_id, model_id, line) VALUES (?, ?, ?)", rows
+        )
+
+    async def entry_news(self, entry_id: int) -> list[tuple[int | None, str]]:
+        """What the entry brought the catalog: (model id, line), in the order recorded."""
+        rows = await self.db.fetchall(
+            "SELECT model_id, line FROM entry_news WHERE entry_id = ? ORDER BY rowid", (entry_id,)
+        )
+        return [(r[0], r[1]) for r in rows]
+
     async def entry_model_ids(self, entry_id: int) -> list[int]:
         rows = await self.db.fetchall(
             "SELECT model_id FROM entry_models WHERE entry_id = ? ORDER BY rowid", (entry_id,)

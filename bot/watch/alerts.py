@@ -22,6 +22,7 @@ class AlertView:
     sources: tuple[tuple[str, str | None], ...]
     models: tuple[ModelReport, ...]
     updated_at: str | None = None  # when its source last changed the entry's text
+    news: tuple[tuple[str, str], ...] = ()  # what it brought the catalog: (model name, line)
 
 
 async def build_alert(store: WatchStore, lookups: Lookups, entry_id: int) -> AlertView | None:
@@ -34,6 +35,11 @@ async def build_alert(store: WatchStore, lookups: Lookups, entry_id: int) -> Ale
         if report is not None:
             reports.append(report)
     sources = tuple((r.source_name, r.link) for r in await store.entry_sources(entry_id))
+    news = []
+    for new_id, line in await store.entry_news(entry_id):
+        model = await lookups.store.model(new_id) if new_id is not None else None
+        if model is not None:
+            news.append((model.name, line))
     return AlertView(
         entry_id,
         entry.title,
@@ -44,4 +50,5 @@ async def build_alert(store: WatchStore, lookups: Lookups, entry_id: int) -> Ale
         sources,
         tuple(reports),
         entry.updated_at,
+        tuple(news),
     )

@@ -11,6 +11,9 @@ from bot.core.names import clean_text, normalize
 from bot.core.vocab import EVENT_KINDS, Openness
 
 MAX_VALUES = 10
+NEW_ONLY_LABEL = "new to catalog only"
+_YES = frozenset({"yes", "true", "on", "1"})
+_NO = frozenset({"no", "false", "off", "0"})
 
 
 @dataclass(frozen=True)
@@ -22,9 +25,15 @@ class Filters:
     modality: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    new_only: bool = False  # only entries that brought the catalog a new record
 
-    def to_json(self) -> dict[str, list[str]]:
-        return {k: list(v) for k, v in asdict(self).items() if v}
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            k: list(v) for k, v in asdict(self).items() if v and k != "new_only"
+        }
+        if self.new_only:
+            data["new_only"] = True
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Filters:
@@ -32,11 +41,18 @@ class Filters:
             **{
                 k: tuple(data.get(k) or ())
                 for k in ("orgs", "openness", "modality", "types", "keywords")
-            }
+            },
+            new_only=data.get("new_only") is True,
         )
 
     def describe(self) -> str:
-        parts = [f"{name}: {', '.join(values)}" for name, values in self.to_json().items()]
+        parts = [
+            f"{name}: {', '.join(values)}"
+            for name, values in self.to_json().items()
+            if name != "new_only"
+        ]
+        if self.new_only:
+            parts.append(NEW_ONLY_LABEL)
         return "; ".join(parts) if parts else "everything"
 
 
@@ -47,9 +63,12 @@ class EntryFacts:
     modality: str  # every modality claim, lower-cased, joined
     type: str
     text: str  # title and summary, case-folded
+    new_to_catalog: bool = False  # the entry added a record to the catalog
 
 
 def matches(filters: Filters, facts: EntryFacts) -> bool:
+    if filters.new_only and not facts.new_to_catalog:
+        return False
     if filters.orgs and not any(normalize(o) in facts.orgs for o in filters.orgs):
         return False
     if filters.openness and not any(_openness_ok(o, facts.openness) for o in filters.openness):
@@ -82,8 +101,10 @@ def parse_filters(
     modality: str | None = None,
     types: str | None = None,
     keywords: str | None = None,
+    new_only: str | None = None,
 ) -> Filters:
-    """Comma-separated option text to filters; unknown openness classes or types are errors."""
+    """Comma-separated option text to filters; unknown openness classes or types, or a
+    `new_only` that is not yes or no, are errors."""
     classes = []
     for value in split_values(openness, "openness classes"):
         parsed = parse_openness(value)
@@ -109,4 +130,15 @@ def parse_filters(
         modality=split_values(modality, "modalities"),
         types=tuple(kinds),
         keywords=split_values(keywords, "keywords"),
+        new_only=parse_new_only(new_only),
     )
+
+
+def parse_new_only(text: str | None) -> bool:
+    """The `new_only` option: 'yes' or 'no' (true/false, on/off); nothing given is no."""
+    value = clean_text(text or "").casefold()
+    if not value or value in _NO:
+        return False
+    if value in _YES:
+        return True
+    raise UserError("`new_only` must be yes or no, not '{}'.", value[:40])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +38,7 @@ from bot.watch.flood import (
 from bot.watch.identity import identities
 from bot.watch.items import PUBLISH_GRACE, SUMMARY_SCAN, FeedItem
 from bot.watch.linking import models_named
+from bot.watch.provisional import ANNOUNCING, NewModel, ProvisionalRecords
 from bot.watch.records import EntryText, EntryUpdate, ReportedEntry, StoryCandidate, Subscription
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class IngestReport:
     summarised: int = 0  # alerts the per-poll cap folded into summary messages
     updated: int = 0  # entries whose own source changed their text
     edits: int = 0  # edits of posted alerts queued
+    created: list[NewModel] = field(default_factory=list)  # provisional catalog records
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,7 @@ class _Batch:
     sources: list[tuple[int, str, str, str | None, str]] = field(default_factory=list)
     models: list[tuple[int, int]] = field(default_factory=list)
     orgs: dict[str, str] = field(default_factory=dict)
+    news: list[tuple[int, int, str]] = field(default_factory=list)  # entry, model, line
     fan_out: list[tuple[int, EntryFacts, FeedItem]] = field(default_factory=list)
     texts: dict[int, EntryText] = field(default_factory=dict)  # of entries known before
     hashed: list[tuple[str, str, int]] = field(default_factory=list)  # (source, hash, entry)
@@ -287,9 +290,11 @@ async def entry_facts(
     title: str,
     summary: str,
     model_ids: Sequence[int],
+    new_to_catalog: bool = False,
 ) -> EntryFacts:
     """What subscription filters look at: organisations (the entry's and its models'), the
-    models' openness and modality claims, the type, and the text."""
+    models' openness and modality claims, the type, the text, and whether the entry brought
+    the catalog a new record."""
     orgs, openness, modality = await store.model_facts(list(model_ids))
     if org:
         orgs.add(org)
@@ -299,6 +304,7 @@ async def entry_facts(
         modality=" ".join(sorted(modality)).casefold(),
         type=kind,
         text=f"{title} {summary}".casefold(),
+        new_to_catalog=new_to_catalog,
     )
 
 
@@ -312,9 +318,15 @@ class Ingestor:
         *,
         max_alerts: int = DEFAULT_CAP,
         edit_alerts: bool = True,
+        provisional: ProvisionalRecords | None = None,
+        on_catalog_change: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.edit_alerts = edit_alerts  # an updated item edits its posted alerts
+        # Release entries naming models the catalog lacks add provisional records, and the
+        # name index is rebuilt (`on_catalog_change`) once the ingest's unit has committed.
+        self.provisional = provisional
+        self.on_catalog_change = on_catalog_change
         self.outbox = outbox
         self._models = models
         self.clock = clock
@@ -330,6 +342,21 @@ class Ingestor:
         """Store new items and queue their alerts, in one unit of work (joining the caller's,
         a curator's change or a poll, if one is open); `baseline` stores without alerting.
         `budget` is the poll round's, shared by its ingests; without one this ingest has its own."""
+        outermost = not self.store.db.in_transaction
+        report = await self._ingest(items, baseline, budget)
+        if outermost:
+            await self.catalog_changed(report)
+        return report
+
+    async def catalog_changed(self, report: IngestReport) -> None:
+        """Rebuild the name index if the ingest added records; a caller whose unit of work
+        the ingest joined calls this once it has committed."""
+        if report.created and self.on_catalog_change is not None:
+            await self.on_catalog_change()
+
+    async def _ingest(
+        self, items: Sequence[FeedItem], baseline: bool, budget: RoundBudget | None
+    ) -> IngestReport:
         async with self.store.transaction():
             now = self.clock()
             report = IngestReport()
@@ -359,6 +386,8 @@ class Ingestor:
             await self.store.insert_entries(batch.entries)
             await self.store.add_links(batch.identities, batch.sources, batch.models)
             await self._updated(batch, report)
+            if batch.news:
+                await self.store.add_entry_news(batch.news)
             lapsed = iso(now - REGUID_LAPSE)
             for source_key in sorted(batch.reported.found):
                 if await self.store.note_reguiding(source_key, iso(now), lapsed, REGUID_EVIDENCE):
@@ -462,6 +491,11 @@ class Ingestor:
         entry_id = batch.next_id
         batch.next_id += 1
         backlog = batch.baseline or item.history
+        created = await self._provisional(item, entry_id, kind, org, backlog, model_ids, stamp[:10])
+        if created:
+            model_ids = _without_stems(model_ids, created, self._models())
+            report.created += created
+            batch.news += [(entry_id, new.model_id, new.line) for new in created]
         batch.entries.append(
             (
                 entry_id,
@@ -492,10 +526,34 @@ class Ingestor:
             batch.fan_out.append(
                 (
                     entry_id,
-                    await entry_facts(self.store, org, kind, item.title, item.summary, model_ids),
+                    await entry_facts(
+                        self.store, org, kind, item.title, item.summary, model_ids, bool(created)
+                    ),
                     item,
                 )
             )
+
+    async def _provisional(
+        self,
+        item: FeedItem,
+        entry_id: int,
+        kind: str,
+        org: str | None,
+        backlog: bool,
+        model_ids: list[int],
+        today: str,
+    ) -> list[NewModel]:
+        """What a new entry brings the catalog (not a first poll's backlog or undated
+        history: they are not news): provisional records of the models a release entry
+        names that the catalog lacks, or a license-change entry's new license."""
+        if self.provisional is None or backlog:
+            return []
+        if kind == "license_change":
+            return await self.provisional.license_change(item, entry_id, model_ids, today)
+        if kind not in ANNOUNCING:
+            return []
+        names = self.provisional.names(item, org)
+        return await self.provisional.record(item, entry_id, org, names, today)
 
     @staticmethod
     def _compare_text(entry_id: int, item: FeedItem, batch: _Batch) -> None:
@@ -613,3 +671,19 @@ class Ingestor:
                     )
                 )
         return planned
+
+
+def _without_stems(model_ids: list[int], created: list[NewModel], index: NameIndex) -> list[int]:
+    """The entry's models: the new records first, then the linked ones that are not a mere
+    stem of a new name ('Claude Opus' found in 'Claude Opus 6' is not what it announces)."""
+    new_keys = [normalize(new.name) for new in created]
+    new_ids = [new.model_id for new in created]
+    wanted = set(model_ids)
+    names = {e.id: normalize(e.name) for e in index.entries if e.id in wanted}
+    kept = [
+        m
+        for m in model_ids
+        if m not in new_ids
+        and not any(k != names.get(m, k) and k.startswith(names.get(m, k)) for k in new_keys)
+    ]
+    return new_ids + kept

@@ -215,6 +215,7 @@ class FeedPoller:
         except (sqlite3.Error, StoreError) as exc:  # rolled back: nothing of this poll is kept
             log.exception("feed %s: storing its entries failed", key)
             return await self._failed(row, f"storing its entries failed ({exc})")
+        await self.ingestor.catalog_changed(report)  # its new records findable at once
         if parsed.warning:
             log.info("feed %s parsed with a warning: %s", key, parsed.warning)
         return PollOutcome(key, True, new=len(report.new), resumed=resumed)

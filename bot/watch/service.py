@@ -20,6 +20,7 @@ from bot.outbox.outbox import Outbox
 from bot.outbox.sender import Poster
 from bot.render.alerts import render_alert, render_alert_summary, render_notice
 from bot.render.cards import Reply
+from bot.store.catalog import CatalogStore
 from bot.store.outbox import HeldRecord, OutboxRecord, OutboxStore
 from bot.store.watch import SourceDef, WatchStore
 from bot.watch.addresses import NOT_ALLOWED, url_refusal
@@ -39,6 +40,7 @@ from bot.watch.flood import (
 from bot.watch.ingest import Ingestor, IngestReport, entry_facts
 from bot.watch.parser_pool import Parser
 from bot.watch.poller import FeedPoller
+from bot.watch.provisional import ProvisionalRecords
 from bot.watch.records import FeedStatus, Subscription, feed_status_of
 from bot.watch.sources import load_curated, load_feed_sources
 
@@ -70,7 +72,9 @@ class WatchService:
         settings: WatchSettings,
         parser: Parser | None = None,
         outbox: Outbox | None = None,
+        catalog: CatalogStore | None = None,
     ) -> None:
+        """`catalog`, when given, takes the provisional records of announced models."""
         self.store = store
         # The composition root hands in the one outbox; a service built alone gets its own.
         self.outbox = outbox or Outbox(OutboxStore(store.db), clock)
@@ -85,6 +89,8 @@ class WatchService:
             clock,
             max_alerts=settings.max_alerts_per_poll,
             edit_alerts=settings.edit_updated_alerts,
+            provisional=ProvisionalRecords(catalog, models) if catalog is not None else None,
+            on_catalog_change=lookups.refresh,
         )
         self.poller = FeedPoller(
             store,
@@ -218,7 +224,7 @@ class WatchService:
                 MAX_SUBSCRIPTIONS_PER_GUILD,
             )
         orgs = tuple([await self.store.canonical_org(o) for o in filters.orgs])
-        filters = Filters(orgs, filters.openness, filters.modality, filters.types, filters.keywords)
+        filters = replace(filters, orgs=orgs)
         for sub in existing:
             if sub.channel_id == channel_id and sub.filters == filters:
                 raise UserError(
@@ -311,6 +317,7 @@ class WatchService:
             entry.title,
             entry.summary or "",
             model_ids,
+            bool(await self.store.entry_news(entry_id)),
         )
 
     async def sample_alert(self) -> Reply:

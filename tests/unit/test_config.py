@@ -54,6 +54,7 @@ discord: {api_base: "http://127.0.0.1:9/api/v10", gateway_url: "ws://127.0.0.1:9
         ({"discord": {"api_base": "ftp://x"}}, "discord.api_base"),
         ({"database": ""}, "database"),
         ({"watch": {"max_alerts_per_poll": 0}}, "watch.max_alerts_per_poll"),
+        ({"watch": {"provisional_records": "yes"}}, "watch.provisional_records"),
         ({"watch": {"max_alerts_per_poll": 101}}, "watch.max_alerts_per_poll"),
         ({"watch": {"max_alerts_per_poll": 2.7}}, "watch.max_alerts_per_poll"),
         ({"watch": {"max_alerts_per_poll": "5"}}, "watch.max_alerts_per_poll"),
@@ -85,6 +86,7 @@ def test_example_config_is_valid() -> None:
     config = load_config(example, env={})
     assert config.log_level == "INFO"
     assert config.watch.max_alerts_per_poll == 5
+    assert config.watch.provisional_records is True
 
 
 def test_private_feed_hosts_are_refused_unless_the_operator_opts_in(tmp_path: Path) -> None:

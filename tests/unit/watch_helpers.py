@@ -32,10 +32,15 @@ class Clock:
 
 @asynccontextmanager
 async def clocked_watch(
-    services: Services, releases_dir: Path, *, timeout: float, **settings: Any
+    services: Services,
+    releases_dir: Path,
+    *,
+    timeout: float,
+    provisional: bool = False,
+    **settings: Any,
 ) -> AsyncIterator[WatchService]:
     """A WatchService on `services`' store that may fetch from 127.0.0.1; its clock is
-    `service.clock_control`."""
+    `service.clock_control`. `provisional`: announced models the catalog lacks get records."""
     clock = Clock()
     async with aiohttp.ClientSession() as session:
         service = WatchService(
@@ -44,6 +49,7 @@ async def clocked_watch(
             Fetcher(session, timeout=timeout, retries=0, allow_private=True),
             clock,
             WatchSettings(NO_FEEDS, releases_dir, **settings),
+            catalog=services.catalog if provisional else None,
         )
         service.clock_control = clock  # the test moves time through it
         yield service

@@ -40,7 +40,9 @@ FILTER_HELP = {
     "modality": "Modalities, comma-separated (audio, video, language ...)",
     "types": "release, license_change, shutdown, price_change, research ... comma-separated",
     "keywords": "Words that must appear, comma-separated",
+    "new_only": "Only entries that add a model or snapshot to the catalog (yes/no, default no)",
 }
+YES_NO = [app_commands.Choice(name="yes", value="yes"), app_commands.Choice(name="no", value="no")]
 
 
 class WatchCog(commands.Cog):
@@ -70,6 +72,7 @@ class WatchCog(commands.Cog):
         tags="Forums: which tag each label gets, like api_only=Closed, Google=Gemini",
         **FILTER_HELP,
     )
+    @app_commands.choices(new_only=YES_NO)
     @app_commands.checks.has_permissions(manage_guild=True)
     async def watch_add(
         self,
@@ -85,10 +88,11 @@ class WatchCog(commands.Cog):
         publish: bool = False,
         thread_per_alert: bool = False,
         tags: str | None = None,
+        new_only: str | None = None,
     ) -> None:
         # Saving may wait on the database (another writer holds it): acknowledge first.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        filters = parse_filters(orgs, openness, modality, types, keywords)
+        filters = parse_filters(orgs, openness, modality, types, keywords, new_only)
         target = require_target(
             channel,
             guild_id=str(interaction.guild_id),
