@@ -15,6 +15,7 @@ from bot.core.catalog_reader import CatalogReader
 from bot.core.errors import UserError
 from bot.core.identity import vendor_stripped
 from bot.core.index import Match, NameEntry, NameIndex, paused_collection
+from bot.core.license_terms import terms_for
 from bot.core.licenses import parse_openness
 from bot.core.lineage import lineage_chain
 from bot.core.names import benchmark_key, clean_text, normalize
@@ -42,6 +43,7 @@ from bot.core.results import (
 )
 from bot.core.scores import MAX_SETTING, describe_setting, parse_setting
 from bot.core.search import search as search_catalog
+from bot.core.verdict import commercial_verdict
 from bot.core.vocab import FACT_FIELDS, NUMERIC_FIELDS, Openness
 from bot.store.catalog_records import (
     BenchmarkEntry,
@@ -256,7 +258,7 @@ class Lookups:
                 continue
             rows = await self._model_view_licenses(step.base_id)
             claims = tuple(_license_claim(r) for r in rows)
-            found[step.base_id] = BaseLicenses(step.base, step.depth, claims)
+            found[step.base_id] = BaseLicenses(step.base, step.depth, claims, step.base_org)
         return tuple(found.values())
 
     # ---- /license -----------------------------------------------------------------------
@@ -283,6 +285,7 @@ class Lookups:
             _credits(sources),
             lineage,
             bases,
+            commercial_verdict(claims, lineage, bases, entry.org),
         )
 
     async def _license_listing(self, text: str) -> LicenseListing | None:
@@ -298,6 +301,7 @@ class Lookups:
                 row.url,
                 tuple(models),
                 _credits(s for _, s in models),
+                terms=terms_for(row.id),
             )
         openness = parse_openness(text)
         if openness is None:
