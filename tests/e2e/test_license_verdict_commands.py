@@ -45,3 +45,11 @@ async def test_a_license_listing_shows_its_commercial_terms(harness) -> None:
 async def test_bad_license_input_gets_no_verdict(harness) -> None:
     resp = await harness.member.slash("license", query="zzzz-no-such-model-qqqq" * 10)
     assert resp.ephemeral and "Commercial use" not in resp.text()
+
+
+async def test_the_commercial_filter_through_the_standin(harness) -> None:
+    text = (await harness.member.slash("license", query="open", commercial="no")).text()
+    assert "Only claims whose commercial use reads: no" in text
+    assert "Command R+ (2024-04)" in text
+    bad = await harness.member.slash("license", query="open", commercial="perhaps")
+    assert bad.ephemeral and "commercial must be yes, conditions, no or unknown" in bad.text()

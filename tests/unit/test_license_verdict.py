@@ -281,3 +281,32 @@ def test_bad_license_input_answers_no_verdict(db_path: Path) -> None:
     for bad in ("x" * 300, "   "):
         out = run(db_path, "ask", "license", bad)
         assert out.returncode == 1 and "Commercial use" not in out.stdout
+
+
+# ---- the commercial filter on listings -------------------------------------------------------
+
+
+def listed(stdout: str) -> set[str]:
+    return {line.split("**")[1] for line in stdout.splitlines() if line.startswith("• **")}
+
+
+def test_commercial_filters_a_class_listing_by_each_claims_reading(db_path: Path) -> None:
+    apache = llmstats("qwen/qwen3-32b")["license"]  # 'Apache 2.0' in the raw data
+    llama = llmstats("meta/llama-3.1-70b-instruct")["license"]
+    assert verdict_of(apache) is Commercial.YES and verdict_of(llama) is Commercial.CONDITIONS
+    yes = run(db_path, "ask", "license", "open", "commercial=yes")
+    cond = run(db_path, "ask", "license", "open", "commercial=conditions")
+    everything = run(db_path, "ask", "license", "open")
+    assert yes.returncode == cond.returncode == 0, yes.stderr + cond.stderr
+    assert "Only claims whose commercial use reads: yes, with conditions" in cond.stdout
+    assert "Qwen3 32B" in listed(yes.stdout) and "Qwen3 32B" not in listed(cond.stdout)
+    assert "Llama 3.1 70B Instruct" in listed(cond.stdout)
+    assert listed(yes.stdout) | listed(cond.stdout) <= listed(everything.stdout)
+
+
+def test_a_bad_commercial_value_is_refused_naming_it(db_path: Path) -> None:
+    out = run(db_path, "ask", "license", "open", "commercial=maybe")
+    assert out.returncode == 1
+    assert (
+        "commercial must be yes, conditions, no or unknown, got 'maybe'." in out.stdout + out.stderr
+    )
