@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from bot.core.license_terms import terms_for
 from bot.core.results import (
     About,
     BaseLicenses,
@@ -234,7 +235,14 @@ def match_line(match: MatchInfo) -> str | None:
 
 def license_text(claim: LicenseClaim) -> str:
     name = safe_text(claim.license_id if claim.spdx else (claim.license_name or "no license named"))
-    return f"{name} · {claim.openness.label} · commercial use: {yes_no(claim.commercial)}"
+    return f"{name} · {claim.openness.label} · commercial use: {commercial_word(claim)}"
+
+
+def commercial_word(claim: LicenseClaim) -> str:
+    """The license's own commercial terms where the bot knows them ('yes, with conditions'),
+    else what the claim states."""
+    terms = terms_for(claim.license_id)
+    return terms.commercial.label if terms is not None else yes_no(claim.commercial)
 
 
 def license_line(claim: LicenseClaim) -> str:
@@ -416,7 +424,8 @@ def render_license_listing(listing: LicenseListing) -> Reply:
         else (safe_text(listing.license_id) or "openness class")
     )
     openness = listing.openness.label if listing.license_id else listing.openness.request_label
-    card.line(f"{kind} · {openness} · commercial use: {yes_no(listing.commercial)}")
+    commercial = listing.terms.commercial.label if listing.terms else yes_no(listing.commercial)
+    card.line(f"{kind} · {openness} · commercial use: {commercial}")
     if listing.terms is not None:
         card.field("Commercial terms", terms_lines(listing.terms))
     if listing.commercial_filter is not None:

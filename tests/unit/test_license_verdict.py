@@ -244,6 +244,11 @@ def test_a_real_llama_fine_tune_answers_with_llamas_terms(db_path: Path) -> None
     terms = section(out.stdout, "Commercial terms")
     assert "700 million" in terms and "beginning with 'Llama'" in terms
     assert "Tagged" not in out.stdout  # same license as its base: nothing looser
+    claims = section(out.stdout, "Claims")
+    assert (
+        f"{raw['license']} · open weights (restricted) · commercial use: yes, with conditions"
+        in claims
+    )
 
 
 def test_a_real_gemma_derivative_shows_the_gemma_terms_it_carries(db_path: Path) -> None:
