@@ -125,8 +125,9 @@ COMMANDS: dict[str, Command] = {
                     True,
                     autocomplete="model",
                 ),
+                Option("commercial", "List only models whose license reads: yes, conditions, no"),
             ),
-            lambda sv, o: sv.lookups.license(o.get("query")),
+            lambda sv, o: sv.lookups.license(o.get("query"), o.get("commercial")),
             _render_license,
         ),
         Command(

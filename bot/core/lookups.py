@@ -17,6 +17,7 @@ from bot.core.errors import UserError
 from bot.core.fit import find_memory, hardware, weights_fit
 from bot.core.identity import vendor_stripped
 from bot.core.index import Match, NameEntry, NameIndex, paused_collection
+from bot.core.license_terms import Commercial, parse_commercial, terms_for
 from bot.core.licenses import parse_openness
 from bot.core.lineage import lineage_chain
 from bot.core.names import benchmark_key, clean_text, normalize
@@ -49,6 +50,7 @@ from bot.core.results import (
 )
 from bot.core.scores import MAX_SETTING, describe_setting, parse_setting
 from bot.core.search import search as search_catalog
+from bot.core.verdict import commercial_verdict, read_claim
 from bot.core.vocab import FACT_FIELDS, NUMERIC_FIELDS, Openness
 from bot.store.catalog_records import (
     BenchmarkEntry,
@@ -57,6 +59,7 @@ from bot.store.catalog_records import (
     EventRecord,
     FactClaim,
     LicenseClaimRecord,
+    LicensedModel,
     ModelInfo,
     ModelName,
     ModelScore,
@@ -319,7 +322,7 @@ class Lookups:
                 continue
             rows = await self._model_view_licenses(step.base_id)
             claims = tuple(_license_claim(r) for r in rows)
-            found[step.base_id] = BaseLicenses(step.base, step.depth, claims)
+            found[step.base_id] = BaseLicenses(step.base, step.depth, claims, step.base_org)
         return tuple(found.values())
 
     async def _announcement(self, model_id: int) -> Announcement | None:
@@ -329,12 +332,16 @@ class Lookups:
 
     # ---- /license -----------------------------------------------------------------------
 
-    async def license(self, query: str | None) -> ModelLicenses | LicenseListing:
-        """A model's license claims, or the models under a license or openness class."""
+    async def license(
+        self, query: str | None, commercial: str | None = None
+    ) -> ModelLicenses | LicenseListing:
+        """A model's license claims and commercial-use verdict, or the models under a license
+        or openness class (only those whose claim reads `commercial`, when given)."""
         text = clean_query(query, "model or license", MAX_NAME)
+        wanted = parse_commercial(commercial)
         exact_model = self.models.exact(text)
         if exact_model is None:
-            listing = await self._license_listing(text)
+            listing = await self._license_listing(text, wanted)
             if listing is not None:
                 return listing
         entry, match = self.resolve_model(text)
@@ -351,12 +358,16 @@ class Lookups:
             _credits(sources),
             lineage,
             bases,
+            commercial_verdict(claims, lineage, bases, entry.org),
         )
 
-    async def _license_listing(self, text: str) -> LicenseListing | None:
+    async def _license_listing(
+        self, text: str, wanted: Commercial | None = None
+    ) -> LicenseListing | None:
         row = await self.store.find_license(normalize(text))
         if row is not None:
-            models = [(r.model, r.source) for r in await self.store.models_by_license(row.id)]
+            licensed = _reading_as(await self.store.models_by_license(row.id), wanted)
+            models = [(r.model, r.source) for r in licensed]
             return LicenseListing(
                 row.name,
                 row.id,
@@ -366,11 +377,14 @@ class Lookups:
                 row.url,
                 tuple(models),
                 _credits(s for _, s in models),
+                terms=terms_for(row.id),
+                commercial_filter=wanted,
             )
         openness = parse_openness(text)
         if openness is None:
             return None
         found = await self.store.models_by_openness(*(c.value for c in openness.admitted))
+        found = _reading_as(found, wanted)
         models = [(r.model, r.source) for r in found]
         return LicenseListing(
             openness.request_label,
@@ -382,6 +396,7 @@ class Lookups:
             tuple(models),
             _credits(s for _, s in models),
             tuple(Openness(r.openness) for r in found),
+            commercial_filter=wanted,
         )
 
     # ---- /compare -----------------------------------------------------------------------
@@ -695,6 +710,18 @@ def _latest_first(latest: list[_T], own: list[_T], key: str) -> list[_T]:
     one snapshot's facts are never set against another's."""
     stated = {getattr(r, key) for r in latest}
     return [*latest, *(r for r in own if getattr(r, key) not in stated)]
+
+
+def _reading_as(found: list[LicensedModel], wanted: Commercial | None) -> list[LicensedModel]:
+    """The listed claims whose commercial-use reading is `wanted` (all when None)."""
+    if wanted is None:
+        return found
+    return [r for r in found if _listed_verdict(r) is wanted]
+
+
+def _listed_verdict(rec: LicensedModel) -> Commercial:
+    claim = LicenseClaim(rec.license_id, None, False, Openness(rec.openness), None, rec.source)
+    return read_claim(claim).verdict
 
 
 def _license_claim(rec: LicenseClaimRecord) -> LicenseClaim:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.core.license_terms import Commercial, LicenseTerms
 from bot.core.vocab import Openness
 
 
@@ -105,6 +106,7 @@ class BaseLicenses:
     model: str
     depth: int
     claims: tuple[LicenseClaim, ...]
+    org: str | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,61 @@ class ModelLicenses:
     credits: tuple[str, ...]
     lineage: tuple[LineageStep, ...] = ()
     base_licenses: tuple[BaseLicenses, ...] = ()  # each resolved base's own license claims
+    commercial: CommercialVerdict | None = None  # "can I use it commercially?"
+
+
+@dataclass(frozen=True)
+class LicenseReading:
+    """One source's license claim read for commercial use (bot.core.verdict)."""
+
+    license: str  # the license as shown: SPDX id, name, or the openness class
+    verdict: Commercial
+    reason: str
+    source: SourceRef
+    terms: LicenseTerms | None  # None: the bot knows no terms for it
+
+
+@dataclass(frozen=True)
+class BaseReading:
+    """A base model of the chain, its licenses read, and whether they bind derivatives."""
+
+    base: str
+    depth: int
+    readings: tuple[LicenseReading, ...]
+    binding: Commercial | None  # the strictest verdict its licenses carry to derivatives
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A term that applies, from the model's own license or a binding base's."""
+
+    license: str
+    kind: str
+    text: str
+    source: str  # URL of the license text
+    via: str | None = None  # the base model whose license it comes from
+
+
+@dataclass(frozen=True)
+class LooserTag:
+    """The model is tagged with a looser license than a base whose terms bind derivatives."""
+
+    own: str
+    base: str
+    base_license: str
+    same_org: bool  # the base's own organisation released the derivative
+
+
+@dataclass(frozen=True)
+class CommercialVerdict:
+    verdict: Commercial
+    reason: str
+    own: tuple[LicenseReading, ...]
+    bases: tuple[BaseReading, ...]
+    conditions: tuple[Condition, ...]
+    looser: tuple[LooserTag, ...]
+    unknown_bases: tuple[str, ...]  # bases whose license the catalog does not hold
+    disputed: bool  # the model's own sources disagree
 
 
 @dataclass(frozen=True)
@@ -245,6 +302,8 @@ class LicenseListing:
     models: tuple[tuple[str, SourceRef], ...]
     credits: tuple[str, ...]
     classes: tuple[Openness, ...] = ()  # per model, the class its claim states (openness lists)
+    terms: LicenseTerms | None = None  # the license's commercial terms, when the bot has them
+    commercial_filter: Commercial | None = None  # only claims read as this verdict are listed
 
 
 @dataclass(frozen=True)

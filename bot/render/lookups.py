@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from bot.core.license_terms import terms_for
 from bot.core.prices import money
 from bot.core.results import (
     About,
@@ -30,6 +31,14 @@ from bot.render.lineage import step_text
 from bot.render.refs import References
 from bot.render.safe import link, safe_text
 from bot.render.sync import sync_lines
+from bot.render.verdict import (
+    NOT_LEGAL_ADVICE,
+    condition_line,
+    headline,
+    looser_line,
+    terms_lines,
+    unknown_base_line,
+)
 
 DISAGREE = "⚠ sources disagree"
 DISPUTED_OPENNESS = "⚠ openness disputed"
@@ -231,7 +240,14 @@ def match_line(match: MatchInfo) -> str | None:
 
 def license_text(claim: LicenseClaim) -> str:
     name = safe_text(claim.license_id if claim.spdx else (claim.license_name or "no license named"))
-    return f"{name} · {claim.openness.label} · commercial use: {yes_no(claim.commercial)}"
+    return f"{name} · {claim.openness.label} · commercial use: {commercial_word(claim)}"
+
+
+def commercial_word(claim: LicenseClaim) -> str:
+    """The license's own commercial terms where the bot knows them ('yes, with conditions'),
+    else what the claim states."""
+    terms = terms_for(claim.license_id)
+    return terms.commercial.label if terms is not None else yes_no(claim.commercial)
 
 
 def license_line(claim: LicenseClaim) -> str:
@@ -385,6 +401,8 @@ def render_model_licenses(report: ModelLicenses) -> Reply:
     hint = match_line(report.match)
     if hint:
         card.line(hint)
+    if report.commercial is not None:
+        commercial_fields(card, refs, report)
     if not report.claims:
         card.line("No source in the catalog states a license or openness for this model.")
     else:
@@ -396,6 +414,24 @@ def render_model_licenses(report: ModelLicenses) -> Reply:
     if report.base_licenses:
         card.field_groups("Base model licenses", base_license_groups(refs, report.base_licenses))
     return card.build()
+
+
+def commercial_fields(card: CardBuilder, refs: References, report: ModelLicenses) -> None:
+    """The verdict first, then each source's reading when they differ, the flags and the
+    conditions that apply, and the note that this is not legal advice."""
+    verdict = report.commercial
+    assert verdict is not None
+    card.line(headline(verdict))
+    for tag in verdict.looser:
+        card.line(looser_line(tag, report.lineage))
+    if verdict.disputed:
+        readings = ((f"{r.license}: {r.verdict.label}", r.source) for r in verdict.own)
+        card.field(f"Commercial use — {DISAGREE}", cite_each(refs, readings))
+    lines = [condition_line(c) for c in verdict.conditions]
+    lines += [unknown_base_line(b) for b in verdict.unknown_bases]
+    if lines:
+        card.field("Commercial terms", lines)
+    card.line(f"-# {NOT_LEGAL_ADVICE}")
 
 
 def render_license_listing(listing: LicenseListing) -> Reply:
@@ -411,7 +447,12 @@ def render_license_listing(listing: LicenseListing) -> Reply:
         else (safe_text(listing.license_id) or "openness class")
     )
     openness = listing.openness.label if listing.license_id else listing.openness.request_label
-    card.line(f"{kind} · {openness} · commercial use: {yes_no(listing.commercial)}")
+    commercial = listing.terms.commercial.label if listing.terms else yes_no(listing.commercial)
+    card.line(f"{kind} · {openness} · commercial use: {commercial}")
+    if listing.terms is not None:
+        card.field("Commercial terms", terms_lines(listing.terms))
+    if listing.commercial_filter is not None:
+        card.line(f"Only claims whose commercial use reads: {listing.commercial_filter.label}")
     card.line(f"{len(listing.models)} model claim(s):")
     classes = listing.classes if len(set(listing.classes)) > 1 else ()
     for i, (model, source) in enumerate(listing.models):

@@ -513,12 +513,15 @@ class CatalogReads:
 
     async def _licensed(self, where: str, *values: str) -> list[LicensedModel]:
         rows = await self.db.fetchall(
-            f"SELECT m.name AS model, c.openness, {SOURCE_COLUMNS} FROM license_claims c"
+            f"SELECT m.name AS model, c.openness, c.license_id, {SOURCE_COLUMNS}"
+            " FROM license_claims c"
             " JOIN models m ON m.id = c.model_id JOIN sources s ON s.id = c.source_id"
             f" WHERE {where} ORDER BY m.name",
             values,
         )
-        return [LicensedModel(r["model"], source_ref(r), r["openness"]) for r in rows]
+        return [
+            LicensedModel(r["model"], source_ref(r), r["openness"], r["license_id"]) for r in rows
+        ]
 
     async def search_organisations(self, norm: str) -> list[OrgMatch]:
         """Organisations whose name or an alias contains the normalised text `norm`."""

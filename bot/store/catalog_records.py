@@ -207,6 +207,7 @@ class LicensedModel:
     model: str
     source: SourceRef
     openness: str = ""  # the class the claim states
+    license_id: str | None = None  # the license the claim names, if any
 
 
 @dataclass(frozen=True, slots=True)

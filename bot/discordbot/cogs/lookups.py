@@ -41,10 +41,15 @@ class LookupCog(commands.Cog):
         await self._answer(interaction, "model", name=name)
 
     @app_commands.command(name="license", description=COMMANDS["license"].description)
-    @app_commands.describe(query="A model, a license (Apache-2.0) or a class (api_only)")
+    @app_commands.describe(
+        query="A model, a license (Apache-2.0) or a class (api_only)",
+        commercial=COMMANDS["license"].options[1].description,
+    )
     @app_commands.autocomplete(query=model_names)
-    async def license(self, interaction: discord.Interaction, query: str) -> None:
-        await self._answer(interaction, "license", query=query)
+    async def license(
+        self, interaction: discord.Interaction, query: str, commercial: str | None = None
+    ) -> None:
+        await self._answer(interaction, "license", query=query, commercial=commercial)
 
     @app_commands.command(name="compare", description=COMMANDS["compare"].description)
     @app_commands.describe(
