@@ -24,6 +24,7 @@ from bot.render.charts import (
     ChartSpec,
     comparison_chart,
     leaderboard_chart,
+    price_chart,
 )
 from bot.render.gpu_fit import render_fit
 from bot.render.prices import render_price
@@ -185,6 +186,7 @@ COMMANDS: dict[str, Command] = {
             (Option("model", "Model name (typos are fine)", True, autocomplete="model"),),
             lambda sv, o: sv.lookups.price(o.get("model")),
             render_price,
+            price_chart,
         ),
         Command(
             "search",

@@ -25,7 +25,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from bot.core.results import Comparison, Leaderboard, ScoreClaim
+from bot.core.results import Comparison, Leaderboard, PriceReport, ScoreClaim
 
 log = logging.getLogger(__name__)
 CHART_FILENAME = "chart.png"
@@ -194,13 +194,34 @@ def _margins(fig: Figure, spec: BarChart, labels: list[str]) -> None:
         fig.subplots_adjust(left=0.06, right=0.98, top=0.93, bottom=0.14)
 
 
+def price_chart(report: PriceReport) -> LineChart | None:
+    """The input price over time as steps, one line per provider whose price changed (None
+    when none did: a flat line says nothing the text does not). Each period is drawn from its
+    start to its end day, where the source gives them as full dates."""
+    series = []
+    for history in report.history[:8]:
+        points: list[tuple[date, float]] = []
+        for quote in history.periods:
+            if quote.input_per_m is None:
+                continue
+            for day in (quote.starts, quote.ends):
+                if day and len(day) == 10:
+                    points.append((date.fromisoformat(day), quote.input_per_m))
+        if len({value for _, value in points}) >= 2:
+            label = history.provider + (f" ({history.region})" if history.region else "")
+            series.append((label, tuple(points)))
+    if not series:
+        return None
+    return LineChart(f"{report.model}: input price", "$ per 1M tokens", tuple(series))
+
+
 def render_line_chart(spec: LineChart) -> bytes:
     """Dated points as lines, one per series, as PNG bytes."""
     fig = Figure(figsize=(WIDTH_IN, 5.0), dpi=DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     for i, (name, points) in enumerate(spec.series):
-        ordered = sorted(points)
+        ordered = sorted(points, key=lambda point: point[0])  # stable: steps keep their order
         ax.plot(
             [_day_number(d) for d, _ in ordered],
             [v for _, v in ordered],

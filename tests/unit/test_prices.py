@@ -4,6 +4,7 @@ files and on small hand-written ones), and the price lookups."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -504,3 +505,30 @@ def test_cli_import_price_files_bad_input(db_path: Path, tmp_path: Path) -> None
     assert (
         "data.json: added nothing new;" in bundled.stdout and "prices unchanged" in bundled.stdout
     )
+
+
+def _changed_and_unchanged(db: Path) -> tuple[str, str]:
+    """A model some provider re-priced in the bundled data, and one nobody did."""
+    with sqlite3.connect(db) as conn:
+        changed = conn.execute(
+            "SELECT m.name FROM prices p JOIN models m ON m.id = p.model_id"
+            " WHERE p.ends IS NOT NULL AND p.starts IS NOT NULL ORDER BY m.name LIMIT 1"
+        ).fetchone()[0]
+        steady = conn.execute(
+            "SELECT m.name FROM prices p JOIN models m ON m.id = p.model_id GROUP BY m.id"
+            " HAVING MAX(p.ends) IS NULL ORDER BY m.name LIMIT 1"
+        ).fetchone()[0]
+    return changed, steady
+
+
+def test_price_history_is_charted_and_a_steady_price_is_not(db_path: Path, tmp_path: Path) -> None:
+    changed, steady = _changed_and_unchanged(db_path)
+    chart = tmp_path / "price.png"
+    out = run(db_path, "ask", "price", changed, "--chart", str(chart))
+    assert out.returncode == 0, out.stderr
+    png = chart.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    flat = tmp_path / "flat.png"
+    out = run(db_path, "ask", "price", steady, "--chart", str(flat))
+    assert out.returncode == 0, out.stderr
+    assert not flat.exists()  # nothing changed: no chart, the text says so
