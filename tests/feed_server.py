@@ -88,15 +88,22 @@ async def feed_server() -> AsyncIterator[FeedServer]:
     server = FeedServer()
     app = web.Application()
     app.router.add_route("GET", "/{tail:.*}", server.handle)
+    async with serving(app) as port:
+        server.port = port
+        yield server
+
+
+@asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[int]:
+    """Serve `app` on a free loopback port (yielded) until the block ends."""
     # A handler stops when its client hangs up (a delayed answer nobody waits for any more
     # would hold up the shutdown).
     runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    server.port = runner.addresses[0][1]
     try:
-        yield server
+        yield runner.addresses[0][1]
     finally:
         await runner.cleanup()
 

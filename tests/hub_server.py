@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.feed_server import serving
+
 HUB_DATA = Path(__file__).parent / "data" / "hub"
 ERROR_CODES = {404: "RepoNotFound", 401: "GatedRepo"}
 
@@ -75,12 +77,6 @@ async def hub_server() -> AsyncIterator[HubServer]:
     app = web.Application()
     app.router.add_get("/api/models", server.handle_list)
     app.router.add_get("/api/models/{owner}/{name}", server.handle_info)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.port = runner.addresses[0][1]
-    try:
+    async with serving(app) as port:
+        server.port = port
         yield server
-    finally:
-        await runner.cleanup()

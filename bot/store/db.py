@@ -346,3 +346,16 @@ def chunks(items: Sequence[_T], size: int = CHUNK) -> Iterator[list[_T]]:
     """`items` in lists of at most `size`, for statements with one parameter per item."""
     for start in range(0, len(items), size):
         yield list(items[start : start + size])
+
+
+class Store:
+    """A store over the database: its SQL in methods, its writes in the caller's unit of work."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """The database's reentrant unit of work (a failed block leaves the store as it was)."""
+        async with self.db.transaction():
+            yield

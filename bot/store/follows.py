@@ -4,13 +4,12 @@ cursors over the release watch's entries and the curators' audit log."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.store.db import Database, chunks, inserted_id
+from bot.store.db import Store, chunks, inserted_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +80,7 @@ def _follow(row: aiosqlite.Row) -> FollowRecord:
     )
 
 
-class FollowStore:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        async with self.db.transaction():
-            yield
-
+class FollowStore(Store):
     # ---- follows ----------------------------------------------------------------------------
 
     async def follows_of(self, user_id: str) -> list[FollowRecord]:

@@ -4,14 +4,13 @@ delivery state. The sender (bot/outbox/sender.py) reads and marks rows through t
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
-from bot.store.db import Database, chunks
+from bot.store.db import Store, chunks
 
 # A subscription id from a user, kept only if it is the guild's: (subscription id, guild id).
 _GUILDS_SUBSCRIPTION = "(SELECT id FROM subscriptions WHERE id = ? AND guild_id = ?)"
@@ -93,15 +92,7 @@ def _held_record(row: aiosqlite.Row) -> HeldRecord:
     )
 
 
-class OutboxStore:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        async with self.db.transaction():
-            yield
-
+class OutboxStore(Store):
     # ---- queueing and holding -------------------------------------------------------------
 
     async def hold_channel(self, channel_id: str, *kinds: str) -> None:

@@ -4,12 +4,10 @@ its source's older one. Health follows the feeds' rules (bot/watch/poller.py).""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from bot.store.db import Database
+from bot.store.db import Store
 
 
 @dataclass(frozen=True)
@@ -58,15 +56,7 @@ def _state(row: Any) -> SyncState:
     return SyncState(**values, paused=bool(row["paused"]))
 
 
-class SyncStore:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        async with self.db.transaction():
-            yield
-
+class SyncStore(Store):
     async def state(self, key: str) -> SyncState | None:
         row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM sync_state WHERE key = ?", (key,))
         return _state(row) if row is not None else None

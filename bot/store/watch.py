@@ -4,13 +4,12 @@ bot/store/outbox.py)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.core.names import normalize
-from bot.store.db import Database, chunks, inserted_id
+from bot.store.db import Database, Store, chunks, inserted_id
 from bot.store.outbox import OutboxStore
 from bot.watch.filters import Filters
 from bot.watch.records import (
@@ -100,16 +99,11 @@ def _candidate(row: Any) -> StoryCandidate:
     return StoryCandidate(row[0], row[1], row[2], row[3], row[4], row[5], models)
 
 
-class WatchStore:
+class WatchStore(Store):
     def __init__(self, db: Database) -> None:
-        self.db = db
+        super().__init__(db)
         # A subscription's queued and held posts change with it (their SQL is the outbox store's).
         self._outbox = OutboxStore(db)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        async with self.db.transaction():
-            yield
 
     # ---- feed sources ---------------------------------------------------------------------
 

@@ -105,3 +105,28 @@ class Recorded:
     status: int = 0
     at: float = 0.0  # time.monotonic() when it reached the stand-in (after half the latency)
     answered_at: float = 0.0  # when its answer reached the client (the latency's other half)
+
+
+def thread_payload(
+    thread_id: str, parent: dict[str, Any], owner_id: str, name: str
+) -> dict[str, Any]:
+    """A new public thread (type 11) under `parent`, open, as Discord sends it."""
+    return {
+        "id": thread_id,
+        "type": 11,
+        "guild_id": parent["guild_id"],
+        "parent_id": parent["id"],
+        "owner_id": owner_id,
+        "name": name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": now_iso(),
+            "locked": False,
+        },
+    }

@@ -22,6 +22,7 @@ from tests.standin.common import (
     VIEW_CHANNEL,
     discord_error,
     now_iso,
+    thread_payload,
 )
 
 
@@ -293,25 +294,8 @@ class GuildsMixin:
     async def add_thread(self, parent: str, name: str) -> dict[str, Any]:
         """A public thread in the channel named `parent` (THREAD_CREATE to the bot); the bot
         may post there with Send Messages in Threads."""
-        thread = {
-            "id": self.snowflake(),
-            "type": 11,
-            "guild_id": self.guild["id"],
-            "parent_id": self.channel(parent)["id"],
-            "owner_id": self.member("admin")["user"]["id"],
-            "name": name,
-            "last_message_id": None,
-            "rate_limit_per_user": 0,
-            "message_count": 0,
-            "member_count": 1,
-            "flags": 0,
-            "thread_metadata": {
-                "archived": False,
-                "auto_archive_duration": 1440,
-                "archive_timestamp": now_iso(),
-                "locked": False,
-            },
-        }
+        owner = self.member("admin")["user"]["id"]
+        thread = thread_payload(self.snowflake(), self.channel(parent), owner, name)
         self.guild["threads"].append(thread)
         self._channel_ids.add(thread["id"])
         await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})

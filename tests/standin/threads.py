@@ -19,6 +19,7 @@ from tests.standin.common import (
     discord_error,
     json_response,
     now_iso,
+    thread_payload,
 )
 
 ANNOUNCEMENT = 5
@@ -256,25 +257,7 @@ class ThreadsMixin:
         return channel
 
     def _new_thread(self, parent: dict[str, Any], name: str, thread_id: str) -> dict[str, Any]:
-        thread = {
-            "id": thread_id,
-            "type": 11,
-            "guild_id": parent["guild_id"],
-            "parent_id": parent["id"],
-            "owner_id": self.bot_member()["user"]["id"],
-            "name": name,
-            "last_message_id": None,
-            "rate_limit_per_user": 0,
-            "message_count": 0,
-            "member_count": 1,
-            "flags": 0,
-            "thread_metadata": {
-                "archived": False,
-                "auto_archive_duration": 1440,
-                "archive_timestamp": now_iso(),
-                "locked": False,
-            },
-        }
+        thread = thread_payload(thread_id, parent, self.bot_member()["user"]["id"], name)
         self.guild_of(parent)["threads"].append(thread)
         self._channel_ids.add(thread_id)
         self._queue_dispatch("THREAD_CREATE", {**thread, "newly_created": True})
