@@ -14,7 +14,7 @@ from typing import TypeVar
 from bot.core.catalog_reader import CatalogReader
 from bot.core.errors import UserError
 from bot.core.identity import vendor_stripped
-from bot.core.index import Match, NameEntry, NameIndex, paused_collection
+from bot.core.index import Match, NameEntry, NameIndex, keep_out_of_collections, paused_collection
 from bot.core.licenses import parse_openness
 from bot.core.names import benchmark_key, clean_text, normalize
 from bot.core.results import (
@@ -149,6 +149,7 @@ class Lookups:
         # The old indexes' last references go in the worker too: freeing 100,000 entries
         # on the event loop would stall it.
         await asyncio.to_thread(old.clear)
+        keep_out_of_collections()
 
     # ---- resolution ---------------------------------------------------------------------
 
