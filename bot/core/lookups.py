@@ -16,7 +16,7 @@ from bot.core.catalog_reader import CatalogReader
 from bot.core.errors import UserError
 from bot.core.fit import find_memory, hardware, weights_fit
 from bot.core.identity import vendor_stripped
-from bot.core.index import Match, NameEntry, NameIndex, paused_collection
+from bot.core.index import Match, NameEntry, NameIndex, keep_out_of_collections, paused_collection
 from bot.core.license_terms import Commercial, parse_commercial, terms_for
 from bot.core.licenses import parse_openness
 from bot.core.lineage import lineage_chain
@@ -167,6 +167,7 @@ class Lookups:
         # The old indexes' last references go in the worker too: freeing 100,000 entries
         # on the event loop would stall it.
         await asyncio.to_thread(old.clear)
+        keep_out_of_collections()
 
     # ---- resolution ---------------------------------------------------------------------
 

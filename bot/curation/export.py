@@ -46,6 +46,7 @@ def _provenance(source: SourceRef) -> dict[str, Any]:
 
 
 CHUNK_MODELS = 2_000  # models read, built and dumped at a time in a whole export
+DUMP_MODELS = 50  # models per call of the YAML emitter (see `_dump_models`)
 
 
 async def export_catalog(export: CatalogExport, curated_only: bool) -> str:
@@ -113,7 +114,13 @@ def _dump(data: Any) -> str:
 
 
 def _dump_models(models: list[ExportModel], claims: ExportClaims) -> str:
-    return _dump(_model_entries(models, claims))
+    """The models' entries as YAML, dumped `DUMP_MODELS` at a time (the same text as one
+    dump): LibYAML's emitter holds the interpreter for a whole dump, and a dump of a whole
+    chunk held the event loop, waiting in its own thread, for up to a second."""
+    entries = _model_entries(models, claims)
+    return "".join(
+        _dump(entries[start : start + DUMP_MODELS]) for start in range(0, len(entries), DUMP_MODELS)
+    )
 
 
 def _section(key: str, items: list[dict[str, Any]]) -> str:

@@ -18,7 +18,10 @@ global limit (`Pacing.requests_per_second`; Discord allows a bot 50 per second),
 ahead while earlier ones are in flight, each channel's rows go one at a time in order (its own
 lane), and no channel waits for a batch to finish. A channel's own bucket (5 messages per 5 s)
 is read from the X-RateLimit-* headers by discord.py, which holds that channel's next post
-until the bucket resets: only that lane waits. A global 429 pauses the bucket for everyone.
+until the bucket resets: only that lane waits. A global 429 pauses the bucket for everyone,
+and slows it a step for the rest of the drain (`TokenBucket.slow_down`): requests that left
+evenly spaced reached Discord bunched up (a loaded machine, network jitter), and at 48 of 50
+a second 20 ms of bunching over a second is enough to be refused again.
 """
 
 from __future__ import annotations
@@ -48,6 +51,10 @@ MAX_BACKOFF = timedelta(minutes=10)
 RATE_LIMIT_RETRIES = 20
 MAX_RATE_LIMIT_WAIT = 60.0
 READ_AT_LEAST = 500  # outbox rows per read
+# After each global 429 the sender's rate drops by this share, down to SLOWEST of the
+# configured rate (for the rest of the drain: the next drain starts at the configured rate).
+SLOW_STEP = 0.01
+SLOWEST = 0.95
 
 
 class ChannelUnavailable(Exception):
@@ -143,8 +150,10 @@ class TokenBucket:
     in any one second. `pause` holds every request not yet started."""
 
     def __init__(self, rate: float) -> None:
+        self.configured = rate
         self.rate = rate
         self.interval = 1.0 / rate
+        self._slowed_at = float("-inf")
         self._starts: deque[float] = deque()
         self._due = 0.0  # when the next request may start
         self._paused_until = 0.0
@@ -170,6 +179,27 @@ class TokenBucket:
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    def restore(self) -> None:
+        """Back to the configured rate (a new drain: conditions may have changed)."""
+        self.rate = self.configured
+        self.interval = 1.0 / self.rate
+
+    def slow_down(self) -> bool:
+        """After a global 429: requests reach Discord closer together than they start here
+        (a loaded machine, a jittery network, so 50 arrive within a second although no more
+        than `rate` started in one). Start them `SLOW_STEP` further apart from now on, down
+        to `SLOWEST` of the configured rate; the lanes that all saw the same 429 slow it
+        once (one step a second at most). True if the rate went down."""
+        now = time.monotonic()
+        slowest = self.configured * SLOWEST
+        if now - self._slowed_at < 1.0 or self.rate <= slowest:
+            return False
+        self._slowed_at = now
+        self.rate = max(slowest, self.rate * (1 - SLOW_STEP))
+        self.interval = 1.0 / self.rate
+        log.info("global rate limit hit: pacing requests at %.1f a second", self.rate)
+        return True
 
 
 class OutboxSender:
@@ -201,10 +231,17 @@ class OutboxSender:
         # Called after a row is posted and before it is recorded; tests use it to simulate a crash.
         self.after_post: Callable[[OutboxRecord], Awaitable[None]] | None = None
 
+    @property
+    def rate(self) -> float:
+        """The requests per second it paces at now: the configured rate, or less after a
+        global 429 in this drain (`TokenBucket.slow_down`)."""
+        return self._bucket.rate
+
     async def drain(self) -> int:
         """Send every due row; returns how many were sent. Never runs twice at once."""
         async with self._lock:
             run = _Run(read_ahead=2 * self.pacing.max_in_flight)
+            self._bucket.restore()
             started = time.monotonic()
             # A task group: if one lane fails, the others stop too, as they would if the
             # process died.
@@ -414,6 +451,7 @@ class OutboxSender:
                 wait = min(exc.retry_after, MAX_RATE_LIMIT_WAIT)
                 if exc.is_global:  # every request is refused until then, not just this one
                     self._bucket.pause(wait)
+                    self._bucket.slow_down()
                 await asyncio.sleep(wait)
 
     async def _paced(self, request: Callable[[], Awaitable[T]]) -> T:
@@ -421,7 +459,8 @@ class OutboxSender:
         await self._bucket.take()
         # A turn taken before a global 429 is stale once the pause ends: every request held
         # by it would go at once (and be refused again). Wait, then take a new turn.
-        while await self.poster.until_clear():
+        while await self.poster.until_clear():  # discord.py met a global 429 meanwhile
+            self._bucket.slow_down()
             await self._bucket.take()
         return await request()
 

@@ -6,9 +6,7 @@ worker thread (`_off_loop`), so the event loop goes on answering other commands 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.store.catalog_reads import (
     EVENT_SELECT,
@@ -31,8 +29,8 @@ from bot.store.catalog_records import (
     SourceRecord,
 )
 from bot.store.db import Database
+from bot.store.db import off_loop as _off_loop
 
-_R = TypeVar("_R")
 # A model with its organisation and aliases (in the order they were added).
 _MODEL_SELECT = (
     "SELECT m.id, m.name, m.family, o.name AS org, p.name AS parent, m.snapshot,"
@@ -41,11 +39,6 @@ _MODEL_SELECT = (
     " FROM models m LEFT JOIN organisations o ON o.id = m.org_id"
     " LEFT JOIN models p ON p.id = m.parent_id"
 )
-
-
-async def _off_loop(rows: Sequence[Any], convert: Callable[[Any], _R]) -> tuple[_R, ...]:
-    """`convert` of every row, in a worker thread."""
-    return await asyncio.to_thread(lambda: tuple(convert(r) for r in rows))
 
 
 def _export_score(row: Any) -> ExportScore:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -340,6 +340,12 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 _T = TypeVar("_T")
 CHUNK = 500  # stays under SQLite's limit on bound parameters
+
+
+async def off_loop(rows: Sequence[Any], convert: Callable[[Any], _T]) -> tuple[_T, ...]:
+    """`convert` of every row, in a worker thread: turning thousands of rows into records
+    on the event loop would hold it up."""
+    return await asyncio.to_thread(lambda: tuple(convert(r) for r in rows))
 
 
 def chunks(items: Sequence[_T], size: int = CHUNK) -> Iterator[list[_T]]:

@@ -30,6 +30,17 @@ DEFAULT_POLL_MINUTES = 30  # a feed source's interval when none is given (YAML o
 
 
 @dataclass(frozen=True)
+class UnchangedPoll:
+    """A good poll that found nothing to parse, as `record_unchanged_many` writes it."""
+
+    key: str
+    now: str
+    next_poll: str
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True)
 class SourceDef:
     key: str
     name: str
@@ -183,18 +194,26 @@ class WatchStore(Store):
         )
         return bool(row and row["paused"])
 
-    async def record_unchanged(
-        self, key: str, now: str, next_poll: str, etag: str | None, last_modified: str | None
-    ) -> bool:
-        """Record a good poll that found nothing to parse, in one statement, unless the source
-        is paused (then nothing is written: `record_success` resumes it). True if written."""
-        cursor = await self.db.execute(
-            "UPDATE feed_sources SET last_attempt = ?, last_success = ?, next_poll = ?,"
-            " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
-            " consecutive_failures = 0, last_error = NULL WHERE key = ? AND paused = 0",
-            (now, now, next_poll, etag, last_modified, key),
-        )
-        return cursor.rowcount == 1
+    async def record_unchanged_many(self, polls: Sequence[UnchangedPoll]) -> set[str]:
+        """Record good polls that found nothing to parse, in one unit of work (one commit, not
+        one per source). A paused source is not written (`record_success` resumes it);
+        returns the keys written."""
+        keys = [p.key for p in polls]
+        async with self.db.transaction():
+            await self.db.executemany(
+                "UPDATE feed_sources SET last_attempt = ?, last_success = ?, next_poll = ?,"
+                " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
+                " consecutive_failures = 0, last_error = NULL WHERE key = ? AND paused = 0",
+                [(p.now, p.now, p.next_poll, p.etag, p.last_modified, p.key) for p in polls],
+            )
+            paused: set[str] = set()
+            for chunk in chunks(keys):
+                marks = ",".join("?" * len(chunk))
+                rows = await self.db.fetchall(
+                    f"SELECT key FROM feed_sources WHERE paused = 1 AND key IN ({marks})", chunk
+                )
+                paused.update(r["key"] for r in rows)
+        return set(keys) - paused
 
     async def record_failure(
         self, key: str, now: str, next_poll: str, error: str, threshold: int

@@ -24,7 +24,8 @@ from functools import partial
 from bot.core.clock import Clock, iso
 from bot.outbox.outbox import Outbox
 from bot.store.db import StoreError
-from bot.store.watch import WatchStore
+from bot.store.watch import UnchangedPoll, WatchStore
+from bot.watch.bookkeeping import UnchangedWrites
 from bot.watch.fetch import Fetcher, FetchError, FetchResult
 from bot.watch.flood import RoundBudget
 from bot.watch.ingest import Ingestor
@@ -89,6 +90,7 @@ class FeedPoller:
         self._lock = asyncio.Lock()  # held while a round picks its sources and starts them
         self._in_flight: dict[str, asyncio.Task[PollOutcome]] = {}
         self._rounds: set[asyncio.Task[None]] = set()
+        self.unchanged_writes = UnchangedWrites(store)
 
     async def start_due(self) -> list[asyncio.Task[PollOutcome]]:
         """Start a poll of every due source not already being polled, each in a task of its
@@ -152,16 +154,20 @@ class FeedPoller:
         seconds after the first new entries, whichever comes first; after that, once more for
         each later poll with new entries. A poll that failed unexpectedly is logged here."""
         loop = asyncio.get_running_loop()
-        pending: set[asyncio.Task[PollOutcome]] = set(polls)
+        # Each poll reports itself when done: waiting on the whole pending set again after
+        # every poll (asyncio.wait) would cost a round of n polls n² callbacks.
+        finished: asyncio.Queue[asyncio.Task[PollOutcome]] = asyncio.Queue()
+        for poll in polls:
+            poll.add_done_callback(finished.put_nowait)
+        pending = len(polls)
         first_new: float | None = None
         announced = False
         while pending:
             wait = None
             if first_new is not None and not announced:
                 wait = max(0.0, first_new + self.settle - loop.time())
-            done, pending = await asyncio.wait(
-                pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED
-            )
+            done = await _finished_within(finished, wait)
+            pending -= len(done)
             new = any([_has_new(poll) for poll in done])  # each one: failures are logged
             if announced and new:  # a slow source's entries go out on their own
                 self._announce()
@@ -196,7 +202,7 @@ class FeedPoller:
         if result.not_modified:
             resumed = await self._nothing_new(row, result)
             return PollOutcome(key, True, not_modified=True, resumed=resumed)
-        digest = body_hash(result.body or b"")
+        digest = await body_hash_off_loop(result.body or b"")
         if digest == row.body_hash and row.last_success:
             # The body last ingested, byte for byte (a server without ETag or Last-Modified,
             # or one that ignores them): parsing it again would find nothing new.
@@ -238,13 +244,13 @@ class FeedPoller:
             return ParseResult(problem=str(exc))
 
     async def _nothing_new(self, row: FeedSource, result: FetchResult) -> bool:
-        """Record a good poll that parsed nothing; True if it ends a pause. One statement for
-        a source that is not paused (most polls of most sources)."""
+        """Record a good poll that parsed nothing; True if it ends a pause. For a source that
+        is not paused (most polls of most sources) one row of a batch written together with
+        the other polls finishing meanwhile (`UnchangedWrites`), not a commit of its own."""
         now = self.clock()
         next_poll = iso(now + timedelta(minutes=row.poll_minutes))
-        if await self.store.record_unchanged(
-            row.key, iso(now), next_poll, result.etag, result.last_modified
-        ):
+        poll = UnchangedPoll(row.key, iso(now), next_poll, result.etag, result.last_modified)
+        if not row.paused and await self.unchanged_writes.record(poll):
             return False
         async with self.store.transaction():  # paused: it resumes, and the operators are told
             return await self._succeeded(row, result, 0)
@@ -306,6 +312,33 @@ class FeedPoller:
 def body_hash(body: bytes) -> str:
     """What tells an unchanged body from a changed one."""
     return hashlib.sha256(body).hexdigest()
+
+
+# Below this a thread hop costs more than hashing on the loop.
+HASH_IN_THREAD = 64 * 1024
+
+
+async def body_hash_off_loop(body: bytes) -> str:
+    """`body_hash` of a large body in a thread: hashlib lets go of the GIL while it hashes,
+    so a round of large bodies is hashed on the other core, not on the event loop."""
+    if len(body) < HASH_IN_THREAD:
+        return body_hash(body)
+    return await asyncio.to_thread(body_hash, body)
+
+
+async def _finished_within(
+    finished: asyncio.Queue[asyncio.Task[PollOutcome]], wait: float | None
+) -> list[asyncio.Task[PollOutcome]]:
+    """The polls done by now, waiting up to `wait` seconds (None: until one is) for the
+    first; an empty list if none was done in time."""
+    try:
+        async with asyncio.timeout(wait):
+            done = [await finished.get()]
+    except TimeoutError:
+        return []
+    while not finished.empty():
+        done.append(finished.get_nowait())
+    return done
 
 
 def _has_new(poll: asyncio.Task[PollOutcome]) -> bool:

@@ -13,6 +13,7 @@ from collections import Counter
 import pytest
 
 from bot.core.clock import iso, utc_now
+from bot.outbox.sender import SLOWEST
 from bot.watch.filters import Filters
 from bot.watch.items import FeedItem
 from tests.standin import StandIn
@@ -159,3 +160,23 @@ async def test_a_channels_own_bucket_holds_back_only_that_channel(harness) -> No
 async def test_the_config_reaches_the_sender(harness) -> None:
     pacing = harness.services.outbox.sender.pacing
     assert (pacing.requests_per_second, pacing.max_in_flight) == (RATE, IN_FLIGHT)
+
+
+async def test_after_a_global_429_the_sender_paces_slower_for_the_rest_of_the_drain(
+    harness,
+) -> None:
+    """A global 429 means requests reach Discord closer together than they left (jitter on
+    the way): the sender starts the rest a step further apart, so it does not run into the
+    limit again and again; the next drain starts at the configured rate again."""
+    standin = harness.standin
+    sender = harness.services.outbox.sender
+    channels = standin.add_channels(12, prefix="slower")
+    first = channels[0]
+    standin.fail(rf"POST /channels/{first}/messages", 429, times=1, retry_after=0.3, scope="global")
+    posts = await fan_out(harness, channels)
+    assert_each_posted_once(standin, channels)
+    assert [r.status for r in posts].count(429) == 1
+    assert RATE * SLOWEST <= sender.rate < RATE  # slowed, but not below the floor
+    calm = standin.add_channels(3, prefix="calm")
+    posts = await fan_out(harness, calm)
+    assert {r.status for r in posts} == {200} and sender.rate == RATE

@@ -8,6 +8,7 @@ from importlib import resources
 
 import pytest
 
+from bot.core.clock import iso
 from bot.core.names import title_key, title_numbers
 from bot.store.db import Database
 from bot.store.watch import SourceDef
@@ -211,3 +212,57 @@ async def test_the_title_key_migration_backfills_stored_entries(tmp_path) -> Non
 def test_title_numbers_keep_versions_apart() -> None:
     assert title_numbers("Qwen 3.5 and Gemma 4") == "3.5 4"
     assert title_numbers("no numbers") == ""
+
+
+async def test_a_round_of_unchanged_sources_commits_their_health_together_not_each(watch) -> None:
+    """Re-polling 12 unchanged sources writes their health (last success, next poll) in a few
+    batched units of work: no source's bookkeeping is a commit of its own. Counted from the
+    statements SQLite runs on the write connection."""
+    statements: list[str] = []
+    conn = watch.store.db._conn  # the write connection: what SQLite is asked to run
+    async with feed_server() as server:
+        keys = [f"s{i}" for i in range(12)]
+        for i, key in enumerate(keys):
+            url = server.serve(f"/{key}.xml", rss([{**POSTS[0], "guid": f"g{i}"}]))
+            await watch.store.add_source(SourceDef(key, key.upper(), url, "rss"), "test")
+        assert all(o.ok for o in await watch.poller.poll_due())
+        watch.clock_control.advance(minutes=31)
+        await conn.set_trace_callback(statements.append)
+        try:
+            outcomes = await watch.poller.poll_due()
+        finally:
+            await conn.set_trace_callback(None)
+    assert sorted(o.key for o in outcomes if o.ok and o.unchanged) == sorted(keys)
+    own_commits, inside = 0, False
+    for sql in statements:
+        word = sql.lstrip().split(None, 1)[0].upper()
+        inside = word in ("BEGIN", "SAVEPOINT") or (inside and word not in ("COMMIT", "ROLLBACK"))
+        own_commits += word == "UPDATE" and not inside
+    begins = sum(s.lstrip().upper().startswith("BEGIN") for s in statements)
+    assert own_commits == 0 and 1 <= begins < len(keys), (own_commits, begins)
+    now = watch.clock_control()
+    for key in keys:
+        source = await watch.store.source(key)
+        assert source.last_success == iso(now) and source.next_poll > iso(now)
+
+
+async def test_a_batch_of_unchanged_polls_that_fails_to_store_fails_those_polls(watch) -> None:
+    """Bad input for the batched bookkeeping: a store that refuses the write. Each poll of the
+    batch is recorded as failed (nothing half-written), and the next round works again."""
+    async with feed_server() as server:
+        url = server.serve("/f.xml", rss(POSTS))
+        await watch.store.add_source(SourceDef("g", "G", url, "rss"), "test")
+        assert (await watch.poller.poll_key("g")).ok
+        before = await watch.store.source("g")
+        await watch.store.db.execute(
+            "CREATE TRIGGER refuse BEFORE UPDATE OF next_poll ON feed_sources"
+            " WHEN NEW.consecutive_failures = 0 BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
+        watch.clock_control.advance(minutes=31)
+        with pytest.raises(sqlite3.IntegrityError):
+            await watch.poller.poll_key("g")
+        kept = await watch.store.source("g")
+        assert kept.last_success == before.last_success and kept.next_poll == before.next_poll
+        await watch.store.db.execute("DROP TRIGGER refuse")
+        again = await poll_later(watch, "g")
+        assert again.ok and again.unchanged

@@ -1,5 +1,8 @@
 """Lookups through the real store with the bundled catalog: what users ask, and bad input."""
 
+import gc
+import sqlite3
+
 import pytest
 
 from bot.core.errors import UserError
@@ -202,3 +205,30 @@ async def test_about_credits_the_datasets(services) -> None:
         "genai-prices by Pydantic (MIT)",
     }
     assert about.counts["models"] > 1000
+
+
+async def test_a_refresh_takes_the_new_indexes_out_of_the_collectors_generations(services) -> None:
+    """The name indexes live until the next refresh: frozen (`gc.freeze`), a full collection
+    does not walk them (at 100k models one such walk held the event loop for seconds), and the
+    answers are the same."""
+    gc.unfreeze()  # as if nothing had been frozen yet
+    await services.lookups.refresh()
+    entry = services.lookups.models.entries[0]
+    assert gc.is_tracked(entry) and gc.get_freeze_count() > len(services.lookups.models)
+    tracked = {id(o) for o in gc.get_objects()}
+    assert id(entry) not in tracked and id(services.lookups.models) not in tracked
+    assert gc.isenabled()
+    assert services.lookups.resolve_model("gpt 4o")[0].name == "GPT-4o"
+
+
+async def test_a_failed_refresh_keeps_the_old_indexes_and_the_collector_on(services) -> None:
+    """Bad input for a refresh: a store that cannot be read. The error reaches the caller,
+    the indexes already in use stay, and cyclic collection is still on."""
+    before = services.lookups.models
+    await services.db.execute("ALTER TABLE models RENAME TO models_gone")
+    try:
+        with pytest.raises(sqlite3.OperationalError):
+            await services.lookups.refresh()
+    finally:
+        await services.db.execute("ALTER TABLE models_gone RENAME TO models")
+    assert services.lookups.models is before and gc.isenabled()

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.app import open_services
 from bot.core.names import normalize
@@ -196,6 +197,29 @@ async def test_export_of_everything_round_trips_and_leaves_the_loop_free(
         again = await export_catalog(CatalogExport(fresh.db), curated_only=False)
     assert again == exported
     assert "GPT-4o" in exported
+
+
+async def test_export_hands_the_yaml_emitter_a_few_models_at_a_time(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LibYAML's emitter holds the interpreter for a whole call: at 100k models a call per
+    2,000-model chunk held the event loop for up to a second. Every call now gets at most
+    DUMP_MODELS models, and the text is the one a single dump of each chunk gives."""
+    calls: list[int] = []
+    dump = yaml.dump
+
+    def counting(data, *args, **kwargs):
+        if isinstance(data, list):
+            calls.append(len(data))
+        return dump(data, *args, **kwargs)
+
+    async with open_services(make_config(db_path)) as services:
+        whole = await services.curation.export(curated_only=False)
+        monkeypatch.setattr(yaml, "dump", counting)
+        pieces = await services.curation.export(curated_only=False)
+    assert pieces == whole
+    assert calls and max(calls) <= export_module.DUMP_MODELS < export_module.CHUNK_MODELS
+    assert sum(calls) == len(load_yaml_text(pieces, "all.yaml")["models"])
 
 
 async def test_export_of_an_empty_store_is_an_empty_document(tmp_path: Path) -> None:

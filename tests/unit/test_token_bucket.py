@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.outbox.sender import TokenBucket
+import pytest
+
+from bot.outbox.sender import SLOW_STEP, SLOWEST, TokenBucket
 
 
 async def starts(bucket: TokenBucket, count: int, *, stall_after: int | None = None) -> list[float]:
@@ -51,3 +53,21 @@ async def test_a_pause_holds_every_request_not_yet_started() -> None:
     paused_at = time.monotonic()
     times = await starts(bucket, 3)
     assert min(times) - paused_at >= 0.29
+
+
+async def test_a_global_429_slows_the_pace_a_step_once_a_second_never_below_the_floor() -> None:
+    """Every lane that saw the same 429 asks to slow down: the rate drops one step for all of
+    them, and never below SLOWEST of the configured rate however many 429s come."""
+    bucket = TokenBucket(50.0)
+    assert bucket.slow_down() and bucket.rate == pytest.approx(50.0 * (1 - SLOW_STEP))
+    assert not any(bucket.slow_down() for _ in range(10))  # the same 429, seen by 10 lanes
+    assert bucket.rate == pytest.approx(50.0 * (1 - SLOW_STEP))
+    for _ in range(20):  # a 429 every second for 20 s (no waiting: the clock is moved back)
+        bucket._slowed_at -= 1.0
+        bucket.slow_down()
+    assert bucket.rate == pytest.approx(50.0 * SLOWEST)
+    assert bucket.interval == pytest.approx(1 / (50.0 * SLOWEST))
+    times = await starts(bucket, 20)
+    assert most_within(times, 1.0) <= 50.0 * SLOWEST
+    bucket.restore()
+    assert bucket.rate == 50.0 and bucket.interval == pytest.approx(0.02)
