@@ -149,6 +149,9 @@ class Lookups:
         # /about's counts (whole-table counts: half a second at 100k models), until the next
         # refresh; `_generation` tells an answer computed across a refresh from a fresh one.
         self._about: About | None = None
+        # Models an openness-filtered board counts in all (benchmark, setting, classes): the
+        # count reads every score of the benchmark, so it is kept until the catalog changes.
+        self._board_totals: dict[tuple[int, str, tuple[str, ...]], int] = {}
         self._generation = 0
 
     async def refresh(self) -> None:
@@ -157,6 +160,7 @@ class Lookups:
         answers other commands meanwhile."""
         self._generation += 1
         self._about = None
+        self._board_totals = {}
         rows = await self.store.name_entries()
         bench_rows = sorted(await self.store.benchmark_entries(), key=lambda r: -r.models)
         org_aliases = await self.store.organisation_aliases()
@@ -539,12 +543,15 @@ class Lookups:
             ranked = BoardRank(tuple(p.model_id for p in found), total)
             price_of = {p.model_id: p.price for p in found}
         else:
+            counted = self._board_totals.get((entry.id, key, classes)) if classes else None
             ranked = await self.store.board_rank(
-                entry.id, key, higher, classes, wanted_rows, bool(classes)
+                entry.id, key, higher, classes, wanted_rows, bool(classes) and counted is None
             )
-            total = (
-                ranked.total if classes else next((s.models for s in settings if s.key == key), 0)
-            )
+            if classes:
+                total = ranked.total if counted is None else counted
+                self._board_totals[(entry.id, key, classes)] = total
+            else:
+                total = next((s.models for s in settings if s.key == key), 0)
         model_ids = ranked.model_ids
         fit_at: dict[int, str] = {}
         unknown = 0

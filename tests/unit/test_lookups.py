@@ -232,3 +232,21 @@ async def test_a_failed_refresh_keeps_the_old_indexes_and_the_collector_on(servi
     finally:
         await services.db.execute("ALTER TABLE models_gone RENAME TO models")
     assert services.lookups.models is before and gc.isenabled()
+
+
+async def test_an_open_boards_count_is_kept_until_the_catalog_changes(services, db_path) -> None:
+    """The openness-filtered count reads every score of the benchmark: it is read once and
+    kept until the next refresh (every catalog change refreshes), then read again."""
+    first = await services.lookups.leaderboard("GPQA", "open", 5)
+    ranked = first.rows[0].model
+    with sqlite3.connect(db_path) as conn:  # behind the bot's back: no refresh
+        conn.execute(
+            "DELETE FROM license_claims WHERE model_id = (SELECT id FROM models WHERE name = ?)",
+            (ranked,),
+        )
+    kept = await services.lookups.leaderboard("GPQA", "open", 5)
+    assert kept.total_models == first.total_models
+    await services.lookups.refresh()
+    recounted = await services.lookups.leaderboard("GPQA", "open", 5)
+    assert recounted.total_models == first.total_models - 1
+    assert ranked not in [r.model for r in recounted.rows]
