@@ -177,3 +177,16 @@ def test_a_url_for_the_hub_source_is_refused_naming_the_key(tmp_path: Path) -> N
         load_config(path, env={})
     path.write_text("sync:\n  sources:\n    huggingface:\n      cadence_hours: 24\n", "utf-8")
     assert load_config(path, env={}).sync.sources["huggingface"].cadence_minutes == 24 * 60
+
+
+async def test_a_dropped_base_model_is_a_changed_model_in_the_change_set(svc, hub) -> None:
+    body = recorded(NEMOTRON)
+    model = await model_of(svc, body["id"])
+    assert (await svc.sync.sync("huggingface")).ok
+    untagged = copy.deepcopy(body)
+    untagged["tags"] = [t for t in body["tags"] if not t.startswith("base_model:")]
+    hub.model(untagged)
+    outcome = await svc.sync.sync("huggingface")
+    assert outcome.ok and outcome.changes.changed == 1, outcome.describe()
+    facts = await svc.sync.store.facts("huggingface")
+    assert not any(k.startswith(model + "\x1fbase_model") for k in facts)
