@@ -270,6 +270,10 @@ async def test_hub_sync_then_ask_model_and_license(hub, db_path: Path, tmp_path:
         "--config", str(config), "--db", str(db_path), "sync", "huggingface"
     )
     assert code == 0 and "the same content as last time" in again, err
+    code, again, err = await run_cli(
+        "--db", str(db_path), "sync", "huggingface", "--from", str(saved)
+    )
+    assert code == 0 and "the same content as last time" in again, err  # the saved body, offline
     code, out, err = await run_cli(
         "--db", str(db_path), "ask", "model", "Llama 3.1 Nemotron 70B Instruct"
     )
