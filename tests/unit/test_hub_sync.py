@@ -190,3 +190,21 @@ async def test_a_dropped_base_model_is_a_changed_model_in_the_change_set(svc, hu
     assert outcome.ok and outcome.changes.changed == 1, outcome.describe()
     facts = await svc.sync.store.facts("huggingface")
     assert not any(k.startswith(model + "\x1fbase_model") for k in facts)
+
+
+async def test_a_repo_that_failed_once_is_no_shutdown_entry(svc, hub) -> None:
+    body = recorded(NEMOTRON)
+    model = await model_of(svc, body["id"])
+    assert (await svc.sync.sync("huggingface")).ok
+    hub.fail(body["id"], 500)
+    outcome = await svc.sync.sync("huggingface")
+    assert outcome.ok and outcome.changes.removed == 1, outcome.describe()
+    assert outcome.entries == 0
+    entries = await svc.db.fetchall(
+        "SELECT e.id FROM entries e JOIN entry_sources s ON s.entry_id = e.id"
+        " WHERE s.source_key = 'sync:huggingface'"
+    )
+    assert entries == []
+    hub.model(body)  # it answers again: its facts are back with the next sync
+    assert (await svc.sync.sync("huggingface")).ok
+    assert await hub_claims(svc, model, "downloads") == [str(body["downloads"])]
