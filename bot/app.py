@@ -28,7 +28,7 @@ from bot.store.outbox import OutboxStore
 from bot.store.sync import SyncStore
 from bot.store.watch import WatchStore
 from bot.sync.engine import SyncEngine
-from bot.sync.registry import ADAPTERS
+from bot.sync.registry import configured_adapters
 from bot.watch.fetch import Fetcher, feed_session
 from bot.watch.parser_pool import Parser, make_parser
 from bot.watch.service import WatchService, WatchSettings
@@ -142,7 +142,7 @@ def _sync_engine(
     )
     ops = config.watch.ops_channel_id
     return SyncEngine(
-        ADAPTERS,
+        configured_adapters(config),
         SyncStore(db),
         catalog,
         lookups,

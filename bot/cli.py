@@ -35,8 +35,8 @@ from bot.services import Services
 from bot.store import CatalogStore, Database
 from bot.store.catalog_doctor import CatalogDoctorReads
 from bot.store.db import StoreError
-from bot.sync.hub_run import load_hub_file, sync_hub
-from bot.sync.huggingface import HubAdapter, HubUnavailable
+from bot.sync.hub_run import load_hub_file
+from bot.sync.huggingface import HubAdapter
 from bot.watch.fetch import Fetcher, FetchError, feed_session
 from bot.watch.identity import identities
 from bot.watch.linking import models_named
@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     hub = sub.add_parser("hub", help="Hugging Face Hub tools")
     hub_sub = hub.add_subparsers(dest="hub_action", required=True)
     hub_sync = hub_sub.add_parser(
-        "sync", help="read the Hub for the catalog's repos and watched organisations, and import"
+        "sync", help="the same as `sync huggingface`: read the Hub now, print the change set"
     )
     hub_sync.add_argument("--save", type=Path, help="also write the collected body to this file")
     imp = sub.add_parser("import", help="import a file into the store")
@@ -245,9 +245,14 @@ async def _import(config: Config, kind: str, path: Path | None, as_of: str | Non
 
 
 async def sync_sources(
-    config: Config, source: str | None, origin: str | None, as_of: str | None
+    config: Config,
+    source: str | None,
+    origin: str | None,
+    as_of: str | None,
+    save: Path | None = None,
 ) -> int:
-    """Sync one source (or every enabled one) now and print each change set."""
+    """Sync one source (or every enabled one) now and print each change set; `save` keeps the
+    body fetched (one source)."""
     if origin and not source:
         print(
             "--from needs the source it is a snapshot of (e.g. `sync openrouter --from FILE`).",
@@ -265,7 +270,7 @@ async def sync_sources(
             return 2
         failed = False
         for key in keys:
-            outcome = await services.sync.sync(key, origin=origin, as_of=as_of)
+            outcome = await services.sync.sync(key, origin=origin, as_of=as_of, save=save)
             print(outcome.describe(), file=sys.stdout if outcome.ok else sys.stderr)
             failed = failed or not outcome.ok
         await services.watch.drain()
@@ -278,20 +283,6 @@ def _print_skip_reasons(skipped: list[SkippedRow]) -> None:
         reasons.setdefault(row.reason.split(":")[0], []).append(row.where)
     for reason, wheres in sorted(reasons.items(), key=lambda kv: -len(kv[1]))[:15]:
         print(f"  skipped {len(wheres)}: {reason} (e.g. {wheres[0]})")
-
-
-async def _hub_sync(config: Config, save: Path | None) -> int:
-    """Sync the Hugging Face Hub now and print what the import added and skipped."""
-    async with open_services(config) as services:
-        try:
-            fetched, summary = await sync_hub(services.catalog, config.huggingface, save)
-        except (HubUnavailable, ImportRejected) as exc:
-            print(f"Hugging Face Hub: {exc}", file=sys.stderr)
-            return 1
-    print(f"Hugging Face Hub ({fetched.url}, {fetched.as_of}): {summary.describe()}.")
-    for row in summary.skipped[:50]:
-        print(f"  skipped {row.where}: {row.reason}")
-    return 0
 
 
 async def _doctor(config: Config) -> int:
@@ -408,7 +399,7 @@ def _main(argv: list[str] | None) -> int:
     if args.action == "catalog":
         return asyncio.run(_doctor(config))
     if args.action == "hub":
-        return asyncio.run(_hub_sync(config, args.save))
+        return asyncio.run(sync_sources(config, "huggingface", None, None, args.save))
     if args.action == "feeds":
         return asyncio.run(preview_feed(config, args.source, args.json))
     if not config.token:

@@ -463,6 +463,7 @@ def _sync(raw: dict[str, Any]) -> SyncConfig:
 
 def _sync_sources(raw: dict[str, Any], allow_private: bool) -> dict[str, SyncSourceConfig]:
     """`sync.sources`: source key -> {cadence_hours, url}, each key a known adapter."""
+    from bot.sync.adapter import collects
     from bot.sync.registry import ADAPTERS
     from bot.watch.addresses import url_refusal
 
@@ -486,6 +487,11 @@ def _sync_sources(raw: dict[str, Any], allow_private: bool) -> dict[str, SyncSou
         _reject_unknown(options, {"cadence_hours", "url"}, prefix=label + ".")
         hours = _number(options, "cadence_hours", 24.0, 0.01, 24 * 90, label + ".")
         url = options.get("url")
+        if url is not None and collects(ADAPTERS[key]):
+            raise ConfigError(
+                f"key '{label}.url': {key} is not read from one URL"
+                + (" (set huggingface.endpoint instead)" if key == "huggingface" else "")
+            )
         if url is not None:
             refusal = url_refusal(url, allow_private=allow_private) if isinstance(url, str) else ""
             if refusal is not None:

@@ -142,13 +142,14 @@ class SyncStore(Store):
         return bool(row and row[0])
 
     async def clear_source_claims(self, source_key: str) -> int:
-        """Delete what the catalog holds from `source_key` (facts, license claims, scores), so
-        the snapshot about to be applied replaces it (inside the caller's unit of work)."""
+        """Delete what the catalog holds from `source_key` (facts, license claims, scores,
+        lineage links), so the snapshot about to be applied replaces it (inside the caller's
+        unit of work). Prices keep their history (their own supersede rules)."""
         row = await self.db.fetchone("SELECT id FROM sources WHERE key = ?", (source_key,))
         if row is None:
             return 0
         removed = 0
-        for table in ("model_claims", "license_claims", "scores"):
+        for table in ("model_claims", "license_claims", "scores", "model_lineage"):
             cursor = await self.db.execute(f"DELETE FROM {table} WHERE source_id = ?", (row[0],))
             removed += cursor.rowcount
         return removed

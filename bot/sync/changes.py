@@ -16,6 +16,7 @@ SEP = "\x1f"
 PRESENT = "_listed"  # the field every model a snapshot lists has
 PRICE = "price:"  # price fields: price:<provider>[:<region>], value "input|output"
 LICENSE = "license"
+BASE_MODEL = "base_model"
 CONTEXT_FIELDS = ("context_window", "output_context")
 ENDED = ("deprecated", "shut_down")
 
@@ -30,12 +31,15 @@ def price_field(price: PriceRec) -> str:
 
 def fact_map(batch: Batch) -> dict[str, str]:
     """The snapshot as `model SEP field -> value`: each model's presence, facts (several values
-    of one field joined, sorted), license claims, and current prices (no `ends`)."""
+    of one field joined, sorted), lineage links, license claims, and current prices (no
+    `ends`)."""
     values: dict[str, set[str]] = defaultdict(set)
     for model in batch.models:
         values[model.name + SEP + PRESENT].add("1")
     for claim in batch.claims:
         values[claim.model + SEP + claim.field].add(claim.value)
+    for link in batch.lineage:  # a base model added or dropped changes the model
+        values[link.model + SEP + BASE_MODEL].add(f"{link.base} ({link.relation})")
     for lc in batch.license_claims:
         values[lc.model + SEP + LICENSE].add(f"{lc.license or '-'} ({lc.openness})")
     for price in batch.prices:

@@ -35,7 +35,7 @@ from bot.store.catalog import CatalogStore
 from bot.store.curation import CurationStore
 from bot.store.db import StoreError
 from bot.store.sync import Snapshot, SyncState, SyncStore
-from bot.sync.adapter import Fetched, SyncAdapter
+from bot.sync.adapter import Fetched, SourceUnavailable, SyncAdapter, collects
 from bot.sync.changes import ChangeSet, diff, fact_map
 from bot.sync.entries import change_items
 from bot.sync.outcomes import SyncOutcome, SyncStatus
@@ -161,27 +161,40 @@ class SyncEngine:
         origin: str | None = None,
         as_of: str | None = None,
         actor: Actor | None = None,
+        save: Path | None = None,
     ) -> SyncOutcome:
-        """Sync one source from its URL, or from `origin` (a file or URL given by hand, as of
-        `as_of` or the file's date): the health rules apply to the source's own URL only."""
+        """Sync one source from its URL (a collecting source: its own `collect`), or from
+        `origin` (a file or URL given by hand, as of `as_of` or the file's date): the health
+        rules apply to the source's own fetch only. `save` keeps the body fetched."""
         adapter = self.adapter(key)
         lock = self._locks.setdefault(adapter.key, asyncio.Lock())
         async with lock:
-            return await self._sync(adapter, origin, as_of, actor)
+            return await self._sync(adapter, origin, as_of, actor, save)
 
     async def _sync(
-        self, adapter: SyncAdapter, origin: str | None, as_of: str | None, actor: Actor | None
+        self,
+        adapter: SyncAdapter,
+        origin: str | None,
+        as_of: str | None,
+        actor: Actor | None,
+        save: Path | None = None,
     ) -> SyncOutcome:
         key = adapter.key
         state = await self.store.state(key)
         url = origin or self.url_of(key)
         scheduled = origin is None
         try:
-            fetched = await self._fetch(url, state if scheduled else None, as_of)
-        except (FetchError, UserError) as exc:
+            if scheduled and collects(adapter):
+                day = as_of or self.clock().date().isoformat()
+                fetched: Fetched | None = await adapter.collect(self.catalog, day)
+            else:
+                fetched = await self._fetch(url, state if scheduled else None, as_of)
+        except (FetchError, UserError, SourceUnavailable) as exc:
             return await self._failed(adapter, url, str(exc), state, scheduled)
         if fetched is None:  # 304
             return await self._unchanged(adapter, state, not_modified=True)
+        if save is not None:
+            await asyncio.to_thread(save.write_bytes, fetched.body)
         digest = hashlib.sha256(fetched.body).hexdigest()
         if state is not None and state.body_hash == digest and state.last_success:
             return await self._unchanged(adapter, state, fetched=fetched)

@@ -30,10 +30,11 @@ def change_items(
     and a later change back and forth is a new one. No link: every item of a source would
     share the source's page, and a link is an identity."""
     orgs = {m.name: m.org for m in batch.models}
+    announces = getattr(adapter, "announces", None)  # the kinds this source announces
     items = []
     for change in changes.changes:
         kind = ENTRY_TYPES.get(change.kind)
-        if kind is None:
+        if kind is None or (announces is not None and change.kind not in announces):
             continue
         items.append(
             FeedItem(

@@ -1,14 +1,13 @@
-"""One Hugging Face Hub sync, start to end: the catalog's repos, collect, parse, apply."""
+"""The Hub adapter's settings from the config, and a saved Hub body read back (the sync
+engine runs the sync itself: `python -m bot sync huggingface`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from bot.config import HubConfig
-from bot.core.records import ImportSummary
-from bot.store import CatalogStore
 from bot.sync.adapter import Fetched
-from bot.sync.huggingface import HubAdapter, HubSettings, fetch_hub, hub_targets
+from bot.sync.huggingface import HubSettings
 
 
 def hub_settings(config: HubConfig) -> HubSettings:
@@ -19,20 +18,6 @@ def hub_settings(config: HubConfig) -> HubSettings:
         per_organisation=config.per_organisation,
         timeout=config.timeout,
     )
-
-
-async def sync_hub(
-    catalog: CatalogStore, config: HubConfig, save: Path | None = None
-) -> tuple[Fetched, ImportSummary]:
-    """Read the Hub for every catalog model with a repo and the watched organisations, and
-    apply the claims in one unit of work; `save` keeps the collected body (to import again
-    with `python -m bot import huggingface FILE`)."""
-    targets = hub_targets((r.model, r.repo) for r in await catalog.hub_repos())
-    fetched = await fetch_hub(hub_settings(config), targets)
-    if save is not None:
-        save.write_bytes(fetched.body)
-    batch = HubAdapter().parse(fetched)
-    return fetched, await catalog.apply(batch)
 
 
 def load_hub_file(path: Path) -> Fetched:

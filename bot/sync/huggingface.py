@@ -19,7 +19,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.errors import ImportRejected
 from bot.core.hub import base_model_tags, is_repo_id
@@ -28,7 +28,10 @@ from bot.core.names import clean_text
 from bot.core.records import Batch, ModelRec, Provenance, SkippedRow, SourceRec
 from bot.core.vocab import Openness
 from bot.importers.common import BatchBuilder, parse_date, parse_number
-from bot.sync.adapter import Fetched, SyncAdapter
+from bot.sync.adapter import Fetched, SourceUnavailable, SyncAdapter
+
+if TYPE_CHECKING:
+    from bot.store.catalog import CatalogStore
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ _TRANSPORT = frozenset({"TransportError", "ConnectionError", "Timeout", "Timeout
 _GATED = {"false": "false", "auto": "auto", "manual": "manual"}
 
 
-class HubUnavailable(Exception):
+class HubUnavailable(SourceUnavailable):
     """No request reached the Hub (every one failed on the network or with a server error):
     the sync engine should back off, and keep the previous state."""
 
@@ -100,7 +103,10 @@ def collect(
 
 
 async def fetch_hub(
-    settings: HubSettings, targets: Sequence[HubTarget], token: str | bool | None = None
+    settings: HubSettings,
+    targets: Sequence[HubTarget],
+    token: str | bool | None = None,
+    as_of: str | None = None,
 ) -> Fetched:
     """`collect` against the configured endpoint, in a worker thread (the client blocks)."""
     from huggingface_hub import HfApi
@@ -113,6 +119,7 @@ async def fetch_hub(
         settings.organisations,
         settings.per_organisation,
         settings.timeout,
+        as_of,
     )
 
 
@@ -187,12 +194,25 @@ def _info(info: Any) -> dict[str, Any]:
 
 
 class HubAdapter:
-    """The Hugging Face Hub, mapped to catalog claims (the `SyncAdapter` shape)."""
+    """The Hugging Face Hub, mapped to catalog claims (a `CollectingAdapter`: the sync engine
+    schedules it and calls `collect` in place of one GET)."""
 
     key = "huggingface"
     source = HUB_SOURCE
-    default_url = f"{DEFAULT_ENDPOINT}/api/models"
     bundled: str | None = None
+    # The catalog's repos are read, not listed: a repo that failed this time is no shutdown,
+    # and only the watched organisations' repos are new models.
+    announces = frozenset({"new_model", "license"})
+
+    def __init__(self, settings: HubSettings | None = None, token: str | bool | None = None):
+        self.settings = settings or HubSettings()
+        self.token = token
+        self.default_url = f"{self.settings.endpoint}/api/models"
+
+    async def collect(self, catalog: CatalogStore, as_of: str) -> Fetched:
+        """Every catalog model's repo and the watched organisations' newest repos, read now."""
+        targets = hub_targets((r.model, r.repo) for r in await catalog.hub_repos())
+        return await fetch_hub(self.settings, targets, self.token, as_of)
 
     def parse(self, fetched: Fetched) -> Batch:
         """A collected body to a batch: per repo its license (cardData license, license_name,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.importers.genai_prices import GenaiPricesAdapter
 from bot.importers.litellm import LiteLLMAdapter
 from bot.sync.adapter import SyncAdapter
 from bot.sync.epoch import EpochAdapter
+from bot.sync.huggingface import HubAdapter
 from bot.sync.openrouter import OpenRouterAdapter
 
 _ALL: tuple[SyncAdapter, ...] = (
@@ -13,5 +16,16 @@ _ALL: tuple[SyncAdapter, ...] = (
     OpenRouterAdapter(),
     LiteLLMAdapter(),
     GenaiPricesAdapter(),
+    HubAdapter(),
 )
 ADAPTERS: dict[str, SyncAdapter] = {adapter.key: adapter for adapter in _ALL}
+
+if TYPE_CHECKING:
+    from bot.config import Config
+
+
+def configured_adapters(config: Config) -> dict[str, SyncAdapter]:
+    """The adapters with their settings from the config (the Hub's endpoint and organisations)."""
+    from bot.sync.hub_run import hub_settings
+
+    return {**ADAPTERS, "huggingface": HubAdapter(hub_settings(config.huggingface))}

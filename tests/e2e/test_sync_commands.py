@@ -9,8 +9,10 @@ import pytest
 import pytest_asyncio
 
 from bot.config import SyncSourceConfig
+from bot.sync.huggingface import HubAdapter, HubSettings
 from tests.conftest import REPO
 from tests.feed_server import feed_server
+from tests.hub_server import hub_server, recorded
 from tests.standin import CommandHidden
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -127,3 +129,34 @@ async def test_about_lists_each_live_source_with_its_last_sync_and_size(
     after = line((await harness.member.slash("about")).text())
     assert "— last synced" in after and "(snapshot of " in after, after
     assert f"{len(ONE) / 1024:.1f} kB" in after and "5 models" in after
+
+
+async def test_admin_sync_now_reads_the_hub_and_then_skips_it_unchanged(harness) -> None:
+    engine = harness.services.sync
+    configured = engine.adapters["huggingface"]
+    async with hub_server() as hub:
+        hub.model(recorded("nemotron-70b"))
+        engine.adapters["huggingface"] = HubAdapter(HubSettings(endpoint=hub.endpoint, timeout=5))
+        try:
+            async with harness.services.db.transaction():
+                await harness.services.db.execute(
+                    "DELETE FROM sync_state WHERE key = 'huggingface'"
+                )
+            first = await harness.owner.slash("admin sync now", source="huggingface")
+            assert "huggingface (as of" in first.text() and "first sync" in first.text()
+            assert hub.hits[recorded("nemotron-70b")["id"]] == 1
+            again = await harness.owner.slash("admin sync now", source="huggingface")
+            assert "the same content as last time" in again.text(), again.text()
+        finally:
+            engine.adapters["huggingface"] = configured
+    # The Hub gone: a failed sync, told to the curator, and the Hub's claims kept.
+    before = await engine.store.facts("huggingface")
+    engine.adapters["huggingface"] = HubAdapter(
+        HubSettings(endpoint="http://127.0.0.1:9", timeout=2)
+    )
+    try:
+        failed = await harness.owner.slash("admin sync now", source="huggingface")
+    finally:
+        engine.adapters["huggingface"] = configured
+    assert "Sync failed: huggingface" in failed.text() and "no answer" in failed.text()
+    assert await engine.store.facts("huggingface") == before and before

@@ -262,8 +262,18 @@ async def test_hub_sync_then_ask_model_and_license(hub, db_path: Path, tmp_path:
         "--config", str(config), "--db", str(db_path), "hub", "sync", "--save", str(saved)
     )
     assert code == 0, err
-    assert "Hugging Face Hub" in out and "lineage links" in out
-    assert "skipped repo" in out  # the catalog's other repos: 404 from this local Hub
+    # `hub sync` is `sync huggingface`: the sync engine's change set, the first one a baseline.
+    assert out.startswith("huggingface (as of ") and "first sync" in out, out
+    assert "could not be read and were left out" in out  # the catalog's other repos: 404 here
+    assert saved.exists() and json.loads(saved.read_bytes())["endpoint"] == hub.endpoint
+    code, again, err = await run_cli(
+        "--config", str(config), "--db", str(db_path), "sync", "huggingface"
+    )
+    assert code == 0 and "the same content as last time" in again, err
+    code, again, err = await run_cli(
+        "--db", str(db_path), "sync", "huggingface", "--from", str(saved)
+    )
+    assert code == 0 and "the same content as last time" in again, err  # the saved body, offline
     code, out, err = await run_cli(
         "--db", str(db_path), "ask", "model", "Llama 3.1 Nemotron 70B Instruct"
     )
@@ -290,6 +300,9 @@ async def test_hub_sync_bad_input(db_path: Path, tmp_path: Path) -> None:
     config.write_text("huggingface:\n  endpoint: ftp://hub\n", encoding="utf-8")
     code, _, err = await run_cli("--config", str(config), "--db", str(db_path), "hub", "sync")
     assert code == 2 and "huggingface.endpoint" in err
+    config.write_text("huggingface:\n  endpoint: http://127.0.0.1:9\n  timeout: 2\n", "utf-8")
+    code, _, err = await run_cli("--config", str(config), "--db", str(db_path), "hub", "sync")
+    assert code == 1 and "huggingface: sync failed: no answer from http://127.0.0.1:9" in err
     bad = tmp_path / "bad.json"
     bad.write_text("[]", encoding="utf-8")
     code, _, err = await run_cli("--db", str(db_path), "import", "huggingface", str(bad))
