@@ -21,6 +21,7 @@ from bot.core.index import NameIndex
 from bot.core.lookups import Lookups
 from bot.core.records import Batch, SkippedRow
 from bot.curation.doctor import diagnose
+from bot.curation.trust import ingest_runs
 from bot.importers.catalog_yaml import load_catalog_files
 from bot.importers.common import parse_date
 from bot.importers.epoch import load_epoch_file
@@ -227,11 +228,15 @@ async def _import(config: Config, kind: str, path: Path | None, as_of: str | Non
         return 1
     async with open_services(config) as services:
         try:
-            summary = await services.catalog.apply(batch)
+            async with services.catalog.db.transaction():  # the scores and their entries
+                summary = await services.catalog.apply(batch)
+                runs = await ingest_runs(services.watch, summary.independent)
         except ImportRejected as exc:
             print(str(exc), file=sys.stderr)
             return 1
     print(f"{path.name}: {summary.describe()}.")
+    if runs:
+        print(f"  {runs} new watch entries for independent runs against a lab's claim")
     for line in summary.notable[:50]:
         print(f"  {line}")
     if kind in PRICE_IMPORTERS:  # thousands of rows: say why, with one example each
