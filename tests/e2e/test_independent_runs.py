@@ -6,9 +6,9 @@ import pytest
 import yaml
 
 from bot.commands import run_command
-from tests.e2e.conftest import confirmed
 from bot.core.noise import noise_for
 from bot.render.text import reply_to_text
+from tests.e2e.conftest import confirmed
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 MODEL = "Qwen2.5 72B Instruct"
@@ -113,11 +113,9 @@ async def test_an_imported_lab_claim_or_unclaimed_benchmark_alerts_nothing(harne
     rows = await harness.services.catalog.model_scores([entry.id])
     claimed = {r.benchmark for r in rows if r.source.self_reported}
     catalog = harness.services.catalog
-    unclaimed = [
-        b.name
-        for b in await catalog.benchmark_entries()
-        if b.name not in claimed and (await catalog.benchmark(b.id)).unit == "%"
-    ][0]
+    percent = [b for b in await catalog.benchmark_entries() if b.name not in claimed]
+    units = [(await catalog.benchmark(b.id)).unit for b in percent]
+    unclaimed = next(b.name for b, unit in zip(percent, units, strict=True) if unit == "%")
     doc = yaml.safe_load(run_import(unclaimed, 1.0)[1])
     doc["benchmarks"].append({"name": "GPQA", "unit": "%"})
     doc["models"][0]["scores"].append(
