@@ -29,6 +29,7 @@ from bot.importers.genai_prices import DATA_FILE as GENAI_PRICES_FILE
 from bot.importers.genai_prices import load_genai_prices_file
 from bot.importers.litellm import load_litellm_file
 from bot.importers.llmstats import load_llmstats
+from bot.importers.lmarena import load_lmarena_file
 from bot.logs import setup_logging
 from bot.render.doctor import render_doctor
 from bot.render.text import reply_to_text, to_json
@@ -60,6 +61,7 @@ IMPORTERS: dict[str, Callable[[Path], Batch]] = {
         sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     ),
     "huggingface": lambda path: HubAdapter().parse(load_hub_file(path)),
+    "lmarena": load_lmarena_file,
 }
 # Price sources: a snapshot's date matters (an older one never overwrites a newer), so they
 # take --as-of; genai-prices defaults to its bundled file.
