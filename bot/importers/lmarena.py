@@ -31,6 +31,7 @@ from bot.core.records import (
 )
 from bot.core.scores import score_problem
 from bot.importers.common import BatchBuilder, parse_number
+from bot.sync.adapter import Fetched
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 SOURCE = SourceRec(
@@ -170,3 +171,17 @@ def _add_row(builder: BatchBuilder, cols: dict[str, Any], seen: set[str]) -> str
     if cols["license"]:
         builder.license_claim(name, clean_text(str(cols["license"]))[:100], None, prov)
     return None
+
+
+class LMArenaAdapter:
+    """LMArena's leaderboard as an optional sync source. No default URL: its leaderboard
+    dataset is a download (a Hugging Face dataset export), so `sync.sources.lmarena.url` or
+    `--from FILE` says where it is."""
+
+    key = "lmarena"
+    source = SOURCE
+    default_url = ""
+    bundled: str | None = None
+
+    def parse(self, fetched: Fetched) -> Batch:
+        return parse_lmarena(fetched.body, origin=fetched.url)

@@ -176,6 +176,13 @@ class SyncEngine:
         key = adapter.key
         state = await self.store.state(key)
         url = origin or self.url_of(key)
+        if not url:
+            raise UserError(
+                "Sync source '{}' has no default URL: set sync.sources.{}.url, or sync --from a"
+                " file.",
+                key,
+                key,
+            )
         scheduled = origin is None
         try:
             fetched = await self._fetch(url, state if scheduled else None, as_of)

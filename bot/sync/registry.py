@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.importers.genai_prices import GenaiPricesAdapter
 from bot.importers.litellm import LiteLLMAdapter
+from bot.importers.lmarena import LMArenaAdapter
 from bot.sync.adapter import SyncAdapter
 from bot.sync.epoch import EpochAdapter
 from bot.sync.openrouter import OpenRouterAdapter
@@ -13,5 +14,6 @@ _ALL: tuple[SyncAdapter, ...] = (
     OpenRouterAdapter(),
     LiteLLMAdapter(),
     GenaiPricesAdapter(),
+    LMArenaAdapter(),  # optional: not in the default sources, and it needs a url
 )
 ADAPTERS: dict[str, SyncAdapter] = {adapter.key: adapter for adapter in _ALL}

@@ -127,3 +127,16 @@ def test_cli_import_and_interval_ties_on_leaderboard_and_compare(db_path: Path) 
         f"benchmark={BENCHMARK.name}",
     )
     assert "🏆" in clear.stdout and "Statistically tied" not in clear.stdout, clear.stdout
+
+
+def test_optional_sync_source_needs_a_url(db_path: Path, tmp_path: Path) -> None:
+    none = run(db_path, "sync", "lmarena")
+    assert none.returncode != 0 and "has no default URL" in none.stdout + none.stderr
+    config = tmp_path / "config.yaml"
+    config.write_text("sync:\n  sources:\n    lmarena: {cadence_hours: 24}\n")
+    bad = run(db_path, "--config", str(config), "ask", "about")
+    assert bad.returncode != 0 and "'sync.sources.lmarena.url' is required" in bad.stderr
+    synced = run(db_path, "sync", "lmarena", "--from", str(FIXTURE), "--as-of", "2026-11-01")
+    assert synced.returncode == 0, synced.stderr
+    board = run(db_path, "ask", "leaderboard", f"benchmark={BENCHMARK.name}")
+    assert "statistically tied with #1" in board.stdout, board.stdout
