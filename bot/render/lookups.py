@@ -490,7 +490,9 @@ def render_comparison(result: Comparison) -> Reply:
         [f"{WIN} marks a clear winner"] if any(r.winner is not None for r in result.rows) else []
     )
     if any(r.tied for r in result.rows):
-        marks.append(f"{TIED} a statistical tie (within the benchmark's noise)")
+        marks.append(
+            f"{TIED} a statistical tie (within the benchmark's noise or the sources' own intervals)"
+        )
     marks.append(f"{MISSING} a gap")
     card.line(f"{len(result.rows)} benchmark(s); {', '.join(marks)}.")
     for row in result.rows:
