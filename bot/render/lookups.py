@@ -137,8 +137,11 @@ def named_score(claim: ScoreClaim) -> str:
 
 
 def score_text(claim: ScoreClaim, unit: bool = True) -> str:
-    """A score with the evaluation setting it was measured under, when a source states one."""
+    """A score with the evaluation setting it was measured under, when a source states one,
+    and the source's own 95% interval, when it gives one."""
     value = score_value(claim, unit)
+    if claim.ci is not None:
+        value += f" (95% CI {claim.ci[0]:g}–{claim.ci[1]:g})"
     return f"{value} ({safe_text(claim.setting)})" if claim.setting else value
 
 

@@ -24,6 +24,7 @@ async def test_overlapping_intervals_tie_on_leaderboard_and_compare(harness) -> 
     board = (await harness.member.slash("leaderboard", benchmark=BENCHMARK.name)).text()
     line = next(x for x in board.splitlines() if "Qwen2.5 72B Instruct" in x)
     assert "≈ statistically tied with #1" in line, board
+    assert f"(95% CI {qwen[0]:g}–{qwen[1]:g})" in line
     assert "confidence intervals overlap" in board
     assert "tied" not in next(x for x in board.splitlines() if "Radar Arena Low" in x)
     tied = await harness.member.slash(
