@@ -140,3 +140,22 @@ def test_optional_sync_source_needs_a_url(db_path: Path, tmp_path: Path) -> None
     assert synced.returncode == 0, synced.stderr
     board = run(db_path, "ask", "leaderboard", f"benchmark={BENCHMARK.name}")
     assert "statistically tied with #1" in board.stdout, board.stdout
+
+
+def test_a_sync_bringing_an_independent_run_makes_one_entry(db_path: Path, tmp_path: Path) -> None:
+    claim = tmp_path / "lab.yaml"
+    claim.write_text(
+        "sources: [{key: lab-blog, name: Lab blog, kind: vendor}]\n"
+        f"benchmarks: [{{name: {BENCHMARK.name}, unit: Elo}}]\n"
+        f"models: [{{name: GPT-4o, scores: [{{benchmark: {BENCHMARK.name}, value: 1300,"
+        " source: lab-blog, self_reported: true}]}]\n"
+    )
+    assert run(db_path, "import", "catalog", str(claim)).returncode == 0
+    later = tmp_path / "later.csv"  # a later snapshot: another row moved, GPT-4o's the same
+    later.write_text(FIXTURE.read_text(encoding="utf-8").replace("1250,±4", "1252,±4"))
+    for origin, day in ((FIXTURE, "2026-11-01"), (later, "2026-11-02")):
+        out = run(db_path, "sync", "lmarena", "--from", str(origin), "--as-of", day)
+        assert out.returncode == 0, out.stderr
+    digest = run(db_path, "ask", "digest", "days=1").stdout
+    assert digest.count("GPT-4o on LMArena Elo: independent run: 1285 Elo vs 1300 Elo claimed") == 1
+    assert "Qwen2.5 72B Instruct on LMArena Elo" not in digest  # no lab claim there
