@@ -21,6 +21,7 @@ from bot.core.index import NameIndex
 from bot.core.lookups import Lookups
 from bot.core.records import Batch, SkippedRow
 from bot.curation.doctor import diagnose
+from bot.curation.trust import ingest_runs
 from bot.importers.catalog_yaml import load_catalog_files
 from bot.importers.common import parse_date
 from bot.importers.epoch import load_epoch_file
@@ -28,6 +29,7 @@ from bot.importers.genai_prices import DATA_FILE as GENAI_PRICES_FILE
 from bot.importers.genai_prices import load_genai_prices_file
 from bot.importers.litellm import load_litellm_file
 from bot.importers.llmstats import load_llmstats
+from bot.importers.lmarena import load_lmarena_file
 from bot.logs import setup_logging
 from bot.render.doctor import render_doctor
 from bot.render.text import reply_to_text, to_json
@@ -59,6 +61,7 @@ IMPORTERS: dict[str, Callable[[Path], Batch]] = {
         sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     ),
     "huggingface": lambda path: HubAdapter().parse(load_hub_file(path)),
+    "lmarena": load_lmarena_file,
 }
 # Price sources: a snapshot's date matters (an older one never overwrites a newer), so they
 # take --as-of; genai-prices defaults to its bundled file.
@@ -227,11 +230,15 @@ async def _import(config: Config, kind: str, path: Path | None, as_of: str | Non
         return 1
     async with open_services(config) as services:
         try:
-            summary = await services.catalog.apply(batch)
+            async with services.catalog.db.transaction():  # the scores and their entries
+                summary = await services.catalog.apply(batch)
+                runs = await ingest_runs(services.watch, summary.independent)
         except ImportRejected as exc:
             print(str(exc), file=sys.stderr)
             return 1
     print(f"{path.name}: {summary.describe()}.")
+    if runs:
+        print(f"  {runs} new watch entries for independent runs against a lab's claim")
     for line in summary.notable[:50]:
         print(f"  {line}")
     if kind in PRICE_IMPORTERS:  # thousands of rows: say why, with one example each

@@ -497,6 +497,11 @@ def _sync_sources(raw: dict[str, Any], allow_private: bool) -> dict[str, SyncSou
             if refusal is not None:
                 why = refusal or "must be a URL"
                 raise ConfigError(f"key '{label}.url' is refused: {why} (got {url!r})")
+        if url is None and not ADAPTERS[key].default_url:
+            raise ConfigError(
+                f"key '{label}.url' is required: {ADAPTERS[key].source.name} has no default"
+                " URL (point it at the downloaded or hosted file)"
+            )
         sources[key] = SyncSourceConfig(cadence_minutes=hours * 60, url=url)
     return sources
 

@@ -21,7 +21,7 @@ from bot.core.license_terms import Commercial, parse_commercial, terms_for
 from bot.core.licenses import parse_openness
 from bot.core.lineage import lineage_chain
 from bot.core.names import benchmark_key, clean_text, normalize
-from bot.core.noise import Noise, noise_for
+from bot.core.noise import OVERLAP_TEXT, Noise, intervals_overlap, noise_for
 from bot.core.prices import check_max_price, current_quotes, histories
 from bot.core.results import (
     About,
@@ -566,7 +566,7 @@ class Lookups:
             if not mine:  # removed between the two reads
                 continue
             scored = [
-                ScoreClaim(bench.name, bench.unit, higher, c.value, c.source, c.setting)
+                ScoreClaim(bench.name, bench.unit, higher, c.value, c.source, c.setting, c.ci)
                 for c in mine
             ]
             best = _best(scored, higher)
@@ -585,7 +585,7 @@ class Lookups:
                 )
             )
         noise = noise_for(bench.name, bench.unit)
-        rows = _ties(rows, noise)
+        rows, overlap = _ties(rows, noise)
         sources = [c.source for r in rows for c in (r.best, *r.others)]
         return Leaderboard(
             bench.name,
@@ -605,7 +605,7 @@ class Lookups:
             memory.name if memory else None,
             memory.usable_gib if memory else 0.0,
             unknown,
-            _noise_text(noise),
+            _noise_text(noise, overlap),
         )
 
     async def _fitting(
@@ -745,7 +745,7 @@ def _license_claim(rec: LicenseClaimRecord) -> LicenseClaim:
 
 def _score_claim(rec: ModelScore) -> ScoreClaim:
     return ScoreClaim(
-        rec.benchmark, rec.unit, rec.higher_is_better, rec.value, rec.source, rec.setting
+        rec.benchmark, rec.unit, rec.higher_is_better, rec.value, rec.source, rec.setting, rec.ci
     )
 
 
@@ -814,13 +814,23 @@ def _compare_row(meta: ScoreClaim, cells: list[list[ScoreClaim]], setting: str) 
             winner = i
     disputed = any(len({c.value for c in cell}) > 1 for cell in cells)
     noise = noise_for(meta.benchmark, meta.unit)
-    tied = False
-    if winner is not None and noise is not None:
+    tied = overlap = False
+    if winner is not None:
         own = ranges[winner]
         assert own is not None
         worst = own[0] if higher else own[1]
         others = [r for j, r in enumerate(ranges) if j != winner and r is not None]
-        tied = any(noise.tied(worst, r[1] if higher else r[0]) for r in others)
+        tied = noise is not None and any(
+            noise.tied(worst, r[1] if higher else r[0]) for r in others
+        )
+        overlap = any(
+            intervals_overlap(mine.ci, theirs.ci)
+            for j, cell in enumerate(cells)
+            if j != winner
+            for theirs in cell
+            for mine in cells[winner]
+        )
+        tied = tied or overlap
         winner = None if tied else winner
     return CompareRow(
         meta.benchmark,
@@ -831,33 +841,35 @@ def _compare_row(meta: ScoreClaim, cells: list[list[ScoreClaim]], setting: str) 
         disputed,
         setting,
         tied,
-        _noise_text(noise),
+        _noise_text(noise, overlap),
     )
 
 
-def _noise_text(noise: Noise | None) -> str:
+def _noise_text(noise: Noise | None, overlap: bool = False) -> str:
+    """How ties are told: the benchmark's noise band, and/or the sources' own intervals."""
     if noise is None:
-        return ""
+        return OVERLAP_TEXT if overlap else ""
     note = f", {noise.note}" if noise.note else ""
-    return f"{noise.basis()}{note} ({noise.source})"
+    band = f"{noise.basis()}{note} ({noise.source})"
+    return f"{band}, or {OVERLAP_TEXT}" if overlap else band
 
 
-def _ties(rows: list[LeaderRow], noise: Noise | None) -> list[LeaderRow]:
-    """Each row marked with the best-ranked row it is statistically tied with (if any)."""
-    if noise is None:
-        return rows
-    marked = []
+def _ties(rows: list[LeaderRow], noise: Noise | None) -> tuple[list[LeaderRow], bool]:
+    """Each row marked with the best-ranked row it is statistically tied with (if any): within
+    the benchmark's noise, or where the two scores' own intervals overlap. Also whether any
+    tie came from the intervals."""
+    marked, overlap = [], False
     for row in rows:
-        tied = next(
-            (
-                r.rank
-                for r in rows
-                if r.rank < row.rank and noise.tied(r.best.value, row.best.value)
-            ),
-            None,
-        )
+        tied = None
+        for r in rows:
+            if r.rank >= row.rank:
+                continue
+            by_interval = intervals_overlap(r.best.ci, row.best.ci)
+            if by_interval or (noise is not None and noise.tied(r.best.value, row.best.value)):
+                tied, overlap = r.rank, overlap or by_interval
+                break
         marked.append(replace(row, tied_with=tied))
-    return marked
+    return marked, overlap
 
 
 def _headline(rows: list[ModelScore]) -> tuple[tuple[ScoreClaim, ...], ...]:

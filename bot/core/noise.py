@@ -52,6 +52,17 @@ def noise_bands(path: Path = NOISE_FILE) -> dict[str, Noise]:
     return bands
 
 
+OVERLAP_TEXT = "their sources' own 95% confidence intervals overlap"
+
+
+def intervals_overlap(a: tuple[float, float] | None, b: tuple[float, float] | None) -> bool:
+    """Whether two scores' own intervals (a source's 95% CI, as LMArena gives) overlap; a
+    score without one is never tied this way."""
+    if a is None or b is None:
+        return False
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
 def noise_for(benchmark: str, unit: str) -> Noise | None:
     """The benchmark's noise band, if listed and scored as a percentage."""
     if unit.strip() != "%":

@@ -94,6 +94,9 @@ class ScoreRec:
     value: float
     prov: Provenance
     setting: str = ""  # the evaluation setting's label (`bot.core.scores.parse_setting`)
+    ci_low: float | None = None  # the source's own interval around `value` (LMArena: 95% CI)
+    ci_high: float | None = None
+    votes: int | None = None  # how many votes the rating rests on, where a source counts them
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,22 @@ NOT_ADDED = {
 }
 
 
+@dataclass(frozen=True)
+class IndependentRun:
+    """A non-self-reported score a batch added where another source's self-reported claim
+    stands on the same model, benchmark and setting (`claimed`: the lab's best figure)."""
+
+    model: str
+    benchmark: str
+    unit: str
+    setting: str
+    value: float
+    claimed: float
+    source: str  # the independent score's source key
+    source_name: str
+    url: str | None = None
+
+
 @dataclass
 class ImportSummary:
     """What applying a batch changed: counts of rows added per kind, and rows skipped."""
@@ -178,6 +197,7 @@ class ImportSummary:
     skipped: list[SkippedRow] = field(default_factory=list)
     merged: int = 0
     notable: list[str] = field(default_factory=list)  # e.g. price changes, in words
+    independent: list[IndependentRun] = field(default_factory=list)
 
     @property
     def total_added(self) -> int:

@@ -61,6 +61,7 @@ class ScoreClaim:
     value: float
     source: SourceRef
     setting: str = ""  # the evaluation setting as stated ('cons@64', '5-shot, CoT'), '' if none
+    ci: tuple[float, float] | None = None  # the source's own interval (low, high), if it gives one
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from bot.curation.forms import (
 )
 from bot.curation.import_plan import ImportPlan
 from bot.curation.releases import checked_release, release_item
-from bot.curation.trust import independent_run_item
+from bot.curation.trust import independent_run_item, ingest_runs
 from bot.curation.undo import HistoryEntry
 from bot.importers.catalog_yaml import parse_catalog
 from bot.store.catalog import CatalogStore
@@ -385,8 +385,15 @@ class CurationService:
             plan.filename,
             f"imported {plan.filename}: {models} model record(s)",
             [],
-            lambda: self._apply_batch(plan.batch),
+            lambda: self._apply_import(plan.batch),
         )
+
+    async def _apply_import(self, batch: Batch) -> dict[str, Any]:
+        """An import's batch, and the watch entries for its independent runs (once each)."""
+        summary = await self.catalog.apply(batch)
+        if await ingest_runs(self.watch, summary.independent):
+            self.watch.wake()
+        return {}
 
     # ---- history and undo --------------------------------------------------------------------
 

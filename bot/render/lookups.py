@@ -137,8 +137,11 @@ def named_score(claim: ScoreClaim) -> str:
 
 
 def score_text(claim: ScoreClaim, unit: bool = True) -> str:
-    """A score with the evaluation setting it was measured under, when a source states one."""
+    """A score with the evaluation setting it was measured under, when a source states one,
+    and the source's own 95% interval, when it gives one."""
     value = score_value(claim, unit)
+    if claim.ci is not None:
+        value += f" (95% CI {claim.ci[0]:g}–{claim.ci[1]:g})"
     return f"{value} ({safe_text(claim.setting)})" if claim.setting else value
 
 
@@ -490,7 +493,9 @@ def render_comparison(result: Comparison) -> Reply:
         [f"{WIN} marks a clear winner"] if any(r.winner is not None for r in result.rows) else []
     )
     if any(r.tied for r in result.rows):
-        marks.append(f"{TIED} a statistical tie (within the benchmark's noise)")
+        marks.append(
+            f"{TIED} a statistical tie (within the benchmark's noise or the sources' own intervals)"
+        )
     marks.append(f"{MISSING} a gap")
     card.line(f"{len(result.rows)} benchmark(s); {', '.join(marks)}.")
     for row in result.rows:

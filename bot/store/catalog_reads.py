@@ -60,7 +60,8 @@ BENCHMARK_ENTRIES = (
     " FROM benchmarks b"
 )
 MODEL_SCORES = (  # {marks}: one ? per model id
-    "SELECT c.model_id, c.value, c.setting, c.setting_key, b.id AS benchmark_id,"
+    "SELECT c.model_id, c.value, c.setting, c.setting_key, c.ci_low, c.ci_high,"
+    " b.id AS benchmark_id,"
     f" b.name AS benchmark, b.unit, b.higher_is_better, {SOURCE_COLUMNS},"
     f" {_POPULARITY} AS popularity"
     " FROM scores c JOIN benchmarks b ON b.id = c.benchmark_id"
@@ -98,6 +99,13 @@ def split_aliases(joined: str | None) -> tuple[str, ...]:
 
 def tristate(value: int | None) -> bool | None:
     return None if value is None else bool(value)
+
+
+def score_interval(row: Any) -> tuple[float, float] | None:
+    """A score row's own interval (ci_low, ci_high), if its source gave one."""
+    if row["ci_low"] is None or row["ci_high"] is None:
+        return None
+    return (row["ci_low"], row["ci_high"])
 
 
 def source_ref(row: Any) -> SourceRef:
@@ -387,6 +395,7 @@ class CatalogReads:
                 source_ref(r),
                 r["setting"],
                 r["setting_key"],
+                score_interval(r),
             )
             for r in rows
         ]
@@ -453,7 +462,8 @@ class CatalogReads:
         """Every claim of these models on one benchmark and setting, with openness classes."""
         marks = ",".join("?" * len(model_ids))
         rows = await self.db.fetchall(
-            f"SELECT c.model_id, m.name AS model, c.value, c.setting, {SOURCE_COLUMNS},"
+            "SELECT c.model_id, m.name AS model, c.value, c.setting, c.ci_low, c.ci_high,"
+            f" {SOURCE_COLUMNS},"
             " (SELECT group_concat(DISTINCT openness) FROM license_claims lc"
             "  WHERE lc.model_id = c.model_id) AS openness"
             " FROM scores c JOIN models m ON m.id = c.model_id"
@@ -469,6 +479,7 @@ class CatalogReads:
                 tuple(c for c in (r["openness"] or "").split(",") if c),
                 source_ref(r),
                 r["setting"],
+                score_interval(r),
             )
             for r in rows
         ]

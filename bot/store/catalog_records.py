@@ -139,6 +139,7 @@ class ModelScore:
     source: SourceRef
     setting: str = ""  # as stated ('0-shot, pass@1'); '' when the source states none
     setting_key: str = ""  # what compares like with like ('' is the standard setting)
+    ci: tuple[float, float] | None = None  # the source's own interval, if it gives one
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +163,7 @@ class BenchmarkScore:
     openness: tuple[str, ...]
     source: SourceRef
     setting: str = ""
+    ci: tuple[float, float] | None = None  # the source's own interval, if it gives one
 
 
 @dataclass(frozen=True, slots=True)

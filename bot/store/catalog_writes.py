@@ -14,10 +14,12 @@ from bot.core.records import (
     Batch,
     BenchmarkRec,
     ImportSummary,
+    IndependentRun,
     LicenseRec,
     ModelRec,
     OrgRec,
     Provenance,
+    ScoreRec,
     SkippedRow,
 )
 from bot.core.scores import parse_setting, score_problem
@@ -40,6 +42,7 @@ class _Resolver:
         self.org_aliases: dict[str, list[str]] = {}  # org key -> its names, for match_keys
         self.skipped: list[SkippedRow] = []  # rows the store could not take, with why
         self.known: dict[str, int] | None = None  # every model name and alias, for prices
+        self.independent: list[IndependentRun] = []  # independent runs against a lab's claim
 
     async def source(self, key: str) -> int:
         if key not in self.sources:
@@ -168,6 +171,7 @@ class CatalogWrites:
             skipped=[*batch.skipped, *res.skipped],
             merged=batch.merged,
             notable=[_describe_change(c) for c in changes],
+            independent=res.independent,
         )
 
     async def _apply_prices(
@@ -365,20 +369,27 @@ class CatalogWrites:
         await self._check_scores(res, batch)
         for score in batch.scores:
             setting = parse_setting(score.setting)
+            model_id = await res.model(score.model)
+            benchmark_id = await res.benchmark(score.benchmark)
             cursor = await self.db.execute(
                 "INSERT OR IGNORE INTO scores(model_id, benchmark_id, value, setting, setting_key,"
-                " source_id, url, as_of, self_reported, note, qualifier)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " source_id, url, as_of, self_reported, note, qualifier, ci_low, ci_high, votes)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    await res.model(score.model),
-                    await res.benchmark(score.benchmark),
+                    model_id,
+                    benchmark_id,
                     score.value,
                     setting.label,
                     setting.key,
                     *await _prov(res, score.prov),
+                    score.ci_low,
+                    score.ci_high,
+                    score.votes,
                 ),
             )
             added["scores"] += cursor.rowcount
+            if cursor.rowcount and not score.prov.self_reported:
+                await self._independent_run(res, score, model_id, benchmark_id, setting.key)
         for event in batch.events:
             cursor = await self.db.execute(
                 "INSERT OR IGNORE INTO events(kind, date, title, detail, model_id, org_id,"
@@ -395,6 +406,38 @@ class CatalogWrites:
                 ),
             )
             added["events"] += cursor.rowcount
+
+    async def _independent_run(
+        self, res: _Resolver, score: ScoreRec, model_id: int, benchmark_id: int, setting_key: str
+    ) -> None:
+        """Note the new independent `score` if another source's self-reported claim stands on
+        the same model, benchmark and setting (the lab's best figure is the one compared)."""
+        source_id = await res.source(score.prov.source)
+        row = await self.db.fetchone(
+            "SELECT m.name AS model, b.name AS benchmark, b.unit, b.higher_is_better,"
+            " MAX(s.value) AS best, MIN(s.value) AS least,"
+            " (SELECT name FROM sources WHERE id = ?) AS source_name"
+            " FROM scores s JOIN models m ON m.id = s.model_id"
+            " JOIN benchmarks b ON b.id = s.benchmark_id"
+            " WHERE s.model_id = ? AND s.benchmark_id = ? AND s.setting_key = ?"
+            " AND s.self_reported = 1 AND s.source_id != ?",
+            (source_id, model_id, benchmark_id, setting_key, source_id),
+        )
+        if row is None or row["best"] is None:
+            return
+        res.independent.append(
+            IndependentRun(
+                row["model"],
+                row["benchmark"],
+                row["unit"],
+                score.setting,
+                score.value,
+                row["best"] if row["higher_is_better"] else row["least"],
+                score.prov.source,
+                row["source_name"],
+                score.prov.url,
+            )
+        )
 
     async def _check_scores(self, res: _Resolver, batch: Batch) -> None:
         """Every score against its benchmark's stored unit, by the rule curators' commands

@@ -30,6 +30,7 @@ from bot.core.periodic import run_periodically
 from bot.core.records import Batch, ClaimRec, LicenseClaimRec, PriceRec, ScoreRec
 from bot.core.results import SyncSummary
 from bot.curation.forms import Actor
+from bot.curation.trust import imported_run_items
 from bot.outbox.outbox import Outbox
 from bot.store.catalog import CatalogStore
 from bot.store.curation import CurationStore
@@ -182,6 +183,13 @@ class SyncEngine:
         key = adapter.key
         state = await self.store.state(key)
         url = origin or self.url_of(key)
+        if not url:
+            raise UserError(
+                "Sync source '{}' has no default URL: set sync.sources.{}.url, or sync --from a"
+                " file.",
+                key,
+                key,
+            )
         scheduled = origin is None
         try:
             if scheduled and collects(adapter):
@@ -251,14 +259,13 @@ class SyncEngine:
                 changes = diff(key, fetched.as_of, await self.store.facts(key), facts)
                 await self.store.clear_source_claims(key)  # the newer snapshot supersedes
                 await self._step("superseded")
-                await self.catalog.apply(batch)
+                applied = await self.catalog.apply(batch)
                 await self._step("applied")
                 await self.lookups.refresh()  # new models are linked to their entries
-                entries = 0
+                items = imported_run_items(applied.independent, iso(now))  # once: by guid
                 if not changes.baseline and not changes.empty:
-                    items = change_items(adapter, changes, batch, iso(now))
-                    report = await self.ingestor.ingest(items)
-                    entries = len(report.new)
+                    items += change_items(adapter, changes, batch, iso(now))
+                entries = len((await self.ingestor.ingest(items)).new) if items else 0
                 await self._step("ingested")
                 snap = Snapshot(
                     fetched.url,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.importers.genai_prices import GenaiPricesAdapter
 from bot.importers.litellm import LiteLLMAdapter
+from bot.importers.lmarena import LMArenaAdapter
 from bot.sync.adapter import SyncAdapter
 from bot.sync.epoch import EpochAdapter
 from bot.sync.huggingface import HubAdapter
@@ -17,6 +18,7 @@ _ALL: tuple[SyncAdapter, ...] = (
     LiteLLMAdapter(),
     GenaiPricesAdapter(),
     HubAdapter(),
+    LMArenaAdapter(),  # optional: not in the default sources, and it needs a url
 )
 ADAPTERS: dict[str, SyncAdapter] = {adapter.key: adapter for adapter in _ALL}
 

@@ -466,3 +466,23 @@ def test_ask_writes_the_chart_when_asked(db_path: Path, tmp_path: Path) -> None:
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     plain = run(db_path, "ask", "fit", "llama 3.1 8b instruct", "--chart", str(tmp_path / "x.png"))
     assert plain.returncode == 0 and not (tmp_path / "x.png").exists()  # /fit has no chart
+
+
+def test_import_of_an_independent_run_makes_one_watch_entry(db_path: Path, tmp_path: Path) -> None:
+    doc = tmp_path / "rerun.yaml"
+    doc.write_text(
+        "sources: [{key: rerun, name: Radar reruns, kind: dataset}]\n"
+        "benchmarks: [{name: MMLU-Pro, unit: '%'}]\n"
+        "models: [{name: Qwen2.5 72B Instruct, scores: [{benchmark: MMLU-Pro, value: 60.5,"
+        " source: rerun}, {benchmark: MMLU-Pro, value: 99.0, source: rerun, self_reported: true}]}]\n"
+    )
+    first = run(db_path, "import", "catalog", str(doc))
+    assert first.returncode == 0, first.stderr
+    assert "1 new watch entries for independent runs" in first.stdout, first.stdout
+    again = run(db_path, "import", "catalog", str(doc))
+    assert again.returncode == 0 and "independent runs" not in again.stdout, again.stdout
+    digest = run(db_path, "ask", "digest", "days=1")
+    # The lab's own claim (LLM Stats, self-reported) is 71.1%; the file's own self-reported
+    # figure is from the same source as the run, so it is not "the lab's claim" against it.
+    assert "independent run: 60.5% vs 71.1% claimed" in digest.stdout, digest.stdout
+    assert digest.stdout.count("independent run: 60.5%") == 1
