@@ -15,17 +15,13 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
-import matplotlib
-
-matplotlib.use("Agg")  # no display: render to memory only
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from typing import TYPE_CHECKING, Any
 
 from bot.core.results import Comparison, Leaderboard, ScoreClaim
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
 
 log = logging.getLogger(__name__)
 CHART_FILENAME = "chart.png"
@@ -110,7 +106,23 @@ def leaderboard_chart(board: Leaderboard) -> BarChart | None:
     return BarChart(title, (board.benchmark,), groups, horizontal=True)
 
 
+def _figure(height: float) -> Figure:
+    """An empty Agg figure. Matplotlib is imported on the first chart, not at start-up: its
+    import is seconds of a cold start, and most processes (the CLI) never draw a chart."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: render to memory only
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
 def _legend_marks(spec: BarChart) -> list[Patch]:
+    from matplotlib.patches import Patch
+
     bars = [b for g in spec.groups for b in g.bars]
     marks = []
     if any(b.self_reported for b in bars):
@@ -135,8 +147,7 @@ def render_bar_chart(spec: BarChart) -> bytes:
     count = len(spec.groups)
     series = len(spec.series)
     height = max(3.0, 0.35 * count + 1.6) if spec.horizontal else 5.5
-    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
-    FigureCanvasAgg(fig)
+    fig = _figure(height)
     ax = fig.add_subplot()
     width = 0.8 / series
     for s, name in enumerate(spec.series):
@@ -196,8 +207,7 @@ def _margins(fig: Figure, spec: BarChart, labels: list[str]) -> None:
 
 def render_line_chart(spec: LineChart) -> bytes:
     """Dated points as lines, one per series, as PNG bytes."""
-    fig = Figure(figsize=(WIDTH_IN, 5.0), dpi=DPI)
-    FigureCanvasAgg(fig)
+    fig = _figure(5.0)
     ax = fig.add_subplot()
     for i, (name, points) in enumerate(spec.series):
         ordered = sorted(points)
