@@ -46,6 +46,12 @@ class _Resolver:
         self.absent: set[str] = set()  # names `existing_model` found no model for, so far
         # Writes that no later lookup of the batch reads, sent in one executemany each.
         self.pending: dict[str, list[tuple[Any, ...]]] = {}
+        # While `queue_models` is set, new models are queued too, under the ids SQLite would
+        # give them (max id + 1: `models.id` is a rowid without AUTOINCREMENT); they are
+        # written first on `flush`, as every queued row may refer to them.
+        self.queue_models = False
+        self.next_id = 1
+        self.new_models: list[tuple[Any, ...]] = []
 
     def defer(self, sql: str, row: tuple[Any, ...]) -> None:
         """Queue one row of `sql` for `flush` (statements run in the order first queued)."""
@@ -54,6 +60,13 @@ class _Resolver:
     async def flush(self) -> int:
         """Run the queued writes; the rows they changed."""
         changed = 0
+        if self.new_models:
+            changed += await self.db.executemany(
+                "INSERT INTO models(id, name, norm, org_id, family, family_norm)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                self.new_models,
+            )
+            self.new_models = []
         for sql, rows in self.pending.items():
             changed += await self.db.executemany(sql, rows)
         self.pending.clear()
@@ -68,6 +81,7 @@ class _Resolver:
             )
             self.known = {r[0]: r[1] for r in rows}
             self.names = {r[1]: r[2] for r in rows if r[2] is not None}
+            self.next_id = max(self.names, default=0) + 1
         return self.known
 
     async def source(self, key: str) -> int:
@@ -108,13 +122,19 @@ class _Resolver:
                     break
             if found is None:
                 org_id = await self.org(org) if org else None
-                cursor = await self.db.execute(
-                    "INSERT INTO models(name, norm, org_id, family, family_norm)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (name, norm, org_id, family, normalize(family) if family else None),
-                )
+                row = (name, norm, org_id, family, normalize(family) if family else None)
+                if self.queue_models:
+                    found = self.next_id
+                    self.new_models.append((found, *row))
+                else:
+                    cursor = await self.db.execute(
+                        "INSERT INTO models(name, norm, org_id, family, family_norm)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        row,
+                    )
+                    found = inserted_id(cursor)
+                self.next_id = max(self.next_id, found + 1)
                 self.added["models"] += 1
-                found = inserted_id(cursor)
                 known[norm] = found
                 self.names[found] = name
                 self.absent.clear()  # the new model may be what an absent name means
@@ -235,8 +255,10 @@ class CatalogWrites:
             await self._apply_license(lic, added)
         for bench in batch.benchmarks:
             await self._apply_benchmark(bench, added)
+        res.queue_models = True  # only this loop's lookups, which read `known`, see them
         for model in batch.models:
             await self._apply_model(res, model, added)
+        res.queue_models = False
         await res.flush()
         await self._apply_claims(res, batch, added)
         await apply_lineage(
@@ -325,13 +347,13 @@ class CatalogWrites:
             if not norm:
                 continue
             owner = known.get(norm)
+            added["aliases"] += int(owner is None)  # the key even at 0, as it always was
             if owner is None:  # a new key: no model is called that, none has it as an alias
                 known[norm] = model_id
                 res.defer(
                     "INSERT INTO model_aliases(norm, alias, model_id) VALUES (?, ?, ?)",
                     (norm, alias, model_id),
                 )
-                added["aliases"] += 1
             elif owner != model_id:
                 res.skipped.append(
                     SkippedRow(
