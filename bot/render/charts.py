@@ -106,12 +106,20 @@ def leaderboard_chart(board: Leaderboard) -> BarChart | None:
     return BarChart(title, (board.benchmark,), groups, horizontal=True)
 
 
-def _figure(height: float) -> Figure:
-    """An empty Agg figure. Matplotlib is imported on the first chart, not at start-up: its
-    import is seconds of a cold start, and most processes (the CLI) never draw a chart."""
+def load_matplotlib() -> None:
+    """Import matplotlib (Agg). Not at import time: that is seconds of a cold start, which
+    the CLI never needs; the bot calls `ChartRenderer.warm` while it starts instead."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display: render to memory only
+    import matplotlib.backends.backend_agg
+    import matplotlib.figure
+    import matplotlib.patches
+
+
+def _figure(height: float) -> Figure:
+    """An empty Agg figure."""
+    load_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -260,6 +268,12 @@ class ChartRenderer:
         self.max_bytes = max_bytes  # 0: no limit of our own (Discord's is checked by the caller)
         self._cache: OrderedDict[ChartSpec, bytes] = OrderedDict()
         self.renders = 0  # how many were drawn, not served from the cache
+
+    async def warm(self) -> None:
+        """Load matplotlib in a worker thread, so the first chart does not pay its import
+        inside Discord's answer window (a no-op when charts are off)."""
+        if self.enabled:
+            await asyncio.to_thread(load_matplotlib)
 
     async def render(self, spec: ChartSpec) -> bytes | None:
         """The PNG, or None when it would be larger than `max_bytes`."""

@@ -157,3 +157,17 @@ def test_matplotlib_is_imported_on_the_first_chart_not_at_start_up() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_warm_loads_matplotlib_only_when_charts_are_on() -> None:
+    """The bot warms the renderer while it starts, so the first chart is not slow."""
+    code = (
+        "import asyncio, sys\n"
+        "from bot.render.charts import ChartRenderer\n"
+        "asyncio.run(ChartRenderer(enabled=False).warm())\n"
+        "print('matplotlib' in sys.modules)\n"
+        "asyncio.run(ChartRenderer().warm())\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
