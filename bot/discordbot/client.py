@@ -72,6 +72,7 @@ class ReleaseRadarBot(commands.Bot):
         pacing = Pacing(discord_config.max_requests_per_second, discord_config.max_in_flight)
         poster = DiscordPoster(self, self.services.config.watch.forum_tags)
         self.services.outbox.attach_poster(poster, pacing)
+        await self.services.charts.warm()  # before any command: not inside the 3 s window
         await self.add_cogs()
         self._background = self._background_tasks()
         for task in self._background:

@@ -69,6 +69,13 @@ def parse_number(text: object) -> float | None:
     """A finite number from '1.6e12', '400000000000.0' or 7; None for blanks and junk."""
     if text is None or isinstance(text, bool):
         return None
+    if type(text) is float:  # JSON's numbers need no round trip through text
+        return text if math.isfinite(text) else None
+    if type(text) is int:
+        try:
+            return float(text)
+        except OverflowError:  # past any float: not a finite number
+            return None
     try:
         value = float(str(text).strip().replace(",", ""))
     except ValueError:

@@ -12,6 +12,7 @@ the catalog knows (else it is skipped and reported).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,9 @@ _VERSION_AT = re.compile(r"@[\w.-]*$")
 # Bedrock's dotted vendor ('xai.grok-4', 'moonshotai.kimi-k2') and deployment version ('-v1:0').
 _VENDOR_DOT = re.compile(r"^[a-z][a-z-]*\.(?=[a-z])")
 _DEPLOY_VERSION = re.compile(r"-v\d+(?::\d+)?$|:\d+$")
+# One model id recurs under many providers and regions; its record is frozen, so one is
+# made per (id, organisation) and shared.
+_record = lru_cache(maxsize=16384)(catalog_model)
 
 
 def parse_litellm(fetched: Fetched) -> Batch:
@@ -127,7 +131,7 @@ def _convert(
     if model_id.endswith("-latest"):
         return "a moving '-latest' alias, not one model"
     org = VENDORS.get(provider) if _own_vendor(key, provider) else None
-    rec = catalog_model(model_id, org)
+    rec = _record(model_id, org)
     link = entry.get("source") if str(entry.get("source", "")).startswith("http") else None
     prov = Provenance("litellm", url=link, as_of=fetched.as_of, note=key)
     priced = _price(rec.name, (provider, region), entry, prov)

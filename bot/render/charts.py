@@ -15,17 +15,13 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
-import matplotlib
-
-matplotlib.use("Agg")  # no display: render to memory only
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from typing import TYPE_CHECKING, Any
 
 from bot.core.results import Comparison, Leaderboard, PriceReport, ScoreClaim
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
 
 log = logging.getLogger(__name__)
 CHART_FILENAME = "chart.png"
@@ -110,7 +106,31 @@ def leaderboard_chart(board: Leaderboard) -> BarChart | None:
     return BarChart(title, (board.benchmark,), groups, horizontal=True)
 
 
+def load_matplotlib() -> None:
+    """Import matplotlib (Agg). Not at import time: that is seconds of a cold start, which
+    the CLI never needs; the bot calls `ChartRenderer.warm` while it starts instead."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: render to memory only
+    import matplotlib.backends.backend_agg
+    import matplotlib.figure
+    import matplotlib.patches
+
+
+def _figure(height: float) -> Figure:
+    """An empty Agg figure."""
+    load_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
 def _legend_marks(spec: BarChart) -> list[Patch]:
+    from matplotlib.patches import Patch
+
     bars = [b for g in spec.groups for b in g.bars]
     marks = []
     if any(b.self_reported for b in bars):
@@ -135,8 +155,7 @@ def render_bar_chart(spec: BarChart) -> bytes:
     count = len(spec.groups)
     series = len(spec.series)
     height = max(3.0, 0.35 * count + 1.6) if spec.horizontal else 5.5
-    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
-    FigureCanvasAgg(fig)
+    fig = _figure(height)
     ax = fig.add_subplot()
     width = 0.8 / series
     for s, name in enumerate(spec.series):
@@ -217,8 +236,7 @@ def price_chart(report: PriceReport) -> LineChart | None:
 
 def render_line_chart(spec: LineChart) -> bytes:
     """Dated points as lines, one per series, as PNG bytes."""
-    fig = Figure(figsize=(WIDTH_IN, 5.0), dpi=DPI)
-    FigureCanvasAgg(fig)
+    fig = _figure(5.0)
     ax = fig.add_subplot()
     for i, (name, points) in enumerate(spec.series):
         ordered = sorted(points, key=lambda point: point[0])  # stable: steps keep their order
@@ -271,6 +289,12 @@ class ChartRenderer:
         self.max_bytes = max_bytes  # 0: no limit of our own (Discord's is checked by the caller)
         self._cache: OrderedDict[ChartSpec, bytes] = OrderedDict()
         self.renders = 0  # how many were drawn, not served from the cache
+
+    async def warm(self) -> None:
+        """Load matplotlib in a worker thread, so the first chart does not pay its import
+        inside Discord's answer window (a no-op when charts are off)."""
+        if self.enabled:
+            await asyncio.to_thread(load_matplotlib)
 
     async def render(self, spec: ChartSpec) -> bytes | None:
         """The PNG, or None when it would be larger than `max_bytes`."""

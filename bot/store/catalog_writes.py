@@ -41,8 +41,51 @@ class _Resolver:
         self.units: dict[int, str] = {}  # benchmark id -> the unit its scores are in
         self.org_aliases: dict[str, list[str]] = {}  # org key -> its names, for match_keys
         self.skipped: list[SkippedRow] = []  # rows the store could not take, with why
-        self.known: dict[str, int] | None = None  # every model name and alias, for prices
+        # Every model name and alias -> its model, read once per batch and kept current as
+        # the batch adds models and aliases (a lookup per row would be a query per row).
+        self.known: dict[str, int] | None = None
         self.independent: list[IndependentRun] = []  # independent runs against a lab's claim
+        self.names: dict[int, str] = {}  # model id -> its name, for alias clash reports
+        self.absent: set[str] = set()  # names `existing_model` found no model for, so far
+        # Writes that no later lookup of the batch reads, sent in one executemany each.
+        self.pending: dict[str, list[tuple[Any, ...]]] = {}
+        # While `queue_models` is set, new models are queued too, under the ids SQLite would
+        # give them (max id + 1: `models.id` is a rowid without AUTOINCREMENT); they are
+        # written first on `flush`, as every queued row may refer to them.
+        self.queue_models = False
+        self.next_id = 1
+        self.new_models: list[tuple[Any, ...]] = []
+
+    def defer(self, sql: str, row: tuple[Any, ...]) -> None:
+        """Queue one row of `sql` for `flush` (statements run in the order first queued)."""
+        self.pending.setdefault(sql, []).append(row)
+
+    async def flush(self) -> int:
+        """Run the queued writes; the rows they changed."""
+        changed = 0
+        if self.new_models:
+            changed += await self.db.executemany(
+                "INSERT INTO models(id, name, norm, org_id, family, family_norm)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                self.new_models,
+            )
+            self.new_models = []
+        for sql, rows in self.pending.items():
+            changed += await self.db.executemany(sql, rows)
+        self.pending.clear()
+        return changed
+
+    async def known_names(self) -> dict[str, int]:
+        """Every model name and alias key -> its model id (a model's own name wins)."""
+        if self.known is None:
+            rows = await self.db.fetchall(
+                "SELECT norm, model_id, NULL FROM model_aliases"
+                " UNION ALL SELECT norm, id, name FROM models"
+            )
+            self.known = {r[0]: r[1] for r in rows}
+            self.names = {r[1]: r[2] for r in rows if r[2] is not None}
+            self.next_id = max(self.names, default=0) + 1
+        return self.known
 
     async def source(self, key: str) -> int:
         if key not in self.sources:
@@ -74,22 +117,31 @@ class _Resolver:
     async def model(self, name: str, org: str | None = None, family: str | None = None) -> int:
         norm = normalize(name)
         if norm not in self.models:
-            row = await self._known_model(norm)
-            for key in match_keys(name, await self.org_names(org)) if row is None else ():
-                row = await self._known_model(key)  # 'Nova Pro' is Epoch's 'Amazon Nova Pro'
-                if row is not None:
+            known = await self.known_names()
+            found = known.get(norm)
+            for key in match_keys(name, await self.org_names(org)) if found is None else ():
+                found = known.get(key)  # 'Nova Pro' is Epoch's 'Amazon Nova Pro'
+                if found is not None:
                     break
-            if row is None:
+            if found is None:
                 org_id = await self.org(org) if org else None
-                cursor = await self.db.execute(
-                    "INSERT INTO models(name, norm, org_id, family, family_norm)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (name, norm, org_id, family, normalize(family) if family else None),
-                )
+                row = (name, norm, org_id, family, normalize(family) if family else None)
+                if self.queue_models:
+                    found = self.next_id
+                    self.new_models.append((found, *row))
+                else:
+                    cursor = await self.db.execute(
+                        "INSERT INTO models(name, norm, org_id, family, family_norm)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        row,
+                    )
+                    found = inserted_id(cursor)
+                self.next_id = max(self.next_id, found + 1)
                 self.added["models"] += 1
-                self.models[norm] = inserted_id(cursor)
-            else:
-                self.models[norm] = row[0]
+                known[norm] = found
+                self.names[found] = name
+                self.absent.clear()  # the new model may be what an absent name means
+            self.models[norm] = found
         return self.models[norm]
 
     async def existing_model(self, name: str) -> int | None:
@@ -98,23 +150,15 @@ class _Resolver:
         norm = normalize(name)
         if norm in self.models:
             return self.models[norm]
-        if self.known is None:  # one read of every name, not a query per price
-            rows = await self.db.fetchall(
-                "SELECT norm, model_id FROM model_aliases UNION ALL SELECT norm, id FROM models"
-            )
-            self.known = {r[0]: r[1] for r in rows}  # a model's own name wins over an alias
+        if name in self.absent:  # many providers price one unknown model
+            return None
+        known = await self.known_names()
         for key in (norm, *match_keys(name)):
-            if key in self.known:
-                self.models[norm] = self.known[key]
-                return self.known[key]
+            if key in known:
+                self.models[norm] = known[key]
+                return known[key]
+        self.absent.add(name)
         return None
-
-    async def _known_model(self, norm: str) -> Any:
-        return await self.db.fetchone(
-            "SELECT id FROM models WHERE norm = ?"
-            " UNION ALL SELECT model_id FROM model_aliases WHERE norm = ? LIMIT 1",
-            (norm, norm),
-        )
 
     async def org_names(self, org: str | None) -> list[str]:
         """The organisation's name and aliases, if it is known (for the identity rules)."""
@@ -215,8 +259,11 @@ class CatalogWrites:
             await self._apply_license(lic, added)
         for bench in batch.benchmarks:
             await self._apply_benchmark(bench, added)
+        res.queue_models = True  # only this loop's lookups, which read `known`, see them
         for model in batch.models:
             await self._apply_model(res, model, added)
+        res.queue_models = False
+        await res.flush()
         await self._apply_claims(res, batch, added)
         await apply_lineage(
             self.db,
@@ -283,31 +330,41 @@ class CatalogWrites:
 
     async def _apply_model(self, res: _Resolver, model: ModelRec, added: Counter[str]) -> None:
         model_id = await res.model(model.name, model.org, model.family)
+        # The updates only fill empty fields, and no lookup of the batch reads them: they are
+        # queued and sent in one executemany per statement (`_apply` flushes them).
         if model.family:
-            await self.db.execute(
+            res.defer(
                 "UPDATE models SET family = ?, family_norm = ? WHERE id = ? AND family IS NULL",
                 (model.family, normalize(model.family), model_id),
             )
         if model.org:
             org_id = await res.org(model.org)
-            await self.db.execute(
+            res.defer(
                 "UPDATE models SET org_id = ? WHERE id = ? AND org_id IS NULL", (org_id, model_id)
             )
         if model.parent:
             await self._apply_parent(res, model, model_id)
+        known = await res.known_names()
         # The record's own name too: it may have been matched to a model of another name.
         for alias in (model.name, *model.aliases):
             norm = normalize(alias)
             if not norm:
                 continue
-            cursor = await self.db.execute(
-                "INSERT OR IGNORE INTO model_aliases(norm, alias, model_id)"
-                " SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM models WHERE norm = ?)",
-                (norm, alias, model_id, norm),
-            )
-            added["aliases"] += cursor.rowcount
-            if not cursor.rowcount:
-                await self._report_alias_clash(res, model, alias, model_id)
+            owner = known.get(norm)
+            added["aliases"] += int(owner is None)  # the key even at 0, as it always was
+            if owner is None:  # a new key: no model is called that, none has it as an alias
+                known[norm] = model_id
+                res.defer(
+                    "INSERT INTO model_aliases(norm, alias, model_id) VALUES (?, ?, ?)",
+                    (norm, alias, model_id),
+                )
+            elif owner != model_id:
+                res.skipped.append(
+                    SkippedRow(
+                        f"model {model.name}",
+                        f"alias '{alias}' not added: it already means {res.names[owner]}",
+                    )
+                )
 
     async def _apply_parent(self, res: _Resolver, model: ModelRec, model_id: int) -> None:
         """Make the record a dated snapshot of its model (created if new); a record that is
@@ -315,57 +372,44 @@ class CatalogWrites:
         assert model.parent is not None
         parent_id = await res.model(model.parent, model.org, model.family)
         if parent_id != model_id:
-            await self.db.execute(
+            res.defer(
                 "UPDATE models SET parent_id = ?, snapshot = ? WHERE id = ? AND parent_id IS NULL",
                 (parent_id, model.snapshot, model_id),
             )
 
-    async def _report_alias_clash(
-        self, res: _Resolver, model: ModelRec, alias: str, model_id: int
-    ) -> None:
-        """An alias that was not added because another model is called that, or has it."""
-        norm = normalize(alias)
-        row = await self.db.fetchone(
-            "SELECT id, name FROM models WHERE id = (SELECT id FROM models WHERE norm = ?"
-            " UNION ALL SELECT model_id FROM model_aliases WHERE norm = ? LIMIT 1)",
-            (norm, norm),
-        )
-        if row is not None and row["id"] != model_id:
-            res.skipped.append(
-                SkippedRow(
-                    f"model {model.name}",
-                    f"alias '{alias}' not added: it already means {row['name']}",
-                )
-            )
-
     async def _apply_claims(self, res: _Resolver, batch: Batch, added: Counter[str]) -> None:
-        for claim in batch.claims:
-            cursor = await self.db.execute(
-                "INSERT OR IGNORE INTO model_claims"
-                "(model_id, field, value, source_id, url, as_of, self_reported, note, qualifier)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    await res.model(claim.model),
-                    claim.field,
-                    claim.value,
-                    *await _prov(res, claim.prov),
-                ),
+        # Names are resolved row by row (that may add a model), then each table's rows go in
+        # one executemany: the count of rows it added is SQLite's sum over them.
+        claims = [
+            (await res.model(c.model), c.field, c.value, *await _prov(res, c.prov))
+            for c in batch.claims
+        ]
+        await self._insert_all(
+            added,
+            "facts",
+            "INSERT OR IGNORE INTO model_claims"
+            "(model_id, field, value, source_id, url, as_of, self_reported, note, qualifier)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            claims,
+        )
+        licenses = [
+            (
+                await res.model(lc.model),
+                lc.license,
+                lc.openness,
+                _tristate(lc.commercial),
+                *await _prov(res, lc.prov),
             )
-            added["facts"] += cursor.rowcount
-        for lc in batch.license_claims:
-            cursor = await self.db.execute(
-                "INSERT OR IGNORE INTO license_claims(model_id, license_id, openness, commercial,"
-                " source_id, url, as_of, self_reported, note, qualifier)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    await res.model(lc.model),
-                    lc.license,
-                    lc.openness,
-                    _tristate(lc.commercial),
-                    *await _prov(res, lc.prov),
-                ),
-            )
-            added["license claims"] += cursor.rowcount
+            for lc in batch.license_claims
+        ]
+        await self._insert_all(
+            added,
+            "license claims",
+            "INSERT OR IGNORE INTO license_claims(model_id, license_id, openness, commercial,"
+            " source_id, url, as_of, self_reported, note, qualifier)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            licenses,
+        )
         await self._check_scores(res, batch)
         for score in batch.scores:
             setting = parse_setting(score.setting)
@@ -390,22 +434,33 @@ class CatalogWrites:
             added["scores"] += cursor.rowcount
             if cursor.rowcount and not score.prov.self_reported:
                 await self._independent_run(res, score, model_id, benchmark_id, setting.key)
-        for event in batch.events:
-            cursor = await self.db.execute(
-                "INSERT OR IGNORE INTO events(kind, date, title, detail, model_id, org_id,"
-                " source_id, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    event.kind,
-                    event.date,
-                    event.title,
-                    event.detail,
-                    await res.model(event.model) if event.model else None,
-                    await res.org(event.org) if event.org else None,
-                    await res.source(event.prov.source),
-                    event.prov.url,
-                ),
+        events = [
+            (
+                event.kind,
+                event.date,
+                event.title,
+                event.detail,
+                await res.model(event.model) if event.model else None,
+                await res.org(event.org) if event.org else None,
+                await res.source(event.prov.source),
+                event.prov.url,
             )
-            added["events"] += cursor.rowcount
+            for event in batch.events
+        ]
+        await self._insert_all(
+            added,
+            "events",
+            "INSERT OR IGNORE INTO events(kind, date, title, detail, model_id, org_id,"
+            " source_id, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            events,
+        )
+
+    async def _insert_all(
+        self, added: Counter[str], label: str, sql: str, rows: list[tuple[Any, ...]]
+    ) -> None:
+        """`sql` over every row in one trip, counting the rows it added under `label`."""
+        if rows:  # as a loop of single inserts would, an empty table adds no count
+            added[label] += await self.db.executemany(sql, rows)
 
     async def _independent_run(
         self, res: _Resolver, score: ScoreRec, model_id: int, benchmark_id: int, setting_key: str

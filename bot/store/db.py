@@ -285,13 +285,16 @@ class Database:
             async with self._write_lock:
                 return await self._conn.execute(sql, params)
 
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """One statement over many rows in one trip to the connection's thread; the number of
+        rows it changed (SQLite sums them over the rows)."""
         async with _explained(self.path):
             if self._joined():
-                await self._conn.executemany(sql, rows)
-                return
-            async with self._write_lock:
-                await self._conn.executemany(sql, rows)
+                cursor = await self._conn.executemany(sql, rows)
+            else:
+                async with self._write_lock:
+                    cursor = await self._conn.executemany(sql, rows)
+        return max(cursor.rowcount, 0)
 
     async def fetchall_committed(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         """A read that sees only committed rows (inside this task's own unit of work, those and

@@ -2,6 +2,8 @@
 cached by content, marking self-reported and disputed values; and the config switch."""
 
 import struct
+import subprocess
+import sys
 import threading
 from datetime import date
 
@@ -143,3 +145,29 @@ async def test_the_config_switch_reaches_the_renderer(db_path) -> None:
     async with open_services(make_config(db_path, charts=ChartsConfig(enabled=False))) as sv:
         _, reply = await run_command(sv, "leaderboard", {"benchmark": "MMLU"}, charts=True)
     assert sv.charts.enabled is False and reply.files == ()
+
+
+def test_matplotlib_is_imported_on_the_first_chart_not_at_start_up() -> None:
+    """A cold start (the bot, the CLI) does not pay matplotlib's import; a chart does."""
+    code = (
+        "import sys, bot.app, bot.cli, bot.commands, bot.services, bot.render.charts as c\n"
+        "print('matplotlib' in sys.modules)\n"
+        "c.render_chart(c.BarChart('t', ('a',), (c.BarGroup('m', (c.Bar(1.0),)),)))\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+
+
+def test_warm_loads_matplotlib_only_when_charts_are_on() -> None:
+    """The bot warms the renderer while it starts, so the first chart is not slow."""
+    code = (
+        "import asyncio, sys\n"
+        "from bot.render.charts import ChartRenderer\n"
+        "asyncio.run(ChartRenderer(enabled=False).warm())\n"
+        "print('matplotlib' in sys.modules)\n"
+        "asyncio.run(ChartRenderer().warm())\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.errors import ImportRejected
+from bot.core.records import Batch, ClaimRec, ModelRec, Provenance, SourceRec
 from bot.importers.catalog_yaml import load_catalog_files, load_yaml_text, parse_catalog
 from bot.importers.epoch import parse_epoch_csv
 from bot.importers.llmstats import load_llmstats
@@ -361,3 +362,42 @@ async def test_duplicate_model_records_are_merged_and_counted(empty_store: Catal
     assert summary.added["models"] == 2 and summary.added["aliases"] == 3
     assert summary.added["facts"] == 1 and summary.added["scores"] == 1  # repeats add nothing
     assert summary.skipped == []
+
+
+async def test_one_batch_links_what_it_adds_itself(empty_store: CatalogStore) -> None:
+    """The bulk write path: models, snapshots, aliases and facts that name each other within
+    one batch are linked as a row-by-row import links them, clashes still reported."""
+    prov = Provenance("bulk", as_of="2026-01-01")
+    first = await empty_store.apply(Batch(models=[ModelRec("Old Kappa")]))
+    assert first.added["models"] == 1
+    batch = Batch(
+        sources=[SourceRec("bulk", "Bulk test source", "dataset")],
+        models=[
+            ModelRec("Kappa 2025-05-01", "Kappa Labs", aliases=("kappa-0501",), parent="Kappa"),
+            ModelRec("Kappa", family="Kappa Family"),
+            ModelRec("Lambda", aliases=("kappa", "old kappa", "lambda one")),
+        ],
+        claims=[
+            ClaimRec("kappa-0501", "context_window", "1000", prov),
+            ClaimRec("lambda one", "context_window", "2000", prov),
+        ],
+    )
+    summary = await empty_store.apply(batch)
+    assert summary.added["models"] == 3 and summary.added["facts"] == 2
+    assert {(r.where, r.reason) for r in summary.skipped} == {
+        ("model Lambda", "alias 'kappa' not added: it already means Kappa"),
+        ("model Lambda", "alias 'old kappa' not added: it already means Old Kappa"),
+    }
+    snap = await empty_store.find_model_id("kappa0501")
+    kappa = await empty_store.find_model_id("kappa")
+    old = await empty_store.find_model_id("oldkappa")
+    assert snap is not None and kappa is not None and old is not None
+    assert snap == await empty_store.find_model_id("kappa20250501")
+    info = await empty_store.model(snap)
+    assert info is not None and (info.parent_id, info.org) == (kappa, "Kappa Labs")
+    parent = await empty_store.model(kappa)
+    assert parent is not None and parent.family == "Kappa Family"
+    assert len({old, kappa, snap}) == 3
+    assert [c.value for c in await empty_store.model_claims(snap)] == ["1000"]
+    lam = await empty_store.find_model_id("lambdaone")
+    assert lam is not None and [c.value for c in await empty_store.model_claims(lam)] == ["2000"]
