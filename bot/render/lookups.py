@@ -531,7 +531,7 @@ def _compare_prices(card: CardBuilder, refs: References, result: Comparison) -> 
     lines = []
     for model, quote in zip(result.models, result.prices, strict=True):
         if quote is None:
-            lines.append(f"**{safe_text(model)}**: {MISSING} no price known")
+            lines.append(f"**{safe_text(model)}**: — no price known")
         else:
             text = f"**{safe_text(model)}**: {price_text(quote)} via {where(quote)}"
             lines.append(cite(refs, text, quote.source, note=False))

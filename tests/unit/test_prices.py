@@ -532,3 +532,11 @@ def test_price_history_is_charted_and_a_steady_price_is_not(db_path: Path, tmp_p
     out = run(db_path, "ask", "price", steady, "--chart", str(flat))
     assert out.returncode == 0, out.stderr
     assert not flat.exists()  # nothing changed: no chart, the text says so
+
+
+def test_compare_says_plainly_when_a_model_has_no_price(db_path: Path) -> None:
+    out = run(db_path, "ask", "compare", "model1=Qwen3.5-Omni", "model2=GPT-4o")
+    assert out.returncode == 0, out.stderr
+    prices = out.stdout.split("Price per 1M tokens (cheapest provider)", 1)[1]
+    assert "**Qwen3.5-Omni**: — no price known" in prices
+    assert "(no score)" not in prices.split("--", 1)[0]  # a missing price is not a missing score
