@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import aiohttp
 import pytest
 import pytest_asyncio
 
@@ -39,3 +40,10 @@ async def standin(standin_guild: GuildSpec | None) -> AsyncIterator[StandIn]:
     """A raw stand-in, started on a random local port and stopped after the test."""
     async with running_standin(standin_guild) as server:
         yield server
+
+
+@pytest.fixture
+async def http(standin: StandIn) -> AsyncIterator[aiohttp.ClientSession]:
+    """A raw HTTP client on the stand-in, for the stand-in's own tests."""
+    async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{standin.port}") as session:
+        yield session

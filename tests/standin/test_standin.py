@@ -11,7 +11,6 @@ import datetime
 import json
 import time
 import zlib
-from collections.abc import AsyncIterator
 
 import aiohttp
 import discord
@@ -19,6 +18,7 @@ import pytest
 
 from tests.standin import TOKEN, GuildSpec, StandIn
 from tests.standin.plugin import running_standin
+from tests.standin.raw import AUTH, first_error
 from tests.standin.server import (
     APP_ID,
     DISCORD_MESSAGE_BUCKET,
@@ -31,21 +31,6 @@ from tests.standin.server import (
     SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
 )
-
-AUTH = {"Authorization": f"Bot {TOKEN}"}
-
-
-@pytest.fixture
-async def http(standin: StandIn) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{standin.port}") as session:
-        yield session
-
-
-def first_error(body: dict, *path: str) -> dict:
-    node = body["errors"]
-    for key in path:
-        node = node[key]
-    return node["_errors"][0]
 
 
 async def post_message(http, standin, payload):

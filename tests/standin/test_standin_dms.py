@@ -3,28 +3,11 @@ documented behaviour, driven by a raw aiohttp client (as tests/standin/test_stan
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 
-from tests.standin import TOKEN, StandIn
+from tests.standin.raw import AUTH, first_error
 from tests.standin.users import DiscordUser
-
-AUTH = {"Authorization": f"Bot {TOKEN}"}
-
-
-@pytest.fixture
-async def http(standin: StandIn) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{standin.port}") as session:
-        yield session
-
-
-def first_error(body: dict, *path: str) -> dict:
-    node = body["errors"]
-    for key in path:
-        node = node[key]
-    return node["_errors"][0]
 
 
 async def open_dm(http, user_id: str) -> aiohttp.ClientResponse:

@@ -3,26 +3,16 @@ rules, driven by a raw aiohttp client (as tests/standin/test_standin.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import aiohttp
 import pytest
 
-from tests.standin import TOKEN, StandIn
+from tests.standin.raw import AUTH
 from tests.standin.server import (
     CREATE_PUBLIC_THREADS,
     MANAGE_THREADS,
     SEND_MESSAGES,
 )
 
-AUTH = {"Authorization": f"Bot {TOKEN}"}
 API = "/api/v10"
-
-
-@pytest.fixture
-async def http(standin: StandIn) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{standin.port}") as session:
-        yield session
 
 
 def post_body(name: str = "A release", tags: list[str] | None = None) -> dict:
