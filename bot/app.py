@@ -28,7 +28,7 @@ from bot.store.outbox import OutboxStore
 from bot.store.sync import SyncStore
 from bot.store.watch import WatchStore
 from bot.sync.engine import SyncEngine
-from bot.sync.registry import configured_adapters
+from bot.sync.hub_run import configured_adapters
 from bot.watch.fetch import Fetcher, feed_session
 from bot.watch.parser_pool import Parser, make_parser
 from bot.watch.service import WatchService, WatchSettings

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.config import HubConfig
-from bot.sync.adapter import Fetched
-from bot.sync.huggingface import HubSettings
+from bot.config import Config, HubConfig
+from bot.sync.adapter import Fetched, SyncAdapter
+from bot.sync.huggingface import HubAdapter, HubSettings
+from bot.sync.registry import ADAPTERS
 
 
 def hub_settings(config: HubConfig) -> HubSettings:
@@ -26,3 +27,10 @@ def load_hub_file(path: Path) -> Fetched:
 
     day = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
     return Fetched(body=path.read_bytes(), url=path.as_uri(), as_of=day)
+
+
+def configured_adapters(config: Config) -> dict[str, SyncAdapter]:
+    """The adapters with their settings from the config (the Hub's endpoint and organisations).
+
+    Here, not in the registry: the config checks its sync sources against the registry."""
+    return {**ADAPTERS, "huggingface": HubAdapter(hub_settings(config.huggingface))}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.importers.genai_prices import GenaiPricesAdapter
 from bot.importers.litellm import LiteLLMAdapter
 from bot.importers.lmarena import LMArenaAdapter
@@ -21,13 +19,3 @@ _ALL: tuple[SyncAdapter, ...] = (
     LMArenaAdapter(),  # optional: not in the default sources, and it needs a url
 )
 ADAPTERS: dict[str, SyncAdapter] = {adapter.key: adapter for adapter in _ALL}
-
-if TYPE_CHECKING:
-    from bot.config import Config
-
-
-def configured_adapters(config: Config) -> dict[str, SyncAdapter]:
-    """The adapters with their settings from the config (the Hub's endpoint and organisations)."""
-    from bot.sync.hub_run import hub_settings
-
-    return {**ADAPTERS, "huggingface": HubAdapter(hub_settings(config.huggingface))}
