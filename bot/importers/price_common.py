@@ -88,6 +88,8 @@ def load_json(fetched: Fetched, what: str) -> Any:
 def read_file(path: Path, url: str, as_of: str | None, version: str | None = None) -> Fetched:
     """A file as the sync engine would hand it over; `as_of` defaults to the file's own day
     (its SOURCE.yaml beside it for a bundled snapshot, else its modification date)."""
+    if path.stat().st_size > MAX_BYTES:  # refused before it is read into memory
+        raise ImportRejected(f"{path.name}: larger than {MAX_BYTES:,} bytes; nothing was imported.")
     meta = snapshot_meta(path)
     day = as_of or meta.get("as_of")
     if day is None:

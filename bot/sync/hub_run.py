@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.config import Config, HubConfig
+from bot.core.errors import ImportRejected
 from bot.sync.adapter import Fetched, SyncAdapter
-from bot.sync.huggingface import HubAdapter, HubSettings
+from bot.sync.huggingface import MAX_BODY, HubAdapter, HubSettings
 from bot.sync.registry import ADAPTERS
 
 
@@ -25,7 +26,10 @@ def load_hub_file(path: Path) -> Fetched:
     """A saved Hub body, dated by the file's modification day."""
     import datetime as dt
 
-    day = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
+    stat = path.stat()
+    if stat.st_size > MAX_BODY:  # refused before it is read into memory
+        raise ImportRejected(f"{path.name} is {stat.st_size:,} bytes; the limit is {MAX_BODY:,}.")
+    day = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).date().isoformat()
     return Fetched(body=path.read_bytes(), url=path.as_uri(), as_of=day)
 
 

@@ -540,3 +540,17 @@ def test_compare_says_plainly_when_a_model_has_no_price(db_path: Path) -> None:
     prices = out.stdout.split("Price per 1M tokens (cheapest provider)", 1)[1]
     assert "**Qwen3.5-Omni**: — no price known" in prices
     assert "(no score)" not in prices.split("--", 1)[0]  # a missing price is not a missing score
+
+
+def test_an_oversize_price_or_hub_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    from bot.importers.price_common import MAX_BYTES, read_file
+    from bot.sync.hub_run import load_hub_file
+    from bot.sync.huggingface import MAX_BODY
+
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as out:  # sparse: no disk is used for the hole
+        out.truncate(max(MAX_BYTES, MAX_BODY) + 1)
+    with pytest.raises(ImportRejected, match="larger than"):
+        read_file(huge, "file:huge.json", "2026-12-01")
+    with pytest.raises(ImportRejected, match="the limit is"):
+        load_hub_file(huge)
