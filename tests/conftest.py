@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ import pytest
 from bot.app import open_services
 from bot.config import Config, SyncConfig, WatchConfig
 from bot.services import Services
+from tests import pg_server, pg_switch
 
 # The stand-in's fixtures (`standin`, `standin_guild`); see tests/standin/plugin.py.
 pytest_plugins = ["tests.standin.plugin"]
@@ -62,3 +63,34 @@ def db_path(bundled_db: Path, tmp_path: Path) -> Path:
 async def services(db_path: Path) -> AsyncIterator[Services]:
     async with open_services(make_config(db_path)) as services:
         yield services
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgresql: needs a PostgreSQL test server")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a PostgreSQL server here, its tests are left out, and the run says why."""
+    reason = pg_server.unavailable_reason()
+    if reason is None:
+        return
+    left_out = [item for item in items if item.get_closest_marker("postgresql")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+        print(f"\nPostgreSQL tests not run: {reason} ({len(left_out)} left out)")
+
+
+@pytest.fixture(scope="session")
+def pg_session() -> Iterator[pg_switch.Server]:
+    """The session's PostgreSQL server, stopped (and its files removed) at the end."""
+    yield pg_switch.SERVER
+    pg_switch.SERVER.stop()
+
+
+@pytest.fixture
+def pg_dsn(pg_session: pg_switch.Server) -> Iterator[pg_switch.PgDsn]:
+    """A new empty PostgreSQL database for one test, dropped after it."""
+    dsn = pg_switch.create_database()
+    yield dsn
+    pg_switch.drop_database(dsn)
