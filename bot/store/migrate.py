@@ -116,3 +116,21 @@ def script(step: Step) -> str:
     [a-z0-9_], so they are safe to write as literals)."""
     values = ", ".join(f"({version}, '{name}')" for version, name in step.records)
     return f"{step.script}\n;INSERT INTO schema_migrations(version, name) VALUES {values};"
+
+
+def twin_problems(folder: Path | Traversable | None = None) -> list[str]:
+    """What breaks the rule that from the PostgreSQL baseline on both folders hold the same
+    file names (every migration written for both backends); none when they agree."""
+    sqlite_folder, pg_folder = folders(folder)
+    pg = read_folder(pg_folder)
+    baselines = [m.version for m in pg if m.name == BASELINE]
+    if len(baselines) > 1:
+        return [f"more than one PostgreSQL baseline: versions {baselines}"]
+    start = baselines[0] if baselines else 0
+    sqlite_files = {m.file for m in read_folder(sqlite_folder) if m.version > start}
+    pg_files = {m.file for m in pg if m.version > start}
+    problems = [f"{name} has no PostgreSQL twin" for name in sorted(sqlite_files - pg_files)]
+    problems += [
+        f"postgresql/{name} has no SQLite twin" for name in sorted(pg_files - sqlite_files)
+    ]
+    return problems
