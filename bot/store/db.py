@@ -9,13 +9,14 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequenc
 from contextlib import asynccontextmanager
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeAlias, TypeVar
 
 import aiosqlite
 
 from bot.core.names import title_key, title_numbers
 from bot.store import migrate as migrations
 from bot.store.errors import StoreError as StoreError
+from bot.store.pg import PgDatabase
 
 log = logging.getLogger(__name__)
 
@@ -339,6 +340,9 @@ def inserted_id(cursor: aiosqlite.Cursor) -> int:
     return cursor.lastrowid
 
 
+# Either backend: the stores are written against this (bot/store/backends.py opens one).
+AnyDatabase: TypeAlias = "Database | PgDatabase"
+
 _T = TypeVar("_T")
 CHUNK = 500  # stays under SQLite's limit on bound parameters
 
@@ -358,7 +362,7 @@ def chunks(items: Sequence[_T], size: int = CHUNK) -> Iterator[list[_T]]:
 class Store:
     """A store over the database: its SQL in methods, its writes in the caller's unit of work."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: AnyDatabase) -> None:
         self.db = db
 
     @asynccontextmanager
