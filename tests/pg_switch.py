@@ -13,6 +13,7 @@ import os
 
 import asyncpg
 
+from bot.config import StoreConfig
 from tests import pg_server
 
 BACKEND = os.environ.get("RR_TEST_BACKEND", "sqlite").strip().lower() or "sqlite"
@@ -64,9 +65,9 @@ async def _admin(sql: str) -> None:
         await conn.close()
 
 
-def create_database(template: str | None = None) -> PgDsn:
+def create_database(template: str | None = None, name: str | None = None) -> PgDsn:
     """A new database on the session's server (a copy of `template` if given); its dsn."""
-    name = f"t_{os.getpid()}_{next(_numbers)}"
+    name = name or f"t_{os.getpid()}_{next(_numbers)}"
     copy = f" TEMPLATE {template}" if template else ""
     asyncio.run(_admin(f"CREATE DATABASE {name}{copy}"))
     return PgDsn(SERVER.get().dsn(name))
@@ -75,3 +76,9 @@ def create_database(template: str | None = None) -> PgDsn:
 def drop_database(dsn: PgDsn) -> None:
     """Drop a test's database (closing any connection a failed test left open)."""
     asyncio.run(_admin(f"DROP DATABASE IF EXISTS {dsn.name} WITH (FORCE)"))
+
+
+def store_config(dsn: PgDsn) -> StoreConfig:
+    """The store section of a test's config on PostgreSQL: trust login, a small pool (the
+    test server takes 300 connections in all)."""
+    return StoreConfig(backend="postgresql", dsn=str(dsn), password_env=None, pool_size=4)
