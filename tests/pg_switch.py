@@ -16,9 +16,16 @@ import asyncpg
 from bot.config import StoreConfig
 from tests import pg_server
 
-BACKEND = os.environ.get("RR_TEST_BACKEND", "sqlite").strip().lower() or "sqlite"
-if BACKEND not in ("sqlite", "postgresql"):
-    raise RuntimeError(f"RR_TEST_BACKEND must be sqlite or postgresql, got {BACKEND!r}")
+
+def backend(value: str | None) -> str:
+    """The suite's backend from RR_TEST_BACKEND (unset or empty: sqlite)."""
+    chosen = (value or "").strip().lower() or "sqlite"
+    if chosen not in ("sqlite", "postgresql"):
+        raise RuntimeError(f"RR_TEST_BACKEND must be sqlite or postgresql, got {value!r}")
+    return chosen
+
+
+BACKEND = backend(os.environ.get("RR_TEST_BACKEND"))
 ON_POSTGRESQL = BACKEND == "postgresql"
 TEMPLATE = "rr_template"
 
