@@ -19,8 +19,16 @@ install: $(STAMP)
 run: install
 	$(BIN)/python -m bot run
 
+# The store's suite again on PostgreSQL (RR_TEST_BACKEND=postgresql: a throwaway server in a
+# temp dir, see tests/pg_switch.py), when its server programs are installed; else it says why.
+PG_SUITE ?= tests/unit/test_store.py tests/unit/test_pg.py tests/unit/test_store_config.py
+
 test: install
 	$(BIN)/python -m pytest -q
+	@reason="$$($(BIN)/python -c 'from tests.pg_server import unavailable_reason as r; print(r() or "")')"; \
+	if [ -n "$$reason" ]; then echo "PostgreSQL tests not run: $$reason"; \
+	else echo "The store suite on PostgreSQL:"; \
+	RR_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -p no:randomly $(PG_SUITE); fi
 
 # Every bench/*.py in turn, then one table of their SUMMARY lines (bench/summary.py).
 bench: install

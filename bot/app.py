@@ -20,7 +20,8 @@ from bot.importers.bundled import DATA_DIR, load_bundled_if_empty
 from bot.outbox.outbox import Outbox
 from bot.render.charts import ChartRenderer
 from bot.services import Services
-from bot.store import CatalogStore, Database
+from bot.store import CatalogStore
+from bot.store.backends import AnyDatabase, open_database
 from bot.store.curation import CurationStore
 from bot.store.digests import DigestStore
 from bot.store.follows import FollowStore
@@ -41,7 +42,7 @@ async def open_services(
     config: Config, *, load_bundled: bool = True, clock: Clock = utc_now
 ) -> AsyncIterator[Services]:
     """Open the store (importing the bundled data into an empty one) and build the core."""
-    db = await Database.open(config.database, busy_timeout=config.database_busy_timeout)
+    db = await open_database(config)
     session = feed_session(allow_private=config.watch.allow_private_feed_hosts)
     sync_session = feed_session(allow_private=config.sync.allow_private_hosts)
     parser = make_parser(config.watch.parse_workers, config.watch.parse_timeout)
@@ -87,7 +88,7 @@ async def open_services(
 
 def _watch_service(
     config: Config,
-    db: Database,
+    db: AnyDatabase,
     lookups: Lookups,
     session: aiohttp.ClientSession,
     clock: Clock,
@@ -125,7 +126,7 @@ def _watch_service(
 
 def _sync_engine(
     config: Config,
-    db: Database,
+    db: AnyDatabase,
     catalog: CatalogStore,
     lookups: Lookups,
     watch: WatchService,

@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from yarl import URL
@@ -26,6 +27,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TOKEN = re.compile(r"[A-Za-z0-9._-]{1,200}")
 _DIGITS = re.compile(r"[0-9]{1,20}")
 _HUB_AUTHOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+BACKENDS = ("sqlite", "postgresql")
 
 
 class ConfigError(Exception):
@@ -152,6 +155,18 @@ class HubConfig:
 
 
 @dataclass(frozen=True)
+class StoreConfig:
+    """Where the store lives: SQLite (the `database` file) or a PostgreSQL server at `dsn`,
+    its password from the environment variable `password_env` (None: a login without one)."""
+
+    backend: Literal["sqlite", "postgresql"] = "sqlite"
+    dsn: str | None = None
+    password_env: str | None = "RADAR_DB_PASSWORD"
+    pool_size: int = 10
+    password: str | None = field(default=None, repr=False)  # read at start-up, never logged
+
+
+@dataclass(frozen=True)
 class Config:
     database: Path = DEFAULT_DATABASE
     database_busy_timeout: float = 5.0  # seconds a write waits for another process's write
@@ -167,6 +182,7 @@ class Config:
     token: str | None = None
     huggingface: HubConfig = field(default_factory=HubConfig)
     charts: ChartsConfig = field(default_factory=ChartsConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
 
 
 def load_config(
@@ -182,10 +198,85 @@ def load_config(
         raw = _read_yaml(chosen)
     config = parse_config(raw)
     token = _token(env.get("DISCORD_TOKEN"))
-    overrides: dict[str, Any] = {"token": token}
+    overrides: dict[str, Any] = {"token": token, "store": store_password(config.store, env)}
     if database is not None:
+        if config.store.backend != "sqlite":
+            raise ConfigError("--db names an SQLite file, but store.backend is postgresql")
         overrides["database"] = _database(database, "--db")
     return replace(config, **overrides)
+
+
+def store_password(store: StoreConfig, env: Mapping[str, str]) -> StoreConfig:
+    """`store` with the PostgreSQL password read from its environment variable."""
+    if store.backend != "postgresql" or store.password_env is None:
+        return store
+    password = env.get(store.password_env, "")
+    if not password:
+        raise ConfigError(
+            f"environment variable {store.password_env} (named by key 'store.password_env') is"
+            " not set: set it to the database user's password, or set store.password_env: null"
+            " for a login that needs none (trust, peer, .pgpass)"
+        )
+    return replace(store, password=password)
+
+
+def _store(raw: dict[str, Any]) -> StoreConfig:
+    _reject_unknown(raw, {"backend", "dsn", "password_env", "pool_size"}, prefix="store.")
+    backend = raw.get("backend", "sqlite")
+    if backend not in BACKENDS:
+        raise ConfigError(f"key 'store.backend' must be sqlite or postgresql, got {backend!r}")
+    dsn = _dsn(raw.get("dsn"))
+    if backend == "postgresql" and dsn is None:
+        raise ConfigError(
+            "key 'store.dsn' is required when store.backend is postgresql"
+            " (e.g. postgresql://radar@db:5432/radar)"
+        )
+    if backend == "sqlite" and dsn is not None:
+        raise ConfigError(
+            "key 'store.dsn' is set but store.backend is sqlite: set store.backend: postgresql"
+            " to use it, or remove it"
+        )
+    password_env = raw.get("password_env", "RADAR_DB_PASSWORD")
+    if password_env is not None and (
+        not isinstance(password_env, str) or not _ENV_NAME.fullmatch(password_env)
+    ):
+        raise ConfigError(
+            "key 'store.password_env' must name an environment variable (letters, digits, _)"
+            f" or be null, got {password_env!r}"
+        )
+    return StoreConfig(
+        backend=backend,
+        dsn=dsn,
+        password_env=password_env,
+        pool_size=_integer(raw, "pool_size", 10, 1, 200, "store."),
+    )
+
+
+def _dsn(value: Any) -> str | None:
+    """A postgresql:// URL with a host and a database, and no password in it."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith(("postgresql://", "postgres://")):
+        shown = value if not isinstance(value, str) or "@" not in value else "<hidden>"
+        raise ConfigError(
+            "key 'store.dsn' must be a postgresql:// URL such as postgresql://radar@db:5432/radar,"
+            f" got {shown!r}"
+        )
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (a bad port raises here)
+    except ValueError as exc:
+        raise ConfigError(f"key 'store.dsn' is not a valid URL: {exc}") from exc
+    if parts.password is not None:
+        raise ConfigError(
+            "key 'store.dsn' holds a password: remove it from the URL (config files get shared"
+            " and logged) and put it in the environment variable named by store.password_env"
+        )
+    if not parts.hostname or parts.path.strip("/") == "":
+        raise ConfigError(
+            "key 'store.dsn' must name a host and a database, e.g. postgresql://radar@db:5432/radar"
+        )
+    return value
 
 
 def _token(value: str | None) -> str | None:
@@ -224,6 +315,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
             "sync",
             "huggingface",
             "charts",
+            "store",
         },
     )
     curators = _mapping(raw, "curators")
@@ -242,6 +334,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
         retention=_retention(_mapping(raw, "retention")),
         follow=_follow(_mapping(raw, "follow")),
         sync=_sync(_mapping(raw, "sync")),
+        store=_store(_mapping(raw, "store")),
         database=_database(Path(_string(raw, "database", str(DEFAULT_DATABASE))), "database"),
         database_busy_timeout=_number(raw, "database_busy_timeout", 5.0, 0.05, 600),
         log_level=_log_level(raw),

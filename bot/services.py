@@ -17,7 +17,8 @@ from bot.digest.service import DigestService
 from bot.follow.service import FollowService
 from bot.outbox.outbox import Outbox
 from bot.render.charts import ChartRenderer
-from bot.store import CatalogStore, Database
+from bot.store import CatalogStore
+from bot.store.backends import AnyDatabase
 from bot.sync.engine import SyncEngine
 from bot.watch.service import WatchService
 
@@ -27,7 +28,7 @@ class Services:
     """Everything a front end needs, built once per process."""
 
     config: Config
-    db: Database
+    db: AnyDatabase
     catalog: CatalogStore
     lookups: Lookups
     watch: WatchService

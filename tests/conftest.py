@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ import pytest
 from bot.app import open_services
 from bot.config import Config, SyncConfig, WatchConfig
 from bot.services import Services
+from tests import pg_server, pg_switch
 
 # The stand-in's fixtures (`standin`, `standin_guild`); see tests/standin/plugin.py.
 pytest_plugins = ["tests.standin.plugin"]
@@ -23,9 +24,11 @@ NO_FEEDS = REPO / "tests" / "data" / "no-feeds.yaml"
 FEEDS = REPO / "tests" / "data" / "feeds"
 
 
-def make_config(database: Path, **changes) -> Config:
+def make_config(database: Path | str, **changes) -> Config:
     """A config for tests: the given database, and no feed sources that would reach the internet.
 
+    `database` is what `db_path`/`bundled_db` give: an SQLite file's Path, or on PostgreSQL
+    (RR_TEST_BACKEND=postgresql) the dsn of the test's own database.
     Tests' feeds are served on 127.0.0.1, so the config opts in to private feed hosts; pass
     `watch=` to test the default, which refuses them. The catalog sync is off (`sync=`)."""
     watch = changes.pop(
@@ -35,30 +38,83 @@ def make_config(database: Path, **changes) -> Config:
     # The live catalog sync never reaches the internet from a test: off unless a test turns
     # it on (pointed at 127.0.0.1).
     changes.setdefault("sync", SyncConfig(enabled=False, allow_private_hosts=True))
-    return Config(database=database, watch=watch, **changes)
+    if isinstance(database, pg_switch.PgDsn):
+        changes.setdefault("store", pg_switch.store_config(database))
+        return Config(watch=watch, **changes)
+    return Config(database=Path(database), watch=watch, **changes)
 
 
 @pytest.fixture(scope="session")
-def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store with the bundled data imported, built once; tests copy it."""
+def bundled_db(
+    tmp_path_factory: pytest.TempPathFactory, pg_session: pg_switch.Server
+) -> Iterator[Path | pg_switch.PgDsn]:
+    """A store with the bundled data imported, built once; tests copy it (on PostgreSQL: a
+    template database)."""
+    if pg_switch.ON_POSTGRESQL:
+        template = pg_switch.create_database(name=pg_switch.TEMPLATE)
+        _build(template)
+        yield template
+        pg_switch.drop_database(template)
+        return
     path = tmp_path_factory.mktemp("template") / "catalog.db"
+    _build(path)
+    yield path
 
+
+def _build(database: Path | str) -> None:
     async def build() -> None:
-        async with open_services(make_config(path)):
+        async with open_services(make_config(database)):
             pass
 
     asyncio.run(build())
-    return path
 
 
 @pytest.fixture
-def db_path(bundled_db: Path, tmp_path: Path) -> Path:
+def db_path(bundled_db: Path | str, tmp_path: Path) -> Iterator[Path | pg_switch.PgDsn]:
+    """This test's own store, a copy of the bundled one: an SQLite file, or on PostgreSQL a
+    database made from the template (dropped after the test)."""
+    if isinstance(bundled_db, pg_switch.PgDsn):
+        dsn = pg_switch.create_database(template=bundled_db.name)
+        yield dsn
+        pg_switch.drop_database(dsn)
+        return
     path = tmp_path / "catalog.db"
     shutil.copy(bundled_db, path)
-    return path
+    yield path
 
 
 @pytest.fixture
 async def services(db_path: Path) -> AsyncIterator[Services]:
     async with open_services(make_config(db_path)) as services:
         yield services
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgresql: needs a PostgreSQL test server")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a PostgreSQL server here, its tests are left out, and the run says why."""
+    reason = pg_server.unavailable_reason()
+    if reason is None:
+        return
+    left_out = [item for item in items if item.get_closest_marker("postgresql")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+        print(f"\nPostgreSQL tests not run: {reason} ({len(left_out)} left out)")
+
+
+@pytest.fixture(scope="session")
+def pg_session() -> Iterator[pg_switch.Server]:
+    """The session's PostgreSQL server, stopped (and its files removed) at the end."""
+    yield pg_switch.SERVER
+    pg_switch.SERVER.stop()
+
+
+@pytest.fixture
+def pg_dsn(pg_session: pg_switch.Server) -> Iterator[pg_switch.PgDsn]:
+    """A new empty PostgreSQL database for one test, dropped after it."""
+    dsn = pg_switch.create_database()
+    yield dsn
+    pg_switch.drop_database(dsn)

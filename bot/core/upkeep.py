@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from bot.config import RetentionConfig
 from bot.core.clock import Clock, iso
 from bot.core.periodic import run_periodically
-from bot.store.db import Database
+from bot.store.backends import AnyDatabase
 from bot.store.outbox import OutboxStore
 from bot.store.watch import WatchStore
 
@@ -35,7 +35,7 @@ class UpkeepReport:
 
 
 class StoreUpkeep:
-    def __init__(self, db: Database, settings: RetentionConfig, clock: Clock) -> None:
+    def __init__(self, db: AnyDatabase, settings: RetentionConfig, clock: Clock) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock

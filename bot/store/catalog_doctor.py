@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.store.backends import AnyDatabase
 from bot.store.catalog_reads import ANNOUNCE_LIKE, PROVISIONAL_SQL, provisional_record
 from bot.store.catalog_records import ProvisionalRecord
-from bot.store.db import Database
 
 # Every claim table, with what the doctor calls its claims.
 _CLAIM_TABLES = (("model_claims", "fact"), ("license_claims", "license claim"), ("scores", "score"))
@@ -57,7 +57,7 @@ class Unsourced:
 
 
 class CatalogDoctorReads:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: AnyDatabase) -> None:
         self.db = db
 
     async def models(self) -> list[DoctorModel]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.store.backends import AnyDatabase
 from bot.store.catalog_reads import (
     EVENT_SELECT,
     SOURCE_COLUMNS,
@@ -28,7 +29,6 @@ from bot.store.catalog_records import (
     ExportScore,
     SourceRecord,
 )
-from bot.store.db import Database
 from bot.store.db import off_loop as _off_loop
 
 # A model with its organisation and aliases (in the order they were added).
@@ -62,7 +62,7 @@ def _export_model(row: Any) -> ExportModel:
 class CatalogExport:
     """Reads for exporting the catalog as YAML; `curated_only` keeps curators' claims only."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: AnyDatabase) -> None:
         self.db = db
 
     async def claims(self, curated_only: bool) -> ExportClaims:

@@ -11,8 +11,8 @@ from bot.core.names import normalize
 from bot.core.records import LineageRec, Provenance, SkippedRow
 from bot.core.results import SourceRef
 from bot.core.vocab import LINEAGE_RELATIONS
+from bot.store.backends import AnyDatabase
 from bot.store.catalog_reads import SOURCE_COLUMNS, source_ref
-from bot.store.db import Database
 
 # Links with their base resolved: the id found at import, else the model now called so.
 LINEAGE_SELECT = (
@@ -50,7 +50,7 @@ class HubRepo:
 
 
 async def apply_lineage(
-    db: Database,
+    db: AnyDatabase,
     lineage: Sequence[LineageRec],
     model_id: Callable[[str], Awaitable[int]],
     known_id: Callable[[str], Awaitable[int | None]],
@@ -87,7 +87,7 @@ async def apply_lineage(
 class CatalogLineage:
     """The lineage reads, mixed into `CatalogStore`."""
 
-    db: Database
+    db: AnyDatabase
 
     async def lineage_links(self, model_ids: Sequence[int]) -> list[LineageLink]:
         """The links stated for each of the models (their bases), in stored order."""

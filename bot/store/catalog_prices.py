@@ -19,9 +19,9 @@ from itertools import pairwise
 from typing import Any
 
 from bot.core.records import PriceRec, SkippedRow
+from bot.store.backends import AnyDatabase
 from bot.store.catalog_reads import _board_filter, source_ref
 from bot.store.catalog_records import PricedModel, PriceRecord
-from bot.store.db import Database
 
 # The blended price the leaderboard sorts and filters by: 3 input tokens to 1 output token.
 BLENDED = "((3 * {p}.input_per_m + {p}.output_per_m) / 4.0)"
@@ -101,7 +101,7 @@ class PriceChange:
 class PriceApply:
     """One batch's prices applied to the store, inside the caller's unit of work."""
 
-    def __init__(self, db: Database, added: Counter[str]) -> None:
+    def __init__(self, db: AnyDatabase, added: Counter[str]) -> None:
         self.db = db
         self.added = added
         self.changes: list[PriceChange] = []
@@ -267,7 +267,7 @@ def _close_periods(rows: list[_Row]) -> None:
 class PriceReads:
     """The catalog's price reads (mixed into `CatalogStore`)."""
 
-    db: Database
+    db: AnyDatabase
 
     async def prices(self, model_ids: Sequence[int], current: bool = False) -> list[PriceRecord]:
         """The price periods of these models (only the open ones with `current`), oldest first."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.core.vocab import ANNOUNCE_PREFIX
+from bot.store.backends import AnyDatabase
 from bot.store.catalog_records import (
     BenchmarkEntry,
     BenchmarkInfo,
@@ -29,7 +30,7 @@ from bot.store.catalog_records import (
     SourceRef,
     SourceWithFacts,
 )
-from bot.store.db import Database, off_loop
+from bot.store.db import off_loop
 
 # The provenance columns every claim query returns (claims are aliased `c`, sources `s`).
 SOURCE_COLUMNS = (
@@ -223,7 +224,7 @@ def _board_filter(
 class CatalogReads:
     """The catalog's read queries; callers get typed records, never rows or SQL."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: AnyDatabase) -> None:
         self.db = db
 
     # ---- whole catalog --------------------------------------------------------------------

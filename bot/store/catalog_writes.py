@@ -23,15 +23,15 @@ from bot.core.records import (
     SkippedRow,
 )
 from bot.core.scores import parse_setting, score_problem
+from bot.store.backends import AnyDatabase
 from bot.store.catalog_lineage import apply_lineage
 from bot.store.catalog_prices import PriceApply, PriceChange
-from bot.store.db import Database, inserted_id
 
 
 class _Resolver:
     """Name -> id lookups for one batch, creating rows on first sight and caching the answers."""
 
-    def __init__(self, db: Database, added: Counter[str]) -> None:
+    def __init__(self, db: AnyDatabase, added: Counter[str]) -> None:
         self.db = db
         self.added = added
         self.sources: dict[str, int] = {}
@@ -104,12 +104,11 @@ class _Resolver:
                 (norm, norm),
             )
             if row is None:
-                cursor = await self.db.execute(
+                self.orgs[norm] = await self.db.insert(
                     "INSERT INTO organisations(name, norm, country) VALUES (?, ?, ?)",
                     (name, norm, country),
                 )
                 self.added["organisations"] += 1
-                self.orgs[norm] = inserted_id(cursor)
             else:
                 self.orgs[norm] = row[0]
         return self.orgs[norm]
@@ -130,12 +129,11 @@ class _Resolver:
                     found = self.next_id
                     self.new_models.append((found, *row))
                 else:
-                    cursor = await self.db.execute(
+                    found = await self.db.insert(
                         "INSERT INTO models(name, norm, org_id, family, family_norm)"
                         " VALUES (?, ?, ?, ?, ?)",
                         row,
                     )
-                    found = inserted_id(cursor)
                 self.next_id = max(self.next_id, found + 1)
                 self.added["models"] += 1
                 known[norm] = found
@@ -196,7 +194,7 @@ class _Resolver:
 class CatalogWrites:
     """The catalog's writes; reads live in `CatalogReads`."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: AnyDatabase) -> None:
         self.db = db
 
     async def apply(self, batch: Batch) -> ImportSummary:

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store.db import Database, inserted_id
+from bot.store.backends import AnyDatabase
 
 # Parents before children: rows are re-created in this order and removed in the reverse.
 TRACKED = (
@@ -59,7 +59,7 @@ def _audit_record(row: aiosqlite.Row) -> AuditRecord:
 
 
 class CurationStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: AnyDatabase) -> None:
         self.db = db
 
     async def high_water(self) -> dict[str, int]:
@@ -128,7 +128,7 @@ class CurationStore:
         undo_of: int | None = None,
     ) -> int:
         """Write an audit entry for a change made in `guild_id` (inside its transaction)."""
-        cursor = await self.db.execute(
+        return await self.db.insert(
             "INSERT INTO audit_log(at, user_id, user_name, action, target, summary, model_ids,"
             " effects, guild_id, undo_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -144,7 +144,6 @@ class CurationStore:
                 undo_of,
             ),
         )
-        return inserted_id(cursor)
 
     async def change(self, guild_id: str, change_id: int) -> AuditRecord | None:
         """The change `change_id` if it was made in `guild_id`, else None."""

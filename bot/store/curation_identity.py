@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.store.db import Database
+from bot.store.backends import AnyDatabase
 
 # The claim tables whose rows carry the source record they came from (in `note`).
 NOTED = ("model_claims", "license_claims", "scores")
 
 
 class IdentityCurationStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: AnyDatabase) -> None:
         self.db = db
 
     async def noted_rows(self, model_id: int, note: str) -> dict[str, list[dict[str, Any]]]:

@@ -4,26 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
-from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, Protocol, TypeAlias, TypeVar
 
 import aiosqlite
 
 from bot.core.names import title_key, title_numbers
+from bot.store import migrate as migrations
+from bot.store.errors import StoreError as StoreError
+from bot.store.pg import PgDatabase
 
 log = logging.getLogger(__name__)
 
-_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
+class Row(Protocol):
+    """A result row on either backend (aiosqlite.Row, asyncpg.Record): by position, by
+    column name, and `dict(row)`. Store code relies on nothing else of it."""
 
-class StoreError(Exception):
-    """The database cannot do what was asked (read-only, full, unreadable), worded for the
-    operator. The change that met it was rolled back whole."""
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+    def keys(self) -> Any: ...
 
 
 # SQLite's primary result codes (the low byte of an extended code) that mean the database
@@ -68,6 +72,8 @@ class Database:
     waits for the writer nor queues behind it: reads outside a unit of work use the pool,
     reads inside one use the writer's connection and see the unit's own rows."""
 
+    dialect: Literal["sqlite"] = "sqlite"
+
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
@@ -78,9 +84,16 @@ class Database:
         self.path = path
 
     @classmethod
-    async def open(cls, path: Path, *, busy_timeout: float = 5.0) -> Database:
-        """Open (creating if needed) the database at `path` and apply pending migrations. A
-        write waits up to `busy_timeout` seconds for another process's write to finish."""
+    async def open(
+        cls,
+        path: Path,
+        *,
+        busy_timeout: float = 5.0,
+        migrations_folder: Path | Traversable | None = None,
+    ) -> Database:
+        """Open (creating if needed) the database at `path` and apply pending migrations
+        (from `migrations_folder`, the bundled ones by default). A write waits up to
+        `busy_timeout` seconds for another process's write to finish."""
         if str(path) != ":memory:":
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,7 +115,7 @@ class Database:
                 await conn.execute("PRAGMA recursive_triggers=ON")
                 await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
                 await conn.execute("PRAGMA synchronous=NORMAL")
-                await db.migrate()
+                await db.migrate(migrations_folder)
                 if str(path) != ":memory:":
                     await db._open_readers(READERS, busy_timeout)
         except Exception:
@@ -139,30 +152,20 @@ class Database:
         finally:
             self._readers.put_nowait(reader)
 
-    async def migrate(self) -> list[str]:
+    async def migrate(self, folder: Path | Traversable | None = None) -> list[str]:
         """Apply every migration not yet applied, each in its own transaction; return their names."""
-        await self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-            " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))"
-        )
-        applied = {row[0] for row in await self.fetchall("SELECT version FROM schema_migrations")}
+        await self._conn.execute(migrations.SCHEMA_TABLE["sqlite"])
+        applied = {row[0] for row in await self.fetchall(migrations.APPLIED)}
         done = []
-        for version, name, script in _migrations():
-            if version in applied:
-                continue
-            log.info("applying migration %04d_%s", version, name)
+        for step in migrations.plan("sqlite", applied, folder):
+            log.info("applying migration %s", step.file)
             try:
-                await self._conn.executescript(
-                    "BEGIN;\n"
-                    + script
-                    + f"\nINSERT INTO schema_migrations(version, name) VALUES ({version}, '{name}');"
-                    + "\nCOMMIT;"
-                )
+                # One script, BEGIN to COMMIT: executescript commits an open transaction first.
+                await self._conn.executescript(f"BEGIN;\n{migrations.script(step)}\nCOMMIT;")
             except Exception:
                 await self._rollback()
                 raise
-            done.append(name)
+            done.append(step.name)
         return done
 
     async def optimize(self) -> None:
@@ -285,6 +288,11 @@ class Database:
             async with self._write_lock:
                 return await self._conn.execute(sql, params)
 
+    async def insert(self, sql: str, params: Sequence[Any] = (), key: str = "id") -> int:
+        """Run an INSERT and return the new row's `key` (SQLite: its rowid, which is the
+        INTEGER PRIMARY KEY `key` of every table the stores insert into this way)."""
+        return inserted_id(await self.execute(sql, params))
+
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         """One statement over many rows in one trip to the connection's thread; the number of
         rows it changed (SQLite sums them over the rows)."""
@@ -332,14 +340,8 @@ def inserted_id(cursor: aiosqlite.Cursor) -> int:
     return cursor.lastrowid
 
 
-def _migrations() -> list[tuple[int, str, str]]:
-    found = []
-    for entry in resources.files("bot.store").joinpath("migrations").iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
-    return sorted(found)
-
+# Either backend: the stores are written against this (bot/store/backends.py opens one).
+AnyDatabase: TypeAlias = "Database | PgDatabase"
 
 _T = TypeVar("_T")
 CHUNK = 500  # stays under SQLite's limit on bound parameters
@@ -360,7 +362,7 @@ def chunks(items: Sequence[_T], size: int = CHUNK) -> Iterator[list[_T]]:
 class Store:
     """A store over the database: its SQL in methods, its writes in the caller's unit of work."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: AnyDatabase) -> None:
         self.db = db
 
     @asynccontextmanager

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store.db import Database
+from bot.store.backends import AnyDatabase
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ def _schedule(row: aiosqlite.Row) -> ScheduleRecord:
 
 
 class DigestStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: AnyDatabase) -> None:
         self.db = db
 
     async def upsert(

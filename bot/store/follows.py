@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.store.db import Store, chunks, inserted_id
+from bot.store.db import Store, chunks
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,13 +115,13 @@ class FollowStore(Store):
                 (",".join(what), name, row["id"]),
             )
             return int(row["id"]), False
-        cursor = await self.db.execute(
+        follow_id = await self.db.insert(
             "INSERT INTO follows(user_id, kind, target_key, target_name, what, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (user_id, kind, key, name, ",".join(what), now),
         )
         await self.db.execute("INSERT OR IGNORE INTO follow_users(user_id) VALUES (?)", (user_id,))
-        return inserted_id(cursor), True
+        return follow_id, True
 
     async def remove(self, user_id: str, follow_id: int) -> bool:
         """Remove one of the user's follows (its changes go with it); an id of another user's

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import aiosqlite
 
 from bot.core.delivery import Delivery
-from bot.store.db import Database
+from bot.store.backends import AnyDatabase
 
 
 def _delivery(row: aiosqlite.Row) -> Delivery:
@@ -24,7 +24,7 @@ def _delivery(row: aiosqlite.Row) -> Delivery:
 
 
 class TargetStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: AnyDatabase) -> None:
         self.db = db
 
     async def save(self, target: Delivery, now: str) -> None:

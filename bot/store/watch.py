@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.names import normalize
-from bot.store.db import Database, Store, chunks, inserted_id
+from bot.store.backends import AnyDatabase
+from bot.store.db import Store, chunks
 from bot.store.outbox import OutboxStore
 from bot.watch.filters import Filters
 from bot.watch.records import (
@@ -111,7 +112,7 @@ def _candidate(row: Any) -> StoryCandidate:
 
 
 class WatchStore(Store):
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: AnyDatabase) -> None:
         super().__init__(db)
         # A subscription's queued and held posts change with it (their SQL is the outbox store's).
         self._outbox = OutboxStore(db)
@@ -480,7 +481,7 @@ class WatchStore(Store):
         created_by: str,
         now: str,
     ) -> int:
-        cursor = await self.db.execute(
+        return await self.db.insert(
             "INSERT INTO subscriptions(guild_id, channel_id, filters, role_id, notify_channel_id,"
             " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -493,7 +494,6 @@ class WatchStore(Store):
                 now,
             ),
         )
-        return inserted_id(cursor)
 
     async def remove_subscription(self, guild_id: str, subscription_id: int) -> bool:
         """Delete the guild's subscription and drop its queued and held alerts (inside the

@@ -14,7 +14,6 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -34,7 +33,7 @@ from bot.curation.trust import imported_run_items
 from bot.outbox.outbox import Outbox
 from bot.store.catalog import CatalogStore
 from bot.store.curation import CurationStore
-from bot.store.db import StoreError
+from bot.store.errors import DATABASE_ERRORS
 from bot.store.sync import Snapshot, SyncState, SyncStore
 from bot.sync.adapter import Fetched, SourceUnavailable, SyncAdapter, collects
 from bot.sync.changes import ChangeSet, diff, fact_map
@@ -44,6 +43,9 @@ from bot.watch.fetch import Fetcher, FetchError
 from bot.watch.ingest import Ingestor
 
 log = logging.getLogger(__name__)
+
+# What applying a snapshot can fail with: its rows refused, or the database in trouble.
+_APPLY_FAILED: tuple[type[Exception], ...] = (ImportRejected, *DATABASE_ERRORS)
 
 MAX_BACKOFF = timedelta(days=2)
 # Called between the steps of a sync's unit of work with the step's name (tests inject a
@@ -223,7 +225,7 @@ class SyncEngine:
             return await self._apply(
                 adapter, fetched, digest, _stamped(batch, fetched.as_of), actor
             )
-        except (ImportRejected, sqlite3.Error, StoreError) as exc:  # rolled back whole
+        except _APPLY_FAILED as exc:  # rolled back whole
             log.exception("sync %s: applying the snapshot failed", key)
             return await self._failed(adapter, url, f"applying it failed: {exc}", state, scheduled)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,7 +22,7 @@ from functools import partial
 
 from bot.core.clock import Clock, iso
 from bot.outbox.outbox import Outbox
-from bot.store.db import StoreError
+from bot.store.errors import DATABASE_ERRORS
 from bot.store.watch import UnchangedPoll, WatchStore
 from bot.watch.bookkeeping import UnchangedWrites
 from bot.watch.fetch import Fetcher, FetchError, FetchResult
@@ -218,7 +217,7 @@ class FeedPoller:
                     parsed.items, baseline=not row.last_success, budget=budget
                 )
                 resumed = await self._succeeded(row, result, len(report.new), digest)
-        except (sqlite3.Error, StoreError) as exc:  # rolled back: nothing of this poll is kept
+        except DATABASE_ERRORS as exc:  # rolled back: nothing of this poll is kept
             log.exception("feed %s: storing its entries failed", key)
             return await self._failed(row, f"storing its entries failed ({exc})")
         await self.ingestor.catalog_changed(report)  # its new records findable at once

@@ -242,9 +242,13 @@ def test_the_sql_check_finds_statements_and_database_calls(tmp_path: Path) -> No
     assert found["pkg.c"] == ["line 2: .fetchall("]
 
 
+DRIVERS = ("aiosqlite", "sqlite3", "asyncpg")
+
+
 def rows_outside(root: Path, package: str, store: str) -> dict[str, list[str]]:
-    """Module -> its imports of the database driver (`aiosqlite`) or of a store's `Row`, for
-    every module of `package` outside `store`: callers get typed records, never rows."""
+    """Module -> its imports of a database driver (aiosqlite, sqlite3, asyncpg) or of a
+    store's `Row`, for every module of `package` outside `store`: callers get typed records,
+    never rows, and catch `bot.store.errors.DATABASE_ERRORS`, never one backend's errors."""
     found: dict[str, list[str]] = {}
     for module, path in module_files(root, package).items():
         if module == store or module.startswith(store + "."):
@@ -252,8 +256,7 @@ def rows_outside(root: Path, package: str, store: str) -> dict[str, list[str]]:
         hits = [
             name
             for name in _imported_names(module, path)
-            if name == "aiosqlite"
-            or name.startswith("aiosqlite.")
+            if name.partition(".")[0] in DRIVERS
             or (name.startswith(store + ".") and name.rpartition(".")[2] == "Row")
         ]
         if hits:
@@ -280,10 +283,13 @@ def test_the_row_check_finds_the_driver_and_store_rows(tmp_path: Path) -> None:
             "pkg/core/c.py": "def f():\n    from ..store.s import Row\n",
             "pkg/d.py": "from aiosqlite import Row as R\n",
             "pkg/e.py": "from pkg.store.s import Record, Rows\n",
+            "pkg/f.py": "import sqlite3\n",
+            "pkg/g.py": "from asyncpg.exceptions import PostgresError\n",
+            "pkg/h.py": "import sqlite3x\n",
         },
     )
     found = rows_outside(root, "pkg", "pkg.store")
-    assert sorted(found) == ["pkg.a", "pkg.b", "pkg.core.c", "pkg.d"]
+    assert sorted(found) == ["pkg.a", "pkg.b", "pkg.core.c", "pkg.d", "pkg.f", "pkg.g"]
     assert found["pkg.b"] == ["pkg.store.s.Row"]
 
 
