@@ -380,7 +380,7 @@ CREATE TABLE scores (
 -- 2 organisation, 3 organisation alias, 4 event), kept by the triggers below.
 CREATE TABLE catalog_search (
     rowid BIGINT PRIMARY KEY,
-    body  TEXT NOT NULL,
+    body  TEXT,
     doc   tsvector GENERATED ALWAYS AS (to_tsvector('simple', rr_search_text(body))) STORED
 );
 CREATE INDEX catalog_search_doc ON catalog_search USING gin (doc);
