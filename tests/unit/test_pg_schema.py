@@ -20,6 +20,7 @@ import asyncpg
 import pytest
 
 from bot.store.catalog_reads import SEARCH_HITS_PG, CatalogReads
+from bot.store.curation import plain_row, restore_statements
 from bot.store.db import Database
 from tests import pg_server
 
@@ -500,3 +501,45 @@ async def test_schema_migrations_default_is_sqlites_iso_time(
     lite_at = (await lite.fetchrow("SELECT applied_at FROM schema_migrations LIMIT 1"))[0]
     pattern = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
     assert re.fullmatch(pattern, at) and re.fullmatch(pattern, lite_at)
+
+
+async def test_undo_restores_a_removed_model_with_its_index_and_counts(
+    pg: asyncpg.Connection,
+) -> None:
+    await _catalog(pg)
+    await pg.execute(
+        "INSERT INTO model_aliases(norm, alias, model_id) VALUES ('other', 'Other', 2),"
+        " ('le chat', 'Le Chat', 1);"
+        "INSERT INTO scores(model_id, benchmark_id, value, source_id) VALUES (1, 1, 80, 1)"
+    )
+    saved = {}
+    for table, where in (("models", "id = 1"), ("model_aliases", "model_id = 1"),
+                         ("scores", "model_id = 1")):  # fmt: skip
+        rows = await pg.fetch(f"SELECT rowid AS _rowid, * FROM {table} WHERE {where}")
+        saved[table] = [plain_row(r) for r in rows]
+    assert "rowid" not in saved["model_aliases"][0] and saved["model_aliases"][0]["_rowid"] == 2
+    await pg.execute("DELETE FROM models WHERE id = 1")  # cascades to the alias and the score
+    assert await _search(pg, "chat") == [] and (await _counts(pg))[0] == {}
+    for table, rows in saved.items():
+        for row in rows:
+            for sql, params in restore_statements(table, row, "postgresql"):
+                await pg.execute(_positional(sql), *params)
+    assert await _search(pg, "chat") == [(1, 1, "Le Chat")]
+    assert await _search(pg, "large") == [(0, 1, "Mistral Large")]
+    assert await pg.fetchval("SELECT rowid FROM model_aliases WHERE norm = 'le chat'") == 2
+    kept, truth = await _counts(pg)
+    assert kept == truth == {1: 1}
+    # Restoring a row that is still there replaces it (its delete triggers fire first).
+    for sql, params in restore_statements("scores", saved["scores"][0], "postgresql"):
+        await pg.execute(_positional(sql), *params)
+    assert (await _counts(pg))[0] == {1: 1}
+    # A restored row that clashes on another unique key is refused, not silently replaced.
+    await pg.execute("DELETE FROM model_aliases WHERE norm = 'le chat'")
+    await pg.execute(  # the first takes the freed rowid 2, the clash gets 3
+        "INSERT INTO model_aliases(norm, alias, model_id) VALUES ('f', 'F', 2), ('le chat', 'C', 2)"
+    )
+    with pytest.raises(asyncpg.UniqueViolationError):
+        for sql, params in restore_statements(
+            "model_aliases", saved["model_aliases"][0], "postgresql"
+        ):
+            await pg.execute(_positional(sql), *params)
