@@ -188,6 +188,26 @@ _SEARCH_HITS = (
     " WHEN 3 THEN (SELECT org_id FROM organisation_aliases WHERE rowid = rid / 8)"
     " ELSE rid / 8 END AS ref FROM hits"
 )
+# PostgreSQL (baseline 0025): catalog_search.doc is the tsvector of rr_search_text(body), FTS5's
+# unicode61 / remove_diacritics folding. Each word becomes prefix terms ANDed (a word that folds
+# to several tokens, like FTS5's quoted phrase), the words ORed, as match_any. rr_search_text
+# leaves no punctuation, so a token quoted '...' is never read as tsquery syntax. Ranked by
+# ts_rank with length normalisation (rank / (1 + log length): shorter bodies first, as bm25),
+# negated so that smaller is better, as bm25's; ties in rowid order.
+SEARCH_HITS_PG = (
+    "WITH terms AS (SELECT w.n, string_agg('''' || t.token || ''':*', ' & ') AS term"
+    " FROM unnest(?::text[]) WITH ORDINALITY AS w(word, n),"
+    " regexp_split_to_table(btrim(rr_search_text(w.word)), '\\s+') AS t(token)"
+    " WHERE t.token <> '' GROUP BY w.n),"
+    " q AS (SELECT to_tsquery('simple', string_agg('(' || term || ')', ' | ')) AS query"
+    " FROM terms),"
+    " hits AS (SELECT s.rowid AS rid, s.body, -ts_rank(s.doc, q.query, 1) AS rank"
+    " FROM catalog_search s, q WHERE s.doc @@ q.query ORDER BY rank, s.rowid LIMIT ?)"
+    " SELECT rid % 8 AS kind, body, rank, CASE rid % 8"
+    " WHEN 1 THEN (SELECT model_id FROM model_aliases WHERE rowid = rid / 8)"
+    " WHEN 3 THEN (SELECT org_id FROM organisation_aliases WHERE rowid = rid / 8)"
+    " ELSE rid / 8 END AS ref FROM hits"
+)
 _RELEASED = (
     "(SELECT MAX(value) FROM model_claims c WHERE c.model_id = m.id AND c.field = 'release_date')"
 )
@@ -542,7 +562,10 @@ class CatalogReads:
         FTS5 rank first."""
         if not words:
             return []
-        rows = await self.db.fetchall(_SEARCH_HITS, (match_any(words), limit))
+        if self.db.dialect == "postgresql":
+            rows = await self.db.fetchall(SEARCH_HITS_PG, (list(words), limit))
+        else:
+            rows = await self.db.fetchall(_SEARCH_HITS, (match_any(words), limit))
         return [
             SearchHit(_SEARCH_KINDS[r["kind"]], r["ref"], r["body"], r["rank"])
             for r in rows

@@ -17,6 +17,12 @@ TRACKED = (
     "license_claims", "scores", "model_lineage", "events", "entries", "entry_identities",
     "entry_sources", "entry_models",
 )  # fmt: skip
+# Tables whose rowid IS their integer `id` on SQLite; on PostgreSQL their `rowid` column is
+# generated from `id` (baseline 0025), so a restored row gets it from `id` and never directly.
+ROWID_IS_ID = frozenset({
+    "sources", "organisations", "benchmarks", "models", "model_claims", "license_claims",
+    "scores", "model_lineage", "events", "entries",
+})  # fmt: skip
 # Rows that hang off a model, saved before the model is removed so that undo can restore them.
 MODEL_CHILDREN = (
     "model_aliases", "model_claims", "license_claims", "scores", "model_lineage", "entry_models",
@@ -39,6 +45,36 @@ class AuditRecord:
     guild_id: str | None
     undo_of: int | None
     undone_by: int | None
+
+
+def plain_row(row: Any) -> dict[str, Any]:
+    """A row read with `SELECT rowid AS _rowid, *` as a dict, the same on both backends:
+    PostgreSQL's `*` also holds its explicit `rowid` column, which `_rowid` already carries."""
+    return {k: v for k, v in dict(row).items() if k != "rowid"}
+
+
+def restore_statements(
+    table: str, row: dict[str, Any], dialect: str
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """The statements that put a saved row (from `plain_row`) back under its old rowid.
+
+    SQLite's INSERT OR REPLACE first deletes a row holding that rowid, firing its delete
+    triggers (recursive_triggers=ON), so the search index and benchmark counts stay right.
+    PostgreSQL does the same in two statements. (A row conflicting on another unique key is
+    replaced on SQLite; PostgreSQL refuses it, and the unit of work changes nothing.)"""
+    columns = [c for c in row if c != "_rowid"]
+    values = tuple(row[c] for c in columns)
+    if dialect != "postgresql":
+        marks = ", ".join("?" * (len(columns) + 1))
+        sql = f"INSERT OR REPLACE INTO {table}(rowid, {', '.join(columns)}) VALUES ({marks})"
+        return [(sql, (row["_rowid"], *values))]
+    if table not in ROWID_IS_ID:
+        columns, values = ["rowid", *columns], (row["_rowid"], *values)
+    marks = ", ".join("?" * len(columns))
+    return [
+        (f"DELETE FROM {table} WHERE rowid = ?", (row["_rowid"],)),
+        (f"INSERT INTO {table}({', '.join(columns)}) VALUES ({marks})", values),
+    ]
 
 
 def _audit_record(row: aiosqlite.Row) -> AuditRecord:
@@ -95,19 +131,15 @@ class CurationStore:
         rows = await self.db.fetchall(
             f"SELECT rowid AS _rowid, * FROM {table} WHERE {where}", params
         )
-        return [dict(r) for r in rows]
+        return [plain_row(r) for r in rows]
 
     async def delete_rows(self, table: str, rowids: list[int]) -> None:
         await self.db.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(r,) for r in rowids])
 
     async def restore_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
         for row in rows:
-            columns = [c for c in row if c != "_rowid"]
-            marks = ", ".join("?" * (len(columns) + 1))
-            await self.db.execute(
-                f"INSERT OR REPLACE INTO {table}(rowid, {', '.join(columns)}) VALUES ({marks})",
-                (row["_rowid"], *(row[c] for c in columns)),
-            )
+            for sql, params in restore_statements(table, row, self.db.dialect):
+                await self.db.execute(sql, params)
 
     async def update_value(self, table: str, rowid: int, column: str, value: Any) -> None:
         if column not in ("org_id", "name", "family", "family_norm", "parent_id"):

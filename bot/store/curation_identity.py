@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.store.backends import AnyDatabase
+from bot.store.curation import plain_row
 
 # The claim tables whose rows carry the source record they came from (in `note`).
 NOTED = ("model_claims", "license_claims", "scores")
@@ -23,7 +24,7 @@ class IdentityCurationStore:
                 f"SELECT rowid AS _rowid, * FROM {table} WHERE model_id = ? AND note = ?",
                 (model_id, note),
             )
-            found[table] = [dict(r) for r in rows]
+            found[table] = [plain_row(r) for r in rows]
         return found
 
     async def copy_rows(self, table: str, rows: list[dict[str, Any]], model_id: int) -> None:
