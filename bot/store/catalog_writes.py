@@ -473,7 +473,8 @@ class CatalogWrites:
             " FROM scores s JOIN models m ON m.id = s.model_id"
             " JOIN benchmarks b ON b.id = s.benchmark_id"
             " WHERE s.model_id = ? AND s.benchmark_id = ? AND s.setting_key = ?"
-            " AND s.self_reported = 1 AND s.source_id != ?",
+            " AND s.self_reported = 1 AND s.source_id != ?"
+            " GROUP BY m.name, b.name, b.unit, b.higher_is_better",
             (source_id, model_id, benchmark_id, setting_key, source_id),
         )
         if row is None or row["best"] is None:

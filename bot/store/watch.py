@@ -271,7 +271,11 @@ class WatchStore(Store):
         model. Each candidate carries the item it was found for; undated history is left out."""
         found: list[StoryCandidate] = []
         for titles in chunks(by_title, 400):
-            values = ",".join("(?, ?, ?, ?, ?, ?)" for _ in titles)
+            # Typed: PostgreSQL would take VALUES parameters for text.
+            values = ",".join(
+                "(CAST(? AS INTEGER), ?, ?, ?, CAST(? AS INTEGER), CAST(? AS INTEGER))"
+                for _ in titles
+            )
             rows = await self.db.fetchall(
                 f"WITH wanted(i, numbers, lo, hi, short, long) AS (VALUES {values})"
                 " SELECT w.i, e.id, e.title_key, e.title_numbers, e.type,"
@@ -279,12 +283,12 @@ class WatchStore(Store):
                 " FROM wanted w JOIN entries e ON e.title_numbers = w.numbers"
                 " AND COALESCE(e.published, e.first_seen) BETWEEN w.lo AND w.hi"
                 " WHERE length(e.title_key) BETWEEN w.short AND w.long"
-                " AND NOT (e.backlog AND e.published IS NULL)",
+                " AND NOT (e.backlog = 1 AND e.published IS NULL)",
                 [value for probe in titles for value in probe],
             )
             found += [_candidate(r) for r in rows]
         for chunk in chunks(by_models, 400):
-            values = ",".join("(?, ?, ?, ?)" for _ in chunk)
+            values = ",".join("(CAST(? AS INTEGER), CAST(? AS INTEGER), ?, ?)" for _ in chunk)
             by_model = await self.db.fetchall(
                 f"WITH wanted(i, model, lo, hi) AS (VALUES {values})"
                 " SELECT DISTINCT w.i, e.id, e.title_key, e.title_numbers, e.type,"
@@ -293,7 +297,7 @@ class WatchStore(Store):
                 " AS models FROM wanted w JOIN entry_models m ON m.model_id = w.model"
                 " JOIN entries e ON e.id = m.entry_id AND e.type = 'release'"
                 " AND COALESCE(e.published, e.first_seen) BETWEEN w.lo AND w.hi"
-                " WHERE NOT (e.backlog AND e.published IS NULL)",
+                " WHERE NOT (e.backlog = 1 AND e.published IS NULL)",
                 [value for probe in chunk for value in probe],
             )
             found += [_candidate(r) for r in by_model]
@@ -589,7 +593,7 @@ class WatchStore(Store):
             "SELECT * FROM entries WHERE"
             " (first_seen >= ? AND first_seen < ? AND NOT backlog"
             "  AND (published IS NULL OR published >= ?))"
-            " OR (published >= ? AND published < ? AND (first_seen >= ? OR backlog))"
+            " OR (published >= ? AND published < ? AND (first_seen >= ? OR backlog = 1))"
             " ORDER BY COALESCE(published, first_seen), id",
             (since, until, published_after, since, until, since),
         )
