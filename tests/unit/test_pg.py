@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from bot.store.errors import StoreError
-from bot.store.pg import PgDatabase, coerce, rowcount
+from bot.store.pg import PgDatabase, coerce, explain_pg, rowcount
 
 pytestmark = pytest.mark.postgresql
 
@@ -334,3 +334,23 @@ async def test_a_write_in_a_read_only_unit_is_rolled_back_whole(pg: PgDatabase) 
             await pg.execute("SET TRANSACTION READ ONLY")  # as a standby's sessions are
             await pg.execute("INSERT INTO t VALUES (2)")
     assert await committed(pg) == []
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (asyncpg.DiskFullError("could not extend file"), "the server's disk is full"),
+        (asyncpg.TooManyConnectionsError("sorry"), "lower store.pool_size"),
+        (asyncpg.CannotConnectNowError("starting up"), "starting up or shutting down"),
+        (ConnectionRefusedError(111, "Connection refused"), "the server cannot be reached"),
+    ],
+)
+def test_server_trouble_a_test_cannot_cause_is_worded_for_the_operator(
+    error: BaseException, said: str
+) -> None:
+    # A full disk or a starting server cannot be arranged on the test server; the driver's
+    # own exception classes (what asyncpg raises for those SQLSTATEs) are mapped here.
+    found = explain_pg(error, "PostgreSQL db:5432/radar")
+    assert found is not None and said in str(found)
+    assert str(found).startswith("PostgreSQL db:5432/radar: ")
+    assert explain_pg(asyncpg.UniqueViolationError("dup"), "x") is None  # the statement's own
