@@ -139,6 +139,7 @@ def write_config(
                     "allow_private_feed_hosts": True,  # the feed is on 127.0.0.1
                     "max_alerts_per_poll": MAX_ALERTS_PER_POLL,  # no flood summary
                 },
+                "sync": {"enabled": False},  # the live catalog sync would reach the internet
                 **extra,
             }
         )
