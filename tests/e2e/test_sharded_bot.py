@@ -16,6 +16,7 @@ from bot.discordbot.client import ReleaseRadarBot
 from tests.conftest import make_config
 from tests.e2e.conftest import running_bot
 from tests.standin import TOKEN, DiscordUser, StandIn
+from tests.standin.test_shards import shard_session
 
 
 def two_shard_standin() -> tuple[StandIn, dict[int, str]]:
@@ -104,6 +105,31 @@ async def test_too_many_guilds_for_one_shard_fails_start_up_naming_the_key(
         assert "4011 Sharding required" in str(caught.value)
         assert standin.identifies == 0 and not standin.live_sessions()
         assert not any(standin.messages.values())
+    finally:
+        await standin.stop()
+
+
+async def test_a_shard_count_other_processes_do_not_use_fails_start_up_naming_the_key(
+    db_path: Path,
+) -> None:
+    """Another process runs shard 0 of 3; this one is configured for 2: Discord closes it
+    with 4010 and the bot stops saying every process needs the same discord.shard_count."""
+    standin = StandIn()
+    await standin.start()
+    try:
+        config = make_config(
+            db_path,
+            discord=DiscordConfig(
+                api_base=standin.api_base, gateway_url=standin.gateway_url, shard_count=2
+            ),
+            token=TOKEN,
+        )
+        async with shard_session(standin, [0, 3]) as other:
+            with pytest.raises(ConfigError, match=r"'discord\.shard_count'") as caught:
+                await asyncio.wait_for(run_discord(config), 60)
+            assert "4010 Invalid shard" in str(caught.value)
+            assert [s.shard for s in standin.live_sessions()] == [(0, 3)]
+            assert other.ready["shard"] == [0, 3]
     finally:
         await standin.stop()
 
