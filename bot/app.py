@@ -171,3 +171,25 @@ async def run_discord(config: Config) -> None:
                 await bot.start(config.token or "")
             except discord.LoginFailure as exc:
                 raise ConfigError(f"DISCORD_TOKEN was refused by Discord: {exc}") from exc
+            except discord.ConnectionClosed as exc:
+                refusal = shard_refusal(exc.code, bot.shard_count)
+                if refusal is None:
+                    raise
+                raise ConfigError(refusal) from exc
+
+
+def shard_refusal(code: int | None, shard_count: int | None) -> str | None:
+    """What an operator must change when Discord closes a shard for its sharding (else None)."""
+    if code == 4011:
+        return (
+            f"key 'discord.shard_count': Discord closed the connection (4011 Sharding required):"
+            f" a shard holds at most 2,500 guilds; {shard_count} shard(s) are too few. Raise"
+            " discord.shard_count, or leave it unset to take the count Discord recommends"
+        )
+    if code == 4010:
+        return (
+            f"key 'discord.shard_count': Discord closed the connection (4010 Invalid shard):"
+            f" shard_count {shard_count} is not the count the bot's other processes use, or a"
+            " shard id is not below it; give every process the same discord.shard_count"
+        )
+    return None

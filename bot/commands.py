@@ -61,9 +61,12 @@ def _render_license(result: Any) -> Reply:
     return render.render_model_licenses(result)
 
 
-async def _about(services: Services, _: dict[str, Any]) -> Any:
+async def _about(services: Services, options: dict[str, Any]) -> Any:
     about = await services.lookups.about()
-    return replace(about, syncs=tuple(await services.sync.summaries()))
+    about = replace(about, syncs=tuple(await services.sync.summaries()))
+    if "guild_id" in options:  # asked in Discord ("" in a DM): which shard answers there
+        about = replace(about, scope=services.outbox.scope, guild_id=options["guild_id"])
+    return about
 
 
 async def _digest(services: Services, options: dict[str, Any]) -> Reply:

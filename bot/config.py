@@ -26,6 +26,7 @@ DEFAULT_DATABASE = Path("var/release-radar.db")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TOKEN = re.compile(r"[A-Za-z0-9._-]{1,200}")
 _DIGITS = re.compile(r"[0-9]{1,20}")
+_SHARD_RANGE = re.compile(r"([0-9]{1,5})\s*-\s*([0-9]{1,5})")
 _HUB_AUTHOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 BACKENDS = ("sqlite", "postgresql")
@@ -51,6 +52,10 @@ class DiscordConfig:
     gateway_url: str | None = None
     max_requests_per_second: float = 48.0
     max_in_flight: int = 50
+    # Sharding (bot/core/shards.py): None = as many shards as Discord's /gateway/bot
+    # recommends; shard_ids None = all of them, in this one process.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -323,9 +328,17 @@ def parse_config(raw: dict[str, Any]) -> Config:
     discord_raw = _mapping(raw, "discord")
     _reject_unknown(
         discord_raw,
-        {"api_base", "gateway_url", "max_requests_per_second", "max_in_flight"},
+        {
+            "api_base",
+            "gateway_url",
+            "max_requests_per_second",
+            "max_in_flight",
+            "shard_count",
+            "shard_ids",
+        },
         prefix="discord.",
     )
+    shard_count, shard_ids = _shards(discord_raw)
     watch = _watch(_mapping(raw, "watch"))
     return Config(
         huggingface=_hub(_mapping(raw, "huggingface")),
@@ -353,8 +366,62 @@ def parse_config(raw: dict[str, Any]) -> Config:
                 discord_raw, "max_requests_per_second", 48.0, 1, 1000, "discord."
             ),
             max_in_flight=_integer(discord_raw, "max_in_flight", 50, 1, 1000, "discord."),
+            shard_count=shard_count,
+            shard_ids=shard_ids,
         ),
     )
+
+
+MAX_SHARDS = 10000
+
+
+def _shards(raw: dict[str, Any]) -> tuple[int | None, tuple[int, ...] | None]:
+    """`discord.shard_count` (absent: Discord recommends) and `discord.shard_ids` (a list or
+    a "0-3" range of this process's shards, each below shard_count; absent: all)."""
+    count = None
+    if raw.get("shard_count") is not None:
+        count = _integer(raw, "shard_count", 1, 1, MAX_SHARDS, "discord.")
+    if raw.get("shard_ids") is None:
+        return count, None
+    if count is None:
+        raise ConfigError(
+            "key 'discord.shard_ids' needs discord.shard_count: a process runs some of a known"
+            " number of shards"
+        )
+    ids = _shard_ids(raw["shard_ids"])
+    stray = [shard for shard in ids if shard >= count]
+    if stray:
+        raise ConfigError(
+            f"key 'discord.shard_ids' holds {stray[0]}: shard ids run from 0 to"
+            f" {count - 1} (shard_count {count})"
+        )
+    return count, ids
+
+
+def _shard_ids(value: Any) -> tuple[int, ...]:
+    """A list of whole numbers, or "A-B" (both included); no duplicates, not empty."""
+    label = "key 'discord.shard_ids'"
+    if isinstance(value, str):
+        match = _SHARD_RANGE.fullmatch(value.strip())
+        if not match:
+            raise ConfigError(
+                f'{label} must be a list of shard ids or a range like "0-3", got {value!r}'
+            )
+        low, high = int(match[1]), int(match[2])
+        if low > high:
+            raise ConfigError(f"{label}: the range {value!r} runs backwards")
+        return tuple(range(low, high + 1))
+    if not isinstance(value, list) or not value:
+        raise ConfigError(
+            f'{label} must be a list of shard ids or a range like "0-3", got {value!r}'
+        )
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int) or item < 0:
+            raise ConfigError(f"{label} holds {item!r}, which is not a shard id (0, 1, 2 ...)")
+    duplicates = sorted({item for item in value if value.count(item) > 1})
+    if duplicates:
+        raise ConfigError(f"{label} holds {duplicates[0]} more than once")
+    return tuple(sorted(value))
 
 
 def _hub(raw: dict[str, Any]) -> HubConfig:

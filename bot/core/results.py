@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.core.license_terms import Commercial, LicenseTerms
+from bot.core.shards import ShardScope
 from bot.core.vocab import Openness
 
 
@@ -344,6 +345,9 @@ class About:
     counts: dict[str, int]
     sources: tuple[SourceSummary, ...] = field(default_factory=tuple)
     syncs: tuple[SyncSummary, ...] = field(default_factory=tuple)
+    # Asked in Discord: the process's shards and where it was asked ("" a DM; None: offline).
+    scope: ShardScope | None = None
+    guild_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,16 @@
 """The discord.py client: cogs, command sync and the central error handler.
 
 `setup_hook` is the one place the Discord adapters are wired to the services: the poster the
-outbox sends through, the cogs, and the background loops (stopped again in `close`)."""
+outbox sends through, the shards this process runs, the cogs, and the background loops
+(stopped again in `close`).
+
+The client is always discord.py's AutoShardedBot: with one shard it is a plain bot (one
+gateway connection, IDENTIFY with shard [0, 1]), so one class serves a small bot and a
+sharded one; `discord.shard_count` absent means as many shards as Discord recommends."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -14,6 +20,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import DiscordConfig
+from bot.core.shards import ShardScope
 from bot.discordbot.background import BackgroundTask
 from bot.discordbot.checks import ANY_INSTALL, EVERYWHERE, install_refusal
 from bot.discordbot.poster import DiscordPoster
@@ -23,6 +30,9 @@ from bot.render.cards import Reply
 from bot.services import Services
 
 log = logging.getLogger(__name__)
+
+# Discord: one IDENTIFY per 5 s in each of `max_concurrency` buckets (shard_id % max_concurrency).
+IDENTIFY_INTERVAL = 5.0
 
 
 def point_discord_at(config: DiscordConfig) -> None:
@@ -51,10 +61,14 @@ class RadarTree(app_commands.CommandTree):
         return False
 
 
-class ReleaseRadarBot(commands.Bot):
+class ReleaseRadarBot(commands.AutoShardedBot):
     def __init__(self, services: Services, **options: Any) -> None:
         """`options` go to discord.py (tests lower `guild_ready_timeout`)."""
+        ids = services.config.discord.shard_ids
+        if ids is not None:  # absent: every shard (its type hints take no None)
+            options["shard_ids"] = list(ids)
         super().__init__(
+            shard_count=services.config.discord.shard_count,
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
             allowed_mentions=discord.AllowedMentions.none(),
@@ -66,18 +80,53 @@ class ReleaseRadarBot(commands.Bot):
         )
         self.services = services
         self._background: list[BackgroundTask] = []
+        self.scope = ShardScope.everything()  # set in setup_hook, once the shard count is known
+        self.max_concurrency = 1  # from GET /gateway/bot's session_start_limit
+        self.identify_interval = IDENTIFY_INTERVAL
+        self._identified_at: dict[int, float] = {}  # identify bucket -> when it last IDENTIFYed
 
     async def setup_hook(self) -> None:
         discord_config = self.services.config.discord
         pacing = Pacing(discord_config.max_requests_per_second, discord_config.max_in_flight)
         poster = DiscordPoster(self, self.services.config.watch.forum_tags)
         self.services.outbox.attach_poster(poster, pacing)
+        await self.resolve_shards()
         await self.services.charts.warm()  # before any command: not inside the 3 s window
         await self.add_cogs()
         self._background = self._background_tasks()
         for task in self._background:
             task.start()
         await self.sync_commands()
+
+    async def resolve_shards(self) -> None:
+        """Fix the shard count before connecting (Discord's recommendation when the config
+        has none) and hand the process's ShardScope to the services before any background
+        work starts, so no loop ever works on another process's guilds."""
+        recommended, _, limit = await self.http.get_bot_gateway()
+        if self.shard_count is None:
+            self.shard_count = recommended
+        elif recommended > self.shard_count:
+            log.warning(
+                "Discord recommends %d shards; discord.shard_count is %d (each shard may hold"
+                " at most 2,500 guilds, or Discord closes it: 4011 Sharding required)",
+                recommended,
+                self.shard_count,
+            )
+        self.max_concurrency = max(1, int(limit.get("max_concurrency", 1)))
+        self.scope = ShardScope.of(self.shard_count, self.shard_ids)
+        self.services.outbox.set_scope(self.scope)
+        log.info("running %s", self.scope.describe())
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Discord's identify pacing: a shard waits only while its bucket (shard_id %
+        max_concurrency) identified less than 5 s ago (discord.py waits 5 s for every shard
+        but the first, whatever max_concurrency allows)."""
+        loop = asyncio.get_running_loop()
+        bucket = (shard_id or 0) % self.max_concurrency
+        last = self._identified_at.get(bucket)
+        if last is not None:
+            await asyncio.sleep(max(0.0, last + self.identify_interval - loop.time()))
+        self._identified_at[bucket] = loop.time()
 
     async def add_cogs(self) -> None:
         """Load every cog, which registers the whole command tree (no connection needed)."""
@@ -127,4 +176,10 @@ class ReleaseRadarBot(commands.Bot):
         log.info("application commands synced (%s)", "guilds" if guild_ids else "global")
 
     async def on_ready(self) -> None:
-        log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+        log.info(
+            "connected as %s, %s, %d guilds", self.user, self.scope.describe(), len(self.guilds)
+        )
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        guilds = sum(1 for g in self.guilds if g.shard_id == shard_id)
+        log.info("shard %d of %s ready: %d guilds", shard_id, self.shard_count, guilds)

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.core.clock import Clock
 from bot.core.delivery import Delivery
+from bot.core.shards import ShardScope
 from bot.outbox.keys import notice_key
 from bot.outbox.sender import OutboxSender, Pacing, Poster, Renderer, UnavailableHandler
 from bot.render.alerts import render_notice
@@ -52,6 +53,13 @@ class Outbox:
         self._delivery: asyncio.Task[None] | None = None
         self._deliver_again = False
         self.register(NOTICE_KIND, _render_notice)
+        # The shards this process runs: whose guilds' rows are its to send (set_scope).
+        self.scope = ShardScope.everything()
+
+    def set_scope(self, scope: ShardScope) -> None:
+        """The process's shards, known once connected (the shard count may come from
+        Discord); the Discord client sets it before any background work starts."""
+        self.scope = scope
 
     def register(
         self,

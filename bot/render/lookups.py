@@ -24,6 +24,7 @@ from bot.core.results import (
     SourceRef,
 )
 from bot.core.scores import describe_setting, parse_setting
+from bot.core.shards import ShardScope
 from bot.core.urls import checked_url
 from bot.core.vocab import NUMERIC_FIELDS, Openness
 from bot.render.cards import CardBuilder, Reply, clip
@@ -749,4 +750,13 @@ def render_about(about: About) -> Reply:
         )
     if about.syncs:
         card.field("Live sources (synced)", sync_lines(about.syncs))
+    if about.scope is not None:
+        card.line(_shard_line(about.scope, about.guild_id))
     return card.build()
+
+
+def _shard_line(scope: ShardScope, guild_id: str | None) -> str:
+    """Which shard serves where /about was asked, and the shards this process runs."""
+    where = "this server" if guild_id else "direct messages"
+    shard = scope.shard_of(guild_id)
+    return f"Shard {shard} of {scope.shard_count} serves {where}; this process runs {scope.describe()}."

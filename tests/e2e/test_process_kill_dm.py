@@ -7,21 +7,20 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.e2e.test_process_kill import (
+from tests.e2e.processes import (
     NONCE_WINDOW,
     alive,
     answered,
     descendants,
-    poll_now,
     read,
     stand_in_and_db,
     start_bot,
     stop_bot,
-    stories,
     until,
     wait_dead,
     write_config,
 )
+from tests.e2e.test_process_kill import poll_now, stories
 from tests.feed_server import feed_server, rss
 from tests.standin import DiscordUser
 

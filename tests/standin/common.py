@@ -33,6 +33,9 @@ DISCORD_MESSAGE_BUCKET = (5, 5.0)
 TEST_MESSAGE_BUCKET = (5, 1.0)
 MESSAGE_ROUTE = r"POST /channels/\d+/messages"
 DISCORD_EPOCH = 1_420_070_400_000  # ms; a snowflake's top bits count from it
+MAX_GUILDS_PER_SHARD = 2500  # Discord: more on one session is closed with 4011
+# GET /gateway/bot's session_start_limit (reset_after in ms; remaining = total - IDENTIFYs).
+SESSION_START_LIMIT = {"total": 1000, "reset_after": 86_400_000, "max_concurrency": 1}
 EPHEMERAL = 1 << 6
 
 # Permission bits used by the stand-in's guild.

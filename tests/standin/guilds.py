@@ -46,10 +46,12 @@ class GuildsMixin:
 
     # ---- the guild ------------------------------------------------------------------------
 
-    def add_guild(self, tag: str) -> dict[str, Any]:
+    def add_guild(self, tag: str, shard: tuple[int, int] | None = None) -> dict[str, Any]:
         """Host another guild (call before the bot connects): its users and channels are named
-        like the first guild's with a suffix, `admin-<tag>`, `releases-<tag>` ..."""
-        guild = self._build_guild(f"-{tag}")
+        like the first guild's with a suffix, `admin-<tag>`, `releases-<tag>` ...; `shard`
+        (id, count) gives it an id on that shard."""
+        guild_id = self.snowflake_on_shard(*shard) if shard else None
+        guild = self._build_guild(f"-{tag}", guild_id)
         self.guilds.append(guild)
         self._channel_ids |= {c["id"] for c in guild["channels"]}
         self._add_bot_role(guild)
@@ -64,9 +66,9 @@ class GuildsMixin:
                 return guild
         return next(g for g in self.guilds if g["id"] == thing.get("guild_id"))
 
-    def _build_guild(self, suffix: str = "") -> dict[str, Any]:
+    def _build_guild(self, suffix: str = "", guild_id: str | None = None) -> dict[str, Any]:
         spec = self.guild_spec
-        guild_id = self.snowflake()
+        guild_id = guild_id or self.snowflake()
         admin_role = self.snowflake()
         roles = [
             {

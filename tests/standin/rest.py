@@ -99,22 +99,7 @@ class RestMixin:
             ("POST", r"/users/@me/channels", lambda m: self._open_dm(body)),
             ("GET", r"/oauth2/applications/@me", lambda m: json_response(self._application())),
             ("GET", r"/gateway", lambda m: json_response({"url": self.gateway_url})),
-            (
-                "GET",
-                r"/gateway/bot",
-                lambda m: json_response(
-                    {
-                        "url": self.gateway_url,
-                        "shards": 1,
-                        "session_start_limit": {
-                            "total": 1000,
-                            "remaining": 999,
-                            "reset_after": 0,
-                            "max_concurrency": 1,
-                        },
-                    }
-                ),
-            ),
+            ("GET", r"/gateway/bot", lambda m: json_response(self.gateway_bot())),
             ("PUT", r"/applications/(\d+)/commands", lambda m: self._sync(body, None)),
             ("GET", r"/applications/(\d+)/commands", lambda m: json_response(self.global_commands)),
             (

@@ -32,6 +32,7 @@ from tests.standin.common import (
     MANAGE_GUILD,
     MANAGE_MESSAGES,
     MANAGE_THREADS,
+    MAX_GUILDS_PER_SHARD,
     MEMBER_PERMISSIONS,
     MENTION_EVERYONE,
     MESSAGE_ROUTE,
@@ -39,6 +40,7 @@ from tests.standin.common import (
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
+    SESSION_START_LIMIT,
     TEST_MESSAGE_BUCKET,
     THREAD_TYPES,
     TOKEN,
@@ -155,6 +157,13 @@ class StandIn(RestMixin, GatewayMixin, FaultsMixin, GuildsMixin, DMsMixin, Threa
         self.sessions: list[GatewaySession] = []
         self._sequence = 0
         self._dispatched: list[dict[str, Any]] = []
+        self._dispatch_guild: dict[int, str | None] = {}  # sequence -> guild (routes RESUME)
+        self._session_shards: dict[str, tuple[int, int]] = {}  # session id -> [id, count]
+        # Sharding: what GET /gateway/bot recommends, and Discord's 2,500 guilds per shard
+        # (above it IDENTIFY is closed with 4011); tests lower both.
+        self.shards = 1
+        self.max_guilds_per_shard = MAX_GUILDS_PER_SHARD
+        self.session_start_limit: dict[str, int] = dict(SESSION_START_LIMIT)
         self.identifies = 0
         self.resumes = 0
         self.ready = asyncio.Event()
@@ -172,6 +181,14 @@ class StandIn(RestMixin, GatewayMixin, FaultsMixin, GuildsMixin, DMsMixin, Threa
         """A new id that, like Discord's, starts with its creation time in milliseconds since
         Discord's epoch (so `after=` a moment's snowflake finds what came later), always rising."""
         self._last_id = max(self._last_id + 1, (int(time.time() * 1000) - DISCORD_EPOCH) << 22)
+        return str(self._last_id)
+
+    def snowflake_on_shard(self, shard_id: int, shard_count: int) -> str:
+        """A new id (still rising) whose guild lives on `shard_id` of `shard_count`: Discord's
+        shard is the id's millisecond part modulo the count."""
+        ms = max(self._last_id >> 22, int(time.time() * 1000) - DISCORD_EPOCH) + 1
+        ms += (shard_id - ms) % shard_count
+        self._last_id = ms << 22
         return str(self._last_id)
 
     async def start(self) -> None:

@@ -136,7 +136,8 @@ class LookupCog(commands.Cog):
 
     @app_commands.command(name="about", description=COMMANDS["about"].description)
     async def about(self, interaction: discord.Interaction) -> None:
-        await self._answer(interaction, "about")
+        # The guild ("" in a DM) tells /about which shard serves where it was asked.
+        await self._answer(interaction, "about", guild_id=str(interaction.guild_id or ""))
 
     @app_commands.command(name="fit", description=COMMANDS["fit"].description)
     @app_commands.describe(
