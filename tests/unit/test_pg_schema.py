@@ -8,6 +8,7 @@ tests are deliberately not run here."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import re
@@ -86,10 +87,24 @@ async def fresh_database(server: pg_server.PgServer, script: str) -> str:
     return name
 
 
+@pytest.fixture(scope="module")
+def baseline_template(server: pg_server.PgServer) -> str:
+    """A database with the baseline applied, built once; each test gets a copy."""
+    return asyncio.run(fresh_database(server, BASELINE.read_text()))
+
+
 @pytest.fixture
-async def pg(server: pg_server.PgServer) -> AsyncIterator[asyncpg.Connection]:
-    """A connection to a fresh database with the baseline applied."""
-    conn = await asyncpg.connect(server.dsn(await fresh_database(server, BASELINE.read_text())))
+async def pg(
+    server: pg_server.PgServer, baseline_template: str
+) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to a fresh database with the baseline applied (a copy of the template)."""
+    name = f"{baseline_template}_{next(_names)}"
+    admin = await asyncpg.connect(server.dsn())
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{baseline_template}"')
+    finally:
+        await admin.close()
+    conn = await asyncpg.connect(server.dsn(name))
     yield conn
     await conn.close()
 
@@ -543,3 +558,37 @@ async def test_undo_restores_a_removed_model_with_its_index_and_counts(
             "model_aliases", saved["model_aliases"][0], "postgresql"
         ):
             await pg.execute(_positional(sql), *params)
+
+
+async def test_the_baseline_applies_as_the_databases_owner_and_not_without_rights(
+    server: pg_server.PgServer,
+) -> None:
+    """An installation's store user owns its database and is no superuser: the baseline
+    (unaccent is a trusted extension) applies. A user without rights is refused, nothing kept."""
+    text = BASELINE.read_text()
+    suffix = f"{os.getpid()}_{next(_names)}"
+    admin = await asyncpg.connect(server.dsn())
+    try:
+        await admin.execute(f"CREATE ROLE owner_{suffix} LOGIN; CREATE ROLE guest_{suffix} LOGIN")
+        await admin.execute(f"CREATE DATABASE own_{suffix} OWNER owner_{suffix}")
+        await admin.execute(f"CREATE DATABASE other_{suffix}")
+    finally:
+        await admin.close()
+    base = server.dsn().rsplit("/", 1)[0].replace("postgres@", "{user}@")
+    owner = await asyncpg.connect(f"{base.format(user='owner_' + suffix)}/own_{suffix}")
+    try:
+        await owner.execute(text)
+        assert await owner.fetchval("SELECT COUNT(*) FROM catalog_search") == 0
+    finally:
+        await owner.close()
+    guest = await asyncpg.connect(f"{base.format(user='guest_' + suffix)}/other_{suffix}")
+    try:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await guest.execute(text)
+        kept = await guest.fetchval(
+            "SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'public'"
+        )
+        assert kept == 0
+    finally:
+        await guest.close()
