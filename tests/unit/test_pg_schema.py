@@ -21,7 +21,7 @@ import asyncpg
 import pytest
 
 from bot.store.catalog_reads import SEARCH_HITS_PG, CatalogReads
-from bot.store.curation import plain_row, restore_statements
+from bot.store.curation import ROWID_IS_ID, plain_row, restore_statements
 from bot.store.db import Database
 from tests import pg_server
 
@@ -40,6 +40,7 @@ ROWID_TABLES = {
 }  # fmt: skip
 PG_EXTRA_COLUMNS = {t: ["rowid"] for t in ROWID_TABLES} | {"catalog_search": ["rowid", "doc"]}
 PG_EXTRA_INDEXES = {"catalog_search_doc"}
+_KINDS = {0: "model", 1: "model", 2: "organisation", 3: "organisation", 4: "event"}
 TYPES = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text", "BLOB": "bytea"}
 ON_DELETE = {"a": "NO ACTION", "c": "CASCADE", "n": "SET NULL", "r": "RESTRICT", "d": "SET DEFAULT"}
 
@@ -394,8 +395,10 @@ def _positional(sql: str) -> str:
     return re.sub(r"\?", lambda _: f"${next(numbers)}", sql)
 
 
-async def _search(pg: asyncpg.Connection, *words: str) -> list[tuple[int, int, str]]:
-    rows = await pg.fetch(_positional(SEARCH_HITS_PG), list(words), 200)
+async def _search(
+    pg: asyncpg.Connection, *words: str, limit: int = 200
+) -> list[tuple[int, int, str]]:
+    rows = await pg.fetch(_positional(SEARCH_HITS_PG), list(words), limit)
     return [(r["kind"], r["ref"], r["body"]) for r in rows]
 
 
@@ -592,3 +595,41 @@ async def test_the_baseline_applies_as_the_databases_owner_and_not_without_right
         assert kept == 0
     finally:
         await guest.close()
+
+
+def _copied_tables(conn: sqlite3.Connection) -> list[str]:
+    """The bundled store's tables in creation order (parents first), but for the ones the
+    triggers fill."""
+    skip = SQLITE_ONLY | {"catalog_search", "benchmark_models", "schema_migrations"}
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
+    return [r[0] for r in rows if r[0] not in skip]
+
+
+async def test_the_bundled_catalog_fits_and_the_triggers_index_it_as_sqlite(
+    bundled_db: Path, tmp_path: Path, pg: asyncpg.Connection
+) -> None:
+    lite_conn = sqlite3.connect(bundled_db)
+    for table in _copied_tables(lite_conn):
+        columns = [c[1] for c in lite_conn.execute(f"PRAGMA table_info('{table}')")]
+        if table in ROWID_TABLES and table not in ROWID_IS_ID:
+            columns.append("rowid")
+        order = "id" if "id" in columns and table != "licenses" else "rowid"
+        records = lite_conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}")
+        await pg.copy_records_to_table(table, records=list(records), columns=columns)
+    for query in (
+        "SELECT rowid, body FROM catalog_search ORDER BY rowid",
+        "SELECT benchmark_id, models FROM benchmark_models WHERE models > 0 ORDER BY 1",
+    ):
+        on_lite = [tuple(r) for r in lite_conn.execute(query)]
+        assert [tuple(r) for r in await pg.fetch(query)] == on_lite and on_lite
+    lite_conn.close()
+    lite = await Database.open(bundled_db)
+    try:
+        reads = CatalogReads(lite)
+        for words in (["llama"], ["gpt", "4o"], ["mistral", "large"], ["qwen"], ["deep"]):
+            # No limit reached: the two rankings differ, the hits must not.
+            on_lite = {(h.kind, h.ref) for h in await reads.search_hits(words, limit=10_000)}
+            on_pg = {(_KINDS[k], r) for k, r, _ in await _search(pg, *words, limit=10_000)}
+            assert on_pg == on_lite and on_lite, words
+    finally:
+        await lite.close()
