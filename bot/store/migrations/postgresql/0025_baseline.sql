@@ -78,8 +78,8 @@ $$;
 
 -- Word search folding: FTS5's unicode61 tokenizer with remove_diacritics 2 splits on anything
 -- but letters and digits and drops accents. unaccent is a trusted extension (the store's user
--- needs CREATE on the database, or an administrator creates it first).
-CREATE EXTENSION IF NOT EXISTS unaccent;
+-- needs CREATE on the database, or an administrator creates it first, in schema public).
+CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public;
 
 -- The text the search index holds for `body`: accents removed, punctuation (ASCII and the common
 -- Unicode ranges) turned into spaces so 'GPT-4o' indexes 'gpt' and '4o' as FTS5 does. Immutable
