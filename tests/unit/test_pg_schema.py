@@ -8,6 +8,7 @@ tests are deliberately not run here."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import re
@@ -20,7 +21,7 @@ import asyncpg
 import pytest
 
 from bot.store.catalog_reads import SEARCH_HITS_PG, CatalogReads
-from bot.store.curation import plain_row, restore_statements
+from bot.store.curation import ROWID_IS_ID, plain_row, restore_statements
 from bot.store.db import Database
 from tests import pg_server
 
@@ -39,6 +40,7 @@ ROWID_TABLES = {
 }  # fmt: skip
 PG_EXTRA_COLUMNS = {t: ["rowid"] for t in ROWID_TABLES} | {"catalog_search": ["rowid", "doc"]}
 PG_EXTRA_INDEXES = {"catalog_search_doc"}
+_KINDS = {0: "model", 1: "model", 2: "organisation", 3: "organisation", 4: "event"}
 TYPES = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text", "BLOB": "bytea"}
 ON_DELETE = {"a": "NO ACTION", "c": "CASCADE", "n": "SET NULL", "r": "RESTRICT", "d": "SET DEFAULT"}
 
@@ -86,10 +88,24 @@ async def fresh_database(server: pg_server.PgServer, script: str) -> str:
     return name
 
 
+@pytest.fixture(scope="module")
+def baseline_template(server: pg_server.PgServer) -> str:
+    """A database with the baseline applied, built once; each test gets a copy."""
+    return asyncio.run(fresh_database(server, BASELINE.read_text()))
+
+
 @pytest.fixture
-async def pg(server: pg_server.PgServer) -> AsyncIterator[asyncpg.Connection]:
-    """A connection to a fresh database with the baseline applied."""
-    conn = await asyncpg.connect(server.dsn(await fresh_database(server, BASELINE.read_text())))
+async def pg(
+    server: pg_server.PgServer, baseline_template: str
+) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to a fresh database with the baseline applied (a copy of the template)."""
+    name = f"{baseline_template}_{next(_names)}"
+    admin = await asyncpg.connect(server.dsn())
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{baseline_template}"')
+    finally:
+        await admin.close()
+    conn = await asyncpg.connect(server.dsn(name))
     yield conn
     await conn.close()
 
@@ -144,12 +160,16 @@ async def pg_schema(conn: asyncpg.Connection) -> Schema:
     schema = Schema()
     rows = await conn.fetch(
         "SELECT table_name, column_name, data_type, is_nullable = 'NO' AS not_null,"
-        " column_default FROM information_schema.columns WHERE table_schema = 'public'"
+        " column_default, collation_name FROM information_schema.columns"
+        " WHERE table_schema = 'public'"
         " ORDER BY table_name, ordinal_position"
     )
     for r in rows:
+        kind = r["data_type"]
+        if kind == "text" and r["collation_name"] != "C":  # SQLite's BINARY order is C's
+            kind += f" collated {r['collation_name'] or 'as the database'}"
         schema.columns.setdefault(r["table_name"], []).append(
-            (r["column_name"], r["data_type"], r["not_null"], r["column_default"])
+            (r["column_name"], kind, r["not_null"], r["column_default"])
         )
     indexes = await conn.fetch(
         "SELECT t.relname AS tbl, i.relname AS name, x.indisunique AS uniq,"
@@ -247,24 +267,27 @@ async def test_the_baseline_has_sqlites_schema(lite: Database, pg: asyncpg.Conne
 
 
 @pytest.mark.parametrize(
-    "cut, named",
+    "cut, put, named",
     [
-        ("    snapshot    TEXT,\n", "models"),  # a column dropped
-        ("    ci_low        DOUBLE PRECISION,\n", "scores"),
-        ("    UNIQUE (follow_id, origin)\n", "follow_changes"),  # a unique key
-        (" ON DELETE CASCADE,\n    model_id BIGINT NOT NULL REFERENCES models(id)", "entry_models"),
-        ("CREATE INDEX outbox_entry ON outbox(entry_id);\n", "outbox_entry"),
+        ("    snapshot    TEXT COLLATE \"C\",\n", "", "models"),  # a column dropped
+        ("    ci_low        DOUBLE PRECISION,\n", "", "scores"),
+        (",\n    UNIQUE (follow_id, origin)\n", "\n", "follow_changes"),  # a unique key
+        ("entries(id) ON DELETE CASCADE,\n    model_id BIGINT NOT NULL",
+         "entries(id),\n    model_id BIGINT NOT NULL", "entry_models"),
+        ("CREATE INDEX outbox_entry ON outbox(entry_id);\n", "", "outbox_entry"),
+        ("    kind        TEXT COLLATE \"C\" NOT NULL,\n    target_key",
+         "    kind        TEXT NOT NULL,\n    target_key", "follows.kind"),  # locale order
+        ("    paused       BIGINT NOT NULL DEFAULT 0,\n    pause_reason TEXT COLLATE \"C\",\n"
+         "    last_dm_at", "    paused       BIGINT NOT NULL,\n    pause_reason TEXT COLLATE"
+         " \"C\",\n    last_dm_at", "follow_users.paused"),  # a default
     ],
-)
+)  # fmt: skip
 async def test_a_baseline_missing_part_of_the_schema_is_caught(
-    lite: Database, server: pg_server.PgServer, cut: str, named: str
+    lite: Database, server: pg_server.PgServer, cut: str, put: str, named: str
 ) -> None:
     text = BASELINE.read_text()
-    assert cut in text
-    broken = text.replace(cut, "\n", 1) if "UNIQUE" not in cut else text.replace(",\n" + cut, "\n")
-    if "ON DELETE CASCADE" in cut:
-        broken = text.replace(cut, ",\n    model_id BIGINT NOT NULL REFERENCES models(id)", 1)
-    conn = await asyncpg.connect(server.dsn(await fresh_database(server, broken)))
+    assert text.count(cut) == 1
+    conn = await asyncpg.connect(server.dsn(await fresh_database(server, text.replace(cut, put))))
     try:
         differences = schema_differences(sqlite_schema(lite.path), await pg_schema(conn))
     finally:
@@ -379,8 +402,10 @@ def _positional(sql: str) -> str:
     return re.sub(r"\?", lambda _: f"${next(numbers)}", sql)
 
 
-async def _search(pg: asyncpg.Connection, *words: str) -> list[tuple[int, int, str]]:
-    rows = await pg.fetch(_positional(SEARCH_HITS_PG), list(words), 200)
+async def _search(
+    pg: asyncpg.Connection, *words: str, limit: int = 200
+) -> list[tuple[int, int, str]]:
+    rows = await pg.fetch(_positional(SEARCH_HITS_PG), list(words), limit)
     return [(r["kind"], r["ref"], r["body"]) for r in rows]
 
 
@@ -543,3 +568,75 @@ async def test_undo_restores_a_removed_model_with_its_index_and_counts(
             "model_aliases", saved["model_aliases"][0], "postgresql"
         ):
             await pg.execute(_positional(sql), *params)
+
+
+async def test_the_baseline_applies_as_the_databases_owner_and_not_without_rights(
+    server: pg_server.PgServer,
+) -> None:
+    """An installation's store user owns its database and is no superuser: the baseline
+    (unaccent is a trusted extension) applies. A user without rights is refused, nothing kept."""
+    text = BASELINE.read_text()
+    suffix = f"{os.getpid()}_{next(_names)}"
+    admin = await asyncpg.connect(server.dsn())
+    try:
+        await admin.execute(f"CREATE ROLE owner_{suffix} LOGIN; CREATE ROLE guest_{suffix} LOGIN")
+        await admin.execute(f"CREATE DATABASE own_{suffix} OWNER owner_{suffix}")
+        await admin.execute(f"CREATE DATABASE other_{suffix}")
+    finally:
+        await admin.close()
+    base = server.dsn().rsplit("/", 1)[0].replace("postgres@", "{user}@")
+    owner = await asyncpg.connect(f"{base.format(user='owner_' + suffix)}/own_{suffix}")
+    try:
+        await owner.execute(text)
+        assert await owner.fetchval("SELECT COUNT(*) FROM catalog_search") == 0
+    finally:
+        await owner.close()
+    guest = await asyncpg.connect(f"{base.format(user='guest_' + suffix)}/other_{suffix}")
+    try:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await guest.execute(text)
+        kept = await guest.fetchval(
+            "SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'public'"
+        )
+        assert kept == 0
+    finally:
+        await guest.close()
+
+
+def _copied_tables(conn: sqlite3.Connection) -> list[str]:
+    """The bundled store's tables in creation order (parents first), but for the ones the
+    triggers fill."""
+    skip = SQLITE_ONLY | {"catalog_search", "benchmark_models", "schema_migrations"}
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
+    return [r[0] for r in rows if r[0] not in skip]
+
+
+async def test_the_bundled_catalog_fits_and_the_triggers_index_it_as_sqlite(
+    bundled_db: Path, tmp_path: Path, pg: asyncpg.Connection
+) -> None:
+    lite_conn = sqlite3.connect(bundled_db)
+    for table in _copied_tables(lite_conn):
+        columns = [c[1] for c in lite_conn.execute(f"PRAGMA table_info('{table}')")]
+        if table in ROWID_TABLES and table not in ROWID_IS_ID:
+            columns.append("rowid")
+        order = "id" if "id" in columns and table != "licenses" else "rowid"
+        records = lite_conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}")
+        await pg.copy_records_to_table(table, records=list(records), columns=columns)
+    for query in (
+        "SELECT rowid, body FROM catalog_search ORDER BY rowid",
+        "SELECT benchmark_id, models FROM benchmark_models WHERE models > 0 ORDER BY 1",
+    ):
+        on_lite = [tuple(r) for r in lite_conn.execute(query)]
+        assert [tuple(r) for r in await pg.fetch(query)] == on_lite and on_lite
+    lite_conn.close()
+    lite = await Database.open(bundled_db)
+    try:
+        reads = CatalogReads(lite)
+        for words in (["llama"], ["gpt", "4o"], ["mistral", "large"], ["qwen"], ["deep"]):
+            # No limit reached: the two rankings differ, the hits must not.
+            on_lite = {(h.kind, h.ref) for h in await reads.search_hits(words, limit=10_000)}
+            on_pg = {(_KINDS[k], r) for k, r, _ in await _search(pg, *words, limit=10_000)}
+            assert on_pg == on_lite and on_lite, words
+    finally:
+        await lite.close()

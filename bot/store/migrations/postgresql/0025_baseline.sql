@@ -78,8 +78,8 @@ $$;
 
 -- Word search folding: FTS5's unicode61 tokenizer with remove_diacritics 2 splits on anything
 -- but letters and digits and drops accents. unaccent is a trusted extension (the store's user
--- needs CREATE on the database, or an administrator creates it first).
-CREATE EXTENSION IF NOT EXISTS unaccent;
+-- needs CREATE on the database, or an administrator creates it first, in schema public).
+CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public;
 
 -- The text the search index holds for `body`: accents removed, punctuation (ASCII and the common
 -- Unicode ranges) turned into spaces so 'GPT-4o' indexes 'gpt' and '4o' as FTS5 does. Immutable
@@ -93,57 +93,59 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 $$;
 
 -- Tables. --------------------------------------------------------------------------------
+-- Text columns compare and sort by code point (COLLATE "C"), as SQLite's BINARY collation does,
+-- whatever the database's locale: ORDER BY name reads the same on both backends.
 
 CREATE TABLE IF NOT EXISTS schema_migrations (
     version    BIGINT PRIMARY KEY,
-    name       TEXT NOT NULL,
-    applied_at TEXT NOT NULL
+    name       TEXT COLLATE "C" NOT NULL,
+    applied_at TEXT COLLATE "C" NOT NULL
         DEFAULT (to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
 );
 
 CREATE TABLE sources (
     id        BIGINT PRIMARY KEY DEFAULT rr_next_id('sources', 'id'),
-    key       TEXT NOT NULL UNIQUE,
-    name      TEXT NOT NULL,
-    kind      TEXT NOT NULL CHECK (kind IN ('article', 'dataset', 'curator', 'vendor', 'feed')),
-    outlet    TEXT,
-    url       TEXT,
-    published TEXT,
-    license   TEXT,
-    credit    TEXT,
+    key       TEXT COLLATE "C" NOT NULL UNIQUE,
+    name      TEXT COLLATE "C" NOT NULL,
+    kind      TEXT COLLATE "C" NOT NULL CHECK (kind IN ('article', 'dataset', 'curator', 'vendor', 'feed')),
+    outlet    TEXT COLLATE "C",
+    url       TEXT COLLATE "C",
+    published TEXT COLLATE "C",
+    license   TEXT COLLATE "C",
+    credit    TEXT COLLATE "C",
     rowid     BIGINT GENERATED ALWAYS AS (id) STORED
 );
 
 CREATE TABLE organisations (
     id      BIGINT PRIMARY KEY DEFAULT rr_next_id('organisations', 'id'),
-    name    TEXT NOT NULL,
-    norm    TEXT NOT NULL UNIQUE,
-    country TEXT,
+    name    TEXT COLLATE "C" NOT NULL,
+    norm    TEXT COLLATE "C" NOT NULL UNIQUE,
+    country TEXT COLLATE "C",
     rowid   BIGINT GENERATED ALWAYS AS (id) STORED
 );
 
 CREATE TABLE organisation_aliases (
-    norm   TEXT PRIMARY KEY,
-    alias  TEXT NOT NULL,
+    norm   TEXT COLLATE "C" PRIMARY KEY,
+    alias  TEXT COLLATE "C" NOT NULL,
     org_id BIGINT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
     rowid  BIGINT NOT NULL UNIQUE DEFAULT rr_next_id('organisation_aliases', 'rowid')
 );
 
 CREATE TABLE models (
     id          BIGINT PRIMARY KEY DEFAULT rr_next_id('models', 'id'),
-    name        TEXT NOT NULL,
-    norm        TEXT NOT NULL UNIQUE,
+    name        TEXT COLLATE "C" NOT NULL,
+    norm        TEXT COLLATE "C" NOT NULL UNIQUE,
     org_id      BIGINT REFERENCES organisations(id) ON DELETE SET NULL,
-    family      TEXT,
-    family_norm TEXT,
+    family      TEXT COLLATE "C",
+    family_norm TEXT COLLATE "C",
     parent_id   BIGINT REFERENCES models(id) ON DELETE SET NULL,
-    snapshot    TEXT,
+    snapshot    TEXT COLLATE "C",
     rowid       BIGINT GENERATED ALWAYS AS (id) STORED
 );
 
 CREATE TABLE model_aliases (
-    norm     TEXT PRIMARY KEY,
-    alias    TEXT NOT NULL,
+    norm     TEXT COLLATE "C" PRIMARY KEY,
+    alias    TEXT COLLATE "C" NOT NULL,
     model_id BIGINT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
     rowid    BIGINT NOT NULL UNIQUE DEFAULT rr_next_id('model_aliases', 'rowid')
 );
@@ -151,136 +153,136 @@ CREATE TABLE model_aliases (
 CREATE TABLE model_claims (
     id            BIGINT PRIMARY KEY DEFAULT rr_next_id('model_claims', 'id'),
     model_id      BIGINT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
-    field         TEXT NOT NULL,
-    value         TEXT NOT NULL,
+    field         TEXT COLLATE "C" NOT NULL,
+    value         TEXT COLLATE "C" NOT NULL,
     source_id     BIGINT NOT NULL REFERENCES sources(id),
-    url           TEXT,
-    as_of         TEXT,
+    url           TEXT COLLATE "C",
+    as_of         TEXT COLLATE "C",
     self_reported BIGINT NOT NULL DEFAULT 0,
-    note          TEXT,
-    qualifier     TEXT,
+    note          TEXT COLLATE "C",
+    qualifier     TEXT COLLATE "C",
     rowid         BIGINT GENERATED ALWAYS AS (id) STORED,
     UNIQUE (model_id, field, value, source_id)
 );
 
 CREATE TABLE licenses (
-    id         TEXT PRIMARY KEY,
-    name       TEXT NOT NULL,
-    norm       TEXT NOT NULL UNIQUE,
+    id         TEXT COLLATE "C" PRIMARY KEY,
+    name       TEXT COLLATE "C" NOT NULL,
+    norm       TEXT COLLATE "C" NOT NULL UNIQUE,
     spdx       BIGINT NOT NULL DEFAULT 0,
-    openness   TEXT NOT NULL,
+    openness   TEXT COLLATE "C" NOT NULL,
     commercial BIGINT,
-    url        TEXT,
+    url        TEXT COLLATE "C",
     rowid      BIGINT NOT NULL UNIQUE DEFAULT rr_next_id('licenses', 'rowid')
 );
 
 CREATE TABLE license_aliases (
-    norm       TEXT PRIMARY KEY,
-    license_id TEXT NOT NULL REFERENCES licenses(id) ON DELETE CASCADE,
+    norm       TEXT COLLATE "C" PRIMARY KEY,
+    license_id TEXT COLLATE "C" NOT NULL REFERENCES licenses(id) ON DELETE CASCADE,
     rowid      BIGINT NOT NULL UNIQUE DEFAULT rr_next_id('license_aliases', 'rowid')
 );
 
 CREATE TABLE license_claims (
     id            BIGINT PRIMARY KEY DEFAULT rr_next_id('license_claims', 'id'),
     model_id      BIGINT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
-    license_id    TEXT REFERENCES licenses(id),
-    openness      TEXT NOT NULL,
+    license_id    TEXT COLLATE "C" REFERENCES licenses(id),
+    openness      TEXT COLLATE "C" NOT NULL,
     commercial    BIGINT,
     source_id     BIGINT NOT NULL REFERENCES sources(id),
-    url           TEXT,
-    as_of         TEXT,
+    url           TEXT COLLATE "C",
+    as_of         TEXT COLLATE "C",
     self_reported BIGINT NOT NULL DEFAULT 0,
-    note          TEXT,
-    qualifier     TEXT,
+    note          TEXT COLLATE "C",
+    qualifier     TEXT COLLATE "C",
     rowid         BIGINT GENERATED ALWAYS AS (id) STORED
 );
 
 CREATE TABLE benchmarks (
     id               BIGINT PRIMARY KEY DEFAULT rr_next_id('benchmarks', 'id'),
-    name             TEXT NOT NULL,
-    norm             TEXT NOT NULL UNIQUE,
-    unit             TEXT NOT NULL,
+    name             TEXT COLLATE "C" NOT NULL,
+    norm             TEXT COLLATE "C" NOT NULL UNIQUE,
+    unit             TEXT COLLATE "C" NOT NULL,
     higher_is_better BIGINT NOT NULL DEFAULT 1,
-    description      TEXT,
+    description      TEXT COLLATE "C",
     rowid            BIGINT GENERATED ALWAYS AS (id) STORED
 );
 
 CREATE TABLE benchmark_aliases (
-    norm         TEXT PRIMARY KEY,
+    norm         TEXT COLLATE "C" PRIMARY KEY,
     benchmark_id BIGINT NOT NULL REFERENCES benchmarks(id) ON DELETE CASCADE,
     rowid        BIGINT NOT NULL UNIQUE DEFAULT rr_next_id('benchmark_aliases', 'rowid')
 );
 
 CREATE TABLE events (
     id        BIGINT PRIMARY KEY DEFAULT rr_next_id('events', 'id'),
-    kind      TEXT NOT NULL,
-    date      TEXT,
-    title     TEXT NOT NULL,
-    detail    TEXT,
+    kind      TEXT COLLATE "C" NOT NULL,
+    date      TEXT COLLATE "C",
+    title     TEXT COLLATE "C" NOT NULL,
+    detail    TEXT COLLATE "C",
     model_id  BIGINT REFERENCES models(id) ON DELETE SET NULL,
     org_id    BIGINT REFERENCES organisations(id) ON DELETE SET NULL,
     source_id BIGINT NOT NULL REFERENCES sources(id),
-    url       TEXT,
+    url       TEXT COLLATE "C",
     rowid     BIGINT GENERATED ALWAYS AS (id) STORED,
     UNIQUE (kind, title, source_id)
 );
 
 CREATE TABLE feed_sources (
     id                   BIGINT PRIMARY KEY DEFAULT rr_next_id('feed_sources', 'id'),
-    key                  TEXT NOT NULL UNIQUE,
-    name                 TEXT NOT NULL,
-    url                  TEXT NOT NULL,
-    kind                 TEXT NOT NULL,
-    org                  TEXT,
+    key                  TEXT COLLATE "C" NOT NULL UNIQUE,
+    name                 TEXT COLLATE "C" NOT NULL,
+    url                  TEXT COLLATE "C" NOT NULL,
+    kind                 TEXT COLLATE "C" NOT NULL,
+    org                  TEXT COLLATE "C",
     poll_minutes         BIGINT NOT NULL DEFAULT 30,
-    added_by             TEXT,
-    etag                 TEXT,
-    last_modified        TEXT,
-    last_attempt         TEXT,
-    last_success         TEXT,
-    next_poll            TEXT,
+    added_by             TEXT COLLATE "C",
+    etag                 TEXT COLLATE "C",
+    last_modified        TEXT COLLATE "C",
+    last_attempt         TEXT COLLATE "C",
+    last_success         TEXT COLLATE "C",
+    next_poll            TEXT COLLATE "C",
     consecutive_failures BIGINT NOT NULL DEFAULT 0,
-    last_error           TEXT,
+    last_error           TEXT COLLATE "C",
     paused               BIGINT NOT NULL DEFAULT 0,
     pause_notified       BIGINT NOT NULL DEFAULT 0,
     entries_seen         BIGINT NOT NULL DEFAULT 0,
-    reguids_since        TEXT,
+    reguids_since        TEXT COLLATE "C",
     reguid_sightings     BIGINT NOT NULL DEFAULT 0,
-    reguid_last          TEXT,
-    body_hash            TEXT,
-    last_parsed          TEXT
+    reguid_last          TEXT COLLATE "C",
+    body_hash            TEXT COLLATE "C",
+    last_parsed          TEXT COLLATE "C"
 );
 
 CREATE TABLE entries (
     id            BIGINT PRIMARY KEY DEFAULT rr_next_id('entries', 'id'),
-    title         TEXT NOT NULL,
-    link          TEXT,
-    summary       TEXT,
-    published     TEXT,
-    type          TEXT NOT NULL,
-    org           TEXT,
-    first_seen    TEXT NOT NULL,
+    title         TEXT COLLATE "C" NOT NULL,
+    link          TEXT COLLATE "C",
+    summary       TEXT COLLATE "C",
+    published     TEXT COLLATE "C",
+    type          TEXT COLLATE "C" NOT NULL,
+    org           TEXT COLLATE "C",
+    first_seen    TEXT COLLATE "C" NOT NULL,
     backlog       BIGINT NOT NULL DEFAULT 0,
-    title_key     TEXT NOT NULL DEFAULT '',
-    title_numbers TEXT NOT NULL DEFAULT '',
-    text_source   TEXT,
-    text_hash     TEXT,
-    updated_at    TEXT,
+    title_key     TEXT COLLATE "C" NOT NULL DEFAULT '',
+    title_numbers TEXT COLLATE "C" NOT NULL DEFAULT '',
+    text_source   TEXT COLLATE "C",
+    text_hash     TEXT COLLATE "C",
+    updated_at    TEXT COLLATE "C",
     rowid         BIGINT GENERATED ALWAYS AS (id) STORED
 );
 
 CREATE TABLE entry_identities (
-    identity TEXT PRIMARY KEY,
+    identity TEXT COLLATE "C" PRIMARY KEY,
     entry_id BIGINT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
     rowid    BIGINT NOT NULL UNIQUE DEFAULT rr_next_id('entry_identities', 'rowid')
 );
 
 CREATE TABLE entry_sources (
     entry_id    BIGINT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
-    source_key  TEXT NOT NULL,
-    source_name TEXT NOT NULL,
-    link        TEXT,
-    seen_at     TEXT NOT NULL,
+    source_key  TEXT COLLATE "C" NOT NULL,
+    source_name TEXT COLLATE "C" NOT NULL,
+    link        TEXT COLLATE "C",
+    seen_at     TEXT COLLATE "C" NOT NULL,
     rowid       BIGINT NOT NULL UNIQUE DEFAULT rr_next_id('entry_sources', 'rowid'),
     PRIMARY KEY (entry_id, source_key)
 );
@@ -294,66 +296,66 @@ CREATE TABLE entry_models (
 
 CREATE TABLE subscriptions (
     id                BIGINT PRIMARY KEY DEFAULT rr_next_id('subscriptions', 'id'),
-    guild_id          TEXT NOT NULL,
-    channel_id        TEXT NOT NULL,
-    filters           TEXT NOT NULL DEFAULT '{}',
-    role_id           TEXT,
-    notify_channel_id TEXT,
-    created_by        TEXT,
-    created_at        TEXT NOT NULL,
+    guild_id          TEXT COLLATE "C" NOT NULL,
+    channel_id        TEXT COLLATE "C" NOT NULL,
+    filters           TEXT COLLATE "C" NOT NULL DEFAULT '{}',
+    role_id           TEXT COLLATE "C",
+    notify_channel_id TEXT COLLATE "C",
+    created_by        TEXT COLLATE "C",
+    created_at        TEXT COLLATE "C" NOT NULL,
     paused            BIGINT NOT NULL DEFAULT 0,
-    pause_reason      TEXT
+    pause_reason      TEXT COLLATE "C"
 );
 
 CREATE TABLE audit_log (
     id        BIGINT PRIMARY KEY DEFAULT rr_next_id('audit_log', 'id'),
-    at        TEXT NOT NULL,
-    user_id   TEXT NOT NULL,
-    user_name TEXT NOT NULL,
-    action    TEXT NOT NULL,
-    target    TEXT NOT NULL,
-    summary   TEXT NOT NULL,
-    model_ids TEXT NOT NULL DEFAULT '[]',
-    effects   TEXT NOT NULL,
+    at        TEXT COLLATE "C" NOT NULL,
+    user_id   TEXT COLLATE "C" NOT NULL,
+    user_name TEXT COLLATE "C" NOT NULL,
+    action    TEXT COLLATE "C" NOT NULL,
+    target    TEXT COLLATE "C" NOT NULL,
+    summary   TEXT COLLATE "C" NOT NULL,
+    model_ids TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+    effects   TEXT COLLATE "C" NOT NULL,
     undone_by BIGINT REFERENCES audit_log(id),
     undo_of   BIGINT REFERENCES audit_log(id),
-    guild_id  TEXT
+    guild_id  TEXT COLLATE "C"
 );
 
 CREATE TABLE digest_schedules (
     id                BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    guild_id          TEXT NOT NULL,
-    channel_id        TEXT NOT NULL UNIQUE,
-    frequency         TEXT NOT NULL CHECK (frequency IN ('daily', 'weekly')),
+    guild_id          TEXT COLLATE "C" NOT NULL,
+    channel_id        TEXT COLLATE "C" NOT NULL UNIQUE,
+    frequency         TEXT COLLATE "C" NOT NULL CHECK (frequency IN ('daily', 'weekly')),
     weekday           BIGINT NOT NULL DEFAULT 0,
-    at                TEXT NOT NULL,
-    zone              TEXT NOT NULL,
-    filters           TEXT NOT NULL DEFAULT '{}',
-    quiet             TEXT NOT NULL DEFAULT 'line' CHECK (quiet IN ('line', 'skip')),
-    next_run          TEXT NOT NULL,
-    last_period_end   TEXT,
-    created_by        TEXT,
-    created_at        TEXT NOT NULL,
-    paused_reason     TEXT,
-    notify_channel_id TEXT
+    at                TEXT COLLATE "C" NOT NULL,
+    zone              TEXT COLLATE "C" NOT NULL,
+    filters           TEXT COLLATE "C" NOT NULL DEFAULT '{}',
+    quiet             TEXT COLLATE "C" NOT NULL DEFAULT 'line' CHECK (quiet IN ('line', 'skip')),
+    next_run          TEXT COLLATE "C" NOT NULL,
+    last_period_end   TEXT COLLATE "C",
+    created_by        TEXT COLLATE "C",
+    created_at        TEXT COLLATE "C" NOT NULL,
+    paused_reason     TEXT COLLATE "C",
+    notify_channel_id TEXT COLLATE "C"
 );
 
 CREATE TABLE outbox (
     id              BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    dedupe_key      TEXT NOT NULL UNIQUE,
-    kind            TEXT NOT NULL,
+    dedupe_key      TEXT COLLATE "C" NOT NULL UNIQUE,
+    kind            TEXT COLLATE "C" NOT NULL,
     entry_id        BIGINT REFERENCES entries(id) ON DELETE CASCADE,
     subscription_id BIGINT REFERENCES subscriptions(id) ON DELETE SET NULL,
-    channel_id      TEXT NOT NULL,
-    payload         TEXT,
-    status          TEXT NOT NULL DEFAULT 'pending',
-    created_at      TEXT NOT NULL,
+    channel_id      TEXT COLLATE "C" NOT NULL,
+    payload         TEXT COLLATE "C",
+    status          TEXT COLLATE "C" NOT NULL DEFAULT 'pending',
+    created_at      TEXT COLLATE "C" NOT NULL,
     attempts        BIGINT NOT NULL DEFAULT 0,
-    not_before      TEXT,
-    last_error      TEXT,
-    message_id      TEXT,
-    sent_at         TEXT,
-    attempted_at    TEXT
+    not_before      TEXT COLLATE "C",
+    last_error      TEXT COLLATE "C",
+    message_id      TEXT COLLATE "C",
+    sent_at         TEXT COLLATE "C",
+    attempted_at    TEXT COLLATE "C"
 );
 
 CREATE TABLE scores (
@@ -361,14 +363,14 @@ CREATE TABLE scores (
     model_id      BIGINT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
     benchmark_id  BIGINT NOT NULL REFERENCES benchmarks(id) ON DELETE CASCADE,
     value         DOUBLE PRECISION NOT NULL,
-    setting       TEXT NOT NULL DEFAULT '',
-    setting_key   TEXT NOT NULL DEFAULT '',
+    setting       TEXT COLLATE "C" NOT NULL DEFAULT '',
+    setting_key   TEXT COLLATE "C" NOT NULL DEFAULT '',
     source_id     BIGINT NOT NULL REFERENCES sources(id),
-    url           TEXT,
-    as_of         TEXT,
+    url           TEXT COLLATE "C",
+    as_of         TEXT COLLATE "C",
     self_reported BIGINT NOT NULL DEFAULT 0,
-    note          TEXT,
-    qualifier     TEXT,
+    note          TEXT COLLATE "C",
+    qualifier     TEXT COLLATE "C",
     ci_low        DOUBLE PRECISION,
     ci_high       DOUBLE PRECISION,
     votes         BIGINT,
@@ -380,14 +382,14 @@ CREATE TABLE scores (
 -- 2 organisation, 3 organisation alias, 4 event), kept by the triggers below.
 CREATE TABLE catalog_search (
     rowid BIGINT PRIMARY KEY,
-    body  TEXT,
+    body  TEXT COLLATE "C",
     doc   tsvector GENERATED ALWAYS AS (to_tsvector('simple', rr_search_text(body))) STORED
 );
 CREATE INDEX catalog_search_doc ON catalog_search USING gin (doc);
 
 CREATE TABLE store_upkeep (
-    task TEXT PRIMARY KEY,
-    at   TEXT NOT NULL
+    task TEXT COLLATE "C" PRIMARY KEY,
+    at   TEXT COLLATE "C" NOT NULL
 );
 
 CREATE TABLE benchmark_models (
@@ -397,102 +399,102 @@ CREATE TABLE benchmark_models (
 
 CREATE TABLE follows (
     id          BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    user_id     TEXT NOT NULL,
-    kind        TEXT NOT NULL,
-    target_key  TEXT NOT NULL,
-    target_name TEXT NOT NULL,
-    what        TEXT NOT NULL,
-    created_at  TEXT NOT NULL,
+    user_id     TEXT COLLATE "C" NOT NULL,
+    kind        TEXT COLLATE "C" NOT NULL,
+    target_key  TEXT COLLATE "C" NOT NULL,
+    target_name TEXT COLLATE "C" NOT NULL,
+    what        TEXT COLLATE "C" NOT NULL,
+    created_at  TEXT COLLATE "C" NOT NULL,
     UNIQUE (user_id, kind, target_key)
 );
 
 CREATE TABLE follow_users (
-    user_id      TEXT PRIMARY KEY,
+    user_id      TEXT COLLATE "C" PRIMARY KEY,
     paused       BIGINT NOT NULL DEFAULT 0,
-    pause_reason TEXT,
-    last_dm_at   TEXT,
+    pause_reason TEXT COLLATE "C",
+    last_dm_at   TEXT COLLATE "C",
     batches      BIGINT NOT NULL DEFAULT 0
 );
 
 CREATE TABLE follow_changes (
     id        BIGINT PRIMARY KEY DEFAULT rr_next_id('follow_changes', 'id'),
     follow_id BIGINT NOT NULL REFERENCES follows(id) ON DELETE CASCADE,
-    user_id   TEXT NOT NULL,
-    origin    TEXT NOT NULL,
-    what      TEXT NOT NULL,
-    title     TEXT NOT NULL,
-    link      TEXT,
-    at        TEXT NOT NULL,
+    user_id   TEXT COLLATE "C" NOT NULL,
+    origin    TEXT COLLATE "C" NOT NULL,
+    what      TEXT COLLATE "C" NOT NULL,
+    title     TEXT COLLATE "C" NOT NULL,
+    link      TEXT COLLATE "C",
+    at        TEXT COLLATE "C" NOT NULL,
     batch     BIGINT,
     UNIQUE (follow_id, origin)
 );
 
 CREATE TABLE follow_cursors (
-    name    TEXT PRIMARY KEY,
+    name    TEXT COLLATE "C" PRIMARY KEY,
     last_id BIGINT NOT NULL
 );
 
 CREATE TABLE sync_state (
-    key            TEXT PRIMARY KEY,
-    url            TEXT,
-    etag           TEXT,
-    last_modified  TEXT,
-    body_hash      TEXT,
+    key            TEXT COLLATE "C" PRIMARY KEY,
+    url            TEXT COLLATE "C",
+    etag           TEXT COLLATE "C",
+    last_modified  TEXT COLLATE "C",
+    body_hash      TEXT COLLATE "C",
     size           BIGINT,
-    as_of          TEXT,
+    as_of          TEXT COLLATE "C",
     models         BIGINT NOT NULL DEFAULT 0,
-    last_attempt   TEXT,
-    last_success   TEXT,
-    next_sync      TEXT,
+    last_attempt   TEXT COLLATE "C",
+    last_success   TEXT COLLATE "C",
+    next_sync      TEXT COLLATE "C",
     failures       BIGINT NOT NULL DEFAULT 0,
-    last_error     TEXT,
+    last_error     TEXT COLLATE "C",
     paused         BIGINT NOT NULL DEFAULT 0,
     pause_notified BIGINT NOT NULL DEFAULT 0,
-    facts          TEXT NOT NULL DEFAULT '{}'
+    facts          TEXT COLLATE "C" NOT NULL DEFAULT '{}'
 );
 
 CREATE TABLE prices (
     id                 BIGINT PRIMARY KEY DEFAULT rr_next_id('prices', 'id'),
     model_id           BIGINT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
-    provider           TEXT NOT NULL,
-    region             TEXT NOT NULL DEFAULT '',
+    provider           TEXT COLLATE "C" NOT NULL,
+    region             TEXT COLLATE "C" NOT NULL DEFAULT '',
     input_per_m        DOUBLE PRECISION,
     output_per_m       DOUBLE PRECISION,
     cached_input_per_m DOUBLE PRECISION,
-    currency           TEXT NOT NULL DEFAULT 'USD',
-    starts             TEXT,
-    ends               TEXT,
+    currency           TEXT COLLATE "C" NOT NULL DEFAULT 'USD',
+    starts             TEXT COLLATE "C",
+    ends               TEXT COLLATE "C",
     source_id          BIGINT NOT NULL REFERENCES sources(id),
-    url                TEXT,
-    as_of              TEXT
+    url                TEXT COLLATE "C",
+    as_of              TEXT COLLATE "C"
 );
 
 CREATE TABLE post_targets (
-    channel_id       TEXT NOT NULL,
-    purpose          TEXT NOT NULL CHECK (purpose IN ('alert', 'digest')),
-    guild_id         TEXT NOT NULL,
-    kind             TEXT NOT NULL CHECK (kind IN ('text', 'announcement', 'thread', 'forum')),
+    channel_id       TEXT COLLATE "C" NOT NULL,
+    purpose          TEXT COLLATE "C" NOT NULL CHECK (purpose IN ('alert', 'digest')),
+    guild_id         TEXT COLLATE "C" NOT NULL,
+    kind             TEXT COLLATE "C" NOT NULL CHECK (kind IN ('text', 'announcement', 'thread', 'forum')),
     publish          BIGINT NOT NULL DEFAULT 0,
     thread_per_alert BIGINT NOT NULL DEFAULT 0,
-    tag_map          TEXT NOT NULL DEFAULT '{}',
-    updated_at       TEXT NOT NULL,
+    tag_map          TEXT COLLATE "C" NOT NULL DEFAULT '{}',
+    updated_at       TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (channel_id, purpose)
 );
 
 CREATE TABLE model_lineage (
     id            BIGINT PRIMARY KEY DEFAULT rr_next_id('model_lineage', 'id'),
     model_id      BIGINT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
-    base_name     TEXT NOT NULL,
-    base_norm     TEXT NOT NULL,
+    base_name     TEXT COLLATE "C" NOT NULL,
+    base_norm     TEXT COLLATE "C" NOT NULL,
     base_id       BIGINT REFERENCES models(id) ON DELETE SET NULL,
-    relation      TEXT NOT NULL CHECK (relation IN
+    relation      TEXT COLLATE "C" NOT NULL CHECK (relation IN
                       ('finetune', 'adapter', 'merge', 'quantized', 'distilled', 'continued')),
     source_id     BIGINT NOT NULL REFERENCES sources(id),
-    url           TEXT,
-    as_of         TEXT,
+    url           TEXT COLLATE "C",
+    as_of         TEXT COLLATE "C",
     self_reported BIGINT NOT NULL DEFAULT 0,
-    note          TEXT,
-    qualifier     TEXT,
+    note          TEXT COLLATE "C",
+    qualifier     TEXT COLLATE "C",
     rowid         BIGINT GENERATED ALWAYS AS (id) STORED,
     UNIQUE (model_id, base_norm, relation, source_id)
 );
@@ -500,7 +502,7 @@ CREATE TABLE model_lineage (
 CREATE TABLE entry_news (
     entry_id BIGINT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
     model_id BIGINT REFERENCES models(id) ON DELETE SET NULL,
-    line     TEXT NOT NULL,
+    line     TEXT COLLATE "C" NOT NULL,
     rowid    BIGINT NOT NULL UNIQUE DEFAULT rr_next_id('entry_news', 'rowid'),
     PRIMARY KEY (entry_id, line)
 );
