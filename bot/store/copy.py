@@ -560,13 +560,26 @@ async def copy_store(
         await clear_seeds(dest, tables, fresh)
         for table in tables:
             if not table.derived:
-                rows = await copy_table(snapshot, dest, table, carried[table.name])
+                rows = await _copy_or_fail(snapshot, dest, table, carried[table.name])
                 log.info("copied %s: %d rows", table.name, rows)
         await advance_sequences(dest, marks)
         report = CopyReport(await verify(snapshot, dest, tables, carried), 0.0)
         if not report.ok:
             raise CopyFailed(report.table() + "\n" + _mismatch_line(report))
     return CopyReport(report.checks, time.monotonic() - started)
+
+
+async def _copy_or_fail(
+    snapshot: Snapshot, dest: Destination, table: Table, columns: tuple[str, ...]
+) -> int:
+    """`copy_table`, its error (a row the destination refuses) named with the table."""
+    try:
+        return await copy_table(snapshot, dest, table, columns)
+    except Exception as exc:  # the driver's error types differ; each is worth one line
+        raise CopyFailed(
+            f"copying table {table.name} failed ({type(exc).__name__}: {exc}): the destination"
+            " was rolled back, nothing of the copy was kept"
+        ) from exc
 
 
 def _mismatch_line(report: CopyReport) -> str:
