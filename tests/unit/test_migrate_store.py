@@ -18,6 +18,7 @@ from bot.store.copy import (
     CopyRefused,
     StoreUrl,
     canonical,
+    copy_store,
     carried_columns,
     current_version,
     migrate_store,
@@ -126,6 +127,32 @@ async def test_the_copy_opens_and_answers_as_the_source(source: Path, tmp_path: 
         assert row[0] > 0
     finally:
         await db.close()
+
+
+async def test_the_copy_is_one_snapshot_while_the_bot_writes(source: Path, tmp_path: Path) -> None:
+    """Rows the running bot commits after the copy began are not half in it: the copy is the
+    source as it was when its read began, and verifies against that."""
+    before = table_rows(source, "SELECT COUNT(*) FROM models")[0][0]
+    dest = tmp_path / "copy.db"
+    async with sqlite_snapshot(source) as snapshot:
+        running = await Database.open(source)  # the bot, writing beside the copy (WAL)
+        try:
+            async with running.transaction():
+                await running.execute(
+                    "INSERT INTO models(name, norm) VALUES ('Late model', 'late model')"
+                )
+                await running.execute("UPDATE subscriptions SET paused = 1")
+        finally:
+            await running.close()
+        db = await Database.open(dest)
+        try:
+            report = await copy_store(snapshot, db, str(dest))
+        finally:
+            await db.close()
+    assert report.ok, report.table()
+    assert table_rows(dest, "SELECT COUNT(*) FROM models") == [(before,)]
+    assert table_rows(dest, "SELECT paused FROM subscriptions") == [(0,)]
+    assert table_rows(source, "SELECT COUNT(*) FROM models") == [(before + 1,)]
 
 
 async def test_verify_catches_a_tampered_destination_row(source: Path, tmp_path: Path) -> None:
