@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import struct
 import time
@@ -618,17 +619,47 @@ async def open_destination(
         await _peek_sqlite(path, tables, fresh)
         db = await Database.open(path)
     else:
-        db = await _open_postgresql(url.target, tables, fresh, password_env)
+        db = await _open_postgresql(url.target, password_env)
     try:
         yield db
     finally:
         await db.close()
 
 
-async def _open_postgresql(
-    dsn: str, tables: Sequence[Table], fresh: dict[str, Any], password_env: str
-) -> Any:
-    raise CopyRefused("the PostgreSQL backend is not available in this build")
+async def _peek_postgresql(dsn: str, password: str | None) -> None:
+    """Refuse a PostgreSQL destination at another schema version, or one holding tables of
+    something else, before it is opened (opening migrates it)."""
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(dsn, password=password, timeout=30)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise CopyRefused(f"{dsn}: cannot connect ({type(exc).__name__}: {exc})") from exc
+    try:
+        if await conn.fetchval("SELECT to_regclass('schema_migrations')") is None:
+            other = await conn.fetchval(
+                "SELECT COUNT(*) FROM information_schema.tables"
+                " WHERE table_schema = current_schema()"
+            )
+            if other:
+                raise CopyRefused(f"{dsn} holds tables but is no Release Radar database")
+            return
+        version = int(await conn.fetchval("SELECT MAX(version) FROM schema_migrations") or 0)
+    finally:
+        await conn.close()
+    if version != current_version():
+        raise CopyRefused(
+            f"{dsn} is at schema version {version}, this Release Radar at {current_version()};"
+            " copy only into a new, empty database"
+        )
+
+
+async def _open_postgresql(dsn: str, password_env: str) -> Any:
+    from bot.store.pg import PgDatabase
+
+    password = os.environ.get(password_env) or None
+    await _peek_postgresql(dsn, password)
+    return await PgDatabase.open(dsn, password=password)
 
 
 async def migrate_store(source: StoreUrl, dest: StoreUrl, password_env: str) -> CopyReport:
