@@ -195,16 +195,17 @@ async def source_tables(snapshot: Snapshot) -> list[Table]:
     read from its schema: no SQLite internals, no virtual tables or their shadow tables, no
     schema_migrations (the destination's own migrations wrote it)."""
     listed = await snapshot.fetchall("PRAGMA table_list")
-    names = sorted(
-        str(row["name"])
+    kept = {
+        str(row["name"]): bool(row["wr"])
         for row in listed
         if row["schema"] == "main"
         and row["type"] == "table"
         and not str(row["name"]).startswith("sqlite_")
         and row["name"] != "schema_migrations"
-    )
+    }
+    names = sorted(kept)
     derived = await _trigger_kept(snapshot)
-    tables = {name: await _table(snapshot, name, name in derived) for name in names}
+    tables = {name: await _table(snapshot, name, name in derived, kept[name]) for name in names}
     depends = {name: await _references(snapshot, name) for name in names}
     return [tables[name] for name in _fk_order(names, depends)]
 
@@ -219,14 +220,14 @@ async def _trigger_kept(snapshot: Snapshot) -> set[str]:
     return kept
 
 
-async def _table(snapshot: Snapshot, name: str, derived: bool) -> Table:
+async def _table(snapshot: Snapshot, name: str, derived: bool, without_rowid: bool) -> Table:
     info = await snapshot.fetchall(f'PRAGMA table_info("{name}")')
     columns = tuple(str(row["name"]) for row in info)
     types = {str(row["name"]): str(row["type"] or "").upper() for row in info}
     key_rows = sorted((row for row in info if row["pk"]), key=lambda row: row["pk"])
     key = tuple(str(row["name"]) for row in key_rows)
     integer_pk = len(key) == 1 and types[key[0]] == "INTEGER"  # an alias of the rowid
-    if not integer_pk:
+    if not integer_pk and not without_rowid:
         columns = ("rowid", *columns)
     if not key:
         key = ("rowid",)
