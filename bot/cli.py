@@ -307,7 +307,7 @@ async def _migrate_store(config: Config, source: str, dest: str) -> int:
     copy did not verify (rolled back)."""
     try:
         report = await migrate_store(
-            parse_store_url(source, "--from"), parse_store_url(dest, "--to"), DEFAULT_PASSWORD_ENV
+            parse_store_url(source, "--from"), parse_store_url(dest, "--to"), _password_env(config)
         )
     except CopyRefused as exc:
         print(f"migrate-store: {exc}", file=sys.stderr)
@@ -321,6 +321,12 @@ async def _migrate_store(config: Config, source: str, dest: str) -> int:
         f"{rows} rows in {len(report.checks)} tables copied and verified in {report.seconds:.1f} s."
     )
     return 0
+
+
+def _password_env(config: Config) -> str | None:
+    """The env var holding the PostgreSQL password, as the config names it (store.password_env)."""
+    store = getattr(config, "store", None)  # the store: section comes with the PostgreSQL backend
+    return store.password_env if store is not None else DEFAULT_PASSWORD_ENV
 
 
 def _print_skip_reasons(skipped: list[SkippedRow]) -> None:

@@ -24,7 +24,7 @@ from typing import Any, Literal, Protocol
 
 import aiosqlite
 
-from bot.store.db import CHUNK, Database, _migrations
+from bot.store.db import CHUNK, Database
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +131,18 @@ class Snapshot:
         return list(await self._conn.execute_fetchall(sql, params))
 
 
-def current_version() -> int:
-    """The schema version this code migrates a store to."""
-    return max(version for version, _, _ in _migrations())
+_current: list[int] = []  # current_version(), once found
+
+
+async def current_version() -> int:
+    """The schema version this code migrates a store to: a freshly migrated store's."""
+    if not _current:
+        fresh = await Database.open(Path(":memory:"))
+        try:
+            _current.append(await fresh.schema_version())
+        finally:
+            await fresh.close()
+    return _current[0]
 
 
 @asynccontextmanager
@@ -173,7 +182,7 @@ async def sqlite_version_of(snapshot: Snapshot) -> int | None:
 async def check_source(snapshot: Snapshot) -> int:
     """The source's schema version, refused unless it is this code's."""
     version = await sqlite_version_of(snapshot)
-    current = current_version()
+    current = await current_version()
     if version is None:
         raise CopyRefused(f"{snapshot.path}: not a Release Radar database (no schema_migrations)")
     if version < current:
@@ -406,9 +415,14 @@ def _without_rowid(table: Table) -> tuple[str, ...]:
 async def check_empty(
     dest: Any, tables: Sequence[Table], fresh: dict[str, tuple[int, str]], where: str
 ) -> None:
-    """Refuse a destination that holds anything a freshly migrated store does not."""
+    """Refuse a destination that holds anything but nothing or a freshly migrated store's
+    seed rows (PostgreSQL's baseline seeds fewer than SQLite's migrations)."""
+    nothing = (0, hashlib.sha256().hexdigest())
     for table in tables:
-        if await table_checksum(dest, table, _without_rowid(table)) != fresh[table.name]:
+        if await table_checksum(dest, table, _without_rowid(table)) not in (
+            fresh[table.name],
+            nothing,
+        ):
             raise CopyRefused(
                 f"{where} is not empty (table {table.name} has rows);"
                 " copy only into a new, empty database"
@@ -601,17 +615,17 @@ async def _peek_sqlite(path: Path, tables: Sequence[Table], fresh: dict[str, Any
             if await peek.fetchall("SELECT 1 FROM sqlite_master LIMIT 1"):
                 raise CopyRefused(f"{path} holds tables but is no Release Radar database")
             return
-        if version != current_version():
+        if version != await current_version():
             raise CopyRefused(
                 f"{path} is at schema version {version}, this Release Radar at"
-                f" {current_version()}; copy only into a new, empty database"
+                f" {await current_version()}; copy only into a new, empty database"
             )
         await check_empty(peek, tables, fresh, str(path))
 
 
 @asynccontextmanager
 async def open_destination(
-    url: StoreUrl, tables: Sequence[Table], fresh: dict[str, Any], password_env: str
+    url: StoreUrl, tables: Sequence[Table], fresh: dict[str, Any], password_env: str | None
 ) -> AsyncIterator[Any]:
     """The destination store, migrated to the current schema; refused first (untouched) when
     it exists and is not empty."""
@@ -648,22 +662,22 @@ async def _peek_postgresql(dsn: str, password: str | None) -> None:
         version = int(await conn.fetchval("SELECT MAX(version) FROM schema_migrations") or 0)
     finally:
         await conn.close()
-    if version != current_version():
+    if version != await current_version():
         raise CopyRefused(
-            f"{dsn} is at schema version {version}, this Release Radar at {current_version()};"
+            f"{dsn} is at schema version {version}, this Release Radar at {await current_version()};"
             " copy only into a new, empty database"
         )
 
 
-async def _open_postgresql(dsn: str, password_env: str) -> Any:
-    from bot.store.pg import PgDatabase
-
-    password = os.environ.get(password_env) or None
+async def _open_postgresql(dsn: str, password_env: str | None) -> Any:
+    password = (os.environ.get(password_env) or None) if password_env else None
     await _peek_postgresql(dsn, password)
+    from bot.store.pg import PgDatabase  # only with a PostgreSQL destination
+
     return await PgDatabase.open(dsn, password=password)
 
 
-async def migrate_store(source: StoreUrl, dest: StoreUrl, password_env: str) -> CopyReport:
+async def migrate_store(source: StoreUrl, dest: StoreUrl, password_env: str | None) -> CopyReport:
     """Copy the SQLite store `source` into the empty store `dest` and verify it (see
     `copy_store`). CopyRefused: nothing was written; CopyFailed: the copy was rolled back."""
     if source.scheme != "sqlite":

@@ -4,6 +4,7 @@ tampered destination caught by `verify`; every refusal leaving the destination u
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
@@ -11,8 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
 import pytest
 
+from bot.app import open_services
+from bot.config import Config, SyncConfig, WatchConfig
 from bot.store.copy import (
     CopyFailed,
     CopyRefused,
@@ -30,7 +34,7 @@ from bot.store.copy import (
 from bot.store.db import Database
 from bot.store.outbox import OutboxStore
 from bot.store.watch import WatchStore
-from tests.conftest import REPO
+from tests.conftest import NO_FEEDS, REPO
 
 NOW = "2026-12-01T09:00:00Z"
 
@@ -72,6 +76,33 @@ async def add_installation_rows(path: Path) -> None:
             await db.execute("UPDATE models SET parent_id = ? WHERE id = 1", (top,))
     finally:
         await db.close()
+
+
+@pytest.fixture(scope="module")
+def sqlite_bundled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled catalog in an SQLite file, whichever backend the suite's own store runs on
+    (RR_TEST_BACKEND): the copy's source is always SQLite."""
+    path = tmp_path_factory.mktemp("source") / "catalog.db"
+    config = Config(
+        database=path,
+        watch=WatchConfig(feeds_file=NO_FEEDS),
+        sync=SyncConfig(enabled=False),
+    )
+
+    async def build() -> None:
+        async with open_services(config):
+            pass
+
+    asyncio.run(build())
+    return path
+
+
+@pytest.fixture
+def db_path(sqlite_bundled: Path, tmp_path: Path) -> Path:
+    """A copy of the SQLite catalog for one test (the suite's `db_path` may be PostgreSQL)."""
+    path = tmp_path / "catalog.db"
+    shutil.copy(sqlite_bundled, path)
+    return path
 
 
 @pytest.fixture
@@ -122,7 +153,7 @@ async def test_the_copy_opens_and_answers_as_the_source(source: Path, tmp_path: 
     await migrate_store(sqlite_url(source), sqlite_url(dest), "RADAR_DB_PASSWORD")
     db = await Database.open(dest)
     try:
-        assert await db.schema_version() == current_version()
+        assert await db.schema_version() == await current_version()
         row = await db.fetchrow("SELECT COUNT(*) FROM catalog_search WHERE body MATCH 'mistral'")
         assert row[0] > 0
     finally:
@@ -269,10 +300,10 @@ async def test_an_older_or_newer_source_is_refused(db_path: Path, tmp_path: Path
         conn.execute("INSERT INTO schema_migrations(version, name) VALUES (9999, 'future')")
     await refused(sqlite_url(newer), tmp_path / "copy.db", "newer than this Release Radar")
     with sqlite3.connect(db_path) as conn:
-        conn.execute("DELETE FROM schema_migrations WHERE version = ?", (current_version(),))
+        conn.execute("DELETE FROM schema_migrations WHERE version = ?", (await current_version(),))
     await refused(sqlite_url(db_path), tmp_path / "copy.db", "older than this Release Radar")
     assert table_rows(db_path, "SELECT MAX(version) FROM schema_migrations") == [
-        (current_version() - 1,)
+        (await current_version() - 1,)
     ]  # the source is never migrated by the copy
 
 
@@ -292,7 +323,7 @@ async def test_a_destination_at_another_version_is_refused_before_it_is_migrated
     db = await Database.open(dest)
     await db.close()
     with sqlite3.connect(dest) as conn:
-        conn.execute("DELETE FROM schema_migrations WHERE version = ?", (current_version(),))
+        conn.execute("DELETE FROM schema_migrations WHERE version = ?", (await current_version(),))
     await refused(sqlite_url(source), dest, "schema version")
 
 
@@ -359,3 +390,98 @@ async def test_cli_mismatch_exits_1_naming_the_table(source: Path, tmp_path: Pat
     assert done.returncode == 1
     assert "benchmark_models" in done.stderr.splitlines()[-1]
     assert "rolled back" in done.stderr
+
+
+# ---- into PostgreSQL: tests marked `postgresql` (left out, saying why, where no server can
+# start); `pg_dsn` (tests/conftest.py) is a new empty database on the session's server.
+
+
+async def pg_rows(dsn: str, sql: str) -> list[tuple]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return [tuple(row) for row in await conn.fetch(sql)]
+    finally:
+        await conn.close()
+
+
+@pytest.mark.postgresql
+async def test_copy_into_postgresql_verifies_and_the_bot_reads_it(
+    source: Path, pg_dsn: str
+) -> None:
+    report = await migrate_store(
+        sqlite_url(source), parse_store_url(f"postgresql:{pg_dsn}", "--to"), "RADAR_DB_PASSWORD"
+    )
+    assert report.ok, report.table()
+    for table in ("models", "scores", "outbox", "audit_log", "benchmark_models", "model_aliases"):
+        count = table_rows(source, f"SELECT COUNT(*) FROM {table}")[0][0]
+        assert await pg_rows(pg_dsn, f"SELECT COUNT(*) FROM {table}") == [(count,)]
+    # Ids go on past the copied ones (and past AUTOINCREMENT's mark: no outbox id reused).
+    from bot.store.pg import PgDatabase  # the backend (pgcore's branch)
+
+    db = await PgDatabase.open(pg_dsn)
+    try:
+        async with db.transaction():
+            new = await OutboxStore(db).enqueue("alert:new:c1", "alert", "c1", NOW)
+            assert new
+        mark = table_rows(source, "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'")[0][0]
+        top = await db.fetchrow("SELECT MAX(id) FROM outbox")
+        assert top[0] == mark + 1
+        model = await db.insert("INSERT INTO models(name, norm) VALUES (?, ?)", ("New", "new"))
+        assert model == table_rows(source, "SELECT MAX(id) FROM models")[0][0] + 1
+    finally:
+        await db.close()
+
+
+@pytest.mark.postgresql
+async def test_postgresql_tampered_row_and_second_copy_refused(source: Path, pg_dsn: str) -> None:
+    dest = parse_store_url(pg_dsn, "--to")
+    assert (await migrate_store(sqlite_url(source), dest, "RADAR_DB_PASSWORD")).ok
+    before = await pg_rows(pg_dsn, "SELECT COUNT(*) FROM scores")
+    with pytest.raises(CopyRefused, match="not empty"):
+        await migrate_store(sqlite_url(source), dest, "RADAR_DB_PASSWORD")
+    assert await pg_rows(pg_dsn, "SELECT COUNT(*) FROM scores") == before
+
+    conn = await asyncpg.connect(pg_dsn)
+    try:
+        await conn.execute(
+            "UPDATE licenses SET name = name || ' ' WHERE id = (SELECT MIN(id) FROM licenses)"
+        )
+    finally:
+        await conn.close()
+    from bot.store.pg import PgDatabase  # the backend (pgcore's branch)
+
+    db = await PgDatabase.open(pg_dsn)
+    try:
+        async with sqlite_snapshot(source) as snapshot:
+            tables = await source_tables(snapshot)
+            carried = {t.name: await carried_columns(db, t) for t in tables}
+            checks = await verify(snapshot, db, tables, carried)
+    finally:
+        await db.close()
+    assert [check.table for check in checks if not check.ok] == ["licenses"]
+
+
+@pytest.mark.postgresql
+async def test_postgresql_refused_row_leaves_it_empty(source: Path, pg_dsn: str) -> None:
+    with sqlite3.connect(source) as conn:
+        conn.execute("INSERT INTO entry_models(entry_id, model_id) VALUES (999999, 1)")
+    with pytest.raises(CopyFailed, match="entry_models"):
+        await migrate_store(sqlite_url(source), parse_store_url(pg_dsn, "--to"), "X")
+    assert await pg_rows(pg_dsn, "SELECT COUNT(*) FROM models") == [(0,)]
+
+
+async def test_an_unreachable_postgresql_is_one_line(source: Path) -> None:
+    dest = parse_store_url("postgresql://radar@127.0.0.1:1/radar", "--to")
+    with pytest.raises(CopyRefused, match="cannot connect"):
+        await migrate_store(sqlite_url(source), dest, "RADAR_DB_PASSWORD")
+
+
+@pytest.mark.postgresql
+async def test_cli_copies_into_postgresql(source: Path, pg_dsn: str) -> None:
+    done = cli("--from", f"sqlite:{source}", "--to", f"postgresql:{pg_dsn}")
+    assert done.returncode == 0, done.stderr
+    assert "MISMATCH" not in done.stdout and "copied and verified" in done.stdout
+    models = table_rows(source, "SELECT COUNT(*) FROM models")[0][0]
+    assert await pg_rows(pg_dsn, "SELECT COUNT(*) FROM models") == [(models,)]
+    again = cli("--from", f"sqlite:{source}", "--to", f"postgresql:{pg_dsn}")
+    assert again.returncode == 2 and "not empty" in again.stderr
