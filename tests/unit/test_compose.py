@@ -98,20 +98,18 @@ def test_the_shard_ranges_cover_every_shard_exactly_once() -> None:
     assert [sorted(c.discord.shard_ids or ()) for c in configs] == [[0, 1], [2, 3]]
 
 
-def test_a_config_without_the_token_fails_as_compose_would_start_it(tmp_path: Path) -> None:
-    """The bad input: .env not filled in. Compose itself refuses to start (`${VAR:?...}`); the
-    config file alone still loads (the token is never in it), without a token."""
+def test_an_unfilled_env_or_a_wrong_shard_range_stops_start_up_naming_it(tmp_path: Path) -> None:
+    """The bad input: .env not filled in (compose itself refuses, `${VAR:?...}`; the bot, given
+    an empty password, stops naming the variable), or a shard range past shard_count."""
+    text = COMPOSE.read_text(encoding="utf-8")
+    for name in ("DISCORD_TOKEN", "RADAR_DB_PASSWORD"):
+        message = re.search(r"\$\{" + name + r":\?([^}]*)\}", text)
+        assert message and ".env" in message.group(1)
     service = bot_services(compose())["bot-a"]
-    message = re.search(r"\$\{DISCORD_TOKEN:\?([^}]*)\}", COMPOSE.read_text(encoding="utf-8"))
-    assert message and ".env" in message.group(1)
-    _, config = config_of(service, env_example())  # empty values
-    assert config.token is None
+    with pytest.raises(ConfigError, match="RADAR_DB_PASSWORD"):
+        config_of(service, env_example())  # the values left empty
     broken = tmp_path / "config.yaml"
-    broken.write_text(
-        (REPO / "deploy" / "config.shard-a.yaml")
-        .read_text(encoding="utf-8")
-        .replace('"0-1"', '"0-4"'),
-        encoding="utf-8",
-    )
-    with pytest.raises(ConfigError, match="shard_ids"):
-        load_config(broken, env={})
+    shard_a = (REPO / "deploy" / "config.shard-a.yaml").read_text(encoding="utf-8")
+    broken.write_text(shard_a.replace('"0-1"', '"0-4"'), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"discord\.shard_ids"):
+        load_config(broken, env=filled_env())
