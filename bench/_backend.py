@@ -78,5 +78,10 @@ def on_postgresql(config: Config, dsn: str) -> Config:
     """`config` with its store on the PostgreSQL database `dsn`."""
     from bot.config import StoreConfig
 
-    store = StoreConfig(backend="postgresql", dsn=dsn, password_env=PASSWORD_ENV)
+    store = StoreConfig(
+        backend="postgresql",
+        dsn=dsn,
+        password_env=PASSWORD_ENV,
+        password=os.environ.get(PASSWORD_ENV) or None,  # load_config reads it; a Config in code not
+    )
     return replace(config, store=store)
