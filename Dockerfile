@@ -14,5 +14,6 @@ RUN pip install -e . && useradd --create-home --uid 10001 radar && mkdir -p /var
 USER radar
 VOLUME ["/var/lib/release-radar"]
 # The token comes from the environment: docker run -e DISCORD_TOKEN=... -v radar:/var/lib/release-radar
+# (one process on SQLite). compose.yaml runs the same image on PostgreSQL with a config file each.
 ENTRYPOINT ["python", "-m", "bot", "--db", "/var/lib/release-radar/release-radar.db"]
 CMD ["run"]

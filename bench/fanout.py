@@ -11,6 +11,8 @@ stand-in's stored messages); then `SUMMARY` lines for `make bench` and one JSON 
 Targets (issue 14): within 1.1x of the floor, fewer than 1% of requests answered 429, nothing
 lost or duplicated. FANOUT_CHANNELS sets the size: 4,000 by default (floor 80 s, under 2
 minutes in all); the full size is 10,000 channels (floor 200 s).
+BENCH_BACKEND=postgresql (or sqlite,postgresql: both, one after the other) runs the store on
+PostgreSQL (bench/_backend.py); those figures' names end in _postgresql.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import discord
+from _backend import backends, fresh_database, on_postgresql, postgresql_server, suffix
 
 from bot.app import open_services
 from bot.config import Config, DiscordConfig, WatchConfig, parse_config
@@ -91,13 +94,18 @@ def _report(standin: StandIn, ids: list[str], mark: int) -> dict[str, Any]:
 # ---- the bot's side ------------------------------------------------------------------------
 
 
-async def fan_out(conn: Connection, api_base: str, gateway_url: str, ids: list[str]) -> None:
+async def fan_out(
+    conn: Connection, api_base: str, gateway_url: str, ids: list[str], dsn: str | None = None
+) -> None:
+    """The release fanned out to every channel; on SQLite, or on PostgreSQL at `dsn`."""
     logging.getLogger("discord.http").setLevel(logging.ERROR)  # 429s are counted, not logged
     point_discord_at(DiscordConfig(api_base=api_base, gateway_url=gateway_url))
     client = discord.Client(intents=discord.Intents.none())
     await client.login(TOKEN)
     with tempfile.TemporaryDirectory() as tmp:
         config = Config(database=Path(tmp) / "fanout.db", watch=WatchConfig(feeds_file=NO_FEEDS))
+        if dsn is not None:
+            config = on_postgresql(config, dsn)
         async with open_services(config) as services:
             watch = services.watch
             defaults = parse_config({}).discord  # what the bot runs with unless configured
@@ -129,7 +137,9 @@ async def fan_out(conn: Connection, api_base: str, gateway_url: str, ids: list[s
     await client.close()
     conn.send(("report", mark))
     seen = conn.recv()
-    print_results(sent, dict(counts), pacing, elapsed, seen, start)
+    print_results(
+        sent, dict(counts), pacing, elapsed, seen, start, "sqlite" if dsn is None else "postgresql"
+    )
 
 
 def print_results(
@@ -139,6 +149,7 @@ def print_results(
     elapsed: float,
     seen: dict[str, Any],
     start: float,
+    backend: str = "sqlite",
 ) -> None:
     floor = CHANNELS / RATE
     ratio = elapsed / floor
@@ -150,7 +161,10 @@ def print_results(
     )
     share = limited / max(1, requests)
     first_after = max(0.0, seen["first_at"] - LATENCY / 2 - start)
-    print(f"channels {CHANNELS}, latency {LATENCY * 1000:.0f} ms, sent {sent}, outbox {counts}")
+    end = suffix(backend)
+    print(
+        f"store {backend}, channels {CHANNELS}, latency {LATENCY * 1000:.0f} ms, sent {sent}, outbox {counts}"
+    )
     print(
         f"sender: {pacing.requests_per_second:g} requests/s, up to {pacing.max_in_flight} in flight"
     )
@@ -160,19 +174,20 @@ def print_results(
     print(f"requests per second, each 10 s: {seen['per_second_by_10s']}")
     print(f"lost {lost}, duplicated {duplicated} (target 0)")
     print(
-        f"SUMMARY figure=fanout_time_vs_floor target=1.1 measured={ratio:.3f} ratio={ratio / 1.1:.3f}"
+        f"SUMMARY figure=fanout_time_vs_floor{end} target=1.1 measured={ratio:.3f} ratio={ratio / 1.1:.3f}"
     )
     print(
-        f"SUMMARY figure=fanout_429_share target=0.01 measured={share:.4f} ratio={share / 0.01:.3f}"
+        f"SUMMARY figure=fanout_429_share{end} target=0.01 measured={share:.4f} ratio={share / 0.01:.3f}"
     )
     print(
-        f"SUMMARY figure=fanout_lost_or_duplicated target=0 measured={lost + duplicated}"
+        f"SUMMARY figure=fanout_lost_or_duplicated{end} target=0 measured={lost + duplicated}"
         f" ratio={'0.000' if lost + duplicated == 0 else 'inf'}"
     )
     print(
         json.dumps(
             {
                 "bench": "fanout",
+                "backend": backend,
                 "channels": CHANNELS,
                 "latency_s": LATENCY,
                 "rate_limit_per_s": RATE,
@@ -195,13 +210,28 @@ def print_results(
 
 
 def main() -> None:
+    for backend in backends():
+        if backend == "sqlite":
+            run_once()
+            continue
+        with postgresql_server() as server:
+
+            async def on_fresh_database() -> None:
+                async with fresh_database(server, f"rr_fanout_{os.getpid()}") as dsn:
+                    await asyncio.to_thread(run_once, dsn)
+
+            asyncio.run(on_fresh_database())
+
+
+def run_once(dsn: str | None = None) -> None:
+    """One fan-out: the stand-in in its own process, the bot here (its store at `dsn`)."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
     discord_side = context.Process(target=serve_standin, args=(theirs, CHANNELS), daemon=True)
     discord_side.start()
     try:
         api_base, gateway_url, ids = ours.recv()
-        asyncio.run(fan_out(ours, api_base, gateway_url, ids))
+        asyncio.run(fan_out(ours, api_base, gateway_url, ids, dsn))
     finally:
         discord_side.join(timeout=30)
         if discord_side.is_alive():

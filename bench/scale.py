@@ -9,6 +9,9 @@ Builds (or reuses, with SCALE_DB=path) a store of the bundled catalog grown to S
 - memory: RSS of the whole process tree (the bench and every worker it started), with the bundled
   catalog and at SCALE_MODELS.
 Prints a table and `SUMMARY figure=... target=... measured=... ratio=...` lines for `make bench`.
+BENCH_BACKEND=postgresql (or sqlite,postgresql: both in one run; bench/_backend.py) also copies
+the grown store into PostgreSQL with `migrate-store` (timed, verified) and measures the same
+reads there: figures ending in _postgresql. The catalog is always grown on SQLite first.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # _scale_catalog, beside this file
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.standin for the stand-in
 
+from _backend import PASSWORD_ENV, backends, fresh_database, on_postgresql, postgresql_server
 from _scale_catalog import grow
 
 from bot.app import open_services
@@ -34,6 +38,7 @@ from bot.config import Config, WatchConfig
 from bot.core.records import Batch, ModelRec, Provenance, ScoreRec, SourceRec
 from bot.render import lookups as render
 from bot.services import Services
+from bot.store.copy import StoreUrl, migrate_store
 
 MODELS = int(os.environ.get("SCALE_MODELS", "100000"))
 QUERIES = int(os.environ.get("SCALE_QUERIES", "200"))
@@ -220,7 +225,43 @@ async def concurrent_window(db: Path) -> float:
     return max(times)
 
 
+async def postgresql_reads(db: Path, rng: random.Random) -> tuple[dict[str, list[float]], float]:
+    """`db` copied into a fresh PostgreSQL database by migrate-store (seconds it took, verify
+    included), and the reads measured there."""
+    with postgresql_server() as server:
+        async with fresh_database(server, f"rr_scale_{os.getpid()}") as dsn:
+            start = time.perf_counter()
+            report = await migrate_store(
+                StoreUrl("sqlite", str(db)), StoreUrl("postgresql", dsn), PASSWORD_ENV
+            )
+            copied = time.perf_counter() - start
+            assert report.ok, report.table()
+            async with open_services(on_postgresql(config(db), dsn)) as services:
+                return await reads(services, rng), copied
+
+
+def print_reads(times: dict[str, list[float]], end: str = "") -> None:
+    print(f"{'command' + end:<14} {'p50 ms':>8} {'p99 ms':>8}")
+    for label, samples in times.items():
+        print(f"{label:<14} {statistics.median(samples) * 1000:>8.1f} {p99(samples) * 1000:>8.1f}")
+
+
+def summarise_reads(times: dict[str, list[float]], end: str = "") -> None:
+    for label, samples in times.items():
+        name = label.strip("/").replace(" ", "_")
+        summary(f"scale_{name}_p99_ms{end}", LATENCY_TARGET_MS, p99(samples) * 1000)
+
+
 async def main() -> None:
+    """SQLite's figures, then PostgreSQL's reads, as BENCH_BACKEND asks (default: SQLite's)."""
+    wanted = backends()
+    if "sqlite" in wanted:
+        await main_sqlite()
+    if "postgresql" in wanted:
+        await main_postgresql()
+
+
+async def main_sqlite() -> None:
     rng = random.Random(5)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -252,9 +293,7 @@ async def main() -> None:
             print(f"export: loop stall {stall_export * 1000:.1f} ms, {export_s:.1f} s", flush=True)
             rss_scale = max(rss_reads, tree_rss_mb())
         window = await concurrent_window(db)
-    print(f"{'command':<14} {'p50 ms':>8} {'p99 ms':>8}")
-    for label, samples in times.items():
-        print(f"{label:<14} {statistics.median(samples) * 1000:>8.1f} {p99(samples) * 1000:>8.1f}")
+    print_reads(times)
     print(f"loop stall: import {stall_import * 1000:.1f} ms, export {stall_export * 1000:.1f} ms"
           f" (export took {export_s:.1f} s)")  # fmt: skip
     print(f"{CONCURRENT} concurrent commands through the stand-in: slowest {window:.2f} s"
@@ -262,14 +301,29 @@ async def main() -> None:
     print(
         f"RSS of the process tree: bundled {rss_bundled:.0f} MB, {MODELS:,} models {rss_scale:.0f} MB"
     )
-    for label, samples in times.items():
-        name = label.strip("/").replace(" ", "_")
-        summary(f"scale_{name}_p99_ms", LATENCY_TARGET_MS, p99(samples) * 1000)
+    summarise_reads(times)
     summary("scale_import_loop_stall_ms", STALL_TARGET_MS, stall_import * 1000)
     summary("scale_export_loop_stall_ms", STALL_TARGET_MS, stall_export * 1000)
     summary("scale_20_concurrent_slowest_s", WINDOW_S, window)
     summary("scale_rss_bundled_mb", 150, rss_bundled)
     summary(f"scale_rss_{MODELS // 1000}k_mb", 400, rss_scale)
+
+
+async def main_postgresql() -> None:
+    """The catalog grown on SQLite (or SCALE_DB), copied into PostgreSQL, its reads measured."""
+    rng = random.Random(5)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        db = Path(tmp_name) / "scale.db"
+        cached = os.environ.get("SCALE_DB")
+        if cached and Path(cached).exists():
+            shutil.copy(cached, db)
+        async with open_services(config(db)) as services:
+            await grow(services, MODELS)
+        times, copied = await postgresql_reads(db, rng)
+    print(f"migrate-store into PostgreSQL: {copied:.1f} s, verified")
+    print_reads(times, " (pg)")
+    summarise_reads(times, "_postgresql")
+    summary(f"scale_migrate_store_{MODELS // 1000}k_s", 600, copied)
 
 
 if __name__ == "__main__":

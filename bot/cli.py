@@ -36,6 +36,13 @@ from bot.render.text import reply_to_text, to_json
 from bot.services import Services
 from bot.store import CatalogStore, Database
 from bot.store.catalog_doctor import CatalogDoctorReads
+from bot.store.copy import (
+    DEFAULT_PASSWORD_ENV,
+    CopyFailed,
+    CopyRefused,
+    migrate_store,
+    parse_store_url,
+)
 from bot.store.db import StoreError
 from bot.sync.hub_run import load_hub_file
 from bot.sync.huggingface import HubAdapter
@@ -114,6 +121,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of",
         dest="as_of",
         help="the snapshot's date (litellm, genai-prices; default: its own)",
+    )
+    move = sub.add_parser(
+        "migrate-store",
+        help="copy this installation's SQLite store into an empty store and verify the copy",
+    )
+    move.add_argument("--from", dest="source", required=True, help="sqlite:PATH")
+    move.add_argument(
+        "--to",
+        dest="dest",
+        required=True,
+        help="postgresql:DSN (password from the env var store.password_env names) or sqlite:PATH",
     )
     return parser
 
@@ -284,6 +302,33 @@ async def sync_sources(
     return 1 if failed else 0
 
 
+async def _migrate_store(config: Config, source: str, dest: str) -> int:
+    """Copy and verify (bot.store.copy); exit 2 when refused (nothing written), 1 when the
+    copy did not verify (rolled back)."""
+    try:
+        report = await migrate_store(
+            parse_store_url(source, "--from"), parse_store_url(dest, "--to"), _password_env(config)
+        )
+    except CopyRefused as exc:
+        print(f"migrate-store: {exc}", file=sys.stderr)
+        return 2
+    except CopyFailed as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(report.table())
+    rows = sum(check.dest_rows for check in report.checks)
+    print(
+        f"{rows} rows in {len(report.checks)} tables copied and verified in {report.seconds:.1f} s."
+    )
+    return 0
+
+
+def _password_env(config: Config) -> str | None:
+    """The env var holding the PostgreSQL password, as the config names it (store.password_env)."""
+    store = getattr(config, "store", None)  # the store: section comes with the PostgreSQL backend
+    return store.password_env if store is not None else DEFAULT_PASSWORD_ENV
+
+
 def _print_skip_reasons(skipped: list[SkippedRow]) -> None:
     reasons: dict[str, list[str]] = {}
     for row in skipped:
@@ -409,6 +454,8 @@ def _main(argv: list[str] | None) -> int:
         return asyncio.run(sync_sources(config, "huggingface", None, None, args.save))
     if args.action == "feeds":
         return asyncio.run(preview_feed(config, args.source, args.json))
+    if args.action == "migrate-store":
+        return asyncio.run(_migrate_store(config, args.source, args.dest))
     if not config.token:
         print(NO_TOKEN_HELP)
         return asyncio.run(console(config))
