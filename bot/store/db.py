@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequenc
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import aiosqlite
 
@@ -67,6 +67,8 @@ class Database:
     connections. Under WAL a read on its own connection sees only committed rows and neither
     waits for the writer nor queues behind it: reads outside a unit of work use the pool,
     reads inside one use the writer's connection and see the unit's own rows."""
+
+    dialect: Literal["sqlite", "postgresql"] = "sqlite"
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
