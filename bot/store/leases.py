@@ -11,7 +11,7 @@ LEADER = "leader"
 
 # Acquire or renew in one statement: insert, or take over a row that is ours or has expired.
 # The same text runs on SQLite (UPSERT) and PostgreSQL (ON CONFLICT ... WHERE).
-_ACQUIRE = (
+ACQUIRE = (
     "INSERT INTO leases(name, holder, expires_at) VALUES (?, ?, ?)"
     " ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at"
     " WHERE leases.holder = excluded.holder OR leases.expires_at <= ?"
@@ -28,7 +28,7 @@ class LeaseStore(Store):
     async def acquire(self, name: str, holder: str, now: str, until: str) -> bool:
         """Take or renew the lease for `holder` until `until` (ISO times, UTC); True if it is
         `holder`'s now. Refused, changing nothing, while another holder's lease runs."""
-        cursor = await self.db.execute(_ACQUIRE, (name, holder, until, now))
+        cursor = await self.db.execute(ACQUIRE, (name, holder, until, now))
         return cursor.rowcount == 1
 
     async def release(self, name: str, holder: str) -> bool:
