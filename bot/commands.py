@@ -63,7 +63,11 @@ def _render_license(result: Any) -> Reply:
 
 async def _about(services: Services, _: dict[str, Any]) -> Any:
     about = await services.lookups.about()
-    return replace(about, syncs=tuple(await services.sync.summaries()))
+    about = replace(about, syncs=tuple(await services.sync.summaries()))
+    leadership = services.leadership
+    if leadership is None:
+        return about
+    return replace(about, process=leadership.process, leader=await leadership.leader())
 
 
 async def _digest(services: Services, options: dict[str, Any]) -> Reply:

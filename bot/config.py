@@ -156,6 +156,7 @@ class HubConfig:
 class ScaleConfig:
     """Several processes on one store: the leader lease, outbox claims, catalog coherence."""
 
+    enabled: bool = False  # off: this process is the only one (no lease, no claims)
     lease_seconds: float = 20.0  # another process takes over after this long without renewal
     lease_renew_seconds: float = 5.0  # how often the leader renews (at most half the lease)
     process_name: str | None = None  # None: hostname-pid
@@ -442,6 +443,7 @@ def _scale(raw: dict[str, Any]) -> ScaleConfig:
     _reject_unknown(
         raw,
         {
+            "enabled",
             "lease_seconds",
             "lease_renew_seconds",
             "process_name",
@@ -464,6 +466,7 @@ def _scale(raw: dict[str, Any]) -> ScaleConfig:
             f" got {name!r}"
         )
     return ScaleConfig(
+        enabled=_flag(raw, "enabled", False, prefix),
         lease_seconds=lease,
         lease_renew_seconds=renew,
         process_name=name,

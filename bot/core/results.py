@@ -344,6 +344,9 @@ class About:
     counts: dict[str, int]
     sources: tuple[SourceSummary, ...] = field(default_factory=tuple)
     syncs: tuple[SyncSummary, ...] = field(default_factory=tuple)
+    # Several processes on one store: this one, and the one that leads (None: nobody now).
+    process: str | None = None
+    leader: str | None = None
 
 
 @dataclass(frozen=True)

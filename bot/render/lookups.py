@@ -749,4 +749,7 @@ def render_about(about: About) -> Reply:
         )
     if about.syncs:
         card.field("Live sources (synced)", sync_lines(about.syncs))
+    if about.process is not None:
+        leader = safe_text(about.leader) if about.leader else "none right now (taking over)"
+        card.line(f"Answered by process {safe_text(about.process)} · leading process: {leader}")
     return card.build()

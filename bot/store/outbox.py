@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -197,7 +197,7 @@ class OutboxStore(Store):
         no other process holds a running claim on (renewing its own); `shards` (shard count,
         shard ids): only rows of guilds on those shards. A claim that ran out (its process
         died) is claimable again. How many rows are `claimer`'s now."""
-        scope, scope_params = "", ()
+        scope, scope_params = "", cast(tuple[int, ...], ())
         if shards is not None:
             count, ids = shards
             scope = f" AND {ROW_SHARD} IN ({','.join('?' * len(ids))})"
