@@ -16,7 +16,6 @@ from discord.ext import commands
 
 from bot.config import DiscordConfig
 from bot.core.periodic import run_periodically
-from bot.core.shards import ShardScope
 from bot.discordbot.background import BackgroundTask
 from bot.discordbot.checks import ANY_INSTALL, EVERYWHERE, install_refusal
 from bot.discordbot.poster import DiscordPoster
@@ -93,7 +92,7 @@ class ReleaseRadarBot(commands.Bot):
         if leadership is None:
             return None
         seconds = self.services.config.scale.claim_seconds
-        return Claims(leadership.process, ShardScope.everything(), seconds)
+        return Claims(leadership.process, self.services.outbox.scope, seconds)
 
     async def _start_leading_when_leader(self) -> None:
         """Take the leader lease (alone on the store: at once) and run the leader's loops

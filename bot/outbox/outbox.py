@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.core.clock import Clock
 from bot.core.delivery import Delivery
+from bot.core.shards import ShardScope
 from bot.outbox.keys import notice_key
 from bot.outbox.sender import (
     Claims,
@@ -59,6 +60,8 @@ class Outbox:
         self.woken = asyncio.Event()
         self._delivery: asyncio.Task[None] | None = None
         self._deliver_again = False
+        # The guilds whose rows this process sends when several share the outbox (its shards).
+        self.scope = ShardScope.everything()
         self.register(NOTICE_KIND, _render_notice)
 
     def register(

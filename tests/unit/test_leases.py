@@ -162,6 +162,7 @@ async def test_run_resigns_on_stop_so_another_takes_over_at_once(two_stores):
         ({"claim_seconds": 1}, "scale.claim_seconds"),
         ({"catalog_poll_seconds": -1}, "scale.catalog_poll_seconds"),
         ({"lease_second": 20}, "scale.lease_second"),
+        ({"enabled": "yes"}, "scale.enabled"),
     ],
 )
 def test_a_bad_scale_setting_fails_start_up_naming_its_key(scale, key):
@@ -171,6 +172,7 @@ def test_a_bad_scale_setting_fails_start_up_naming_its_key(scale, key):
 
 def test_the_scale_defaults():
     scale = parse_config({}).scale
-    assert (scale.lease_seconds, scale.lease_renew_seconds, scale.process_name) == (20, 5, None)
+    assert (scale.enabled, scale.lease_seconds, scale.lease_renew_seconds) == (False, 20, 5)
+    assert scale.process_name is None  # hostname-pid
     named = parse_config({"scale": {"process_name": "bot-1", "lease_seconds": 30}}).scale
     assert (named.process_name, named.lease_seconds) == ("bot-1", 30)

@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 
 from bot.outbox.budget import SharedBudget
+from bot.outbox.sender import TokenBucket
 from bot.store.leases import ACQUIRE
 from bot.store.outbox import CLAIM, PG_CLAIM_LOCK, PG_CLAIM_LOCK_KEY, PG_CLAIMABLE, ROW_SHARD
 from bot.store.rate_budget import PG_GRANT, Grant, RateBudgetStore
@@ -217,6 +218,26 @@ async def test_two_limiters_together_never_exceed_the_budget_and_one_alone_gets_
     finally:
         for conn in conns:
             await conn.close()
+
+
+async def test_the_senders_token_bucket_takes_from_the_shared_budget(dsn):
+    """Paced at 1000 a second on its own, a sender sharing a budget of 10 starts no more
+    than 10 requests in any window of the database's clock."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        grants: list[tuple[int, int]] = []
+        bucket = TokenBucket(1000, SharedBudget(PgBudgetStore(conn, grants), 10))
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        for _ in range(25):
+            await bucket.take()
+        assert loop.time() - started >= 1.0  # 25 at 10 a window: at least two windows' wait
+        used = Counter()
+        for window, tokens in grants:
+            used[window] += tokens
+        assert max(used.values()) <= 10 and sum(used.values()) >= 25
+    finally:
+        await conn.close()
 
 
 def test_a_budget_never_grants_more_than_it_is_asked_nor_less_than_one():
