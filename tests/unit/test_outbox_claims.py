@@ -160,3 +160,36 @@ async def test_two_senders_on_one_outbox_each_post_only_their_shards_rows_once(t
     finally:
         for db in dbs:
             await db.close()
+
+
+async def test_the_migration_gives_queued_rows_their_guild_and_dms_none(db_path: Path):
+    """Rows queued before 0026 get their subscription's (else their channel's) guild."""
+    from bot.app import open_services
+    from tests.conftest import make_config
+
+    async with open_services(make_config(db_path)) as services:
+        sub_id, _ = await services.watch.subscribe(
+            "77", "100", Filters(), role_id=None, notify_channel_id=None, user_id="7"
+        )
+        store = services.outbox.store
+        async with store.transaction():
+            await store.enqueue("alert", "alert", "100", at(0), subscription_id=sub_id)
+            await store.enqueue("notice", "notice", "100", at(0), payload={})
+            await store.enqueue("dm", "follow_dm", "555", at(0), payload={})
+    db = await Database.open(db_path)
+    try:  # back to the store before 0026, with those rows queued
+        names = await db.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'catalog_version_%'"
+        )
+        for (name,) in names:
+            await db.execute(f"DROP TRIGGER {name}")
+        for table in ("leases", "rate_budget", "catalog_version"):
+            await db.execute(f"DROP TABLE {table}")
+        for column in ("guild_id", "claimed_by", "claimed_until"):
+            await db.execute(f"ALTER TABLE outbox DROP COLUMN {column}")
+        await db.execute("DELETE FROM schema_migrations WHERE version = 26")
+        assert await db.migrate() == ["lease_scale"]
+        rows = await db.fetchall("SELECT dedupe_key, guild_id FROM outbox ORDER BY id")
+        assert [tuple(r) for r in rows] == [("alert", "77"), ("notice", "77"), ("dm", None)]
+    finally:
+        await db.close()
