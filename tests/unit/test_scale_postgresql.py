@@ -95,13 +95,16 @@ async def test_the_migration_backfills_guilds_and_bumps_the_catalog_version_per_
         assert [tuple(r) for r in rows] == [("a", "77"), ("d", "88"), ("n", "77"), ("dm", None)]
         assert await conn.fetchval("SELECT version FROM catalog_version") == 0
         await conn.execute("INSERT INTO models VALUES (1, 'x'), (2, 'y'), (3, 'z')")
-        await conn.execute("UPDATE model_aliases SET alias = 'q'")  # no row: still a change
+        await conn.execute("UPDATE model_aliases SET alias = 'q'")  # no row changed: no bump
+        await conn.execute("INSERT INTO models VALUES (1, 'x') ON CONFLICT DO NOTHING")  # nor
+        await conn.execute("INSERT INTO organisations VALUES (1, 'o')")
         await conn.execute("DELETE FROM organisations")
         assert await conn.fetchval("SELECT version FROM catalog_version") == 3
-        async with conn.transaction():  # a change rolled back leaves the version as it was
-            await conn.execute("INSERT INTO benchmarks VALUES (1)")
-            assert await conn.fetchval("SELECT version FROM catalog_version") == 4
-            await conn.execute("ROLLBACK; BEGIN")
+        with pytest.raises(asyncpg.UniqueViolationError):  # a failed unit of work ...
+            async with conn.transaction():
+                await conn.execute("INSERT INTO models VALUES (4, 'w')")
+                await conn.execute("INSERT INTO models VALUES (4, 'w')")
+        # ... leaves the version as it was
         assert await conn.fetchval("SELECT version FROM catalog_version") == 3
     finally:
         await conn.close()

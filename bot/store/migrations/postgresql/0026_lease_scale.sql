@@ -30,22 +30,67 @@ CREATE TABLE catalog_version (
 );
 INSERT INTO catalog_version(id, version) VALUES (1, 0);
 
--- One bump per statement (SQLite's triggers are per row): a bulk import bumps once a statement.
+-- One bump per statement that changed rows (SQLite's triggers are per row): a bulk import bumps
+-- once a statement, an upsert that changed nothing (a sync's known claims) not at all.
 CREATE FUNCTION rr_bump_catalog_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE catalog_version SET version = version + 1 WHERE id = 1;
+    IF EXISTS (SELECT 1 FROM rr_changed) THEN
+        UPDATE catalog_version SET version = version + 1 WHERE id = 1;
+    END IF;
     RETURN NULL;
 END;
 $$;
-CREATE TRIGGER catalog_version_organisations AFTER INSERT OR UPDATE OR DELETE ON organisations
+CREATE TRIGGER catalog_version_organisations_insert AFTER INSERT ON organisations
+    REFERENCING NEW TABLE AS rr_changed
     FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
-CREATE TRIGGER catalog_version_organisation_aliases AFTER INSERT OR UPDATE OR DELETE ON organisation_aliases
+CREATE TRIGGER catalog_version_organisations_update AFTER UPDATE ON organisations
+    REFERENCING NEW TABLE AS rr_changed
     FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
-CREATE TRIGGER catalog_version_models AFTER INSERT OR UPDATE OR DELETE ON models
+CREATE TRIGGER catalog_version_organisations_delete AFTER DELETE ON organisations
+    REFERENCING OLD TABLE AS rr_changed
     FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
-CREATE TRIGGER catalog_version_model_aliases AFTER INSERT OR UPDATE OR DELETE ON model_aliases
+CREATE TRIGGER catalog_version_organisation_aliases_insert AFTER INSERT ON organisation_aliases
+    REFERENCING NEW TABLE AS rr_changed
     FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
-CREATE TRIGGER catalog_version_model_claims AFTER INSERT OR UPDATE OR DELETE ON model_claims
+CREATE TRIGGER catalog_version_organisation_aliases_update AFTER UPDATE ON organisation_aliases
+    REFERENCING NEW TABLE AS rr_changed
     FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
-CREATE TRIGGER catalog_version_benchmarks AFTER INSERT OR UPDATE OR DELETE ON benchmarks
+CREATE TRIGGER catalog_version_organisation_aliases_delete AFTER DELETE ON organisation_aliases
+    REFERENCING OLD TABLE AS rr_changed
+    FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
+CREATE TRIGGER catalog_version_models_insert AFTER INSERT ON models
+    REFERENCING NEW TABLE AS rr_changed
+    FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
+CREATE TRIGGER catalog_version_models_update AFTER UPDATE ON models
+    REFERENCING NEW TABLE AS rr_changed
+    FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
+CREATE TRIGGER catalog_version_models_delete AFTER DELETE ON models
+    REFERENCING OLD TABLE AS rr_changed
+    FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
+CREATE TRIGGER catalog_version_model_aliases_insert AFTER INSERT ON model_aliases
+    REFERENCING NEW TABLE AS rr_changed
+    FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
+CREATE TRIGGER catalog_version_model_aliases_update AFTER UPDATE ON model_aliases
+    REFERENCING NEW TABLE AS rr_changed
+    FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
+CREATE TRIGGER catalog_version_model_aliases_delete AFTER DELETE ON model_aliases
+    REFERENCING OLD TABLE AS rr_changed
+    FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
+CREATE TRIGGER catalog_version_model_claims_insert AFTER INSERT ON model_claims
+    REFERENCING NEW TABLE AS rr_changed
+    FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
+CREATE TRIGGER catalog_version_model_claims_update AFTER UPDATE ON model_claims
+    REFERENCING NEW TABLE AS rr_changed
+    FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
+CREATE TRIGGER catalog_version_model_claims_delete AFTER DELETE ON model_claims
+    REFERENCING OLD TABLE AS rr_changed
+    FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
+CREATE TRIGGER catalog_version_benchmarks_insert AFTER INSERT ON benchmarks
+    REFERENCING NEW TABLE AS rr_changed
+    FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
+CREATE TRIGGER catalog_version_benchmarks_update AFTER UPDATE ON benchmarks
+    REFERENCING NEW TABLE AS rr_changed
+    FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
+CREATE TRIGGER catalog_version_benchmarks_delete AFTER DELETE ON benchmarks
+    REFERENCING OLD TABLE AS rr_changed
     FOR EACH STATEMENT EXECUTE FUNCTION rr_bump_catalog_version();
