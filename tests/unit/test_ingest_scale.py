@@ -185,6 +185,8 @@ async def test_the_title_key_migration_backfills_stored_entries(tmp_path) -> Non
         " applied_at TEXT NOT NULL DEFAULT '')"
     )
     for entry in sorted(resources.files("bot.store").joinpath("migrations").iterdir()):
+        if not entry.name.endswith(".sql"):  # the postgresql/ folder beside them
+            continue
         version = int(entry.name[:4])
         if version >= 12:
             continue
