@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +13,7 @@ import aiohttp
 from bot.config import Config, ConfigError
 from bot.core.clock import Clock, utc_now
 from bot.core.fitting import FitService
+from bot.core.leadership import Leadership, default_process_name
 from bot.core.lookups import Lookups
 from bot.core.upkeep import StoreUpkeep
 from bot.curation.service import CurationService
@@ -25,6 +28,7 @@ from bot.store.backends import AnyDatabase, open_database
 from bot.store.curation import CurationStore
 from bot.store.digests import DigestStore
 from bot.store.follows import FollowStore
+from bot.store.leases import LeaseStore
 from bot.store.outbox import OutboxStore
 from bot.store.sync import SyncStore
 from bot.store.watch import WatchStore
@@ -78,12 +82,28 @@ async def open_services(
             sync,
             FitService(lookups),
             charts,
+            _leadership(config, db, clock),
         )
     finally:
         parser.shutdown()
         await sync_session.close()
         await session.close()
         await db.close()
+
+
+def _leadership(config: Config, db: AnyDatabase, clock: Clock) -> Leadership | None:
+    """The leader lease of this process, when several share the store (`scale.enabled`;
+    None: this process is the only one and does everything)."""
+    scale = config.scale
+    if not scale.enabled:
+        return None
+    return Leadership(
+        LeaseStore(db),
+        scale.process_name or default_process_name(),
+        clock,
+        lease_seconds=scale.lease_seconds,
+        renew_seconds=scale.lease_renew_seconds,
+    )
 
 
 def _watch_service(
@@ -166,6 +186,12 @@ async def run_discord(config: Config) -> None:
     point_discord_at(config.discord)
     async with open_services(config) as services:
         bot = ReleaseRadarBot(services)
+        # SIGTERM (docker stop, systemd) closes the bot cleanly: its loops stop and the leader
+        # lease is given up, so another process takes over at once instead of after it runs out.
+        closing: set[asyncio.Task[None]] = set()
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGTERM, lambda: closing.add(asyncio.create_task(bot.close()))
+        )
         async with bot:
             try:
                 await bot.start(config.token or "")

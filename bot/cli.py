@@ -37,7 +37,6 @@ from bot.services import Services
 from bot.store import CatalogStore, Database
 from bot.store.catalog_doctor import CatalogDoctorReads
 from bot.store.copy import (
-    DEFAULT_PASSWORD_ENV,
     CopyFailed,
     CopyRefused,
     migrate_store,
@@ -307,7 +306,9 @@ async def _migrate_store(config: Config, source: str, dest: str) -> int:
     copy did not verify (rolled back)."""
     try:
         report = await migrate_store(
-            parse_store_url(source, "--from"), parse_store_url(dest, "--to"), _password_env(config)
+            parse_store_url(source, "--from"),
+            parse_store_url(dest, "--to"),
+            config.store.password_env,
         )
     except CopyRefused as exc:
         print(f"migrate-store: {exc}", file=sys.stderr)
@@ -321,12 +322,6 @@ async def _migrate_store(config: Config, source: str, dest: str) -> int:
         f"{rows} rows in {len(report.checks)} tables copied and verified in {report.seconds:.1f} s."
     )
     return 0
-
-
-def _password_env(config: Config) -> str | None:
-    """The env var holding the PostgreSQL password, as the config names it (store.password_env)."""
-    store = getattr(config, "store", None)  # the store: section comes with the PostgreSQL backend
-    return store.password_env if store is not None else DEFAULT_PASSWORD_ENV
 
 
 def _print_skip_reasons(skipped: list[SkippedRow]) -> None:

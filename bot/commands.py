@@ -66,7 +66,10 @@ async def _about(services: Services, options: dict[str, Any]) -> Any:
     about = replace(about, syncs=tuple(await services.sync.summaries()))
     if "guild_id" in options:  # asked in Discord ("" in a DM): which shard answers there
         about = replace(about, scope=services.outbox.scope, guild_id=options["guild_id"])
-    return about
+    leadership = services.leadership
+    if leadership is None:
+        return about
+    return replace(about, process=leadership.process, leader=await leadership.leader())
 
 
 async def _digest(services: Services, options: dict[str, Any]) -> Reply:

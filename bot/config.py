@@ -30,6 +30,7 @@ _SHARD_RANGE = re.compile(r"([0-9]{1,5})\s*-\s*([0-9]{1,5})")
 _HUB_AUTHOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 BACKENDS = ("sqlite", "postgresql")
+_PROCESS_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
 
 class ConfigError(Exception):
@@ -172,6 +173,18 @@ class StoreConfig:
 
 
 @dataclass(frozen=True)
+class ScaleConfig:
+    """Several processes on one store: the leader lease, outbox claims, catalog coherence."""
+
+    enabled: bool = False  # off: this process is the only one (no lease, no claims)
+    lease_seconds: float = 20.0  # another process takes over after this long without renewal
+    lease_renew_seconds: float = 5.0  # how often the leader renews (at most half the lease)
+    process_name: str | None = None  # None: hostname-pid
+    claim_seconds: float = 60.0  # how long a process's claim on outbox rows lasts unrenewed
+    catalog_poll_seconds: float = 5.0  # how often a catalog change by another process is looked for
+
+
+@dataclass(frozen=True)
 class Config:
     database: Path = DEFAULT_DATABASE
     database_busy_timeout: float = 5.0  # seconds a write waits for another process's write
@@ -188,6 +201,7 @@ class Config:
     huggingface: HubConfig = field(default_factory=HubConfig)
     charts: ChartsConfig = field(default_factory=ChartsConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
+    scale: ScaleConfig = field(default_factory=ScaleConfig)
 
 
 def load_config(
@@ -321,6 +335,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
             "huggingface",
             "charts",
             "store",
+            "scale",
         },
     )
     curators = _mapping(raw, "curators")
@@ -340,14 +355,18 @@ def parse_config(raw: dict[str, Any]) -> Config:
     )
     shard_count, shard_ids = _shards(discord_raw)
     watch = _watch(_mapping(raw, "watch"))
+    store = _store(_mapping(raw, "store"))
+    # A shared store or a shard range means other processes: lease and claims, unless told not.
+    shared = store.backend == "postgresql" or shard_ids is not None
     return Config(
         huggingface=_hub(_mapping(raw, "huggingface")),
         watch=watch,
         charts=_charts(_mapping(raw, "charts")),
+        scale=_scale(_mapping(raw, "scale"), shared),
         retention=_retention(_mapping(raw, "retention")),
         follow=_follow(_mapping(raw, "follow")),
         sync=_sync(_mapping(raw, "sync")),
-        store=_store(_mapping(raw, "store")),
+        store=store,
         database=_database(Path(_string(raw, "database", str(DEFAULT_DATABASE))), "database"),
         database_busy_timeout=_number(raw, "database_busy_timeout", 5.0, 0.05, 600),
         log_level=_log_level(raw),
@@ -579,6 +598,46 @@ def _retention(raw: dict[str, Any]) -> RetentionConfig:
         ),
         upkeep_hours=_number(raw, "upkeep_hours", defaults.upkeep_hours, 0.01, 8760, prefix),
         vacuum_days=_integer(raw, "vacuum_days", defaults.vacuum_days, 1, 3650, prefix),
+    )
+
+
+def _scale(raw: dict[str, Any], shared: bool) -> ScaleConfig:
+    """The `scale:` section; `enabled` defaults to `shared` (a PostgreSQL store or a shard range)."""
+    defaults, prefix = ScaleConfig(), "scale."
+    _reject_unknown(
+        raw,
+        {
+            "enabled",
+            "lease_seconds",
+            "lease_renew_seconds",
+            "process_name",
+            "claim_seconds",
+            "catalog_poll_seconds",
+        },
+        prefix=prefix,
+    )
+    lease = _number(raw, "lease_seconds", defaults.lease_seconds, 2, 3600, prefix)
+    renew = _number(raw, "lease_renew_seconds", defaults.lease_renew_seconds, 0.2, 1800, prefix)
+    if renew > lease / 2:
+        raise ConfigError(
+            f"key 'scale.lease_renew_seconds' must be at most half of scale.lease_seconds"
+            f" ({lease:g}), so the leader renews well before its lease runs out; got {renew:g}"
+        )
+    name = raw.get("process_name")
+    if name is not None and (not isinstance(name, str) or not _PROCESS_NAME.fullmatch(name)):
+        raise ConfigError(
+            "key 'scale.process_name' must be 1 to 100 letters, digits, '.', '_' or '-',"
+            f" got {name!r}"
+        )
+    return ScaleConfig(
+        enabled=_flag(raw, "enabled", shared, prefix),
+        lease_seconds=lease,
+        lease_renew_seconds=renew,
+        process_name=name,
+        claim_seconds=_number(raw, "claim_seconds", defaults.claim_seconds, 5, 3600, prefix),
+        catalog_poll_seconds=_number(
+            raw, "catalog_poll_seconds", defaults.catalog_poll_seconds, 0.1, 3600, prefix
+        ),
     )
 
 

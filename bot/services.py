@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.config import Config
 from bot.core.fitting import FitService
+from bot.core.leadership import Leadership
 from bot.core.lookups import Lookups
 from bot.core.upkeep import StoreUpkeep
 from bot.curation.service import CurationService
@@ -40,3 +41,5 @@ class Services:
     sync: SyncEngine  # the live catalog: maintained sources kept current, a background loop
     fit: FitService  # /fit: memory estimates from the catalog and data/fit/
     charts: ChartRenderer  # PNG charts beside /compare and /leaderboard, off the event loop
+    # Which process leads (polls, syncs, schedules, keeps the store) when several share it.
+    leadership: Leadership | None = None

@@ -22,6 +22,7 @@ from bot.core.licenses import parse_openness
 from bot.core.lineage import lineage_chain
 from bot.core.names import benchmark_key, clean_text, normalize
 from bot.core.noise import OVERLAP_TEXT, Noise, intervals_overlap, noise_for
+from bot.core.periodic import run_periodically
 from bot.core.prices import check_max_price, current_quotes, histories
 from bot.core.results import (
     About,
@@ -153,6 +154,21 @@ class Lookups:
         # count reads every score of the benchmark, so it is kept until the catalog changes.
         self._board_totals: dict[tuple[int, str, tuple[str, ...]], int] = {}
         self._generation = 0
+        self.catalog_version: int | None = None  # the store's version the indexes were built at
+
+    async def refresh_if_changed(self) -> bool:
+        """Rebuild the indexes if the catalog changed since they were built (another process's
+        curator, sync or import); whether it did."""
+        if await self.store.catalog_version() == self.catalog_version:
+            return False
+        await self.refresh()
+        return True
+
+    async def follow_catalog(self, interval: float, stop: asyncio.Event) -> None:
+        """Look for another process's catalog change every `interval` seconds until `stop`."""
+        await run_periodically(
+            self.refresh_if_changed, interval, stop, label="catalog version check"
+        )
 
     async def refresh(self) -> None:
         """Rebuild the in-memory name indexes from the store. The indexes are built in a
@@ -161,6 +177,8 @@ class Lookups:
         self._generation += 1
         self._about = None
         self._board_totals = {}
+        # Read before the rows: a change committed between the two is seen at the next check.
+        self.catalog_version = await self.store.catalog_version()
         rows = await self.store.name_entries()
         bench_rows = sorted(await self.store.benchmark_entries(), key=lambda r: -r.models)
         org_aliases = await self.store.organisation_aliases()

@@ -348,6 +348,9 @@ class About:
     # Asked in Discord: the process's shards and where it was asked ("" a DM; None: offline).
     scope: ShardScope | None = None
     guild_id: str | None = None
+    # Several processes on one store: this one, and the one that leads (None: nobody now).
+    process: str | None = None
+    leader: str | None = None
 
 
 @dataclass(frozen=True)

@@ -203,7 +203,12 @@ class DigestService:
             if number:
                 payload["in_post_of"] = f"{key}:0"
             queued += await self.outbox.enqueue(
-                f"{key}:{number}", "digest", row.channel_id, iso(now), payload=payload
+                f"{key}:{number}",
+                "digest",
+                row.channel_id,
+                iso(now),
+                payload=payload,
+                guild_id=row.guild_id,
             )
         return queued
 

@@ -20,12 +20,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import DiscordConfig
+from bot.core.periodic import run_periodically
 from bot.core.shards import ShardScope
 from bot.discordbot.background import BackgroundTask
 from bot.discordbot.checks import ANY_INSTALL, EVERYWHERE, install_refusal
 from bot.discordbot.poster import DiscordPoster
 from bot.discordbot.respond import answer_failure, send_reply
-from bot.outbox.sender import Pacing
+from bot.outbox.budget import shared_budget
+from bot.outbox.sender import Claims, Pacing
 from bot.render.cards import Reply
 from bot.services import Services
 
@@ -79,24 +81,86 @@ class ReleaseRadarBot(commands.AutoShardedBot):
             **options,
         )
         self.services = services
-        self._background: list[BackgroundTask] = []
         self.scope = ShardScope.everything()  # set in setup_hook, once the shard count is known
         self.max_concurrency = 1  # from GET /gateway/bot's session_start_limit
         self.identify_interval = IDENTIFY_INTERVAL
         self._identified_at: dict[int, float] = {}  # identify bucket -> when it last IDENTIFYed
+        self._background: list[BackgroundTask] = []  # the leader's loops, while it leads
+        self._always: list[BackgroundTask] = []  # every process's loops
 
     async def setup_hook(self) -> None:
         discord_config = self.services.config.discord
         pacing = Pacing(discord_config.max_requests_per_second, discord_config.max_in_flight)
         poster = DiscordPoster(self, self.services.config.watch.forum_tags)
-        self.services.outbox.attach_poster(poster, pacing)
         await self.resolve_shards()
+        self.services.outbox.attach_poster(
+            poster,
+            pacing,
+            self._claims(),
+            shared_budget(self.services.db, discord_config.max_requests_per_second),
+        )
         await self.services.charts.warm()  # before any command: not inside the 3 s window
         await self.add_cogs()
+        await self._start_leading_when_leader()
+        await self.sync_commands()
+
+    def _claims(self) -> Claims | None:
+        """The outbox rows this process sends: those it claims (several may share the store)."""
+        leadership = self.services.leadership
+        if leadership is None:
+            return None
+        seconds = self.services.config.scale.claim_seconds
+        return Claims(leadership.process, self.services.outbox.scope, seconds)
+
+    async def _start_leading_when_leader(self) -> None:
+        """Take the leader lease (alone on the store: at once) and run the leader's loops
+        while this process holds it; every process follows catalog changes and sends the
+        outbox rows it claims."""
+        services = self.services
+        leadership = services.leadership
+        if leadership is None:  # no lease: this process does everything
+            self._lead()
+        else:
+            leadership.on_change(self._on_leadership)
+            await leadership.step()
+            self._always.append(BackgroundTask("leader-lease", leadership.run))
+            self._always.append(BackgroundTask("outbox-sender", self._send_while_following))
+            poll = services.config.scale.catalog_poll_seconds
+            self._always.append(
+                BackgroundTask(
+                    "catalog-follow", lambda stop: services.lookups.follow_catalog(poll, stop)
+                )
+            )
+        for task in self._always:
+            task.start()
+
+    async def _on_leadership(self, leader: bool) -> None:
+        if leader:
+            self._lead()
+        else:
+            await self._stop_leading()
+
+    def _lead(self) -> None:
         self._background = self._background_tasks()
         for task in self._background:
             task.start()
-        await self.sync_commands()
+
+    async def _stop_leading(self) -> None:
+        tasks, self._background = self._background, []
+        for task in tasks:
+            await task.stop()
+
+    async def _send_while_following(self, stop: asyncio.Event) -> None:
+        """A follower sends its claimed outbox rows itself (the leader's release watch drains
+        them beside its polls)."""
+        leadership = self.services.leadership
+
+        async def step() -> None:
+            if leadership is not None and not leadership.is_leader:
+                await self.services.outbox.drain()
+
+        tick = self.services.config.watch.tick_seconds
+        await run_periodically(step, tick, stop, label="outbox drain")
 
     async def resolve_shards(self) -> None:
         """Fix the shard count before connecting (Discord's recommendation when the config
@@ -144,7 +208,8 @@ class ReleaseRadarBot(commands.AutoShardedBot):
         self.add_dynamic_items(UnfollowButton)
 
     def _background_tasks(self) -> list[BackgroundTask]:
-        """The release watch (when enabled), the digest schedule and the store's upkeep."""
+        """The leader's loops: the release watch (when enabled), the digest schedule, the
+        store's upkeep, the follow DMs' batching and the catalog sync."""
         services = self.services
         tasks = [
             BackgroundTask("digest-schedule", services.digests.run),
@@ -158,8 +223,10 @@ class ReleaseRadarBot(commands.AutoShardedBot):
         return tasks
 
     async def close(self) -> None:
-        """Stop the background loops, then the cogs and the connection."""
-        for task in self._background:
+        """Stop the background loops (giving the leader lease up), then the cogs and the
+        connection."""
+        await self._stop_leading()
+        for task in self._always:
             await task.stop()
         await super().close()
 

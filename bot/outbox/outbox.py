@@ -14,7 +14,15 @@ from bot.core.clock import Clock
 from bot.core.delivery import Delivery
 from bot.core.shards import ShardScope
 from bot.outbox.keys import notice_key
-from bot.outbox.sender import OutboxSender, Pacing, Poster, Renderer, UnavailableHandler
+from bot.outbox.sender import (
+    Claims,
+    OutboxSender,
+    Pacing,
+    Poster,
+    Renderer,
+    SharedLimiter,
+    UnavailableHandler,
+)
 from bot.render.alerts import render_notice
 from bot.render.cards import Reply
 from bot.store.outbox import OutboxRecord, OutboxStore
@@ -52,6 +60,8 @@ class Outbox:
         self.woken = asyncio.Event()
         self._delivery: asyncio.Task[None] | None = None
         self._deliver_again = False
+        # The guilds whose rows this process sends when several share the outbox (its shards).
+        self.scope = ShardScope.everything()
         self.register(NOTICE_KIND, _render_notice)
         # The shards this process runs: whose guilds' rows are its to send (set_scope).
         self.scope = ShardScope.everything()
@@ -104,9 +114,17 @@ class Outbox:
             return None
         return await kind.render(row)
 
-    def attach_poster(self, poster: Poster, pacing: Pacing | None = None) -> None:
+    def attach_poster(
+        self,
+        poster: Poster,
+        pacing: Pacing | None = None,
+        claims: Claims | None = None,
+        shared: SharedLimiter | None = None,
+    ) -> None:
         """Give the outbox a way to post (the Discord adapter), at `pacing` (default: just
-        under Discord's global limit); without one nothing is sent."""
+        under Discord's global limit); without one nothing is sent. `claims`: the outbox is
+        shared by several processes, this one sends the rows it claims (None: every row);
+        `shared`: the bot-wide request budget it shares with them."""
         self.sender = OutboxSender(
             self.store,
             poster,
@@ -117,6 +135,8 @@ class Outbox:
             edit_kinds=self._edit_kinds,
             target_of=self.target_of,
             sent_message=self._sent_message,
+            claims=claims,
+            shared=shared,
         )
 
     async def target_of(self, row: OutboxRecord) -> Delivery | None:
@@ -143,9 +163,11 @@ class Outbox:
         subscription_id: int | None = None,
         payload: Any = None,
         held: bool = False,
+        guild_id: str | None = None,
     ) -> bool:
         """Queue a post of a registered kind (inside the caller's transaction), held if its
-        channel is paused; False if one with the same dedupe key exists (exactly-once)."""
+        channel is paused; False if one with the same dedupe key exists (exactly-once).
+        `guild_id`: its guild, when the subscription or channel does not tell (None for DMs)."""
         self.kind(kind)
         return await self.store.enqueue(
             dedupe_key,
@@ -156,6 +178,7 @@ class Outbox:
             subscription_id=subscription_id,
             payload=payload,
             status="held" if held else "pending",
+            guild_id=guild_id,
         )
 
     async def notice(

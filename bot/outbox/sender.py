@@ -38,6 +38,7 @@ from typing import Protocol, TypeVar
 
 from bot.core.clock import Clock, iso
 from bot.core.delivery import Delivery
+from bot.core.shards import ShardScope
 from bot.render.cards import Reply
 from bot.render.outbox_marker import stamp
 from bot.store.outbox import OutboxRecord, OutboxStore
@@ -143,13 +144,30 @@ class Pacing:
     max_in_flight: int = 50
 
 
+@dataclass(frozen=True)
+class Claims:
+    """Which rows a sender sends when several processes share the outbox: those it claims as
+    `process`, of the guilds on its shards (`scope`); a claim lasts `seconds` unless renewed
+    (each read of a drain renews it), so a dead process's rows go to another after that."""
+
+    process: str
+    scope: ShardScope = field(default_factory=ShardScope.everything)
+    seconds: float = 60.0
+
+
+class SharedLimiter(Protocol):
+    async def take(self) -> None:
+        """Wait for one request's share of a budget other processes take from too."""
+
+
 class TokenBucket:
     """Requests started at most `rate` a second, spaced 1/rate apart and in turn. No turn is
     booked ahead: a turn is taken when it comes, so requests held up together (an event loop
     stall, a pause) do not all go at once when they are free; and never more than `rate` start
     in any one second. `pause` holds every request not yet started."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, shared: SharedLimiter | None = None) -> None:
+        self.shared = shared  # the budget shared with other processes, if any
         self.configured = rate
         self.rate = rate
         self.interval = 1.0 / rate
@@ -163,6 +181,8 @@ class TokenBucket:
         async with self._turn:  # one waiter at a time, first come first served
             while (wait := self._wait(time.monotonic())) > 0:
                 await asyncio.sleep(wait)
+            if self.shared is not None:  # this process's turn, then the bot-wide budget's
+                await self.shared.take()
             now = time.monotonic()
             self._starts.append(now)
             # A start that woke a little late lets the next one catch up, so oversleeping
@@ -214,8 +234,11 @@ class OutboxSender:
         edit_kinds: AbstractSet[str] = frozenset(),
         target_of: TargetOf | None = None,
         sent_message: SentMessages | None = None,
+        claims: Claims | None = None,
+        shared: SharedLimiter | None = None,
     ) -> None:
         self.store = store
+        self.claims = claims  # None: the only sender, every row is its own
         # Rows of these kinds edit the message their `edit_of` row posted (see `_edit`).
         self.edit_kinds = edit_kinds
         self.target_of = target_of
@@ -225,7 +248,7 @@ class OutboxSender:
         self.render = render
         self.clock = clock
         self.pacing = pacing or Pacing()
-        self._bucket = TokenBucket(self.pacing.requests_per_second)
+        self._bucket = TokenBucket(self.pacing.requests_per_second, shared)
         self._in_flight = asyncio.Semaphore(self.pacing.max_in_flight)
         self._lock = asyncio.Lock()
         # Called after a row is posted and before it is recorded; tests use it to simulate a crash.
@@ -258,7 +281,7 @@ class OutboxSender:
         # Rows still in flight or waiting are read again (they are pending until marked):
         # the read is long enough to hold them and as many again that are new.
         limit = max(READ_AT_LEAST, 2 * (self.pacing.max_in_flight + run.read_ahead))
-        rows = await self.store.pending(iso(self.clock()), limit)
+        rows = await self._due(limit)
         fresh = [row for row in rows if row.id not in run.seen]
         for row in fresh:
             run.seen.add(row.id)
@@ -278,6 +301,19 @@ class OutboxSender:
         # that came due meanwhile are read then).
         await run.until(lambda: not run.lanes if not fresh else run.waiting < run.read_ahead)
         return True
+
+    async def _due(self, limit: int) -> list[OutboxRecord]:
+        """The due rows this sender sends: all, or (sharing the outbox) those it claims now."""
+        now = self.clock()
+        if self.claims is None:
+            return await self.store.pending(iso(now), limit)
+        claims = self.claims
+        shards = None
+        if not claims.scope.is_everything:
+            shards = (claims.scope.shard_count, claims.scope.shard_ids)
+        until = iso(now + timedelta(seconds=claims.seconds))
+        await self.store.claim(claims.process, iso(now), until, limit, shards)
+        return await self.store.pending(iso(now), limit, claimed_by=claims.process)
 
     async def _lane(self, channel: str, run: _Run) -> None:
         """Send one channel's rows in order, one at a time."""

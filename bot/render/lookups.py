@@ -752,6 +752,9 @@ def render_about(about: About) -> Reply:
         card.field("Live sources (synced)", sync_lines(about.syncs))
     if about.scope is not None:
         card.line(_shard_line(about.scope, about.guild_id))
+    if about.process is not None:
+        leader = safe_text(about.leader) if about.leader else "none right now (taking over)"
+        card.line(f"Answered by process {safe_text(about.process)} · leading process: {leader}")
     return card.build()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -14,6 +14,38 @@ from bot.store.db import Store, chunks
 
 # A subscription id from a user, kept only if it is the guild's: (subscription id, guild id).
 _GUILDS_SUBSCRIPTION = "(SELECT id FROM subscriptions WHERE id = ? AND guild_id = ?)"
+
+# A queued row's guild when its caller does not name it: its subscription's, else the guild of
+# a digest schedule or subscription in its channel; none for a DM (guild, subscription, channel
+# twice).
+_ROW_GUILD = (
+    "COALESCE(?, (SELECT guild_id FROM subscriptions WHERE id = ?),"
+    " (SELECT guild_id FROM digest_schedules WHERE channel_id = ?),"
+    " (SELECT guild_id FROM subscriptions WHERE channel_id = ? LIMIT 1))"
+)
+
+# The shard a row's guild is on (Discord: (guild_id >> 22) % shard_count; no guild: shard 0),
+# the same text on SQLite and PostgreSQL; followed by "IN (shard ids)".
+ROW_SHARD = "(COALESCE(CAST(o.guild_id AS BIGINT) >> 22, 0) % ?)"
+
+# The rows a process may claim: due, in its shards, and in a channel no other process holds a
+# running claim on (a channel's rows go to one claimer at a time, so its order holds across
+# processes). Parameters: now, [shard count, shard ids], claimer, now, limit.
+CLAIMABLE = (
+    "SELECT o.id FROM outbox o WHERE o.status = 'pending'"
+    " AND (o.not_before IS NULL OR o.not_before <= ?){scope}"
+    " AND NOT EXISTS (SELECT 1 FROM outbox c WHERE c.channel_id = o.channel_id"
+    "  AND c.status = 'pending' AND c.claimed_by != ? AND c.claimed_until > ?)"
+    " ORDER BY o.id LIMIT ?"
+)
+CLAIM = "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN ({claimable})"
+# PostgreSQL: claims are taken one process at a time (a transaction-level advisory lock, as
+# SQLite's single writer does), so a claimer sees every claim committed before its own; the
+# claiming SELECT skips rows another transaction has locked (one being marked sent) instead of
+# waiting for them.
+PG_CLAIM_LOCK = "SELECT pg_advisory_xact_lock(?)"
+PG_CLAIM_LOCK_KEY = 0x72720001  # "rr" + 1: the outbox claim
+PG_CLAIMABLE = CLAIMABLE + " FOR UPDATE OF o SKIP LOCKED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +146,14 @@ class OutboxStore(Store):
         subscription_id: int | None = None,
         payload: Any = None,
         status: str = "pending",
+        guild_id: str | None = None,
     ) -> bool:
-        """Queue a post; False if one with the same dedupe key exists (exactly-once)."""
+        """Queue a post; False if one with the same dedupe key exists (exactly-once). Its
+        guild (which process sends it) is `guild_id`, else found from its subscription or
+        channel; a DM has none."""
         cursor = await self.db.execute(
             "INSERT OR IGNORE INTO outbox(dedupe_key, kind, entry_id, subscription_id, channel_id,"
-            " payload, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f" payload, status, created_at, guild_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, {_ROW_GUILD})",
             (
                 dedupe_key,
                 kind,
@@ -128,6 +163,10 @@ class OutboxStore(Store):
                 None if payload is None else json.dumps(payload),
                 status,
                 now,
+                guild_id,
+                subscription_id,
+                channel_id,
+                channel_id,
             ),
         )
         return cursor.rowcount == 1
@@ -146,19 +185,48 @@ class OutboxStore(Store):
         payload = {"title": title, "text": text, "parts": list(parts)}
         return await self.enqueue(dedupe_key, "notice", channel_id, now, payload=payload)
 
-    async def pending(self, now: str, limit: int = 500) -> list[OutboxRecord]:
+    async def claim(
+        self,
+        claimer: str,
+        now: str,
+        until: str,
+        limit: int = 500,
+        shards: tuple[int, frozenset[int]] | None = None,
+    ) -> int:
+        """Claim for `claimer` until `until` up to `limit` due rows, oldest first, of channels
+        no other process holds a running claim on (renewing its own); `shards` (shard count,
+        shard ids): only rows of guilds on those shards. A claim that ran out (its process
+        died) is claimable again. How many rows are `claimer`'s now."""
+        scope, scope_params = "", cast(tuple[int, ...], ())
+        if shards is not None:
+            count, ids = shards
+            scope = f" AND {ROW_SHARD} IN ({','.join('?' * len(ids))})"
+            scope_params = (count, *sorted(ids))
+        params = (claimer, until, now, *scope_params, claimer, now, limit)
+        if self.db.dialect == "postgresql":
+            async with self.db.transaction():
+                await self.db.execute(PG_CLAIM_LOCK, (PG_CLAIM_LOCK_KEY,))
+                sql = CLAIM.format(claimable=PG_CLAIMABLE.format(scope=scope))
+                return (await self.db.execute(sql, params)).rowcount
+        sql = CLAIM.format(claimable=CLAIMABLE.format(scope=scope))
+        return (await self.db.execute(sql, params)).rowcount
+
+    async def pending(
+        self, now: str, limit: int = 500, claimed_by: str | None = None
+    ) -> list[OutboxRecord]:
         """Committed rows due now, oldest first (a row another task is still writing is not
-        seen). A row waits while an earlier row of its channel waits for a retry, so a channel's
-        posts keep their order."""
+        seen); with `claimed_by`, only the rows that process claimed. A row waits while an
+        earlier row of its channel waits for a retry, so a channel's posts keep their order."""
+        mine = "" if claimed_by is None else " AND o.claimed_by = ?"
         rows = await self.db.fetchall_committed(
             # Only alerts ping the subscription's role; a flood summary never does.
             "SELECT o.*, CASE WHEN o.kind = 'alert' THEN s.role_id END AS role_id"
             " FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"
             " WHERE o.status = 'pending' AND (o.not_before IS NULL OR o.not_before <= ?)"
             " AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.channel_id = o.channel_id"
-            "  AND b.status = 'pending' AND b.id < o.id AND b.not_before > ?)"
+            f"  AND b.status = 'pending' AND b.id < o.id AND b.not_before > ?){mine}"
             " ORDER BY o.id LIMIT ?",
-            (now, now, limit),
+            (now, now, limit) if claimed_by is None else (now, now, claimed_by, limit),
         )
         return [_outbox_record(r) for r in rows]
 
