@@ -190,7 +190,7 @@ class WatchStore(Store):
             " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
             " consecutive_failures = 0, last_error = NULL, paused = 0, pause_notified = 0,"
             " entries_seen = entries_seen + ?, body_hash = COALESCE(?, body_hash),"
-            " last_parsed = CASE WHEN ? IS NULL THEN last_parsed ELSE ? END WHERE key = ?",
+            " last_parsed = CASE WHEN CAST(? AS TEXT) IS NULL THEN last_parsed ELSE ? END WHERE key = ?",
             (now, now, next_poll, etag, last_modified, seen, body_hash, body_hash, now, key),
         )
         return bool(row and row["paused"])
