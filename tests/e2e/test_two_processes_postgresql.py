@@ -254,3 +254,114 @@ async def test_each_guilds_alerts_are_posted_once_by_its_shards_process(
         assert leader in NAMES
         follower = 1 - NAMES.index(leader)
         assert f"{NAMES[follower]} leads now" not in setup.logs[follower].read_text()
+
+
+async def test_killing_the_lease_holder_hands_polling_over_and_its_shard_waits_for_it(
+    tmp_path: Path, shared_db: pg_switch.PgDsn
+) -> None:
+    """SIGKILL the leader (shard 0): shard 1's process takes the lease over and polls within
+    lease_seconds and a margin, and sends its own guild's alerts; shard 0's guild has no live
+    sender (that is sharding) until its process restarts under the same name: then once."""
+    async with installation(tmp_path, shared_db) as setup:
+        await setup.start(0)
+        await pg_until(
+            shared_db, "SELECT holder FROM leases", lambda r: r == [(NAMES[0],)], 60, "a to lead"
+        )
+        await setup.start(1)
+        await setup.connected(0, 1)
+        await setup.subscribe()
+        assert await holder(shared_db) == NAMES[0]
+
+        setup.kill(0)
+        loop = asyncio.get_running_loop()
+        killed_at = loop.time()
+        setup.feeds.serve("/vendor.xml", stories(1))
+        await poll_now(shared_db)
+        await until(
+            lambda: setup.posted(1) >= len(CHANNELS), LEASE_SECONDS + MARGIN, "b to poll and post"
+        )
+        took = loop.time() - killed_at
+        assert took < LEASE_SECONDS + MARGIN
+        assert await holder(shared_db) == NAMES[1]
+        await asyncio.sleep(1.5)  # anything extra would show up now
+        for name in setup.channels(1):
+            assert titles_in(setup.standin, name) == one_each(1), name
+        assert setup.posted(0) == 0  # shard 0's rows wait for shard 0's process
+        waiting = [r for r in await setup.alerts() if r[0] == setup.guild_id(0)]
+        assert [r[2:] for r in waiting] == [("pending", False)] * len(CHANNELS)
+
+        await setup.start(0)  # the same scale.process_name: its claims are its own again
+        await until(lambda: setup.posted(0) >= len(CHANNELS), 90, "a's rows after its restart")
+        await asyncio.sleep(1.5)
+        for shard in (0, 1):
+            for name in setup.channels(shard):
+                assert titles_in(setup.standin, name) == one_each(1), name
+        assert await holder(shared_db) == NAMES[1]  # the restarted process does not take it back
+        sender_of = {setup.guild_id(shard): NAMES[shard] for shard in (0, 1)}
+        for guild, claimed_by, status, sent in await setup.alerts():
+            assert (claimed_by, status, sent) == (sender_of[guild], "sent", True)
+
+
+async def test_kill_a_sender_mid_fan_out_and_restart_posts_every_alert_once(
+    tmp_path: Path, shared_db: pg_switch.PgDsn
+) -> None:
+    """SIGKILL shard 1's process right after Discord stored one of its posts and before it
+    heard back (a slow fan-out: latency and a global rate limit), keep it down past Discord's
+    nonce window, restart it under the same name: every alert in both guilds exactly once."""
+    count = 8
+    async with installation(tmp_path, shared_db) as setup:
+        await setup.start(0)
+        await pg_until(
+            shared_db, "SELECT holder FROM leases", lambda r: r == [(NAMES[0],)], 60, "a to lead"
+        )
+        await setup.start(1)
+        await setup.connected(0, 1)
+        await setup.subscribe()
+        standin = setup.standin
+        standin.latency = 0.2
+        standin.limit_rate(15)
+        total = len(CHANNELS) * count
+        victim = setup.processes[1]
+        loop = asyncio.get_running_loop()
+        killed_at: list[float] = []
+
+        def kill_before_the_answer(message: dict) -> None:
+            if killed_at or setup.posted(1) < total // 3:
+                return
+            setup.kill(1)
+            killed_at.append(loop.time())
+
+        standin.on_message = kill_before_the_answer
+        setup.feeds.serve("/vendor.xml", stories(count))
+        await poll_now(shared_db)
+        await until(lambda: killed_at, 90, "shard 1's fan-out to start")
+        await victim.wait()
+        standin.on_message = None
+        assert setup.posted(1) < total  # killed in the middle
+        unknown = await pg_read(
+            shared_db,
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'alert' AND status = 'pending'"
+            " AND attempted_at IS NOT NULL AND guild_id = $1",
+            setup.guild_id(1),
+        )
+        # in flight (one per channel lane): the post Discord stored and the process never heard
+        # of among them
+        assert unknown[0][0] >= 1
+        # down for longer than Discord remembers the in-flight post's nonce
+        await asyncio.sleep(max(0.0, killed_at[0] + 2 * NONCE_WINDOW - loop.time()))
+
+        await setup.start(1)
+        await until(
+            lambda: setup.posted(0) >= total and setup.posted(1) >= total,
+            120,
+            "the fan-out to finish after the restart",
+        )
+        await asyncio.sleep(1.5)  # anything extra would show up now
+        for shard in (0, 1):
+            for name in setup.channels(shard):
+                assert titles_in(standin, name) == one_each(count), name
+        sender_of = {setup.guild_id(shard): NAMES[shard] for shard in (0, 1)}
+        rows = await setup.alerts()
+        assert len(rows) == 2 * total
+        for guild, claimed_by, status, sent in rows:
+            assert (claimed_by, status, sent) == (sender_of[guild], "sent", True)
