@@ -365,3 +365,39 @@ async def test_kill_a_sender_mid_fan_out_and_restart_posts_every_alert_once(
         assert len(rows) == 2 * total
         for guild, claimed_by, status, sent in rows:
             assert (claimed_by, status, sent) == (sender_of[guild], "sent", True)
+        assert "was posted before" in setup.logs[1].read_text()  # the read-back did find it
+
+
+async def test_a_process_with_another_shard_count_stops_naming_the_key_and_the_others_serve_on(
+    tmp_path: Path, shared_db: pg_switch.PgDsn
+) -> None:
+    """Bad input: a third process on the shared database given shard_count 3 while the others
+    run 2: Discord refuses its shard (4010), it stops (exit 2) naming discord.shard_count, and
+    the running installation is as it was (same leader, both shards answering)."""
+    async with installation(tmp_path, shared_db) as setup:
+        await setup.start(0)
+        await pg_until(
+            shared_db, "SELECT holder FROM leases", lambda r: r == [(NAMES[0],)], 60, "a to lead"
+        )
+        await setup.start(1)
+        await setup.connected(0, 1)
+        folder = tmp_path / "odd"
+        folder.mkdir()
+        odd = write_config(
+            folder,
+            setup.standin,
+            folder / "unused.db",
+            setup.feeds.url("/vendor.xml"),
+            discord={"shard_count": 3, "shard_ids": [2]},
+            store=store_section(shared_db),
+            scale=scale("odd"),
+        )
+        log = folder / "bot.log"
+        process = await start_bot(odd, log)
+        assert await asyncio.wait_for(process.wait(), 90) == 2
+        text = log.read_text()
+        assert "key 'discord.shard_count'" in text and "4010 Invalid shard" in text, text
+        assert "give every process the same discord.shard_count" in text
+        assert await holder(shared_db) == NAMES[0]
+        assert sorted(s.shard for s in setup.standin.live_sessions()) == [(0, 2), (1, 2)]
+        await setup.connected(0, 1)  # both still answer in their guilds
