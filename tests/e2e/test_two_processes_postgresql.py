@@ -21,10 +21,11 @@ from typing import Any
 
 import asyncpg
 import pytest
+import yaml
 
 from bot.app import open_services
 from tests import pg_switch
-from tests.conftest import make_config
+from tests.conftest import REPO, make_config
 from tests.e2e.processes import (
     NONCE_WINDOW,
     answered,
@@ -401,3 +402,52 @@ async def test_a_process_with_another_shard_count_stops_naming_the_key_and_the_o
         assert await holder(shared_db) == NAMES[0]
         assert sorted(s.shard for s in setup.standin.live_sessions()) == [(0, 2), (1, 2)]
         await setup.connected(0, 1)  # both still answer in their guilds
+
+
+def compose_config(deploy: Path, base: Path, dsn: str) -> Path:
+    """`deploy`'s config (a compose bot service's) with the test's endpoints from `base` and
+    its store's dsn pointed at the test server; written beside `base`."""
+    chosen = yaml.safe_load(deploy.read_text(encoding="utf-8"))
+    config = yaml.safe_load(base.read_text(encoding="utf-8"))
+    config["store"] = chosen["store"] | {"dsn": str(dsn), "pool_size": 4}
+    config["discord"] |= chosen["discord"]
+    config["scale"] = chosen["scale"]
+    out = base.with_name(deploy.name)
+    out.write_text(yaml.safe_dump(config))
+    return out
+
+
+async def test_composes_two_bot_configs_start_and_split_the_four_shards(
+    tmp_path: Path, shared_db: pg_switch.PgDsn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """compose.yaml's bot-a and bot-b configs (deploy/), pointed at the test server: they
+    start, hold shards 0-1 and 2-3 of 4 between them, and one of them leads."""
+    monkeypatch.setenv("RADAR_DB_PASSWORD", "unused")  # the test server trusts loopback
+    standin = StandIn()
+    for shard in (1, 2, 3):
+        standin.add_guild(f"s{shard}", shard=(shard, 4))
+    standin.nonce_window = NONCE_WINDOW
+    await standin.start()
+    processes = []
+    try:
+        logs = {}
+        for tag in ("a", "b"):
+            folder = tmp_path / tag
+            folder.mkdir()
+            base = write_config(folder, standin, folder / "unused.db", "http://127.0.0.1:9/x.xml")
+            config = compose_config(REPO / "deploy" / f"config.shard-{tag}.yaml", base, shared_db)
+            logs[tag] = folder / "bot.log"
+            processes.append(await start_bot(config, logs[tag]))
+        await until(lambda: len(standin.live_sessions()) == 4, 120, "four shards")
+        assert sorted(s.shard for s in standin.live_sessions()) == [(n, 4) for n in range(4)]
+        on_shard = Counter((int(g["id"]) >> 22) % 4 for g in standin.guilds)
+        for tag, shards in (("a", (0, 1)), ("b", (2, 3))):
+            await until(lambda t=tag: "connected as" in logs[t].read_text(), 60, f"{tag} ready")
+            guilds = sum(on_shard[n] for n in shards)
+            held = f"shards {shards[0]}-{shards[1]} of 4, {guilds} guilds"
+            assert held in logs[tag].read_text()
+        assert await holder(shared_db) in ("bot-a", "bot-b")
+    finally:
+        for process in processes:
+            await stop_bot(process)
+        await standin.stop()
