@@ -190,7 +190,8 @@ class WatchStore(Store):
             " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
             " consecutive_failures = 0, last_error = NULL, paused = 0, pause_notified = 0,"
             " entries_seen = entries_seen + ?, body_hash = COALESCE(?, body_hash),"
-            " last_parsed = CASE WHEN ? IS NULL THEN last_parsed ELSE ? END WHERE key = ?",
+            " last_parsed = CASE WHEN CAST(? AS TEXT) IS NULL THEN last_parsed ELSE ? END"
+            " WHERE key = ?",
             (now, now, next_poll, etag, last_modified, seen, body_hash, body_hash, now, key),
         )
         return bool(row and row["paused"])
@@ -591,7 +592,7 @@ class WatchStore(Store):
         in it that were not already news of an earlier window."""
         rows = await self.db.fetchall(
             "SELECT * FROM entries WHERE"
-            " (first_seen >= ? AND first_seen < ? AND NOT backlog"
+            " (first_seen >= ? AND first_seen < ? AND backlog = 0"
             "  AND (published IS NULL OR published >= ?))"
             " OR (published >= ? AND published < ? AND (first_seen >= ? OR backlog = 1))"
             " ORDER BY COALESCE(published, first_seen), id",
