@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,24 @@ def db_path(bundled_db: Path | str, tmp_path: Path) -> Iterator[Path | pg_switch
         pg_switch.drop_database(dsn)
         return
     path = tmp_path / "catalog.db"
+    shutil.copy(bundled_db, path)
+    yield path
+
+
+@asynccontextmanager
+async def copied_store(
+    bundled_db: Path | str, folder: Path
+) -> AsyncIterator[Path | pg_switch.PgDsn]:
+    """A copy of the bundled store for a fixture wider than one test (a module's bot): a file
+    in `folder`, or on PostgreSQL a database made from the template, dropped at the end."""
+    if isinstance(bundled_db, pg_switch.PgDsn):
+        dsn = await asyncio.to_thread(pg_switch.create_database, template=bundled_db.name)
+        try:
+            yield dsn
+        finally:
+            await asyncio.to_thread(pg_switch.drop_database, dsn)
+        return
+    path = folder / "catalog.db"
     shutil.copy(bundled_db, path)
     yield path
 
