@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import sqlite3
 import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
+import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests import pg_switch
+from tests.conftest import REPO, copied_store
 from tests.feed_server import feed_server, rss
 from tests.standin import TOKEN, DiscordUser, StandIn
 
@@ -57,8 +60,25 @@ async def until(check, timeout: float, what: str) -> None:
 
 
 def read(db: Path, sql: str) -> list[tuple]:
+    """The rows of `sql` as the bot's process has committed them, on either backend."""
+    if isinstance(db, pg_switch.PgDsn):
+        return on_postgresql(db, sql)
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
         return conn.execute(sql).fetchall()
+
+
+def on_postgresql(dsn: pg_switch.PgDsn, sql: str) -> list[tuple]:
+    """Run `sql` on its own connection, from a thread (the caller is inside the test's loop)."""
+
+    async def run() -> list[tuple]:
+        conn = await asyncpg.connect(str(dsn))
+        try:
+            return [tuple(row) for row in await conn.fetch(sql)]
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def descendants(pid: int) -> set[int]:
@@ -118,6 +138,14 @@ def stories(count: int, word: str = "Gemma story") -> bytes:
     )
 
 
+def store_keys(db: Path) -> dict[str, object]:
+    """Where the bot's config says its store is: the SQLite file, or the PostgreSQL database."""
+    if isinstance(db, pg_switch.PgDsn):
+        store = pg_switch.store_config(db)
+        return {"store": {"backend": "postgresql", "dsn": store.dsn, "password_env": None}}
+    return {"database": str(db)}
+
+
 def write_config(tmp_path: Path, standin: StandIn, db: Path, url: str, **extra: object) -> Path:
     feeds_file = tmp_path / "feeds.yaml"
     source = {"key": "vendor", "name": "Vendor", "url": url, "kind": "rss", "org": "Google"}
@@ -126,7 +154,7 @@ def write_config(tmp_path: Path, standin: StandIn, db: Path, url: str, **extra: 
     config.write_text(
         yaml.safe_dump(
             {
-                "database": str(db),
+                **store_keys(db),
                 "dev_guild_ids": [int(standin.guild["id"])],
                 "owners": [int(standin.member("owner")["user"]["id"])],
                 "discord": {"api_base": standin.api_base, "gateway_url": standin.gateway_url},
@@ -160,8 +188,13 @@ async def subscribe_after_baseline(standin: StandIn, db: Path, channels: tuple[s
 
 
 def poll_now(db: Path) -> None:
-    with sqlite3.connect(db, timeout=5) as conn:  # as if the poll interval had passed
-        conn.execute("UPDATE feed_sources SET next_poll = NULL WHERE key = 'vendor'")
+    """As if the poll interval had passed."""
+    sql = "UPDATE feed_sources SET next_poll = NULL WHERE key = 'vendor'"
+    if isinstance(db, pg_switch.PgDsn):
+        on_postgresql(db, sql)
+        return
+    with sqlite3.connect(db, timeout=5) as conn:
+        conn.execute(sql)
 
 
 def titles_in(standin: StandIn, name: str) -> Counter:
@@ -183,10 +216,9 @@ async def stand_in_and_db(bundled_db: Path, tmp_path: Path) -> AsyncIterator[tup
     standin = StandIn()
     standin.nonce_window = NONCE_WINDOW
     await standin.start()
-    db = tmp_path / "bot.db"
-    shutil.copy(bundled_db, db)
     try:
-        yield standin, db
+        async with copied_store(bundled_db, tmp_path) as db:
+            yield standin, db
     finally:
         await standin.stop()
 
@@ -248,6 +280,8 @@ async def test_kill_mid_fan_out_and_restart_posts_every_alert_once(
             await stop_bot(process)
 
 
+# SQLite's own lock: another connection's BEGIN IMMEDIATE on the file, the busy timeout.
+@pytest.mark.sqlite_only
 async def test_a_database_locked_while_posting_posts_each_alert_once(
     bundled_db: Path, tmp_path: Path
 ) -> None:
