@@ -156,7 +156,7 @@ class WatchStore(Store):
         return cursor.rowcount == 1
 
     async def sources(self) -> list[FeedSource]:
-        rows = await self.db.fetchall("SELECT * FROM feed_sources ORDER BY name")
+        rows = await self.db.fetchall("SELECT * FROM feed_sources ORDER BY name, key")
         return [feed_source_of(r) for r in rows]
 
     async def source(self, key: str) -> FeedSource | None:
@@ -166,7 +166,8 @@ class WatchStore(Store):
     async def due_sources(self, now: str) -> list[FeedSource]:
         rows = await self.db.fetchall(
             "SELECT * FROM feed_sources WHERE kind != 'curated'"
-            " AND (next_poll IS NULL OR next_poll <= ?) ORDER BY next_poll IS NOT NULL, next_poll",
+            " AND (next_poll IS NULL OR next_poll <= ?)"
+            " ORDER BY next_poll IS NOT NULL, next_poll, key",
             (now,),
         )
         return [feed_source_of(r) for r in rows]
