@@ -236,7 +236,7 @@ class OutboxStore(Store):
         (dropped, held, sent or attempted meanwhile): it must not be posted."""
         cursor = await self.db.execute(
             "UPDATE outbox SET attempted_at = ? WHERE id = ? AND status = 'pending'"
-            " AND attempted_at IS ?",
+            " AND attempted_at IS NOT DISTINCT FROM ?",
             (now, row.id, row.attempted_at),
         )
         return cursor.rowcount == 1
