@@ -235,9 +235,8 @@ class OutboxStore(Store):
         until it is marked. False, changing nothing, if the row has changed since it was read
         (dropped, held, sent or attempted meanwhile): it must not be posted."""
         cursor = await self.db.execute(
-            # `IS ?` is SQLite's alone; an attempt's time is never empty text.
             "UPDATE outbox SET attempted_at = ? WHERE id = ? AND status = 'pending'"
-            " AND COALESCE(attempted_at, '') = COALESCE(CAST(? AS TEXT), '')",
+            " AND attempted_at IS NOT DISTINCT FROM ?",
             (now, row.id, row.attempted_at),
         )
         return cursor.rowcount == 1
