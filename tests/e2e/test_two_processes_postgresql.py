@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 import yaml
 
@@ -29,10 +28,12 @@ from tests.conftest import REPO, make_config
 from tests.e2e.processes import (
     NONCE_WINDOW,
     answered,
+    read,
     start_bot,
     stop_bot,
     until,
     wait_dead,
+    write,
     write_config,
 )
 from tests.e2e.test_process_kill import stories, titles_in
@@ -74,20 +75,12 @@ def shared_db(catalog_template: pg_switch.PgDsn) -> Iterator[pg_switch.PgDsn]:
     pg_switch.drop_database(dsn)
 
 
-async def pg_read(dsn: str, sql: str, *args: object) -> list[tuple]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return [tuple(r) for r in await conn.fetch(sql, *args)]
-    finally:
-        await conn.close()
-
-
 async def pg_until(dsn: str, sql: str, ok, timeout: float, what: str) -> list[tuple]:
     """Read `sql` until `ok(rows)`; the rows."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        rows = await pg_read(dsn, sql)
+        rows = read(dsn, sql)
         if ok(rows):
             return rows
         if loop.time() > deadline:
@@ -96,13 +89,13 @@ async def pg_until(dsn: str, sql: str, ok, timeout: float, what: str) -> list[tu
 
 
 async def holder(dsn: str) -> str | None:
-    rows = await pg_read(dsn, "SELECT holder FROM leases WHERE name = 'leader'")
+    rows = read(dsn, "SELECT holder FROM leases WHERE name = 'leader'")
     return rows[0][0] if rows else None
 
 
 async def poll_now(dsn: str) -> None:
     """As if the feed's poll interval had passed: only the lease holds the poll back."""
-    await pg_read(dsn, "UPDATE feed_sources SET next_poll = NULL WHERE key = 'vendor'")
+    write(dsn, "UPDATE feed_sources SET next_poll = NULL WHERE key = 'vendor'")
 
 
 def scale(name: str) -> dict[str, object]:
@@ -176,7 +169,7 @@ class Installation:
 
     async def alerts(self) -> list[tuple]:
         """(guild id, claimed_by, status, sent) of every alert row, from PostgreSQL."""
-        return await pg_read(
+        return read(
             self.dsn,
             "SELECT guild_id, claimed_by, status, message_id IS NOT NULL FROM outbox"
             " WHERE kind = 'alert' ORDER BY id",
@@ -339,11 +332,10 @@ async def test_kill_a_sender_mid_fan_out_and_restart_posts_every_alert_once(
         await victim.wait()
         standin.on_message = None
         assert setup.posted(1) < total  # killed in the middle
-        unknown = await pg_read(
+        unknown = read(
             shared_db,
             "SELECT COUNT(*) FROM outbox WHERE kind = 'alert' AND status = 'pending'"
-            " AND attempted_at IS NOT NULL AND guild_id = $1",
-            setup.guild_id(1),
+            f" AND attempted_at IS NOT NULL AND guild_id = '{setup.guild_id(1)}'",
         )
         # in flight (one per channel lane): the post Discord stored and the process never heard
         # of among them
