@@ -92,13 +92,14 @@ async def services(db_path: Path) -> AsyncIterator[Services]:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql: needs a PostgreSQL test server")
     config.addinivalue_line(
-        "markers", "sqlite_only: tests SQLite's own behaviour (its file); left out on PostgreSQL"
+        "markers",
+        "sqlite_only: tests SQLite's own behaviour (left out on RR_TEST_BACKEND=postgresql)",
     )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without a PostgreSQL server here, its tests are left out, and the run says why.
-    On PostgreSQL (RR_TEST_BACKEND), the tests of SQLite's own behaviour are left out."""
+    """Without a PostgreSQL server here, its tests are left out, and the run says why. On
+    PostgreSQL, the tests of SQLite's own behaviour are left out."""
     if pg_switch.ON_POSTGRESQL:
         sqlite_only = [item for item in items if item.get_closest_marker("sqlite_only")]
         if sqlite_only:

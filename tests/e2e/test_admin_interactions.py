@@ -4,7 +4,6 @@ once, a double-clicked Confirm, a view left to expire, a long import, a crash in
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,18 +19,14 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def module_harness(
-    bundled_db: Path, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Harness]:
+async def module_harness(module_db: Path) -> AsyncIterator[Harness]:
     """The usual harness, with a second curator: the guild's admin (besides the owner)."""
     standin = StandIn()
     await standin.start()
-    db = tmp_path_factory.mktemp("interactions") / "catalog.db"
-    shutil.copy(bundled_db, db)
     admin = int(standin.member("admin")["user"]["id"])
     try:
         async with running_bot(
-            standin, db, curators=CuratorConfig(users=frozenset({admin}))
+            standin, module_db, curators=CuratorConfig(users=frozenset({admin}))
         ) as running:
             yield running
     finally:
