@@ -7,13 +7,16 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.cli import console, parse_line
 from bot.config import Config
 from bot.core.errors import UserError
+from tests import pg_switch
 from tests.conftest import DATA, FEEDS, NO_FEEDS, REPO
 from tests.feed_server import feed_server, slow_feed
 from tests.standin import StandIn
@@ -23,15 +26,43 @@ def run(
     db: Path, *args: str, stdin: str = "", env: dict | None = None
 ) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | (env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(db), *args],
-        cwd=REPO,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=environment,
-    )
+    with tempfile.TemporaryDirectory() as scratch:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *store_args(db, list(args), Path(scratch))],
+            cwd=REPO,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=environment,
+        )
+
+
+def store_args(db: Path | str, args: list[str], scratch: Path) -> list[str]:
+    """The command line reaching the test's store: `--db FILE` on SQLite; on PostgreSQL a
+    config file with the `store:` section (added to the test's own `--config`, written beside
+    it so its relative paths still hold; a config that is not a YAML mapping, or that has its
+    own store section, is the test's and passed as it is)."""
+    if not isinstance(db, pg_switch.PgDsn):
+        return ["--db", str(db), *args]
+    raw: object = {}
+    target = scratch / "store.yaml"
+    if "--config" in args:
+        given = Path(args[args.index("--config") + 1])
+        try:
+            raw = yaml.safe_load(given.read_text()) or {}
+        except (OSError, yaml.YAMLError):
+            return args
+        if not isinstance(raw, dict) or "store" in raw:
+            return args
+        target = given.with_name(f".pg-{given.name}")
+        args = [
+            a for i, a in enumerate(args) if a != "--config" and args[i - 1 : i] != ["--config"]
+        ]
+    assert isinstance(raw, dict)
+    raw["store"] = {"backend": "postgresql", "dsn": str(db), "password_env": None, "pool_size": 2}
+    target.write_text(yaml.safe_dump(raw))
+    return ["--config", str(target), *args]
 
 
 def test_ask_compare_prints_what_the_bot_would_post(db_path: Path) -> None:
