@@ -12,7 +12,7 @@ import pytest
 from bot.app import open_services
 from bot.config import Config, SyncConfig, WatchConfig
 from bot.services import Services
-from bot.store.backends import open_database
+from bot.store.backends import AnyDatabase, open_database
 from tests import pg_server, pg_switch
 
 # The stand-in's fixtures (`standin`, `standin_guild`); see tests/standin/plugin.py.
@@ -45,12 +45,17 @@ def make_config(database: Path | str, **changes) -> Config:
     return Config(database=Path(database), watch=watch, **changes)
 
 
+async def open_store(database: Path | str) -> AnyDatabase:
+    """Open a test's store (`db_path`: an SQLite file or a PostgreSQL dsn) on its backend."""
+    return await open_database(make_config(database))
+
+
 def store_rows(database: Path | str, sql: str, params: tuple = ()) -> list[dict]:
     """One query's rows, read from a test's store (`db_path`: an SQLite file or a PostgreSQL
     dsn) behind the bot's back, through the backend's own store class."""
 
     async def read() -> list[dict]:
-        db = await open_database(make_config(database))
+        db = await open_store(database)
         try:
             return [dict(row) for row in await db.fetchall(sql, params)]
         finally:
