@@ -22,6 +22,11 @@ run: install
 # The store's suite again on PostgreSQL (RR_TEST_BACKEND=postgresql: a throwaway server in a
 # temp dir, see tests/pg_switch.py), when its server programs are installed; else it says why.
 PG_SUITE ?= tests/unit/test_store.py tests/unit/test_pg.py tests/unit/test_store_config.py
+# The catalog stores' tests (lookups, prices, lineage, doctor, identity, reads, sync, importers).
+PG_SUITE += tests/unit/test_lookups.py tests/unit/test_prices.py tests/unit/test_lineage.py \
+	tests/unit/test_doctor.py tests/unit/test_identity.py tests/unit/test_reads_at_scale.py \
+	tests/unit/test_sync_engine.py tests/unit/test_sync_changes.py tests/unit/test_importers.py \
+	tests/unit/test_hub_sync.py
 
 test: install
 	$(BIN)/python -m pytest -q
