@@ -64,6 +64,20 @@ def store_rows(database: Path | str, sql: str, params: tuple = ()) -> list[dict]
     return asyncio.run(read())
 
 
+def store_execute(database: Path | str, sql: str, params: tuple = ()) -> None:
+    """Change a test's store behind the bot's back: one statement in one unit of work."""
+
+    async def change() -> None:
+        db = await open_store(database)
+        try:
+            async with db.transaction():
+                await db.execute(sql, params)
+        finally:
+            await db.close()
+
+    asyncio.run(change())
+
+
 @pytest.fixture(scope="session")
 def bundled_db(
     tmp_path_factory: pytest.TempPathFactory, pg_session: pg_switch.Server
