@@ -14,10 +14,9 @@ import pytest
 import yaml
 
 from bot.cli import console, parse_line
-from bot.config import Config
 from bot.core.errors import UserError
 from tests import pg_switch
-from tests.conftest import DATA, FEEDS, NO_FEEDS, REPO
+from tests.conftest import DATA, FEEDS, NO_FEEDS, REPO, make_config, open_store
 from tests.feed_server import feed_server, slow_feed
 from tests.standin import StandIn
 
@@ -138,7 +137,7 @@ def test_import_commands(db_path: Path, tmp_path: Path) -> None:
 async def test_console_reads_commands_line_by_line(db_path: Path) -> None:
     stdin = io.StringIO("help\n/license gemma 4\nsearch text=sora\n/nope\nquit\n")
     stdout = io.StringIO()
-    assert await console(Config(database=db_path), stdin, stdout) == 0
+    assert await console(make_config(db_path), stdin, stdout) == 0
     text = stdout.getvalue()
     assert "/compare model1=..." in text
     assert "License of Gemma 4" in text
@@ -196,13 +195,32 @@ def test_feeds_preview_prints_entries_and_touches_nothing(tmp_path: Path, db_pat
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 54 and "https://mistral.ai/news/" in lines[0]
     assert not missing_db.exists()
-    before = db_path.stat().st_mtime_ns
+    before = fingerprint(db_path)
     as_json = run(db_path, "feeds", "preview", str(feed), "--json")
     records = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert len(records) == 54
     voxtral = next(r for r in records if r["link"].endswith("/voxtral-tts"))
     assert voxtral["models"] == ["Voxtral TTS"] and voxtral["identities"]
-    assert db_path.stat().st_mtime_ns == before
+    assert fingerprint(db_path) == before
+
+
+def fingerprint(db: Path | str) -> object:
+    """What shows a store was written: an SQLite file's mtime; on PostgreSQL every table's
+    row count."""
+    if not isinstance(db, pg_switch.PgDsn):
+        return Path(db).stat().st_mtime_ns
+
+    async def counts() -> dict[str, int]:
+        store = await open_store(db)
+        try:
+            tables = await store.fetchall(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+            )
+            return {t[0]: (await store.fetchone(f"SELECT COUNT(*) FROM {t[0]}"))[0] for t in tables}
+        finally:
+            await store.close()
+
+    return asyncio.run(counts())
 
 
 def test_feeds_preview_of_a_broken_feed_says_why(tmp_path: Path) -> None:
