@@ -462,6 +462,38 @@ async def test_postgresql_tampered_row_and_second_copy_refused(source: Path, pg_
 
 
 @pytest.mark.postgresql
+async def test_the_catalog_version_is_copied_not_recounted(source: Path, pg_dsn: str) -> None:
+    """SQLite's triggers bump catalog_version once a row, PostgreSQL's once a statement: a
+    source whose one statement changed many rows still copies, with the source's version; a
+    destination version changed after the copy fails verify all the same."""
+    with sqlite3.connect(source) as conn:
+        conn.execute("UPDATE models SET family = family")  # one statement, a bump per model
+    version = table_rows(source, "SELECT version FROM catalog_version")
+    report = await migrate_store(
+        sqlite_url(source), parse_store_url(pg_dsn, "--to"), "RADAR_DB_PASSWORD"
+    )
+    assert report.ok, report.table()
+    assert await pg_rows(pg_dsn, "SELECT version FROM catalog_version") == version
+
+    conn = await asyncpg.connect(pg_dsn)
+    try:
+        await conn.execute("UPDATE catalog_version SET version = version + 1")
+    finally:
+        await conn.close()
+    from bot.store.pg import PgDatabase
+
+    db = await PgDatabase.open(pg_dsn)
+    try:
+        async with sqlite_snapshot(source) as snapshot:
+            tables = await source_tables(snapshot)
+            carried = {t.name: await carried_columns(db, t) for t in tables}
+            checks = await verify(snapshot, db, tables, carried)
+    finally:
+        await db.close()
+    assert [check.table for check in checks if not check.ok] == ["catalog_version"]
+
+
+@pytest.mark.postgresql
 async def test_postgresql_refused_row_leaves_it_empty(source: Path, pg_dsn: str) -> None:
     with sqlite3.connect(source) as conn:
         conn.execute("INSERT INTO entry_models(entry_id, model_id) VALUES (999999, 1)")
