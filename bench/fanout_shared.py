@@ -11,7 +11,8 @@ per-channel buckets as in bench/fanout.py). Discord's limit is per bot, so the f
 move with two processes: still rows / 50 s. Prints the total time against that floor, the 429
 share, that every channel got the alert exactly once (the stand-in's messages) and that each
 row was sent by the process whose shard holds its guild (the outbox); `SUMMARY` lines named
-fanout_shared_*. Needs PostgreSQL (a throwaway server, or BENCH_DSN: bench/_backend.py).
+fanout_shared_*. Needs PostgreSQL (a throwaway server, or BENCH_DSN: bench/_backend.py); where
+none can be started it says so and is not run.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from bot.core.shards import ShardScope
 from bot.discordbot.poster import DiscordPoster
 from bot.outbox.budget import shared_budget
 from bot.outbox.sender import Claims
+from tests.pg_server import unavailable_reason
 
 SHARDS = 2
 
@@ -83,6 +85,12 @@ async def _send(conn: Connection, api_base: str, gateway_url: str, dsn: str, sha
 
 
 def main() -> None:
+    if CHANNELS < SHARDS:
+        raise SystemExit(f"FANOUT_CHANNELS={CHANNELS}: {SHARDS} shards need at least {SHARDS}")
+    reason = None if os.environ.get("BENCH_DSN") else unavailable_reason()
+    if reason:  # `make bench` goes on without it, and says so
+        print(f"fanout_shared not run: no PostgreSQL server can be started here: {reason}")
+        return
     with postgresql_server() as server:
 
         async def on_fresh_database() -> None:
