@@ -21,7 +21,10 @@ run: install
 
 # The store's suite again on PostgreSQL (RR_TEST_BACKEND=postgresql: a throwaway server in a
 # temp dir, see tests/pg_switch.py), when its server programs are installed; else it says why.
-PG_SUITE ?= tests/unit/test_store.py tests/unit/test_pg.py tests/unit/test_store_config.py
+PG_SUITE ?= tests/unit/test_store.py tests/unit/test_pg.py tests/unit/test_store_config.py \
+	tests/unit/test_outbox.py tests/unit/test_delivery.py tests/unit/test_digest_service.py \
+	tests/unit/test_follow_units.py tests/unit/test_watch_ingest.py tests/unit/test_watch_flood.py \
+	tests/unit/test_watch_edits.py tests/unit/test_ingest_scale.py tests/unit/test_retention.py
 
 test: install
 	$(BIN)/python -m pytest -q

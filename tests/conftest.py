@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,24 @@ def db_path(bundled_db: Path | str, tmp_path: Path) -> Iterator[Path | pg_switch
     yield path
 
 
+@asynccontextmanager
+async def copied_store(
+    bundled_db: Path | str, folder: Path
+) -> AsyncIterator[Path | pg_switch.PgDsn]:
+    """A copy of the bundled store for a fixture wider than one test (a module's bot): a file
+    in `folder`, or on PostgreSQL a database made from the template, dropped at the end."""
+    if isinstance(bundled_db, pg_switch.PgDsn):
+        dsn = await asyncio.to_thread(pg_switch.create_database, template=bundled_db.name)
+        try:
+            yield dsn
+        finally:
+            await asyncio.to_thread(pg_switch.drop_database, dsn)
+        return
+    path = folder / "catalog.db"
+    shutil.copy(bundled_db, path)
+    yield path
+
+
 @pytest.fixture
 async def services(db_path: Path) -> AsyncIterator[Services]:
     async with open_services(make_config(db_path)) as services:
@@ -91,10 +110,20 @@ async def services(db_path: Path) -> AsyncIterator[Services]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql: needs a PostgreSQL test server")
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only: tests SQLite's own behaviour (left out on RR_TEST_BACKEND=postgresql)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without a PostgreSQL server here, its tests are left out, and the run says why."""
+    """Without a PostgreSQL server here, its tests are left out, and the run says why. On
+    PostgreSQL, the tests of SQLite's own behaviour are left out."""
+    if pg_switch.ON_POSTGRESQL:
+        sqlite_only = [item for item in items if item.get_closest_marker("sqlite_only")]
+        if sqlite_only:
+            config.hook.pytest_deselected(items=sqlite_only)
+            items[:] = [item for item in items if not item.get_closest_marker("sqlite_only")]
     reason = pg_server.unavailable_reason()
     if reason is None:
         return

@@ -161,7 +161,7 @@ class DigestStore:
         """Active schedules whose next slot is at or before `now`, soonest first."""
         rows = await self.db.fetchall(
             "SELECT * FROM digest_schedules WHERE next_run <= ? AND paused_reason IS NULL"
-            " ORDER BY next_run",
+            " ORDER BY next_run, id",
             (now,),
         )
         return [_schedule(r) for r in rows]

@@ -234,11 +234,9 @@ class OutboxStore(Store):
         """Record, before posting `row` (as `pending` read it), that its outcome is unknown
         until it is marked. False, changing nothing, if the row has changed since it was read
         (dropped, held, sent or attempted meanwhile): it must not be posted."""
-        # `IS ?` compares with NULL on SQLite; PostgreSQL's `IS` takes no parameter.
-        same = "IS NOT DISTINCT FROM" if self.db.dialect == "postgresql" else "IS"
         cursor = await self.db.execute(
             "UPDATE outbox SET attempted_at = ? WHERE id = ? AND status = 'pending'"
-            f" AND attempted_at {same} ?",
+            " AND attempted_at IS NOT DISTINCT FROM ?",
             (now, row.id, row.attempted_at),
         )
         return cursor.rowcount == 1

@@ -156,7 +156,7 @@ class WatchStore(Store):
         return cursor.rowcount == 1
 
     async def sources(self) -> list[FeedSource]:
-        rows = await self.db.fetchall("SELECT * FROM feed_sources ORDER BY name")
+        rows = await self.db.fetchall("SELECT * FROM feed_sources ORDER BY name, key")
         return [feed_source_of(r) for r in rows]
 
     async def source(self, key: str) -> FeedSource | None:
@@ -166,7 +166,8 @@ class WatchStore(Store):
     async def due_sources(self, now: str) -> list[FeedSource]:
         rows = await self.db.fetchall(
             "SELECT * FROM feed_sources WHERE kind != 'curated'"
-            " AND (next_poll IS NULL OR next_poll <= ?) ORDER BY next_poll IS NOT NULL, next_poll",
+            " AND (next_poll IS NULL OR next_poll <= ?)"
+            " ORDER BY next_poll IS NOT NULL, next_poll, key",
             (now,),
         )
         return [feed_source_of(r) for r in rows]
@@ -190,7 +191,8 @@ class WatchStore(Store):
             " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
             " consecutive_failures = 0, last_error = NULL, paused = 0, pause_notified = 0,"
             " entries_seen = entries_seen + ?, body_hash = COALESCE(?, body_hash),"
-            " last_parsed = CASE WHEN ? IS NULL THEN last_parsed ELSE ? END WHERE key = ?",
+            " last_parsed = CASE WHEN CAST(? AS TEXT) IS NULL THEN last_parsed ELSE ? END"
+            " WHERE key = ?",
             (now, now, next_poll, etag, last_modified, seen, body_hash, body_hash, now, key),
         )
         return bool(row and row["paused"])
@@ -591,7 +593,7 @@ class WatchStore(Store):
         in it that were not already news of an earlier window."""
         rows = await self.db.fetchall(
             "SELECT * FROM entries WHERE"
-            " (first_seen >= ? AND first_seen < ? AND NOT backlog"
+            " (first_seen >= ? AND first_seen < ? AND backlog = 0"
             "  AND (published IS NULL OR published >= ?))"
             " OR (published >= ? AND published < ? AND (first_seen >= ? OR backlog = 1))"
             " ORDER BY COALESCE(published, first_seen), id",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from bot.app import open_services
 from bot.config import DiscordConfig
 from bot.discordbot.client import ReleaseRadarBot, point_discord_at
 from bot.services import Services
-from tests.conftest import make_config
+from tests.conftest import copied_store, make_config
 from tests.standin import TOKEN, DiscordUser, Response, StandIn
 from tests.standin.plugin import running_standin
 
@@ -127,9 +126,10 @@ async def module_harness(
     the suite quick). Its config opts in to feeds on 127.0.0.1 (make_config); a test module
     sets `HARNESS_CONFIG = {...}` (make_config keywords) to run it otherwise. The module's
     whole session must stay far below Discord's invalid-request ban."""
-    db = tmp_path_factory.mktemp("e2e") / "catalog.db"
-    shutil.copy(bundled_db, db)
-    async with running_standin() as standin:
+    async with (
+        copied_store(bundled_db, tmp_path_factory.mktemp("e2e")) as db,
+        running_standin() as standin,
+    ):
         async with running_bot(
             standin, db, **getattr(request.module, "HARNESS_CONFIG", {})
         ) as harness:

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import yaml
 
-from tests.conftest import REPO
+from tests import pg_switch
+from tests.conftest import REPO, copied_store
 from tests.standin import TOKEN, DiscordUser, StandIn
 
 NONCE_WINDOW = 1.0  # seconds the stand-in remembers a nonce (Discord: a few minutes)
@@ -53,8 +55,42 @@ async def until(check, timeout: float, what: str) -> None:
 
 
 def read(db: Path, sql: str) -> list[tuple]:
+    """The rows of `sql` as the bot's process has committed them, on either backend."""
+    if isinstance(db, pg_switch.PgDsn):
+        return on_postgresql(db, sql)
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
         return conn.execute(sql).fetchall()
+
+
+def write(db: Path, sql: str) -> None:
+    """Run a write of the test's own on the bot's store, on either backend."""
+    if isinstance(db, pg_switch.PgDsn):
+        on_postgresql(db, sql)
+        return
+    with sqlite3.connect(db, timeout=5) as conn:
+        conn.execute(sql)
+
+
+def on_postgresql(dsn: pg_switch.PgDsn, sql: str) -> list[tuple]:
+    """Run `sql` on its own connection, from a thread (the caller is inside the test's loop)."""
+
+    async def run() -> list[tuple]:
+        conn = await asyncpg.connect(str(dsn))
+        try:
+            return [tuple(row) for row in await conn.fetch(sql)]
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+def store_keys(db: Path) -> dict[str, object]:
+    """Where the bot's config says its store is: the SQLite file, or the PostgreSQL database."""
+    if isinstance(db, pg_switch.PgDsn):
+        store = pg_switch.store_config(db)
+        return {"store": {"backend": "postgresql", "dsn": store.dsn, "password_env": None}}
+    return {"database": str(db)}
 
 
 def descendants(pid: int) -> set[int]:
@@ -125,7 +161,7 @@ def write_config(
     config.write_text(
         yaml.safe_dump(
             {
-                "database": str(db),
+                **store_keys(db),
                 "dev_guild_ids": [int(g["id"]) for g in standin.guilds],
                 "owners": [int(standin.member("owner")["user"]["id"])],
                 "discord": {
@@ -165,9 +201,8 @@ async def stand_in_and_db(
     standin = standin or StandIn()
     standin.nonce_window = NONCE_WINDOW
     await standin.start()
-    db = tmp_path / "bot.db"
-    shutil.copy(bundled_db, db)
     try:
-        yield standin, db
+        async with copied_store(bundled_db, tmp_path) as db:
+            yield standin, db
     finally:
         await standin.stop()

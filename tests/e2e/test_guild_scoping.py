@@ -8,7 +8,6 @@ is told there is no such thing here.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from bot.config import CuratorConfig, WatchConfig
 from bot.core.errors import UserError
 from bot.digest.schedule import parse_schedule
 from bot.watch.filters import Filters
-from tests.conftest import NO_FEEDS
+from tests.conftest import NO_FEEDS, copied_store
 from tests.e2e.conftest import Harness, running_bot
 from tests.standin import DiscordUser, StandIn
 
@@ -42,17 +41,18 @@ async def guilds(
     standin = StandIn()
     standin.add_guild("b")
     await standin.start()
-    db = tmp_path_factory.mktemp("guilds") / "catalog.db"
-    shutil.copy(bundled_db, db)
     curator_b = int(standin.member("owner-b")["user"]["id"])
     try:
-        async with running_bot(
-            standin,
-            db,
-            # No watch loop: queued alerts stay queued, so any change to them is the commands'.
-            watch=WatchConfig(enabled=False, feeds_file=NO_FEEDS, tick_seconds=0.1),
-            curators=CuratorConfig(users=frozenset({curator_b})),
-        ) as harness:
+        async with (
+            copied_store(bundled_db, tmp_path_factory.mktemp("guilds")) as db,
+            running_bot(
+                standin,
+                db,
+                # No watch loop: queued alerts stay queued, so any change to them is the commands'.
+                watch=WatchConfig(enabled=False, feeds_file=NO_FEEDS, tick_seconds=0.1),
+                curators=CuratorConfig(users=frozenset({curator_b})),
+            ) as harness,
+        ):
             yield TwoGuilds(
                 harness, DiscordUser(standin, "admin-b"), DiscordUser(standin, "owner-b")
             )

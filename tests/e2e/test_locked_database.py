@@ -10,7 +10,8 @@ import pytest
 
 from tests.standin import Response
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+# SQLite's own lock: another connection's BEGIN IMMEDIATE on the file, the busy timeout.
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.sqlite_only]
 
 # A write waits this long for another writer: far longer than the lock below is held.
 HARNESS_CONFIG = {"database_busy_timeout": 60.0}

@@ -10,6 +10,8 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.processes import (
     MAX_ALERTS_PER_POLL,
     NONCE_WINDOW,
@@ -22,6 +24,7 @@ from tests.e2e.processes import (
     stop_bot,
     until,
     wait_dead,
+    write,
     write_config,
 )
 from tests.feed_server import feed_server, rss
@@ -59,8 +62,8 @@ async def subscribe_after_baseline(standin: StandIn, db: Path, channels: tuple[s
 
 
 def poll_now(db: Path) -> None:
-    with sqlite3.connect(db, timeout=5) as conn:  # as if the poll interval had passed
-        conn.execute("UPDATE feed_sources SET next_poll = NULL WHERE key = 'vendor'")
+    """As if the poll interval had passed."""
+    write(db, "UPDATE feed_sources SET next_poll = NULL WHERE key = 'vendor'")
 
 
 def titles_in(standin: StandIn, name: str) -> Counter:
@@ -124,6 +127,8 @@ async def test_kill_mid_fan_out_and_restart_posts_every_alert_once(
             await stop_bot(process)
 
 
+# SQLite's own lock: another connection's BEGIN IMMEDIATE on the file, the busy timeout.
+@pytest.mark.sqlite_only
 async def test_a_database_locked_while_posting_posts_each_alert_once(
     bundled_db: Path, tmp_path: Path
 ) -> None:

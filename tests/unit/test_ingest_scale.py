@@ -11,9 +11,11 @@ import pytest
 from bot.core.clock import iso
 from bot.core.names import title_key, title_numbers
 from bot.store.db import Database
+from bot.store.errors import DATABASE_ERRORS
 from bot.store.watch import SourceDef
 from bot.watch.ingest import same_title
 from tests.feed_server import feed_server, rss
+from tests.store_faults import allow, refuse
 from tests.unit.test_watch_ingest import item
 from tests.unit.watch_helpers import clocked_watch
 
@@ -216,6 +218,9 @@ def test_title_numbers_keep_versions_apart() -> None:
     assert title_numbers("no numbers") == ""
 
 
+# Counts the statements SQLite's trace callback sees on the aiosqlite writer connection; a
+# PostgreSQL pool has no such single connection to watch.
+@pytest.mark.sqlite_only
 async def test_a_round_of_unchanged_sources_commits_their_health_together_not_each(watch) -> None:
     """Re-polling 12 unchanged sources writes their health (last success, next poll) in a few
     batched units of work: no source's bookkeeping is a commit of its own. Counted from the
@@ -256,15 +261,19 @@ async def test_a_batch_of_unchanged_polls_that_fails_to_store_fails_those_polls(
         await watch.store.add_source(SourceDef("g", "G", url, "rss"), "test")
         assert (await watch.poller.poll_key("g")).ok
         before = await watch.store.source("g")
-        await watch.store.db.execute(
-            "CREATE TRIGGER refuse BEFORE UPDATE OF next_poll ON feed_sources"
-            " WHEN NEW.consecutive_failures = 0 BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        await refuse(
+            watch.store.db,
+            "refuse",
+            "feed_sources",
+            "UPDATE OF next_poll",
+            "disk says no",
+            "NEW.consecutive_failures = 0",
         )
         watch.clock_control.advance(minutes=31)
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(DATABASE_ERRORS, match="disk says no"):
             await watch.poller.poll_key("g")
         kept = await watch.store.source("g")
         assert kept.last_success == before.last_success and kept.next_poll == before.next_poll
-        await watch.store.db.execute("DROP TRIGGER refuse")
+        await allow(watch.store.db, "refuse", "feed_sources")
         again = await poll_later(watch, "g")
         assert again.ok and again.unchanged

@@ -1,5 +1,5 @@
-"""The outbox's post kinds on a real SQLite store: only a registered kind is queued, and a
-registered kind's renderer and channel handler are the ones the sender uses."""
+"""The outbox's post kinds on a real store (SQLite, or PostgreSQL under RR_TEST_BACKEND): only
+a registered kind is queued, and a registered kind's renderer and channel handler are the ones the sender uses."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 from bot.outbox.outbox import Outbox, UnknownPostKind
 from bot.outbox.sender import ChannelUnavailable
 from bot.render.cards import Card, Reply
-from bot.store.db import Database
+from bot.store.backends import open_database
 from bot.store.outbox import OutboxStore
+from tests.conftest import make_config
 
 NOW = "2026-11-23T07:00:00Z"
 
@@ -45,7 +46,7 @@ class Poster:
 
 @pytest.fixture
 async def outbox(db_path: Path):
-    db = await Database.open(db_path)
+    db = await open_database(make_config(db_path))
     try:
         yield Outbox(OutboxStore(db), clock)
     finally:

@@ -121,6 +121,8 @@ async def test_upkeep_prunes_what_is_past_its_retention_and_keeps_the_rest(servi
     assert (again.outbox_rows, again.bodies_trimmed, again.identities_forgotten) == (0, 0, 0)
 
 
+# The SQLite file itself: its WAL checkpointed by PRAGMA, its size on disk given back by VACUUM.
+@pytest.mark.sqlite_only
 async def test_vacuum_runs_once_enough_of_the_file_is_free_and_gives_it_back(
     services, watch
 ) -> None:

@@ -16,6 +16,7 @@ from bot.watch.items import FeedItem
 from bot.watch.sources import CuratedEntry
 from tests.conftest import FEEDS
 from tests.feed_server import feed_server, rss
+from tests.store_faults import allow, refuse
 from tests.unit.test_render import MASKED_LINK
 from tests.unit.watch_helpers import clocked_watch
 
@@ -311,10 +312,9 @@ async def test_pause_and_resume_notices_show_the_feeds_name_inert(watch) -> None
 
 async def test_a_store_failure_keeps_nothing_of_that_poll_and_spares_the_others(watch) -> None:
     db = watch.store.db
-    # A real SQLite error in the middle of storing one feed's entries.
-    await db.execute(
-        "CREATE TRIGGER refuse BEFORE INSERT ON entry_sources WHEN NEW.source_key = 'broken'"
-        " BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+    # A real store error in the middle of storing one feed's entries.
+    await refuse(
+        db, "refuse", "entry_sources", "INSERT", "disk trouble", "NEW.source_key = 'broken'"
     )
     feed = rss([{"title": "Introducing Gemma 4", "link": "https://g.example/gemma-4"}])
     other = rss([{"title": "Mistral news", "link": "https://m.example/news"}])
@@ -329,7 +329,7 @@ async def test_a_store_failure_keeps_nothing_of_that_poll_and_spares_the_others(
         assert broken.last_success is None and broken.entries_seen == 0
         assert broken.consecutive_failures == 1 and "disk trouble" in broken.last_error
         assert len(await watch.store.latest_entries(1000)) == entries_before + 1
-        await db.execute("DROP TRIGGER refuse")
+        await allow(db, "refuse", "entry_sources")
         watch.clock_control.advance(hours=7)
         retried = await watch.poller.poll_key("broken")
         assert retried.ok and (await watch.store.source("broken")).entries_seen == 1
