@@ -9,19 +9,17 @@ import signal
 from collections import Counter
 from pathlib import Path
 
-from tests.e2e.test_process_kill import (
-    poll_now,
+from tests.e2e.processes import (
+    answered,
     read,
     stand_in_and_db,
     start_bot,
     stop_bot,
-    stories,
-    subscribe_after_baseline,
-    titles_in,
     until,
     wait_dead,
     write_config,
 )
+from tests.e2e.test_process_kill import poll_now, stories, subscribe_after_baseline, titles_in
 from tests.feed_server import feed_server, rss
 
 LEASE_SECONDS = 4.0
@@ -94,7 +92,6 @@ async def test_killing_the_leader_hands_polling_to_the_other_process(
 
 
 async def answered_about(standin) -> str:
-    from tests.e2e.test_process_kill import answered
     from tests.standin import DiscordUser
 
     return (await answered(DiscordUser(standin, "member"), "about")).text()
