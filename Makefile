@@ -25,6 +25,11 @@ PG_SUITE ?= tests/unit/test_store.py tests/unit/test_pg.py tests/unit/test_store
 	tests/unit/test_outbox.py tests/unit/test_delivery.py tests/unit/test_digest_service.py \
 	tests/unit/test_follow_units.py tests/unit/test_watch_ingest.py tests/unit/test_watch_flood.py \
 	tests/unit/test_watch_edits.py tests/unit/test_ingest_scale.py tests/unit/test_retention.py
+# The catalog stores' tests (lookups, prices, lineage, doctor, identity, reads, sync, importers).
+PG_SUITE += tests/unit/test_lookups.py tests/unit/test_prices.py tests/unit/test_lineage.py \
+	tests/unit/test_doctor.py tests/unit/test_identity.py tests/unit/test_reads_at_scale.py \
+	tests/unit/test_sync_engine.py tests/unit/test_sync_changes.py tests/unit/test_importers.py \
+	tests/unit/test_hub_sync.py
 
 test: install
 	$(BIN)/python -m pytest -q

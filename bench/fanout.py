@@ -25,6 +25,7 @@ import os
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from bot.discordbot.client import point_discord_at
 from bot.discordbot.poster import DiscordPoster
 from bot.outbox.sender import Pacing
 from bot.watch.items import FeedItem
+from bot.watch.service import WatchService
 from tests.standin import TOKEN, StandIn
 from tests.standin.common import DISCORD_MESSAGE_BUCKET, MESSAGE_ROUTE
 
@@ -94,40 +96,60 @@ def _report(standin: StandIn, ids: list[str], mark: int) -> dict[str, Any]:
 # ---- the bot's side ------------------------------------------------------------------------
 
 
-async def fan_out(
-    conn: Connection, api_base: str, gateway_url: str, ids: list[str], dsn: str | None = None
-) -> None:
-    """The release fanned out to every channel; on SQLite, or on PostgreSQL at `dsn`."""
+async def login(api_base: str, gateway_url: str) -> discord.Client:
+    """A discord.py client logged in to the stand-in (REST only: the sender needs no gateway)."""
     logging.getLogger("discord.http").setLevel(logging.ERROR)  # 429s are counted, not logged
     point_discord_at(DiscordConfig(api_base=api_base, gateway_url=gateway_url))
     client = discord.Client(intents=discord.Intents.none())
     await client.login(TOKEN)
+    return client
+
+
+def bench_config(tmp: str, dsn: str | None = None) -> Config:
+    """The bot's config for the bench: no feeds; the store in `tmp`, or on PostgreSQL at `dsn`."""
+    config = Config(database=Path(tmp) / "fanout.db", watch=WatchConfig(feeds_file=NO_FEEDS))
+    return config if dsn is None else on_postgresql(config, dsn)
+
+
+def default_pacing() -> Pacing:
+    """What the sender runs with unless configured."""
+    defaults = parse_config({}).discord
+    return Pacing(defaults.max_requests_per_second, defaults.max_in_flight)
+
+
+async def queue_release(
+    watch: WatchService, ids: list[str], guild_of: Callable[[int], str] = str
+) -> None:
+    """One subscription per channel (channel `i` in guild `guild_of(i)`) and one release that
+    matches them all, queued in the outbox for every channel."""
+    now = iso(utc_now())
+    async with watch.store.transaction():
+        for i, channel in enumerate(ids):
+            await watch.store.add_subscription(guild_of(i), channel, {}, None, None, "bench", now)
+    item = FeedItem(
+        "Fan-out release: Gemma 4 is here",
+        "https://example.org/gemma-4",
+        "",
+        None,
+        "fanout-1",
+        "bench",
+        "Bench",
+    )
+    report = await watch.ingestor.ingest([item])
+    assert report.queued == len(ids), report
+
+
+async def fan_out(
+    conn: Connection, api_base: str, gateway_url: str, ids: list[str], dsn: str | None = None
+) -> None:
+    """The release fanned out to every channel; on SQLite, or on PostgreSQL at `dsn`."""
+    client = await login(api_base, gateway_url)
     with tempfile.TemporaryDirectory() as tmp:
-        config = Config(database=Path(tmp) / "fanout.db", watch=WatchConfig(feeds_file=NO_FEEDS))
-        if dsn is not None:
-            config = on_postgresql(config, dsn)
-        async with open_services(config) as services:
+        async with open_services(bench_config(tmp, dsn)) as services:
             watch = services.watch
-            defaults = parse_config({}).discord  # what the bot runs with unless configured
-            pacing = Pacing(defaults.max_requests_per_second, defaults.max_in_flight)
+            pacing = default_pacing()
             services.outbox.attach_poster(DiscordPoster(client), pacing)
-            now = iso(utc_now())
-            async with watch.store.transaction():
-                for i, channel in enumerate(ids):
-                    await watch.store.add_subscription(
-                        str(i), channel, {}, None, None, "bench", now
-                    )
-            item = FeedItem(
-                "Fan-out release: Gemma 4 is here",
-                "https://example.org/gemma-4",
-                "",
-                None,
-                "fanout-1",
-                "bench",
-                "Bench",
-            )
-            report = await watch.ingestor.ingest([item])
-            assert report.queued == len(ids), report
+            await queue_release(watch, ids)
             conn.send("mark")
             mark = conn.recv()
             start = time.monotonic()  # system-wide: the stand-in's times are on this clock
@@ -150,7 +172,9 @@ def print_results(
     seen: dict[str, Any],
     start: float,
     backend: str = "sqlite",
+    bench: str = "fanout",
 ) -> None:
+    """The figures of one drain (`bench`: the figures' names begin with it)."""
     floor = CHANNELS / RATE
     ratio = elapsed / floor
     requests, limited, lost, duplicated = (
@@ -174,19 +198,19 @@ def print_results(
     print(f"requests per second, each 10 s: {seen['per_second_by_10s']}")
     print(f"lost {lost}, duplicated {duplicated} (target 0)")
     print(
-        f"SUMMARY figure=fanout_time_vs_floor{end} target=1.1 measured={ratio:.3f} ratio={ratio / 1.1:.3f}"
+        f"SUMMARY figure={bench}_time_vs_floor{end} target=1.1 measured={ratio:.3f} ratio={ratio / 1.1:.3f}"
     )
     print(
-        f"SUMMARY figure=fanout_429_share{end} target=0.01 measured={share:.4f} ratio={share / 0.01:.3f}"
+        f"SUMMARY figure={bench}_429_share{end} target=0.01 measured={share:.4f} ratio={share / 0.01:.3f}"
     )
     print(
-        f"SUMMARY figure=fanout_lost_or_duplicated{end} target=0 measured={lost + duplicated}"
+        f"SUMMARY figure={bench}_lost_or_duplicated{end} target=0 measured={lost + duplicated}"
         f" ratio={'0.000' if lost + duplicated == 0 else 'inf'}"
     )
     print(
         json.dumps(
             {
-                "bench": "fanout",
+                "bench": bench,
                 "backend": backend,
                 "channels": CHANNELS,
                 "latency_s": LATENCY,

@@ -34,7 +34,8 @@ from bot.logs import setup_logging
 from bot.render.doctor import render_doctor
 from bot.render.text import reply_to_text, to_json
 from bot.services import Services
-from bot.store import CatalogStore, Database
+from bot.store import CatalogStore
+from bot.store.backends import open_existing_database
 from bot.store.catalog_doctor import CatalogDoctorReads
 from bot.store.copy import (
     CopyFailed,
@@ -404,9 +405,9 @@ async def preview_feed(config: Config, source: str, as_json: bool, out: TextIO =
 
 async def _read_only_index(config: Config) -> NameIndex | None:
     """The catalog's model names, if a store exists; the preview never creates or fills one."""
-    if not config.database.exists():
+    db = await open_existing_database(config)
+    if db is None:
         return None
-    db = await Database.open(config.database)
     try:
         lookups = Lookups(CatalogStore(db))
         await lookups.refresh()

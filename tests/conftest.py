@@ -13,6 +13,7 @@ import pytest
 from bot.app import open_services
 from bot.config import Config, SyncConfig, WatchConfig
 from bot.services import Services
+from bot.store.backends import AnyDatabase, open_database
 from tests import pg_server, pg_switch
 
 # The stand-in's fixtures (`standin`, `standin_guild`); see tests/standin/plugin.py.
@@ -43,6 +44,39 @@ def make_config(database: Path | str, **changes) -> Config:
         changes.setdefault("store", pg_switch.store_config(database))
         return Config(watch=watch, **changes)
     return Config(database=Path(database), watch=watch, **changes)
+
+
+async def open_store(database: Path | str) -> AnyDatabase:
+    """Open a test's store (`db_path`: an SQLite file or a PostgreSQL dsn) on its backend."""
+    return await open_database(make_config(database))
+
+
+def store_rows(database: Path | str, sql: str, params: tuple = ()) -> list[dict]:
+    """One query's rows, read from a test's store (`db_path`: an SQLite file or a PostgreSQL
+    dsn) behind the bot's back, through the backend's own store class."""
+
+    async def read() -> list[dict]:
+        db = await open_store(database)
+        try:
+            return [dict(row) for row in await db.fetchall(sql, params)]
+        finally:
+            await db.close()
+
+    return asyncio.run(read())
+
+
+def store_execute(database: Path | str, sql: str, params: tuple = ()) -> None:
+    """Change a test's store behind the bot's back: one statement in one unit of work."""
+
+    async def change() -> None:
+        db = await open_store(database)
+        try:
+            async with db.transaction():
+                await db.execute(sql, params)
+        finally:
+            await db.close()
+
+    asyncio.run(change())
 
 
 @pytest.fixture(scope="session")

@@ -46,3 +46,11 @@ async def open_database(config: Settings) -> AnyDatabase:
     if store.dsn is None:  # the config refuses this; a Config built in code may not
         raise StoreError("store.backend is postgresql but store.dsn is not set")
     return await PgDatabase.open(store.dsn, password=store.password, pool_size=store.pool_size)
+
+
+async def open_existing_database(config: Settings) -> AnyDatabase | None:
+    """The configured store if there is one to read, else None: an SQLite file is never
+    created here (a missing file is None); a PostgreSQL database is the server's, opened."""
+    if config.store.backend == "sqlite" and not config.database.exists():
+        return None
+    return await open_database(config)

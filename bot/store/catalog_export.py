@@ -35,7 +35,7 @@ from bot.store.db import off_loop as _off_loop
 _MODEL_SELECT = (
     "SELECT m.id, m.name, m.family, o.name AS org, p.name AS parent, m.snapshot,"
     " (SELECT group_concat(alias, char(31)) FROM (SELECT alias FROM model_aliases a"
-    "  WHERE a.model_id = m.id ORDER BY a.rowid)) AS aliases"
+    "  WHERE a.model_id = m.id ORDER BY a.rowid) AS k) AS aliases"
     " FROM models m LEFT JOIN organisations o ON o.id = m.org_id"
     " LEFT JOIN models p ON p.id = m.parent_id"
 )
@@ -137,7 +137,7 @@ class CatalogExport:
     async def organisations(self) -> list[ExportOrg]:
         rows = await self.db.fetchall(
             "SELECT o.name, o.country, (SELECT group_concat(alias, char(31)) FROM (SELECT alias"
-            " FROM organisation_aliases a WHERE a.org_id = o.id ORDER BY a.rowid)) AS aliases"
+            " FROM organisation_aliases a WHERE a.org_id = o.id ORDER BY a.rowid) AS k) AS aliases"
             " FROM organisations o ORDER BY o.id"
         )
         return [ExportOrg(r["name"], r["country"], split_aliases(r["aliases"])) for r in rows]
@@ -146,7 +146,7 @@ class CatalogExport:
         rows = await self.db.fetchall(
             "SELECT b.name, b.unit, b.higher_is_better, b.description, (SELECT group_concat(norm,"
             " char(31)) FROM (SELECT norm FROM benchmark_aliases a WHERE a.benchmark_id = b.id"
-            " ORDER BY a.rowid)) AS aliases FROM benchmarks b ORDER BY b.id"
+            " ORDER BY a.rowid) AS k) AS aliases FROM benchmarks b ORDER BY b.id"
         )
         return [
             ExportBenchmark(

@@ -36,6 +36,11 @@ _TRIGGER_WRITE = re.compile(
     re.IGNORECASE,
 )
 _TEXT_AFFINITY = ("CHAR", "CLOB", "TEXT")
+# Tables of the running installation, not of its data: the destination's own migrations wrote
+# schema_migrations; catalog_version is a change counter the copy itself moves (each process
+# compares it only with itself); a lease or a second's rate budget belongs to processes that
+# are stopped for the copy.
+NOT_CARRIED = frozenset({"schema_migrations", "catalog_version", "leases", "rate_budget"})
 
 
 class CopyRefused(Exception):
@@ -201,8 +206,8 @@ async def check_source(snapshot: Snapshot) -> int:
 
 async def source_tables(snapshot: Snapshot) -> list[Table]:
     """Every table of the source in foreign-key order (a table after those it references),
-    read from its schema: no SQLite internals, no virtual tables or their shadow tables, no
-    schema_migrations (the destination's own migrations wrote it)."""
+    read from its schema: no SQLite internals, no virtual tables or their shadow tables, and
+    not the tables of the running installation rather than its data (`NOT_CARRIED`)."""
     listed = await snapshot.fetchall("PRAGMA table_list")
     kept = {
         str(row["name"]): bool(row["wr"])
@@ -210,7 +215,7 @@ async def source_tables(snapshot: Snapshot) -> list[Table]:
         if row["schema"] == "main"
         and row["type"] == "table"
         and not str(row["name"]).startswith("sqlite_")
-        and row["name"] != "schema_migrations"
+        and row["name"] not in NOT_CARRIED
     }
     names = sorted(kept)
     derived = await _trigger_kept(snapshot)

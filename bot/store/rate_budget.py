@@ -13,7 +13,8 @@ GLOBAL = "discord-global"
 # Take up to ?2 tokens of the current window's ?3 (one statement: the row lock orders the
 # takers). A row of a later window than this statement's clock (another process's, a moment
 # later) is counted in, so no window ever grants more than its budget. Returns the grant, the
-# window it belongs to and the database's time now (to wait for the next window).
+# window it belongs to, the window's count with it (the grant is its last tokens: their places
+# in the window) and the database's time now (to wait for the next window).
 PG_GRANT = (
     "INSERT INTO rate_budget AS b (name, window_start, used, granted)"
     " VALUES (?1, floor(extract(epoch FROM clock_timestamp()))::bigint, LEAST(CAST(?2 AS BIGINT), CAST(?3 AS BIGINT)),"
@@ -24,7 +25,7 @@ PG_GRANT = (
     " granted = CASE WHEN b.window_start >= EXCLUDED.window_start"
     "  THEN LEAST(b.used + CAST(?2 AS BIGINT), CAST(?3 AS BIGINT)) - b.used ELSE EXCLUDED.used END,"
     " window_start = GREATEST(b.window_start, EXCLUDED.window_start)"
-    " RETURNING granted, window_start, extract(epoch FROM clock_timestamp())::float8 AS now"
+    " RETURNING granted, window_start, extract(epoch FROM clock_timestamp())::float8 AS now, used"
 )
 
 
@@ -33,6 +34,7 @@ class Grant:
     tokens: int  # how many requests may start in `window` (0: it is spent)
     window: int  # the window's start, whole seconds of the database's clock
     now: float  # the database's clock when granted, seconds
+    used: int  # the window's tokens taken so far, these included: they are its last `tokens`
 
 
 class RateBudgetStore(Store):
@@ -47,4 +49,4 @@ class RateBudgetStore(Store):
         async with self.db.transaction():
             row = await self.db.fetchone(PG_GRANT, (name, want, budget))
         assert row is not None  # an upsert with RETURNING always returns its row
-        return Grant(int(row[0]), int(row[1]), float(row[2]))
+        return Grant(int(row[0]), int(row[1]), float(row[2]), int(row[3]))

@@ -123,7 +123,7 @@ class SyncStore(Store):
             "INSERT INTO sync_state(key, url, last_attempt, next_sync, failures, last_error)"
             " VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT(key) DO UPDATE SET"
             " last_attempt = excluded.last_attempt, next_sync = excluded.next_sync,"
-            " failures = failures + 1, last_error = excluded.last_error",
+            " failures = sync_state.failures + 1, last_error = excluded.last_error",
             (key, url, at, next_sync, error[:300]),
         )
         row = await self.db.fetchone(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import shutil
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,8 @@ from bot.app import open_services
 from bot.config import DiscordConfig
 from bot.discordbot.client import ReleaseRadarBot, point_discord_at
 from bot.services import Services
-from tests.conftest import copied_store, make_config
+from tests import pg_switch
+from tests.conftest import make_config
 from tests.standin import TOKEN, DiscordUser, Response, StandIn
 from tests.standin.plugin import running_standin
 
@@ -118,20 +120,31 @@ async def reset(harness: Harness) -> None:
     standin.edits.clear()
 
 
+@pytest.fixture(scope="module")
+def module_db(
+    bundled_db: Path | pg_switch.PgDsn, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path | pg_switch.PgDsn]:
+    """A module's own copy of the bundled store: an SQLite file, or on PostgreSQL a database
+    made from the template (dropped after the module)."""
+    if isinstance(bundled_db, pg_switch.PgDsn):
+        dsn = pg_switch.create_database(template=bundled_db.name)
+        yield dsn
+        pg_switch.drop_database(dsn)
+        return
+    db = tmp_path_factory.mktemp("e2e") / "catalog.db"
+    shutil.copy(bundled_db, db)
+    yield db
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def module_harness(
-    bundled_db: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> AsyncIterator[Harness]:
+async def module_harness(module_db: Path, request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     """The bot against the stand-in, shared by a module's tests (connecting once is what keeps
     the suite quick). Its config opts in to feeds on 127.0.0.1 (make_config); a test module
     sets `HARNESS_CONFIG = {...}` (make_config keywords) to run it otherwise. The module's
     whole session must stay far below Discord's invalid-request ban."""
-    async with (
-        copied_store(bundled_db, tmp_path_factory.mktemp("e2e")) as db,
-        running_standin() as standin,
-    ):
+    async with running_standin() as standin:
         async with running_bot(
-            standin, db, **getattr(request.module, "HARNESS_CONFIG", {})
+            standin, module_db, **getattr(request.module, "HARNESS_CONFIG", {})
         ) as harness:
             yield harness
         invalid = standin.invalid_requests

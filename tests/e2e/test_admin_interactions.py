@@ -4,7 +4,6 @@ once, a double-clicked Confirm, a view left to expire, a long import, a crash in
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,23 +14,20 @@ from bot.config import CuratorConfig
 from bot.discordbot.cogs import admin as admin_cog
 from tests.e2e.conftest import Harness, confirmed, running_bot
 from tests.standin import Response, StandIn
+from tests.store_faults import allow, refuse
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def module_harness(
-    bundled_db: Path, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Harness]:
+async def module_harness(module_db: Path) -> AsyncIterator[Harness]:
     """The usual harness, with a second curator: the guild's admin (besides the owner)."""
     standin = StandIn()
     await standin.start()
-    db = tmp_path_factory.mktemp("interactions") / "catalog.db"
-    shutil.copy(bundled_db, db)
     admin = int(standin.member("admin")["user"]["id"])
     try:
         async with running_bot(
-            standin, db, curators=CuratorConfig(users=frozenset({admin}))
+            standin, module_db, curators=CuratorConfig(users=frozenset({admin}))
         ) as running:
             yield running
     finally:
@@ -220,14 +216,11 @@ async def test_a_crash_between_revert_and_mark_leaves_catalog_and_log_as_they_we
     db = harness.services.db
     before_log = await audit_rows(harness)
     before_counts = await harness.services.catalog.counts()
-    await db.execute(
-        "CREATE TRIGGER refuse_mark BEFORE UPDATE OF undone_by ON audit_log"
-        " BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
-    )
+    await refuse(db, "refuse_mark", "audit_log", "UPDATE OF undone_by", "injected failure")
     try:
         failed = await harness.owner.slash("admin undo", change_id=change_id)
     finally:
-        await db.execute("DROP TRIGGER refuse_mark")
+        await allow(db, "refuse_mark", "audit_log")
     assert failed.ephemeral and "went wrong" in failed.text(), failed.text()
     assert await audit_rows(harness) == before_log
     assert await harness.services.catalog.counts() == before_counts

@@ -228,10 +228,7 @@ class RestMixin:
             "edited_timestamp": None,
             "tts": False,
             **self._mentions(channel_id, payload),
-            "attachments": [
-                {"id": self.snowflake(), "filename": f["filename"], "size": f["size"]}
-                for f in payload.get("_files", [])
-            ],
+            "attachments": [self._posted_file(f) for f in payload.get("_files", [])],
             "embeds": payload.get("embeds") or [],
             "components": payload.get("components") or [],
             "pinned": False,
@@ -605,6 +602,22 @@ class RestMixin:
             "content_type": content_type,
         }
         return attachment_id
+
+    def _posted_file(self, file: dict[str, Any]) -> dict[str, Any]:
+        """A file the bot posted, as a message's attachment: Discord always gives its `url` and
+        `proxy_url` (discord.py reads them); the stand-in serves it there."""
+        data = file.get("data", b"")
+        content_type = file.get("content_type") or "application/octet-stream"
+        attachment_id = self.snowflake()
+        self.attachments[attachment_id] = (file["filename"], data, content_type)
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{file['filename']}"
+        return {
+            "id": attachment_id,
+            "filename": file["filename"],
+            "size": file["size"],
+            "url": url,
+            "proxy_url": url,
+        }
 
     async def attachment(self, request: web.Request) -> web.Response:
         stored = self.attachments.get(request.match_info["id"])

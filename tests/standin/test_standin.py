@@ -1124,11 +1124,19 @@ async def test_a_file_within_the_limit_is_attached(http, standin) -> None:
     payload = {"content": "x", "attachments": [{"id": 0, "filename": "chart.png"}]}
     resp = await post_files(http, standin, payload, [("files[0]", "chart.png", b"\x89PNG" * 10)])
     assert resp.status == 200
-    assert (await resp.json())["attachments"][0] == {
-        "id": (await resp.json())["attachments"][0]["id"],
+    attached = (await resp.json())["attachments"][0]
+    assert attached == {
+        "id": attached["id"],
         "filename": "chart.png",
         "size": 40,
+        "url": attached["url"],
+        "proxy_url": attached["url"],
     }
+    # As on Discord, the attachment's url serves the file (discord.py needs the url to parse
+    # the message: a posted chart's answer without one raised KeyError 'url').
+    served = await http.get(attached["url"].split(str(standin.port), 1)[1])
+    assert served.status == 200 and await served.read() == b"\x89PNG" * 10
+    assert (await http.get(f"/attachments/{attached['id']}x/chart.png")).status == 404
 
 
 async def test_a_file_over_the_attachment_limit_is_refused(http, standin) -> None:

@@ -7,14 +7,16 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.cli import console, parse_line
-from bot.config import Config
 from bot.core.errors import UserError
-from tests.conftest import DATA, FEEDS, NO_FEEDS, REPO
+from tests import pg_switch
+from tests.conftest import DATA, FEEDS, NO_FEEDS, REPO, make_config, open_store
 from tests.feed_server import feed_server, slow_feed
 from tests.standin import StandIn
 
@@ -23,15 +25,43 @@ def run(
     db: Path, *args: str, stdin: str = "", env: dict | None = None
 ) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | (env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(db), *args],
-        cwd=REPO,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=environment,
-    )
+    with tempfile.TemporaryDirectory() as scratch:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *store_args(db, list(args), Path(scratch))],
+            cwd=REPO,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=environment,
+        )
+
+
+def store_args(db: Path | str, args: list[str], scratch: Path) -> list[str]:
+    """The command line reaching the test's store: `--db FILE` on SQLite; on PostgreSQL a
+    config file with the `store:` section (added to the test's own `--config`, written beside
+    it so its relative paths still hold; a config that is not a YAML mapping, or that has its
+    own store section, is the test's and passed as it is)."""
+    if not isinstance(db, pg_switch.PgDsn):
+        return ["--db", str(db), *args]
+    raw: object = {}
+    target = scratch / "store.yaml"
+    if "--config" in args:
+        given = Path(args[args.index("--config") + 1])
+        try:
+            raw = yaml.safe_load(given.read_text()) or {}
+        except (OSError, yaml.YAMLError):
+            return args
+        if not isinstance(raw, dict) or "store" in raw:
+            return args
+        target = given.with_name(f".pg-{given.name}")
+        args = [
+            a for i, a in enumerate(args) if a != "--config" and args[i - 1 : i] != ["--config"]
+        ]
+    assert isinstance(raw, dict)
+    raw["store"] = {"backend": "postgresql", "dsn": str(db), "password_env": None, "pool_size": 2}
+    target.write_text(yaml.safe_dump(raw))
+    return ["--config", str(target), *args]
 
 
 def test_ask_compare_prints_what_the_bot_would_post(db_path: Path) -> None:
@@ -107,7 +137,7 @@ def test_import_commands(db_path: Path, tmp_path: Path) -> None:
 async def test_console_reads_commands_line_by_line(db_path: Path) -> None:
     stdin = io.StringIO("help\n/license gemma 4\nsearch text=sora\n/nope\nquit\n")
     stdout = io.StringIO()
-    assert await console(Config(database=db_path), stdin, stdout) == 0
+    assert await console(make_config(db_path), stdin, stdout) == 0
     text = stdout.getvalue()
     assert "/compare model1=..." in text
     assert "License of Gemma 4" in text
@@ -165,13 +195,32 @@ def test_feeds_preview_prints_entries_and_touches_nothing(tmp_path: Path, db_pat
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 54 and "https://mistral.ai/news/" in lines[0]
     assert not missing_db.exists()
-    before = db_path.stat().st_mtime_ns
+    before = fingerprint(db_path)
     as_json = run(db_path, "feeds", "preview", str(feed), "--json")
     records = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert len(records) == 54
     voxtral = next(r for r in records if r["link"].endswith("/voxtral-tts"))
     assert voxtral["models"] == ["Voxtral TTS"] and voxtral["identities"]
-    assert db_path.stat().st_mtime_ns == before
+    assert fingerprint(db_path) == before
+
+
+def fingerprint(db: Path | str) -> object:
+    """What shows a store was written: an SQLite file's mtime; on PostgreSQL every table's
+    row count."""
+    if not isinstance(db, pg_switch.PgDsn):
+        return Path(db).stat().st_mtime_ns
+
+    async def counts() -> dict[str, int]:
+        store = await open_store(db)
+        try:
+            tables = await store.fetchall(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+            )
+            return {t[0]: (await store.fetchone(f"SELECT COUNT(*) FROM {t[0]}"))[0] for t in tables}
+        finally:
+            await store.close()
+
+    return asyncio.run(counts())
 
 
 def test_feeds_preview_of_a_broken_feed_says_why(tmp_path: Path) -> None:

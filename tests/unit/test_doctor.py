@@ -3,7 +3,11 @@ kind of finding appears; the store is a real SQLite file, the CLI a subprocess."
 
 import asyncio
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+
+import asyncpg
+import pytest
 
 from bot.core.records import (
     Batch,
@@ -15,7 +19,9 @@ from bot.core.records import (
     SourceRec,
 )
 from bot.importers.common import LLMSTATS_SOURCE
-from bot.store import CatalogStore, Database
+from bot.store import CatalogStore
+from tests import pg_switch
+from tests.conftest import open_store, store_execute
 from tests.unit.test_cli import run
 
 
@@ -37,9 +43,20 @@ def test_doctor_on_the_bundled_data_reports_readably(db_path: Path) -> None:
     assert max(len(line) for line in lines) < 300
 
 
-def _crafted(path: Path) -> None:
+@pytest.fixture
+def crafted_db(tmp_path: Path) -> Iterator[Path | pg_switch.PgDsn]:
+    """An empty store for a crafted catalog: an SQLite file, or on PostgreSQL a new database."""
+    if not pg_switch.ON_POSTGRESQL:
+        yield tmp_path / "crafted.db"
+        return
+    dsn = pg_switch.create_database()
+    yield dsn
+    pg_switch.drop_database(dsn)
+
+
+def _crafted(path: Path | str) -> None:
     async def build() -> None:
-        db = await Database.open(path)
+        db = await open_store(path)
         bare = SourceRec("notes", "Someone's notes", "article")  # no link anywhere
         llm = Provenance("llmstats")
         batch = Batch(
@@ -69,16 +86,31 @@ def _crafted(path: Path) -> None:
         await db.close()
 
     asyncio.run(build())
-    with sqlite3.connect(path) as conn:  # a claim whose source row is gone
+    orphan = (  # a claim whose source row is gone: written with foreign keys not enforced
+        "INSERT INTO model_claims(model_id, field, value, source_id)"
+        " SELECT id, 'status', 'released', 999 FROM models WHERE name = 'Gizmo'"
+    )
+    if isinstance(path, pg_switch.PgDsn):
+        asyncio.run(_unchecked(path, orphan))
+        return
+    with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA foreign_keys = OFF")
-        conn.execute(
-            "INSERT INTO model_claims(model_id, field, value, source_id)"
-            " SELECT id, 'status', 'released', 999 FROM models WHERE name = 'Gizmo'"
-        )
+        conn.execute(orphan)
 
 
-def test_doctor_finds_each_kind_on_a_crafted_catalog(tmp_path: Path) -> None:
-    path = tmp_path / "crafted.db"
+async def _unchecked(dsn: str, sql: str) -> None:
+    """Run `sql` on PostgreSQL with its foreign keys not enforced (replica mode skips the
+    constraint triggers; the test server's user is a superuser)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("SET session_replication_role = replica")
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def test_doctor_finds_each_kind_on_a_crafted_catalog(crafted_db: Path) -> None:
+    path = crafted_db
     _crafted(path)
     out = run(path, "catalog", "doctor")
     assert out.returncode == 0, out.stderr
@@ -92,11 +124,12 @@ def test_doctor_finds_each_kind_on_a_crafted_catalog(tmp_path: Path) -> None:
     assert "Catalog doctor: 3 model records, 6 finding(s)." in text
 
 
-def test_doctor_on_an_empty_kind_says_none_and_a_broken_file_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "crafted.db"
+def test_doctor_on_an_empty_kind_says_none_and_a_broken_file_is_refused(
+    crafted_db: Path, tmp_path: Path
+) -> None:
+    path = crafted_db
     _crafted(path)
-    with sqlite3.connect(path) as conn:
-        conn.execute("DELETE FROM scores")
+    store_execute(path, "DELETE FROM scores")
     out = run(path, "catalog", "doctor")
     assert (
         out.returncode == 0

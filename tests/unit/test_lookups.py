@@ -3,11 +3,13 @@
 import gc
 import sqlite3
 
+import asyncpg
 import pytest
 
 from bot.core.errors import UserError
 from bot.core.results import LicenseListing, ModelLicenses, ModelReport
 from bot.core.vocab import Openness
+from tests import pg_switch
 
 
 @pytest.mark.parametrize(
@@ -221,26 +223,32 @@ async def test_a_refresh_takes_the_new_indexes_out_of_the_collectors_generations
     assert services.lookups.resolve_model("gpt 4o")[0].name == "GPT-4o"
 
 
+# What each backend's driver raises for a table that is not there.
+MISSING_TABLE = (
+    asyncpg.exceptions.UndefinedTableError if pg_switch.ON_POSTGRESQL else sqlite3.OperationalError
+)
+
+
 async def test_a_failed_refresh_keeps_the_old_indexes_and_the_collector_on(services) -> None:
     """Bad input for a refresh: a store that cannot be read. The error reaches the caller,
     the indexes already in use stay, and cyclic collection is still on."""
     before = services.lookups.models
     await services.db.execute("ALTER TABLE models RENAME TO models_gone")
     try:
-        with pytest.raises(sqlite3.OperationalError):
+        with pytest.raises(MISSING_TABLE):
             await services.lookups.refresh()
     finally:
         await services.db.execute("ALTER TABLE models_gone RENAME TO models")
     assert services.lookups.models is before and gc.isenabled()
 
 
-async def test_an_open_boards_count_is_kept_until_the_catalog_changes(services, db_path) -> None:
+async def test_an_open_boards_count_is_kept_until_the_catalog_changes(services) -> None:
     """The openness-filtered count reads every score of the benchmark: it is read once and
     kept until the next refresh (every catalog change refreshes), then read again."""
     first = await services.lookups.leaderboard("GPQA", "open", 5)
     ranked = first.rows[0].model
-    with sqlite3.connect(db_path) as conn:  # behind the bot's back: no refresh
-        conn.execute(
+    async with services.db.transaction():  # behind the catalog's back: no refresh
+        await services.db.execute(
             "DELETE FROM license_claims WHERE model_id = (SELECT id FROM models WHERE name = ?)",
             (ranked,),
         )

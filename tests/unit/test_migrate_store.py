@@ -18,6 +18,7 @@ import pytest
 from bot.app import open_services
 from bot.config import Config, SyncConfig, WatchConfig
 from bot.store.copy import (
+    NOT_CARRIED,
     CopyFailed,
     CopyRefused,
     StoreUrl,
@@ -459,6 +460,23 @@ async def test_postgresql_tampered_row_and_second_copy_refused(source: Path, pg_
     finally:
         await db.close()
     assert [check.table for check in checks if not check.ok] == ["licenses"]
+
+
+@pytest.mark.postgresql
+async def test_the_installations_own_tables_are_not_carried(source: Path, pg_dsn: str) -> None:
+    """SQLite's triggers bump catalog_version once a row, PostgreSQL's once a statement: the
+    counter (like the leader lease) belongs to the running installation, each process compares
+    it only with itself, so it is neither copied nor verified, and a source whose one statement
+    bumped it per row still copies and verifies."""
+    with sqlite3.connect(source) as conn:
+        conn.execute("UPDATE models SET family = family")  # one statement, a bump per model
+        conn.execute("INSERT INTO leases VALUES ('leader', 'old-process', '2026-01-01T00:00:00Z')")
+    report = await migrate_store(
+        sqlite_url(source), parse_store_url(pg_dsn, "--to"), "RADAR_DB_PASSWORD"
+    )
+    assert report.ok, report.table()
+    assert not {c.table for c in report.checks} & NOT_CARRIED
+    assert await pg_rows(pg_dsn, "SELECT holder FROM leases") == []
 
 
 @pytest.mark.postgresql

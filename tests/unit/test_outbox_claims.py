@@ -193,3 +193,23 @@ async def test_the_migration_gives_queued_rows_their_guild_and_dms_none(db_path:
         assert [tuple(r) for r in rows] == [("alert", "77"), ("notice", "77"), ("dm", None)]
     finally:
         await db.close()
+
+
+@pytest.mark.postgresql
+async def test_a_row_is_marked_attempted_once_on_postgresql(pg_dsn: str) -> None:
+    """The sender's mark before a post (`attempted_at IS ?` on SQLite) runs on PostgreSQL too:
+    the row as read is marked once; the same stale read, or one of a row marked since, is not."""
+    from bot.store.pg import PgDatabase
+
+    db = await PgDatabase.open(pg_dsn)
+    try:
+        store = OutboxStore(db)
+        await store.enqueue("k1", "notice", "c1", at(0), payload={})
+        (row,) = await store.pending(at(1), 10)
+        assert await store.mark_attempted(row, at(1))
+        assert not await store.mark_attempted(row, at(2))  # read before the mark: stale
+        (again,) = await store.pending(at(3), 10)
+        assert again.attempted_at == at(1)
+        assert await store.mark_attempted(again, at(3))  # its outcome looked up, tried again
+    finally:
+        await db.close()

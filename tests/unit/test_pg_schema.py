@@ -21,11 +21,22 @@ import asyncpg
 import pytest
 
 from bot.store.catalog_reads import SEARCH_HITS_PG, CatalogReads
+from bot.store.copy import NOT_CARRIED
 from bot.store.curation import ROWID_IS_ID, plain_row, restore_statements
 from bot.store.db import Database
 from tests import pg_server
 
-BASELINE = Path(__file__).resolve().parents[2] / "bot/store/migrations/postgresql/0025_baseline.sql"
+PG_MIGRATIONS = Path(__file__).resolve().parents[2] / "bot/store/migrations/postgresql"
+BASELINE = PG_MIGRATIONS / "0025_baseline.sql"
+
+
+def with_later_migrations(baseline: str) -> str:
+    """`baseline`, then every PostgreSQL migration after it, as one script (the schema a store
+    migrated to the newest version has, as the SQLite side's)."""
+    later = sorted(p for p in PG_MIGRATIONS.glob("*.sql") if p.name > BASELINE.name)
+    return "\n".join([baseline, *(p.read_text(encoding="utf-8") for p in later)])
+
+
 # SQLite's own tables behind FTS5 and AUTOINCREMENT: nothing of ours.
 SQLITE_ONLY = {"sqlite_sequence"} | {
     f"catalog_search_{part}" for part in ("data", "idx", "content", "docsize", "config")
@@ -91,7 +102,7 @@ async def fresh_database(server: pg_server.PgServer, script: str) -> str:
 @pytest.fixture(scope="module")
 def baseline_template(server: pg_server.PgServer) -> str:
     """A database with the baseline applied, built once; each test gets a copy."""
-    return asyncio.run(fresh_database(server, BASELINE.read_text()))
+    return asyncio.run(fresh_database(server, with_later_migrations(BASELINE.read_text())))
 
 
 @pytest.fixture
@@ -287,7 +298,8 @@ async def test_a_baseline_missing_part_of_the_schema_is_caught(
 ) -> None:
     text = BASELINE.read_text()
     assert text.count(cut) == 1
-    conn = await asyncpg.connect(server.dsn(await fresh_database(server, text.replace(cut, put))))
+    script = with_later_migrations(text.replace(cut, put))
+    conn = await asyncpg.connect(server.dsn(await fresh_database(server, script)))
     try:
         differences = schema_differences(sqlite_schema(lite.path), await pg_schema(conn))
     finally:
@@ -606,8 +618,8 @@ async def test_the_baseline_applies_as_the_databases_owner_and_not_without_right
 
 def _copied_tables(conn: sqlite3.Connection) -> list[str]:
     """The bundled store's tables in creation order (parents first), but for the ones the
-    triggers fill."""
-    skip = SQLITE_ONLY | {"catalog_search", "benchmark_models", "schema_migrations"}
+    triggers fill and those of the installation rather than its data."""
+    skip = SQLITE_ONLY | {"catalog_search", "benchmark_models"} | NOT_CARRIED
     rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
     return [r[0] for r in rows if r[0] not in skip]
 

@@ -4,7 +4,6 @@ files and on small hand-written ones), and the price lookups."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from bot.render.prices import render_price
 from bot.render.text import reply_to_text
 from bot.store import CatalogStore, Database
 from bot.sync.adapter import Fetched, SyncAdapter
-from tests.conftest import DATA
+from tests.conftest import DATA, store_rows
 from tests.unit.test_cli import run
 
 LITELLM_FILE = DATA / "litellm" / "model_prices_and_context_window.json"
@@ -509,15 +508,16 @@ def test_cli_import_price_files_bad_input(db_path: Path, tmp_path: Path) -> None
 
 def _changed_and_unchanged(db: Path) -> tuple[str, str]:
     """A model some provider re-priced in the bundled data, and one nobody did."""
-    with sqlite3.connect(db) as conn:
-        changed = conn.execute(
-            "SELECT m.name FROM prices p JOIN models m ON m.id = p.model_id"
-            " WHERE p.ends IS NOT NULL AND p.starts IS NOT NULL ORDER BY m.name LIMIT 1"
-        ).fetchone()[0]
-        steady = conn.execute(
-            "SELECT m.name FROM prices p JOIN models m ON m.id = p.model_id GROUP BY m.id"
-            " HAVING MAX(p.ends) IS NULL ORDER BY m.name LIMIT 1"
-        ).fetchone()[0]
+    changed = store_rows(
+        db,
+        "SELECT m.name FROM prices p JOIN models m ON m.id = p.model_id"
+        " WHERE p.ends IS NOT NULL AND p.starts IS NOT NULL ORDER BY m.name LIMIT 1",
+    )[0]["name"]
+    steady = store_rows(
+        db,
+        "SELECT m.name FROM prices p JOIN models m ON m.id = p.model_id GROUP BY m.id, m.name"
+        " HAVING MAX(p.ends) IS NULL ORDER BY m.name LIMIT 1",
+    )[0]["name"]
     return changed, steady
 
 

@@ -25,7 +25,7 @@ from bot.store import CatalogStore, Database
 from bot.store.catalog_export import CatalogExport
 from bot.store.catalog_reads import BENCHMARK_ENTRIES, MODEL_SCORES
 from bot.store.curation import CurationStore
-from tests.conftest import DATA, REPO, make_config
+from tests.conftest import DATA, REPO, make_config, open_store
 
 
 async def _truth(db: Database) -> dict[int, int]:
@@ -49,7 +49,7 @@ async def _plan(db: Database, sql: str, params: tuple[object, ...] = ()) -> str:
 async def test_popularity_counts_distinct_models_through_every_kind_of_change(
     db_path: Path,
 ) -> None:
-    db = await Database.open(db_path)
+    db = await open_store(db_path)
     store = CatalogStore(db)
     try:
         assert await _kept(store) == await _truth(db)  # the migration's initial count
@@ -92,6 +92,7 @@ async def test_popularity_counts_distinct_models_through_every_kind_of_change(
         await db.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's query plans (EXPLAIN QUERY PLAN)
 async def test_model_scores_and_benchmark_entries_read_counts_and_aliases_by_index(
     db_path: Path,
 ) -> None:
@@ -109,7 +110,7 @@ async def test_model_scores_and_benchmark_entries_read_counts_and_aliases_by_ind
 
 
 async def test_about_counts_facts_per_source_by_index(db_path: Path) -> None:
-    db = await Database.open(db_path)
+    db = await open_store(db_path)
     store = CatalogStore(db)
     try:
         truth = await db.fetchall(
@@ -119,6 +120,14 @@ async def test_about_counts_facts_per_source_by_index(db_path: Path) -> None:
             " + (SELECT COUNT(*) FROM events c WHERE c.source_id = s.id) FROM sources s"
         )
         assert {s.source.key: s.facts for s in await store.sources()} == {r[0]: r[1] for r in truth}
+    finally:
+        await db.close()
+
+
+@pytest.mark.sqlite_only  # SQLite's query plans (EXPLAIN QUERY PLAN)
+async def test_about_counts_a_sources_scores_by_index(db_path: Path) -> None:
+    db = await Database.open(db_path)
+    try:
         plan = await _plan(db, "SELECT COUNT(*) FROM scores c WHERE c.source_id = ?", (1,))
         assert "scores_source" in plan
     finally:
@@ -128,7 +137,7 @@ async def test_about_counts_facts_per_source_by_index(db_path: Path) -> None:
 async def test_reads_outside_a_unit_of_work_see_committed_rows_without_waiting(
     db_path: Path,
 ) -> None:
-    db = await Database.open(db_path)
+    db = await open_store(db_path)
     store = CatalogStore(db)
     inside, release = asyncio.Event(), asyncio.Event()
     norm = normalize("Uncommitted Scale Model")
@@ -279,7 +288,7 @@ async def test_about_is_kept_until_the_catalog_changes(db_path: Path) -> None:
 
 
 async def test_variants_of_a_family_are_read_in_order_from_an_index(db_path: Path) -> None:
-    db = await Database.open(db_path)
+    db = await open_store(db_path)
     store = CatalogStore(db)
     try:
         gpt4o = await store.find_model_id(normalize("GPT-4o"))
@@ -290,6 +299,18 @@ async def test_variants_of_a_family_are_read_in_order_from_an_index(db_path: Pat
             "SELECT name FROM models WHERE family_norm = ? AND id != ?", (info.family_norm, gpt4o)
         )
         assert await store.variants(info.family_norm, gpt4o) == sorted(r[0] for r in rows)
+    finally:
+        await db.close()
+
+
+@pytest.mark.sqlite_only  # SQLite's query plans (EXPLAIN QUERY PLAN)
+async def test_variants_of_a_family_are_read_from_an_index(db_path: Path) -> None:
+    db = await Database.open(db_path)
+    store = CatalogStore(db)
+    try:
+        gpt4o = await store.find_model_id(normalize("GPT-4o"))
+        info = await store.model(gpt4o) if gpt4o is not None else None
+        assert gpt4o is not None and info is not None and info.family_norm
         plan = await _plan(
             db,
             "SELECT name FROM models WHERE family_norm = ? AND id != ? ORDER BY name",

@@ -5,7 +5,9 @@ with SKIP LOCKED, the lease statement, and the shared rate budget of several pro
 from __future__ import annotations
 
 import asyncio
+import bisect
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from importlib import resources
@@ -189,7 +191,7 @@ class PgBudgetStore(RateBudgetStore):
     async def grant(self, want: int, budget: int, name: str = "discord-global") -> Grant:
         row = await self.conn.fetchrow(pg(PG_GRANT), name, want, budget)
         self.grants.append((row["window_start"], row["granted"]))
-        return Grant(row["granted"], row["window_start"], row["now"])
+        return Grant(row["granted"], row["window_start"], row["now"], row["used"])
 
 
 async def take_for(budget: SharedBudget, seconds: float) -> None:
@@ -248,3 +250,35 @@ def test_a_budget_never_grants_more_than_it_is_asked_nor_less_than_one():
     store = RateBudgetStore.__new__(RateBudgetStore)
     assert SharedBudget(store, 3).grant_size == 3  # a budget under a grant: the budget
     assert SharedBudget(store, 50, grant_size=0).grant_size == 1
+
+
+async def test_two_senders_sharing_a_budget_never_crowd_any_second(dsn):
+    """Two senders, each paced at the whole budget, start mid-window (as after a pause): the
+    requests they start together in any second, however it falls across the database's
+    windows, are at most the budget and one; the budget is still used."""
+    conns = [await asyncpg.connect(dsn) for _ in range(2)]
+    try:
+        per_second = 20
+        grants: list[tuple[int, int]] = []
+        buckets = [
+            TokenBucket(per_second, SharedBudget(PgBudgetStore(c, grants), per_second))
+            for c in conns
+        ]
+        now = await conns[0].fetchval("SELECT extract(epoch FROM clock_timestamp())::float8")
+        await asyncio.sleep((0.5 - now % 1.0) % 1.0)  # half-way through a window
+        starts: list[float] = []
+
+        async def take_for(bucket: TokenBucket, seconds: float) -> None:
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                await bucket.take()
+                starts.append(time.monotonic())
+
+        await asyncio.gather(*(take_for(b, 3.0) for b in buckets))
+        starts.sort()
+        crowded = max(bisect.bisect_left(starts, t + 1.0) - i for i, t in enumerate(starts))
+        assert crowded <= per_second + 1, crowded
+        assert len(starts) >= 2 * per_second  # 3 s of a budget of 20, half of it past
+    finally:
+        for conn in conns:
+            await conn.close()

@@ -244,6 +244,7 @@ def read_only(path: Path) -> Iterator[None]:
             path.chmod(0o644)
 
 
+@pytest.mark.sqlite_only  # the SQLite file made read-only (chmod) under the bot
 async def test_a_read_only_database_says_so(bundled_db: Path, tmp_path: Path) -> None:
     path = tmp_path / "ro.db"
     shutil.copy(bundled_db, path)
@@ -272,6 +273,7 @@ async def test_a_read_only_database_says_so(bundled_db: Path, tmp_path: Path) ->
     assert path.read_bytes() == content
 
 
+@pytest.mark.sqlite_only  # RLIMIT_FSIZE limits the bot's own writes to its SQLite file
 def test_a_write_the_disk_refuses_gives_one_line_and_keeps_nothing(
     bundled_db: Path, tmp_path: Path
 ) -> None:

@@ -1,14 +1,14 @@
 -- Scale-out: several bot processes on one store (the SQLite file of the same name explains
 -- each table).
 CREATE TABLE leases (
-    name TEXT PRIMARY KEY,
-    holder TEXT NOT NULL,
-    expires_at TEXT NOT NULL
+    name TEXT COLLATE "C" PRIMARY KEY,
+    holder TEXT COLLATE "C" NOT NULL,
+    expires_at TEXT COLLATE "C" NOT NULL
 );
 
-ALTER TABLE outbox ADD COLUMN guild_id TEXT;
-ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
-ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
+ALTER TABLE outbox ADD COLUMN guild_id TEXT COLLATE "C";
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT COLLATE "C";
+ALTER TABLE outbox ADD COLUMN claimed_until TEXT COLLATE "C";
 
 UPDATE outbox SET guild_id = (SELECT s.guild_id FROM subscriptions s WHERE s.id = outbox.subscription_id)
 WHERE subscription_id IS NOT NULL;
@@ -18,7 +18,7 @@ UPDATE outbox SET guild_id = (SELECT s.guild_id FROM subscriptions s WHERE s.cha
 WHERE guild_id IS NULL AND kind != 'follow_dm';
 
 CREATE TABLE rate_budget (
-    name TEXT PRIMARY KEY,
+    name TEXT COLLATE "C" PRIMARY KEY,
     window_start BIGINT NOT NULL,
     used BIGINT NOT NULL,
     granted BIGINT NOT NULL
