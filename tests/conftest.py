@@ -14,6 +14,7 @@ from bot.app import open_services
 from bot.config import Config, SyncConfig, WatchConfig
 from bot.services import Services
 from bot.store.backends import AnyDatabase, open_database
+from bot.store.db import Database
 from tests import pg_server, pg_switch
 
 # The stand-in's fixtures (`standin`, `standin_guild`); see tests/standin/plugin.py.
@@ -181,3 +182,16 @@ def pg_dsn(pg_session: pg_switch.Server) -> Iterator[pg_switch.PgDsn]:
     dsn = pg_switch.create_database()
     yield dsn
     pg_switch.drop_database(dsn)
+
+
+@pytest.fixture
+async def two_databases(tmp_path: Path) -> AsyncIterator[tuple[Database, Database]]:
+    """Two connections to one new SQLite store, as two processes on one file have."""
+    path = tmp_path / "shared.db"
+    first = await Database.open(path)
+    second = await Database.open(path)
+    try:
+        yield first, second
+    finally:
+        await first.close()
+        await second.close()

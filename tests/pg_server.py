@@ -13,6 +13,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
+
 SERVER_BINARIES = ("initdb", "pg_ctl")
 
 
@@ -66,6 +68,21 @@ class PgServer:
 
     def dsn(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    async def new_database(self, name: str, script: str = "") -> str:
+        """Create database `name`, run `script` in it; its dsn."""
+        admin = await asyncpg.connect(self.dsn())
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        if script:
+            conn = await asyncpg.connect(self.dsn(name))
+            try:
+                await conn.execute(script)
+            finally:
+                await conn.close()
+        return self.dsn(name)
 
     def stop(self) -> None:
         """Stop the server and remove its files."""

@@ -15,6 +15,7 @@ import aiosqlite
 
 from bot.core.names import title_key, title_numbers
 from bot.store import migrate as migrations
+from bot.store import upkeep_marks
 from bot.store.errors import StoreError as StoreError
 from bot.store.pg import PgDatabase
 
@@ -189,19 +190,13 @@ class Database:
 
     async def last_done(self, task: str) -> str | None:
         """When the store upkeep last did `task` (ISO 8601 UTC), None if never."""
-        row = await self.fetchone("SELECT at FROM store_upkeep WHERE task = ?", (task,))
-        return None if row is None else str(row[0])
+        return await upkeep_marks.last_done(self, task)
 
     async def note_done(self, task: str, at: str) -> None:
-        await self.execute(
-            "INSERT INTO store_upkeep(task, at) VALUES (?, ?)"
-            " ON CONFLICT(task) DO UPDATE SET at = excluded.at",
-            (task, at),
-        )
+        await upkeep_marks.note_done(self, task, at)
 
     async def schema_version(self) -> int:
-        row = await self.fetchrow("SELECT MAX(version) FROM schema_migrations")
-        return int(row[0] or 0)
+        return await upkeep_marks.schema_version(self)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -23,15 +22,9 @@ def at(seconds: float) -> str:
 
 
 @pytest.fixture
-async def two_stores(tmp_path: Path):
-    path = tmp_path / "shared.db"
-    first = await Database.open(path)
-    second = await Database.open(path)
-    try:
-        yield LeaseStore(first), LeaseStore(second)
-    finally:
-        await first.close()
-        await second.close()
+def two_stores(two_databases):
+    first, second = two_databases
+    return LeaseStore(first), LeaseStore(second)
 
 
 async def test_the_first_takes_the_lease_and_renews_it_the_second_is_refused(two_stores):

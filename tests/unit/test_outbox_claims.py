@@ -32,15 +32,9 @@ def guild_on(shard: int) -> str:
 
 
 @pytest.fixture
-async def two_stores(tmp_path: Path):
-    path = tmp_path / "shared.db"
-    first = await Database.open(path)
-    second = await Database.open(path)
-    try:
-        yield OutboxStore(first), OutboxStore(second)
-    finally:
-        await first.close()
-        await second.close()
+def two_stores(two_databases):
+    first, second = two_databases
+    return OutboxStore(first), OutboxStore(second)
 
 
 async def queue(store: OutboxStore, channels: int, per_channel: int, guild=None) -> None:

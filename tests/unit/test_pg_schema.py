@@ -86,16 +86,7 @@ _names = itertools.count()
 async def fresh_database(server: pg_server.PgServer, script: str) -> str:
     """A new database on `server` with `script` applied; its name."""
     name = f"schema_{os.getpid()}_{next(_names)}"
-    admin = await asyncpg.connect(server.dsn())
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    conn = await asyncpg.connect(server.dsn(name))
-    try:
-        await conn.execute(script)
-    finally:
-        await conn.close()
+    await server.new_database(name, script)
     return name
 
 

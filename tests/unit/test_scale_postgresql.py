@@ -69,26 +69,14 @@ _databases = iter(range(10_000))
 
 @pytest.fixture
 async def dsn(server) -> str:
-    name = f"scale_{next(_databases)}"
-    admin = await asyncpg.connect(server.dsn())
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    conn = await asyncpg.connect(server.dsn(name))
-    try:
-        await conn.execute(STUB_TABLES)
-        await conn.execute(
-            "INSERT INTO subscriptions VALUES (1, '77', 'c1');"
-            " INSERT INTO digest_schedules VALUES (1, '88', 'c2');"
-            " INSERT INTO outbox(dedupe_key, kind, channel_id, subscription_id) VALUES"
-            " ('a', 'alert', 'c1', 1), ('d', 'digest', 'c2', NULL), ('n', 'notice', 'c1', NULL),"
-            " ('dm', 'follow_dm', 'dm1', NULL)"
-        )
-        await conn.execute(migration())
-    finally:
-        await conn.close()
-    return server.dsn(name)
+    seed = (
+        "INSERT INTO subscriptions VALUES (1, '77', 'c1');"
+        " INSERT INTO digest_schedules VALUES (1, '88', 'c2');"
+        " INSERT INTO outbox(dedupe_key, kind, channel_id, subscription_id) VALUES"
+        " ('a', 'alert', 'c1', 1), ('d', 'digest', 'c2', NULL), ('n', 'notice', 'c1', NULL),"
+        " ('dm', 'follow_dm', 'dm1', NULL);"
+    )
+    return await server.new_database(f"scale_{next(_databases)}", STUB_TABLES + seed + migration())
 
 
 async def test_the_migration_backfills_guilds_and_bumps_the_catalog_version_per_statement(dsn):
