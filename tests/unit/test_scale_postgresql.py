@@ -79,7 +79,7 @@ async def dsn(server) -> str:
     return await server.new_database(f"scale_{next(_databases)}", STUB_TABLES + seed + migration())
 
 
-async def test_the_migration_backfills_guilds_and_bumps_the_catalog_version_per_statement(dsn):
+async def test_the_migration_backfills_guilds_and_bumps_the_catalog_version_per_change(dsn):
     conn = await asyncpg.connect(dsn)
     try:
         rows = await conn.fetch("SELECT dedupe_key, guild_id FROM outbox ORDER BY id")
@@ -97,6 +97,27 @@ async def test_the_migration_backfills_guilds_and_bumps_the_catalog_version_per_
                 await conn.execute("INSERT INTO models VALUES (4, 'w')")
         # ... leaves the version as it was
         assert await conn.fetchval("SELECT version FROM catalog_version") == 3
+    finally:
+        await conn.close()
+
+
+async def test_a_transaction_of_many_catalog_statements_bumps_the_version_once(dsn):
+    """An import writes row by row in one unit of work: one bump, not one per row (thousands of
+    updates of the one counter row in a transaction slowed a copy to minutes). A savepoint
+    rolled back takes its bump with it, so the next change in the unit still bumps."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        async with conn.transaction():
+            await conn.executemany("INSERT INTO models VALUES ($1, 'm')", [(i,) for i in range(50)])
+            await conn.execute("INSERT INTO organisations VALUES (1, 'o')")
+        assert await conn.fetchval("SELECT version FROM catalog_version") == 1
+        async with conn.transaction():
+            with pytest.raises(asyncpg.UniqueViolationError):
+                async with conn.transaction():  # a savepoint
+                    await conn.execute("INSERT INTO models VALUES (100, 'n')")
+                    await conn.execute("INSERT INTO models VALUES (100, 'n')")
+            await conn.execute("INSERT INTO models VALUES (101, 'n')")
+        assert await conn.fetchval("SELECT version FROM catalog_version") == 2
     finally:
         await conn.close()
 

@@ -30,12 +30,18 @@ CREATE TABLE catalog_version (
 );
 INSERT INTO catalog_version(id, version) VALUES (1, 0);
 
--- One bump per statement that changed rows (SQLite's triggers are per row): a bulk import bumps
--- once a statement, an upsert that changed nothing (a sync's known claims) not at all.
+-- One bump per transaction that changed rows (SQLite's triggers are per row): a bulk import bumps
+-- once, an upsert that changed nothing (a sync's known claims) not at all.
+-- Once a transaction at most: asyncpg's executemany runs a statement per row, and thousands of
+-- updates of the one counter row in one transaction leave a chain of dead versions each later
+-- update walks (an import slowed to minutes). The mark is transaction-local, so a savepoint
+-- rolled back undoes it with the bump.
 CREATE FUNCTION rr_bump_catalog_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM rr_changed) THEN
+    IF current_setting('rr.catalog_bumped', true) IS DISTINCT FROM txid_current()::text
+       AND EXISTS (SELECT 1 FROM rr_changed) THEN
         UPDATE catalog_version SET version = version + 1 WHERE id = 1;
+        PERFORM set_config('rr.catalog_bumped', txid_current()::text, true);
     END IF;
     RETURN NULL;
 END;
