@@ -6,13 +6,10 @@ key."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from pathlib import Path
 
-from tests.conftest import REPO
 from tests.e2e.processes import answered, stand_in_and_db, start_bot, stop_bot, until, write_config
-from tests.standin import TOKEN, DiscordUser, StandIn
+from tests.standin import DiscordUser, StandIn
 
 NO_WATCH = {"enabled": False}  # polling is the leader's (issue 18's lease); not this test's
 
@@ -78,20 +75,10 @@ async def test_a_shard_id_out_of_range_stops_start_up_naming_the_key(
             "http://127.0.0.1:9/none.xml",
             discord={"shard_count": 2, "shard_ids": [1, 2]},
         )
-        env = {**os.environ, "DISCORD_TOKEN": TOKEN}
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "--config",
-            str(config),
-            "run",
-            cwd=REPO,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        _, err = await asyncio.wait_for(process.communicate(), 60)
+        log = tmp_path / "bot.log"
+        process = await start_bot(config, log)
+        await asyncio.wait_for(process.wait(), 60)
+        err = log.read_bytes()
         assert process.returncode == 2
         assert "key 'discord.shard_ids' holds 2: shard ids run from 0 to 1" in err.decode()
         assert not standin.requests  # it never reached Discord

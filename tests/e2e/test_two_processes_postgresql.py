@@ -33,10 +33,9 @@ from tests.e2e.processes import (
     stop_bot,
     until,
     wait_dead,
-    write,
     write_config,
 )
-from tests.e2e.test_process_kill import stories, titles_in
+from tests.e2e.test_process_kill import poll_now, stories, titles_in
 from tests.e2e.test_shard_processes import two_shard_standin
 from tests.feed_server import FeedServer, feed_server, rss
 from tests.standin import DiscordUser, StandIn
@@ -91,11 +90,6 @@ async def pg_until(dsn: str, sql: str, ok, timeout: float, what: str) -> list[tu
 async def holder(dsn: str) -> str | None:
     rows = read(dsn, "SELECT holder FROM leases WHERE name = 'leader'")
     return rows[0][0] if rows else None
-
-
-async def poll_now(dsn: str) -> None:
-    """As if the feed's poll interval had passed: only the lease holds the poll back."""
-    write(dsn, "UPDATE feed_sources SET next_poll = NULL WHERE key = 'vendor'")
 
 
 def scale(name: str) -> dict[str, object]:
@@ -229,7 +223,7 @@ async def test_each_guilds_alerts_are_posted_once_by_its_shards_process(
         await setup.connected(0, 1)
         await setup.subscribe()
         setup.feeds.serve("/vendor.xml", stories(count))
-        await poll_now(shared_db)
+        poll_now(shared_db)
         total = len(CHANNELS) * count
         await until(
             lambda: setup.posted(0) >= total and setup.posted(1) >= total, 90, "every alert"
@@ -270,7 +264,7 @@ async def test_killing_the_lease_holder_hands_polling_over_and_its_shard_waits_f
         loop = asyncio.get_running_loop()
         killed_at = loop.time()
         setup.feeds.serve("/vendor.xml", stories(1))
-        await poll_now(shared_db)
+        poll_now(shared_db)
         await until(
             lambda: setup.posted(1) >= len(CHANNELS), LEASE_SECONDS + MARGIN, "b to poll and post"
         )
@@ -327,7 +321,7 @@ async def test_kill_a_sender_mid_fan_out_and_restart_posts_every_alert_once(
 
         standin.on_message = kill_before_the_answer
         setup.feeds.serve("/vendor.xml", stories(count))
-        await poll_now(shared_db)
+        poll_now(shared_db)
         await until(lambda: killed_at, 90, "shard 1's fan-out to start")
         await victim.wait()
         standin.on_message = None
